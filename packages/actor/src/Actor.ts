@@ -1,0 +1,38 @@
+/**
+ * Who acts: a person or a machine account with one role at one site. Every command on the
+ * platform carries its actor so that the decision, the authorisation and the event log all see
+ * the same identity.
+ */
+import { Schema } from "effect";
+import { Site } from "./Site.js";
+
+/** The roles of DOMAIN.md §2, as the platform names them. */
+export const Role = Schema.Literals([
+  "national-administrator",
+  "prefecture-operator",
+  "commune-operator",
+  "editor",
+  "agent",
+]);
+/** One of the platform's roles. */
+export type Role = typeof Role.Type;
+
+/** Every role, in the order of the table above: the authorisation matrix iterates it. */
+export const roles: ReadonlyArray<Role> = Role.literals;
+
+/** The one role whose site is compatible with each kind of site. */
+export const siteKindOfRole: Readonly<Record<Role, Site["_tag"]>> = {
+  "national-administrator": "national",
+  "prefecture-operator": "prefecture",
+  "commune-operator": "commune",
+  editor: "editor",
+  agent: "commune",
+};
+
+/** An authenticated actor. */
+export class Actor extends Schema.Class<Actor>("@comedec/actor/Actor")({
+  id: Schema.String.check(Schema.isMinLength(1)),
+  name: Schema.String.check(Schema.isMinLength(1)),
+  role: Role,
+  site: Site,
+}) {}

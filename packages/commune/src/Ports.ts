@@ -1,0 +1,102 @@
+/**
+ * The ports the commune domain needs from the outside: a directory of communes with their
+ * onboarding, a store for onboarding streams, and the editors list. Adapters (PostgreSQL, PGlite,
+ * HTTP) provide them; nothing here knows which.
+ */
+import type { Actor, Change } from "@comedec/actor";
+import { Context, type Effect, Schema } from "effect";
+import type { CalendarDate } from "./CalendarDate.js";
+import type { Commune } from "./Commune.js";
+import type { Editor, EditorNotFound } from "./Editor.js";
+import type { InseeCode } from "./InseeCode.js";
+import type * as Onboarding from "./Onboarding.js";
+
+/** No commune has this code in the reference list. */
+export class CommuneNotFound extends Schema.TaggedError<CommuneNotFound>()("CommuneNotFound", { commune: Schema.String }) {}
+
+/** A commune with where its onboarding stands, as listings show it. */
+export interface CommuneSummary {
+  readonly commune: Commune;
+  readonly underObligation: boolean;
+  readonly reached: ReadonlyArray<Onboarding.Milestone>;
+  /** The first day the commune is late if nothing changes. */
+  readonly lateFrom: CalendarDate | undefined;
+}
+
+/** Filters of the commune listing; every filter narrows. */
+export interface CommuneQuery {
+  readonly name?: string;
+  readonly departement?: string;
+  readonly region?: string;
+  readonly reached?: Onboarding.Milestone;
+  readonly notReached?: Onboarding.Milestone;
+  readonly underObligation?: boolean;
+  /** Late on this day (true) or not (false). */
+  readonly late?: { readonly on: CalendarDate; readonly value: boolean };
+  /** Code of the last commune of the previous page. */
+  readonly after?: string;
+  readonly limit: number;
+}
+
+/** What an import of the reference list changed. */
+export interface ImportReport {
+  readonly total: number;
+  readonly added: number;
+  readonly renamed: number;
+  readonly updated: number;
+  readonly removed: number;
+}
+
+/** Counts of the deployment dashboard for one area (département or region). */
+export interface AreaCounts {
+  readonly area: string;
+  readonly communes: number;
+  readonly underObligation: number;
+  readonly connected: number;
+  readonly late: number;
+  readonly reached: Readonly<Partial<Record<Onboarding.Milestone, number>>>;
+}
+
+/** The directory of communes. */
+export class CommuneDirectory extends Context.Service<
+  CommuneDirectory,
+  {
+    readonly find: (code: InseeCode) => Effect.Effect<CommuneSummary, CommuneNotFound>;
+    readonly search: (query: CommuneQuery) => Effect.Effect<ReadonlyArray<CommuneSummary>>;
+    /** Replaces the reference list: adds, renames, updates, and marks as removed what is gone. */
+    readonly importReference: (communes: ReadonlyArray<Commune>, actor: Actor.Actor) => Effect.Effect<ImportReport>;
+    readonly countsBy: (area: "departement" | "region", today: CalendarDate) => Effect.Effect<ReadonlyArray<AreaCounts>>;
+  }
+>()("@comedec/commune/CommuneDirectory") {}
+
+/** An onboarding stream as loaded: its state and the version to decide against. */
+export interface OnboardingSnapshot {
+  readonly state: Onboarding.State;
+  readonly version: number;
+}
+
+/** Where onboarding streams live. */
+export class OnboardingStore extends Context.Service<
+  OnboardingStore,
+  {
+    readonly load: (code: InseeCode) => Effect.Effect<OnboardingSnapshot, CommuneNotFound>;
+    /** Appends events decided against `expectedVersion`, with the resulting state, atomically. */
+    readonly append: (change: {
+      readonly expectedVersion: number;
+      readonly state: Onboarding.State;
+      readonly events: ReadonlyArray<Onboarding.Event>;
+      readonly actor: Actor.Actor;
+    }) => Effect.Effect<OnboardingSnapshot, Change.ConcurrentModification>;
+    readonly history: (code: InseeCode) => Effect.Effect<ReadonlyArray<{ readonly version: number; readonly at: string; readonly event: Onboarding.Event }>>;
+  }
+>()("@comedec/commune/OnboardingStore") {}
+
+/** The list of compatible editors. */
+export class EditorRegistry extends Context.Service<
+  EditorRegistry,
+  {
+    readonly list: Effect.Effect<ReadonlyArray<Editor>>;
+    readonly find: (id: string) => Effect.Effect<Editor, EditorNotFound>;
+    readonly save: (editor: Editor, actor: Actor.Actor) => Effect.Effect<Editor>;
+  }
+>()("@comedec/commune/EditorRegistry") {}

@@ -1,0 +1,16 @@
+/**
+ * @comedec/commune — communes and their onboarding to COMEDEC.
+ */
+
+/** Calendar dates (YYYY-MM-DD). */
+export * as CalendarDate from "./CalendarDate.js";
+/** The commune model and its reference data. */
+export * as Commune from "./Commune.js";
+/** INSEE commune codes. */
+export * as InseeCode from "./InseeCode.js";
+/** The onboarding milestones, their graph, decide/evolve and status. */
+export * as Onboarding from "./Onboarding.js";
+/** Compatible civil-status software editors. */
+export * as Editor from "./Editor.js";
+/** Ports: the commune directory, the onboarding store, the editors list. */
+export * from "./Ports.js";

@@ -1,0 +1,32 @@
+/**
+ * The port through which conventions are kept: streams with optimistic concurrency, written with
+ * their events in one transaction by the adapter.
+ */
+import type { Actor, Change } from "@comedec/actor";
+import { Context, type Effect, Schema } from "effect";
+import type * as Convention from "./Convention.js";
+
+/** No convention has this id. */
+export class ConventionNotFound extends Schema.TaggedError<ConventionNotFound>()("ConventionNotFound", { convention: Schema.String }) {}
+
+/** A convention as loaded, with the version to decide against. */
+export interface ConventionSnapshot {
+  readonly state: Convention.State;
+  readonly version: number;
+}
+
+/** Where conventions live. */
+export class ConventionStore extends Context.Service<
+  ConventionStore,
+  {
+    readonly load: (id: string) => Effect.Effect<ConventionSnapshot, ConventionNotFound>;
+    readonly listByCommune: (commune: string) => Effect.Effect<ReadonlyArray<ConventionSnapshot>>;
+    /** Appends events decided against `expectedVersion` (0 for a new convention) with the new state. */
+    readonly append: (change: {
+      readonly expectedVersion: number;
+      readonly state: Convention.State;
+      readonly events: ReadonlyArray<Convention.Event>;
+      readonly actor: Actor.Actor;
+    }) => Effect.Effect<ConventionSnapshot, Change.ConcurrentModification>;
+  }
+>()("@comedec/convention/ConventionStore") {}

@@ -1,0 +1,49 @@
+/**
+ * Use cases of the conventions: a commune submits one, ANTS records its receipt, validates or
+ * rejects it. The id of a new convention is chosen here (a UUID) so a retried submission by the
+ * caller is a new convention, not a silent merge.
+ */
+import type { Change } from "@comedec/actor";
+import { CalendarDate } from "@comedec/commune";
+import { Convention, type ConventionNotFound, type ConventionSnapshot, ConventionStore } from "@comedec/convention";
+import type { Access } from "@comedec/rgs";
+import { Clock, Effect, Result } from "effect";
+import { randomUUID } from "node:crypto";
+
+const decideAndAppend = Effect.fnUntraced(function* (
+  grant: Access.Grant<"convention.submit" | "convention.process">,
+  state: Convention.State | undefined,
+  version: number,
+  command: Convention.Command,
+) {
+  const store = yield* ConventionStore;
+  const today = CalendarDate.ofInstant(new Date(yield* Clock.currentTimeMillis));
+  const decision = Convention.decide(state, command, { actor: grant.actor, today });
+  if (Result.isFailure(decision)) return yield* Effect.fail(decision.failure);
+  const next = decision.success.reduce<Convention.State | undefined>(Convention.evolve, state) as Convention.State;
+  return yield* store.append({ expectedVersion: version, state: next, events: decision.success, actor: grant.actor });
+});
+
+/** Submits a signed convention for the granted commune. */
+export const submit = (
+  grant: Access.Grant<"convention.submit">,
+  terms: Convention.Terms,
+): Effect.Effect<ConventionSnapshot, Convention.ConventionError | Change.ConcurrentModification, ConventionStore> =>
+  decideAndAppend(grant, undefined, 0, Convention.Submit.make({ id: randomUUID(), terms }));
+
+/** Applies an ANTS decision (receipt, validation, rejection) to a convention. */
+export const process = Effect.fnUntraced(function* (
+  grant: Access.Grant<"convention.process">,
+  id: string,
+  command: typeof Convention.RecordReceipt.Type | typeof Convention.Validate.Type | typeof Convention.Reject.Type,
+  expectedVersion?: number,
+): Effect.fn.Return<ConventionSnapshot, Convention.ConventionError | Change.ConcurrentModification | ConventionNotFound, ConventionStore> {
+  const snapshot = yield* (yield* ConventionStore).load(id);
+  return yield* decideAndAppend(grant, snapshot.state, expectedVersion ?? snapshot.version, command);
+});
+
+/** One convention. */
+export const find = (id: string) => ConventionStore.use((store) => store.load(id));
+
+/** The conventions of a commune. */
+export const ofCommune = (commune: string) => ConventionStore.use((store) => store.listByCommune(commune));

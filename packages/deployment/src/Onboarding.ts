@@ -1,0 +1,81 @@
+/**
+ * Use cases of a commune's onboarding: read where it stands, record a milestone, declare the
+ * maternity, schedule the training. Each takes the grant of its permission (so it cannot run
+ * without the policy check), loads the stream, lets the domain decide, and appends the events.
+ */
+import { CalendarDate, CommuneDirectory, type CommuneNotFound, EditorRegistry, Editor, type InseeCode, Onboarding, OnboardingStore } from "@comedec/commune";
+import { ConventionStore } from "@comedec/convention";
+import { Change } from "@comedec/actor";
+import type { Access } from "@comedec/rgs";
+import { Clock, Effect, Result, Schema } from "effect";
+
+/** Conventions named as evidence are not both validated, or are not this commune's CARTES and COMEDEC. */
+export class ConventionsNotValidated extends Schema.TaggedError<ConventionsNotValidated>()("ConventionsNotValidated", {
+  commune: Schema.String,
+  reason: Schema.String,
+}) {}
+
+type CommuneGrant<P extends Access.Permission> = Access.Grant<P> & { readonly target: { readonly _tag: "commune"; readonly commune: string } };
+
+const communeOf = (grant: Access.Grant<Access.Permission>): InseeCode.InseeCode => {
+  if (grant.target._tag !== "commune") throw new Error("a commune grant was expected");
+  return grant.target.commune as InseeCode.InseeCode;
+};
+
+const today = Effect.map(Clock.currentTimeMillis, (millis) => CalendarDate.ofInstant(new Date(millis)));
+
+/** The onboarding status of the granted commune, with its timeline. */
+export const status = Effect.fnUntraced(function* (grant: CommuneGrant<"onboarding.read">) {
+  const store = yield* OnboardingStore;
+  const code = communeOf(grant);
+  const snapshot = yield* store.load(code);
+  return { version: snapshot.version, status: Onboarding.status(snapshot.state, yield* today) };
+});
+
+/** The granted commune's events, oldest first. */
+export const timeline = Effect.fnUntraced(function* (grant: CommuneGrant<"onboarding.read">) {
+  const store = yield* OnboardingStore;
+  const code = communeOf(grant);
+  yield* store.load(code);
+  return yield* store.history(code);
+});
+
+const checkEvidence = Effect.fnUntraced(function* (code: InseeCode.InseeCode, evidence: Onboarding.Evidence) {
+  if (evidence.milestone === "editorContract") {
+    const editor = yield* (yield* EditorRegistry).find(evidence.editor);
+    if (!editor.compatible) return yield* new Editor.EditorNotCompatible({ editor: editor.id });
+  }
+  if (evidence.milestone === "conventionsReceived") {
+    const conventions = yield* (yield* ConventionStore).listByCommune(code);
+    const named = conventions.filter((convention) => evidence.conventions.includes(convention.state.id));
+    const validatedKinds = new Set(named.filter((convention) => convention.state.status === "validated").map((convention) => convention.state.terms.kind));
+    if (named.length !== evidence.conventions.length) {
+      return yield* new ConventionsNotValidated({ commune: code, reason: "a named convention is not one of this commune's" });
+    }
+    if (!validatedKinds.has("CARTES") || !validatedKinds.has("COMEDEC")) {
+      return yield* new ConventionsNotValidated({ commune: code, reason: "both the CARTES and the COMEDEC conventions must be validated" });
+    }
+  }
+});
+
+/** Decides and appends one onboarding command on the granted commune. Returns the new status. */
+export const execute = Effect.fnUntraced(function* (grant: CommuneGrant<"onboarding.record">, command: Onboarding.Command, expectedVersion?: number) {
+  const store = yield* OnboardingStore;
+  const code = communeOf(grant);
+  const snapshot = yield* store.load(code);
+  if (expectedVersion !== undefined && expectedVersion !== snapshot.version) {
+    // The caller decided on a state it read earlier: refuse rather than apply it to a newer one.
+    return yield* new Change.ConcurrentModification({ stream: `onboarding:${code}`, expectedVersion });
+  }
+  if (command._tag === "RecordMilestone") yield* checkEvidence(code, command.evidence);
+  const now = new Date(yield* Clock.currentTimeMillis);
+  const decision = Onboarding.decide(snapshot.state, command, { actor: grant.actor, now });
+  if (Result.isFailure(decision)) return yield* Effect.fail(decision.failure);
+  const events = decision.success;
+  const state = events.reduce(Onboarding.evolve, snapshot.state);
+  const saved = yield* store.append({ expectedVersion: snapshot.version, state, events, actor: grant.actor });
+  return { version: saved.version, status: Onboarding.status(saved.state, CalendarDate.ofInstant(now)) };
+});
+
+/** The granted commune's reference data and progress. */
+export const commune = (grant: CommuneGrant<"commune.read">) => CommuneDirectory.use((directory) => directory.find(communeOf(grant)));

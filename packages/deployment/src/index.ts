@@ -1,0 +1,8 @@
+/**
+ * @comedec/deployment — use cases of the COMEDEC deployment, each behind a grant of the policy.
+ */
+
+/** Conventions: submit, receipt, validation, rejection. */
+export * as Conventions from "./Conventions.js";
+/** Commune onboarding: status, timeline, milestones. */
+export * as Onboarding from "./Onboarding.js";

@@ -1,0 +1,108 @@
+/**
+ * Authorisation as a capability. A use case that needs a permission takes a `Grant` of it, and the
+ * only way to obtain a grant is `authorize`, which checks the actor's role against the matrix and
+ * the actor's site against the target. So a use case cannot be called without the policy check:
+ * the type system refuses it.
+ *
+ * Model (DOMAIN.md §2): permissions come from a role *and* a site. ANTS (national administrator)
+ * acts everywhere; a prefecture operator on the communes of its département; a commune operator and
+ * an agent on their own commune; an editor reads every commune (progress is public) and records
+ * only on its client communes, which the onboarding domain checks against the contract.
+ */
+import { Actor, Site } from "@comedec/actor";
+import { Effect, Schema } from "effect";
+
+/** What can be asked of the platform. */
+export const Permission = Schema.Literals([
+  "commune.read",
+  "commune.import",
+  "onboarding.read",
+  "onboarding.record",
+  "convention.read",
+  "convention.submit",
+  "convention.process",
+  "editor.read",
+  "editor.manage",
+  "dashboard.read",
+]);
+/** What can be asked of the platform. */
+export type Permission = typeof Permission.Type;
+
+/** How far a role's permission reaches. */
+export type Reach = "everywhere" | "own-site";
+
+/** The authorisation matrix: for each permission, the roles that hold it and how far. Data, so the docs and the tests read it. */
+export const matrix: Readonly<Record<Permission, Readonly<Partial<Record<Actor.Role, Reach>>>>> = {
+  "commune.read": { "national-administrator": "everywhere", "prefecture-operator": "own-site", "commune-operator": "own-site", agent: "own-site", editor: "everywhere" },
+  "commune.import": { "national-administrator": "everywhere" },
+  "onboarding.read": { "national-administrator": "everywhere", "prefecture-operator": "own-site", "commune-operator": "own-site", agent: "own-site", editor: "everywhere" },
+  "onboarding.record": { "national-administrator": "everywhere", "prefecture-operator": "own-site", "commune-operator": "own-site", editor: "everywhere" },
+  "convention.read": { "national-administrator": "everywhere", "prefecture-operator": "own-site", "commune-operator": "own-site" },
+  "convention.submit": { "national-administrator": "everywhere", "commune-operator": "own-site" },
+  "convention.process": { "national-administrator": "everywhere" },
+  "editor.read": { "national-administrator": "everywhere", "prefecture-operator": "everywhere", "commune-operator": "everywhere", agent: "everywhere", editor: "everywhere" },
+  "editor.manage": { "national-administrator": "everywhere" },
+  "dashboard.read": { "national-administrator": "everywhere", "prefecture-operator": "own-site" },
+};
+
+/** What a permission is exercised on. */
+export type Target =
+  | { readonly _tag: "nation" }
+  | { readonly _tag: "departement"; readonly departement: string }
+  | { readonly _tag: "commune"; readonly commune: string; readonly departement: string };
+
+/** The whole country (listings, the editors list, imports). */
+export const nation: Target = { _tag: "nation" };
+
+declare const grantBrand: unique symbol;
+
+/** Proof that `actor` holds `permission` on `target`. Only `authorize` makes one. */
+export interface Grant<P extends Permission> {
+  readonly [grantBrand]: P;
+  readonly permission: P;
+  readonly actor: Actor.Actor;
+  readonly target: Target;
+  /** Whether the grant reaches beyond the actor's own site (listings narrow to the site otherwise). */
+  readonly reach: Reach;
+}
+
+/** The actor does not hold the permission, or not on this target. */
+export class Forbidden extends Schema.TaggedError<Forbidden>()("Forbidden", {
+  permission: Schema.String,
+  role: Schema.String,
+  site: Schema.String,
+  reason: Schema.String,
+}) {}
+
+const siteCovers = (site: Site.Site, target: Target): boolean => {
+  switch (site._tag) {
+    case "national":
+      return true;
+    case "prefecture":
+      return target._tag !== "nation" && target.departement === site.departement;
+    case "commune":
+      return target._tag === "commune" && target.commune === site.commune;
+    case "editor":
+      return false;
+  }
+};
+
+/** Whether the actor holds the permission on the target, and how far it reaches. */
+export const check = (actor: Actor.Actor, permission: Permission, target: Target): Reach | undefined => {
+  const reach = matrix[permission][actor.role];
+  if (reach === undefined) return undefined;
+  if (reach === "everywhere") return reach;
+  // A listing over the nation is allowed to an own-site holder: the grant's reach narrows it.
+  if (target._tag === "nation" || siteCovers(actor.site, target)) return reach;
+  return undefined;
+};
+
+/** Checks the matrix and returns the grant, or fails with `Forbidden`. */
+export const authorize = <P extends Permission>(actor: Actor.Actor, permission: P, target: Target): Effect.Effect<Grant<P>, Forbidden> => {
+  const reach = check(actor, permission, target);
+  if (reach === undefined) {
+    const reason = matrix[permission][actor.role] === undefined ? `the role ${actor.role} does not hold ${permission}` : "outside the actor's site";
+    return Effect.fail(new Forbidden({ permission, role: actor.role, site: Site.siteKey(actor.site), reason }));
+  }
+  return Effect.succeed({ permission, actor, target, reach } as unknown as Grant<P>);
+};

@@ -1,0 +1,8 @@
+/**
+ * @comedec/rgs — the RGS 3* policy of the COMEDEC platform.
+ */
+
+/** Permissions by role and site, granted as capabilities. */
+export * as Access from "./Access.js";
+/** Bearer tokens for machine accounts and bootstrap. */
+export * as Tokens from "./Tokens.js";
