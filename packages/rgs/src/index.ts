@@ -4,5 +4,7 @@
 
 /** Permissions by role and site, granted as capabilities. */
 export * as Access from "./Access.js";
+/** The audit trail port. */
+export * as Audit from "./Audit.js";
 /** Bearer tokens for machine accounts and bootstrap. */
 export * as Tokens from "./Tokens.js";

@@ -1,0 +1,197 @@
+/**
+ * The commune directory and onboarding store on SQL: one row per commune carries its reference
+ * data and its onboarding stream's state, with the columns listings filter on (obligation,
+ * milestones reached, first late day) kept in step by every append.
+ */
+import { Change, type Actor } from "@comedec/actor";
+import { CalendarDate, Commune, CommuneDirectory, CommuneNotFound, type CommuneQuery, type CommuneSummary, type InseeCode, Onboarding, OnboardingStore } from "@comedec/commune";
+import { Effect, Layer, Schema } from "effect";
+import { type Selectable, sql } from "kysely";
+import { Database } from "./internal/Database.js";
+import { appendArgument, appendStandalone } from "./internal/EventLog.js";
+import type { CommuneTable } from "./internal/Tables.js";
+
+type CommuneRow = Pick<Selectable<CommuneTable>, "code" | "name" | "departement" | "region" | "population" | "latitude" | "longitude" | "under_obligation" | "reached" | "late_from">;
+
+const summaryColumns = ["code", "name", "departement", "region", "population", "latitude", "longitude", "under_obligation", "reached", "late_from"] as const;
+
+const toSummary = (row: CommuneRow): CommuneSummary => ({
+  commune: Commune.Commune.make(
+    {
+      code: row.code as InseeCode.InseeCode,
+      name: row.name,
+      departement: row.departement as Commune.Commune["departement"],
+      region: row.region,
+      population: row.population,
+      ...(row.latitude === null || row.longitude === null ? {} : { coordinates: { latitude: row.latitude, longitude: row.longitude } }),
+    },
+    { disableChecks: true },
+  ),
+  underObligation: row.under_obligation,
+  reached: row.reached as ReadonlyArray<Onboarding.Milestone>,
+  lateFrom: row.late_from ?? undefined,
+});
+
+const decodeState = Schema.decodeUnknownSync(Onboarding.State);
+const encodeEvent = Schema.encodeSync(Onboarding.Event);
+
+/** The commune directory on the database. */
+export const communeDirectoryLayer = Layer.effect(
+  CommuneDirectory,
+  Effect.gen(function* () {
+    const { db } = yield* Database;
+
+    const find = (code: InseeCode.InseeCode) =>
+      Effect.flatMap(
+        Effect.promise(() => db.selectFrom("commune").select(summaryColumns).where("code", "=", code).where("removed_at", "is", null).executeTakeFirst()),
+        (row) => (row === undefined ? Effect.fail(new CommuneNotFound({ commune: code })) : Effect.succeed(toSummary(row))),
+      );
+
+    const search = (query: CommuneQuery) =>
+      Effect.promise(async () => {
+        let builder = db.selectFrom("commune").select(summaryColumns).where("removed_at", "is", null);
+        if (query.name !== undefined && query.name.length > 0) {
+          const folded = Commune.foldName(query.name);
+          builder = builder.where((where) => where.or([where("search_name", "like", `${folded}%`), where("search_name", "like", `% ${folded}%`)]));
+        }
+        if (query.departement !== undefined) builder = builder.where("departement", "=", query.departement);
+        if (query.region !== undefined) builder = builder.where("region", "=", query.region);
+        if (query.reached !== undefined) builder = builder.where(sql<boolean>`reached @> ARRAY[${query.reached}]::text[]`);
+        if (query.notReached !== undefined) builder = builder.where(sql<boolean>`NOT (reached @> ARRAY[${query.notReached}]::text[])`);
+        if (query.underObligation !== undefined) builder = builder.where("under_obligation", "=", query.underObligation);
+        if (query.late !== undefined) {
+          const on = query.late.on;
+          builder = query.late.value
+            ? builder.where(sql<boolean>`late_from <= ${on}::date`)
+            : builder.where(sql<boolean>`(late_from IS NULL OR late_from > ${on}::date)`);
+        }
+        if (query.after !== undefined) builder = builder.where("code", ">", query.after);
+        const rows = await builder.orderBy("code").limit(query.limit).execute();
+        return rows.map((row) => toSummary(row));
+      });
+
+    const importReference = (communes: ReadonlyArray<Commune.Commune>, actor: Actor.Actor) =>
+      Effect.promise(() =>
+        db.transaction().execute(async (trx) => {
+          const column = <K extends keyof Commune.Commune>(key: K) => communes.map((commune) => commune[key]);
+          const result = await sql<{ added: number; renamed: number; updated: number; removed: number }>`
+            WITH incoming AS (
+              SELECT * FROM unnest(
+                ${column("code")}::text[], ${column("name")}::text[], ${communes.map((commune) => Commune.foldName(commune.name))}::text[],
+                ${column("departement")}::text[], ${column("region")}::text[], ${column("population")}::int[],
+                ${communes.map((commune) => commune.coordinates?.latitude ?? null)}::float8[],
+                ${communes.map((commune) => commune.coordinates?.longitude ?? null)}::float8[]
+              ) AS t(code, name, search_name, departement, region, population, latitude, longitude)
+            ),
+            previous AS (SELECT code, name, removed_at FROM commune),
+            upserted AS (
+              INSERT INTO commune (code, name, search_name, departement, region, population, latitude, longitude)
+              SELECT code, name, search_name, departement, region, population, latitude, longitude FROM incoming
+              ON CONFLICT (code) DO UPDATE SET
+                name = excluded.name, search_name = excluded.search_name, departement = excluded.departement, region = excluded.region,
+                population = excluded.population, latitude = excluded.latitude, longitude = excluded.longitude, removed_at = NULL
+              WHERE (commune.name, commune.departement, commune.region, commune.population, commune.latitude, commune.longitude, commune.removed_at)
+                IS DISTINCT FROM (excluded.name, excluded.departement, excluded.region, excluded.population, excluded.latitude, excluded.longitude, NULL)
+              RETURNING code
+            ),
+            removed AS (
+              UPDATE commune SET removed_at = now()
+              WHERE removed_at IS NULL AND NOT EXISTS (SELECT 1 FROM incoming WHERE incoming.code = commune.code)
+              RETURNING code
+            )
+            SELECT
+              (SELECT count(*) FROM incoming LEFT JOIN previous USING (code) WHERE previous.code IS NULL OR previous.removed_at IS NOT NULL)::int AS added,
+              (SELECT count(*) FROM incoming JOIN previous USING (code) WHERE previous.removed_at IS NULL AND previous.name <> incoming.name)::int AS renamed,
+              (SELECT count(*) FROM upserted)::int AS updated,
+              (SELECT count(*) FROM removed)::int AS removed
+          `.execute(trx);
+          const counts = result.rows[0] ?? { added: 0, renamed: 0, updated: 0, removed: 0 };
+          const report = { total: communes.length, added: counts.added, renamed: counts.renamed, updated: counts.updated - counts.added, removed: counts.removed };
+          if (report.added + report.updated + report.removed > 0) {
+            await appendStandalone(trx, "reference:communes", [{ type: "CommuneReferenceImported", payload: report }], actor, new Date());
+          }
+          return report;
+        }),
+      );
+
+    const countsBy = (area: "departement" | "region", today: CalendarDate.CalendarDate) =>
+      Effect.promise(async () => {
+        const column = sql.ref(area);
+        const base = await sql<{ area: string; communes: number; under_obligation: number; connected: number; late: number }>`
+          SELECT ${column} AS area, count(*)::int AS communes,
+                 count(*) FILTER (WHERE under_obligation)::int AS under_obligation,
+                 count(*) FILTER (WHERE 'connected' = ANY (reached))::int AS connected,
+                 count(*) FILTER (WHERE late_from <= ${today}::date)::int AS late
+          FROM commune WHERE removed_at IS NULL GROUP BY 1 ORDER BY 1`.execute(db);
+        const reached = await sql<{ area: string; milestone: string; count: number }>`
+          SELECT ${column} AS area, milestone, count(*)::int AS count
+          FROM commune, unnest(reached) AS milestone WHERE removed_at IS NULL GROUP BY 1, 2`.execute(db);
+        const byArea = new Map<string, Record<string, number>>();
+        for (const row of reached.rows) byArea.set(row.area, { ...byArea.get(row.area), [row.milestone]: row.count });
+        return base.rows.map((row) => ({
+          area: row.area,
+          communes: row.communes,
+          underObligation: row.under_obligation,
+          connected: row.connected,
+          late: row.late,
+          reached: byArea.get(row.area) ?? {},
+        }));
+      });
+
+    return CommuneDirectory.of({ find, search, importReference, countsBy });
+  }),
+);
+
+/** The onboarding streams, stored on the commune rows. */
+export const onboardingStoreLayer = Layer.effect(
+  OnboardingStore,
+  Effect.gen(function* () {
+    const { db } = yield* Database;
+
+    const load = (code: InseeCode.InseeCode) =>
+      Effect.flatMap(
+        Effect.promise(() =>
+          db.selectFrom("commune").select(["onboarding_state", "onboarding_version"]).where("code", "=", code).where("removed_at", "is", null).executeTakeFirst(),
+        ),
+        (row) =>
+          row === undefined
+            ? Effect.fail(new CommuneNotFound({ commune: code }))
+            : Effect.succeed({ state: row.onboarding_state === null ? Onboarding.initial(code) : decodeState(row.onboarding_state), version: row.onboarding_version }),
+      );
+
+    const append = (change: { readonly expectedVersion: number; readonly state: Onboarding.State; readonly events: ReadonlyArray<Onboarding.Event>; readonly actor: Actor.Actor }) => {
+      const { expectedVersion, state, events, actor } = change;
+      const stream = `onboarding:${state.commune}`;
+      const argument = appendArgument(stream, expectedVersion + 1, events.map((event) => ({ type: event._tag, payload: encodeEvent(event) })), actor, new Date());
+      return Effect.flatMap(
+        Effect.promise(() =>
+          sql<{ position: string }>`
+            WITH changed AS (
+              UPDATE commune SET onboarding_state = ${JSON.stringify(state)}::jsonb, onboarding_version = ${expectedVersion + events.length},
+                     under_obligation = ${state.underObligation}, reached = ${Onboarding.reached(state)}::text[], late_from = ${Onboarding.lateFrom(state) ?? null}::date
+              WHERE code = ${state.commune} AND onboarding_version = ${expectedVersion} AND removed_at IS NULL
+              RETURNING code
+            )
+            SELECT append_events(${stream}, ${expectedVersion + 1}, ${argument}::jsonb) AS position FROM changed`.execute(db),
+        ),
+        (result) =>
+          result.rows.length === 0
+            ? Effect.fail(new Change.ConcurrentModification({ stream, expectedVersion }))
+            : Effect.succeed({ state, version: expectedVersion + events.length }),
+      );
+    };
+
+    const history = (code: InseeCode.InseeCode) =>
+      Effect.promise(async () => {
+        const rows = await db
+          .selectFrom("event_log")
+          .select(["stream_version", "recorded_at", "payload"])
+          .where("stream", "=", `onboarding:${code}`)
+          .orderBy("stream_version")
+          .execute();
+        return rows.map((row) => ({ version: row.stream_version, at: new Date(row.recorded_at).toISOString(), event: row.payload as Onboarding.Event }));
+      });
+
+    return OnboardingStore.of({ load, append, history });
+  }),
+);

@@ -1,0 +1,57 @@
+/**
+ * Conventions on SQL: one row per convention with its state and version; each append writes the
+ * row and the events in one statement.
+ */
+import { type Actor, Change } from "@comedec/actor";
+import { Convention, ConventionNotFound, ConventionStore } from "@comedec/convention";
+import { Effect, Layer, Schema } from "effect";
+import { sql } from "kysely";
+import { Database } from "./internal/Database.js";
+import { appendArgument } from "./internal/EventLog.js";
+
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const decodeState = Schema.decodeUnknownSync(Convention.State);
+const encodeEvent = Schema.encodeSync(Convention.Event);
+
+/** The convention store on the database. */
+export const conventionStoreLayer = Layer.effect(
+  ConventionStore,
+  Effect.gen(function* () {
+    const { db } = yield* Database;
+
+    const load = (id: string) =>
+      uuidPattern.test(id)
+        ? Effect.flatMap(
+            Effect.promise(() => db.selectFrom("convention").select(["state", "version"]).where("id", "=", id).executeTakeFirst()),
+            (row) => (row === undefined ? Effect.fail(new ConventionNotFound({ convention: id })) : Effect.succeed({ state: decodeState(row.state), version: row.version })),
+          )
+        : Effect.fail(new ConventionNotFound({ convention: id }));
+
+    const listByCommune = (commune: string) =>
+      Effect.promise(async () => {
+        const rows = await db.selectFrom("convention").select(["state", "version"]).where("commune", "=", commune).orderBy("id").execute();
+        return rows.map((row) => ({ state: decodeState(row.state), version: row.version }));
+      });
+
+    const append = (change: { readonly expectedVersion: number; readonly state: Convention.State; readonly events: ReadonlyArray<Convention.Event>; readonly actor: Actor.Actor }) => {
+      const { expectedVersion, state, events, actor } = change;
+      const stream = `convention:${state.id}`;
+      const version = expectedVersion + events.length;
+      const argument = appendArgument(stream, expectedVersion + 1, events.map((event) => ({ type: event._tag, payload: encodeEvent(event) })), actor, new Date());
+      const json = JSON.stringify(state);
+      const write =
+        expectedVersion === 0
+          ? sql`INSERT INTO convention (id, commune, kind, status, version, state)
+                VALUES (${state.id}::uuid, ${state.terms.commune}, ${state.terms.kind}, ${state.status}, ${version}, ${json}::jsonb)
+                ON CONFLICT (id) DO NOTHING RETURNING id`
+          : sql`UPDATE convention SET status = ${state.status}, version = ${version}, state = ${json}::jsonb
+                WHERE id = ${state.id}::uuid AND version = ${expectedVersion} RETURNING id`;
+      return Effect.flatMap(
+        Effect.promise(() => sql<{ position: string }>`WITH changed AS (${write}) SELECT append_events(${stream}, ${expectedVersion + 1}, ${argument}::jsonb) AS position FROM changed`.execute(db)),
+        (result) => (result.rows.length === 0 ? Effect.fail(new Change.ConcurrentModification({ stream, expectedVersion })) : Effect.succeed({ state, version })),
+      );
+    };
+
+    return ConventionStore.of({ load, listByCommune, append });
+  }),
+);

@@ -1,0 +1,126 @@
+/**
+ * Writing to and verifying the hash-chained event log. The digest of an event is computed here
+ * from its canonical JSON; the chain itself is computed by the database (`append_events`) inside
+ * the writer's transaction, and recomputed here by `verify` from the rows alone.
+ */
+import type { Actor } from "@comedec/actor";
+import { Site } from "@comedec/actor";
+import { createHash } from "node:crypto";
+import { type Kysely, sql } from "kysely";
+import type { Tables } from "./Tables.js";
+
+/** JSON with object keys sorted at every depth: the same value always gives the same bytes. */
+export const canonicalJson = (value: unknown): string => {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (value !== null && typeof value === "object") {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, field]) => field !== undefined)
+      .sort(([left], [right]) => (left < right ? -1 : left > right ? 1 : 0));
+    return `{${entries.map(([key, field]) => `${JSON.stringify(key)}:${canonicalJson(field)}`).join(",")}}`;
+  }
+  return JSON.stringify(value);
+};
+
+/** The fields of a row that its digest covers. */
+export interface EventContent {
+  readonly stream: string;
+  readonly streamVersion: number;
+  readonly type: string;
+  readonly payload: unknown;
+  readonly actorId: string;
+  readonly actorRole: string;
+  readonly site: string;
+  readonly recordedAt: string;
+}
+
+/** SHA-256 of the canonical JSON of an event's content. */
+export const digestOf = (content: EventContent): Buffer => createHash("sha256").update(canonicalJson(content)).digest();
+
+/** The chain step: sha256(previous || position as int8 big-endian || digest), as the database computes it. */
+export const chainHash = (previous: Uint8Array, position: bigint, digest: Uint8Array): Buffer => {
+  const positionBytes = Buffer.alloc(8);
+  positionBytes.writeBigInt64BE(position);
+  return createHash("sha256").update(previous).update(positionBytes).update(digest).digest();
+};
+
+/** An event about to be appended. */
+export interface PendingEvent {
+  readonly type: string;
+  readonly payload: unknown;
+}
+
+/** The JSON argument of `append_events` for events of one stream, starting at `firstVersion`. */
+export const appendArgument = (stream: string, firstVersion: number, events: ReadonlyArray<PendingEvent>, actor: Actor.Actor, now: Date): string => {
+  const recordedAt = now.toISOString();
+  const site = Site.siteKey(actor.site);
+  return JSON.stringify(
+    events.map((event, index) => {
+      // Round-trip through JSON so the digest covers exactly what jsonb will give back.
+      const payload = JSON.parse(JSON.stringify(event.payload)) as unknown;
+      const content: EventContent = { stream, streamVersion: firstVersion + index, type: event.type, payload, actorId: actor.id, actorRole: actor.role, site, recordedAt };
+      return { type: event.type, payload, actorId: actor.id, actorRole: actor.role, site, recordedAt, digest: digestOf(content).toString("hex") };
+    }),
+  );
+};
+
+/** Appends events to one stream outside any aggregate write (reference imports, token issuance). */
+export const appendStandalone = async (db: Kysely<Tables>, stream: string, events: ReadonlyArray<PendingEvent>, actor: Actor.Actor, now: Date): Promise<void> => {
+  const next = await sql<{ next: number }>`SELECT coalesce(max(stream_version) + 1, 1)::int AS next FROM event_log WHERE stream = ${stream}`.execute(db);
+  const first = next.rows[0]?.next ?? 1;
+  await sql`SELECT append_events(${stream}, ${first}, ${appendArgument(stream, first, events, actor, now)}::jsonb)`.execute(db);
+};
+
+/** What a verification of the whole log found. */
+export interface VerifyReport {
+  readonly events: number;
+  readonly valid: boolean;
+  /** The first position whose content or link does not match, with why. */
+  readonly firstBreak: { readonly position: number; readonly reason: string } | undefined;
+}
+
+const toBytes = (value: Uint8Array): Buffer => Buffer.from(value);
+
+/** Recomputes every digest and every link of the chain, in position order, and compares with the head. */
+export const verify = async (db: Kysely<Tables>, batchSize = 5_000): Promise<VerifyReport> => {
+  let previous: Buffer<ArrayBufferLike> = Buffer.alloc(32);
+  let expectedPosition = 1n;
+  let after = 0n;
+  let count = 0;
+  for (;;) {
+    const rows = await db
+      .selectFrom("event_log")
+      .selectAll()
+      .where("position", ">", after.toString())
+      .orderBy("position")
+      .limit(batchSize)
+      .execute();
+    for (const row of rows) {
+      const position = BigInt(row.position);
+      if (position !== expectedPosition) return { events: count, valid: false, firstBreak: { position: Number(expectedPosition), reason: "missing or reordered row" } };
+      const digest = digestOf({
+        stream: row.stream,
+        streamVersion: row.stream_version,
+        type: row.event_type,
+        payload: row.payload,
+        actorId: row.actor_id,
+        actorRole: row.actor_role,
+        site: row.site,
+        recordedAt: new Date(row.recorded_at).toISOString(),
+      });
+      if (!toBytes(row.previous_hash).equals(previous)) return { events: count, valid: false, firstBreak: { position: Number(position), reason: "link to the previous row broken" } };
+      const hash = chainHash(previous, position, digest);
+      if (!toBytes(row.hash).equals(hash)) return { events: count, valid: false, firstBreak: { position: Number(position), reason: "content does not match its hash" } };
+      previous = hash;
+      expectedPosition += 1n;
+      count += 1;
+    }
+    if (rows.length < batchSize) break;
+    after = expectedPosition - 1n;
+  }
+  const head = await sql<{ position: string | number; hash: Uint8Array }>`SELECT position, hash FROM event_log_head`.execute(db);
+  const headRow = head.rows[0];
+  if (headRow === undefined || BigInt(headRow.position) !== expectedPosition - 1n || !toBytes(headRow.hash).equals(previous)) {
+    return { events: count, valid: false, firstBreak: { position: Number(expectedPosition), reason: "rows missing at the end of the log" } };
+  }
+  return { events: count, valid: true, firstBreak: undefined };
+};

@@ -1,0 +1,117 @@
+/**
+ * Schema migrations, in code so the same list runs on PGlite and PostgreSQL. Never edit a
+ * migration that has shipped: add the next one.
+ */
+import { type Kysely, sql } from "kysely";
+import type { Migration, MigrationProvider } from "kysely/migration";
+
+// One statement per entry: PGlite's extended protocol takes a single command per query.
+const initialStatements: ReadonlyArray<string> = [
+  `CREATE TABLE commune (
+        code text PRIMARY KEY,
+        name text NOT NULL,
+        search_name text NOT NULL,
+        departement text NOT NULL,
+        region text NOT NULL,
+        population integer NOT NULL CHECK (population >= 0),
+        latitude double precision,
+        longitude double precision,
+        removed_at timestamptz,
+        onboarding_version integer NOT NULL DEFAULT 0,
+        onboarding_state jsonb,
+        under_obligation boolean NOT NULL DEFAULT false,
+        reached text[] NOT NULL DEFAULT '{}',
+        late_from date
+      );`,
+  `CREATE INDEX commune_search_name ON commune (search_name text_pattern_ops);`,
+  `CREATE INDEX commune_departement ON commune (departement, code);`,
+  `CREATE INDEX commune_region ON commune (region, code);`,
+  `CREATE INDEX commune_late_from ON commune (late_from) WHERE late_from IS NOT NULL;`,
+  `CREATE INDEX commune_reached ON commune USING gin (reached);`,
+  `CREATE TABLE convention (
+        id uuid PRIMARY KEY,
+        commune text NOT NULL REFERENCES commune (code),
+        kind text NOT NULL,
+        status text NOT NULL,
+        version integer NOT NULL,
+        state jsonb NOT NULL
+      );`,
+  `CREATE INDEX convention_commune ON convention (commune);`,
+  `CREATE TABLE software_editor (
+        id text PRIMARY KEY,
+        name text NOT NULL,
+        contact_email text NOT NULL,
+        compatible boolean NOT NULL,
+        version integer NOT NULL
+      );`,
+  `CREATE TABLE actor_token (
+        id text PRIMARY KEY,
+        secret_hash bytea NOT NULL,
+        actor jsonb NOT NULL,
+        expires_at timestamptz NOT NULL,
+        revoked_at timestamptz,
+        created_at timestamptz NOT NULL DEFAULT now()
+      );`,
+  `-- The audit trail: one append-only log of every event, each row chained to the previous
+      -- one by SHA-256 (hash = sha256(previous_hash || position || digest of the row's content)).
+      CREATE TABLE event_log (
+        position bigint PRIMARY KEY,
+        stream text NOT NULL,
+        stream_version integer NOT NULL,
+        event_type text NOT NULL,
+        payload jsonb NOT NULL,
+        actor_id text NOT NULL,
+        actor_role text NOT NULL,
+        site text NOT NULL,
+        recorded_at timestamptz NOT NULL,
+        previous_hash bytea NOT NULL,
+        hash bytea NOT NULL,
+        UNIQUE (stream, stream_version)
+      );`,
+  `CREATE TABLE event_log_head (
+        singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+        position bigint NOT NULL,
+        hash bytea NOT NULL
+      );`,
+  `INSERT INTO event_log_head VALUES (true, 0, decode(repeat('00', 32), 'hex'));`,
+  `CREATE FUNCTION event_log_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        RAISE EXCEPTION 'event_log is append-only';
+      END $$;`,
+  `CREATE TRIGGER event_log_append_only BEFORE UPDATE OR DELETE ON event_log
+        FOR EACH ROW EXECUTE FUNCTION event_log_refuse_change();`,
+  `-- Appends events to one stream and to the chain, in the caller's transaction. The head row
+      -- is locked after the aggregate's own row, so concurrent writers serialise only on commit.
+      CREATE FUNCTION append_events(p_stream text, p_first_version integer, p_events jsonb)
+      RETURNS bigint LANGUAGE plpgsql AS $$
+      DECLARE
+        event jsonb;
+        version integer := p_first_version;
+        head_position bigint;
+        head_hash bytea;
+        previous bytea;
+      BEGIN
+        SELECT position, hash INTO head_position, head_hash FROM event_log_head FOR UPDATE;
+        FOR event IN SELECT value FROM jsonb_array_elements(p_events) LOOP
+          previous := head_hash;
+          head_position := head_position + 1;
+          head_hash := sha256(previous || int8send(head_position) || decode(event->>'digest', 'hex'));
+          INSERT INTO event_log (position, stream, stream_version, event_type, payload, actor_id, actor_role, site, recorded_at, previous_hash, hash)
+          VALUES (head_position, p_stream, version, event->>'type', event->'payload', event->>'actorId', event->>'actorRole',
+                  event->>'site', (event->>'recordedAt')::timestamptz, previous, head_hash);
+          version := version + 1;
+        END LOOP;
+        UPDATE event_log_head SET position = head_position, hash = head_hash;
+        RETURN head_position;
+      END $$;`,
+];
+
+const initial: Migration = {
+  async up(db: Kysely<unknown>) {
+    for (const statement of initialStatements) await sql.raw(statement).execute(db);
+  },
+};
+/** Every migration, by name; names sort in application order. */
+export const provider: MigrationProvider = {
+  getMigrations: async () => ({ "0001-initial": initial }),
+};
