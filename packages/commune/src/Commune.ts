@@ -16,8 +16,8 @@ export const Coordinates = Schema.Struct({
 /** A point in WGS 84 degrees. */
 export type Coordinates = typeof Coordinates.Type;
 
-/** A region code (code officiel géographique): two digits. */
-export const RegionCode = Schema.String.check(Schema.isPattern(/^[0-9]{2}$/));
+/** A region code (code officiel géographique): two digits, three for Saint-Pierre-et-Miquelon (975), which has none. */
+export const RegionCode = Schema.String.check(Schema.isPattern(/^[0-9]{2,3}$/));
 
 /** A commune of the reference list. */
 export class Commune extends Schema.Class<Commune>("@comedec/commune/Commune")({
