@@ -25,6 +25,8 @@ export interface CommuneSummary {
 
 /** Filters of the commune listing; every filter narrows. */
 export interface CommuneQuery {
+  /** Only this commune (a commune operator's listing). */
+  readonly code?: string;
   readonly name?: string;
   readonly departement?: string;
   readonly region?: string;

@@ -15,7 +15,8 @@ export class ConventionsNotValidated extends Schema.TaggedError<ConventionsNotVa
   reason: Schema.String,
 }) {}
 
-type CommuneGrant<P extends Access.Permission> = Access.Grant<P> & { readonly target: { readonly _tag: "commune"; readonly commune: string } };
+// Commune-scoped use cases read the commune from the grant, so they act on exactly what was authorised.
+type CommuneGrant<P extends Access.Permission> = Access.Grant<P>;
 
 const communeOf = (grant: Access.Grant<Access.Permission>): InseeCode.InseeCode => {
   if (grant.target._tag !== "commune") throw new Error("a commune grant was expected");

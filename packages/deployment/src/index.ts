@@ -4,5 +4,7 @@
 
 /** Conventions: submit, receipt, validation, rejection. */
 export * as Conventions from "./Conventions.js";
+/** The commune directory, the dashboard and the editors list. */
+export * as Directory from "./Directory.js";
 /** Commune onboarding: status, timeline, milestones. */
 export * as Onboarding from "./Onboarding.js";

@@ -54,6 +54,7 @@ export const communeDirectoryLayer = Layer.effect(
           const folded = Commune.foldName(query.name);
           builder = builder.where((where) => where.or([where("search_name", "like", `${folded}%`), where("search_name", "like", `% ${folded}%`)]));
         }
+        if (query.code !== undefined) builder = builder.where("code", "=", query.code);
         if (query.departement !== undefined) builder = builder.where("departement", "=", query.departement);
         if (query.region !== undefined) builder = builder.where("region", "=", query.region);
         if (query.reached !== undefined) builder = builder.where(sql<boolean>`reached @> ARRAY[${query.reached}]::text[]`);

@@ -1,0 +1,43 @@
+/**
+ * The Hono app: body limit, the endpoints of every route module, the OpenAPI document and docs,
+ * and problem+json for everything that goes wrong outside a handler.
+ */
+import type { CommuneDirectory, EditorRegistry, OnboardingStore } from "@comedec/commune";
+import type { ConventionStore } from "@comedec/convention";
+import type { Tokens } from "@comedec/rgs";
+import type { ManagedRuntime } from "effect";
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import * as Endpoint from "./Endpoint.js";
+import * as OpenApi from "./OpenApi.js";
+import * as Problem from "./Problem.js";
+import * as Communes from "./routes/Communes.js";
+import * as Conventions from "./routes/Conventions.js";
+import * as Editors from "./routes/Editors.js";
+import * as Onboarding from "./routes/Onboarding.js";
+
+/** The services the routes need. */
+export type Services = CommuneDirectory | OnboardingStore | ConventionStore | EditorRegistry | Tokens.ActorTokens;
+
+/** The largest request body accepted: evidence and conventions are small. */
+export const maximumBodyBytes = 64 * 1024;
+
+/** Every endpoint of the API. */
+export const endpoints: ReadonlyArray<Endpoint.Endpoint<Services>> = [...Communes.endpoints, ...Onboarding.endpoints, ...Conventions.endpoints, ...Editors.endpoints];
+
+/** Builds the app on a runtime that provides the services. */
+export const make = (runtime: ManagedRuntime.ManagedRuntime<Services, never>): Hono => {
+  const app = new Hono();
+  app.use(bodyLimit({ maxSize: maximumBodyBytes, onError: () => Problem.toResponse(Problem.bodyTooLarge(maximumBodyBytes)) }));
+  const openApi = OpenApi.document(endpoints as ReadonlyArray<Endpoint.Endpoint<unknown>>);
+  app.get("/health", (context) => context.json({ status: "ok" }));
+  app.get("/openapi.json", (context) => context.json(openApi));
+  app.get("/docs", (context) => context.html(OpenApi.docsPage));
+  Endpoint.register<Services>(app, runtime, endpoints);
+  app.notFound(() => Problem.toResponse(Problem.notFound()));
+  app.onError((error) => {
+    console.error(error);
+    return Problem.toResponse(Problem.internal());
+  });
+  return app;
+};

@@ -1,0 +1,89 @@
+/**
+ * An endpoint is data: method, path, the Schemas of its parameters, query and body, and a handler
+ * that receives the authenticated actor and the decoded input. `register` wires it into Hono with
+ * authentication, Schema validation and problem+json errors, so no route can skip them; the
+ * OpenAPI document is generated from the same definitions.
+ */
+import type { Actor } from "@comedec/actor";
+import { Tokens } from "@comedec/rgs";
+import { Cause, Effect, Exit, type ManagedRuntime, Option, Schema } from "effect";
+import type { Context, Hono } from "hono";
+import * as Problem from "./Problem.js";
+
+/** What a handler receives. */
+export interface Input<P, Q, B> {
+  readonly actor: Actor.Actor;
+  readonly params: P;
+  readonly query: Q;
+  readonly body: B;
+}
+
+/** One endpoint of the API. */
+export interface Endpoint<R> {
+  readonly method: "get" | "post" | "put";
+  readonly path: string;
+  readonly summary: string;
+  readonly tag: string;
+  readonly params?: Schema.Top;
+  readonly query?: Schema.Top;
+  readonly body?: Schema.Top;
+  readonly status?: 200 | 201;
+  readonly handler: (input: Input<any, any, any>) => Effect.Effect<unknown, { readonly _tag: string }, R>;
+}
+
+/** Defines an endpoint with its handler typed from its Schemas. */
+export const make = <R, P extends Schema.Top = Schema.Struct<{}>, Q extends Schema.Top = Schema.Struct<{}>, B extends Schema.Top = Schema.Struct<{}>>(definition: {
+  readonly method: "get" | "post" | "put";
+  readonly path: string;
+  readonly summary: string;
+  readonly tag: string;
+  readonly params?: P;
+  readonly query?: Q;
+  readonly body?: B;
+  readonly status?: 200 | 201;
+  readonly handler: (input: Input<P["Type"], Q["Type"], B["Type"]>) => Effect.Effect<unknown, { readonly _tag: string }, R>;
+}): Endpoint<R> => definition as Endpoint<R>;
+
+const decode = (schema: Schema.Top | undefined, value: unknown) =>
+  schema === undefined
+    ? Effect.succeed({})
+    : Effect.mapError(Schema.decodeUnknownEffect(schema as Schema.Codec<unknown, unknown>)(value, { onExcessProperty: "error" }), (error) =>
+        Problem.invalidRequest(error.message),
+      );
+
+const readBody = (context: Context) =>
+  Effect.tryPromise({ try: () => context.req.json() as Promise<unknown>, catch: () => Problem.malformedJson() });
+
+const bearer = (context: Context): string | undefined => {
+  const header = context.req.header("authorization");
+  return header?.startsWith("Bearer ") ? header.slice("Bearer ".length).trim() : undefined;
+};
+
+const isProblem = (value: unknown): value is Problem.Problem => typeof value === "object" && value !== null && "status" in value && "code" in value && !("_tag" in value);
+
+/** Registers endpoints on a Hono app, run on the given runtime. */
+export const register = <R>(app: Hono, runtime: ManagedRuntime.ManagedRuntime<R | Tokens.ActorTokens, never>, endpoints: ReadonlyArray<Endpoint<R>>) => {
+  for (const endpoint of endpoints) {
+    const honoPath = endpoint.path.replace(/\{(\w+)\}/g, ":$1");
+    app.on(endpoint.method.toUpperCase(), honoPath, async (context) => {
+      const program = Effect.gen(function* () {
+        const token = bearer(context);
+        if (token === undefined) return yield* new Tokens.Unauthenticated({ reason: "missing bearer token" });
+        const actor = yield* Tokens.ActorTokens.use((tokens) => tokens.authenticate(token));
+        const params = yield* decode(endpoint.params, context.req.param());
+        const query = yield* decode(endpoint.query, context.req.query());
+        const body = endpoint.body === undefined ? {} : yield* Effect.flatMap(readBody(context), (raw) => decode(endpoint.body, raw));
+        return yield* endpoint.handler({ actor, params, query, body });
+      });
+      const exit = await runtime.runPromiseExit(program);
+      if (Exit.isSuccess(exit)) return context.json(exit.value as object, endpoint.status ?? 200);
+      const failure = Cause.findErrorOption(exit.cause);
+      if (Option.isSome(failure)) {
+        const error: unknown = failure.value;
+        return Problem.toResponse(isProblem(error) ? error : Problem.fromError(error as { _tag: string }));
+      }
+      console.error(Cause.pretty(exit.cause));
+      return Problem.toResponse(Problem.internal());
+    });
+  }
+};

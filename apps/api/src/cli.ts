@@ -1,0 +1,73 @@
+#!/usr/bin/env node
+/**
+ * The operator's command line: bearer tokens (issue, list, revoke), the import of the reference
+ * communes, and the verification of the audit trail. Same configuration as the API.
+ */
+import { Actor } from "@comedec/actor";
+import { Audit, Tokens } from "@comedec/rgs";
+import { Effect, ManagedRuntime, Schema } from "effect";
+import { parseArgs } from "node:util";
+import * as Platform from "./Platform.js";
+
+const usage = `usage:
+  comedec token issue --role ROLE --site SITE --name NAME [--id ID] [--days N]
+      ROLE: ${Actor.roles.join(" | ")}
+      SITE: national | prefecture:DEP | commune:INSEE | editor:ID
+  comedec token list
+  comedec token revoke ID
+  comedec communes import
+  comedec audit verify`;
+
+const parseSite = (text: string) => {
+  const [kind, value] = text.split(":");
+  const site = kind === "national" ? { _tag: "national" } : kind === "prefecture" ? { _tag: "prefecture", departement: value } : kind === "commune" ? { _tag: "commune", commune: value } : { _tag: "editor", editor: value };
+  return site;
+};
+
+const { positionals, values } = parseArgs({
+  allowPositionals: true,
+  options: { role: { type: "string" }, site: { type: "string" }, name: { type: "string" }, id: { type: "string" }, days: { type: "string" } },
+});
+
+const program = Effect.gen(function* () {
+  const [group, action, argument] = positionals;
+  if (group === "token" && action === "issue") {
+    const actor = yield* Schema.decodeUnknownEffect(Actor.Actor)({
+      id: values.id ?? `${values.role}-${Date.now().toString(36)}`,
+      name: values.name,
+      role: values.role,
+      site: parseSite(values.site ?? ""),
+    });
+    const issued = yield* Tokens.ActorTokens.use((tokens) => tokens.issue(actor, Number(values.days ?? 30), Platform.system));
+    console.log(issued.token);
+    console.error(`token ${issued.info.id} for ${actor.name} (${actor.role}), expires ${issued.info.expiresAt.toISOString()}`);
+    return 0;
+  }
+  if (group === "token" && action === "list") {
+    for (const token of yield* Tokens.ActorTokens.use((tokens) => tokens.list)) {
+      console.log([token.id, token.actor.role, token.actor.name, token.expiresAt.toISOString(), token.revokedAt === undefined ? "active" : "revoked"].join("\t"));
+    }
+    return 0;
+  }
+  if (group === "token" && action === "revoke" && argument !== undefined) {
+    const revoked = yield* Tokens.ActorTokens.use((tokens) => tokens.revoke(argument, Platform.system));
+    console.error(revoked ? `token ${argument} revoked` : `no active token ${argument}`);
+    return revoked ? 0 : 1;
+  }
+  if (group === "communes" && action === "import") {
+    yield* Platform.importCommunes;
+    return 0;
+  }
+  if (group === "audit" && action === "verify") {
+    const report = yield* Audit.AuditTrail.use((trail) => trail.verify);
+    console.log(report.valid ? `audit trail valid: ${report.events} events` : `audit trail BROKEN at position ${report.firstBreak?.position}: ${report.firstBreak?.reason}`);
+    return report.valid ? 0 : 2;
+  }
+  console.error(usage);
+  return 64;
+});
+
+const runtime = ManagedRuntime.make(Platform.persistence(Platform.configuration()));
+const code = await runtime.runPromise(program.pipe(Effect.catch((error) => Effect.sync(() => (console.error(`error: ${error.message}`), 65)))));
+await runtime.dispose();
+process.exit(code);

@@ -1,0 +1,23 @@
+/**
+ * Starts the platform: the API on its configured database, with the communes loaded and an
+ * administrator token available on first start.
+ */
+import { serve } from "@hono/node-server";
+import { Effect, ManagedRuntime } from "effect";
+import * as App from "./App.js";
+import * as Platform from "./Platform.js";
+
+const config = Platform.configuration();
+const runtime = ManagedRuntime.make(Platform.persistence(config));
+const tokenFile = await runtime.runPromise(Effect.andThen(Platform.importCommunesIfEmpty, Platform.ensureAdministratorToken(config)));
+const server = serve({ fetch: App.make(runtime).fetch, port: config.port, hostname: process.env.HOST ?? "127.0.0.1" }, (info) => {
+  console.error(`COMEDEC API on http://${info.address}:${info.port} (${config.databaseUrl === undefined ? `embedded PGlite in ${config.dataDir}` : "PostgreSQL"})`);
+  console.error(`API docs: http://${info.address}:${info.port}/docs — administrator token in ${tokenFile}`);
+});
+
+const stop = () => {
+  server.close();
+  void runtime.dispose().then(() => process.exit(0));
+};
+process.on("SIGINT", stop);
+process.on("SIGTERM", stop);

@@ -1,0 +1,40 @@
+/**
+ * Use cases that read and maintain the directory of communes and the editors list. A listing is
+ * narrowed to the actor's site when the grant reaches only its own site, so the same query
+ * serves ANTS (everything), a prefecture (its département) and a mairie (itself).
+ */
+import type { Actor } from "@comedec/actor";
+import { type CalendarDate, type Commune, CommuneDirectory, type CommuneQuery, type Editor, EditorRegistry } from "@comedec/commune";
+import type { Access } from "@comedec/rgs";
+import { Effect } from "effect";
+
+const narrow = (grant: Access.Grant<Access.Permission>, query: CommuneQuery): CommuneQuery => {
+  if (grant.reach === "everywhere") return query;
+  const site = grant.actor.site;
+  if (site._tag === "prefecture") return { ...query, departement: site.departement };
+  if (site._tag === "commune") return { ...query, code: site.commune };
+  return { ...query, code: "none" };
+};
+
+/** Communes matching the query, within the grant's reach. */
+export const search = (grant: Access.Grant<"commune.read">, query: CommuneQuery) => CommuneDirectory.use((directory) => directory.search(narrow(grant, query)));
+
+/** Counts per area and the communes under obligation that are late, within the grant's reach. */
+export const dashboard = Effect.fnUntraced(function* (grant: Access.Grant<"dashboard.read">, by: "departement" | "region", today: CalendarDate.CalendarDate) {
+  const directory = yield* CommuneDirectory;
+  const site = grant.actor.site;
+  const areas = yield* directory.countsBy(by, today);
+  const visible = grant.reach === "everywhere" || site._tag !== "prefecture" ? areas : by === "departement" ? areas.filter((area) => area.area === site.departement) : [];
+  const atRisk = yield* directory.search(narrow(grant, { underObligation: true, late: { on: today, value: true }, limit: 200 }));
+  return { by, today, areas: visible, atRisk };
+});
+
+/** Replaces the reference list of communes. */
+export const importReference = (grant: Access.Grant<"commune.import">, communes: ReadonlyArray<Commune.Commune>) =>
+  CommuneDirectory.use((directory) => directory.importReference(communes, grant.actor));
+
+/** The editors list. */
+export const editors = (_grant: Access.Grant<"editor.read">) => EditorRegistry.use((registry) => registry.list);
+
+/** Adds or updates an editor of the list. */
+export const saveEditor = (grant: Access.Grant<"editor.manage">, editor: Editor.Editor) => EditorRegistry.use((registry) => registry.save(editor, grant.actor as Actor.Actor));
