@@ -5,6 +5,7 @@
  */
 import { PGlite } from "@electric-sql/pglite";
 import { Context, Effect, Layer } from "effect";
+import { mkdir } from "node:fs/promises";
 import { Kysely, PostgresDialect } from "kysely";
 import { Migrator } from "kysely/migration";
 import { PGliteDialect } from "kysely-pglite-dialect";
@@ -38,7 +39,11 @@ export const layerPglite = (options: PgliteOptions = {}) =>
   Layer.effect(
     Database,
     Effect.flatMap(
-      Effect.promise(() => PGlite.create(options.dataDir === undefined ? {} : { dataDir: options.dataDir })),
+      Effect.promise(async () => {
+        if (options.dataDir === undefined) return PGlite.create();
+        await mkdir(options.dataDir, { recursive: true });
+        return PGlite.create({ dataDir: options.dataDir });
+      }),
       (client) => acquire(() => new Kysely<Tables>({ dialect: new PGliteDialect(client) })),
     ),
   );

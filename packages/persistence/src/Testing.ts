@@ -1,10 +1,10 @@
 /**
- * The adapters every contract suite runs against: PGlite always, PostgreSQL when DATABASE_URL is
+ * For contract suites, here and in integrators' code: the adapters every suite runs against: PGlite always, PostgreSQL when DATABASE_URL is
  * set (CI sets it). Each PostgreSQL run gets a database of its own, dropped afterwards.
  */
 import { Effect, Layer } from "effect";
 import pg from "pg";
-import { Persistence } from "../src/index.js";
+import * as Persistence from "./Persistence.js";
 
 const freshPostgres = (url: string) =>
   Layer.unwrap(
