@@ -23,7 +23,12 @@ export type Services = CommuneDirectory | OnboardingStore | ConventionStore | Ed
 export const maximumBodyBytes = 64 * 1024;
 
 /** Every endpoint of the API. */
-export const endpoints: ReadonlyArray<Endpoint.Endpoint<Services>> = [...Communes.endpoints, ...Onboarding.endpoints, ...Conventions.endpoints, ...Editors.endpoints];
+export const endpoints: ReadonlyArray<Endpoint.Endpoint<Services>> = [
+  ...Communes.endpoints,
+  ...Onboarding.endpoints,
+  ...Conventions.endpoints,
+  ...Editors.endpoints,
+];
 
 /** Builds the app on a runtime that provides the services. */
 export const make = (runtime: ManagedRuntime.ManagedRuntime<Services, never>): Hono => {

@@ -32,7 +32,12 @@ export interface Endpoint<R> {
 }
 
 /** Defines an endpoint with its handler typed from its Schemas. */
-export const make = <R, P extends Schema.Top = Schema.Struct<{}>, Q extends Schema.Top = Schema.Struct<{}>, B extends Schema.Top = Schema.Struct<{}>>(definition: {
+export const make = <
+  R,
+  P extends Schema.Top = Schema.Struct<{}>,
+  Q extends Schema.Top = Schema.Struct<{}>,
+  B extends Schema.Top = Schema.Struct<{}>,
+>(definition: {
   readonly method: "get" | "post" | "put";
   readonly path: string;
   readonly summary: string;
@@ -51,15 +56,15 @@ const decode = (schema: Schema.Top | undefined, value: unknown) =>
         Problem.invalidRequest(error.message),
       );
 
-const readBody = (context: Context) =>
-  Effect.tryPromise({ try: () => context.req.json() as Promise<unknown>, catch: () => Problem.malformedJson() });
+const readBody = (context: Context) => Effect.tryPromise({ try: () => context.req.json() as Promise<unknown>, catch: () => Problem.malformedJson() });
 
 const bearer = (context: Context): string | undefined => {
   const header = context.req.header("authorization");
   return header?.startsWith("Bearer ") ? header.slice("Bearer ".length).trim() : undefined;
 };
 
-const isProblem = (value: unknown): value is Problem.Problem => typeof value === "object" && value !== null && "status" in value && "code" in value && !("_tag" in value);
+const isProblem = (value: unknown): value is Problem.Problem =>
+  typeof value === "object" && value !== null && "status" in value && "code" in value && !("_tag" in value);
 
 /** Registers endpoints on a Hono app, run on the given runtime. */
 export const register = <R>(app: Hono, runtime: ManagedRuntime.ManagedRuntime<R | Tokens.ActorTokens, never>, endpoints: ReadonlyArray<Endpoint<R>>) => {

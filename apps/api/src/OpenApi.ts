@@ -21,7 +21,10 @@ const parameters = (schema: Schema.Top | undefined, location: "path" | "query") 
   }));
 };
 
-const problem = { description: "Problem (RFC 9457), with a stable `code`", content: { "application/problem+json": { schema: { $ref: "#/components/schemas/Problem" } } } };
+const problem = {
+  description: "Problem (RFC 9457), with a stable `code`",
+  content: { "application/problem+json": { schema: { $ref: "#/components/schemas/Problem" } } },
+};
 
 /** Builds the OpenAPI document of the given endpoints. */
 export const document = (endpoints: ReadonlyArray<Endpoint<unknown>>) => {
@@ -55,7 +58,13 @@ export const document = (endpoints: ReadonlyArray<Endpoint<unknown>>) => {
         Problem: {
           type: "object",
           required: ["type", "status", "code", "title"],
-          properties: { type: { type: "string" }, status: { type: "integer" }, code: { type: "string" }, title: { type: "string" }, detail: { type: "string" } },
+          properties: {
+            type: { type: "string" },
+            status: { type: "integer" },
+            code: { type: "string" },
+            title: { type: "string" },
+            detail: { type: "string" },
+          },
         },
       },
     },

@@ -29,7 +29,9 @@ export const configuration = (environment: NodeJS.ProcessEnv = process.env): Con
 
 /** The persistence layer of the configured mode. */
 export const persistence = (config: Configuration): Layer.Layer<Persistence.Ports> =>
-  config.databaseUrl === undefined ? Persistence.pglite({ dataDir: join(config.dataDir, "pglite") }) : Persistence.postgres({ connectionString: config.databaseUrl });
+  config.databaseUrl === undefined
+    ? Persistence.pglite({ dataDir: join(config.dataDir, "pglite") })
+    : Persistence.postgres({ connectionString: config.databaseUrl });
 
 /** The platform itself, acting for bootstrap and command-line operations. */
 export const system = Actor.Actor.make({ id: "system", name: "Plateforme COMEDEC", role: "national-administrator", site: { _tag: "national" } });
@@ -58,10 +60,17 @@ export const ensureAdministratorToken = (config: Configuration) =>
   Effect.gen(function* () {
     const tokens = yield* Tokens.ActorTokens;
     const now = Date.now();
-    const usable = (yield* tokens.list).some((token) => token.actor.role === "national-administrator" && token.revokedAt === undefined && token.expiresAt.getTime() > now);
+    const usable = (yield* tokens.list).some(
+      (token) => token.actor.role === "national-administrator" && token.revokedAt === undefined && token.expiresAt.getTime() > now,
+    );
     const file = join(config.dataDir, "admin-token");
     if (usable) return file;
-    const administrator = Actor.Actor.make({ id: "bootstrap-admin", name: "Administrateur national (amorçage)", role: "national-administrator", site: { _tag: "national" } });
+    const administrator = Actor.Actor.make({
+      id: "bootstrap-admin",
+      name: "Administrateur national (amorçage)",
+      role: "national-administrator",
+      site: { _tag: "national" },
+    });
     const { token } = yield* tokens.issue(administrator, 30, system);
     yield* Effect.promise(async () => {
       await mkdir(config.dataDir, { recursive: true });

@@ -64,7 +64,12 @@ export const invalidRequest = (detail: string): Problem => ({ status: 400, code:
 export const malformedJson = (): Problem => ({ status: 400, code: "malformed-json", title: "The body is not valid JSON" });
 
 /** A body over the limit. */
-export const bodyTooLarge = (limit: number): Problem => ({ status: 413, code: "body-too-large", title: "The body is too large", detail: `at most ${limit} bytes` });
+export const bodyTooLarge = (limit: number): Problem => ({
+  status: 413,
+  code: "body-too-large",
+  title: "The body is too large",
+  detail: `at most ${limit} bytes`,
+});
 
 /** No such route. */
 export const notFound = (): Problem => ({ status: 404, code: "not-found", title: "No such resource" });

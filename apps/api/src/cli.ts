@@ -20,7 +20,14 @@ const usage = `usage:
 
 const parseSite = (text: string) => {
   const [kind, value] = text.split(":");
-  const site = kind === "national" ? { _tag: "national" } : kind === "prefecture" ? { _tag: "prefecture", departement: value } : kind === "commune" ? { _tag: "commune", commune: value } : { _tag: "editor", editor: value };
+  const site =
+    kind === "national"
+      ? { _tag: "national" }
+      : kind === "prefecture"
+        ? { _tag: "prefecture", departement: value }
+        : kind === "commune"
+          ? { _tag: "commune", commune: value }
+          : { _tag: "editor", editor: value };
   return site;
 };
 
@@ -45,7 +52,9 @@ const program = Effect.gen(function* () {
   }
   if (group === "token" && action === "list") {
     for (const token of yield* Tokens.ActorTokens.use((tokens) => tokens.list)) {
-      console.log([token.id, token.actor.role, token.actor.name, token.expiresAt.toISOString(), token.revokedAt === undefined ? "active" : "revoked"].join("\t"));
+      console.log(
+        [token.id, token.actor.role, token.actor.name, token.expiresAt.toISOString(), token.revokedAt === undefined ? "active" : "revoked"].join("\t"),
+      );
     }
     return 0;
   }
@@ -60,7 +69,11 @@ const program = Effect.gen(function* () {
   }
   if (group === "audit" && action === "verify") {
     const report = yield* Audit.AuditTrail.use((trail) => trail.verify);
-    console.log(report.valid ? `audit trail valid: ${report.events} events` : `audit trail BROKEN at position ${report.firstBreak?.position}: ${report.firstBreak?.reason}`);
+    console.log(
+      report.valid
+        ? `audit trail valid: ${report.events} events`
+        : `audit trail BROKEN at position ${report.firstBreak?.position}: ${report.firstBreak?.reason}`,
+    );
     return report.valid ? 0 : 2;
   }
   console.error(usage);

@@ -26,7 +26,9 @@ for (const adapter of adapters) {
 
     beforeAll(async () => {
       const system = actor("system", "national-administrator", { _tag: "national" });
-      await runtime.runPromise(Effect.flatMap(Access.authorize(system, "commune.import", Access.nation), (grant) => Directory.importReference(grant, reference)));
+      await runtime.runPromise(
+        Effect.flatMap(Access.authorize(system, "commune.import", Access.nation), (grant) => Directory.importReference(grant, reference)),
+      );
       const issue = (name: string, who: Actor.Actor) =>
         runtime.runPromise(Tokens.ActorTokens.use((store) => store.issue(who, 1, system))).then(({ token }) => {
           tokens[name] = token;
@@ -49,7 +51,10 @@ for (const adapter of adapters) {
       return { status: response.status, type: response.headers.get("content-type"), body: (await response.json()) as any };
     };
     const milestone = (who: string, code: string, evidence: Record<string, unknown>, expectedVersion?: number) =>
-      call(who, "POST", `/communes/${code}/onboarding/milestones`, { evidence: { reference: "ref", ...evidence }, ...(expectedVersion === undefined ? {} : { expectedVersion }) });
+      call(who, "POST", `/communes/${code}/onboarding/milestones`, {
+        evidence: { reference: "ref", ...evidence },
+        ...(expectedVersion === undefined ? {} : { expectedVersion }),
+      });
     const events = async (code: string) => (await call("ants", "GET", `/communes/${code}/onboarding/timeline`)).body.events.length as number;
 
     it("walks the whole onboarding of a commune under the obligation, from census to connection", async () => {
@@ -68,26 +73,36 @@ for (const adapter of adapters) {
         });
         expect(submitted.status).toBe(201);
         expect(submitted.body.status).toBe("incomplete");
-        const oneCopy = await call("ants", "POST", `/conventions/${submitted.body.id}/receipt`, { receipt: { channel: "post", copies: 1, receivedOn: "2017-09-05" } });
+        const oneCopy = await call("ants", "POST", `/conventions/${submitted.body.id}/receipt`, {
+          receipt: { channel: "post", copies: 1, receivedOn: "2017-09-05" },
+        });
         expect(oneCopy.body.status).toBe("incomplete");
         expect(oneCopy.body.reasons[0]).toMatch(/two signed copies/);
         const early = await call("ants", "POST", `/conventions/${submitted.body.id}/validation`, {});
         expect(early.status).toBe(409);
         expect(early.body).toMatchObject({ code: "illegal-transition", state: "incomplete" });
-        expect((await call("ants", "POST", `/conventions/${submitted.body.id}/receipt`, { receipt: { channel: "post", copies: 2, receivedOn: "2017-09-06" } })).body.status).toBe("received");
+        expect(
+          (await call("ants", "POST", `/conventions/${submitted.body.id}/receipt`, { receipt: { channel: "post", copies: 2, receivedOn: "2017-09-06" } })).body
+            .status,
+        ).toBe("received");
         expect((await call("ants", "POST", `/conventions/${submitted.body.id}/validation`, {})).body.status).toBe("validated");
         conventions.push(submitted.body.id);
       }
       expect((await milestone("lyon", "69123", { milestone: "conventionsReceived", conventions })).status).toBe(403);
       expect((await milestone("ants", "69123", { milestone: "conventionsReceived", conventions })).status).toBe(201);
       expect((await milestone("ants", "69123", { milestone: "connectionTriggered" })).status).toBe(201);
-      expect((await milestone("ants", "69123", { milestone: "handOverAppointment", appointmentOn: "2017-10-02", venue: "Préfecture du Rhône" })).status).toBe(201);
+      expect((await milestone("ants", "69123", { milestone: "handOverAppointment", appointmentOn: "2017-10-02", venue: "Préfecture du Rhône" })).status).toBe(
+        201,
+      );
       expect((await milestone("prefecture69", "69123", { milestone: "firstCards" })).status).toBe(201);
       expect((await milestone("lyon", "69123", { milestone: "autonomy" })).status).toBe(201);
 
       const refused = await milestone("lyon", "69123", { milestone: "editorContract", editor: "logiciel-etat-civil" });
       expect(refused.body.code).toBe("editor-not-found");
-      expect((await call("ants", "PUT", "/editors/logiciel-etat-civil", { name: "Logiciel État Civil", contactEmail: "contact@logiciel.fr", compatible: true })).status).toBe(200);
+      expect(
+        (await call("ants", "PUT", "/editors/logiciel-etat-civil", { name: "Logiciel État Civil", contactEmail: "contact@logiciel.fr", compatible: true }))
+          .status,
+      ).toBe(200);
       expect((await milestone("lyon", "69123", { milestone: "editorContract", editor: "logiciel-etat-civil" })).status).toBe(201);
       expect((await call("lyon", "POST", "/communes/69123/onboarding/training", { trainingOn: "2017-11-20" })).status).toBe(201);
       expect((await milestone("otherEditor", "69123", { milestone: "installation" })).body.code).toBe("editor-not-contracted");
@@ -138,7 +153,9 @@ for (const adapter of adapters) {
       expect(malformedCode).toMatchObject({ status: 400, body: { code: "invalid-request" } });
       const oversized = await call("ants", "POST", "/communes/2A004/onboarding/maternity", { hasMaternity: true, reference: "x".repeat(App.maximumBodyBytes) });
       expect(oversized).toMatchObject({ status: 413, body: { code: "body-too-large" } });
-      expect((await call("ants", "POST", "/communes/2A004/onboarding/maternity", { hasMaternity: true, reference: "ok", expectedVersion: 0 })).status).toBe(201);
+      expect((await call("ants", "POST", "/communes/2A004/onboarding/maternity", { hasMaternity: true, reference: "ok", expectedVersion: 0 })).status).toBe(
+        201,
+      );
       const stale = await call("ants", "POST", "/communes/2A004/onboarding/maternity", { hasMaternity: false, reference: "late", expectedVersion: 0 });
       expect(stale).toMatchObject({ status: 409, body: { code: "stale-version" } });
       expect(await events("2A004")).toBe(before + 1);
@@ -162,9 +179,13 @@ for (const adapter of adapters) {
 
     it("never loses an event when conflicting writes race, and the audit trail verifies", async () => {
       await milestone("ants", "69266", { milestone: "adhesion" });
-      const results = await Promise.all(Array.from({ length: 6 }, () => milestone("ants", "69266", { milestone: "editorContract", editor: "logiciel-etat-civil" })));
+      const results = await Promise.all(
+        Array.from({ length: 6 }, () => milestone("ants", "69266", { milestone: "editorContract", editor: "logiciel-etat-civil" })),
+      );
       expect(results.filter((result) => result.status === 201)).toHaveLength(1);
-      expect(results.every((result) => result.status === 201 || result.body.code === "stale-version" || result.body.code === "milestone-already-recorded")).toBe(true);
+      expect(
+        results.every((result) => result.status === 201 || result.body.code === "stale-version" || result.body.code === "milestone-already-recorded"),
+      ).toBe(true);
       expect(await events("69266")).toBe(2);
       const report = await runtime.runPromise(Audit.AuditTrail.use((trail) => trail.verify));
       expect(report.valid).toBe(true);

@@ -7,13 +7,7 @@ import { Schema } from "effect";
 import { Site } from "./Site.js";
 
 /** The roles of DOMAIN.md §2, as the platform names them. */
-export const Role = Schema.Literals([
-  "national-administrator",
-  "prefecture-operator",
-  "commune-operator",
-  "editor",
-  "agent",
-]);
+export const Role = Schema.Literals(["national-administrator", "prefecture-operator", "commune-operator", "editor", "agent"]);
 /** One of the platform's roles. */
 export type Role = typeof Role.Type;
 

@@ -23,5 +23,4 @@ export type CalendarDate = typeof CalendarDate.Type;
 export const ofInstant = (instant: Date): CalendarDate => instant.toISOString().slice(0, 10);
 
 /** The day `days` after (or before, when negative) a calendar day. */
-export const addDays = (date: CalendarDate, days: number): CalendarDate =>
-  ofInstant(new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000));
+export const addDays = (date: CalendarDate, days: number): CalendarDate => ofInstant(new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000));

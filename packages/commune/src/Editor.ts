@@ -5,7 +5,9 @@
 import { Schema } from "effect";
 
 /** An editor's stable id: lower-case letters, digits and dashes. */
-export const EditorId = Schema.String.check(Schema.isPattern(/^[a-z0-9][a-z0-9-]{1,62}$/, { message: "an editor id is 2–63 lower-case letters, digits or dashes" }));
+export const EditorId = Schema.String.check(
+  Schema.isPattern(/^[a-z0-9][a-z0-9-]{1,62}$/, { message: "an editor id is 2–63 lower-case letters, digits or dashes" }),
+);
 
 /** An editor of civil-status software. */
 export class Editor extends Schema.Class<Editor>("@comedec/commune/Editor")({

@@ -35,5 +35,4 @@ export const InseeCode = Schema.String.check(
 export type InseeCode = typeof InseeCode.Type;
 
 /** The département a commune code belongs to. */
-export const departementOf = (code: InseeCode): Site.DepartementCode =>
-  (code.startsWith("97") ? code.slice(0, 3) : code.slice(0, 2)) as Site.DepartementCode;
+export const departementOf = (code: InseeCode): Site.DepartementCode => (code.startsWith("97") ? code.slice(0, 3) : code.slice(0, 2)) as Site.DepartementCode;

@@ -57,19 +57,136 @@ export const machine = {
   name: "commune-onboarding",
   version: 1,
   milestones: [
-    { step: 1, milestone: "census", title: "Recensement (formulaire du ministère de la Justice)", track: "common", requires: [], onlyUnderObligation: true, party: "ministry-of-justice", recordedBy: [ants, "commune-operator"] },
-    { step: 2, milestone: "adhesion", title: "Adhésion en ligne", track: "common", requires: ["census"], onlyUnderObligation: false, party: "commune", recordedBy: [ants, "commune-operator"] },
-    { step: 3, milestone: "conventionsReceived", title: "Conventions CARTES et COMEDEC reçues par l'ANTS", track: "card", requires: ["adhesion"], onlyUnderObligation: false, party: "national-operator", recordedBy: [ants] },
-    { step: 4, milestone: "connectionTriggered", title: "Raccordement déclenché (lecteurs puis codes d'activation)", track: "card", requires: ["conventionsReceived"], onlyUnderObligation: false, party: "national-operator", recordedBy: [ants] },
-    { step: 5, milestone: "handOverAppointment", title: "Rendez-vous de remise des cartes", track: "card", requires: ["connectionTriggered"], onlyUnderObligation: false, party: "national-operator", recordedBy: [ants, "prefecture-operator"] },
-    { step: 6, milestone: "firstCards", title: "Remise des deux premières cartes", track: "card", requires: ["handOverAppointment"], onlyUnderObligation: false, party: "prefecture", recordedBy: [ants, "prefecture-operator"] },
-    { step: 7, milestone: "autonomy", title: "Autonomie des responsables carte", track: "card", requires: ["firstCards"], onlyUnderObligation: false, party: "commune", recordedBy: [ants, "commune-operator"] },
-    { step: 8, milestone: "editorContract", title: "Contrat avec un éditeur compatible", track: "editor", requires: ["adhesion"], onlyUnderObligation: false, party: "commune", recordedBy: [ants, "commune-operator"] },
-    { step: 9, milestone: "installation", title: "Installation des lecteurs et du logiciel", track: "editor", requires: ["editorContract", "connectionTriggered"], onlyUnderObligation: false, party: "editor", recordedBy: [ants, "commune-operator", "editor"] },
-    { step: 10, milestone: "specimenRequests", title: "Fichier de demandes spécimens envoyé à l'ANTS", track: "editor", requires: ["installation"], onlyUnderObligation: false, party: "commune", recordedBy: [ants, "commune-operator"] },
-    { step: 11, milestone: "trainingAndTest", title: "Formation et test de raccordement", track: "common", requires: ["specimenRequests", "firstCards"], onlyUnderObligation: false, party: "editor", recordedBy: [ants, "commune-operator", "editor"] },
-    { step: 12, milestone: "connectionDate", title: "Date de raccordement choisie et communiquée", track: "common", requires: ["trainingAndTest"], onlyUnderObligation: false, party: "commune", recordedBy: [ants, "commune-operator"] },
-    { step: 13, milestone: "connected", title: "Raccordement effectif confirmé par l'ANTS", track: "common", requires: ["connectionDate"], onlyUnderObligation: false, party: "national-operator", recordedBy: [ants] },
+    {
+      step: 1,
+      milestone: "census",
+      title: "Recensement (formulaire du ministère de la Justice)",
+      track: "common",
+      requires: [],
+      onlyUnderObligation: true,
+      party: "ministry-of-justice",
+      recordedBy: [ants, "commune-operator"],
+    },
+    {
+      step: 2,
+      milestone: "adhesion",
+      title: "Adhésion en ligne",
+      track: "common",
+      requires: ["census"],
+      onlyUnderObligation: false,
+      party: "commune",
+      recordedBy: [ants, "commune-operator"],
+    },
+    {
+      step: 3,
+      milestone: "conventionsReceived",
+      title: "Conventions CARTES et COMEDEC reçues par l'ANTS",
+      track: "card",
+      requires: ["adhesion"],
+      onlyUnderObligation: false,
+      party: "national-operator",
+      recordedBy: [ants],
+    },
+    {
+      step: 4,
+      milestone: "connectionTriggered",
+      title: "Raccordement déclenché (lecteurs puis codes d'activation)",
+      track: "card",
+      requires: ["conventionsReceived"],
+      onlyUnderObligation: false,
+      party: "national-operator",
+      recordedBy: [ants],
+    },
+    {
+      step: 5,
+      milestone: "handOverAppointment",
+      title: "Rendez-vous de remise des cartes",
+      track: "card",
+      requires: ["connectionTriggered"],
+      onlyUnderObligation: false,
+      party: "national-operator",
+      recordedBy: [ants, "prefecture-operator"],
+    },
+    {
+      step: 6,
+      milestone: "firstCards",
+      title: "Remise des deux premières cartes",
+      track: "card",
+      requires: ["handOverAppointment"],
+      onlyUnderObligation: false,
+      party: "prefecture",
+      recordedBy: [ants, "prefecture-operator"],
+    },
+    {
+      step: 7,
+      milestone: "autonomy",
+      title: "Autonomie des responsables carte",
+      track: "card",
+      requires: ["firstCards"],
+      onlyUnderObligation: false,
+      party: "commune",
+      recordedBy: [ants, "commune-operator"],
+    },
+    {
+      step: 8,
+      milestone: "editorContract",
+      title: "Contrat avec un éditeur compatible",
+      track: "editor",
+      requires: ["adhesion"],
+      onlyUnderObligation: false,
+      party: "commune",
+      recordedBy: [ants, "commune-operator"],
+    },
+    {
+      step: 9,
+      milestone: "installation",
+      title: "Installation des lecteurs et du logiciel",
+      track: "editor",
+      requires: ["editorContract", "connectionTriggered"],
+      onlyUnderObligation: false,
+      party: "editor",
+      recordedBy: [ants, "commune-operator", "editor"],
+    },
+    {
+      step: 10,
+      milestone: "specimenRequests",
+      title: "Fichier de demandes spécimens envoyé à l'ANTS",
+      track: "editor",
+      requires: ["installation"],
+      onlyUnderObligation: false,
+      party: "commune",
+      recordedBy: [ants, "commune-operator"],
+    },
+    {
+      step: 11,
+      milestone: "trainingAndTest",
+      title: "Formation et test de raccordement",
+      track: "common",
+      requires: ["specimenRequests", "firstCards"],
+      onlyUnderObligation: false,
+      party: "editor",
+      recordedBy: [ants, "commune-operator", "editor"],
+    },
+    {
+      step: 12,
+      milestone: "connectionDate",
+      title: "Date de raccordement choisie et communiquée",
+      track: "common",
+      requires: ["trainingAndTest"],
+      onlyUnderObligation: false,
+      party: "commune",
+      recordedBy: [ants, "commune-operator"],
+    },
+    {
+      step: 13,
+      milestone: "connected",
+      title: "Raccordement effectif confirmé par l'ANTS",
+      track: "common",
+      requires: ["connectionDate"],
+      onlyUnderObligation: false,
+      party: "national-operator",
+      recordedBy: [ants],
+    },
   ],
 } as const satisfies { name: string; version: number; milestones: ReadonlyArray<MilestoneDefinition> };
 
@@ -82,8 +199,7 @@ export const specimenLeadDays = 7;
 
 const Reference = Schema.String.check(Schema.isMinLength(1), Schema.isMaxLength(200));
 const Note = Schema.optionalKey(Schema.String.check(Schema.isMaxLength(2000)));
-const plain = <M extends Milestone>(milestone: M) =>
-  Schema.Struct({ milestone: Schema.Literal(milestone), reference: Reference, note: Note });
+const plain = <M extends Milestone>(milestone: M) => Schema.Struct({ milestone: Schema.Literal(milestone), reference: Reference, note: Note });
 
 /** What proves a milestone: a reference (file, mail, form number) and, for some, the facts it fixes. */
 export const Evidence = Schema.Union([
@@ -228,12 +344,10 @@ export type OnboardingError =
 // --- decide / evolve --------------------------------------------------------------------------
 
 /** Whether a milestone applies to this commune. */
-export const applies = (state: State, milestone: Milestone): boolean =>
-  state.underObligation || !definitionOf(milestone).onlyUnderObligation;
+export const applies = (state: State, milestone: Milestone): boolean => state.underObligation || !definitionOf(milestone).onlyUnderObligation;
 
 /** Whether a milestone is reached (a milestone that does not apply counts as reached). */
-export const isDone = (state: State, milestone: Milestone): boolean =>
-  milestone in state.milestones || !applies(state, milestone);
+export const isDone = (state: State, milestone: Milestone): boolean => milestone in state.milestones || !applies(state, milestone);
 
 /** The prerequisites of a milestone not yet reached. */
 export const missingFor = (state: State, milestone: Milestone): ReadonlyArray<Milestone> =>
@@ -333,7 +447,12 @@ export interface Status {
   readonly underObligation: boolean;
   readonly connected: boolean;
   readonly done: ReadonlyArray<{ readonly milestone: Milestone; readonly at: string; readonly by: MilestoneRecord["by"] }>;
-  readonly next: ReadonlyArray<{ readonly milestone: Milestone; readonly title: string; readonly party: Party; readonly recordedBy: ReadonlyArray<Actor.Role> }>;
+  readonly next: ReadonlyArray<{
+    readonly milestone: Milestone;
+    readonly title: string;
+    readonly party: Party;
+    readonly recordedBy: ReadonlyArray<Actor.Role>;
+  }>;
   readonly blocked: ReadonlyArray<{ readonly milestone: Milestone; readonly missing: ReadonlyArray<Milestone> }>;
   readonly late: boolean;
   readonly overdue: ReadonlyArray<Overdue>;

@@ -24,7 +24,8 @@ export const dashboard = Effect.fnUntraced(function* (grant: Access.Grant<"dashb
   const directory = yield* CommuneDirectory;
   const site = grant.actor.site;
   const areas = yield* directory.countsBy(by, today);
-  const visible = grant.reach === "everywhere" || site._tag !== "prefecture" ? areas : by === "departement" ? areas.filter((area) => area.area === site.departement) : [];
+  const visible =
+    grant.reach === "everywhere" || site._tag !== "prefecture" ? areas : by === "departement" ? areas.filter((area) => area.area === site.departement) : [];
   const atRisk = yield* directory.search(narrow(grant, { underObligation: true, late: { on: today, value: true }, limit: 200 }));
   return { by, today, areas: visible, atRisk };
 });
@@ -37,4 +38,5 @@ export const importReference = (grant: Access.Grant<"commune.import">, communes:
 export const editors = (_grant: Access.Grant<"editor.read">) => EditorRegistry.use((registry) => registry.list);
 
 /** Adds or updates an editor of the list. */
-export const saveEditor = (grant: Access.Grant<"editor.manage">, editor: Editor.Editor) => EditorRegistry.use((registry) => registry.save(editor, grant.actor as Actor.Actor));
+export const saveEditor = (grant: Access.Grant<"editor.manage">, editor: Editor.Editor) =>
+  EditorRegistry.use((registry) => registry.save(editor, grant.actor as Actor.Actor));

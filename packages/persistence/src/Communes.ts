@@ -4,14 +4,27 @@
  * milestones reached, first late day) kept in step by every append.
  */
 import { Change, type Actor } from "@comedec/actor";
-import { CalendarDate, Commune, CommuneDirectory, CommuneNotFound, type CommuneQuery, type CommuneSummary, type InseeCode, Onboarding, OnboardingStore } from "@comedec/commune";
+import {
+  CalendarDate,
+  Commune,
+  CommuneDirectory,
+  CommuneNotFound,
+  type CommuneQuery,
+  type CommuneSummary,
+  type InseeCode,
+  Onboarding,
+  OnboardingStore,
+} from "@comedec/commune";
 import { Effect, Layer, Schema } from "effect";
 import { type Selectable, sql } from "kysely";
 import { Database } from "./internal/Database.js";
 import { appendArgument, appendStandalone } from "./internal/EventLog.js";
 import type { CommuneTable } from "./internal/Tables.js";
 
-type CommuneRow = Pick<Selectable<CommuneTable>, "code" | "name" | "departement" | "region" | "population" | "latitude" | "longitude" | "under_obligation" | "reached" | "late_from">;
+type CommuneRow = Pick<
+  Selectable<CommuneTable>,
+  "code" | "name" | "departement" | "region" | "population" | "latitude" | "longitude" | "under_obligation" | "reached" | "late_from"
+>;
 
 const summaryColumns = ["code", "name", "departement", "region", "population", "latitude", "longitude", "under_obligation", "reached", "late_from"] as const;
 
@@ -107,7 +120,13 @@ export const communeDirectoryLayer = Layer.effect(
               (SELECT count(*) FROM removed)::int AS removed
           `.execute(trx);
           const counts = result.rows[0] ?? { added: 0, renamed: 0, updated: 0, removed: 0 };
-          const report = { total: communes.length, added: counts.added, renamed: counts.renamed, updated: counts.updated - counts.added, removed: counts.removed };
+          const report = {
+            total: communes.length,
+            added: counts.added,
+            renamed: counts.renamed,
+            updated: counts.updated - counts.added,
+            removed: counts.removed,
+          };
           if (report.added + report.updated + report.removed > 0) {
             await appendStandalone(trx, "reference:communes", [{ type: "CommuneReferenceImported", payload: report }], actor, new Date());
           }
@@ -152,18 +171,37 @@ export const onboardingStoreLayer = Layer.effect(
     const load = (code: InseeCode.InseeCode) =>
       Effect.flatMap(
         Effect.promise(() =>
-          db.selectFrom("commune").select(["onboarding_state", "onboarding_version"]).where("code", "=", code).where("removed_at", "is", null).executeTakeFirst(),
+          db
+            .selectFrom("commune")
+            .select(["onboarding_state", "onboarding_version"])
+            .where("code", "=", code)
+            .where("removed_at", "is", null)
+            .executeTakeFirst(),
         ),
         (row) =>
           row === undefined
             ? Effect.fail(new CommuneNotFound({ commune: code }))
-            : Effect.succeed({ state: row.onboarding_state === null ? Onboarding.initial(code) : decodeState(row.onboarding_state), version: row.onboarding_version }),
+            : Effect.succeed({
+                state: row.onboarding_state === null ? Onboarding.initial(code) : decodeState(row.onboarding_state),
+                version: row.onboarding_version,
+              }),
       );
 
-    const append = (change: { readonly expectedVersion: number; readonly state: Onboarding.State; readonly events: ReadonlyArray<Onboarding.Event>; readonly actor: Actor.Actor }) => {
+    const append = (change: {
+      readonly expectedVersion: number;
+      readonly state: Onboarding.State;
+      readonly events: ReadonlyArray<Onboarding.Event>;
+      readonly actor: Actor.Actor;
+    }) => {
       const { expectedVersion, state, events, actor } = change;
       const stream = `onboarding:${state.commune}`;
-      const argument = appendArgument(stream, expectedVersion + 1, events.map((event) => ({ type: event._tag, payload: encodeEvent(event) })), actor, new Date());
+      const argument = appendArgument(
+        stream,
+        expectedVersion + 1,
+        events.map((event) => ({ type: event._tag, payload: encodeEvent(event) })),
+        actor,
+        new Date(),
+      );
       return Effect.flatMap(
         Effect.promise(() =>
           sql<{ position: string }>`

@@ -23,7 +23,10 @@ export const conventionStoreLayer = Layer.effect(
       uuidPattern.test(id)
         ? Effect.flatMap(
             Effect.promise(() => db.selectFrom("convention").select(["state", "version"]).where("id", "=", id).executeTakeFirst()),
-            (row) => (row === undefined ? Effect.fail(new ConventionNotFound({ convention: id })) : Effect.succeed({ state: decodeState(row.state), version: row.version })),
+            (row) =>
+              row === undefined
+                ? Effect.fail(new ConventionNotFound({ convention: id }))
+                : Effect.succeed({ state: decodeState(row.state), version: row.version }),
           )
         : Effect.fail(new ConventionNotFound({ convention: id }));
 
@@ -33,11 +36,22 @@ export const conventionStoreLayer = Layer.effect(
         return rows.map((row) => ({ state: decodeState(row.state), version: row.version }));
       });
 
-    const append = (change: { readonly expectedVersion: number; readonly state: Convention.State; readonly events: ReadonlyArray<Convention.Event>; readonly actor: Actor.Actor }) => {
+    const append = (change: {
+      readonly expectedVersion: number;
+      readonly state: Convention.State;
+      readonly events: ReadonlyArray<Convention.Event>;
+      readonly actor: Actor.Actor;
+    }) => {
       const { expectedVersion, state, events, actor } = change;
       const stream = `convention:${state.id}`;
       const version = expectedVersion + events.length;
-      const argument = appendArgument(stream, expectedVersion + 1, events.map((event) => ({ type: event._tag, payload: encodeEvent(event) })), actor, new Date());
+      const argument = appendArgument(
+        stream,
+        expectedVersion + 1,
+        events.map((event) => ({ type: event._tag, payload: encodeEvent(event) })),
+        actor,
+        new Date(),
+      );
       const json = JSON.stringify(state);
       const write =
         expectedVersion === 0
@@ -47,8 +61,13 @@ export const conventionStoreLayer = Layer.effect(
           : sql`UPDATE convention SET status = ${state.status}, version = ${version}, state = ${json}::jsonb
                 WHERE id = ${state.id}::uuid AND version = ${expectedVersion} RETURNING id`;
       return Effect.flatMap(
-        Effect.promise(() => sql<{ position: string }>`WITH changed AS (${write}) SELECT append_events(${stream}, ${expectedVersion + 1}, ${argument}::jsonb) AS position FROM changed`.execute(db)),
-        (result) => (result.rows.length === 0 ? Effect.fail(new Change.ConcurrentModification({ stream, expectedVersion })) : Effect.succeed({ state, version })),
+        Effect.promise(() =>
+          sql<{
+            position: string;
+          }>`WITH changed AS (${write}) SELECT append_events(${stream}, ${expectedVersion + 1}, ${argument}::jsonb) AS position FROM changed`.execute(db),
+        ),
+        (result) =>
+          result.rows.length === 0 ? Effect.fail(new Change.ConcurrentModification({ stream, expectedVersion })) : Effect.succeed({ state, version }),
       );
     };
 

@@ -22,8 +22,9 @@ export const editorRegistryLayer = Layer.effect(
     const list = Effect.promise(async () => (await db.selectFrom("software_editor").select(columns).orderBy("name").execute()).map(toEditor));
 
     const find = (id: string) =>
-      Effect.flatMap(Effect.promise(() => db.selectFrom("software_editor").select(columns).where("id", "=", id).executeTakeFirst()), (row) =>
-        row === undefined ? Effect.fail(new Editor.EditorNotFound({ editor: id })) : Effect.succeed(toEditor(row)),
+      Effect.flatMap(
+        Effect.promise(() => db.selectFrom("software_editor").select(columns).where("id", "=", id).executeTakeFirst()),
+        (row) => (row === undefined ? Effect.fail(new Editor.EditorNotFound({ editor: id })) : Effect.succeed(toEditor(row))),
       );
 
     const save = (editor: Editor.Editor, actor: Actor.Actor) =>
@@ -38,7 +39,9 @@ export const editorRegistryLayer = Layer.effect(
           const version = saved.rows[0]?.version ?? 1;
           const stream = `editor:${editor.id}`;
           const payload = { id: editor.id, name: editor.name, contactEmail: editor.contactEmail, compatible: editor.compatible };
-          await sql`SELECT append_events(${stream}, ${version}, ${appendArgument(stream, version, [{ type: "EditorSaved", payload }], actor, new Date())}::jsonb)`.execute(trx);
+          await sql`SELECT append_events(${stream}, ${version}, ${appendArgument(stream, version, [{ type: "EditorSaved", payload }], actor, new Date())}::jsonb)`.execute(
+            trx,
+          );
           return editor;
         }),
       );

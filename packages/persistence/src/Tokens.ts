@@ -32,7 +32,13 @@ export const actorTokensLayer = Layer.effect(
             .insertInto("actor_token")
             .values({ id, secret_hash: hashOf(secret), actor: JSON.stringify(encodeActor(actor)), expires_at: expiresAt, revoked_at: null })
             .execute();
-          await appendStandalone(trx, `token:${id}`, [{ type: "TokenIssued", payload: { id, actor: encodeActor(actor), expiresAt: expiresAt.toISOString() } }], issuedBy, new Date());
+          await appendStandalone(
+            trx,
+            `token:${id}`,
+            [{ type: "TokenIssued", payload: { id, actor: encodeActor(actor), expiresAt: expiresAt.toISOString() } }],
+            issuedBy,
+            new Date(),
+          );
         });
         return { token: `cmdc_${id}.${secret}`, info: { id, actor, expiresAt, revokedAt: undefined } };
       });
@@ -53,7 +59,12 @@ export const actorTokensLayer = Layer.effect(
     const revoke = (id: string, revokedBy: Actor.Actor) =>
       Effect.promise(() =>
         db.transaction().execute(async (trx) => {
-          const result = await trx.updateTable("actor_token").set({ revoked_at: new Date() }).where("id", "=", id).where("revoked_at", "is", null).executeTakeFirst();
+          const result = await trx
+            .updateTable("actor_token")
+            .set({ revoked_at: new Date() })
+            .where("id", "=", id)
+            .where("revoked_at", "is", null)
+            .executeTakeFirst();
           if (result.numUpdatedRows === 0n) return false;
           await appendStandalone(trx, `token:${id}`, [{ type: "TokenRevoked", payload: { id } }], revokedBy, new Date());
           return true;
@@ -62,7 +73,12 @@ export const actorTokensLayer = Layer.effect(
 
     const list = Effect.promise(async () => {
       const rows = await db.selectFrom("actor_token").select(["id", "actor", "expires_at", "revoked_at"]).orderBy("created_at").execute();
-      return rows.map((row) => ({ id: row.id, actor: decodeActor(row.actor), expiresAt: new Date(row.expires_at), revokedAt: row.revoked_at === null ? undefined : new Date(row.revoked_at) }));
+      return rows.map((row) => ({
+        id: row.id,
+        actor: decodeActor(row.actor),
+        expiresAt: new Date(row.expires_at),
+        revokedAt: row.revoked_at === null ? undefined : new Date(row.revoked_at),
+      }));
     });
 
     return Tokens.ActorTokens.of({ issue, authenticate, revoke, list });

@@ -24,7 +24,10 @@ for (const adapter of adapters) {
           const first = yield* directory.importReference([paris, lyon], admin);
           assert.deepStrictEqual({ added: first.added, renamed: first.renamed, removed: first.removed }, { added: 2, renamed: 0, removed: 0 });
           const again = yield* directory.importReference([paris, lyon], admin);
-          assert.deepStrictEqual({ added: again.added, renamed: again.renamed, updated: again.updated, removed: again.removed }, { added: 0, renamed: 0, updated: 0, removed: 0 });
+          assert.deepStrictEqual(
+            { added: again.added, renamed: again.renamed, updated: again.updated, removed: again.removed },
+            { added: 0, renamed: 0, updated: 0, removed: 0 },
+          );
           const renamed = yield* directory.importReference([Commune.Commune.make({ ...paris, name: "Paris-Lutèce" })], admin);
           assert.deepStrictEqual({ renamed: renamed.renamed, removed: renamed.removed }, { renamed: 1, removed: 1 });
           const back = yield* directory.importReference([paris, lyon], admin);
@@ -32,8 +35,12 @@ for (const adapter of adapters) {
           const found = yield* directory.search({ name: "lutece", limit: 10 });
           assert.strictEqual(found.length, 0);
           const folded = yield* directory.search({ name: "PÀRIS", limit: 10 });
-          assert.deepStrictEqual(folded.map((summary) => summary.commune.code), ["75056"]);
-        }));
+          assert.deepStrictEqual(
+            folded.map((summary) => summary.commune.code),
+            ["75056"],
+          );
+        }),
+      );
 
       it.effect("appends with optimistic concurrency: the second writer on the same version loses", () =>
         Effect.gen(function* () {
@@ -49,7 +56,8 @@ for (const adapter of adapters) {
           assert.deepStrictEqual(Onboarding.reached(reloaded.state), ["adhesion"]);
           const history = yield* store.history(lyon.code);
           assert.strictEqual(history.length, 1);
-        }));
+        }),
+      );
 
       it.effect("concurrent appends on one version: exactly one wins and the log still verifies", () =>
         Effect.gen(function* () {
@@ -67,7 +75,8 @@ for (const adapter of adapters) {
           const report = yield* (yield* Audit.AuditTrail).verify;
           assert.isTrue(report.valid);
           assert.isAbove(report.events, 3);
-        }));
+        }),
+      );
     });
   });
 }

@@ -33,14 +33,32 @@ export type Reach = "everywhere" | "own-site";
 
 /** The authorisation matrix: for each permission, the roles that hold it and how far. Data, so the docs and the tests read it. */
 export const matrix: Readonly<Record<Permission, Readonly<Partial<Record<Actor.Role, Reach>>>>> = {
-  "commune.read": { "national-administrator": "everywhere", "prefecture-operator": "own-site", "commune-operator": "own-site", agent: "own-site", editor: "everywhere" },
+  "commune.read": {
+    "national-administrator": "everywhere",
+    "prefecture-operator": "own-site",
+    "commune-operator": "own-site",
+    agent: "own-site",
+    editor: "everywhere",
+  },
   "commune.import": { "national-administrator": "everywhere" },
-  "onboarding.read": { "national-administrator": "everywhere", "prefecture-operator": "own-site", "commune-operator": "own-site", agent: "own-site", editor: "everywhere" },
+  "onboarding.read": {
+    "national-administrator": "everywhere",
+    "prefecture-operator": "own-site",
+    "commune-operator": "own-site",
+    agent: "own-site",
+    editor: "everywhere",
+  },
   "onboarding.record": { "national-administrator": "everywhere", "prefecture-operator": "own-site", "commune-operator": "own-site", editor: "everywhere" },
   "convention.read": { "national-administrator": "everywhere", "prefecture-operator": "own-site", "commune-operator": "own-site" },
   "convention.submit": { "national-administrator": "everywhere", "commune-operator": "own-site" },
   "convention.process": { "national-administrator": "everywhere" },
-  "editor.read": { "national-administrator": "everywhere", "prefecture-operator": "everywhere", "commune-operator": "everywhere", agent: "everywhere", editor: "everywhere" },
+  "editor.read": {
+    "national-administrator": "everywhere",
+    "prefecture-operator": "everywhere",
+    "commune-operator": "everywhere",
+    agent: "everywhere",
+    editor: "everywhere",
+  },
   "editor.manage": { "national-administrator": "everywhere" },
   "dashboard.read": { "national-administrator": "everywhere", "prefecture-operator": "own-site" },
 };

@@ -23,7 +23,9 @@ const save = Endpoint.make({
   params: Schema.Struct({ id: Editor.EditorId }),
   body: Schema.Struct({ name: Editor.Editor.fields.name, contactEmail: Editor.Editor.fields.contactEmail, compatible: Editor.Editor.fields.compatible }),
   handler: ({ actor, params, body }) =>
-    Effect.flatMap(Access.authorize(actor, "editor.manage", Access.nation), (grant) => Directory.saveEditor(grant, Editor.Editor.make({ ...body, id: params.id }))),
+    Effect.flatMap(Access.authorize(actor, "editor.manage", Access.nation), (grant) =>
+      Directory.saveEditor(grant, Editor.Editor.make({ ...body, id: params.id })),
+    ),
 });
 
 /** The editor endpoints. */

@@ -49,7 +49,11 @@ const maternity = Endpoint.make({
   tag: "onboarding",
   summary: "Declare whether the commune has or had a maternity (puts it under the connection obligation)",
   params: CommuneParams,
-  body: Schema.Struct({ hasMaternity: Schema.Boolean, reference: Schema.String.check(Schema.isMinLength(1), Schema.isMaxLength(200)), expectedVersion: ExpectedVersion }),
+  body: Schema.Struct({
+    hasMaternity: Schema.Boolean,
+    reference: Schema.String.check(Schema.isMinLength(1), Schema.isMaxLength(200)),
+    expectedVersion: ExpectedVersion,
+  }),
   status: 201,
   handler: ({ actor, params, body }) =>
     execute(actor, params.code, Onboarding.DeclareMaternity.make({ hasMaternity: body.hasMaternity, reference: body.reference }), body.expectedVersion),

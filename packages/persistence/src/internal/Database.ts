@@ -63,5 +63,10 @@ pg.types.setTypeParser(pg.types.builtins.DATE, (value: string) => value);
 export const layerPostgres = (options: PostgresOptions) =>
   Layer.effect(
     Database,
-    acquire(() => new Kysely<Tables>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: options.connectionString, max: options.maxConnections ?? 10 }) }) })),
+    acquire(
+      () =>
+        new Kysely<Tables>({
+          dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: options.connectionString, max: options.maxConnections ?? 10 }) }),
+        }),
+    ),
   );

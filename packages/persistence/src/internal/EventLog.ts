@@ -57,14 +57,29 @@ export const appendArgument = (stream: string, firstVersion: number, events: Rea
     events.map((event, index) => {
       // Round-trip through JSON so the digest covers exactly what jsonb will give back.
       const payload = JSON.parse(JSON.stringify(event.payload)) as unknown;
-      const content: EventContent = { stream, streamVersion: firstVersion + index, type: event.type, payload, actorId: actor.id, actorRole: actor.role, site, recordedAt };
+      const content: EventContent = {
+        stream,
+        streamVersion: firstVersion + index,
+        type: event.type,
+        payload,
+        actorId: actor.id,
+        actorRole: actor.role,
+        site,
+        recordedAt,
+      };
       return { type: event.type, payload, actorId: actor.id, actorRole: actor.role, site, recordedAt, digest: digestOf(content).toString("hex") };
     }),
   );
 };
 
 /** Appends events to one stream outside any aggregate write (reference imports, token issuance). */
-export const appendStandalone = async (db: Kysely<Tables>, stream: string, events: ReadonlyArray<PendingEvent>, actor: Actor.Actor, now: Date): Promise<void> => {
+export const appendStandalone = async (
+  db: Kysely<Tables>,
+  stream: string,
+  events: ReadonlyArray<PendingEvent>,
+  actor: Actor.Actor,
+  now: Date,
+): Promise<void> => {
   const next = await sql<{ next: number }>`SELECT coalesce(max(stream_version) + 1, 1)::int AS next FROM event_log WHERE stream = ${stream}`.execute(db);
   const first = next.rows[0]?.next ?? 1;
   await sql`SELECT append_events(${stream}, ${first}, ${appendArgument(stream, first, events, actor, now)}::jsonb)`.execute(db);
@@ -87,16 +102,11 @@ export const verify = async (db: Kysely<Tables>, batchSize = 5_000): Promise<Ver
   let after = 0n;
   let count = 0;
   for (;;) {
-    const rows = await db
-      .selectFrom("event_log")
-      .selectAll()
-      .where("position", ">", after.toString())
-      .orderBy("position")
-      .limit(batchSize)
-      .execute();
+    const rows = await db.selectFrom("event_log").selectAll().where("position", ">", after.toString()).orderBy("position").limit(batchSize).execute();
     for (const row of rows) {
       const position = BigInt(row.position);
-      if (position !== expectedPosition) return { events: count, valid: false, firstBreak: { position: Number(expectedPosition), reason: "missing or reordered row" } };
+      if (position !== expectedPosition)
+        return { events: count, valid: false, firstBreak: { position: Number(expectedPosition), reason: "missing or reordered row" } };
       const digest = digestOf({
         stream: row.stream,
         streamVersion: row.stream_version,
@@ -107,9 +117,11 @@ export const verify = async (db: Kysely<Tables>, batchSize = 5_000): Promise<Ver
         site: row.site,
         recordedAt: new Date(row.recorded_at).toISOString(),
       });
-      if (!toBytes(row.previous_hash).equals(previous)) return { events: count, valid: false, firstBreak: { position: Number(position), reason: "link to the previous row broken" } };
+      if (!toBytes(row.previous_hash).equals(previous))
+        return { events: count, valid: false, firstBreak: { position: Number(position), reason: "link to the previous row broken" } };
       const hash = chainHash(previous, position, digest);
-      if (!toBytes(row.hash).equals(hash)) return { events: count, valid: false, firstBreak: { position: Number(position), reason: "content does not match its hash" } };
+      if (!toBytes(row.hash).equals(hash))
+        return { events: count, valid: false, firstBreak: { position: Number(position), reason: "content does not match its hash" } };
       previous = hash;
       expectedPosition += 1n;
       count += 1;

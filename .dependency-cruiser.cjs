@@ -1,0 +1,48 @@
+// The layering of ARCHITECTURE.md, checked in CI: domain → policy → adapters/use cases → apps,
+// arrows pointing inward only. Domain and policy packages import effect and each other, nothing else.
+const domain = "^packages/(actor|commune|convention)/src";
+const policy = "^packages/rgs/src";
+
+module.exports = {
+  forbidden: [
+    {
+      name: "domain-imports-only-effect-and-domain",
+      comment: "Domain packages are pure: effect and other domain packages only.",
+      severity: "error",
+      from: { path: domain },
+      to: { dependencyTypesNot: ["local"], pathNot: ["effect", "^packages/(actor|commune|convention)/", "^node_modules/\\.pnpm/effect@"] },
+    },
+    {
+      name: "domain-does-not-import-policy-or-outer-layers",
+      severity: "error",
+      from: { path: domain },
+      to: { path: "^packages/(rgs|deployment|persistence|commune-reference)/|^apps/" },
+    },
+    {
+      name: "policy-imports-only-effect-and-domain",
+      severity: "error",
+      from: { path: policy },
+      to: { dependencyTypesNot: ["local"], pathNot: ["effect", "^packages/(actor|commune|convention|rgs)/", "^node_modules/\\.pnpm/effect@"] },
+    },
+    {
+      name: "packages-never-import-apps",
+      severity: "error",
+      from: { path: "^packages/" },
+      to: { path: "^apps/" },
+    },
+    {
+      name: "no-reaching-into-internals",
+      comment: "A package's internal/ modules are its own.",
+      severity: "error",
+      from: { path: "^(packages|apps)/([^/]+)/" },
+      to: { path: "^packages/([^/]+)/src/internal/", pathNot: "^packages/$2/src/internal/" },
+    },
+  ],
+  options: {
+    doNotFollow: { path: "node_modules" },
+    exclude: { path: "(^|/)(dist|test)/" },
+    tsPreCompilationDeps: true,
+    combinedDependencies: true,
+    enhancedResolveOptions: { exportsFields: ["exports"], conditionNames: ["@comedec/source", "import", "types", "default"] },
+  },
+};

@@ -1,0 +1,55 @@
+import { Actor } from "@comedec/actor";
+import { Result } from "effect";
+import { describe, expect, it } from "vitest";
+import { type InseeCode, Onboarding } from "../src/index.js";
+
+const ants = Actor.Actor.make({ id: "ants", name: "ANTS", role: "national-administrator", site: { _tag: "national" } });
+const now = new Date("2017-09-01T10:00:00Z");
+const code = "69123" as InseeCode.InseeCode;
+
+const apply = (state: Onboarding.State, command: Onboarding.Command) => {
+  const decision = Onboarding.decide(state, command, { actor: ants, now });
+  return Result.isSuccess(decision) ? decision.success.reduce(Onboarding.evolve, state) : decision.failure;
+};
+
+describe("the onboarding graph", () => {
+  it("is acyclic, numbered 1 to 13, and every prerequisite comes earlier", () => {
+    expect(Onboarding.machine.milestones.map((definition) => definition.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]);
+    for (const definition of Onboarding.machine.milestones) {
+      for (const required of definition.requires) expect(Onboarding.definitionOf(required).step).toBeLessThan(definition.step);
+    }
+  });
+
+  it("lets the card and editor tracks run in parallel after adhesion", () => {
+    const state = apply(Onboarding.initial(code), { _tag: "RecordMilestone", evidence: { milestone: "adhesion", reference: "f" } }) as Onboarding.State;
+    const next = Onboarding.status(state, "2017-09-02").next.map((entry) => entry.milestone);
+    expect(next).toEqual(["conventionsReceived", "editorContract"]);
+  });
+
+  it("requires the census only under the obligation", () => {
+    const obliged = Onboarding.initial(code, true);
+    const refused = apply(obliged, { _tag: "RecordMilestone", evidence: { milestone: "adhesion", reference: "f" } });
+    expect(refused).toBeInstanceOf(Onboarding.PrerequisiteMissing);
+    expect((refused as Onboarding.PrerequisiteMissing).missing).toEqual(["census"]);
+  });
+
+  it("marks a commune under obligation late after the deadline, and the specimen file overdue 7 days before training", () => {
+    let state = Onboarding.initial(code, true);
+    expect(Onboarding.status(state, "2018-11-01").late).toBe(false);
+    expect(Onboarding.status(state, "2018-11-02").overdue.map((due) => due.reason)).toEqual(["connection-deadline-missed"]);
+    state = { ...Onboarding.initial(code), trainingOn: "2017-11-20" };
+    expect(Onboarding.lateFrom(state)).toBe("2017-11-14");
+    expect(Onboarding.status(state, "2017-11-13").late).toBe(false);
+    expect(Onboarding.status(state, "2017-11-14").overdue).toEqual([{ reason: "specimen-file-overdue", dueOn: "2017-11-13" }]);
+  });
+
+  it("refuses a role the table does not list", () => {
+    const agent = Actor.Actor.make({ id: "x", name: "x", role: "agent", site: { _tag: "commune", commune: code } });
+    const decision = Onboarding.decide(
+      Onboarding.initial(code),
+      { _tag: "RecordMilestone", evidence: { milestone: "adhesion", reference: "f" } },
+      { actor: agent, now },
+    );
+    expect(Result.isFailure(decision) && decision.failure._tag).toBe("MilestoneRoleNotAllowed");
+  });
+});
