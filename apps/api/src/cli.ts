@@ -81,6 +81,11 @@ const program = Effect.gen(function* () {
 });
 
 const runtime = ManagedRuntime.make(Platform.persistence(Platform.configuration()));
-const code = await runtime.runPromise(program.pipe(Effect.catch((error) => Effect.sync(() => (console.error(`error: ${error.message}`), 65)))));
+const reportFailure = (error: { readonly message: string }) =>
+  Effect.sync(() => {
+    console.error(`error: ${error.message}`);
+    return 65;
+  });
+const code = await runtime.runPromise(program.pipe(Effect.catch(reportFailure)));
 await runtime.dispose();
 process.exit(code);

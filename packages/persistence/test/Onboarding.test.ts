@@ -3,7 +3,7 @@ import { Commune, CommuneDirectory, type InseeCode, Onboarding, OnboardingStore 
 import { Audit } from "@comedec/rgs";
 import { assert, describe, it, layer } from "@effect/vitest";
 import { Effect, Result } from "effect";
-import { adapters } from "@comedec/persistence/testing";
+import { adapters } from "../src/Testing.js";
 
 const admin = Actor.Actor.make({ id: "ants-1", name: "Opératrice ANTS", role: "national-administrator", site: { _tag: "national" } });
 const paris = Commune.Commune.make({ code: "75056" as InseeCode.InseeCode, name: "Paris", departement: "75" as never, region: "11", population: 2_100_000 });

@@ -4,7 +4,7 @@
  */
 import { Actor } from "@comedec/actor";
 import { Commune, CommuneDirectory, type InseeCode, Onboarding, OnboardingStore } from "@comedec/commune";
-import { adapters } from "@comedec/persistence/testing";
+import { adapters } from "../src/Testing.js";
 import { Audit } from "@comedec/rgs";
 import { Effect, ManagedRuntime, Result } from "effect";
 import fc from "fast-check";
