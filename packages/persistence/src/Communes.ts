@@ -3,7 +3,7 @@
  * data and its onboarding stream's state, with the columns listings filter on (obligation,
  * milestones reached, first late day) kept in step by every append.
  */
-import { Change, type Actor } from "@comedec/actor";
+import type { Actor } from "@comedec/actor";
 import {
   CalendarDate,
   Commune,
@@ -18,7 +18,7 @@ import {
 import { Effect, Layer, Schema } from "effect";
 import { type Selectable, sql } from "kysely";
 import { Database } from "./internal/Database.js";
-import { appendArgument, appendStandalone } from "./internal/EventLog.js";
+import { appendGuarded, appendStandalone } from "./internal/EventLog.js";
 import type { CommuneTable } from "./internal/Tables.js";
 
 type CommuneRow = Pick<
@@ -195,29 +195,13 @@ export const onboardingStoreLayer = Layer.effect(
     }) => {
       const { expectedVersion, state, events, actor } = change;
       const stream = `onboarding:${state.commune}`;
-      const argument = appendArgument(
-        stream,
-        expectedVersion + 1,
-        events.map((event) => ({ type: event._tag, payload: encodeEvent(event) })),
-        actor,
-        new Date(),
-      );
-      return Effect.flatMap(
-        Effect.promise(() =>
-          sql<{ position: string }>`
-            WITH changed AS (
-              UPDATE commune SET onboarding_state = ${JSON.stringify(state)}::jsonb, onboarding_version = ${expectedVersion + events.length},
-                     under_obligation = ${state.underObligation}, reached = ${Onboarding.reached(state)}::text[], late_from = ${Onboarding.lateFrom(state) ?? null}::date
-              WHERE code = ${state.commune} AND onboarding_version = ${expectedVersion} AND removed_at IS NULL
-              RETURNING code
-            )
-            SELECT append_events(${stream}, ${expectedVersion + 1}, ${argument}::jsonb) AS position FROM changed`.execute(db),
-        ),
-        (result) =>
-          result.rows.length === 0
-            ? Effect.fail(new Change.ConcurrentModification({ stream, expectedVersion }))
-            : Effect.succeed({ state, version: expectedVersion + events.length }),
-      );
+      const write = sql`
+        UPDATE commune SET onboarding_state = ${JSON.stringify(state)}::jsonb, onboarding_version = ${expectedVersion + events.length},
+               under_obligation = ${state.underObligation}, reached = ${Onboarding.reached(state)}::text[], late_from = ${Onboarding.lateFrom(state) ?? null}::date
+        WHERE code = ${state.commune} AND onboarding_version = ${expectedVersion} AND removed_at IS NULL
+        RETURNING code`;
+      const pending = events.map((event) => ({ type: event._tag, payload: encodeEvent(event) }));
+      return Effect.as(appendGuarded(db, write, { stream, expectedVersion, events: pending, actor }), { state, version: expectedVersion + events.length });
     };
 
     const history = (code: InseeCode.InseeCode) =>

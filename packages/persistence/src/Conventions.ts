@@ -2,12 +2,12 @@
  * Conventions on SQL: one row per convention with its state and version; each append writes the
  * row and the events in one statement.
  */
-import { type Actor, Change } from "@comedec/actor";
+import type { Actor } from "@comedec/actor";
 import { Convention, ConventionNotFound, ConventionStore } from "@comedec/convention";
 import { Effect, Layer, Schema } from "effect";
 import { sql } from "kysely";
 import { Database } from "./internal/Database.js";
-import { appendArgument } from "./internal/EventLog.js";
+import { appendGuarded } from "./internal/EventLog.js";
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const decodeState = Schema.decodeUnknownSync(Convention.State);
@@ -45,13 +45,6 @@ export const conventionStoreLayer = Layer.effect(
       const { expectedVersion, state, events, actor } = change;
       const stream = `convention:${state.id}`;
       const version = expectedVersion + events.length;
-      const argument = appendArgument(
-        stream,
-        expectedVersion + 1,
-        events.map((event) => ({ type: event._tag, payload: encodeEvent(event) })),
-        actor,
-        new Date(),
-      );
       const json = JSON.stringify(state);
       const write =
         expectedVersion === 0
@@ -60,15 +53,8 @@ export const conventionStoreLayer = Layer.effect(
                 ON CONFLICT (id) DO NOTHING RETURNING id`
           : sql`UPDATE convention SET status = ${state.status}, version = ${version}, state = ${json}::jsonb
                 WHERE id = ${state.id}::uuid AND version = ${expectedVersion} RETURNING id`;
-      return Effect.flatMap(
-        Effect.promise(() =>
-          sql<{
-            position: string;
-          }>`WITH changed AS (${write}) SELECT append_events(${stream}, ${expectedVersion + 1}, ${argument}::jsonb) AS position FROM changed`.execute(db),
-        ),
-        (result) =>
-          result.rows.length === 0 ? Effect.fail(new Change.ConcurrentModification({ stream, expectedVersion })) : Effect.succeed({ state, version }),
-      );
+      const pending = events.map((event) => ({ type: event._tag, payload: encodeEvent(event) }));
+      return Effect.as(appendGuarded(db, write, { stream, expectedVersion, events: pending, actor }), { state, version });
     };
 
     return ConventionStore.of({ load, listByCommune, append });

@@ -3,10 +3,10 @@
  * from its canonical JSON; the chain itself is computed by the database (`append_events`) inside
  * the writer's transaction, and recomputed here by `verify` from the rows alone.
  */
-import type { Actor } from "@comedec/actor";
-import { Site } from "@comedec/actor";
+import { type Actor, Change, Site } from "@comedec/actor";
+import { Effect } from "effect";
 import { createHash } from "node:crypto";
-import { type Kysely, sql } from "kysely";
+import { type Kysely, type RawBuilder, sql } from "kysely";
 import type { Tables } from "./Tables.js";
 
 /** JSON with object keys sorted at every depth: the same value always gives the same bytes. */
@@ -69,6 +69,24 @@ export const appendArgument = (stream: string, firstVersion: number, events: Rea
       };
       return { type: event.type, payload, actorId: actor.id, actorRole: actor.role, site, recordedAt, digest: digestOf(content).toString("hex") };
     }),
+  );
+};
+
+/**
+ * Writes an aggregate's row and appends its events in one statement. `write` is guarded by the
+ * expected version and returns a row only when it applied; when it returns none, another writer
+ * got there first and nothing is appended.
+ */
+export const appendGuarded = (
+  db: Kysely<Tables>,
+  write: RawBuilder<unknown>,
+  change: { readonly stream: string; readonly expectedVersion: number; readonly events: ReadonlyArray<PendingEvent>; readonly actor: Actor.Actor },
+): Effect.Effect<void, Change.ConcurrentModification> => {
+  const { stream, expectedVersion } = change;
+  const argument = appendArgument(stream, expectedVersion + 1, change.events, change.actor, new Date());
+  return Effect.flatMap(
+    Effect.promise(() => sql`WITH changed AS (${write}) SELECT append_events(${stream}, ${expectedVersion + 1}, ${argument}::jsonb) FROM changed`.execute(db)),
+    (result) => (result.rows.length === 0 ? Effect.fail(new Change.ConcurrentModification({ stream, expectedVersion })) : Effect.void),
   );
 };
 
