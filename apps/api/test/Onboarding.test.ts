@@ -158,6 +158,8 @@ for (const adapter of adapters) {
       );
       const stale = await call("ants", "POST", "/communes/2A004/onboarding/maternity", { hasMaternity: false, reference: "late", expectedVersion: 0 });
       expect(stale).toMatchObject({ status: 409, body: { code: "stale-version" } });
+      const late = await call("ants", "GET", "/communes/2A004");
+      expect(late.body).toMatchObject({ underObligation: true, lateFrom: "2018-11-02", late: true });
       expect(await events("2A004")).toBe(before + 1);
     });
 

@@ -1,7 +1,7 @@
 import { Actor, Change } from "@comedec/actor";
 import { Commune, CommuneDirectory, type InseeCode, Onboarding, OnboardingStore } from "@comedec/commune";
 import { Audit } from "@comedec/rgs";
-import { assert, describe, it, layer } from "@effect/vitest";
+import { assert, describe, layer } from "@effect/vitest";
 import { Effect, Result } from "effect";
 import { adapters } from "../src/Testing.js";
 

@@ -55,9 +55,10 @@ export interface PostgresOptions {
   readonly maxConnections?: number;
 }
 
-// Dates and int8 come back as text: `date` columns must not be shifted by the local time zone,
-// and positions are exact as bigint strings.
-pg.types.setTypeParser(pg.types.builtins.DATE, (value: string) => value);
+// `date` columns come back as text, so no local time zone shifts them. Set on our pools only: the
+// process-wide parser registry belongs to whatever else uses pg in the process.
+const types = new pg.TypeOverrides();
+types.setTypeParser(pg.types.builtins.DATE, (value: string) => value);
 
 /** PostgreSQL through a `pg` pool. */
 export const layerPostgres = (options: PostgresOptions) =>
@@ -66,7 +67,7 @@ export const layerPostgres = (options: PostgresOptions) =>
     acquire(
       () =>
         new Kysely<Tables>({
-          dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: options.connectionString, max: options.maxConnections ?? 10 }) }),
+          dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: options.connectionString, max: options.maxConnections ?? 10, types }) }),
         }),
     ),
   );
