@@ -26,7 +26,20 @@ type CommuneRow = Pick<
   "code" | "name" | "departement" | "region" | "population" | "latitude" | "longitude" | "under_obligation" | "reached" | "late_from"
 >;
 
-const summaryColumns = ["code", "name", "departement", "region", "population", "latitude", "longitude", "under_obligation", "reached", "late_from"] as const;
+// `late_from` is read as text: PGlite returns `date` as a JS Date, pg as a string; text is the
+// same calendar day on both, with no time zone to shift it.
+const summaryColumns = [
+  "code",
+  "name",
+  "departement",
+  "region",
+  "population",
+  "latitude",
+  "longitude",
+  "under_obligation",
+  "reached",
+  sql<string | null>`late_from::text`.as("late_from"),
+] as const;
 
 const toSummary = (row: CommuneRow): CommuneSummary => ({
   commune: Commune.Commune.make(

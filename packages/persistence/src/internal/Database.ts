@@ -55,11 +55,6 @@ export interface PostgresOptions {
   readonly maxConnections?: number;
 }
 
-// `date` columns come back as text, so no local time zone shifts them. Set on our pools only: the
-// process-wide parser registry belongs to whatever else uses pg in the process.
-const types = new pg.TypeOverrides();
-types.setTypeParser(pg.types.builtins.DATE, (value: string) => value);
-
 /** PostgreSQL through a `pg` pool. */
 export const layerPostgres = (options: PostgresOptions) =>
   Layer.effect(
@@ -67,7 +62,7 @@ export const layerPostgres = (options: PostgresOptions) =>
     acquire(
       () =>
         new Kysely<Tables>({
-          dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: options.connectionString, max: options.maxConnections ?? 10, types }) }),
+          dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: options.connectionString, max: options.maxConnections ?? 10 }) }),
         }),
     ),
   );
