@@ -13,7 +13,7 @@ for (const dir of dirs) {
   const file = join(root, dir, "package.json");
   if (existsSync(file) && existsSync(join(root, dir, "src"))) byName.set(JSON.parse(readFileSync(file, "utf8")).name, dir);
 }
-for (const [name, dir] of byName) {
+for (const dir of byName.values()) {
   const manifest = JSON.parse(readFileSync(join(root, dir, "package.json"), "utf8"));
   const deps = Object.keys({ ...manifest.dependencies, ...manifest.devDependencies }).filter((dep) => byName.has(dep));
   const base = relative(join(root, dir), join(root, "tooling/tsconfig/base.json"));

@@ -4,8 +4,9 @@
  */
 import type { CommuneDirectory, EditorRegistry, OnboardingStore } from "@comedec/commune";
 import type { ConventionStore } from "@comedec/convention";
+import { RawSql } from "@comedec/persistence";
 import type { Tokens } from "@comedec/rgs";
-import type { ManagedRuntime } from "effect";
+import { Effect, type ManagedRuntime } from "effect";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import * as Endpoint from "./Endpoint.js";
@@ -17,7 +18,7 @@ import * as Editors from "./routes/Editors.js";
 import * as Onboarding from "./routes/Onboarding.js";
 
 /** The services the routes need. */
-export type Services = CommuneDirectory | OnboardingStore | ConventionStore | EditorRegistry | Tokens.ActorTokens;
+export type Services = CommuneDirectory | OnboardingStore | ConventionStore | EditorRegistry | Tokens.ActorTokens | RawSql;
 
 /** The largest request body accepted: evidence and conventions are small. */
 export const maximumBodyBytes = 64 * 1024;
@@ -35,7 +36,14 @@ export const make = (runtime: ManagedRuntime.ManagedRuntime<Services, never>): H
   const app = new Hono();
   app.use(bodyLimit({ maxSize: maximumBodyBytes, onError: () => Problem.toResponse(Problem.bodyTooLarge(maximumBodyBytes)) }));
   const openApi = OpenApi.document(endpoints as ReadonlyArray<Endpoint.Endpoint<unknown>>);
-  app.get("/health", (context) => context.json({ status: "ok" }));
+  // Unauthenticated on purpose: load balancers probe it. It tells only whether the database answers.
+  app.get("/health", async (context) => {
+    const database = await runtime.runPromise(RawSql.use((raw) => Effect.promise(() => raw.query("SELECT 1")))).then(
+      () => "ok" as const,
+      () => "unavailable" as const,
+    );
+    return context.json({ status: database === "ok" ? "ok" : "degraded", database }, database === "ok" ? 200 : 503);
+  });
   app.get("/openapi.json", (context) => context.json(openApi));
   app.get("/docs", (context) => context.html(OpenApi.docsPage));
   Endpoint.register<Services>(app, runtime, endpoints);

@@ -87,6 +87,9 @@ export const register = <R>(app: Hono, runtime: ManagedRuntime.ManagedRuntime<R 
         const error: unknown = failure.value;
         return Problem.toResponse(isProblem(error) ? error : Problem.fromError(error as { _tag: string }));
       }
+      // Only a shutdown interrupts a request. A write it had sent may still commit: a client that
+      // retries with its expected version then gets a conflict, never a duplicate.
+      if (Cause.hasInterruptsOnly(exit.cause)) return Problem.toResponse(Problem.shuttingDown());
       console.error(Cause.pretty(exit.cause));
       return Problem.toResponse(Problem.internal());
     });

@@ -77,6 +77,9 @@ export const notFound = (): Problem => ({ status: 404, code: "not-found", title:
 /** Anything unexpected; the cause goes to the log, never to the client. */
 export const internal = (): Problem => ({ status: 500, code: "internal-error", title: "Internal error" });
 
+/** The server is stopping: the request was interrupted before it finished, and nothing of it was committed. */
+export const shuttingDown = (): Problem => ({ status: 503, code: "shutting-down", title: "The server is shutting down; retry" });
+
 /** The problem as a Response. */
 export const toResponse = (problem: Problem): Response =>
   new Response(JSON.stringify({ type: `urn:comedec:problem:${problem.code}`, ...problem }), {

@@ -4,7 +4,7 @@
  * municipal arrondissements of Paris (75101–75120), Lyon (69381–69389) and Marseille
  * (13201–13216) have codes of their own, and nothing else lives in those ranges.
  */
-import { Site } from "@comedec/actor";
+import type { Site } from "@comedec/actor";
 import { Schema } from "effect";
 
 const shape = /^(?:(?:0[1-9]|[1-8][0-9]|9[0-5]|2A|2B)[0-9]{3}|97[1-6][0-9]{2})$/;

@@ -3,7 +3,7 @@
  * maternity, schedule the training. Each takes the grant of its permission (so it cannot run
  * without the policy check), loads the stream, lets the domain decide, and appends the events.
  */
-import { CalendarDate, CommuneDirectory, type CommuneNotFound, EditorRegistry, Editor, type InseeCode, Onboarding, OnboardingStore } from "@comedec/commune";
+import { CalendarDate, CommuneDirectory, EditorRegistry, Editor, type InseeCode, Onboarding, OnboardingStore } from "@comedec/commune";
 import { ConventionStore } from "@comedec/convention";
 import { Change } from "@comedec/actor";
 import type { Access } from "@comedec/rgs";

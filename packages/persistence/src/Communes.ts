@@ -5,7 +5,7 @@
  */
 import type { Actor } from "@comedec/actor";
 import {
-  CalendarDate,
+  type CalendarDate,
   Commune,
   CommuneDirectory,
   CommuneNotFound,

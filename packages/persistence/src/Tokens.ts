@@ -13,6 +13,10 @@ import { appendStandalone } from "./internal/EventLog.js";
 const format = /^cmdc_([A-Za-z0-9_-]{16})\.([A-Za-z0-9_-]{43})$/;
 const hashOf = (secret: string) => createHash("sha256").update(secret).digest();
 const decodeActor = Schema.decodeUnknownSync(Actor.Actor);
+
+/** How long a verified token is trusted without reading its row again. */
+export const cacheMillis = 5_000;
+const cacheEntries = 10_000;
 const encodeActor = Schema.encodeSync(Actor.Actor);
 
 /** The bearer tokens on the database. */
@@ -43,22 +47,40 @@ export const actorTokensLayer = Layer.effect(
         return { token: `cmdc_${id}.${secret}`, info: { id, actor, expiresAt, revokedAt: undefined } };
       });
 
+    // A verified token is remembered for a few seconds: authentication otherwise costs one round
+    // trip per request, as much as the request's own query. The price is that a revocation made by
+    // another process takes effect there within `cacheMillis`; in this process, at once.
+    const verified = new Map<string, { readonly secretHash: Buffer; readonly actor: Actor.Actor; readonly expiresAt: number; readonly until: number }>();
+
+    const lookup = async (id: string, secret: string, now: number) => {
+      const cached = verified.get(id);
+      if (cached !== undefined && cached.until > now && cached.expiresAt > now)
+        return timingSafeEqual(cached.secretHash, hashOf(secret)) ? cached.actor : undefined;
+      const row = await db.selectFrom("actor_token").select(["secret_hash", "actor", "expires_at", "revoked_at"]).where("id", "=", id).executeTakeFirst();
+      const expiresAt = row === undefined ? 0 : new Date(row.expires_at).getTime();
+      if (row === undefined || row.revoked_at !== null || expiresAt <= now) return undefined;
+      const secretHash = Buffer.from(row.secret_hash);
+      if (!timingSafeEqual(secretHash, hashOf(secret))) return undefined;
+      const actor = decodeActor(row.actor);
+      if (verified.size >= cacheEntries) verified.clear();
+      verified.set(id, { secretHash, actor, expiresAt, until: now + cacheMillis });
+      return actor;
+    };
+
     const authenticate = (token: string) =>
       Effect.flatMap(
         Effect.promise(async () => {
           const match = format.exec(token);
           if (match === null) return undefined;
           const [, id, secret] = match as unknown as [string, string, string];
-          const row = await db.selectFrom("actor_token").select(["secret_hash", "actor", "expires_at", "revoked_at"]).where("id", "=", id).executeTakeFirst();
-          if (row === undefined || row.revoked_at !== null || new Date(row.expires_at).getTime() <= Date.now()) return undefined;
-          return timingSafeEqual(Buffer.from(row.secret_hash), hashOf(secret)) ? decodeActor(row.actor) : undefined;
+          return lookup(id, secret, Date.now());
         }),
         (actor) => (actor === undefined ? Effect.fail(new Tokens.Unauthenticated({ reason: "unknown, expired or revoked token" })) : Effect.succeed(actor)),
       );
 
     const revoke = (id: string, revokedBy: Actor.Actor) =>
-      Effect.promise(() =>
-        db.transaction().execute(async (trx) => {
+      Effect.promise(async () => {
+        const revoked = await db.transaction().execute(async (trx) => {
           const result = await trx
             .updateTable("actor_token")
             .set({ revoked_at: new Date() })
@@ -68,8 +90,11 @@ export const actorTokensLayer = Layer.effect(
           if (result.numUpdatedRows === 0n) return false;
           await appendStandalone(trx, `token:${id}`, [{ type: "TokenRevoked", payload: { id } }], revokedBy, new Date());
           return true;
-        }),
-      );
+        });
+        // After the commit, so no authentication running meanwhile can put the token back.
+        verified.delete(id);
+        return revoked;
+      });
 
     const list = Effect.promise(async () => {
       const rows = await db.selectFrom("actor_token").select(["id", "actor", "expires_at", "revoked_at"]).orderBy("created_at").execute();

@@ -4,3 +4,6 @@
 
 /** Layers providing every database-backed port, per runtime mode. */
 export * as Persistence from "./Persistence.js";
+
+/** Plain SQL on the adapter's pool: readiness probes and benchmark baselines only. */
+export { RawSql, type Query } from "./RawSql.js";

@@ -9,7 +9,7 @@
  * an agent on their own commune; an editor reads every commune (progress is public) and records
  * only on its client communes, which the onboarding domain checks against the contract.
  */
-import { Actor, Site } from "@comedec/actor";
+import { type Actor, Site } from "@comedec/actor";
 import { Effect, Schema } from "effect";
 
 /** What can be asked of the platform. */

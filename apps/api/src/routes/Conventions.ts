@@ -2,7 +2,7 @@
  * Routes of the conventions: a commune submits its signed CARTES and COMEDEC conventions; ANTS
  * records receipt, validates or rejects them.
  */
-import { InseeCode } from "@comedec/commune";
+import type { InseeCode } from "@comedec/commune";
 import { Convention } from "@comedec/convention";
 import { Conventions } from "@comedec/deployment";
 import { Access } from "@comedec/rgs";

@@ -1,0 +1,63 @@
+/**
+ * HTTP load with autocannon against the server process, the same way for the platform's route and
+ * its raw baseline: same connections, same duration, same client process.
+ */
+import autocannon from "autocannon";
+
+/** What one load run measured. */
+export interface LoadResult {
+  readonly perSecond: number;
+  readonly p50Ms: number;
+  readonly p97_5Ms: number;
+  readonly p99Ms: number;
+  readonly requests: number;
+  /** Responses outside 2xx and socket errors: a benchmark with failures measures nothing. */
+  readonly failures: number;
+}
+
+/** A request to send, built fresh for each call (distinct communes, distinct streams). */
+export interface Request {
+  readonly method: "GET" | "POST";
+  readonly path: string;
+  readonly body?: unknown;
+}
+
+/** Runs `next` as fast as `connections` concurrent clients allow, for `seconds`. */
+export const load = (options: {
+  readonly port: number;
+  readonly token?: string;
+  readonly connections: number;
+  readonly seconds: number;
+  readonly next: () => Request;
+}): Promise<LoadResult> =>
+  new Promise((resolve, reject) => {
+    const headers: Record<string, string> = { "content-type": "application/json" };
+    if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
+    autocannon(
+      {
+        url: `http://127.0.0.1:${options.port}`,
+        connections: options.connections,
+        duration: options.seconds,
+        headers,
+        requests: [
+          {
+            setupRequest: (request) => {
+              const next = options.next();
+              return { ...request, method: next.method, path: next.path, ...(next.body === undefined ? {} : { body: JSON.stringify(next.body) }) };
+            },
+          },
+        ],
+      },
+      (error, result) => {
+        if (error) return reject(error);
+        resolve({
+          perSecond: result.requests.total / options.seconds,
+          p50Ms: result.latency.p50,
+          p97_5Ms: result.latency.p97_5,
+          p99Ms: result.latency.p99,
+          requests: result.requests.total,
+          failures: result.non2xx + result.errors + result.timeouts,
+        });
+      },
+    );
+  });

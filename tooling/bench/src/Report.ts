@@ -1,0 +1,33 @@
+/**
+ * The figures `pnpm bench` prints: each beside its goal and the raw figure measured in the same run,
+ * with their ratio, since absolute figures drift by ±15% between runs on shared machines.
+ */
+
+/** One measured figure. */
+export interface Figure {
+  readonly name: string;
+  readonly unit: string;
+  readonly platform: number;
+  readonly raw: number;
+  readonly rawName: string;
+  /** The goal, and whether a larger figure is better (throughput) or a smaller one (duration). */
+  readonly goal: { readonly value: number; readonly better: "higher" | "lower" };
+  readonly note?: string;
+}
+
+const format = (value: number) => (value >= 100 ? Math.round(value).toLocaleString("en-US") : value.toFixed(value >= 10 ? 1 : 2));
+
+/** Whether a figure meets its goal. */
+export const meets = (figure: Figure) => (figure.goal.better === "higher" ? figure.platform >= figure.goal.value : figure.platform <= figure.goal.value);
+
+/** The figures as a Markdown table (printed, and pasted into docs/benchmarks.md). */
+export const table = (figures: ReadonlyArray<Figure>): string => {
+  const lines = ["| figure | platform | goal | raw baseline (same run) | platform / raw | goal met |", "| --- | ---: | ---: | --- | ---: | :---: |"];
+  for (const figure of figures) {
+    const ratio = figure.platform / figure.raw;
+    lines.push(
+      `| ${figure.name} | ${format(figure.platform)} ${figure.unit} | ${figure.goal.better === "higher" ? "≥" : "<"} ${format(figure.goal.value)} ${figure.unit} | ${figure.rawName}: ${format(figure.raw)} ${figure.unit} | ${ratio.toFixed(2)} | ${meets(figure) ? "yes" : "**no**"} |`,
+    );
+  }
+  return lines.join("\n");
+};

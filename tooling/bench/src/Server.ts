@@ -1,0 +1,42 @@
+/**
+ * The process under load: the real API app on a PostgreSQL pool, plus two baseline routes on the
+ * same pool and the same Hono server, so that the platform's figure and the raw figure differ only
+ * by what the platform does (authentication, validation, use case, repository, event log).
+ * Started by `main.ts` as a child process, so the load generator does not share its event loop.
+ */
+import * as App from "@comedec/api";
+import { Persistence, RawSql } from "@comedec/persistence";
+import { serve } from "@hono/node-server";
+import { Effect, ManagedRuntime } from "effect";
+
+const connectionString = process.env.BENCH_DATABASE_URL;
+if (connectionString === undefined) throw new Error("BENCH_DATABASE_URL is required");
+
+const runtime = ManagedRuntime.make(Persistence.postgres({ connectionString }));
+const raw = await runtime.runPromise(
+  Effect.gen(function* () {
+    return yield* RawSql;
+  }),
+);
+const app = App.make(runtime);
+
+// One raw SELECT of the row a commune lookup reads.
+app.get("/raw/communes/:code", async (context) => {
+  const rows = await raw.query("SELECT code, name, departement, region, population FROM commune WHERE code = $1", [context.req.param("code")]);
+  return rows.length === 0 ? context.json({ title: "not found" }, 404) : context.json(rows[0]);
+});
+
+// The raw 3-INSERT transaction a milestone write is measured against.
+app.post("/raw/writes", async (context) => {
+  const body = await context.req.json<{ stream: string }>();
+  await raw.transaction(async (query) => {
+    await query("INSERT INTO bench_raw_write (stream, payload) VALUES ($1, $2)", [body.stream, JSON.stringify(body)]);
+    await query("INSERT INTO bench_raw_write (stream, payload) VALUES ($1, $2)", [body.stream, JSON.stringify(body)]);
+    await query("INSERT INTO bench_raw_write (stream, payload) VALUES ($1, $2)", [body.stream, JSON.stringify(body)]);
+  });
+  return context.json({ ok: true }, 201);
+});
+
+const server = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, (info) => process.send?.({ port: info.port }));
+// Requests still in flight when the load stops finish before the pool closes.
+process.on("disconnect", () => server.close(() => void runtime.dispose().then(() => process.exit(0))));

@@ -1,0 +1,53 @@
+/**
+ * `pnpm bench`: every figure of the platform beside its goal and the raw PostgreSQL figure measured
+ * in the same run, on a fresh database of the server at BENCH_DATABASE_URL (or DATABASE_URL, or
+ * the local one). Prints a Markdown table to paste into docs/benchmarks.md. BENCH_SECONDS sets the
+ * length of each HTTP load (8 s by default).
+ */
+import { Actor } from "@comedec/actor";
+import { Persistence } from "@comedec/persistence";
+import { Tokens } from "@comedec/rgs";
+import { ManagedRuntime } from "effect";
+import { fork } from "node:child_process";
+import { once } from "node:events";
+import { cpus } from "node:os";
+import * as Communes from "./Communes.js";
+import * as Database from "./Database.js";
+import { type Figure, table } from "./Report.js";
+
+const seconds = Number(process.env.BENCH_SECONDS ?? 8);
+const connections = 50;
+const figures: Array<Figure> = [];
+
+const database = await Database.fresh();
+const runtime = ManagedRuntime.make(Persistence.postgres({ connectionString: database.url }));
+const server = fork(new URL("./Server.js", import.meta.url), {
+  env: { ...process.env, BENCH_DATABASE_URL: database.url },
+  stdio: "inherit",
+  // BENCH_PROFILE=1 writes a CPU profile of the server process into the working directory.
+  execArgv: process.env.BENCH_PROFILE ? ["--cpu-prof"] : [],
+});
+try {
+  console.error(`bench: ${cpus().length} cores, Node ${process.version}, PostgreSQL at ${new URL(Database.serverUrl).host}, ${seconds} s per load`);
+
+  console.error("bench: importing the communes…");
+  figures.push(await Communes.importFigure(runtime, database.url));
+
+  const [{ port }] = (await once(server, "message")) as [{ port: number }];
+  const administrator = Actor.Actor.make({ id: "bench-admin", name: "Benchmark", role: "national-administrator", site: { _tag: "national" } });
+  const { token } = await runtime.runPromise(Tokens.ActorTokens.use((tokens) => tokens.issue(administrator, 1, administrator)));
+  const raw = await runtime.runPromise(Communes.rawSql);
+  const codes = (await raw.query<{ code: string }>("SELECT code FROM commune ORDER BY md5(code)")).map((row) => row.code);
+
+  console.error("bench: commune lookups…");
+  figures.push(await Communes.lookupFigure({ port, token, codes, seconds, connections }));
+  console.error("bench: milestone writes…");
+  figures.push(await Communes.writeFigure(runtime, { port, token, codes, seconds, connections }));
+
+  console.log(table(figures));
+} finally {
+  server.disconnect();
+  await once(server, "exit");
+  await runtime.dispose();
+  await database.drop();
+}
