@@ -3,6 +3,7 @@
  * and problem+json for everything that goes wrong outside a handler.
  */
 import type { CommuneDirectory, EditorRegistry, OnboardingStore } from "@comedec/commune";
+import type { AgentCards, AgentStore } from "@comedec/agent";
 import type { ConventionStore } from "@comedec/convention";
 import { RawSql } from "@comedec/persistence";
 import type { Tokens } from "@comedec/rgs";
@@ -12,13 +13,14 @@ import { bodyLimit } from "hono/body-limit";
 import * as Endpoint from "./Endpoint.js";
 import * as OpenApi from "./OpenApi.js";
 import * as Problem from "./Problem.js";
+import * as Agents from "./routes/Agents.js";
 import * as Communes from "./routes/Communes.js";
 import * as Conventions from "./routes/Conventions.js";
 import * as Editors from "./routes/Editors.js";
 import * as Onboarding from "./routes/Onboarding.js";
 
 /** The services the routes need. */
-export type Services = CommuneDirectory | OnboardingStore | ConventionStore | EditorRegistry | Tokens.ActorTokens | RawSql;
+export type Services = CommuneDirectory | OnboardingStore | ConventionStore | EditorRegistry | Tokens.ActorTokens | RawSql | AgentStore | AgentCards;
 
 /** The largest request body accepted: evidence and conventions are small. */
 export const maximumBodyBytes = 64 * 1024;
@@ -29,12 +31,16 @@ export const endpoints: ReadonlyArray<Endpoint.Endpoint<Services>> = [
   ...Onboarding.endpoints,
   ...Conventions.endpoints,
   ...Editors.endpoints,
+  ...Agents.endpoints,
 ];
 
 /** Builds the app on a runtime that provides the services. */
 export const make = (runtime: ManagedRuntime.ManagedRuntime<Services, never>): Hono => {
   const app = new Hono();
-  app.use(bodyLimit({ maxSize: maximumBodyBytes, onError: () => Problem.toResponse(Problem.bodyTooLarge(maximumBodyBytes)) }));
+  const limit = (bytes: number) => bodyLimit({ maxSize: bytes, onError: () => Problem.toResponse(Problem.bodyTooLarge(bytes)) });
+  // Only the CSV import of a large commune's agents needs more than a small JSON document.
+  app.use("/agents/import", limit(Agents.importMaximumBytes + 64 * 1024));
+  app.use("*", async (context, next) => (context.req.path === "/agents/import" ? next() : limit(maximumBodyBytes)(context, next)));
   const openApi = OpenApi.document(endpoints as ReadonlyArray<Endpoint.Endpoint<unknown>>);
   // Unauthenticated on purpose: load balancers probe it. It tells only whether the database answers.
   app.get("/health", async (context) => {

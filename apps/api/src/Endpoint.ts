@@ -20,7 +20,7 @@ export interface Input<P, Q, B> {
 
 /** One endpoint of the API. */
 export interface Endpoint<R> {
-  readonly method: "get" | "post" | "put";
+  readonly method: "get" | "post" | "put" | "patch";
   readonly path: string;
   readonly summary: string;
   readonly tag: string;
@@ -38,7 +38,7 @@ export const make = <
   Q extends Schema.Top = Schema.Struct<{}>,
   B extends Schema.Top = Schema.Struct<{}>,
 >(definition: {
-  readonly method: "get" | "post" | "put";
+  readonly method: "get" | "post" | "put" | "patch";
   readonly path: string;
   readonly summary: string;
   readonly tag: string;

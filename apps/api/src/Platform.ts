@@ -4,12 +4,14 @@
  * embedded start performs (reference communes, a first administrator token).
  */
 import { Actor } from "@comedec/actor";
+import { Cards } from "@comedec/agaec";
+import type { AgentCards } from "@comedec/agent";
 import { CommuneDirectory } from "@comedec/commune";
 import { ReferenceList } from "@comedec/commune-reference";
 import { Directory } from "@comedec/deployment";
 import { Persistence } from "@comedec/persistence";
 import { Access, Tokens } from "@comedec/rgs";
-import { Effect, type Layer } from "effect";
+import { Effect, Layer } from "effect";
 import { chmod, mkdir, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 
@@ -28,10 +30,13 @@ export const configuration = (environment: NodeJS.ProcessEnv = process.env): Con
 });
 
 /** The persistence layer of the configured mode. */
-export const persistence = (config: Configuration): Layer.Layer<Persistence.Ports> =>
-  config.databaseUrl === undefined
-    ? Persistence.pglite({ dataDir: join(config.dataDir, "pglite") })
-    : Persistence.postgres({ connectionString: config.databaseUrl });
+export const persistence = (config: Configuration): Layer.Layer<Persistence.Ports | AgentCards> =>
+  Layer.merge(
+    config.databaseUrl === undefined
+      ? Persistence.pglite({ dataDir: join(config.dataDir, "pglite") })
+      : Persistence.postgres({ connectionString: config.databaseUrl }),
+    Cards.layerWithoutCardPlatform,
+  );
 
 /** The platform itself, acting for bootstrap and command-line operations. */
 export const system = Actor.Actor.make({ id: "system", name: "Plateforme COMEDEC", role: "national-administrator", site: { _tag: "national" } });

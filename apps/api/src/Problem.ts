@@ -3,6 +3,7 @@
  * Fields of the error travel as extension members, so a client can read which milestone is
  * missing or which state refused a transition. Defects never show a stack trace.
  */
+import { problems as agentDirectoryProblems } from "@comedec/agaec";
 
 /** An HTTP problem. */
 export interface Problem {
@@ -14,6 +15,7 @@ export interface Problem {
 }
 
 const byTag: Readonly<Record<string, { readonly status: number; readonly code: string; readonly title: string }>> = {
+  ...agentDirectoryProblems,
   Unauthenticated: { status: 401, code: "unauthenticated", title: "Authentication required" },
   Forbidden: { status: 403, code: "forbidden", title: "Not allowed for this role or site" },
   MilestoneRoleNotAllowed: { status: 403, code: "milestone-role-not-allowed", title: "This role may not record this milestone" },
@@ -41,7 +43,11 @@ const describe = (tag: string, fields: Record<string, unknown>): string | undefi
     case "IllegalTransition":
       return `${String(fields.command)} is not allowed in state ${String(fields.state)} (allowed from: ${(fields.allowedFrom as ReadonlyArray<string>).join(", ")})`;
     case "Forbidden":
+    case "DocumentNotAcceptable":
+    case "ProfileNotAllowed":
       return String(fields.reason);
+    case "IdentityMismatch":
+      return `${String(fields.field)} differs from the identity document`;
     default:
       return undefined;
   }

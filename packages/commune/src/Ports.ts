@@ -68,6 +68,8 @@ export class CommuneDirectory extends Context.Service<
     /** Replaces the reference list: adds, renames, updates, and marks as removed what is gone. */
     readonly importReference: (communes: ReadonlyArray<Commune>, actor: Actor.Actor) => Effect.Effect<ImportReport>;
     readonly countsBy: (area: "departement" | "region", today: CalendarDate) => Effect.Effect<ReadonlyArray<AreaCounts>>;
+    /** Which of these codes the reference list holds or held (a place of birth may be a commune since merged). */
+    readonly known: (codes: ReadonlyArray<string>) => Effect.Effect<ReadonlySet<string>>;
   }
 >()("@comedec/commune/CommuneDirectory") {}
 

@@ -171,7 +171,14 @@ export const communeDirectoryLayer = Layer.effect(
         }));
       });
 
-    return CommuneDirectory.of({ find, search, importReference, countsBy });
+    const known = (codes: ReadonlyArray<string>) =>
+      Effect.promise(async () => {
+        if (codes.length === 0) return new Set<string>();
+        const rows = await sql<{ code: string }>`SELECT code FROM commune WHERE code = ANY (${[...new Set(codes)]}::text[])`.execute(db);
+        return new Set(rows.rows.map((row) => row.code));
+      });
+
+    return CommuneDirectory.of({ find, search, importReference, countsBy, known });
   }),
 );
 

@@ -2,10 +2,12 @@
  * The whole persistence adapter as one layer per runtime mode: every port of the platform that
  * lives in the database, on PGlite or on PostgreSQL, with the same code and the same migrations.
  */
+import type { AgentStore } from "@comedec/agent";
 import type { CommuneDirectory, EditorRegistry, OnboardingStore } from "@comedec/commune";
 import type { ConventionStore } from "@comedec/convention";
 import { Audit, type Tokens } from "@comedec/rgs";
 import { Effect, Layer } from "effect";
+import { agentStoreLayer } from "./Agents.js";
 import { communeDirectoryLayer, onboardingStoreLayer } from "./Communes.js";
 import { conventionStoreLayer } from "./Conventions.js";
 import { editorRegistryLayer } from "./Editors.js";
@@ -30,10 +32,11 @@ const repositories = Layer.mergeAll(
   actorTokensLayer,
   auditTrailLayer,
   rawSqlLayer,
+  agentStoreLayer,
 );
 
 /** The ports this adapter provides. */
-export type Ports = CommuneDirectory | OnboardingStore | ConventionStore | EditorRegistry | Tokens.ActorTokens | Audit.AuditTrail | RawSql;
+export type Ports = CommuneDirectory | OnboardingStore | ConventionStore | EditorRegistry | Tokens.ActorTokens | Audit.AuditTrail | RawSql | AgentStore;
 
 /** Every database-backed port, on an embedded PGlite (in memory when no data directory is given). */
 export const pglite = (options: PgliteOptions = {}): Layer.Layer<Ports> => repositories.pipe(Layer.provide(layerPglite(options)));

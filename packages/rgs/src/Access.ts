@@ -24,6 +24,9 @@ export const Permission = Schema.Literals([
   "editor.read",
   "editor.manage",
   "dashboard.read",
+  "agent.read",
+  "agent.register",
+  "agent.manage",
 ]);
 /** What can be asked of the platform. */
 export type Permission = typeof Permission.Type;
@@ -61,6 +64,12 @@ export const matrix: Readonly<Record<Permission, Readonly<Partial<Record<Actor.R
   },
   "editor.manage": { "national-administrator": "everywhere" },
   "dashboard.read": { "national-administrator": "everywhere", "prefecture-operator": "own-site" },
+  // Registration authorities (AGAEC): the commune's responsable carte and délégué for their commune,
+  // the prefecture for its own agents and, for the first two cards, its communes' (the use case
+  // enforces that limit), ANTS everywhere.
+  "agent.read": { "national-administrator": "everywhere", "prefecture-operator": "own-site", "commune-operator": "own-site" },
+  "agent.register": { "national-administrator": "everywhere", "prefecture-operator": "own-site", "commune-operator": "own-site" },
+  "agent.manage": { "national-administrator": "everywhere", "prefecture-operator": "own-site", "commune-operator": "own-site" },
 };
 
 /** What a permission is exercised on. */

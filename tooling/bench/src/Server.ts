@@ -4,15 +4,16 @@
  * by what the platform does (authentication, validation, use case, repository, event log).
  * Started by `main.ts` as a child process, so the load generator does not share its event loop.
  */
+import { Cards } from "@comedec/agaec";
 import * as App from "@comedec/api";
 import { Persistence, RawSql } from "@comedec/persistence";
 import { serve } from "@hono/node-server";
-import { Effect, ManagedRuntime } from "effect";
+import { Effect, Layer, ManagedRuntime } from "effect";
 
 const connectionString = process.env.BENCH_DATABASE_URL;
 if (connectionString === undefined) throw new Error("BENCH_DATABASE_URL is required");
 
-const runtime = ManagedRuntime.make(Persistence.postgres({ connectionString }));
+const runtime = ManagedRuntime.make(Layer.merge(Persistence.postgres({ connectionString }), Cards.layerWithoutCardPlatform));
 const raw = await runtime.runPromise(
   Effect.gen(function* () {
     return yield* RawSql;

@@ -111,7 +111,52 @@ const initial: Migration = {
     for (const statement of initialStatements) await sql.raw(statement).execute(db);
   },
 };
+// The agents directory (AGAEC). Personal data lives in `state` only, erased on deletion along
+// with `salt`, which keyed the digests the event log keeps instead of the data itself.
+const agentStatements: ReadonlyArray<string> = [
+  `CREATE TABLE agent (
+        id uuid PRIMARY KEY,
+        site_key text NOT NULL,
+        departement text NOT NULL,
+        status text NOT NULL,
+        profile text,
+        person_key text,
+        sort_name text COLLATE "C" NOT NULL,
+        search_name text NOT NULL,
+        version integer NOT NULL,
+        state jsonb NOT NULL,
+        salt bytea
+      );`,
+  `CREATE UNIQUE INDEX agent_active_person ON agent (site_key, person_key) WHERE status = 'active';`,
+  `CREATE INDEX agent_by_site ON agent (site_key, sort_name, id);`,
+  `CREATE INDEX agent_by_departement ON agent (departement, sort_name, id);`,
+  `CREATE INDEX agent_by_name ON agent (sort_name, id);`,
+  `-- One row per word of an agent's names, so a prefix search uses an index whatever the word's position.
+      CREATE TABLE agent_name (
+        word text COLLATE "C" NOT NULL,
+        agent_id uuid NOT NULL REFERENCES agent (id) ON DELETE CASCADE,
+        PRIMARY KEY (word, agent_id)
+      );`,
+  `CREATE INDEX agent_name_by_agent ON agent_name (agent_id);`,
+  `CREATE FUNCTION agent_name_refresh() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        DELETE FROM agent_name WHERE agent_id = NEW.id;
+        INSERT INTO agent_name (word, agent_id)
+          SELECT DISTINCT word, NEW.id FROM regexp_split_to_table(NEW.search_name, '[ ''-]+') AS word WHERE word <> '';
+        RETURN NEW;
+      END $$;`,
+  `CREATE TRIGGER agent_name_on_insert AFTER INSERT ON agent FOR EACH ROW EXECUTE FUNCTION agent_name_refresh();`,
+  `CREATE TRIGGER agent_name_on_update AFTER UPDATE OF search_name ON agent
+        FOR EACH ROW WHEN (OLD.search_name IS DISTINCT FROM NEW.search_name) EXECUTE FUNCTION agent_name_refresh();`,
+];
+
+const agents: Migration = {
+  async up(db: Kysely<unknown>) {
+    for (const statement of agentStatements) await sql.raw(statement).execute(db);
+  },
+};
+
 /** Every migration, by name; names sort in application order. */
 export const provider: MigrationProvider = {
-  getMigrations: async () => ({ "0001-initial": initial }),
+  getMigrations: async () => ({ "0001-initial": initial, "0002-agents": agents }),
 };

@@ -20,6 +20,25 @@ export interface CommuneTable {
   late_from: ColumnType<string | null, string | null, string | null>;
 }
 
+export interface AgentTable {
+  id: string;
+  site_key: string;
+  departement: string;
+  status: string;
+  profile: string | null;
+  person_key: string | null;
+  sort_name: string;
+  search_name: string;
+  version: number;
+  state: ColumnType<unknown, string, string>;
+  salt: Buffer | null;
+}
+
+export interface AgentNameTable {
+  word: string;
+  agent_id: string;
+}
+
 export interface ConventionTable {
   id: string;
   commune: string;
@@ -62,6 +81,8 @@ export interface EventLogTable {
 
 export interface Tables {
   commune: CommuneTable;
+  agent: AgentTable;
+  agent_name: AgentNameTable;
   convention: ConventionTable;
   software_editor: SoftwareEditorTable;
   actor_token: ActorTokenTable;
