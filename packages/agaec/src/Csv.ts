@@ -92,7 +92,7 @@ const formatter = SchemaIssue.makeFormatterDefault();
 export const read = (csv: string, site: Agent.AgentSite): Result.Result<ReadonlyArray<Result.Result<Agent.Registration, RowError>>, RowError> => {
   let rows: ReadonlyArray<Row>;
   try {
-    rows = parse(csv, { columns: true, delimiter: [";", ","], skip_empty_lines: true, trim: true, bom: true }) as ReadonlyArray<Row>;
+    rows = parse(csv, { columns: true, delimiter: [";", ","], skip_empty_lines: true, trim: true, bom: true, relax_column_count: true }) as ReadonlyArray<Row>;
   } catch (error) {
     return Result.fail({ row: 0, code: "malformed-csv", detail: error instanceof Error ? error.message : String(error) });
   }

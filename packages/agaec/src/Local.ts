@@ -11,7 +11,7 @@ import { CalendarDate, CommuneDirectory } from "@comedec/commune";
 import { Access } from "@comedec/rgs";
 import { Clock, Effect, Layer, Result } from "effect";
 import { read } from "./Csv.js";
-import { AgentDirectory, ImportRejected, type Modification, type RowError } from "./Directory.js";
+import { AgentDirectory, ImportRejected, type Modification, problems, type RowError } from "./Directory.js";
 
 /** How many agents of a commune its prefecture registers: the holders of the first two cards. */
 export const prefectureRegistrationsPerCommune = 2;
@@ -142,26 +142,28 @@ export const make = (actor: Actor.Actor) =>
         const keys = valid.map((registration) => Identity.personKey(registration.identity));
         const active = yield* store.activeAmong(site, keys);
         const seen = new Map<string, number>();
-        parsed.success.forEach((row, index) => {
-          const number = index + 1;
-          if (Result.isFailure(row)) return void errors.push(row.failure);
-          const registration = row.success;
+        // One row: its error, or the change that registers it.
+        const check = (registration: Agent.Registration, row: number): RowError | AgentChange => {
           const place = registration.identity.placeOfBirth;
           if (place._tag === "commune" && unknownPlaces.has(place.commune)) {
-            return void errors.push({ row: number, code: "unknown-place-of-birth", detail: `no commune ${place.commune} in the reference list` });
+            return { row, code: problems.UnknownPlaceOfBirth.code, detail: `no commune ${place.commune} in the reference list` };
           }
           const key = Identity.personKey(registration.identity);
           const twin = seen.get(key);
-          if (twin !== undefined) return void errors.push({ row: number, code: "duplicate-person", detail: `the same person as row ${twin}` });
-          seen.set(key, number);
+          if (twin !== undefined) return { row, code: problems.DuplicatePerson.code, detail: `the same person as row ${twin}` };
+          seen.set(key, row);
           const existing = active.get(key);
-          if (existing !== undefined)
-            return void errors.push({ row: number, code: "duplicate-person", detail: `already registered at this site as ${existing}` });
+          if (existing !== undefined) return { row, code: problems.DuplicatePerson.code, detail: `already registered at this site as ${existing}` };
           const decision = Agent.decide(undefined, { _tag: "Register", id: newId(), registration }, { actor, today: on });
-          if (Result.isFailure(decision)) return void errors.push({ row: number, code: codeOf(decision.failure._tag), detail: detailOf(decision.failure) });
+          if (Result.isFailure(decision)) return { row, code: problems[decision.failure._tag].code, detail: detailOf(decision.failure) };
           const state = decision.success.reduce<Agent.State | undefined>(Agent.evolve, undefined) as Agent.State;
-          changes.push({ expectedVersion: 0, state, events: decision.success, actor });
-        });
+          return { expectedVersion: 0, state, events: decision.success, actor };
+        };
+        for (const [index, row] of parsed.success.entries()) {
+          const outcome = Result.isFailure(row) ? row.failure : check(row.success, index + 1);
+          if ("code" in outcome) errors.push(outcome);
+          else changes.push(outcome);
+        }
         if (errors.length > 0) return yield* new ImportRejected({ rows: errors });
         const written = yield* store.appendAll(changes);
         return { written, ids: changes.map((change) => change.state.id) };
@@ -179,14 +181,8 @@ export const make = (actor: Actor.Actor) =>
     });
   });
 
-/** The stable code of a domain refusal, as the API names it. */
-export const codeOf = (tag: string): string =>
-  tag
-    .replace(/^Agent/, "")
-    .replace(/([a-z])([A-Z])/g, "$1-$2")
-    .toLowerCase();
-
-const detailOf = (error: Agent.AgentError): string => ("reason" in error ? error.reason : "field" in error ? `${error._tag}: ${error.field}` : error._tag);
+const detailOf = (error: Agent.AgentError): string =>
+  "reason" in error ? error.reason : "field" in error ? `${error.field} differs from the identity document` : problems[error._tag].title;
 
 /** The directory for one actor, on the ports of `@comedec/agent` and the commune directory. */
 export const layer = (actor: Actor.Actor): Layer.Layer<AgentDirectory, never, AgentStore | AgentCards | CommuneDirectory> =>

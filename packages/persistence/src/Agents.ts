@@ -160,8 +160,8 @@ export const agentStoreLayer = Layer.effect(
               SELECT id::uuid, site_key, departement, status, profile, person_key, sort_name, search_name, version, state::jsonb, decode(salt, 'hex')
               FROM jsonb_to_recordset(${payload}::jsonb) AS r(id text, site_key text, departement text, status text, profile text, person_key text,
                                                              sort_name text, search_name text, version int, state text, salt text)`.execute(trx);
-            await sql`SELECT append_events(r.stream, 1, r.argument::jsonb)
-                      FROM jsonb_to_recordset(${payload}::jsonb) WITH ORDINALITY AS r(stream text, argument text, n bigint) ORDER BY n`.execute(trx);
+            await sql`SELECT append_events(e.value->>'stream', 1, (e.value->>'argument')::jsonb)
+                      FROM jsonb_array_elements(${payload}::jsonb) WITH ORDINALITY AS e(value, n) ORDER BY e.n`.execute(trx);
             return changes.length;
           }),
         catch: (error) => error,
