@@ -8,12 +8,11 @@ import { Schema } from "effect";
 
 const Name = Schema.String.check(Schema.isMinLength(1), Schema.isMaxLength(100), Schema.isPattern(/^[\p{L}][\p{L}' -]*$/u, { message: "not a name" }));
 
+// Intl knows every assigned region code and answers undefined for the others.
+const regionNames = new Intl.DisplayNames(["fr"], { type: "region", fallback: "none" });
+
 /** ISO 3166-1 alpha-2 country codes, except France (born in France means born in a commune). */
-const isCountry = (code: string): boolean => {
-  if (!/^[A-Z]{2}$/.test(code) || code === "FR") return false;
-  // Intl knows every assigned region code and echoes back the ones it does not know.
-  return new Intl.DisplayNames(["fr"], { type: "region", fallback: "none" }).of(code) !== undefined;
-};
+const isCountry = (code: string): boolean => /^[A-Z]{2}$/.test(code) && code !== "FR" && regionNames.of(code) !== undefined;
 
 /** A country other than France, by its ISO 3166-1 alpha-2 code. */
 export const Country = Schema.String.check(

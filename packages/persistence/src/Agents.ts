@@ -154,14 +154,14 @@ export const agentStoreLayer = Layer.effect(
                 ),
               };
             });
-            const payload = JSON.stringify(rows);
+            const payload = JSON.stringify(rows.map(({ stream: _, argument: __, ...row }) => row));
+            const batch = `[${rows.map((row) => `{"stream":${JSON.stringify(row.stream)},"firstVersion":1,"events":${row.argument}}`).join(",")}]`;
             await sql`
               INSERT INTO agent (id, site_key, departement, status, profile, person_key, sort_name, search_name, version, state, salt)
               SELECT id::uuid, site_key, departement, status, profile, person_key, sort_name, search_name, version, state::jsonb, decode(salt, 'hex')
               FROM jsonb_to_recordset(${payload}::jsonb) AS r(id text, site_key text, departement text, status text, profile text, person_key text,
                                                              sort_name text, search_name text, version int, state text, salt text)`.execute(trx);
-            await sql`SELECT append_events(e.value->>'stream', 1, (e.value->>'argument')::jsonb)
-                      FROM jsonb_array_elements(${payload}::jsonb) WITH ORDINALITY AS e(value, n) ORDER BY e.n`.execute(trx);
+            await sql`SELECT append_event_batch(${batch}::jsonb)`.execute(trx);
             return changes.length;
           }),
         catch: (error) => error,
@@ -173,38 +173,66 @@ export const agentStoreLayer = Layer.effect(
         ),
       );
 
+    const afterCursor = (cursor: string | undefined) =>
+      cursor === undefined ? undefined : (JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as [string, string]);
+    const cursorOf = (sortName: string, id: string) => Buffer.from(JSON.stringify([sortName, id])).toString("base64url");
+    const statusFilter = (status: Agent.Status | undefined, column = "status") =>
+      status === undefined ? sql<boolean>`${sql.ref(column)} <> 'deleted'` : sql<boolean>`${sql.ref(column)} = ${status}`;
+
+    // Without a name: the agent table's own (site | département | name) indexes give the order.
+    const searchByFilters = async (query: AgentQuery) => {
+      let builder = db.selectFrom("agent").select(["id", "state", "version", "sort_name"]).where(statusFilter(query.status));
+      if (query.site !== undefined) builder = builder.where("site_key", "=", Agent.siteKey(query.site));
+      if (query.departement !== undefined) builder = builder.where("departement", "=", query.departement);
+      if (query.profile !== undefined) builder = builder.where("profile", "=", query.profile);
+      const after = afterCursor(query.after);
+      if (after !== undefined) builder = builder.where(sql<boolean>`(sort_name, id) > (${after[0]}, ${after[1]}::uuid)`);
+      return builder
+        .orderBy("sort_name")
+        .orderBy("id")
+        .limit(query.limit + 1)
+        .execute();
+    };
+
+    // With a name: the first word's prefix range on agent_name picks and orders the page (an
+    // index-only scan); each other word must begin a word of the agent's folded names.
+    const searchByName = async (query: AgentQuery, words: ReadonlyArray<string>) => {
+      const [first, ...others] = words as [string, ...Array<string>];
+      const conditions = [sql`n.word >= ${first}`, sql`n.word < ${`${first}\uffff`}`, statusFilter(query.status, "n.status")];
+      if (query.site !== undefined) conditions.push(sql`n.site_key = ${Agent.siteKey(query.site)}`);
+      if (query.departement !== undefined) conditions.push(sql`n.departement = ${query.departement}`);
+      if (query.profile !== undefined) conditions.push(sql`n.profile = ${query.profile}`);
+      const after = afterCursor(query.after);
+      if (after !== undefined) conditions.push(sql`(n.sort_name, n.agent_id) > (${after[0]}, ${after[1]}::uuid)`);
+      for (const word of others) {
+        // Folded names hold only [a-z0-9 ], so a word needs no LIKE escaping.
+        conditions.push(sql`(' ' || n.search_name) LIKE ${`% ${word}%`}`);
+      }
+      const result = await sql<{ id: string; state: unknown; version: number; sort_name: string }>`
+        SELECT a.id, a.state, a.version, page.sort_name
+        FROM (SELECT DISTINCT n.sort_name, n.agent_id FROM agent_name n WHERE ${sql.join(conditions, sql` AND `)}
+              ORDER BY n.sort_name, n.agent_id LIMIT ${query.limit + 1}) AS page
+        JOIN agent a ON a.id = page.agent_id
+        ORDER BY page.sort_name, page.agent_id`.execute(db);
+      return result.rows;
+    };
+
     const search = (query: AgentQuery) =>
       Effect.promise(async () => {
-        let builder = db.selectFrom("agent").select(["id", "state", "version", "sort_name"]);
-        if (query.site !== undefined) builder = builder.where("site_key", "=", Agent.siteKey(query.site));
-        if (query.departement !== undefined) builder = builder.where("departement", "=", query.departement);
-        if (query.profile !== undefined) builder = builder.where("profile", "=", query.profile);
-        builder = query.status === undefined ? builder.where("status", "<>", "deleted") : builder.where("status", "=", query.status);
         const words =
           query.name === undefined
             ? []
             : Commune.foldName(query.name)
-                .split(/[ '-]+/)
+                .split(" ")
                 .filter((word) => word.length > 0);
-        for (const word of words) {
-          builder = builder.where("id", "in", (sub) =>
-            sub.selectFrom("agent_name").select("agent_id").where("word", ">=", word).where("word", "<", `${word}\uffff`),
-          );
-        }
-        if (query.after !== undefined) {
-          const [name, id] = JSON.parse(Buffer.from(query.after, "base64url").toString("utf8")) as [string, string];
-          builder = builder.where((where) => where.or([where("sort_name", ">", name), where.and([where("sort_name", "=", name), where("id", ">", id)])]));
-        }
-        const rows = await builder
-          .orderBy("sort_name")
-          .orderBy("id")
-          .limit(query.limit + 1)
-          .execute();
+        const rows = words.length === 0 ? await searchByFilters(query) : await searchByName(query, words);
         const page = rows.slice(0, query.limit);
         const last = page.at(-1);
         return {
-          items: page.map((row) => ({ state: decodeState(row.state), version: row.version })),
-          next: rows.length > query.limit && last !== undefined ? Buffer.from(JSON.stringify([last.sort_name, last.id])).toString("base64url") : undefined,
+          // Rows are written only by this adapter, from states `decide` produced: a listing reads
+          // them as they are, where a write (`load`) decodes them again.
+          items: page.map((row) => ({ state: row.state as Agent.State, version: row.version })),
+          next: rows.length > query.limit && last !== undefined ? cursorOf(last.sort_name, last.id) : undefined,
         };
       });
 

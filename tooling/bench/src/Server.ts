@@ -27,6 +27,31 @@ app.get("/raw/communes/:code", async (context) => {
   return rows.length === 0 ? context.json({ title: "not found" }, 404) : context.json(rows[0]);
 });
 
+// The agent search of the directory, written by hand as one SELECT on the same tables.
+app.get("/raw/agents", async (context) => {
+  const [first = "", ...others] = (context.req.query("name") ?? "")
+    .toLowerCase()
+    .split(" ")
+    .filter((part) => part.length > 0);
+  const values: Array<unknown> = [first, `${first}\uffff`];
+  const where = ["n.word >= $1", "n.word < $2", "n.status <> 'deleted'"];
+  const commune = context.req.query("commune");
+  if (commune !== undefined) {
+    values.push(`commune:${commune}`);
+    where.push(`n.site_key = $${values.length}`);
+  }
+  for (const word of others) {
+    values.push(`% ${word}%`);
+    where.push(`(' ' || n.search_name) LIKE $${values.length}`);
+  }
+  const rows = await raw.query(
+    `SELECT a.state, a.version FROM (SELECT DISTINCT n.sort_name, n.agent_id FROM agent_name n WHERE ${where.join(" AND ")} ORDER BY 1, 2 LIMIT 21) AS page
+     JOIN agent a ON a.id = page.agent_id ORDER BY page.sort_name, page.agent_id`,
+    values,
+  );
+  return context.json({ items: rows.slice(0, 20) });
+});
+
 // The raw 3-INSERT transaction a milestone write is measured against.
 app.post("/raw/writes", async (context) => {
   const body = await context.req.json<{ stream: string }>();

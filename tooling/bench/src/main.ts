@@ -2,12 +2,14 @@
  * `pnpm bench`: every figure of the platform beside its goal and the raw PostgreSQL figure measured
  * in the same run, on a fresh database of the server at BENCH_DATABASE_URL (or DATABASE_URL, or
  * the local one). Prints a Markdown table to paste into docs/benchmarks.md. BENCH_SECONDS sets the
- * length of each HTTP load (8 s by default).
+ * length of each HTTP load (8 s by default); BENCH_ONLY=agents skips the communes figures.
  */
 import { Actor } from "@comedec/actor";
+import { Cards } from "@comedec/agaec";
+import * as Agents from "./Agents.js";
 import { Persistence } from "@comedec/persistence";
 import { Tokens } from "@comedec/rgs";
-import { ManagedRuntime } from "effect";
+import { Layer, ManagedRuntime } from "effect";
 import { fork } from "node:child_process";
 import { once } from "node:events";
 import { cpus } from "node:os";
@@ -20,7 +22,7 @@ const connections = 50;
 const figures: Array<Figure> = [];
 
 const database = await Database.fresh();
-const runtime = ManagedRuntime.make(Persistence.postgres({ connectionString: database.url }));
+const runtime = ManagedRuntime.make(Layer.merge(Persistence.postgres({ connectionString: database.url }), Cards.layerWithoutCardPlatform));
 const server = fork(new URL("./Server.js", import.meta.url), {
   env: { ...process.env, BENCH_DATABASE_URL: database.url },
   stdio: "inherit",
@@ -44,10 +46,19 @@ try {
   console.error("bench: milestone writes…");
   figures.push(await Communes.writeFigure(runtime, { port, token, codes, seconds, connections }));
 
+  console.error("bench: importing 10,000 agents from CSV…");
+  figures.push(await Agents.importFigure(runtime, database.url, administrator));
+  const agents = 200_000;
+  console.error(`bench: seeding ${agents.toLocaleString("en-US")} agents…`);
+  const seeded = await Agents.seed(runtime, agents - 10_000);
+  console.error("bench: agent searches…");
+  figures.push(...(await Agents.searchFigure({ port, token, communes: seeded, seconds, connections, total: agents })));
+
   console.log(table(figures));
 } finally {
   server.disconnect();
   await once(server, "exit");
   await runtime.dispose();
-  await database.drop();
+  // BENCH_KEEP=1 leaves the database in place, to EXPLAIN what was measured.
+  if (!process.env.BENCH_KEEP) await database.drop();
 }

@@ -131,23 +131,63 @@ const agentStatements: ReadonlyArray<string> = [
   `CREATE INDEX agent_by_site ON agent (site_key, sort_name, id);`,
   `CREATE INDEX agent_by_departement ON agent (departement, sort_name, id);`,
   `CREATE INDEX agent_by_name ON agent (sort_name, id);`,
-  `-- One row per word of an agent's names, so a prefix search uses an index whatever the word's position.
+  `-- One row per word of an agent's names, with the columns a search filters and sorts on, so a
+      -- name search is answered from this table's indexes alone (the first word's prefix picks the
+      -- rows, the other words are checked on search_name) and touches only the page it returns.
       CREATE TABLE agent_name (
         word text COLLATE "C" NOT NULL,
         agent_id uuid NOT NULL REFERENCES agent (id) ON DELETE CASCADE,
-        PRIMARY KEY (word, agent_id)
+        site_key text NOT NULL,
+        departement text NOT NULL,
+        status text NOT NULL,
+        profile text,
+        sort_name text COLLATE "C" NOT NULL,
+        search_name text NOT NULL,
+        PRIMARY KEY (agent_id, word)
       );`,
-  `CREATE INDEX agent_name_by_agent ON agent_name (agent_id);`,
+  `CREATE INDEX agent_name_by_word ON agent_name (word, sort_name, agent_id) INCLUDE (status, profile, search_name);`,
+  `CREATE INDEX agent_name_by_site ON agent_name (site_key, word, sort_name, agent_id) INCLUDE (status, profile, search_name);`,
+  `CREATE INDEX agent_name_by_departement ON agent_name (departement, word, sort_name, agent_id) INCLUDE (status, profile, search_name);`,
   `CREATE FUNCTION agent_name_refresh() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
         DELETE FROM agent_name WHERE agent_id = NEW.id;
-        INSERT INTO agent_name (word, agent_id)
-          SELECT DISTINCT word, NEW.id FROM regexp_split_to_table(NEW.search_name, '[ ''-]+') AS word WHERE word <> '';
+        INSERT INTO agent_name (word, agent_id, site_key, departement, status, profile, sort_name, search_name)
+          SELECT DISTINCT word, NEW.id, NEW.site_key, NEW.departement, NEW.status, NEW.profile, NEW.sort_name, NEW.search_name
+          FROM regexp_split_to_table(NEW.search_name, ' +') AS word WHERE word <> '';
         RETURN NEW;
       END $$;`,
   `CREATE TRIGGER agent_name_on_insert AFTER INSERT ON agent FOR EACH ROW EXECUTE FUNCTION agent_name_refresh();`,
-  `CREATE TRIGGER agent_name_on_update AFTER UPDATE OF search_name ON agent
-        FOR EACH ROW WHEN (OLD.search_name IS DISTINCT FROM NEW.search_name) EXECUTE FUNCTION agent_name_refresh();`,
+  `CREATE TRIGGER agent_name_on_update AFTER UPDATE ON agent
+        FOR EACH ROW WHEN ((OLD.search_name, OLD.sort_name, OLD.status, OLD.profile) IS DISTINCT FROM (NEW.search_name, NEW.sort_name, NEW.status, NEW.profile))
+        EXECUTE FUNCTION agent_name_refresh();`,
+  `-- Appends the events of many new streams under one lock of the head (bulk imports): the same
+      -- chain as append_events, without taking and updating the head row once per stream.
+      CREATE FUNCTION append_event_batch(p_batch jsonb)
+      RETURNS bigint LANGUAGE plpgsql AS $$
+      DECLARE
+        entry jsonb;
+        event jsonb;
+        version integer;
+        head_position bigint;
+        head_hash bytea;
+        previous bytea;
+      BEGIN
+        SELECT position, hash INTO head_position, head_hash FROM event_log_head FOR UPDATE;
+        FOR entry IN SELECT value FROM jsonb_array_elements(p_batch) LOOP
+          version := (entry->>'firstVersion')::integer;
+          FOR event IN SELECT value FROM jsonb_array_elements(entry->'events') LOOP
+            previous := head_hash;
+            head_position := head_position + 1;
+            head_hash := sha256(previous || int8send(head_position) || decode(event->>'digest', 'hex'));
+            INSERT INTO event_log (position, stream, stream_version, event_type, payload, actor_id, actor_role, site, recorded_at, previous_hash, hash)
+            VALUES (head_position, entry->>'stream', version, event->>'type', event->'payload', event->>'actorId', event->>'actorRole',
+                    event->>'site', (event->>'recordedAt')::timestamptz, previous, head_hash);
+            version := version + 1;
+          END LOOP;
+        END LOOP;
+        UPDATE event_log_head SET position = head_position, hash = head_hash;
+        RETURN head_position;
+      END $$;`,
 ];
 
 const agents: Migration = {

@@ -37,6 +37,12 @@ export interface AgentTable {
 export interface AgentNameTable {
   word: string;
   agent_id: string;
+  site_key: string;
+  departement: string;
+  status: string;
+  profile: string | null;
+  sort_name: string;
+  search_name: string;
 }
 
 export interface ConventionTable {
