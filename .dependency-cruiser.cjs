@@ -1,6 +1,6 @@
 // The layering of ARCHITECTURE.md, checked in CI: domain → policy → adapters/use cases → apps,
 // arrows pointing inward only. Domain and policy packages import effect and each other, nothing else.
-const domain = "^packages/(actor|commune|convention)/src";
+const domain = "^packages/(actor|commune|convention|agent)/src";
 const policy = "^packages/rgs/src";
 
 module.exports = {
@@ -10,19 +10,19 @@ module.exports = {
       comment: "Domain packages are pure: effect and other domain packages only.",
       severity: "error",
       from: { path: domain },
-      to: { dependencyTypesNot: ["local"], pathNot: ["effect", "^packages/(actor|commune|convention)/", "^node_modules/\\.pnpm/effect@"] },
+      to: { dependencyTypesNot: ["local"], pathNot: ["effect", "^packages/(actor|commune|convention|agent)/", "^node_modules/\\.pnpm/effect@"] },
     },
     {
       name: "domain-does-not-import-policy-or-outer-layers",
       severity: "error",
       from: { path: domain },
-      to: { path: "^packages/(rgs|deployment|persistence|commune-reference)/|^apps/" },
+      to: { path: "^packages/(rgs|deployment|persistence|commune-reference|agaec|agaec-client)/|^apps/" },
     },
     {
       name: "policy-imports-only-effect-and-domain",
       severity: "error",
       from: { path: policy },
-      to: { dependencyTypesNot: ["local"], pathNot: ["effect", "^packages/(actor|commune|convention|rgs)/", "^node_modules/\\.pnpm/effect@"] },
+      to: { dependencyTypesNot: ["local"], pathNot: ["effect", "^packages/(actor|commune|convention|agent|rgs)/", "^node_modules/\\.pnpm/effect@"] },
     },
     {
       name: "packages-never-import-apps",
