@@ -218,10 +218,10 @@ export const importFigure = async (
   const rows = await raw.query<{ line: ReadonlyArray<string> }>(
     "SELECT ARRAY[gen_random_uuid()::text, site_key, departement, status, profile, person_key, sort_name, search_name, version::text, state::text] AS line FROM agent WHERE site_key = 'commune:13055'",
   );
-  const escape = (cell: string) => cell.replaceAll("\\", "\\\\").replaceAll("\t", "\\t").replaceAll("\n", "\\n");
+  const escapeCell = (cell: string) => cell.replaceAll("\\", "\\\\").replaceAll("\t", "\\t").replaceAll("\n", "\\n");
   const copy = await copyAgents(
     url,
-    rows.map((row) => row.line.map(escape)),
+    rows.map((row) => row.line.map(escapeCell)),
   );
   return {
     name: `bulk CSV import of ${count.toLocaleString("en-US")} agents (parse, validate each row, one transaction, chained events)`,
