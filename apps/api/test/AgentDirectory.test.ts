@@ -164,6 +164,7 @@ for (const adapter of adapters) {
       it("changes contact, profile and rights, and refuses that anyone change their own rights", async () => {
         const directory = await at("lyon");
         const saved = await run(directory.register(person("Faure", ["Hélène"])));
+        const registered = await eventCount();
         const contact = await run(directory.changeContact(saved.state.id, { email: "h.faure@mairie-lyon.fr", phone: "+33 4 72 10 30 30" }, 1));
         expect(contact).toMatchObject({ version: 2, state: { contact: { email: "h.faure@mairie-lyon.fr" } } });
         const officer = await run(
@@ -176,6 +177,7 @@ for (const adapter of adapters) {
           }),
         );
         expect(officer.state.rights).toEqual(["receive-requests", "sign-responses"]);
+        expect(await eventCount()).toBe(registered + 2);
         const self = Actor.Actor.make({ id: saved.state.id, name: "Hélène Faure", role: "commune-operator", site: { _tag: "commune", commune: "69123" } });
         expect(await refusal((await at(self)).modify(saved.state.id, { rights: ["receive-requests", "sign-responses", "register-agents"] }))).toMatchObject({
           _tag: "OwnRightsChange",
@@ -186,17 +188,20 @@ for (const adapter of adapters) {
         expect(await refusal(directory.changeContact(saved.state.id, { email: "stale@mairie-lyon.fr" }, 1))).toMatchObject({
           _tag: "ConcurrentModification",
         } satisfies Partial<Change.ConcurrentModification>);
+        expect(await eventCount()).toBe(registered + 2);
       });
 
       it("deactivates, then deletes: personal data is erased and leaves no trace in the log", async () => {
         const directory = await at("lyon");
         const saved = await run(directory.register(person("Vasseur", ["Ophélie"])));
+        const before = await eventCount();
         const deactivated = await run(directory.deactivate(saved.state.id, "mutation dans une autre commune"));
         expect(deactivated.state).toMatchObject({ status: "deactivated", deactivationReason: "mutation dans une autre commune" });
         expect(await refusal(directory.modify(saved.state.id, { rights: [] }))).toMatchObject({ _tag: "AgentIllegalTransition" });
         const deleted = await run(directory.remove(saved.state.id, "fin de fonctions"));
         expect(deleted.state).toEqual({ id: saved.state.id, site: lyon, status: "deleted", rights: [], deletedOn: today });
         expect((await run(directory.search({ name: "vasseur", limit: 10 }))).items).toHaveLength(0);
+        expect(await eventCount()).toBe(before + 2);
         const leaks = await harness.runtime.runPromise(
           RawSql.use((sql) =>
             Effect.promise(() =>
