@@ -188,6 +188,11 @@ const agentStatements: ReadonlyArray<string> = [
         UPDATE event_log_head SET position = head_position, hash = head_hash;
         RETURN head_position;
       END $$;`,
+  `-- One chaining loop, not two: a single stream's append is a batch of one.
+      CREATE OR REPLACE FUNCTION append_events(p_stream text, p_first_version integer, p_events jsonb)
+      RETURNS bigint LANGUAGE sql AS $$
+        SELECT append_event_batch(jsonb_build_array(jsonb_build_object('stream', p_stream, 'firstVersion', p_first_version, 'events', p_events)))
+      $$;`,
 ];
 
 const agents: Migration = {
