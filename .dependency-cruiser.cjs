@@ -1,6 +1,6 @@
 // The layering of ARCHITECTURE.md, checked in CI: domain → policy → adapters/use cases → apps,
 // arrows pointing inward only. Domain and policy packages import effect and each other, nothing else.
-const domain = "^packages/(actor|commune|convention|agent)/src";
+const domain = "^packages/(actor|commune|convention|agent|card)/src";
 const policy = "^packages/rgs/src";
 
 module.exports = {

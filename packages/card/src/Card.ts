@@ -1,0 +1,416 @@
+/**
+ * An agent's smart card in the card platform (PGCA, DOMAIN.md §5): ordered for a holder of the
+ * directory, produced and shipped by the national operator, received at the site, published (handed
+ * over face to face and activated), and then used until it is revoked, expires or is replaced by
+ * a renewal. The state machine is data (`machine`): the API, the docs and the tests read the same
+ * table of states, transitions, who may fire each and the evidence each needs.
+ */
+import type { Actor } from "@comedec/actor";
+import { Agent, Identity } from "@comedec/agent";
+import { CalendarDate } from "@comedec/commune";
+import { Result, Schema } from "effect";
+
+/** Where a card stands. */
+export const Status = Schema.Literals([
+  "ordered",
+  "in-production",
+  "shipped",
+  "received",
+  "active",
+  "pin-blocked",
+  "suspended",
+  "revoked",
+  "expired",
+  "replaced",
+]);
+/** Where a card stands. */
+export type Status = typeof Status.Type;
+
+/** The states a card never leaves. */
+export const terminal: ReadonlyArray<Status> = ["revoked", "expired", "replaced"];
+
+/**
+ * Who fires a transition. A site operator is a commune's responsable carte or délégué, or the
+ * prefecture for its own agents and for a commune's first two cards; the use cases check the site.
+ */
+export const Party = Schema.Literals(["national-operator", "site-operator", "holder", "platform"]);
+/** Who fires a transition. */
+export type Party = typeof Party.Type;
+
+/** The revocation reasons of RFC 5280 §5.3.1 a card's certificates may carry. */
+export const RevocationReason = Schema.Literals([
+  "unspecified",
+  "keyCompromise",
+  "affiliationChanged",
+  "superseded",
+  "cessationOfOperation",
+  "privilegeWithdrawn",
+]);
+/** An RFC 5280 revocation reason. */
+export type RevocationReason = typeof RevocationReason.Type;
+
+/** Which of the commune's first two cards this is (the convention names both holders). */
+export const FirstCard = Schema.Literals(["responsable-carte", "delegue"]);
+/** Which of the commune's first two cards this is. */
+export type FirstCard = typeof FirstCard.Type;
+
+/** The two key pairs a card holds: RGS 3* forbids one certificate for both uses. */
+export const KeyUsage = Schema.Literals(["authentication", "signature"]);
+/** The two key pairs a card holds. */
+export type KeyUsage = typeof KeyUsage.Type;
+
+/** What the card platform remembers of an issued certificate. */
+export const CertificateRef = Schema.Struct({
+  serial: Schema.String.check(Schema.isPattern(/^[0-9a-f]{2,40}$/)),
+  notBefore: Schema.String,
+  notAfter: Schema.String,
+  algorithm: Schema.String,
+});
+/** What the card platform remembers of an issued certificate. */
+export type CertificateRef = typeof CertificateRef.Type;
+
+/** The two certificates of a published card. */
+export const Certificates = Schema.Struct({ authentication: CertificateRef, signature: CertificateRef });
+/** The two certificates of a published card. */
+export type Certificates = typeof Certificates.Type;
+
+/** A card's serial number, as printed and as the chip reports it. */
+export const Serial = Schema.String.check(Schema.isPattern(/^[A-Za-z0-9-]{4,32}$/, { message: "not a card serial number" }));
+
+/** Why a transition was fired: kept on every transition. */
+export const Reason = Schema.String.check(Schema.isMinLength(3), Schema.isMaxLength(500));
+
+/** How the holder proved who they are before an unblock. */
+export const HolderAuthentication = Schema.Literals(["face-to-face", "secret-answers"]);
+
+/** The face-to-face hand-over: the document checked and where. */
+export const HandOver = Schema.Struct({
+  document: Schema.Struct({ type: Identity.IdentityDocument.fields.type, number: Identity.IdentityDocument.fields.number }),
+  place: Schema.Literals(["prefecture", "mairie"]),
+  activationCodePresented: Schema.Literal(true),
+});
+/** The face-to-face hand-over. */
+export type HandOver = typeof HandOver.Type;
+
+/** A card record. */
+export const State = Schema.Struct({
+  id: Schema.String,
+  holder: Schema.String,
+  site: Agent.AgentSite,
+  status: Status,
+  firstCard: Schema.optionalKey(FirstCard),
+  request: Schema.optionalKey(Schema.String),
+  replaces: Schema.optionalKey(Schema.String),
+  replacedBy: Schema.optionalKey(Schema.String),
+  serial: Schema.optionalKey(Serial),
+  certificates: Schema.optionalKey(Certificates),
+  handOver: Schema.optionalKey(HandOver),
+  revocation: Schema.optionalKey(Schema.Struct({ reason: RevocationReason, on: CalendarDate.CalendarDate })),
+  lastReason: Schema.String,
+});
+/** A card record. */
+export type State = typeof State.Type;
+
+// --- commands ---------------------------------------------------------------------------------
+
+/** Order a card for a holder active in the directory. */
+export const Order = Schema.TaggedStruct("Order", {
+  id: Schema.String,
+  holder: Schema.String,
+  site: Agent.AgentSite,
+  firstCard: Schema.optionalKey(FirstCard),
+  request: Schema.optionalKey(Schema.String),
+  replaces: Schema.optionalKey(Schema.String),
+  reason: Reason,
+});
+/** The national operator sends the order to the card manufacturer. */
+export const StartProduction = Schema.TaggedStruct("StartProduction", { serial: Serial, reason: Reason });
+/** The produced card leaves for the site (the prefecture for a commune's first two cards). */
+export const Ship = Schema.TaggedStruct("Ship", { reason: Reason });
+/** The site's operator receives the card and reads its serial. */
+export const Receive = Schema.TaggedStruct("Receive", { serial: Serial, reason: Reason });
+/** Hand-over face to face and activation: the holder chose a PIN, two key pairs and two certificates are on the card. */
+export const Publish = Schema.TaggedStruct("Publish", { handOver: HandOver, certificates: Certificates, reason: Reason });
+/** The card reported its PIN blocked after too many wrong PINs. */
+export const BlockPin = Schema.TaggedStruct("BlockPin", { reason: Reason });
+/** The operator unblocked the PIN with the PUK after authenticating the holder. */
+export const Unblock = Schema.TaggedStruct("Unblock", { holderAuthentication: HolderAuthentication, reason: Reason });
+/** New key pairs and certificates on the same card. */
+export const RenewCertificates = Schema.TaggedStruct("RenewCertificates", { certificates: Certificates, reason: Reason });
+/** The holder was deactivated in the directory. */
+export const Suspend = Schema.TaggedStruct("Suspend", { reason: Reason });
+/** Revoke the card and its certificates. */
+export const Revoke = Schema.TaggedStruct("Revoke", { revocationReason: RevocationReason, reason: Reason });
+/** The renewal card is active: this one is retired and its certificates revoked as superseded. */
+export const Replace = Schema.TaggedStruct("Replace", { by: Schema.String, reason: Reason });
+/** The certificates reached their end of validity. */
+export const Expire = Schema.TaggedStruct("Expire", { reason: Reason });
+
+/** A command on a card. */
+export const Command = Schema.Union([Order, StartProduction, Ship, Receive, Publish, BlockPin, Unblock, RenewCertificates, Suspend, Revoke, Replace, Expire]);
+/** A command on a card. */
+export type Command = typeof Command.Type;
+
+/** A command's own fields, without its tag: an event carries them under its own tag. */
+export const fieldsOf = <F extends { readonly _tag: unknown }>({ _tag, ...fields }: F): Omit<F, "_tag"> => fields;
+
+/** What happened to a card: the command's fields, named in the past tense. */
+export const Event = Schema.Union([
+  Schema.TaggedStruct("CardOrdered", fieldsOf(Order.fields)),
+  Schema.TaggedStruct("CardProductionStarted", fieldsOf(StartProduction.fields)),
+  Schema.TaggedStruct("CardShipped", fieldsOf(Ship.fields)),
+  Schema.TaggedStruct("CardReceived", fieldsOf(Receive.fields)),
+  Schema.TaggedStruct("CardPublished", fieldsOf(Publish.fields)),
+  Schema.TaggedStruct("CardPinBlocked", fieldsOf(BlockPin.fields)),
+  Schema.TaggedStruct("CardUnblocked", fieldsOf(Unblock.fields)),
+  Schema.TaggedStruct("CardCertificatesRenewed", fieldsOf(RenewCertificates.fields)),
+  Schema.TaggedStruct("CardSuspended", fieldsOf(Suspend.fields)),
+  Schema.TaggedStruct("CardRevoked", { ...fieldsOf(Revoke.fields), on: CalendarDate.CalendarDate }),
+  Schema.TaggedStruct("CardReplaced", fieldsOf(Replace.fields)),
+  Schema.TaggedStruct("CardExpired", fieldsOf(Expire.fields)),
+]);
+/** What happened to a card. */
+export type Event = typeof Event.Type;
+
+/** One transition of the card's state machine. */
+export interface Transition {
+  readonly command: Command["_tag"];
+  readonly event: Event["_tag"];
+  readonly from: ReadonlyArray<Status | "none">;
+  readonly to: Status;
+  readonly by: ReadonlyArray<Party>;
+  /** The evidence the command carries (field names of the command). */
+  readonly evidence: ReadonlyArray<string>;
+  /** The rule, as the problem+json of a refusal names it. */
+  readonly rule: string;
+}
+
+const usable = ["active", "pin-blocked", "suspended"] as const;
+
+/** The card state machine, versioned: a change of table is a new version. */
+export const machine = {
+  name: "pgca-card",
+  version: 1,
+  states: Status.literals,
+  terminal,
+  transitions: [
+    {
+      command: "Order",
+      event: "CardOrdered",
+      from: ["none"],
+      to: "ordered",
+      by: ["site-operator", "national-operator"],
+      evidence: ["holder", "site", "reason"],
+      rule: "A card is ordered for a holder who is active in the directory.",
+    },
+    {
+      command: "StartProduction",
+      event: "CardProductionStarted",
+      from: ["ordered"],
+      to: "in-production",
+      by: ["national-operator", "platform"],
+      evidence: ["serial", "reason"],
+      rule: "Only an ordered card goes into production; the manufacturer gives its serial.",
+    },
+    {
+      command: "Ship",
+      event: "CardShipped",
+      from: ["in-production"],
+      to: "shipped",
+      by: ["national-operator", "platform"],
+      evidence: ["reason"],
+      rule: "Only a card in production is shipped.",
+    },
+    {
+      command: "Receive",
+      event: "CardReceived",
+      from: ["shipped"],
+      to: "received",
+      by: ["site-operator", "national-operator"],
+      evidence: ["serial", "reason"],
+      rule: "Only a shipped card is received, and its serial must be the one shipped.",
+    },
+    {
+      command: "Publish",
+      event: "CardPublished",
+      from: ["received"],
+      to: "active",
+      by: ["site-operator"],
+      evidence: ["handOver", "certificates", "reason"],
+      rule: "Only a received card is published, face to face, with its activation code, by an operator who is not its holder.",
+    },
+    {
+      command: "BlockPin",
+      event: "CardPinBlocked",
+      from: ["active"],
+      to: "pin-blocked",
+      by: ["holder", "platform", "site-operator"],
+      evidence: ["reason"],
+      rule: "Only an active card's PIN gets blocked.",
+    },
+    {
+      command: "Unblock",
+      event: "CardUnblocked",
+      from: ["pin-blocked"],
+      to: "active",
+      by: ["site-operator"],
+      evidence: ["holderAuthentication", "reason"],
+      rule: "Only a PIN-blocked card is unblocked, by an operator who authenticated the holder and is not the holder.",
+    },
+    {
+      command: "RenewCertificates",
+      event: "CardCertificatesRenewed",
+      from: ["active"],
+      to: "active",
+      by: ["site-operator"],
+      evidence: ["certificates", "reason"],
+      rule: "Only an active card's certificates are renewed, with new key pairs.",
+    },
+    {
+      command: "Suspend",
+      event: "CardSuspended",
+      from: ["ordered", "in-production", "shipped", "received", "active", "pin-blocked"],
+      to: "suspended",
+      by: ["platform", "site-operator", "national-operator"],
+      evidence: ["reason"],
+      rule: "A card whose holder is deactivated is suspended.",
+    },
+    {
+      command: "Revoke",
+      event: "CardRevoked",
+      from: ["ordered", "in-production", "shipped", "received", ...usable],
+      to: "revoked",
+      by: ["site-operator", "national-operator", "holder", "platform"],
+      evidence: ["revocationReason", "reason"],
+      rule: "Any card not yet revoked, expired or replaced can be revoked, with an RFC 5280 reason.",
+    },
+    {
+      command: "Replace",
+      event: "CardReplaced",
+      from: usable,
+      to: "replaced",
+      by: ["platform", "site-operator"],
+      evidence: ["by", "reason"],
+      rule: "A card is replaced once its renewal card is active.",
+    },
+    {
+      command: "Expire",
+      event: "CardExpired",
+      from: usable,
+      to: "expired",
+      by: ["platform"],
+      evidence: ["reason"],
+      rule: "A card expires with its certificates.",
+    },
+  ] satisfies ReadonlyArray<Transition>,
+} as const;
+
+/** The transition a command fires. */
+export const transitionOf = (command: Command["_tag"]): Transition => machine.transitions.find((entry) => entry.command === command) as Transition;
+
+// --- errors -----------------------------------------------------------------------------------
+
+/** The command is not allowed in the card's state; `rule` says which rule refused it. */
+export class CardIllegalTransition extends Schema.TaggedError<CardIllegalTransition>()("CardIllegalTransition", {
+  command: Schema.String,
+  state: Schema.String,
+  allowedFrom: Schema.Array(Schema.String),
+  rule: Schema.String,
+}) {}
+
+/** This party may not fire this command (a holder handing over their own card, an operator expiring one…). */
+export class CardPartyNotAllowed extends Schema.TaggedError<CardPartyNotAllowed>()("CardPartyNotAllowed", {
+  command: Schema.String,
+  party: Schema.String,
+  allowed: Schema.Array(Schema.String),
+  rule: Schema.String,
+}) {}
+
+/** The serial read from the card is not the one shipped. */
+export class SerialMismatch extends Schema.TaggedError<SerialMismatch>()("SerialMismatch", { expected: Schema.String, presented: Schema.String }) {}
+
+/** A domain refusal. */
+export type CardError = CardIllegalTransition | CardPartyNotAllowed | SerialMismatch;
+
+/** Who decides and when. */
+export interface Context {
+  readonly actor: Actor.Actor;
+  readonly today: CalendarDate.CalendarDate;
+}
+
+/** The party an actor plays for a card: the holder, the platform itself, or an operator by role. */
+export const partyOf = (actor: Actor.Actor, holder: string): Party => {
+  if (actor.id === holder) return "holder";
+  if (actor.id === "system") return "platform";
+  switch (actor.role) {
+    case "national-administrator":
+      return "national-operator";
+    case "prefecture-operator":
+    case "commune-operator":
+      return "site-operator";
+    default:
+      return "holder";
+  }
+};
+
+// --- rules ------------------------------------------------------------------------------------
+
+const pastTense = (command: Command, today: CalendarDate.CalendarDate): Event => {
+  const { _tag, ...fields } = command;
+  const transition = transitionOf(_tag);
+  return (_tag === "Revoke" ? { _tag: transition.event, ...fields, on: today } : { _tag: transition.event, ...fields }) as Event;
+};
+
+/** Decides a command on a card (undefined before the order). */
+export const decide = (state: State | undefined, command: Command, { actor, today }: Context): Result.Result<ReadonlyArray<Event>, CardError> => {
+  const transition = transitionOf(command._tag);
+  const from = state === undefined ? "none" : state.status;
+  if (!(transition.from as ReadonlyArray<string>).includes(from)) {
+    return Result.fail(new CardIllegalTransition({ command: command._tag, state: from, allowedFrom: transition.from, rule: transition.rule }));
+  }
+  const holder = state?.holder ?? (command._tag === "Order" ? command.holder : "");
+  const party = partyOf(actor, holder);
+  // ANTS may act for any site; the platform acts for everyone.
+  const allowed = transition.by.includes(party) || (party === "national-operator" && transition.by.includes("site-operator") && command._tag !== "Publish");
+  if (!allowed) return Result.fail(new CardPartyNotAllowed({ command: command._tag, party, allowed: transition.by, rule: transition.rule }));
+  if (command._tag === "Receive" && state?.serial !== undefined && state.serial !== command.serial) {
+    return Result.fail(new SerialMismatch({ expected: state.serial, presented: command.serial }));
+  }
+  return Result.succeed([pastTense(command, today)]);
+};
+
+/** Applies an event. */
+export const evolve = (state: State | undefined, event: Event): State => {
+  const card = state as State;
+  switch (event._tag) {
+    case "CardOrdered": {
+      const { _tag, reason, ...order } = event;
+      return { ...order, status: "ordered", lastReason: reason };
+    }
+    case "CardProductionStarted":
+      return { ...card, status: "in-production", serial: event.serial, lastReason: event.reason };
+    case "CardShipped":
+      return { ...card, status: "shipped", lastReason: event.reason };
+    case "CardReceived":
+      return { ...card, status: "received", lastReason: event.reason };
+    case "CardPublished":
+      return { ...card, status: "active", handOver: event.handOver, certificates: event.certificates, lastReason: event.reason };
+    case "CardPinBlocked":
+      return { ...card, status: "pin-blocked", lastReason: event.reason };
+    case "CardUnblocked":
+      return { ...card, status: "active", lastReason: event.reason };
+    case "CardCertificatesRenewed":
+      return { ...card, certificates: event.certificates, lastReason: event.reason };
+    case "CardSuspended":
+      return { ...card, status: "suspended", lastReason: event.reason };
+    case "CardRevoked":
+      return { ...card, status: "revoked", revocation: { reason: event.revocationReason, on: event.on }, lastReason: event.reason };
+    case "CardReplaced":
+      return { ...card, status: "replaced", replacedBy: event.by, lastReason: event.reason };
+    case "CardExpired":
+      return { ...card, status: "expired", lastReason: event.reason };
+  }
+};
+
+/** Whether the card's certificates are in force (an RGS relying party accepts them). */
+export const inForce = (state: State): boolean => state.status === "active" || state.status === "pin-blocked";

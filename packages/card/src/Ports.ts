@@ -1,0 +1,158 @@
+/**
+ * The ports of the card platform. `CardStore` keeps cards and requests (several of them written
+ * in one transaction, so a renewal never leaves a new card without its request fulfilled);
+ * `CardSecrets` keeps activation codes, secret answers and PUKs, hashed or encrypted, and counts
+ * the tries atomically; `CertificateAuthority` is the PKI; `CardNotifications` is the outbox the
+ * worker sends from. The use cases themselves are the `CardPlatform` port of `@comedec/pgca`.
+ */
+import type { Actor, Change } from "@comedec/actor";
+import type { Agent } from "@comedec/agent";
+import { Context, type Effect, Schema } from "effect";
+import type * as Card from "./Card.js";
+import type * as Request from "./Request.js";
+import type { CardFailure, KeyAlgorithm } from "./SmartCard.js";
+
+/** No card with this id (or not visible to the actor). */
+export class CardNotFound extends Schema.TaggedError<CardNotFound>()("CardNotFound", { card: Schema.String }) {}
+
+/** No request with this id. */
+export class RequestNotFound extends Schema.TaggedError<RequestNotFound>()("RequestNotFound", { request: Schema.String }) {}
+
+/** A record and its version. */
+export interface Versioned<S> {
+  readonly state: S;
+  readonly version: number;
+}
+
+/** A write to one record, checked against the version it was based on (0: a new record). */
+export interface Write<S, E> {
+  readonly expectedVersion: number;
+  readonly state: S;
+  readonly events: ReadonlyArray<E>;
+}
+
+/** Writes that succeed together or not at all. */
+export interface Commit {
+  readonly cards: ReadonlyArray<Write<Card.State, Card.Event>>;
+  readonly requests: ReadonlyArray<Write<Request.State, Request.Event>>;
+  readonly actor: Actor.Actor;
+}
+
+/** Which cards or requests a listing covers. */
+export interface Scope {
+  readonly site?: Agent.AgentSite;
+  readonly departement?: string;
+  readonly holder?: string;
+}
+
+/** Cards and requests. */
+export class CardStore extends Context.Service<
+  CardStore,
+  {
+    readonly load: (id: string) => Effect.Effect<Versioned<Card.State>, CardNotFound>;
+    readonly loadRequest: (id: string) => Effect.Effect<Versioned<Request.State>, RequestNotFound>;
+    /** Writes every record of the commit, or none (`ConcurrentModification` names the first stale one). */
+    readonly commit: (commit: Commit) => Effect.Effect<void, Change.ConcurrentModification>;
+    /** Cards of a scope, with any status filter, ordered by holder then card id. */
+    readonly cards: (
+      scope: Scope,
+      filter: { readonly status?: ReadonlyArray<Card.Status>; readonly limit: number },
+    ) => Effect.Effect<ReadonlyArray<Versioned<Card.State>>>;
+    readonly requests: (
+      scope: Scope,
+      filter: { readonly status?: Request.Status; readonly limit: number },
+    ) => Effect.Effect<ReadonlyArray<Versioned<Request.State>>>;
+    /** Cards in force whose first certificate ends before `before` (ISO instant). */
+    readonly expiring: (scope: Scope, before: string, limit: number) => Effect.Effect<ReadonlyArray<Versioned<Card.State>>>;
+  }
+>()("@comedec/card/CardStore") {}
+
+/** A stored activation code: its hash and salt, tries left, expiry, whether used. */
+export interface StoredCode {
+  readonly hash: Uint8Array;
+  readonly salt: Uint8Array;
+  readonly attemptsLeft: number;
+  readonly expiresAt: Date;
+  readonly used: boolean;
+}
+
+/** A holder's stored secret questions: the questions in clear, each answer as a hash under the salt. */
+export interface StoredQuestions {
+  readonly questions: ReadonlyArray<string>;
+  readonly answerHashes: ReadonlyArray<Uint8Array>;
+  readonly salt: Uint8Array;
+  readonly failures: number;
+}
+
+/** Secrets of the card platform. Hashing and encryption happen in the use cases; this port keeps and counts. */
+export class CardSecrets extends Context.Service<
+  CardSecrets,
+  {
+    /** Replaces the card's activation code (a previous one stops working). */
+    readonly putCode: (card: string, code: Omit<StoredCode, "used" | "attemptsLeft">, attempts: number) => Effect.Effect<void>;
+    readonly code: (card: string) => Effect.Effect<StoredCode | undefined>;
+    /** Counts a wrong try; returns the tries left (0: the code is burned). */
+    readonly codeMissed: (card: string) => Effect.Effect<number>;
+    /** Marks the code used; false when another request used it first (or it is burned). */
+    readonly codeUsed: (card: string) => Effect.Effect<boolean>;
+    readonly putQuestions: (holder: string, questions: Omit<StoredQuestions, "failures">) => Effect.Effect<void>;
+    readonly questions: (holder: string) => Effect.Effect<StoredQuestions | undefined>;
+    /** Counts a wrong answer set; returns the failures so far. */
+    readonly answersMissed: (holder: string) => Effect.Effect<number>;
+    readonly answersMatched: (holder: string) => Effect.Effect<void>;
+    /** The card's PUK, encrypted by the caller. */
+    readonly putPuk: (card: string, sealed: Uint8Array) => Effect.Effect<void>;
+    readonly puk: (card: string) => Effect.Effect<Uint8Array | undefined>;
+  }
+>()("@comedec/card/CardSecrets") {}
+
+/** Who a certificate is for: the directory's identity and site. */
+export interface Subject {
+  readonly holder: string;
+  readonly givenName: string;
+  readonly surname: string;
+  readonly site: Agent.AgentSite;
+  readonly card: string;
+}
+
+/** The certificate request was refused (proof of possession, weak key, subject). */
+export class CertificateRefused extends Schema.TaggedError<CertificateRefused>()("CertificateRefused", { reason: Schema.String }) {}
+
+/** An issued certificate. */
+export interface Issued {
+  readonly der: Uint8Array;
+  readonly ref: Card.CertificateRef;
+}
+
+/** The PKI, as the card platform uses it. */
+export class CertificateAuthority extends Context.Service<
+  CertificateAuthority,
+  {
+    /**
+     * Issues a certificate for a key generated on the card. The CA asks the card to sign a
+     * certificate request with that key (proof of possession) before it signs anything.
+     */
+    readonly issueForCard: (request: {
+      readonly subject: Subject;
+      readonly usage: Card.KeyUsage;
+      readonly algorithm: KeyAlgorithm;
+      readonly publicKey: Uint8Array;
+      readonly signWithCardKey: (data: Uint8Array) => Effect.Effect<Uint8Array, CardFailure>;
+    }) => Effect.Effect<Issued, CertificateRefused | CardFailure>;
+    /** Revokes certificates; the next CRL lists them. */
+    readonly revoke: (serials: ReadonlyArray<string>, reason: Card.RevocationReason, at: Date) => Effect.Effect<void>;
+  }
+>()("@comedec/card/CertificateAuthority") {}
+
+/** A message for a site's mailbox (sent by the worker; read through the API in embedded mode). */
+export interface Notification {
+  readonly site: Agent.AgentSite;
+  readonly kind: "activation-code" | "request-waiting" | "card-published" | "card-revoked";
+  readonly subject: string;
+  readonly body: string;
+}
+
+/** The notification outbox. */
+export class CardNotifications extends Context.Service<CardNotifications, { readonly send: (notification: Notification) => Effect.Effect<void> }>()(
+  "@comedec/card/CardNotifications",
+) {}

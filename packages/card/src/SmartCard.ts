@@ -1,0 +1,120 @@
+/**
+ * The smart-card port: what the platform and an editor's software do with an agent's card,
+ * whatever the driver (PKCS#11 on the vendor's middleware, or the deterministic simulator). Cards
+ * are addressed by serial number; keys never leave the card, only public keys, certificates and
+ * signatures do. Every failure belongs to one tagged family, so a caller can tell a wrong PIN
+ * (with the tries left) from a locked card, a missing card or a broken reader.
+ */
+import { Context, type Effect, Schema } from "effect";
+import { KeyUsage } from "./Card.js";
+
+/** Key algorithms a card generates. RSA-2048 only while the policy allows it (RGS B1: until 2030). */
+export const KeyAlgorithm = Schema.Literals(["P-256", "RSA-3072", "RSA-2048"]);
+/** Key algorithms a card generates. */
+export type KeyAlgorithm = typeof KeyAlgorithm.Type;
+
+/** What a card says about its PIN (PKCS#11 token flags). */
+export interface PinState {
+  readonly initialised: boolean;
+  /** Tries left before the PIN locks, when the card tells it (SoftHSM does not). */
+  readonly triesLeft: number | undefined;
+  readonly countLow: boolean;
+  readonly finalTry: boolean;
+  readonly locked: boolean;
+}
+
+/** A card in a reader. */
+export interface CardInfo {
+  readonly slot: number;
+  readonly serial: string;
+  readonly label: string;
+  readonly pin: PinState;
+}
+
+/** The PIN (or the PUK, `secret: "puk"`) is wrong; `triesLeft` when the card tells. */
+export class PinIncorrect extends Schema.TaggedError<PinIncorrect>()("PinIncorrect", {
+  serial: Schema.String,
+  secret: Schema.Literals(["pin", "puk"]),
+  triesLeft: Schema.optionalKey(Schema.Int),
+}) {}
+
+/** The PIN (or PUK) is locked: only an unblock (or nothing, for the PUK) frees it. */
+export class PinLocked extends Schema.TaggedError<PinLocked>()("PinLocked", { serial: Schema.String, secret: Schema.Literals(["pin", "puk"]) }) {}
+
+/** One more wrong PIN would lock the card: the login was not attempted (pass `evenIfFinalTry` to go ahead). */
+export class PinFinalTry extends Schema.TaggedError<PinFinalTry>()("PinFinalTry", { serial: Schema.String }) {}
+
+/** The operation needs the PIN: the signature key asks for it at every use. */
+export class PinRequired extends Schema.TaggedError<PinRequired>()("PinRequired", { serial: Schema.String }) {}
+
+/** The new PIN breaks the PIN rules (length, digits). */
+export class PinRejected extends Schema.TaggedError<PinRejected>()("PinRejected", { serial: Schema.String, reason: Schema.String }) {}
+
+/** No card with this serial is in a reader. */
+export class CardAbsent extends Schema.TaggedError<CardAbsent>()("CardAbsent", { serial: Schema.String }) {}
+
+/** The card holds no key (or certificate) for this usage. */
+export class KeyNotFound extends Schema.TaggedError<KeyNotFound>()("KeyNotFound", { serial: Schema.String, usage: Schema.String }) {}
+
+/** The reader, the middleware or the card failed. */
+export class DeviceFailure extends Schema.TaggedError<DeviceFailure>()("DeviceFailure", { reason: Schema.String }) {}
+
+/** Every failure of a card driver. */
+export type CardFailure = PinIncorrect | PinLocked | PinFinalTry | PinRequired | PinRejected | CardAbsent | KeyNotFound | DeviceFailure;
+
+/** What one key on the card gives out: its public key (SubjectPublicKeyInfo, DER). */
+export interface GeneratedKey {
+  readonly usage: KeyUsage;
+  readonly algorithm: KeyAlgorithm;
+  readonly publicKey: Uint8Array;
+}
+
+/** A smart-card driver. */
+export interface SmartCardsShape {
+  /** The cards present in the readers. */
+  readonly list: Effect.Effect<ReadonlyArray<CardInfo>, CardFailure>;
+  readonly pinState: (serial: string) => Effect.Effect<PinState, CardFailure>;
+  /** Opens the holder's session. Refuses a login that could lock the card unless `evenIfFinalTry`. */
+  readonly login: (serial: string, pin: string, options?: { readonly evenIfFinalTry?: boolean }) => Effect.Effect<void, CardFailure>;
+  readonly logout: (serial: string) => Effect.Effect<void, CardFailure>;
+  readonly changePin: (serial: string, oldPin: string, newPin: string) => Effect.Effect<void, CardFailure>;
+  /** Sets a new PIN with the PUK (security officer): resets the counter; also sets the first PIN at activation. */
+  readonly unblock: (serial: string, puk: string, newPin: string) => Effect.Effect<void, CardFailure>;
+  /** Generates a key pair for a usage on the card, replacing any previous one (needs a login). */
+  readonly generateKeyPair: (serial: string, usage: KeyUsage, algorithm: KeyAlgorithm) => Effect.Effect<GeneratedKey, CardFailure>;
+  readonly writeCertificate: (serial: string, usage: KeyUsage, der: Uint8Array) => Effect.Effect<void, CardFailure>;
+  readonly readCertificate: (serial: string, usage: KeyUsage) => Effect.Effect<Uint8Array, CardFailure>;
+  /**
+   * Signs SHA-256 of `data` with a key of the card: ECDSA as DER `ECDSA-Sig-Value`, RSA as
+   * PKCS#1 v1.5. The authentication key needs a login; the signature key needs `pin` every time.
+   */
+  readonly sign: (serial: string, usage: KeyUsage, data: Uint8Array, pin?: string) => Effect.Effect<Uint8Array, CardFailure>;
+}
+
+/** The smart-card driver the platform or an editor's software uses. */
+export class SmartCards extends Context.Service<SmartCards, SmartCardsShape>()("@comedec/card/SmartCards") {}
+
+/** The card manufacturer: produces a blank card for an order (PIN not set, PUK given). */
+export class CardManufacturer extends Context.Service<
+  CardManufacturer,
+  {
+    readonly manufacture: (order: {
+      readonly card: string;
+      readonly puk: string;
+      readonly label: string;
+    }) => Effect.Effect<{ readonly serial: string }, CardFailure>;
+  }
+>()("@comedec/card/CardManufacturer") {}
+
+/** The PIN rules of the card (RGS 3*: a PIN before every use; the issuer sets the format). */
+export const pinRules = { minimumLength: 6, maximumLength: 12, digitsOnly: true, tries: 3, pukTries: 10 } as const;
+
+/** Why a PIN is refused, or undefined when it follows the rules. */
+export const pinProblem = (pin: string): string | undefined => {
+  if (pin.length < pinRules.minimumLength || pin.length > pinRules.maximumLength)
+    return `a PIN has ${pinRules.minimumLength} to ${pinRules.maximumLength} digits`;
+  if (!/^\d+$/.test(pin)) return "a PIN has digits only";
+  if (/^(\d)\1+$/.test(pin)) return "a PIN is not one digit repeated";
+  if ("01234567890123456789".includes(pin) || "98765432109876543210".includes(pin)) return "a PIN is not a run of consecutive digits";
+  return undefined;
+};
