@@ -156,3 +156,33 @@ export interface Notification {
 export class CardNotifications extends Context.Service<CardNotifications, { readonly send: (notification: Notification) => Effect.Effect<void> }>()(
   "@comedec/card/CardNotifications",
 ) {}
+
+/** What the PKI keeps of a certificate it issued. */
+export interface IssuedCertificate {
+  readonly serial: string;
+  readonly card: string;
+  readonly holder: string;
+  readonly usage: Card.KeyUsage;
+  readonly notAfter: Date;
+  readonly der: Uint8Array;
+}
+
+/** A revoked certificate, as a CRL lists it. */
+export interface RevokedCertificate {
+  readonly serial: string;
+  readonly revokedAt: Date;
+  readonly reason: Card.RevocationReason;
+}
+
+/** The PKI's register of issued and revoked certificates (persistence implements it). */
+export class CertificateRegistry extends Context.Service<
+  CertificateRegistry,
+  {
+    readonly record: (certificate: IssuedCertificate) => Effect.Effect<void>;
+    /** Marks certificates revoked; a serial already revoked keeps its first date and reason. */
+    readonly revoke: (serials: ReadonlyArray<string>, reason: Card.RevocationReason, at: Date) => Effect.Effect<void>;
+    readonly find: (serial: string) => Effect.Effect<(IssuedCertificate & { readonly revoked?: RevokedCertificate }) | undefined>;
+    /** Every revoked certificate not yet past its end of validity at `at`. */
+    readonly revokedAt: (at: Date) => Effect.Effect<ReadonlyArray<RevokedCertificate>>;
+  }
+>()("@comedec/card/CertificateRegistry") {}

@@ -6,7 +6,7 @@
  * (with the tries left) from a locked card, a missing card or a broken reader.
  */
 import { Context, type Effect, Schema } from "effect";
-import { KeyUsage } from "./Card.js";
+import type { KeyUsage } from "./Card.js";
 
 /** Key algorithms a card generates. RSA-2048 only while the policy allows it (RGS B1: until 2030). */
 export const KeyAlgorithm = Schema.Literals(["P-256", "RSA-3072", "RSA-2048"]);

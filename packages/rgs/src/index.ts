@@ -4,6 +4,8 @@
 
 /** Permissions by role and site, granted as capabilities. */
 export * as Access from "./Access.js";
+/** Cryptography by date (RGS annex B1): key sizes, curves, hashes. */
+export * as Cryptography from "./Cryptography.js";
 /** The audit trail port. */
 export * as Audit from "./Audit.js";
 /** Bearer tokens for machine accounts and bootstrap. */

@@ -1,0 +1,231 @@
+/**
+ * The agents' certification authority: a root CA and an issuing CA whose keys are software keys
+ * sealed at rest (PKCS#11 through the smart-card port is the production alternative), and the
+ * `CertificateAuthority` port the card platform calls to certify the keys generated on a card.
+ * Every certificate comes from a CSR the card itself signed, checked against RGS annex B1, with
+ * the subject taken from the directory and the profile of its usage.
+ */
+import { Agent } from "@comedec/agent";
+import { type Card, CertificateAuthority, CertificateRefused, CertificateRegistry, type Subject } from "@comedec/card";
+import { Certificate, type Name } from "@peculiar/asn1-x509";
+import { AsnConvert } from "@peculiar/asn1-schema";
+import { Clock, Context, Effect, Layer } from "effect";
+import { createPublicKey, generateKeyPairSync, type KeyObject, randomBytes } from "node:crypto";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import * as Csr from "./Csr.js";
+import * as Der from "./Der.js";
+import { forUsage, type Profile, profiles } from "./Profiles.js";
+import * as Sealed from "./Sealed.js";
+
+/** One CA: its key, certificate and name. */
+export interface CaKey {
+  readonly privateKey: KeyObject;
+  readonly certificate: Uint8Array;
+  readonly name: Name;
+  readonly keyIdentifier: ArrayBuffer;
+  readonly notAfter: Date;
+}
+
+/** The two-level hierarchy. */
+export interface Hierarchy {
+  readonly root: CaKey;
+  readonly issuing: CaKey;
+}
+
+/** The CA certificates, for downloads and for verifiers. */
+export class CaCertificates extends Context.Service<
+  CaCertificates,
+  { readonly root: Uint8Array; readonly issuing: Uint8Array; readonly hierarchy: Hierarchy }
+>()("@comedec/pki/CaCertificates") {}
+
+/** Where the CA lives and how relying parties reach it. */
+export interface Options {
+  /** Directory of the sealed CA keys; in memory (a new hierarchy per start) when absent. */
+  readonly directory?: string;
+  readonly passphrase: string;
+  /** Base URL of the PKI endpoints: the CRL at `<base>/crl`, OCSP at `<base>/ocsp`. */
+  readonly baseUrl: string;
+}
+
+const day = 86_400_000;
+
+/** A positive 128-bit serial number (RFC 5280: at most 20 octets, positive). */
+export const newSerial = (): Uint8Array => {
+  const serial = randomBytes(16);
+  serial[0] = ((serial[0] as number) & 0x7f) | 0x01;
+  return serial;
+};
+
+/** The SubjectPublicKeyInfo (DER) of a private key's public half. */
+const publicHalf = (privateKey: KeyObject): Uint8Array => new Uint8Array(createPublicKey(privateKey).export({ format: "der", type: "spki" }));
+
+const caKey = (privateKey: KeyObject, certificate: Uint8Array, name: Name, notAfter: Date): CaKey => ({
+  privateKey,
+  certificate,
+  name,
+  keyIdentifier: Der.keyIdentifier(Der.publicKeyInfo(publicHalf(privateKey))),
+  notAfter,
+});
+
+const selfOrIssued = (
+  profile: Profile,
+  subject: Name,
+  subjectKey: KeyObject,
+  issuer: { name: Name; key: KeyObject; keyIdentifier?: ArrayBuffer },
+  now: Date,
+): CaKey => {
+  const spki = Der.publicKeyInfo(publicHalf(subjectKey));
+  const keyId = Der.keyIdentifier(spki);
+  const notAfter = new Date(now.getTime() + profile.maximumValidityDays * day);
+  const der = Der.certificate(
+    {
+      serial: newSerial(),
+      issuer: issuer.name,
+      subject,
+      notBefore: now,
+      notAfter,
+      subjectPublicKeyInfo: spki,
+      extensions: Der.extensionsOf(profile, keyId, issuer.keyIdentifier ?? keyId, undefined),
+    },
+    issuer.key,
+  );
+  return caKey(subjectKey, der, subject, notAfter);
+};
+
+/** Creates a new root and issuing CA (P-384 root, P-256 issuing). */
+export const createHierarchy = (now: Date): Hierarchy => {
+  const rootKey = generateKeyPairSync("ec", { namedCurve: "P-384" }).privateKey;
+  const rootName = Der.name([
+    ["C", "FR"],
+    ["O", "COMEDEC"],
+    ["CN", "COMEDEC Racine Agents"],
+  ]);
+  const root = selfOrIssued(profiles.root, rootName, rootKey, { name: rootName, key: rootKey }, now);
+  const issuingKey = generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey;
+  const issuingName = Der.name([
+    ["C", "FR"],
+    ["O", "COMEDEC"],
+    ["CN", "COMEDEC AC Agents Etat Civil"],
+  ]);
+  const issuing = selfOrIssued(profiles.issuing, issuingName, issuingKey, { name: rootName, key: rootKey, keyIdentifier: root.keyIdentifier }, now);
+  return { root, issuing };
+};
+
+interface StoredHierarchy {
+  readonly root: { readonly key: Sealed.SealedKey; readonly certificate: string; readonly notAfter: string };
+  readonly issuing: { readonly key: Sealed.SealedKey; readonly certificate: string; readonly notAfter: string };
+}
+
+const subjectNameOf = (certificate: Uint8Array): Name => AsnConvert.parse(certificate, Certificate).tbsCertificate.subject;
+
+/** Loads the sealed hierarchy from the directory, or creates and stores it on first start. */
+export const loadOrCreate = async (options: Options, now: Date): Promise<Hierarchy> => {
+  if (options.directory === undefined) return createHierarchy(now);
+  const file = join(options.directory, "ca.json");
+  const stored = await readFile(file, "utf8").then(
+    (text) => JSON.parse(text) as StoredHierarchy,
+    () => undefined,
+  );
+  if (stored !== undefined) {
+    const open = (entry: StoredHierarchy["root"]) => {
+      const certificate = new Uint8Array(Buffer.from(entry.certificate, "base64"));
+      return caKey(Sealed.unseal(entry.key, options.passphrase), certificate, subjectNameOf(certificate), new Date(entry.notAfter));
+    };
+    return { root: open(stored.root), issuing: open(stored.issuing) };
+  }
+  const hierarchy = createHierarchy(now);
+  const store = (ca: CaKey) => ({
+    key: Sealed.seal(ca.privateKey, options.passphrase),
+    certificate: Buffer.from(ca.certificate).toString("base64"),
+    notAfter: ca.notAfter.toISOString(),
+  });
+  await mkdir(options.directory, { recursive: true, mode: 0o700 });
+  // `wx`: when two processes start together, one writes and the other reads what it wrote.
+  const written = await writeFile(file, JSON.stringify({ root: store(hierarchy.root), issuing: store(hierarchy.issuing) }), { flag: "wx", mode: 0o600 }).then(
+    () => true,
+    () => false,
+  );
+  return written ? hierarchy : loadOrCreate(options, now);
+};
+
+const organisationOf = (site: Agent.AgentSite) => (site._tag === "commune" ? `Mairie ${site.commune}` : `Prefecture ${site.departement}`);
+
+/** The subject name of a card holder's certificate: identity and site from the directory. */
+export const subjectName = (subject: Subject, usage: Card.KeyUsage): Name =>
+  Der.name([
+    ["C", "FR"],
+    ["O", organisationOf(subject.site)],
+    ["OU", Agent.siteKey(subject.site)],
+    ["GN", subject.givenName],
+    ["SN", subject.surname],
+    ["CN", `${subject.givenName} ${subject.surname}${usage === "signature" ? " (signature)" : ""}`],
+    ["serialNumber", subject.holder],
+  ]);
+
+const sameName = (a: Name, b: Name) => Buffer.from(AsnConvert.serialize(a)).equals(Buffer.from(AsnConvert.serialize(b)));
+
+/** The authority on a hierarchy: issues from CSRs, revokes through the registry. */
+export const make = (hierarchy: Hierarchy, baseUrl: string) =>
+  Effect.gen(function* () {
+    const registry = yield* CertificateRegistry;
+    const endpoints = { crl: `${baseUrl}/crl`, ocsp: `${baseUrl}/ocsp` };
+
+    /** Issues from a CSR whose subject must be the holder's. */
+    const issueFromCsr = (csr: Uint8Array, subject: Subject, usage: Card.KeyUsage) =>
+      Effect.gen(function* () {
+        const now = new Date(yield* Clock.currentTimeMillis);
+        const checked = yield* Csr.check(csr, now);
+        const expected = subjectName(subject, usage);
+        if (!sameName(checked.subject, expected))
+          return yield* new CertificateRefused({ reason: "the request's subject is not the holder's identity and site" });
+        const profile = forUsage(usage);
+        // Never past the issuing CA: a relying party would reject the tail of the validity anyway.
+        const notAfter = new Date(Math.min(now.getTime() + profile.maximumValidityDays * day, hierarchy.issuing.notAfter.getTime()));
+        const serial = newSerial();
+        const der = Der.certificate(
+          {
+            serial,
+            issuer: hierarchy.issuing.name,
+            subject: expected,
+            notBefore: now,
+            notAfter,
+            subjectPublicKeyInfo: checked.subjectPublicKeyInfo,
+            extensions: Der.extensionsOf(profile, Der.keyIdentifier(checked.subjectPublicKeyInfo), hierarchy.issuing.keyIdentifier, endpoints),
+          },
+          hierarchy.issuing.privateKey,
+        );
+        const serialHex = Buffer.from(serial).toString("hex");
+        yield* registry.record({ serial: serialHex, card: subject.card, holder: subject.holder, usage, notAfter, der });
+        const algorithm = checked.keyDescription.type === "ec" ? checked.keyDescription.curve : `RSA-${checked.keyDescription.bits}`;
+        return { der, ref: { serial: serialHex, notBefore: now.toISOString(), notAfter: notAfter.toISOString(), algorithm } };
+      });
+
+    return {
+      issueFromCsr,
+      authority: CertificateAuthority.of({
+        issueForCard: ({ subject, usage, publicKey, signWithCardKey }) =>
+          Effect.flatMap(Csr.create(subjectName(subject, usage), publicKey, signWithCardKey), (csr) => issueFromCsr(csr, subject, usage)),
+        revoke: (serials, reason, at) => registry.revoke(serials, reason, at),
+      }),
+    };
+  });
+
+/** The CA hierarchy of the options, loaded (or created) once. */
+export const hierarchyLayer = (options: Options) =>
+  Layer.effect(
+    CaCertificates,
+    Effect.map(
+      Effect.flatMap(Clock.currentTimeMillis, (millis) => Effect.promise(() => loadOrCreate(options, new Date(millis)))),
+      (hierarchy) => CaCertificates.of({ root: hierarchy.root.certificate, issuing: hierarchy.issuing.certificate, hierarchy }),
+    ),
+  );
+
+/** The `CertificateAuthority` port on the hierarchy, recording in the registry. */
+export const authorityLayer = (options: Options): Layer.Layer<CertificateAuthority | CaCertificates, never, CertificateRegistry> => {
+  const authority = Layer.effect(
+    CertificateAuthority,
+    Effect.flatMap(CaCertificates, (certificates) => Effect.map(make(certificates.hierarchy, options.baseUrl), (made) => made.authority)),
+  );
+  return authority.pipe(Layer.provideMerge(hierarchyLayer(options)));
+};

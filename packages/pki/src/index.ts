@@ -1,0 +1,13 @@
+/**
+ * @comedec/pki — the agents' PKI: CA hierarchy, RGS 3* certificate profiles, issuance from CSRs
+ * with proof of possession, revocation.
+ */
+
+/** The CA hierarchy and the `CertificateAuthority` port. */
+export * as Authority from "./Authority.js";
+/** PKCS#10 requests: built around a card key, checked before issuance. */
+export * as Csr from "./Csr.js";
+/** X.509 structures: names, extensions, certificates, PEM. */
+export * as Der from "./Der.js";
+/** The certificate profiles. */
+export * as Profiles from "./Profiles.js";
