@@ -84,25 +84,29 @@ export interface StoredQuestions {
   readonly failures: number;
 }
 
-/** Secrets of the card platform. Hashing and encryption happen in the use cases; this port keeps and counts. */
+/**
+ * Secrets of the card platform. Codes and answers arrive hashed (slow hashes, by the use cases);
+ * this port keeps them, counts the tries atomically, and writes each issue, miss and match to the
+ * audit trail in the same transaction (RGS 3*: guessing is bounded and audited).
+ */
 export class CardSecrets extends Context.Service<
   CardSecrets,
   {
     /** Replaces the card's activation code (a previous one stops working). */
-    readonly putCode: (card: string, code: Omit<StoredCode, "used" | "attemptsLeft">, attempts: number) => Effect.Effect<void>;
+    readonly putCode: (card: string, code: Omit<StoredCode, "used" | "attemptsLeft">, attempts: number, actor: Actor.Actor) => Effect.Effect<void>;
     readonly code: (card: string) => Effect.Effect<StoredCode | undefined>;
     /** Counts a wrong try; returns the tries left (0: the code is burned). */
-    readonly codeMissed: (card: string) => Effect.Effect<number>;
-    /** Marks the code used; false when another request used it first (or it is burned). */
-    readonly codeUsed: (card: string) => Effect.Effect<boolean>;
-    readonly putQuestions: (holder: string, questions: Omit<StoredQuestions, "failures">) => Effect.Effect<void>;
+    readonly codeMissed: (card: string, actor: Actor.Actor) => Effect.Effect<number>;
+    /** Marks the code used; false when another request used it first, or it is burned or expired. */
+    readonly codeUsed: (card: string, actor: Actor.Actor) => Effect.Effect<boolean>;
+    readonly putQuestions: (holder: string, questions: Omit<StoredQuestions, "failures">, actor: Actor.Actor) => Effect.Effect<void>;
     readonly questions: (holder: string) => Effect.Effect<StoredQuestions | undefined>;
     /** Counts a wrong answer set; returns the failures so far. */
-    readonly answersMissed: (holder: string) => Effect.Effect<number>;
-    readonly answersMatched: (holder: string) => Effect.Effect<void>;
-    /** The card's PUK, encrypted by the caller. */
-    readonly putPuk: (card: string, sealed: Uint8Array) => Effect.Effect<void>;
-    readonly puk: (card: string) => Effect.Effect<Uint8Array | undefined>;
+    readonly answersMissed: (holder: string, actor: Actor.Actor) => Effect.Effect<number>;
+    readonly answersMatched: (holder: string, actor: Actor.Actor) => Effect.Effect<void>;
+    /** Keeps the card's PUK, encrypted at rest by the adapter. */
+    readonly putPuk: (card: string, puk: string) => Effect.Effect<void>;
+    readonly puk: (card: string) => Effect.Effect<string | undefined>;
   }
 >()("@comedec/card/CardSecrets") {}
 
@@ -152,10 +156,21 @@ export interface Notification {
   readonly body: string;
 }
 
-/** The notification outbox. */
-export class CardNotifications extends Context.Service<CardNotifications, { readonly send: (notification: Notification) => Effect.Effect<void> }>()(
-  "@comedec/card/CardNotifications",
-) {}
+/** A notification in a site's mailbox. */
+export interface Delivered extends Notification {
+  readonly id: string;
+  readonly createdAt: Date;
+}
+
+/** The notification outbox (bodies encrypted at rest by the adapter: they carry activation codes). */
+export class CardNotifications extends Context.Service<
+  CardNotifications,
+  {
+    readonly send: (notification: Notification) => Effect.Effect<void>;
+    /** A site's mailbox, newest first. */
+    readonly inbox: (site: Agent.AgentSite, limit: number) => Effect.Effect<ReadonlyArray<Delivered>>;
+  }
+>()("@comedec/card/CardNotifications") {}
 
 /** What the PKI keeps of a certificate it issued. */
 export interface IssuedCertificate {

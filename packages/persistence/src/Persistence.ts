@@ -3,16 +3,20 @@
  * lives in the database, on PGlite or on PostgreSQL, with the same code and the same migrations.
  */
 import type { AgentStore } from "@comedec/agent";
+import type { CardNotifications, CardSecrets, CardStore, CertificateRegistry } from "@comedec/card";
 import type { CommuneDirectory, EditorRegistry, OnboardingStore } from "@comedec/commune";
 import type { ConventionStore } from "@comedec/convention";
 import { Audit, type Tokens } from "@comedec/rgs";
 import { Effect, Layer } from "effect";
 import { agentStoreLayer } from "./Agents.js";
+import { cardNotificationsLayer, cardSecretsLayer, cardStoreLayer, certificateRegistryLayer } from "./Cards.js";
 import { communeDirectoryLayer, onboardingStoreLayer } from "./Communes.js";
 import { conventionStoreLayer } from "./Conventions.js";
 import { editorRegistryLayer } from "./Editors.js";
 import { Database, layerPglite, layerPostgres, type PgliteOptions, type PostgresOptions } from "./internal/Database.js";
 import { verify } from "./internal/EventLog.js";
+import { SealingKey } from "./internal/Sealing.js";
+import { randomBytes } from "node:crypto";
 import { type RawSql, rawSqlLayer } from "./RawSql.js";
 import { actorTokensLayer } from "./Tokens.js";
 
@@ -33,15 +37,44 @@ const repositories = Layer.mergeAll(
   auditTrailLayer,
   rawSqlLayer,
   agentStoreLayer,
+  cardStoreLayer,
+  cardSecretsLayer,
+  certificateRegistryLayer,
+  cardNotificationsLayer,
 );
 
 /** The ports this adapter provides. */
-export type Ports = CommuneDirectory | OnboardingStore | ConventionStore | EditorRegistry | Tokens.ActorTokens | Audit.AuditTrail | RawSql | AgentStore;
+export type Ports =
+  | CommuneDirectory
+  | OnboardingStore
+  | ConventionStore
+  | EditorRegistry
+  | Tokens.ActorTokens
+  | Audit.AuditTrail
+  | RawSql
+  | AgentStore
+  | CardStore
+  | CardSecrets
+  | CertificateRegistry
+  | CardNotifications;
+
+/** What every mode needs besides its database. */
+export interface Secrets {
+  /**
+   * The 32-byte key that seals PUKs and notification bodies at rest. Keep it outside the
+   * database; a random one (tests) makes what was sealed unreadable after a restart.
+   */
+  readonly secretKey?: Uint8Array;
+}
+
+const sealing = (options: Secrets) => Layer.succeed(SealingKey, SealingKey.of({ key: options.secretKey ?? randomBytes(32) }));
 
 /** Every database-backed port, on an embedded PGlite (in memory when no data directory is given). */
-export const pglite = (options: PgliteOptions = {}): Layer.Layer<Ports> => repositories.pipe(Layer.provide(layerPglite(options)));
+export const pglite = (options: PgliteOptions & Secrets = {}): Layer.Layer<Ports> =>
+  repositories.pipe(Layer.provide(Layer.merge(layerPglite(options), sealing(options))));
 
 /** Every database-backed port, on a PostgreSQL server. */
-export const postgres = (options: PostgresOptions): Layer.Layer<Ports> => repositories.pipe(Layer.provide(layerPostgres(options)));
+export const postgres = (options: PostgresOptions & Secrets): Layer.Layer<Ports> =>
+  repositories.pipe(Layer.provide(Layer.merge(layerPostgres(options), sealing(options))));
 
 export type { PgliteOptions, PostgresOptions };

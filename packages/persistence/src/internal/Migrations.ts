@@ -201,7 +201,92 @@ const agents: Migration = {
   },
 };
 
+// The card platform (PGCA): cards and requests (state as JSON, the columns listings filter on),
+// the secrets kept apart from them (activation codes, secret answers, PUKs), the PKI's register
+// of certificates, and the notification outbox.
+const cardStatements: ReadonlyArray<string> = [
+  `CREATE TABLE card (
+        id uuid PRIMARY KEY,
+        holder uuid NOT NULL,
+        site_key text NOT NULL,
+        departement text NOT NULL,
+        status text NOT NULL,
+        first_card text,
+        expires_at timestamptz,
+        version integer NOT NULL,
+        state jsonb NOT NULL
+      );`,
+  `CREATE INDEX card_by_site ON card (site_key, holder, id);`,
+  `CREATE INDEX card_by_departement ON card (departement, holder, id);`,
+  `CREATE INDEX card_by_holder ON card (holder, id);`,
+  `CREATE INDEX card_expiring ON card (expires_at) WHERE status IN ('active', 'pin-blocked');`,
+  `-- A commune has one card of each first-card kind that is not revoked: two prefectures' operators
+      -- ordering the responsable carte's card at once cannot both succeed.
+      CREATE UNIQUE INDEX card_first_of_commune ON card (site_key, first_card) WHERE first_card IS NOT NULL AND status NOT IN ('revoked', 'expired', 'replaced');`,
+  `CREATE TABLE card_request (
+        id uuid PRIMARY KEY,
+        holder uuid NOT NULL,
+        site_key text NOT NULL,
+        departement text NOT NULL,
+        status text NOT NULL,
+        version integer NOT NULL,
+        state jsonb NOT NULL
+      );`,
+  `CREATE INDEX card_request_by_site ON card_request (site_key, status, id);`,
+  `CREATE INDEX card_request_by_departement ON card_request (departement, status, id);`,
+  `CREATE INDEX card_request_by_holder ON card_request (holder, status, id);`,
+  `CREATE TABLE activation_code (
+        card uuid PRIMARY KEY REFERENCES card (id),
+        hash bytea NOT NULL,
+        salt bytea NOT NULL,
+        attempts_left integer NOT NULL CHECK (attempts_left >= 0),
+        expires_at timestamptz NOT NULL,
+        used_at timestamptz,
+        audit_version integer NOT NULL
+      );`,
+  `CREATE TABLE holder_secret (
+        holder uuid PRIMARY KEY,
+        questions jsonb NOT NULL,
+        answer_hashes jsonb NOT NULL,
+        salt bytea NOT NULL,
+        failures integer NOT NULL DEFAULT 0,
+        audit_version integer NOT NULL
+      );`,
+  `CREATE TABLE card_puk (
+        card uuid PRIMARY KEY REFERENCES card (id),
+        sealed bytea NOT NULL
+      );`,
+  `CREATE TABLE certificate (
+        serial text PRIMARY KEY,
+        card uuid NOT NULL,
+        holder uuid NOT NULL,
+        usage text NOT NULL,
+        not_after timestamptz NOT NULL,
+        der bytea NOT NULL,
+        revoked_at timestamptz,
+        revocation_reason text
+      );`,
+  `CREATE INDEX certificate_revoked ON certificate (not_after) WHERE revoked_at IS NOT NULL;`,
+  `CREATE INDEX certificate_by_card ON certificate (card);`,
+  `CREATE TABLE notification (
+        id bigserial PRIMARY KEY,
+        site_key text NOT NULL,
+        kind text NOT NULL,
+        sealed bytea NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        sent_at timestamptz
+      );`,
+  `CREATE INDEX notification_by_site ON notification (site_key, id DESC);`,
+  `CREATE INDEX notification_unsent ON notification (id) WHERE sent_at IS NULL;`,
+];
+
+const cards: Migration = {
+  async up(db: Kysely<unknown>) {
+    for (const statement of cardStatements) await sql.raw(statement).execute(db);
+  },
+};
+
 /** Every migration, by name; names sort in application order. */
 export const provider: MigrationProvider = {
-  getMigrations: async () => ({ "0001-initial": initial, "0002-agents": agents }),
+  getMigrations: async () => ({ "0001-initial": initial, "0002-agents": agents, "0003-cards": cards }),
 };

@@ -1,0 +1,380 @@
+/**
+ * The card platform on SQL: cards and requests (state as JSON plus the columns listings filter
+ * on), several records written in one transaction; secrets with their tries counted under a row
+ * lock and each count written to the audit trail in the same transaction; the PKI's register of
+ * certificates; the notification outbox, encrypted at rest.
+ */
+import type { Actor } from "@comedec/actor";
+import { Change } from "@comedec/actor";
+import { Agent } from "@comedec/agent";
+import {
+  Card,
+  CardNotFound,
+  CardNotifications,
+  CardSecrets,
+  CardStore,
+  CertificateRegistry,
+  type Commit,
+  Request,
+  RequestNotFound,
+  type Scope,
+  type Write,
+} from "@comedec/card";
+import { Effect, Layer, Schema } from "effect";
+import { type Kysely, sql } from "kysely";
+import { Database } from "./internal/Database.js";
+import { appendArgument, appendGuarded, type PendingEvent } from "./internal/EventLog.js";
+import { SealingKey, seal, unseal } from "./internal/Sealing.js";
+import type { Tables } from "./internal/Tables.js";
+
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const decodeCard = Schema.decodeUnknownSync(Card.State);
+const decodeRequest = Schema.decodeUnknownSync(Request.State);
+const encodeCardEvent = Schema.encodeSync(Card.Event);
+const encodeRequestEvent = Schema.encodeSync(Request.Event);
+
+/** The log keeps the kind of document checked at hand-over, not its number (personal data stays in the card's row). */
+const cardEventForLog = (event: Card.Event): PendingEvent => {
+  const payload = encodeCardEvent(event) as Record<string, unknown>;
+  if (event._tag === "CardPublished") return { type: event._tag, payload: { ...payload, handOver: { ...event.handOver, document: { type: event.handOver.document.type } } } };
+  return { type: event._tag, payload };
+};
+const requestEventForLog = (event: Request.Event): PendingEvent => ({ type: event._tag, payload: encodeRequestEvent(event) });
+
+const expiryOf = (state: Card.State): string | null =>
+  state.certificates === undefined
+    ? null
+    : state.certificates.authentication.notAfter < state.certificates.signature.notAfter
+      ? state.certificates.authentication.notAfter
+      : state.certificates.signature.notAfter;
+
+const cardWrite = ({ expectedVersion, state, events }: Write<Card.State, Card.Event>) => {
+  const version = expectedVersion + events.length;
+  const json = JSON.stringify(state);
+  const expires = expiryOf(state);
+  return expectedVersion === 0
+    ? sql`INSERT INTO card (id, holder, site_key, departement, status, first_card, expires_at, version, state)
+          VALUES (${state.id}::uuid, ${state.holder}::uuid, ${Agent.siteKey(state.site)}, ${Agent.departementOf(state.site)}, ${state.status},
+                  ${state.firstCard ?? null}, ${expires}::timestamptz, ${version}, ${json}::jsonb)
+          ON CONFLICT (id) DO NOTHING RETURNING id`
+    : sql`UPDATE card SET status = ${state.status}, expires_at = ${expires}::timestamptz, version = ${version}, state = ${json}::jsonb
+          WHERE id = ${state.id}::uuid AND version = ${expectedVersion} RETURNING id`;
+};
+
+const requestWrite = ({ expectedVersion, state, events }: Write<Request.State, Request.Event>) => {
+  const version = expectedVersion + events.length;
+  const json = JSON.stringify(state);
+  return expectedVersion === 0
+    ? sql`INSERT INTO card_request (id, holder, site_key, departement, status, version, state)
+          VALUES (${state.id}::uuid, ${state.holder}::uuid, ${Agent.siteKey(state.site)}, ${Agent.departementOf(state.site)}, ${state.status}, ${version}, ${json}::jsonb)
+          ON CONFLICT (id) DO NOTHING RETURNING id`
+    : sql`UPDATE card_request SET status = ${state.status}, version = ${version}, state = ${json}::jsonb
+          WHERE id = ${state.id}::uuid AND version = ${expectedVersion} RETURNING id`;
+};
+
+class Stale {
+  constructor(readonly stream: string, readonly expectedVersion: number) {}
+}
+
+const isFirstCardConflict = (defect: unknown) =>
+  typeof defect === "object" && defect !== null && (defect as { code?: unknown }).code === "23505" && String((defect as { message?: unknown }).message).includes("card_first_of_commune");
+
+const scopeFilter = (scope: Scope) => {
+  const conditions = [sql`true`];
+  if (scope.site !== undefined) conditions.push(sql`site_key = ${Agent.siteKey(scope.site)}`);
+  if (scope.departement !== undefined) conditions.push(sql`departement = ${scope.departement}`);
+  if (scope.holder !== undefined) conditions.push(uuidPattern.test(scope.holder) ? sql`holder = ${scope.holder}::uuid` : sql`false`);
+  return sql.join(conditions, sql` AND `);
+};
+
+/** The card store on the database. */
+export const cardStoreLayer = Layer.effect(
+  CardStore,
+  Effect.gen(function* () {
+    const { db } = yield* Database;
+
+    const loadRow = <S>(table: "card" | "card_request", id: string, decode: (value: unknown) => S) =>
+      Effect.promise(async () => {
+        if (!uuidPattern.test(id)) return undefined;
+        const result = await sql<{ state: unknown; version: number }>`SELECT state, version FROM ${sql.table(table)} WHERE id = ${id}::uuid`.execute(db);
+        const row = result.rows[0];
+        return row === undefined ? undefined : { state: decode(row.state), version: row.version };
+      });
+
+    const load = (id: string) => Effect.flatMap(loadRow("card", id, decodeCard), (found) => (found === undefined ? Effect.fail(new CardNotFound({ card: id })) : Effect.succeed(found)));
+    const loadRequest = (id: string) =>
+      Effect.flatMap(loadRow("card_request", id, decodeRequest), (found) => (found === undefined ? Effect.fail(new RequestNotFound({ request: id })) : Effect.succeed(found)));
+
+    const writesOf = (commit: Commit) => [
+      ...commit.cards.map((write) => ({ stream: `card:${write.state.id}`, expectedVersion: write.expectedVersion, statement: cardWrite(write), events: write.events.map(cardEventForLog) })),
+      ...commit.requests.map((write) => ({
+        stream: `card-request:${write.state.id}`,
+        expectedVersion: write.expectedVersion,
+        statement: requestWrite(write),
+        events: write.events.map(requestEventForLog),
+      })),
+    ];
+
+    const commit = (commit: Commit): Effect.Effect<void, Change.ConcurrentModification> => {
+      const writes = writesOf(commit);
+      const single = writes.length === 1 ? writes[0] : undefined;
+      // One record: one statement (row write and chained events in a CTE), the common, fast case.
+      const written =
+        single !== undefined
+          ? appendGuarded(db, single.statement, { stream: single.stream, expectedVersion: single.expectedVersion, events: single.events, actor: commit.actor })
+          : Effect.tryPromise({
+              try: () =>
+                db.transaction().execute(async (trx) => {
+                  const now = new Date();
+                  for (const write of writes) {
+                    const argument = appendArgument(write.stream, write.expectedVersion + 1, write.events, commit.actor, now);
+                    const result = await sql`WITH changed AS (${write.statement}) SELECT append_events(${write.stream}, ${write.expectedVersion + 1}, ${argument}::jsonb) FROM changed`.execute(trx);
+                    if (result.rows.length === 0) throw new Stale(write.stream, write.expectedVersion);
+                  }
+                }),
+              catch: (error) => error,
+            }).pipe(
+              Effect.catch((error) =>
+                error instanceof Stale ? Effect.fail(new Change.ConcurrentModification({ stream: error.stream, expectedVersion: error.expectedVersion })) : Effect.die(error),
+              ),
+            );
+      // Two first cards of the same kind for one commune: the second writer lost a race.
+      return written.pipe(
+        Effect.catchDefect((defect) =>
+          isFirstCardConflict(defect) ? Effect.fail(new Change.ConcurrentModification({ stream: writes[0]?.stream ?? "card", expectedVersion: 0 })) : Effect.die(defect),
+        ),
+      );
+    };
+
+    const cards = (scope: Scope, filter: { readonly status?: ReadonlyArray<Card.Status>; readonly limit: number }) =>
+      Effect.promise(async () => {
+        const status = filter.status === undefined || filter.status.length === 0 ? sql`true` : sql`status IN (${sql.join(filter.status)})`;
+        const result = await sql<{ state: Card.State; version: number }>`
+          SELECT state, version FROM card WHERE ${scopeFilter(scope)} AND ${status} ORDER BY holder, id LIMIT ${filter.limit}`.execute(db);
+        return result.rows;
+      });
+
+    const requests = (scope: Scope, filter: { readonly status?: Request.Status; readonly limit: number }) =>
+      Effect.promise(async () => {
+        const status = filter.status === undefined ? sql`true` : sql`status = ${filter.status}`;
+        const result = await sql<{ state: Request.State; version: number }>`
+          SELECT state, version FROM card_request WHERE ${scopeFilter(scope)} AND ${status} ORDER BY id LIMIT ${filter.limit}`.execute(db);
+        return result.rows;
+      });
+
+    const expiring = (scope: Scope, before: string, limit: number) =>
+      Effect.promise(async () => {
+        const result = await sql<{ state: Card.State; version: number }>`
+          SELECT state, version FROM card WHERE ${scopeFilter(scope)} AND status IN ('active', 'pin-blocked') AND expires_at < ${before}::timestamptz
+          ORDER BY expires_at, id LIMIT ${limit}`.execute(db);
+        return result.rows;
+      });
+
+    return CardStore.of({ load, loadRequest, commit, cards, requests, expiring });
+  }),
+);
+
+/** Runs a counting update under its row lock, then appends its audit event with the version the row returned. */
+const countAndAudit = async (
+  db: Kysely<Tables>,
+  update: ReturnType<typeof sql<{ value: number; audit_version: number }>>,
+  stream: string,
+  event: (value: number) => PendingEvent,
+  actor: Actor.Actor,
+): Promise<number | undefined> =>
+  db.transaction().execute(async (trx) => {
+    const row = (await update.execute(trx)).rows[0];
+    if (row === undefined) return undefined;
+    const argument = appendArgument(stream, row.audit_version, [event(row.value)], actor, new Date());
+    await sql`SELECT append_events(${stream}, ${row.audit_version}, ${argument}::jsonb)`.execute(trx);
+    return row.value;
+  });
+
+/** Card secrets on the database. */
+export const cardSecretsLayer = Layer.effect(
+  CardSecrets,
+  Effect.gen(function* () {
+    const { db } = yield* Database;
+    const { key } = yield* SealingKey;
+    const codeStream = (card: string) => `activation-code:${card}`;
+    const holderStream = (holder: string) => `secret-questions:${holder}`;
+
+    return CardSecrets.of({
+      putCode: (card, code, attempts, actor) =>
+        Effect.promise(() =>
+          countAndAudit(
+            db,
+            sql`INSERT INTO activation_code (card, hash, salt, attempts_left, expires_at, used_at, audit_version)
+                VALUES (${card}::uuid, ${Buffer.from(code.hash)}, ${Buffer.from(code.salt)}, ${attempts}, ${code.expiresAt}, NULL, 1)
+                ON CONFLICT (card) DO UPDATE SET hash = EXCLUDED.hash, salt = EXCLUDED.salt, attempts_left = EXCLUDED.attempts_left,
+                  expires_at = EXCLUDED.expires_at, used_at = NULL, audit_version = activation_code.audit_version + 1
+                RETURNING attempts_left AS value, audit_version`,
+            codeStream(card),
+            () => ({ type: "ActivationCodeIssued", payload: { card, expiresAt: code.expiresAt.toISOString(), attempts } }),
+            actor,
+          ),
+        ).pipe(Effect.asVoid),
+      code: (card) =>
+        Effect.promise(async () => {
+          if (!uuidPattern.test(card)) return undefined;
+          const result = await sql<{ hash: Uint8Array; salt: Uint8Array; attempts_left: number; expires_at: Date; used_at: Date | null }>`
+            SELECT hash, salt, attempts_left, expires_at, used_at FROM activation_code WHERE card = ${card}::uuid`.execute(db);
+          const row = result.rows[0];
+          return row === undefined
+            ? undefined
+            : { hash: row.hash, salt: row.salt, attemptsLeft: row.attempts_left, expiresAt: new Date(row.expires_at), used: row.used_at !== null };
+        }),
+      codeMissed: (card, actor) =>
+        Effect.map(
+          Effect.promise(() =>
+            countAndAudit(
+              db,
+              sql`UPDATE activation_code SET attempts_left = greatest(attempts_left - 1, 0), audit_version = audit_version + 1
+                  WHERE card = ${card}::uuid RETURNING attempts_left AS value, audit_version`,
+              codeStream(card),
+              (left) => ({ type: "ActivationCodeRejected", payload: { card, attemptsLeft: left } }),
+              actor,
+            ),
+          ),
+          (left) => left ?? 0,
+        ),
+      codeUsed: (card, actor) =>
+        Effect.map(
+          Effect.promise(() =>
+            countAndAudit(
+              db,
+              sql`UPDATE activation_code SET used_at = now(), audit_version = audit_version + 1
+                  WHERE card = ${card}::uuid AND used_at IS NULL AND attempts_left > 0 AND expires_at > now()
+                  RETURNING attempts_left AS value, audit_version`,
+              codeStream(card),
+              () => ({ type: "ActivationCodeUsed", payload: { card } }),
+              actor,
+            ),
+          ),
+          (left) => left !== undefined,
+        ),
+      putQuestions: (holder, stored, actor) =>
+        Effect.promise(() =>
+          countAndAudit(
+            db,
+            sql`INSERT INTO holder_secret (holder, questions, answer_hashes, salt, failures, audit_version)
+                VALUES (${holder}::uuid, ${JSON.stringify(stored.questions)}::jsonb, ${JSON.stringify(stored.answerHashes.map((hash) => Buffer.from(hash).toString("hex")))}::jsonb,
+                        ${Buffer.from(stored.salt)}, 0, 1)
+                ON CONFLICT (holder) DO UPDATE SET questions = EXCLUDED.questions, answer_hashes = EXCLUDED.answer_hashes, salt = EXCLUDED.salt,
+                  failures = 0, audit_version = holder_secret.audit_version + 1
+                RETURNING failures AS value, audit_version`,
+            holderStream(holder),
+            () => ({ type: "SecretQuestionsSet", payload: { holder, questions: stored.questions.length } }),
+            actor,
+          ),
+        ).pipe(Effect.asVoid),
+      questions: (holder) =>
+        Effect.promise(async () => {
+          if (!uuidPattern.test(holder)) return undefined;
+          const result = await sql<{ questions: ReadonlyArray<string>; answer_hashes: ReadonlyArray<string>; salt: Uint8Array; failures: number }>`
+            SELECT questions, answer_hashes, salt, failures FROM holder_secret WHERE holder = ${holder}::uuid`.execute(db);
+          const row = result.rows[0];
+          return row === undefined
+            ? undefined
+            : { questions: row.questions, answerHashes: row.answer_hashes.map((hash) => new Uint8Array(Buffer.from(hash, "hex"))), salt: row.salt, failures: row.failures };
+        }),
+      answersMissed: (holder, actor) =>
+        Effect.map(
+          Effect.promise(() =>
+            countAndAudit(
+              db,
+              sql`UPDATE holder_secret SET failures = failures + 1, audit_version = audit_version + 1 WHERE holder = ${holder}::uuid
+                  RETURNING failures AS value, audit_version`,
+              holderStream(holder),
+              (failures) => ({ type: "SecretAnswersRejected", payload: { holder, failures } }),
+              actor,
+            ),
+          ),
+          (failures) => failures ?? 0,
+        ),
+      answersMatched: (holder, actor) =>
+        Effect.promise(() =>
+          countAndAudit(
+            db,
+            sql`UPDATE holder_secret SET failures = 0, audit_version = audit_version + 1 WHERE holder = ${holder}::uuid RETURNING failures AS value, audit_version`,
+            holderStream(holder),
+            () => ({ type: "SecretAnswersAccepted", payload: { holder } }),
+            actor,
+          ),
+        ).pipe(Effect.asVoid),
+      putPuk: (card, puk) =>
+        Effect.promise(() =>
+          sql`INSERT INTO card_puk (card, sealed) VALUES (${card}::uuid, ${seal(key, puk)}) ON CONFLICT (card) DO UPDATE SET sealed = EXCLUDED.sealed`.execute(db),
+        ).pipe(Effect.asVoid),
+      puk: (card) =>
+        Effect.promise(async () => {
+          const result = await sql<{ sealed: Uint8Array }>`SELECT sealed FROM card_puk WHERE card = ${card}::uuid`.execute(db);
+          const row = result.rows[0];
+          return row === undefined ? undefined : unseal(key, row.sealed);
+        }),
+    });
+  }),
+);
+
+/** The PKI's register of certificates on the database. */
+export const certificateRegistryLayer = Layer.effect(
+  CertificateRegistry,
+  Effect.gen(function* () {
+    const { db } = yield* Database;
+    type Row = { serial: string; card: string; holder: string; usage: Card.KeyUsage; not_after: Date; der: Uint8Array; revoked_at: Date | null; revocation_reason: Card.RevocationReason | null };
+    return CertificateRegistry.of({
+      record: (certificate) =>
+        Effect.promise(() =>
+          sql`INSERT INTO certificate (serial, card, holder, usage, not_after, der)
+              VALUES (${certificate.serial}, ${certificate.card}::uuid, ${certificate.holder}::uuid, ${certificate.usage}, ${certificate.notAfter}, ${Buffer.from(certificate.der)})`.execute(db),
+        ).pipe(Effect.asVoid),
+      revoke: (serials, reason, at) =>
+        serials.length === 0
+          ? Effect.void
+          : Effect.promise(() =>
+              sql`UPDATE certificate SET revoked_at = ${at}, revocation_reason = ${reason} WHERE serial IN (${sql.join(serials)}) AND revoked_at IS NULL`.execute(db),
+            ).pipe(Effect.asVoid),
+      find: (serial) =>
+        Effect.promise(async () => {
+          const row = (await sql<Row>`SELECT * FROM certificate WHERE serial = ${serial}`.execute(db)).rows[0];
+          if (row === undefined) return undefined;
+          const issued = { serial: row.serial, card: row.card, holder: row.holder, usage: row.usage, notAfter: new Date(row.not_after), der: row.der };
+          return row.revoked_at === null
+            ? issued
+            : { ...issued, revoked: { serial: row.serial, revokedAt: new Date(row.revoked_at), reason: row.revocation_reason ?? "unspecified" } };
+        }),
+      revokedAt: (at) =>
+        Effect.promise(async () => {
+          const rows = (await sql<Row>`SELECT serial, revoked_at, revocation_reason FROM certificate WHERE revoked_at IS NOT NULL AND not_after > ${at} ORDER BY serial`.execute(db)).rows;
+          return rows.map((row) => ({ serial: row.serial, revokedAt: new Date(row.revoked_at as Date), reason: row.revocation_reason ?? "unspecified" }));
+        }),
+    });
+  }),
+);
+
+/** The notification outbox on the database, bodies sealed. */
+export const cardNotificationsLayer = Layer.effect(
+  CardNotifications,
+  Effect.gen(function* () {
+    const { db } = yield* Database;
+    const { key } = yield* SealingKey;
+    return CardNotifications.of({
+      send: (notification) =>
+        Effect.promise(() =>
+          sql`INSERT INTO notification (site_key, kind, sealed) VALUES (${Agent.siteKey(notification.site)}, ${notification.kind},
+              ${seal(key, JSON.stringify({ subject: notification.subject, body: notification.body, site: notification.site }))})`.execute(db),
+        ).pipe(Effect.asVoid),
+      inbox: (site, limit) =>
+        Effect.promise(async () => {
+          const rows = (
+            await sql<{ id: string; kind: string; sealed: Uint8Array; created_at: Date }>`
+              SELECT id::text, kind, sealed, created_at FROM notification WHERE site_key = ${Agent.siteKey(site)} ORDER BY id DESC LIMIT ${limit}`.execute(db)
+          ).rows;
+          return rows.map((row) => {
+            const content = JSON.parse(unseal(key, row.sealed)) as { subject: string; body: string; site: Agent.AgentSite };
+            return { id: row.id, kind: row.kind as "activation-code", createdAt: new Date(row.created_at), ...content };
+          });
+        }),
+    });
+  }),
+);

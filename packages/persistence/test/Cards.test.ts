@@ -1,0 +1,120 @@
+import { Actor, Change } from "@comedec/actor";
+import { Card, CardNotifications, CardSecrets, CardStore, CertificateRegistry, Request } from "@comedec/card";
+import { Audit } from "@comedec/rgs";
+import { assert, describe, layer } from "@effect/vitest";
+import { Effect, Result } from "effect";
+import { randomUUID } from "node:crypto";
+import { adapters } from "../src/Testing.js";
+
+const site = { _tag: "commune", commune: "69123" as never } as const;
+const operator = Actor.Actor.make({ id: "rc-lyon", name: "RC", role: "commune-operator", site: { _tag: "commune", commune: "69123" } });
+const holder = randomUUID();
+const holderActor = Actor.Actor.make({ id: holder, name: "Porteur", role: "agent", site: { _tag: "commune", commune: "69123" } });
+const today = "2026-11-22";
+
+const decided = <S, E>(state: S | undefined, events: Result.Result<ReadonlyArray<E>, unknown>, evolve: (state: S | undefined, event: E) => S) => {
+  if (Result.isFailure(events)) throw new Error(String(events.failure));
+  return { state: events.success.reduce<S | undefined>(evolve, state) as S, events: events.success };
+};
+const order = (id: string, firstCard?: Card.FirstCard) =>
+  decided(undefined, Card.decide(undefined, { _tag: "Order", id, holder, site, reason: "nouvel agent", ...(firstCard === undefined ? {} : { firstCard }) }, { actor: operator, today }), Card.evolve);
+
+for (const adapter of adapters) {
+  describe(`card platform stores on ${adapter.name}`, () => {
+    layer(adapter.layer(), { timeout: 120_000 })((it) => {
+      it.effect("writes a card and its request together or not at all", () =>
+        Effect.gen(function* () {
+          const store = yield* CardStore;
+          const card = order(randomUUID());
+          const requestId = randomUUID();
+          const submitted = decided(
+            undefined,
+            Request.decide(undefined, { _tag: "Submit", id: requestId, kind: "new-card", origin: "holder", holder, site, reason: "première carte" }, { actor: holderActor, today }),
+            Request.evolve,
+          );
+          yield* store.commit({ cards: [], requests: [{ expectedVersion: 0, ...submitted }], actor: holderActor });
+          const validated = decided(submitted.state, Request.decide(submitted.state, { _tag: "Validate", orderedCard: card.state.id, reason: "accord" }, { actor: operator, today }), Request.evolve);
+          // A stale request version: the new card must not be written either.
+          const stale = yield* Effect.result(store.commit({ cards: [{ expectedVersion: 0, ...card }], requests: [{ expectedVersion: 0, ...validated }], actor: operator }));
+          assert.isTrue(Result.isFailure(stale) && stale.failure instanceof Change.ConcurrentModification);
+          assert.isTrue(Result.isFailure(yield* Effect.result(store.load(card.state.id))));
+          yield* store.commit({ cards: [{ expectedVersion: 0, ...card }], requests: [{ expectedVersion: 1, ...validated }], actor: operator });
+          assert.strictEqual((yield* store.load(card.state.id)).state.status, "ordered");
+          assert.strictEqual((yield* store.loadRequest(requestId)).state.status, "validated");
+          assert.deepStrictEqual(
+            (yield* store.requests({ site }, { status: "validated", limit: 10 })).map((row) => row.state.id),
+            [requestId],
+          );
+          assert.isTrue((yield* Audit.AuditTrail.use((trail) => trail.verify)).valid);
+        }),
+      );
+
+      it.effect("lets exactly one of two racing writers of the same card version win", () =>
+        Effect.gen(function* () {
+          const store = yield* CardStore;
+          const card = order(randomUUID());
+          yield* store.commit({ cards: [{ expectedVersion: 0, ...card }], requests: [], actor: operator });
+          const next = (reason: string) => decided(card.state, Card.decide(card.state, { _tag: "Revoke", revocationReason: "unspecified", reason }, { actor: operator, today }), Card.evolve);
+          const outcomes = yield* Effect.all(
+            ["premier", "second"].map((reason) => Effect.result(store.commit({ cards: [{ expectedVersion: 1, ...next(reason) }], requests: [], actor: operator }))),
+            { concurrency: 2 },
+          );
+          assert.strictEqual(outcomes.filter(Result.isSuccess).length, 1);
+          assert.strictEqual((yield* store.load(card.state.id)).version, 2);
+        }),
+      );
+
+      it.effect("refuses a second responsable carte's card for a commune", () =>
+        Effect.gen(function* () {
+          const store = yield* CardStore;
+          const outcomes = yield* Effect.all(
+            [order(randomUUID(), "responsable-carte"), order(randomUUID(), "responsable-carte")].map((card) =>
+              Effect.result(store.commit({ cards: [{ expectedVersion: 0, ...card }], requests: [], actor: operator })),
+            ),
+            { concurrency: 2 },
+          );
+          assert.strictEqual(outcomes.filter(Result.isSuccess).length, 1);
+          assert.isTrue(outcomes.some((outcome) => Result.isFailure(outcome) && outcome.failure instanceof Change.ConcurrentModification));
+        }),
+      );
+
+      it.effect("counts activation-code misses under a lock, lets one use win, and audits each step", () =>
+        Effect.gen(function* () {
+          const store = yield* CardStore;
+          const secrets = yield* CardSecrets;
+          const card = order(randomUUID());
+          yield* store.commit({ cards: [{ expectedVersion: 0, ...card }], requests: [], actor: operator });
+          const id = card.state.id;
+          yield* secrets.putCode(id, { hash: new Uint8Array([1, 2]), salt: new Uint8Array([3]), expiresAt: new Date(Date.now() + 86_400_000) }, 5, operator);
+          const lefts = yield* Effect.all([1, 2, 3].map(() => secrets.codeMissed(id, operator)), { concurrency: 3 });
+          assert.deepStrictEqual([...lefts].sort(), [2, 3, 4]);
+          const uses = yield* Effect.all([secrets.codeUsed(id, operator), secrets.codeUsed(id, operator)], { concurrency: 2 });
+          assert.deepStrictEqual([...uses].sort(), [false, true]);
+          assert.isTrue((yield* secrets.code(id))?.used);
+          assert.isTrue((yield* Audit.AuditTrail.use((trail) => trail.verify)).valid);
+          yield* secrets.putPuk(id, "8123456701");
+          assert.strictEqual(yield* secrets.puk(id), "8123456701");
+        }),
+      );
+
+      it.effect("keeps revoked certificates for the CRL until they expire, and notifications sealed", () =>
+        Effect.gen(function* () {
+          const registry = yield* CertificateRegistry;
+          const card = randomUUID();
+          for (const [serial, days] of [["0a01", 30], ["0a02", -1], ["0a03", 30]] as const) {
+            yield* registry.record({ serial, card, holder, usage: "authentication", notAfter: new Date(Date.now() + days * 86_400_000), der: new Uint8Array([48, 0]) });
+          }
+          const at = new Date();
+          yield* registry.revoke(["0a01", "0a02"], "keyCompromise", at);
+          yield* registry.revoke(["0a01"], "superseded", new Date(at.getTime() + 1000));
+          assert.deepStrictEqual((yield* registry.revokedAt(new Date())).map((entry) => [entry.serial, entry.reason]), [["0a01", "keyCompromise"]]);
+          assert.strictEqual((yield* registry.find("0a03"))?.revoked, undefined);
+          const notifications = yield* CardNotifications;
+          yield* notifications.send({ site, kind: "activation-code", subject: "Code d'activation", body: "Votre code : ABCD-EFGH" });
+          const inbox = yield* notifications.inbox(site, 5);
+          assert.strictEqual(inbox[0]?.body, "Votre code : ABCD-EFGH");
+        }),
+      );
+    });
+  });
+}
