@@ -10,19 +10,19 @@ module.exports = {
       comment: "Domain packages are pure: effect and other domain packages only.",
       severity: "error",
       from: { path: domain },
-      to: { dependencyTypesNot: ["local"], pathNot: ["effect", "^packages/(actor|commune|convention|agent)/", "^node_modules/\\.pnpm/effect@"] },
+      to: { dependencyTypesNot: ["local"], pathNot: ["effect", "^packages/(actor|commune|convention|agent|card)/", "^node_modules/\\.pnpm/effect@"] },
     },
     {
       name: "domain-does-not-import-policy-or-outer-layers",
       severity: "error",
       from: { path: domain },
-      to: { path: "^packages/(rgs|deployment|persistence|commune-reference|agaec|agaec-client)/|^apps/" },
+      to: { path: "^packages/(rgs|deployment|persistence|commune-reference|agaec|agaec-client|pgca|pgca-client|pki|smartcard-[a-z0-9-]+)/|^apps/" },
     },
     {
       name: "policy-imports-only-effect-and-domain",
       severity: "error",
       from: { path: policy },
-      to: { dependencyTypesNot: ["local"], pathNot: ["effect", "^packages/(actor|commune|convention|agent|rgs)/", "^node_modules/\\.pnpm/effect@"] },
+      to: { dependencyTypesNot: ["local"], pathNot: ["effect", "^packages/(actor|commune|convention|agent|card|rgs)/", "^node_modules/\\.pnpm/effect@"] },
     },
     {
       name: "packages-never-import-apps",

@@ -1,10 +1,10 @@
 /**
  * The `AgentCards` port until the card platform (PGCA) exists: no card has been issued yet, so
- * deactivating an agent has none to suspend, and it says so (`suspended: 0`). The PGCA adapter
+ * deactivating or deleting an agent has none to suspend or revoke, and it says so (`suspended: 0`). Editors' tests of the directory alone use it. The PGCA adapter
  * replaces this layer; nothing else changes.
  */
 import { AgentCards } from "@comedec/agent";
 import { Effect, Layer } from "effect";
 
 /** No card platform yet: an agent has no card to suspend. */
-export const layerWithoutCardPlatform = Layer.succeed(AgentCards, AgentCards.of({ suspendAll: () => Effect.succeed({ suspended: 0 }) }));
+export const layerWithoutCardPlatform = Layer.succeed(AgentCards, AgentCards.of({ suspendAll: () => Effect.succeed({ suspended: 0 }), revokeAll: () => Effect.succeed({ revoked: 0 }) }));

@@ -48,7 +48,7 @@ export interface AgentDirectoryShape {
   readonly modify: (id: string, changes: Modification, expectedVersion?: number) => Effect.Effect<Snapshot, DirectoryError>;
   /** Deactivates the profile and suspends the agent's cards. */
   readonly deactivate: (id: string, reason: string, expectedVersion?: number) => Effect.Effect<Snapshot, DirectoryError>;
-  /** Deletes the record: personal data is erased. */
+  /** Deletes the record: personal data is erased and the agent's cards revoked. */
   readonly remove: (id: string, reason: string, expectedVersion?: number) => Effect.Effect<Snapshot, DirectoryError>;
   /** Registers every row of a CSV file for one site, or none. */
   readonly importCsv: (site: Agent.AgentSite, csv: string) => Effect.Effect<ImportReport, DirectoryError>;

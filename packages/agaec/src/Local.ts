@@ -17,10 +17,7 @@ import { AgentDirectory, ImportRejected, type Modification, problems, type RowEr
 export const prefectureRegistrationsPerCommune = 2;
 
 /** The permission target of a site. */
-export const targetOf = (site: Agent.AgentSite): Access.Target =>
-  site._tag === "commune"
-    ? { _tag: "commune", commune: site.commune, departement: Agent.departementOf(site) }
-    : { _tag: "departement", departement: site.departement };
+export const targetOf = (site: Agent.AgentSite): Access.Target => Access.siteTarget(site);
 
 const today = Effect.map(Clock.currentTimeMillis, (millis) => CalendarDate.ofInstant(new Date(millis)));
 
@@ -176,7 +173,8 @@ export const make = (actor: Actor.Actor) =>
       changeContact: (id, contact, expectedVersion) => run(id, { _tag: "ChangeContact", contact }, expectedVersion),
       modify,
       deactivate,
-      remove: (id, reason, expectedVersion) => run(id, { _tag: "Delete", reason }, expectedVersion),
+      remove: (id, reason, expectedVersion) =>
+        Effect.tap(run(id, { _tag: "Delete", reason }, expectedVersion), () => cards.revokeAll(id, reason, actor)),
       importCsv,
     });
   });

@@ -62,10 +62,13 @@ export class AgentStore extends Context.Service<
   }
 >()("@comedec/agent/AgentStore") {}
 
-/** The card platform, as the directory needs it: deactivating an agent suspends their cards. */
+/** The card platform, as the directory needs it: deactivating an agent suspends their cards, deleting one revokes them. */
 export class AgentCards extends Context.Service<
   AgentCards,
-  { readonly suspendAll: (agent: string, reason: string, by: Actor.Actor) => Effect.Effect<{ readonly suspended: number }> }
+  {
+    readonly suspendAll: (agent: string, reason: string, by: Actor.Actor) => Effect.Effect<{ readonly suspended: number }>;
+    readonly revokeAll: (agent: string, reason: string, by: Actor.Actor) => Effect.Effect<{ readonly revoked: number }>;
+  }
 >()("@comedec/agent/AgentCards") {}
 
 /** The place of birth is not a commune of the reference list. */

@@ -10,6 +10,7 @@
  * only on its client communes, which the onboarding domain checks against the contract.
  */
 import { type Actor, Site } from "@comedec/actor";
+import { InseeCode } from "@comedec/commune";
 import { Effect, Schema } from "effect";
 
 /** What can be asked of the platform. */
@@ -27,6 +28,12 @@ export const Permission = Schema.Literals([
   "agent.read",
   "agent.register",
   "agent.manage",
+  "card.read",
+  "card.order",
+  "card.operate",
+  "card.produce",
+  "card.request",
+  "card.validate",
 ]);
 /** What can be asked of the platform. */
 export type Permission = typeof Permission.Type;
@@ -70,6 +77,16 @@ export const matrix: Readonly<Record<Permission, Readonly<Partial<Record<Actor.R
   "agent.read": { "national-administrator": "everywhere", "prefecture-operator": "own-site", "commune-operator": "own-site" },
   "agent.register": { "national-administrator": "everywhere", "prefecture-operator": "own-site", "commune-operator": "own-site" },
   "agent.manage": { "national-administrator": "everywhere", "prefecture-operator": "own-site", "commune-operator": "own-site" },
+  // The card platform (PGCA): a site's operators (responsable carte, délégué; the prefecture for its
+  // own agents and a commune's first two cards — the use cases enforce that limit) order and operate
+  // its cards and validate its requests; ANTS has the cards produced and shipped; a holder reads
+  // and requests for their own cards only (the use cases narrow "own-site" to "own cards").
+  "card.read": { "national-administrator": "everywhere", "prefecture-operator": "own-site", "commune-operator": "own-site", agent: "own-site" },
+  "card.order": { "national-administrator": "everywhere", "prefecture-operator": "own-site", "commune-operator": "own-site" },
+  "card.operate": { "national-administrator": "everywhere", "prefecture-operator": "own-site", "commune-operator": "own-site", agent: "own-site" },
+  "card.produce": { "national-administrator": "everywhere" },
+  "card.request": { agent: "own-site", "commune-operator": "own-site", "prefecture-operator": "own-site" },
+  "card.validate": { "national-administrator": "everywhere", "prefecture-operator": "own-site", "commune-operator": "own-site" },
 };
 
 /** What a permission is exercised on. */
@@ -77,6 +94,12 @@ export type Target =
   | { readonly _tag: "nation" }
   | { readonly _tag: "departement"; readonly departement: string }
   | { readonly _tag: "commune"; readonly commune: string; readonly departement: string };
+
+/** The target of a site of the directory: a commune (in its département), or a prefecture's département. */
+export const siteTarget = (site: { readonly _tag: "commune"; readonly commune: string } | { readonly _tag: "prefecture"; readonly departement: string }): Target =>
+  site._tag === "commune"
+    ? { _tag: "commune", commune: site.commune, departement: InseeCode.departementOf(site.commune as InseeCode.InseeCode) }
+    : { _tag: "departement", departement: site.departement };
 
 /** The whole country (listings, the editors list, imports). */
 export const nation: Target = { _tag: "nation" };

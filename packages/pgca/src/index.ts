@@ -1,0 +1,12 @@
+/**
+ * @comedec/pgca — PGCA, the agents' card platform of COMEDEC: its use cases behind one port.
+ */
+
+/** The `CardPlatform` port, its inputs and refusals, and their HTTP problem codes. */
+export * from "./Platform.js";
+/** The use cases on the ports of `@comedec/card`, for one actor. */
+export * as Local from "./Local.js";
+/** `AgentCards` for the directory: deactivation suspends, deletion revokes. */
+export * as Holders from "./Holders.js";
+/** Slow hashes of activation codes and secret answers. */
+export * as Hashing from "./Hashing.js";
