@@ -4,6 +4,7 @@
  */
 import type { CommuneDirectory, EditorRegistry, OnboardingStore } from "@comedec/commune";
 import type { AgentCards, AgentStore } from "@comedec/agent";
+import type { CardManufacturer, CardNotifications, CardSecrets, CardStore, CertificateAuthority, SmartCards } from "@comedec/card";
 import type { ConventionStore } from "@comedec/convention";
 import { RawSql } from "@comedec/persistence";
 import type { Tokens } from "@comedec/rgs";
@@ -14,13 +15,28 @@ import * as Endpoint from "./Endpoint.js";
 import * as OpenApi from "./OpenApi.js";
 import * as Problem from "./Problem.js";
 import * as Agents from "./routes/Agents.js";
+import * as Cards from "./routes/Cards.js";
 import * as Communes from "./routes/Communes.js";
 import * as Conventions from "./routes/Conventions.js";
 import * as Editors from "./routes/Editors.js";
 import * as Onboarding from "./routes/Onboarding.js";
 
 /** The services the routes need. */
-export type Services = CommuneDirectory | OnboardingStore | ConventionStore | EditorRegistry | Tokens.ActorTokens | RawSql | AgentStore | AgentCards;
+export type Services =
+  | CommuneDirectory
+  | OnboardingStore
+  | ConventionStore
+  | EditorRegistry
+  | Tokens.ActorTokens
+  | RawSql
+  | AgentStore
+  | AgentCards
+  | CardStore
+  | CardSecrets
+  | CardNotifications
+  | CertificateAuthority
+  | SmartCards
+  | CardManufacturer;
 
 /** The largest request body accepted: evidence and conventions are small. */
 export const maximumBodyBytes = 64 * 1024;
@@ -32,6 +48,7 @@ export const endpoints: ReadonlyArray<Endpoint.Endpoint<Services>> = [
   ...Conventions.endpoints,
   ...Editors.endpoints,
   ...Agents.endpoints,
+  ...Cards.endpoints,
 ];
 
 /** Builds the app on a runtime that provides the services. */

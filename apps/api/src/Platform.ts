@@ -4,14 +4,19 @@
  * embedded start performs (reference communes, a first administrator token).
  */
 import { Actor } from "@comedec/actor";
-import { Cards } from "@comedec/agaec";
 import type { AgentCards } from "@comedec/agent";
+import type { CardManufacturer, CertificateAuthority, SmartCards } from "@comedec/card";
 import { CommuneDirectory } from "@comedec/commune";
 import { ReferenceList } from "@comedec/commune-reference";
 import { Directory } from "@comedec/deployment";
 import { Persistence } from "@comedec/persistence";
+import { Holders } from "@comedec/pgca";
+import { Authority } from "@comedec/pki";
 import { Access, Tokens } from "@comedec/rgs";
+import { Simulator } from "@comedec/smartcard-simulator";
 import { Effect, Layer } from "effect";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { chmod, mkdir, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 
@@ -20,23 +25,67 @@ export interface Configuration {
   readonly databaseUrl: string | undefined;
   readonly dataDir: string;
   readonly port: number;
+  /** The public base URL of the API (certificates name its CRL and OCSP endpoints). */
+  readonly publicUrl: string;
+  /** Seals PUKs and notification bodies at rest (COMEDEC_SECRET_KEY, 64 hex digits; embedded: a file in the data directory). */
+  readonly secretKey: string | undefined;
+  /** Unlocks the CA keys (COMEDEC_CA_PASSPHRASE; embedded: a file in the data directory). */
+  readonly caPassphrase: string | undefined;
 }
 
 /** Reads the configuration. */
-export const configuration = (environment: NodeJS.ProcessEnv = process.env): Configuration => ({
-  databaseUrl: environment.DATABASE_URL || undefined,
-  dataDir: resolve(environment.COMEDEC_DATA_DIR ?? ".data"),
-  port: Number(environment.PORT ?? 3000),
-});
+export const configuration = (environment: NodeJS.ProcessEnv = process.env): Configuration => {
+  const port = Number(environment.PORT ?? 3000);
+  return {
+    databaseUrl: environment.DATABASE_URL || undefined,
+    dataDir: resolve(environment.COMEDEC_DATA_DIR ?? ".data"),
+    port,
+    publicUrl: environment.COMEDEC_PUBLIC_URL ?? `http://127.0.0.1:${port}`,
+    secretKey: environment.COMEDEC_SECRET_KEY || undefined,
+    caPassphrase: environment.COMEDEC_CA_PASSPHRASE || undefined,
+  };
+};
 
-/** The persistence layer of the configured mode. */
-export const persistence = (config: Configuration): Layer.Layer<Persistence.Ports | AgentCards> =>
-  Layer.merge(
+/** A secret from the configuration, or (embedded mode) from a file of the data directory, created on first start. */
+const embeddedSecret = (config: Configuration, given: string | undefined, file: string): string => {
+  if (given !== undefined) return given;
+  const path = join(config.dataDir, file);
+  if (!existsSync(path)) {
+    mkdirSync(config.dataDir, { recursive: true });
+    writeFileSync(path, `${randomBytes(32).toString("hex")}\n`, { mode: 0o600, flag: "wx" });
+  }
+  return readFileSync(path, "utf8").trim();
+};
+
+/** What the card platform adds on top of persistence: the PKI, the smart cards, and `AgentCards`. */
+export interface CardPlatformOptions {
+  readonly pki: Authority.Options;
+  readonly simulator: Simulator.Options;
+}
+
+/** Every service of the platform: persistence, then the PKI on its certificate register, the smart cards, and `AgentCards` on both. */
+export const services = (
+  persistenceLayer: Layer.Layer<Persistence.Ports>,
+  options: CardPlatformOptions,
+): Layer.Layer<Persistence.Ports | AgentCards | CertificateAuthority | Authority.CaCertificates | SmartCards | CardManufacturer> => {
+  const withPki = Authority.authorityLayer(options.pki).pipe(Layer.provideMerge(persistenceLayer));
+  return Layer.merge(Holders.layer.pipe(Layer.provideMerge(withPki)), Simulator.layer(options.simulator));
+};
+
+/** The layers of the configured mode. */
+export const persistence = (config: Configuration) => {
+  const secretKey = Buffer.from(embeddedSecret(config, config.secretKey, "secret-key"), "hex");
+  if (secretKey.length !== 32) throw new Error("COMEDEC_SECRET_KEY must be 32 bytes written as 64 hexadecimal digits");
+  const database =
     config.databaseUrl === undefined
-      ? Persistence.pglite({ dataDir: join(config.dataDir, "pglite") })
-      : Persistence.postgres({ connectionString: config.databaseUrl }),
-    Cards.layerWithoutCardPlatform,
-  );
+      ? Persistence.pglite({ dataDir: join(config.dataDir, "pglite"), secretKey })
+      : Persistence.postgres({ connectionString: config.databaseUrl, secretKey });
+  return services(database, {
+    pki: { directory: join(config.dataDir, "pki"), passphrase: embeddedSecret(config, config.caPassphrase, "ca-passphrase"), baseUrl: `${config.publicUrl}/pki` },
+    // Embedded mode: virtual cards, kept with the rest of the data.
+    simulator: { directory: join(config.dataDir, "cards") },
+  });
+};
 
 /** The platform itself, acting for bootstrap and command-line operations. */
 export const system = Actor.Actor.make({ id: "system", name: "Plateforme COMEDEC", role: "national-administrator", site: { _tag: "national" } });

@@ -4,6 +4,7 @@
  * missing or which state refused a transition. Defects never show a stack trace.
  */
 import { problems as agentDirectoryProblems } from "@comedec/agaec";
+import { problems as cardPlatformProblems } from "@comedec/pgca";
 
 /** An HTTP problem. */
 export interface Problem {
@@ -16,6 +17,7 @@ export interface Problem {
 
 const byTag: Readonly<Record<string, { readonly status: number; readonly code: string; readonly title: string }>> = {
   ...agentDirectoryProblems,
+  ...cardPlatformProblems,
   Unauthenticated: { status: 401, code: "unauthenticated", title: "Authentication required" },
   Forbidden: { status: 403, code: "forbidden", title: "Not allowed for this role or site" },
   MilestoneRoleNotAllowed: { status: 403, code: "milestone-role-not-allowed", title: "This role may not record this milestone" },
@@ -42,7 +44,20 @@ const describe = (tag: string, fields: Record<string, unknown>): string | undefi
       return `${String(fields.milestone)} needs ${(fields.missing as ReadonlyArray<string>).join(", ")} first`;
     case "IllegalTransition":
       return `${String(fields.command)} is not allowed in state ${String(fields.state)} (allowed from: ${(fields.allowedFrom as ReadonlyArray<string>).join(", ")})`;
+    case "CardIllegalTransition":
+      return `${String(fields.command)} is not allowed in state ${String(fields.state)}: ${String(fields.rule)}`;
+    case "CardPartyNotAllowed":
+      return `${String(fields.command)} may not be fired by the ${String(fields.party)}: ${String(fields.rule)}`;
+    case "FirstCardsMissing":
+      return `not ordered yet: ${(fields.missing as ReadonlyArray<string>).join(", ")}`;
+    case "PinIncorrect":
+      return fields.triesLeft === undefined ? "wrong PIN" : `wrong ${String(fields.secret).toUpperCase()}: ${String(fields.triesLeft)} tries left`;
     case "Forbidden":
+    case "ActivationCodeInvalid":
+    case "SecretAnswersRefused":
+    case "HolderNotActive":
+    case "CertificateRefused":
+    case "PinRejected":
     case "DocumentNotAcceptable":
     case "ProfileNotAllowed":
       return String(fields.reason);

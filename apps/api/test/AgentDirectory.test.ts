@@ -4,7 +4,7 @@
  * each on PGlite and, when DATABASE_URL is set, on PostgreSQL.
  */
 import { Actor, type Change } from "@comedec/actor";
-import { type AgentDirectoryShape, Cards, Local } from "@comedec/agaec";
+import { type AgentDirectoryShape, Local } from "@comedec/agaec";
 import { AgaecClient } from "@comedec/agaec-client";
 import type { Agent, Identity } from "@comedec/agent";
 import { Commune, type InseeCode } from "@comedec/commune";
@@ -17,6 +17,8 @@ import { Effect, Layer, ManagedRuntime } from "effect";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as App from "../src/App.js";
+import * as Services from "./Services.js";
+import type { Persistence } from "@comedec/persistence";
 
 const commune = (code: string, name: string, departement: string) =>
   Commune.Commune.make({ code: code as InseeCode.InseeCode, name, departement: departement as never, region: "84", population: 1000 });
@@ -75,8 +77,8 @@ interface Harness {
   readonly close: () => Promise<void>;
 }
 
-const start = async (layer: () => Layer.Layer<App.Services | Audit.AuditTrail>, over: "local" | "http"): Promise<Harness> => {
-  const runtime = ManagedRuntime.make(Layer.merge(layer(), Cards.layerWithoutCardPlatform));
+const start = async (layer: () => Layer.Layer<Persistence.Ports>, over: "local" | "http"): Promise<Harness> => {
+  const runtime = ManagedRuntime.make(Services.on(layer()));
   await runtime.runPromise(
     Effect.flatMap(Access.authorize(actors.ants, "commune.import", Access.nation), (grant) => Directory.importReference(grant, reference)),
   );

@@ -3,7 +3,6 @@
  * malformed or ill-typed bodies, impossible dates, size limits, authentication, the OpenAPI entry.
  */
 import { Actor } from "@comedec/actor";
-import { Cards } from "@comedec/agaec";
 import { Commune, type InseeCode } from "@comedec/commune";
 import { Directory } from "@comedec/deployment";
 import { adapters } from "@comedec/persistence/testing";
@@ -11,6 +10,7 @@ import { Access, Tokens } from "@comedec/rgs";
 import { Effect, Layer, ManagedRuntime } from "effect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as App from "../src/App.js";
+import * as Services from "./Services.js";
 
 const ants = Actor.Actor.make({ id: "ants", name: "ANTS", role: "national-administrator", site: { _tag: "national" } });
 const today = new Date().toISOString().slice(0, 10);
@@ -32,7 +32,7 @@ const registration = {
 
 const adapter = adapters[0] as (typeof adapters)[number];
 describe(`the agents routes on ${adapter.name}`, () => {
-  const runtime = ManagedRuntime.make(Layer.merge(adapter.layer(), Cards.layerWithoutCardPlatform));
+  const runtime = ManagedRuntime.make(Services.on(adapter.layer()));
   const app = App.make(runtime);
   let token = "";
   beforeAll(async () => {

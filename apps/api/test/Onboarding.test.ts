@@ -1,11 +1,11 @@
 import { Actor } from "@comedec/actor";
-import { Cards } from "@comedec/agaec";
 import { Commune, type InseeCode } from "@comedec/commune";
 import { Directory } from "@comedec/deployment";
 import { Access, Audit, Tokens } from "@comedec/rgs";
 import { Effect, Layer, ManagedRuntime } from "effect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as App from "../src/App.js";
+import * as Services from "./Services.js";
 import { adapters } from "@comedec/persistence/testing";
 
 const commune = (code: string, name: string, departement: string, region: string) =>
@@ -21,7 +21,7 @@ const actor = (id: string, role: Actor.Role, site: Actor.Actor["site"]) => Actor
 
 for (const adapter of adapters) {
   describe(`the API on ${adapter.name}`, () => {
-    const runtime = ManagedRuntime.make(Layer.merge(adapter.layer(), Cards.layerWithoutCardPlatform));
+    const runtime = ManagedRuntime.make(Services.on(adapter.layer()));
     const app = App.make(runtime);
     const tokens: Record<string, string> = {};
 

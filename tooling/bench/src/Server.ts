@@ -4,16 +4,18 @@
  * by what the platform does (authentication, validation, use case, repository, event log).
  * Started by `main.ts` as a child process, so the load generator does not share its event loop.
  */
-import { Cards } from "@comedec/agaec";
+import * as Platform from "@comedec/api/platform";
 import * as App from "@comedec/api";
 import { Persistence, RawSql } from "@comedec/persistence";
 import { serve } from "@hono/node-server";
-import { Effect, Layer, ManagedRuntime } from "effect";
+import { Effect, ManagedRuntime } from "effect";
 
+/** An in-memory CA and virtual cards: the benches measure the platform, not key storage. */
+const benchCards = { pki: { passphrase: "bench", baseUrl: "http://127.0.0.1/pki" }, simulator: { seed: "bench" } };
 const connectionString = process.env.BENCH_DATABASE_URL;
 if (connectionString === undefined) throw new Error("BENCH_DATABASE_URL is required");
 
-const runtime = ManagedRuntime.make(Layer.merge(Persistence.postgres({ connectionString }), Cards.layerWithoutCardPlatform));
+const runtime = ManagedRuntime.make(Platform.services(Persistence.postgres({ connectionString }), benchCards));
 const raw = await runtime.runPromise(
   Effect.gen(function* () {
     return yield* RawSql;

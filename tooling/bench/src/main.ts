@@ -5,11 +5,11 @@
  * length of each HTTP load (8 s by default); BENCH_ONLY=agents skips the communes figures.
  */
 import { Actor } from "@comedec/actor";
-import { Cards } from "@comedec/agaec";
+import * as Platform from "@comedec/api/platform";
 import * as Agents from "./Agents.js";
 import { Persistence } from "@comedec/persistence";
 import { Tokens } from "@comedec/rgs";
-import { Layer, ManagedRuntime } from "effect";
+import { ManagedRuntime } from "effect";
 import { fork } from "node:child_process";
 import { once } from "node:events";
 import { cpus } from "node:os";
@@ -17,12 +17,15 @@ import * as Communes from "./Communes.js";
 import * as Database from "./Database.js";
 import { type Figure, table } from "./Report.js";
 
+/** An in-memory CA and virtual cards: the benches measure the platform, not key storage. */
+const benchCards = { pki: { passphrase: "bench", baseUrl: "http://127.0.0.1/pki" }, simulator: { seed: "bench" } };
+
 const seconds = Number(process.env.BENCH_SECONDS ?? 8);
 const connections = 50;
 const figures: Array<Figure> = [];
 
 const database = await Database.fresh();
-const runtime = ManagedRuntime.make(Layer.merge(Persistence.postgres({ connectionString: database.url }), Cards.layerWithoutCardPlatform));
+const runtime = ManagedRuntime.make(Platform.services(Persistence.postgres({ connectionString: database.url }), benchCards));
 const server = fork(new URL("./Server.js", import.meta.url), {
   env: { ...process.env, BENCH_DATABASE_URL: database.url },
   stdio: "inherit",
