@@ -1,0 +1,274 @@
+/**
+ * The whole life of a commune's first two cards and of a later card, over HTTP through the real
+ * app, on every persistence adapter: connection triggered, order, production, shipping, receipt,
+ * hand-over and activation (with its refusals and a race), PIN blocked after three wrong PINs,
+ * unblock on secret answers, certificate renewal, a holder's renewal request validated by an
+ * operator, revocation, tracking views, and the onboarding milestones these events advance.
+ */
+import { Actor } from "@comedec/actor";
+import { CertificateRegistry } from "@comedec/card";
+import { Commune, type InseeCode } from "@comedec/commune";
+import { Directory } from "@comedec/deployment";
+import { adapters } from "@comedec/persistence/testing";
+import { Access, Audit, Tokens } from "@comedec/rgs";
+import { Effect, ManagedRuntime } from "effect";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import * as App from "../src/App.js";
+import * as Services from "./Services.js";
+
+const reference = [
+  Commune.Commune.make({ code: "69266" as InseeCode.InseeCode, name: "Villeurbanne", departement: "69" as never, region: "84", population: 150_000 }),
+  Commune.Commune.make({ code: "69123" as InseeCode.InseeCode, name: "Lyon", departement: "69" as never, region: "84", population: 520_000 }),
+];
+const today = new Date().toISOString().slice(0, 10);
+const actor = (id: string, role: Actor.Role, site: Actor.Actor["site"]) => Actor.Actor.make({ id, name: id, role, site });
+const system = actor("system", "national-administrator", { _tag: "national" });
+
+const registration = (birthName: string, givenName: string, number: string) => ({
+  identity: { birthName, givenNames: [givenName], sex: "F", birthDate: "1981-02-03", placeOfBirth: { _tag: "commune", commune: "69123" } },
+  document: {
+    type: "carte-nationale-identite",
+    number,
+    issuingAuthority: "Préfecture du Rhône",
+    expiresOn: "2033-01-01",
+    holder: { birthName: birthName.toUpperCase(), givenNames: [givenName], birthDate: "1981-02-03" },
+    check: { by: "pref-69", on: today, faceToFace: true },
+  },
+  contact: { email: `${givenName.toLowerCase()}@mairie-villeurbanne.fr` },
+  site: { _tag: "commune", commune: "69266" },
+  profile: { _tag: "officer", basis: { _tag: "deputy" } },
+  rights: ["receive-requests", "sign-responses", "operate-cards"],
+});
+const questions = [
+  { question: "Nom de votre première école ?", answer: "École Jean-Jaurès" },
+  { question: "Ville de naissance de votre mère ?", answer: "Saint-Étienne" },
+  { question: "Prénom de votre premier animal ?", answer: "Filou" },
+  { question: "Marque de votre première voiture ?", answer: "Renault" },
+];
+
+for (const adapter of adapters) {
+  describe(`the card platform over HTTP on ${adapter.name}`, () => {
+    const runtime = ManagedRuntime.make(Services.on(adapter.layer()));
+    const app = App.make(runtime);
+    const tokens: Record<string, string> = {};
+    const ids: Record<string, string> = {};
+
+    const issue = (name: string, who: Actor.Actor) =>
+      runtime.runPromise(Tokens.ActorTokens.use((store) => store.issue(who, 1, system))).then(({ token }) => {
+        tokens[name] = token;
+      });
+    const call = async (who: string, method: string, path: string, body?: unknown) => {
+      const response = await app.request(path, {
+        method,
+        headers: { authorization: `Bearer ${tokens[who]}`, "content-type": "application/json" },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      return { status: response.status, type: response.headers.get("content-type"), body: (await response.json()) as any };
+    };
+    const ok = async (who: string, method: string, path: string, body?: unknown) => {
+      const response = await call(who, method, path, body);
+      if (response.status >= 300) throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(response.body)}`);
+      return response.body;
+    };
+    const problem = async (who: string, method: string, path: string, body: unknown, status: number, code: string) => {
+      const response = await call(who, method, path, body);
+      expect(response.type).toBe("application/problem+json");
+      expect({ status: response.status, code: response.body.code }).toEqual({ status, code });
+      return response.body;
+    };
+    const milestones = async () => ((await ok("ants", "GET", "/communes/69266/onboarding")).status.done as ReadonlyArray<{ milestone: string }>).map((entry) => entry.milestone);
+    const codesInMailbox = async () =>
+      ((await ok("alice", "GET", "/mailbox?commune=69266")).items as ReadonlyArray<{ kind: string; body: string }>)
+        .filter((item) => item.kind === "activation-code")
+        .map((item) => ({ card: /Carte ([A-Za-z0-9-]+)/.exec(item.body)?.[1], code: /Code d'activation : ([0-9A-Z-]+)/.exec(item.body)?.[1] as string }));
+    const produceAndShip = async (card: string) => {
+      const produced = await ok("ants", "POST", `/cards/${card}/production`, { reason: "commande au fabricant" });
+      await ok("ants", "POST", `/cards/${card}/shipment`, { reason: "envoi à la préfecture" });
+      return produced.serial as string;
+    };
+
+    beforeAll(async () => {
+      await runtime.runPromise(Effect.flatMap(Access.authorize(system, "commune.import", Access.nation), (grant) => Directory.importReference(grant, reference)));
+      await issue("ants", actor("ants", "national-administrator", { _tag: "national" }));
+      await issue("prefecture", actor("pref-69", "prefecture-operator", { _tag: "prefecture", departement: "69" as never }));
+      await issue("lyon", actor("rc-lyon", "commune-operator", { _tag: "commune", commune: "69123" }));
+      // Villeurbanne's adhesion and conventions, as the onboarding routes record them.
+      await ok("ants", "POST", "/communes/69266/onboarding/milestones", { evidence: { milestone: "adhesion", reference: "formulaire" } });
+      const conventions: Array<string> = [];
+      for (const kind of ["CARTES", "COMEDEC"]) {
+        const submitted = await ok("ants", "POST", "/communes/69266/conventions", {
+          kind,
+          signatory: { name: "Maire de Villeurbanne", quality: "maire" },
+          signedOn: today,
+          responsableCarte: { name: "Alice Roux", email: "alice@mairie-villeurbanne.fr" },
+          delegue: { name: "Bruno Faure", email: "bruno@mairie-villeurbanne.fr" },
+        });
+        await ok("ants", "POST", `/conventions/${submitted.id}/receipt`, { receipt: { channel: "email", copies: 1, receivedOn: today } });
+        await ok("ants", "POST", `/conventions/${submitted.id}/validation`, {});
+        conventions.push(submitted.id);
+      }
+      await ok("ants", "POST", "/communes/69266/onboarding/milestones", { evidence: { milestone: "conventionsReceived", reference: "courriel", conventions } });
+      // The prefecture registers the two holders named in the conventions.
+      ids.alice = (await ok("prefecture", "POST", "/agents", registration("Roux", "Alice", "AR1234567"))).id;
+      ids.bruno = (await ok("prefecture", "POST", "/agents", registration("Faure", "Bruno", "BF7654321"))).id;
+      await issue("alice", actor(ids.alice, "commune-operator", { _tag: "commune", commune: "69266" }));
+      await issue("bruno", actor(ids.bruno, "agent", { _tag: "commune", commune: "69266" }));
+    }, 180_000);
+    afterAll(() => runtime.dispose());
+
+    it("hands over and activates the commune's first two cards, advancing its onboarding", async () => {
+      await problem("ants", "POST", "/communes/69266/connection", { reason: "raccordement" }, 409, "first-cards-missing");
+      await problem("alice", "POST", "/cards", { holder: ids.bruno, firstCard: "delegue", reason: "première carte" }, 403, "forbidden");
+      const aliceCard = await ok("prefecture", "POST", "/cards", { holder: ids.alice, firstCard: "responsable-carte", reason: "première carte" });
+      const brunoCard = await ok("prefecture", "POST", "/cards", { holder: ids.bruno, firstCard: "delegue", reason: "première carte" });
+      ids.aliceCard = aliceCard.id;
+      ids.brunoCard = brunoCard.id;
+      expect(aliceCard).toMatchObject({ status: "ordered", site: { commune: "69266" }, lastReason: "première carte", version: 1 });
+      await problem("prefecture", "POST", "/cards", { holder: ids.alice, firstCard: "responsable-carte", reason: "doublon" }, 409, "stale-version");
+
+      expect(await ok("ants", "POST", "/communes/69266/connection", { reason: "lecteurs livrés" })).toEqual({ codesSent: 2 });
+      expect(await milestones()).toContain("connectionTriggered");
+      const serials = { alice: await produceAndShip(ids.aliceCard), bruno: await produceAndShip(ids.brunoCard) };
+      const codes = await codesInMailbox();
+      expect(codes).toHaveLength(2);
+      await problem("prefecture", "POST", `/cards/${ids.aliceCard}/receipt`, { serial: "SIM-000000000000", reason: "colis" }, 422, "card-serial-mismatch");
+      await ok("prefecture", "POST", `/cards/${ids.aliceCard}/receipt`, { serial: serials.alice, reason: "colis reçu à la préfecture" });
+      await ok("prefecture", "POST", `/cards/${ids.brunoCard}/receipt`, { serial: serials.bruno, reason: "colis reçu à la préfecture" });
+
+      const aliceCode = codes.find((entry) => entry.card === ids.aliceCard)?.code as string;
+      const publication = (overrides: Record<string, unknown> = {}) => ({
+        activationCode: aliceCode,
+        pin: "482915",
+        handOver: { document: { type: "carte-nationale-identite", number: "AR1234567" }, place: "prefecture" },
+        reason: "remise en main propre",
+        ...overrides,
+      });
+      const path = `/cards/${ids.aliceCard}/publication`;
+      const early = await problem("prefecture", "POST", path, publication(), 409, "milestone-prerequisite-missing");
+      expect(early.missing).toEqual(["handOverAppointment"]);
+      await ok("ants", "POST", "/communes/69266/onboarding/milestones", {
+        evidence: { milestone: "handOverAppointment", reference: "rdv", appointmentOn: today, venue: "Préfecture du Rhône" },
+      });
+      await problem("alice", "POST", path, publication(), 403, "card-party-not-allowed");
+      await problem("prefecture", "POST", path, publication({ handOver: { document: { type: "passeport", number: "AR1234567" }, place: "prefecture" } }), 422, "hand-over-document-mismatch");
+      await problem("prefecture", "POST", path, publication({ pin: "123456" }), 422, "pin-rejected");
+      const wrong = await problem("prefecture", "POST", path, publication({ activationCode: "0000-0000-0000-0000" }), 422, "activation-code-invalid");
+      expect(wrong.attemptsLeft).toBe(4);
+
+      // Two operators publish the same card at once: exactly one wins, nothing is issued twice.
+      const race = await Promise.all([call("prefecture", "POST", path, publication()), call("prefecture", "POST", path, publication())]);
+      expect(race.map((response) => response.status).sort()).toEqual([200, 409]);
+      const published = await ok("prefecture", "GET", `/cards/${ids.aliceCard}`);
+      expect(published).toMatchObject({ status: "active", handOver: { place: "prefecture", activationCodePresented: true } });
+      expect(published.certificates.authentication.serial).not.toBe(published.certificates.signature.serial);
+      expect(await milestones()).toContain("firstCards");
+
+      const brunoCode = (await codesInMailbox()).find((entry) => entry.card === ids.brunoCard)?.code as string;
+      await ok("alice", "POST", `/cards/${ids.brunoCard}/publication`, {
+        activationCode: brunoCode.toLowerCase(),
+        pin: "739164",
+        handOver: { document: { type: "carte-nationale-identite", number: "BF7654321" }, place: "mairie" },
+        reason: "activée à la mairie par la responsable carte",
+      });
+      expect(await milestones()).toContain("autonomy");
+    });
+
+    it("blocks the PIN after three wrong PINs, and unblocks it on the holder's secret answers", async () => {
+      expect(await ok("alice", "PUT", `/holders/${ids.bruno}/secret-questions`, { questions })).toEqual({ questions: 4 });
+      await problem("alice", "PUT", `/holders/${ids.bruno}/secret-questions`, { questions: questions.slice(0, 3) }, 400, "invalid-request");
+      expect((await ok("alice", "GET", `/holders/${ids.bruno}/secret-questions`)).questions).toHaveLength(4);
+
+      const pin = `/cards/${ids.brunoCard}/pin-verification`;
+      expect(await ok("bruno", "POST", pin, { pin: "739164" })).toEqual({ verified: true });
+      expect((await problem("bruno", "POST", pin, { pin: "000000" }, 422, "pin-incorrect")).triesLeft).toBe(2);
+      expect((await problem("bruno", "POST", pin, { pin: "000000" }, 422, "pin-incorrect")).triesLeft).toBe(1);
+      await problem("bruno", "POST", pin, { pin: "000000" }, 423, "pin-locked");
+      expect((await ok("bruno", "GET", `/cards/${ids.brunoCard}`)).status).toBe("pin-blocked");
+      await problem("bruno", "POST", pin, { pin: "739164" }, 423, "pin-locked");
+
+      const unblock = (answers: ReadonlyArray<{ question: number; answer: string }>) => ({
+        holderAuthentication: "secret-answers",
+        answers,
+        newPin: "264813",
+        reason: "appel du porteur",
+      });
+      await problem("bruno", "POST", `/cards/${ids.brunoCard}/unblock`, unblock([]), 400, "invalid-request");
+      await problem("bruno", "POST", `/cards/${ids.brunoCard}/unblock`, unblock([{ question: 0, answer: "x" }, { question: 1, answer: "y" }]), 403, "card-party-not-allowed");
+      const refused = await problem("alice", "POST", `/cards/${ids.brunoCard}/unblock`, unblock([{ question: 0, answer: "autre école" }, { question: 1, answer: "Lyon" }]), 403, "secret-answers-refused");
+      expect(refused.locked).toBe(false);
+      const unblocked = await ok("alice", "POST", `/cards/${ids.brunoCard}/unblock`, unblock([{ question: 1, answer: "saint etienne" }, { question: 3, answer: "RENAULT" }]));
+      expect(unblocked.status).toBe("active");
+      expect(await ok("bruno", "POST", pin, { pin: "264813" })).toEqual({ verified: true });
+    });
+
+    it("locks the secret questions after three wrong answer sets, and audits each", async () => {
+      await ok("alice", "PUT", `/holders/${ids.alice}/secret-questions`, { questions });
+      const wrong = { revocationReason: "keyCompromise", answers: [{ question: 0, answer: "non" }, { question: 2, answer: "non" }], reason: "appel" };
+      for (const locked of [false, false, true]) expect((await problem("prefecture", "POST", `/cards/${ids.aliceCard}/revocation`, wrong, 403, "secret-answers-refused")).locked).toBe(locked);
+      const right = { ...wrong, answers: [{ question: 0, answer: "ecole jean jaures" }, { question: 2, answer: "filou" }] };
+      expect((await problem("prefecture", "POST", `/cards/${ids.aliceCard}/revocation`, right, 403, "secret-answers-refused")).locked).toBe(true);
+      expect((await ok("alice", "GET", `/cards/${ids.aliceCard}`)).status).toBe("active");
+    });
+
+    it("renews a card's certificates with new keys and revokes the old ones", async () => {
+      const before = await ok("alice", "GET", `/cards/${ids.brunoCard}`);
+      const renewed = await ok("alice", "POST", `/cards/${ids.brunoCard}/certificate-renewal`, { pin: "264813", reason: "changement de clés" });
+      expect(renewed.certificates.signature.serial).not.toBe(before.certificates.signature.serial);
+      const old = await runtime.runPromise(CertificateRegistry.use((registry) => registry.find(before.certificates.signature.serial)));
+      expect(old?.revoked?.reason).toBe("superseded");
+      await problem("alice", "POST", `/cards/${ids.brunoCard}/certificate-renewal`, { pin: "000000", reason: "essai" }, 422, "pin-incorrect");
+    });
+
+    it("renews a card on the holder's request, validated by another, and retires the old card once the new one is active", async () => {
+      const request = await ok("bruno", "POST", "/card-requests", { kind: "card-renewal", card: ids.brunoCard, reason: "carte abîmée" });
+      expect(request).toMatchObject({ status: "pending-validation", origin: "holder", requestedBy: ids.bruno });
+      await problem("bruno", "POST", `/card-requests/${request.id}/validation`, { reason: "moi-même" }, 403, "forbidden");
+      await problem("lyon", "POST", `/card-requests/${request.id}/validation`, { reason: "autre commune" }, 403, "forbidden");
+      const validated = await ok("alice", "POST", `/card-requests/${request.id}/validation`, { reason: "accordé" });
+      expect(validated).toMatchObject({ status: "validated", decidedBy: ids.alice });
+      const again = await problem("alice", "POST", `/card-requests/${request.id}/validation`, { reason: "encore" }, 409, "card-illegal-transition");
+      expect(again).toMatchObject({ state: "validated" });
+      const newCard = validated.orderedCard as string;
+      const serial = await produceAndShip(newCard);
+      await ok("alice", "POST", `/cards/${newCard}/receipt`, { serial, reason: "colis reçu" });
+      const code = (await codesInMailbox()).find((entry) => entry.card === serial)?.code as string;
+      await ok("alice", "POST", `/cards/${newCard}/publication`, {
+        activationCode: code,
+        pin: "591736",
+        handOver: { document: { type: "carte-nationale-identite", number: "BF7654321" }, place: "mairie" },
+        reason: "remise de la nouvelle carte",
+      });
+      expect((await ok("alice", "GET", `/cards/${ids.brunoCard}`)).status).toBe("replaced");
+      expect((await ok("alice", "GET", `/card-requests/${request.id}`)).status).toBe("fulfilled");
+      ids.brunoNewCard = newCard;
+    });
+
+    it("revokes a card on the holder's word, refuses any further transition naming the state and the rule, and tracks it all", async () => {
+      const revoked = await ok("bruno", "POST", `/cards/${ids.brunoNewCard}/revocation`, { revocationReason: "keyCompromise", reason: "carte perdue" });
+      expect(revoked).toMatchObject({ status: "revoked", revocation: { reason: "keyCompromise", on: today } });
+      const refused = await problem("alice", "POST", `/cards/${ids.brunoNewCard}/unblock`, { holderAuthentication: "face-to-face", newPin: "591736", reason: "essai" }, 409, "card-illegal-transition");
+      expect(refused.detail).toMatch(/Unblock is not allowed in state revoked: Only a PIN-blocked card/);
+      await problem("bruno", "GET", `/cards/${ids.aliceCard}`, undefined, 403, "forbidden");
+
+      const holders = (await ok("alice", "GET", "/holders")).items as ReadonlyArray<{ holder: string; cards: ReadonlyArray<{ status: string }> }>;
+      expect(holders.map((entry) => [entry.holder, entry.cards.map((card) => card.status).sort()]).sort()).toEqual(
+        [
+          [ids.alice, ["active"]],
+          [ids.bruno, ["replaced", "revoked"]],
+        ].sort(),
+      );
+      expect((await ok("bruno", "GET", "/holders")).items).toHaveLength(1);
+      expect((await ok("prefecture", "GET", "/card-requests?departement=69&status=fulfilled")).items).toHaveLength(1);
+      expect((await ok("alice", "GET", "/cards?expiringWithinDays=1100")).items.map((card: { id: string }) => card.id)).toEqual([ids.aliceCard]);
+      expect((await ok("alice", "GET", "/cards?expiringWithinDays=30")).items).toEqual([]);
+      const machines = await ok("bruno", "GET", "/card-platform/state-machines");
+      expect(machines.card.transitions.find((entry: { command: string }) => entry.command === "Publish").by).toEqual(["site-operator"]);
+    });
+
+    it("suspends the cards of an agent the registrar deactivates, and the audit trail verifies", async () => {
+      await ok("prefecture", "POST", `/agents/${ids.alice}/deactivation`, { reason: "départ de la commune" });
+      expect((await ok("ants", "GET", `/cards/${ids.aliceCard}`)).status).toBe("suspended");
+      expect((await runtime.runPromise(Audit.AuditTrail.use((trail) => trail.verify))).valid).toBe(true);
+    });
+  });
+}
