@@ -81,7 +81,11 @@ export const persistence = (config: Configuration) => {
       ? Persistence.pglite({ dataDir: join(config.dataDir, "pglite"), secretKey })
       : Persistence.postgres({ connectionString: config.databaseUrl, secretKey });
   return services(database, {
-    pki: { directory: join(config.dataDir, "pki"), passphrase: embeddedSecret(config, config.caPassphrase, "ca-passphrase"), baseUrl: `${config.publicUrl}/pki` },
+    pki: {
+      directory: join(config.dataDir, "pki"),
+      passphrase: embeddedSecret(config, config.caPassphrase, "ca-passphrase"),
+      baseUrl: `${config.publicUrl}/pki`,
+    },
     // Embedded mode: virtual cards, kept with the rest of the data.
     simulator: { directory: join(config.dataDir, "cards") },
   });

@@ -13,7 +13,7 @@ import { RawSql } from "@comedec/persistence";
 import { adapters } from "@comedec/persistence/testing";
 import { Access, Audit, Tokens } from "@comedec/rgs";
 import { serve } from "@hono/node-server";
-import { Effect, Layer, ManagedRuntime } from "effect";
+import { Effect, type Layer, ManagedRuntime } from "effect";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as App from "../src/App.js";

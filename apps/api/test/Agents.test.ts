@@ -7,7 +7,7 @@ import { Commune, type InseeCode } from "@comedec/commune";
 import { Directory } from "@comedec/deployment";
 import { adapters } from "@comedec/persistence/testing";
 import { Access, Tokens } from "@comedec/rgs";
-import { Effect, Layer, ManagedRuntime } from "effect";
+import { Effect, ManagedRuntime } from "effect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as App from "../src/App.js";
 import * as Services from "./Services.js";

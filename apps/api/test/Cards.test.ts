@@ -51,7 +51,7 @@ for (const adapter of adapters) {
     const runtime = ManagedRuntime.make(Services.on(adapter.layer()));
     const app = App.make(runtime);
     const tokens: Record<string, string> = {};
-    const ids: Record<string, string> = {};
+    const ids = { alice: "", bruno: "", aliceCard: "", brunoCard: "", brunoNewCard: "" };
 
     const issue = (name: string, who: Actor.Actor) =>
       runtime.runPromise(Tokens.ActorTokens.use((store) => store.issue(who, 1, system))).then(({ token }) => {
@@ -76,7 +76,8 @@ for (const adapter of adapters) {
       expect({ status: response.status, code: response.body.code }).toEqual({ status, code });
       return response.body;
     };
-    const milestones = async () => ((await ok("ants", "GET", "/communes/69266/onboarding")).status.done as ReadonlyArray<{ milestone: string }>).map((entry) => entry.milestone);
+    const milestones = async () =>
+      ((await ok("ants", "GET", "/communes/69266/onboarding")).status.done as ReadonlyArray<{ milestone: string }>).map((entry) => entry.milestone);
     const codesInMailbox = async () =>
       ((await ok("alice", "GET", "/mailbox?commune=69266")).items as ReadonlyArray<{ kind: string; body: string }>)
         .filter((item) => item.kind === "activation-code")
@@ -88,7 +89,9 @@ for (const adapter of adapters) {
     };
 
     beforeAll(async () => {
-      await runtime.runPromise(Effect.flatMap(Access.authorize(system, "commune.import", Access.nation), (grant) => Directory.importReference(grant, reference)));
+      await runtime.runPromise(
+        Effect.flatMap(Access.authorize(system, "commune.import", Access.nation), (grant) => Directory.importReference(grant, reference)),
+      );
       await issue("ants", actor("ants", "national-administrator", { _tag: "national" }));
       await issue("prefecture", actor("pref-69", "prefecture-operator", { _tag: "prefecture", departement: "69" as never }));
       await issue("lyon", actor("rc-lyon", "commune-operator", { _tag: "commune", commune: "69123" }));
@@ -150,7 +153,14 @@ for (const adapter of adapters) {
         evidence: { milestone: "handOverAppointment", reference: "rdv", appointmentOn: today, venue: "Préfecture du Rhône" },
       });
       await problem("alice", "POST", path, publication(), 403, "card-party-not-allowed");
-      await problem("prefecture", "POST", path, publication({ handOver: { document: { type: "passeport", number: "AR1234567" }, place: "prefecture" } }), 422, "hand-over-document-mismatch");
+      await problem(
+        "prefecture",
+        "POST",
+        path,
+        publication({ handOver: { document: { type: "passeport", number: "AR1234567" }, place: "prefecture" } }),
+        422,
+        "hand-over-document-mismatch",
+      );
       await problem("prefecture", "POST", path, publication({ pin: "123456" }), 422, "pin-rejected");
       const wrong = await problem("prefecture", "POST", path, publication({ activationCode: "0000-0000-0000-0000" }), 422, "activation-code-invalid");
       expect(wrong.attemptsLeft).toBe(4);
@@ -193,19 +203,61 @@ for (const adapter of adapters) {
         reason: "appel du porteur",
       });
       await problem("bruno", "POST", `/cards/${ids.brunoCard}/unblock`, unblock([]), 400, "invalid-request");
-      await problem("bruno", "POST", `/cards/${ids.brunoCard}/unblock`, unblock([{ question: 0, answer: "x" }, { question: 1, answer: "y" }]), 403, "card-party-not-allowed");
-      const refused = await problem("alice", "POST", `/cards/${ids.brunoCard}/unblock`, unblock([{ question: 0, answer: "autre école" }, { question: 1, answer: "Lyon" }]), 403, "secret-answers-refused");
+      await problem(
+        "bruno",
+        "POST",
+        `/cards/${ids.brunoCard}/unblock`,
+        unblock([
+          { question: 0, answer: "x" },
+          { question: 1, answer: "y" },
+        ]),
+        403,
+        "card-party-not-allowed",
+      );
+      const refused = await problem(
+        "alice",
+        "POST",
+        `/cards/${ids.brunoCard}/unblock`,
+        unblock([
+          { question: 0, answer: "autre école" },
+          { question: 1, answer: "Lyon" },
+        ]),
+        403,
+        "secret-answers-refused",
+      );
       expect(refused.locked).toBe(false);
-      const unblocked = await ok("alice", "POST", `/cards/${ids.brunoCard}/unblock`, unblock([{ question: 1, answer: "saint etienne" }, { question: 3, answer: "RENAULT" }]));
+      const unblocked = await ok(
+        "alice",
+        "POST",
+        `/cards/${ids.brunoCard}/unblock`,
+        unblock([
+          { question: 1, answer: "saint etienne" },
+          { question: 3, answer: "RENAULT" },
+        ]),
+      );
       expect(unblocked.status).toBe("active");
       expect(await ok("bruno", "POST", pin, { pin: "264813" })).toEqual({ verified: true });
     });
 
     it("locks the secret questions after three wrong answer sets, and audits each", async () => {
       await ok("alice", "PUT", `/holders/${ids.alice}/secret-questions`, { questions });
-      const wrong = { revocationReason: "keyCompromise", answers: [{ question: 0, answer: "non" }, { question: 2, answer: "non" }], reason: "appel" };
-      for (const locked of [false, false, true]) expect((await problem("prefecture", "POST", `/cards/${ids.aliceCard}/revocation`, wrong, 403, "secret-answers-refused")).locked).toBe(locked);
-      const right = { ...wrong, answers: [{ question: 0, answer: "ecole jean jaures" }, { question: 2, answer: "filou" }] };
+      const wrong = {
+        revocationReason: "keyCompromise",
+        answers: [
+          { question: 0, answer: "non" },
+          { question: 2, answer: "non" },
+        ],
+        reason: "appel",
+      };
+      for (const locked of [false, false, true])
+        expect((await problem("prefecture", "POST", `/cards/${ids.aliceCard}/revocation`, wrong, 403, "secret-answers-refused")).locked).toBe(locked);
+      const right = {
+        ...wrong,
+        answers: [
+          { question: 0, answer: "ecole jean jaures" },
+          { question: 2, answer: "filou" },
+        ],
+      };
       expect((await problem("prefecture", "POST", `/cards/${ids.aliceCard}/revocation`, right, 403, "secret-answers-refused")).locked).toBe(true);
       expect((await ok("alice", "GET", `/cards/${ids.aliceCard}`)).status).toBe("active");
     });
@@ -246,7 +298,14 @@ for (const adapter of adapters) {
     it("revokes a card on the holder's word, refuses any further transition naming the state and the rule, and tracks it all", async () => {
       const revoked = await ok("bruno", "POST", `/cards/${ids.brunoNewCard}/revocation`, { revocationReason: "keyCompromise", reason: "carte perdue" });
       expect(revoked).toMatchObject({ status: "revoked", revocation: { reason: "keyCompromise", on: today } });
-      const refused = await problem("alice", "POST", `/cards/${ids.brunoNewCard}/unblock`, { holderAuthentication: "face-to-face", newPin: "591736", reason: "essai" }, 409, "card-illegal-transition");
+      const refused = await problem(
+        "alice",
+        "POST",
+        `/cards/${ids.brunoNewCard}/unblock`,
+        { holderAuthentication: "face-to-face", newPin: "591736", reason: "essai" },
+        409,
+        "card-illegal-transition",
+      );
       expect(refused.detail).toMatch(/Unblock is not allowed in state revoked: Only a PIN-blocked card/);
       await problem("bruno", "GET", `/cards/${ids.aliceCard}`, undefined, 403, "forbidden");
 

@@ -2,7 +2,7 @@ import { Actor } from "@comedec/actor";
 import { Commune, type InseeCode } from "@comedec/commune";
 import { Directory } from "@comedec/deployment";
 import { Access, Audit, Tokens } from "@comedec/rgs";
-import { Effect, Layer, ManagedRuntime } from "effect";
+import { Effect, ManagedRuntime } from "effect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as App from "../src/App.js";
 import * as Services from "./Services.js";

@@ -173,8 +173,7 @@ export const make = (actor: Actor.Actor) =>
       changeContact: (id, contact, expectedVersion) => run(id, { _tag: "ChangeContact", contact }, expectedVersion),
       modify,
       deactivate,
-      remove: (id, reason, expectedVersion) =>
-        Effect.tap(run(id, { _tag: "Delete", reason }, expectedVersion), () => cards.revokeAll(id, reason, actor)),
+      remove: (id, reason, expectedVersion) => Effect.tap(run(id, { _tag: "Delete", reason }, expectedVersion), () => cards.revokeAll(id, reason, actor)),
       importCsv,
     });
   });

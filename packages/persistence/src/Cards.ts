@@ -36,17 +36,15 @@ const encodeRequestEvent = Schema.encodeSync(Request.Event);
 /** The log keeps the kind of document checked at hand-over, not its number (personal data stays in the card's row). */
 const cardEventForLog = (event: Card.Event): PendingEvent => {
   const payload = encodeCardEvent(event) as Record<string, unknown>;
-  if (event._tag === "CardPublished") return { type: event._tag, payload: { ...payload, handOver: { ...event.handOver, document: { type: event.handOver.document.type } } } };
+  if (event._tag === "CardPublished")
+    return { type: event._tag, payload: { ...payload, handOver: { ...event.handOver, document: { type: event.handOver.document.type } } } };
   return { type: event._tag, payload };
 };
 const requestEventForLog = (event: Request.Event): PendingEvent => ({ type: event._tag, payload: encodeRequestEvent(event) });
 
+/** The card stops working when its first certificate ends (ISO instants sort as text). */
 const expiryOf = (state: Card.State): string | null =>
-  state.certificates === undefined
-    ? null
-    : state.certificates.authentication.notAfter < state.certificates.signature.notAfter
-      ? state.certificates.authentication.notAfter
-      : state.certificates.signature.notAfter;
+  state.certificates === undefined ? null : ([state.certificates.authentication.notAfter, state.certificates.signature.notAfter].sort()[0] ?? null);
 
 const cardWrite = ({ expectedVersion, state, events }: Write<Card.State, Card.Event>) => {
   const version = expectedVersion + events.length;
@@ -73,11 +71,17 @@ const requestWrite = ({ expectedVersion, state, events }: Write<Request.State, R
 };
 
 class Stale {
-  constructor(readonly stream: string, readonly expectedVersion: number) {}
+  constructor(
+    readonly stream: string,
+    readonly expectedVersion: number,
+  ) {}
 }
 
 const isFirstCardConflict = (defect: unknown) =>
-  typeof defect === "object" && defect !== null && (defect as { code?: unknown }).code === "23505" && String((defect as { message?: unknown }).message).includes("card_first_of_commune");
+  typeof defect === "object" &&
+  defect !== null &&
+  (defect as { code?: unknown }).code === "23505" &&
+  String((defect as { message?: unknown }).message).includes("card_first_of_commune");
 
 const scopeFilter = (scope: Scope) => {
   const conditions = [sql`true`];
@@ -101,12 +105,20 @@ export const cardStoreLayer = Layer.effect(
         return row === undefined ? undefined : { state: decode(row.state), version: row.version };
       });
 
-    const load = (id: string) => Effect.flatMap(loadRow("card", id, decodeCard), (found) => (found === undefined ? Effect.fail(new CardNotFound({ card: id })) : Effect.succeed(found)));
+    const load = (id: string) =>
+      Effect.flatMap(loadRow("card", id, decodeCard), (found) => (found === undefined ? Effect.fail(new CardNotFound({ card: id })) : Effect.succeed(found)));
     const loadRequest = (id: string) =>
-      Effect.flatMap(loadRow("card_request", id, decodeRequest), (found) => (found === undefined ? Effect.fail(new RequestNotFound({ request: id })) : Effect.succeed(found)));
+      Effect.flatMap(loadRow("card_request", id, decodeRequest), (found) =>
+        found === undefined ? Effect.fail(new RequestNotFound({ request: id })) : Effect.succeed(found),
+      );
 
     const writesOf = (commit: Commit) => [
-      ...commit.cards.map((write) => ({ stream: `card:${write.state.id}`, expectedVersion: write.expectedVersion, statement: cardWrite(write), events: write.events.map(cardEventForLog) })),
+      ...commit.cards.map((write) => ({
+        stream: `card:${write.state.id}`,
+        expectedVersion: write.expectedVersion,
+        statement: cardWrite(write),
+        events: write.events.map(cardEventForLog),
+      })),
       ...commit.requests.map((write) => ({
         stream: `card-request:${write.state.id}`,
         expectedVersion: write.expectedVersion,
@@ -128,20 +140,27 @@ export const cardStoreLayer = Layer.effect(
                   const now = new Date();
                   for (const write of writes) {
                     const argument = appendArgument(write.stream, write.expectedVersion + 1, write.events, commit.actor, now);
-                    const result = await sql`WITH changed AS (${write.statement}) SELECT append_events(${write.stream}, ${write.expectedVersion + 1}, ${argument}::jsonb) FROM changed`.execute(trx);
+                    const result =
+                      await sql`WITH changed AS (${write.statement}) SELECT append_events(${write.stream}, ${write.expectedVersion + 1}, ${argument}::jsonb) FROM changed`.execute(
+                        trx,
+                      );
                     if (result.rows.length === 0) throw new Stale(write.stream, write.expectedVersion);
                   }
                 }),
               catch: (error) => error,
             }).pipe(
               Effect.catch((error) =>
-                error instanceof Stale ? Effect.fail(new Change.ConcurrentModification({ stream: error.stream, expectedVersion: error.expectedVersion })) : Effect.die(error),
+                error instanceof Stale
+                  ? Effect.fail(new Change.ConcurrentModification({ stream: error.stream, expectedVersion: error.expectedVersion }))
+                  : Effect.die(error),
               ),
             );
       // Two first cards of the same kind for one commune: the second writer lost a race.
       return written.pipe(
         Effect.catchDefect((defect) =>
-          isFirstCardConflict(defect) ? Effect.fail(new Change.ConcurrentModification({ stream: writes[0]?.stream ?? "card", expectedVersion: 0 })) : Effect.die(defect),
+          isFirstCardConflict(defect)
+            ? Effect.fail(new Change.ConcurrentModification({ stream: writes[0]?.stream ?? "card", expectedVersion: 0 }))
+            : Effect.die(defect),
         ),
       );
     };
@@ -276,7 +295,12 @@ export const cardSecretsLayer = Layer.effect(
           const row = result.rows[0];
           return row === undefined
             ? undefined
-            : { questions: row.questions, answerHashes: row.answer_hashes.map((hash) => new Uint8Array(Buffer.from(hash, "hex"))), salt: row.salt, failures: row.failures };
+            : {
+                questions: row.questions,
+                answerHashes: row.answer_hashes.map((hash) => new Uint8Array(Buffer.from(hash, "hex"))),
+                salt: row.salt,
+                failures: row.failures,
+              };
         }),
       answersMissed: (holder, actor) =>
         Effect.map(
@@ -304,7 +328,9 @@ export const cardSecretsLayer = Layer.effect(
         ).pipe(Effect.asVoid),
       putPuk: (card, puk) =>
         Effect.promise(() =>
-          sql`INSERT INTO card_puk (card, sealed) VALUES (${card}::uuid, ${seal(key, puk)}) ON CONFLICT (card) DO UPDATE SET sealed = EXCLUDED.sealed`.execute(db),
+          sql`INSERT INTO card_puk (card, sealed) VALUES (${card}::uuid, ${seal(key, puk)}) ON CONFLICT (card) DO UPDATE SET sealed = EXCLUDED.sealed`.execute(
+            db,
+          ),
         ).pipe(Effect.asVoid),
       puk: (card) =>
         Effect.promise(async () => {
@@ -321,18 +347,31 @@ export const certificateRegistryLayer = Layer.effect(
   CertificateRegistry,
   Effect.gen(function* () {
     const { db } = yield* Database;
-    type Row = { serial: string; card: string; holder: string; usage: Card.KeyUsage; not_after: Date; der: Uint8Array; revoked_at: Date | null; revocation_reason: Card.RevocationReason | null };
+    type Row = {
+      serial: string;
+      card: string;
+      holder: string;
+      usage: Card.KeyUsage;
+      not_after: Date;
+      der: Uint8Array;
+      revoked_at: Date | null;
+      revocation_reason: Card.RevocationReason | null;
+    };
     return CertificateRegistry.of({
       record: (certificate) =>
         Effect.promise(() =>
           sql`INSERT INTO certificate (serial, card, holder, usage, not_after, der)
-              VALUES (${certificate.serial}, ${certificate.card}::uuid, ${certificate.holder}::uuid, ${certificate.usage}, ${certificate.notAfter}, ${Buffer.from(certificate.der)})`.execute(db),
+              VALUES (${certificate.serial}, ${certificate.card}::uuid, ${certificate.holder}::uuid, ${certificate.usage}, ${certificate.notAfter}, ${Buffer.from(certificate.der)})`.execute(
+            db,
+          ),
         ).pipe(Effect.asVoid),
       revoke: (serials, reason, at) =>
         serials.length === 0
           ? Effect.void
           : Effect.promise(() =>
-              sql`UPDATE certificate SET revoked_at = ${at}, revocation_reason = ${reason} WHERE serial IN (${sql.join(serials)}) AND revoked_at IS NULL`.execute(db),
+              sql`UPDATE certificate SET revoked_at = ${at}, revocation_reason = ${reason} WHERE serial IN (${sql.join(serials)}) AND revoked_at IS NULL`.execute(
+                db,
+              ),
             ).pipe(Effect.asVoid),
       find: (serial) =>
         Effect.promise(async () => {
@@ -345,7 +384,11 @@ export const certificateRegistryLayer = Layer.effect(
         }),
       revokedAt: (at) =>
         Effect.promise(async () => {
-          const rows = (await sql<Row>`SELECT serial, revoked_at, revocation_reason FROM certificate WHERE revoked_at IS NOT NULL AND not_after > ${at} ORDER BY serial`.execute(db)).rows;
+          const rows = (
+            await sql<Row>`SELECT serial, revoked_at, revocation_reason FROM certificate WHERE revoked_at IS NOT NULL AND not_after > ${at} ORDER BY serial`.execute(
+              db,
+            )
+          ).rows;
           return rows.map((row) => ({ serial: row.serial, revokedAt: new Date(row.revoked_at as Date), reason: row.revocation_reason ?? "unspecified" }));
         }),
     });

@@ -17,7 +17,15 @@ const decided = <S, E>(state: S | undefined, events: Result.Result<ReadonlyArray
   return { state: events.success.reduce<S | undefined>(evolve, state) as S, events: events.success };
 };
 const order = (id: string, firstCard?: Card.FirstCard) =>
-  decided(undefined, Card.decide(undefined, { _tag: "Order", id, holder, site, reason: "nouvel agent", ...(firstCard === undefined ? {} : { firstCard }) }, { actor: operator, today }), Card.evolve);
+  decided(
+    undefined,
+    Card.decide(
+      undefined,
+      { _tag: "Order", id, holder, site, reason: "nouvel agent", ...(firstCard === undefined ? {} : { firstCard }) },
+      { actor: operator, today },
+    ),
+    Card.evolve,
+  );
 
 for (const adapter of adapters) {
   describe(`card platform stores on ${adapter.name}`, () => {
@@ -29,13 +37,23 @@ for (const adapter of adapters) {
           const requestId = randomUUID();
           const submitted = decided(
             undefined,
-            Request.decide(undefined, { _tag: "Submit", id: requestId, kind: "new-card", origin: "holder", holder, site, reason: "première carte" }, { actor: holderActor, today }),
+            Request.decide(
+              undefined,
+              { _tag: "Submit", id: requestId, kind: "new-card", origin: "holder", holder, site, reason: "première carte" },
+              { actor: holderActor, today },
+            ),
             Request.evolve,
           );
           yield* store.commit({ cards: [], requests: [{ expectedVersion: 0, ...submitted }], actor: holderActor });
-          const validated = decided(submitted.state, Request.decide(submitted.state, { _tag: "Validate", orderedCard: card.state.id, reason: "accord" }, { actor: operator, today }), Request.evolve);
+          const validated = decided(
+            submitted.state,
+            Request.decide(submitted.state, { _tag: "Validate", orderedCard: card.state.id, reason: "accord" }, { actor: operator, today }),
+            Request.evolve,
+          );
           // A stale request version: the new card must not be written either.
-          const stale = yield* Effect.result(store.commit({ cards: [{ expectedVersion: 0, ...card }], requests: [{ expectedVersion: 0, ...validated }], actor: operator }));
+          const stale = yield* Effect.result(
+            store.commit({ cards: [{ expectedVersion: 0, ...card }], requests: [{ expectedVersion: 0, ...validated }], actor: operator }),
+          );
           assert.isTrue(Result.isFailure(stale) && stale.failure instanceof Change.ConcurrentModification);
           assert.isTrue(Result.isFailure(yield* Effect.result(store.load(card.state.id))));
           yield* store.commit({ cards: [{ expectedVersion: 0, ...card }], requests: [{ expectedVersion: 1, ...validated }], actor: operator });
@@ -54,9 +72,12 @@ for (const adapter of adapters) {
           const store = yield* CardStore;
           const card = order(randomUUID());
           yield* store.commit({ cards: [{ expectedVersion: 0, ...card }], requests: [], actor: operator });
-          const next = (reason: string) => decided(card.state, Card.decide(card.state, { _tag: "Revoke", revocationReason: "unspecified", reason }, { actor: operator, today }), Card.evolve);
+          const next = (reason: string) =>
+            decided(card.state, Card.decide(card.state, { _tag: "Revoke", revocationReason: "unspecified", reason }, { actor: operator, today }), Card.evolve);
           const outcomes = yield* Effect.all(
-            ["premier", "second"].map((reason) => Effect.result(store.commit({ cards: [{ expectedVersion: 1, ...next(reason) }], requests: [], actor: operator }))),
+            ["premier", "second"].map((reason) =>
+              Effect.result(store.commit({ cards: [{ expectedVersion: 1, ...next(reason) }], requests: [], actor: operator })),
+            ),
             { concurrency: 2 },
           );
           assert.strictEqual(outcomes.filter(Result.isSuccess).length, 1);
@@ -86,7 +107,10 @@ for (const adapter of adapters) {
           yield* store.commit({ cards: [{ expectedVersion: 0, ...card }], requests: [], actor: operator });
           const id = card.state.id;
           yield* secrets.putCode(id, { hash: new Uint8Array([1, 2]), salt: new Uint8Array([3]), expiresAt: new Date(Date.now() + 86_400_000) }, 5, operator);
-          const lefts = yield* Effect.all([1, 2, 3].map(() => secrets.codeMissed(id, operator)), { concurrency: 3 });
+          const lefts = yield* Effect.all(
+            [1, 2, 3].map(() => secrets.codeMissed(id, operator)),
+            { concurrency: 3 },
+          );
           assert.deepStrictEqual([...lefts].sort(), [2, 3, 4]);
           const uses = yield* Effect.all([secrets.codeUsed(id, operator), secrets.codeUsed(id, operator)], { concurrency: 2 });
           assert.deepStrictEqual([...uses].sort(), [false, true]);
@@ -101,13 +125,27 @@ for (const adapter of adapters) {
         Effect.gen(function* () {
           const registry = yield* CertificateRegistry;
           const card = randomUUID();
-          for (const [serial, days] of [["0a01", 30], ["0a02", -1], ["0a03", 30]] as const) {
-            yield* registry.record({ serial, card, holder, usage: "authentication", notAfter: new Date(Date.now() + days * 86_400_000), der: new Uint8Array([48, 0]) });
+          for (const [serial, days] of [
+            ["0a01", 30],
+            ["0a02", -1],
+            ["0a03", 30],
+          ] as const) {
+            yield* registry.record({
+              serial,
+              card,
+              holder,
+              usage: "authentication",
+              notAfter: new Date(Date.now() + days * 86_400_000),
+              der: new Uint8Array([48, 0]),
+            });
           }
           const at = new Date();
           yield* registry.revoke(["0a01", "0a02"], "keyCompromise", at);
           yield* registry.revoke(["0a01"], "superseded", new Date(at.getTime() + 1000));
-          assert.deepStrictEqual((yield* registry.revokedAt(new Date())).map((entry) => [entry.serial, entry.reason]), [["0a01", "keyCompromise"]]);
+          assert.deepStrictEqual(
+            (yield* registry.revokedAt(new Date())).map((entry) => [entry.serial, entry.reason]),
+            [["0a01", "keyCompromise"]],
+          );
           assert.strictEqual((yield* registry.find("0a03"))?.revoked, undefined);
           const notifications = yield* CardNotifications;
           yield* notifications.send({ site, kind: "activation-code", subject: "Code d'activation", body: "Votre code : ABCD-EFGH" });

@@ -32,7 +32,9 @@ export const layer = Layer.effect(
           if (Result.isFailure(decision)) continue;
           const state = decision.success.reduce<Card.State | undefined>(Card.evolve, view.state) as Card.State;
           // A concurrent change to the same card wins; the registrar can run the operation again.
-          const written = yield* Effect.result(store.commit({ cards: [{ expectedVersion: view.version, state, events: decision.success }], requests: [], actor }));
+          const written = yield* Effect.result(
+            store.commit({ cards: [{ expectedVersion: view.version, state, events: decision.success }], requests: [], actor }),
+          );
           if (Result.isFailure(written)) continue;
           changed += 1;
           if (command._tag === "Revoke" && view.state.certificates !== undefined) {

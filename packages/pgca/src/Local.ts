@@ -44,7 +44,8 @@ import {
 /** The platform itself, when it fires a transition on its own (a PIN blocked, a card replaced). */
 export const platformActor = (on: Actor.Actor): Actor.Actor => ({ ...on, id: "system", name: "Plateforme COMEDEC" }) as Actor.Actor;
 
-const decided = <A, E>(result: Result.Result<A, E>): Effect.Effect<A, E> => (Result.isSuccess(result) ? Effect.succeed(result.success) : Effect.fail(result.failure));
+const decided = <A, E>(result: Result.Result<A, E>): Effect.Effect<A, E> =>
+  Result.isSuccess(result) ? Effect.succeed(result.success) : Effect.fail(result.failure);
 
 const newId = () => globalThis.crypto.randomUUID();
 
@@ -71,20 +72,26 @@ export const make = (actor: Actor.Actor) =>
     /** Decides a card command for an actor and gives the write it makes. */
     const step = (view: CardView | undefined, command: Card.Command, by: Actor.Actor = actor) =>
       Effect.flatMap(today, (on) =>
-        Effect.map(decided(Card.decide(view?.state, command, { actor: by, today: on })), (events): CardWrite => ({
-          expectedVersion: view?.version ?? 0,
-          state: events.reduce<Card.State | undefined>(Card.evolve, view?.state) as Card.State,
-          events,
-        })),
+        Effect.map(
+          decided(Card.decide(view?.state, command, { actor: by, today: on })),
+          (events): CardWrite => ({
+            expectedVersion: view?.version ?? 0,
+            state: events.reduce<Card.State | undefined>(Card.evolve, view?.state) as Card.State,
+            events,
+          }),
+        ),
       );
 
     const requestStep = (view: { readonly state: Request.State; readonly version: number } | undefined, command: Request.Command, by: Actor.Actor = actor) =>
       Effect.flatMap(today, (on) =>
-        Effect.map(decided(Request.decide(view?.state, command, { actor: by, today: on })), (events): RequestWrite => ({
-          expectedVersion: view?.version ?? 0,
-          state: events.reduce<Request.State | undefined>(Request.evolve, view?.state) as Request.State,
-          events,
-        })),
+        Effect.map(
+          decided(Request.decide(view?.state, command, { actor: by, today: on })),
+          (events): RequestWrite => ({
+            expectedVersion: view?.version ?? 0,
+            state: events.reduce<Request.State | undefined>(Request.evolve, view?.state) as Request.State,
+            events,
+          }),
+        ),
       );
 
     const commit = (cardWrites: ReadonlyArray<CardWrite>, requestWrites: ReadonlyArray<RequestWrite> = []) =>
@@ -109,7 +116,9 @@ export const make = (actor: Actor.Actor) =>
 
     const activeHolder = (id: string) =>
       Effect.flatMap(agents.load(id), (snapshot) =>
-        snapshot.state.status === "active" ? Effect.succeed(snapshot.state) : Effect.fail(new HolderNotActive({ holder: id, reason: `the agent is ${snapshot.state.status}` })),
+        snapshot.state.status === "active"
+          ? Effect.succeed(snapshot.state)
+          : Effect.fail(new HolderNotActive({ holder: id, reason: `the agent is ${snapshot.state.status}` })),
       );
 
     // --- onboarding milestones --------------------------------------------------------------
@@ -123,7 +132,8 @@ export const make = (actor: Actor.Actor) =>
         const definition = Onboarding.machine.milestones.find((entry) => entry.milestone === evidence.milestone);
         if (definition === undefined || !(definition.recordedBy as ReadonlyArray<string>).includes(actor.role)) return Effect.void;
         const at = yield* now;
-        const decide = (snapshot: { readonly state: Onboarding.State }) => Onboarding.decide(snapshot.state, { _tag: "RecordMilestone", evidence }, { actor, now: at });
+        const decide = (snapshot: { readonly state: Onboarding.State }) =>
+          Onboarding.decide(snapshot.state, { _tag: "RecordMilestone", evidence }, { actor, now: at });
         const first = decide(yield* onboarding.load(commune as InseeCode.InseeCode));
         if (Result.isFailure(first)) return first.failure._tag === "MilestoneAlreadyRecorded" ? Effect.void : yield* Effect.fail(first.failure);
         // The milestone is appended after the card's own commit: reload, and let a concurrent recording win.
@@ -187,7 +197,11 @@ export const make = (actor: Actor.Actor) =>
         const results = yield* Effect.forEach(
           given,
           (entry) =>
-            Hashing.matches(Secrets.normaliseAnswer(entry.answer), Hashing.answerSalt(stored.salt, entry.question), stored.answerHashes[entry.question] as Uint8Array),
+            Hashing.matches(
+              Secrets.normaliseAnswer(entry.answer),
+              Hashing.answerSalt(stored.salt, entry.question),
+              stored.answerHashes[entry.question] as Uint8Array,
+            ),
           { concurrency: "unbounded" },
         );
         if (results.every(Boolean)) return yield* secrets.answersMatched(holder, actor);
@@ -233,10 +247,10 @@ export const make = (actor: Actor.Actor) =>
         return { authentication: issued[0], signature: issued[1] } as Card.Certificates;
       });
 
-    const serialsOf = (card: Card.State) => (card.certificates === undefined ? [] : [card.certificates.authentication.serial, card.certificates.signature.serial]);
+    const serialsOf = (card: Card.State) =>
+      card.certificates === undefined ? [] : [card.certificates.authentication.serial, card.certificates.signature.serial];
 
-    const revokeCertificates = (card: Card.State, reason: Card.RevocationReason) =>
-      Effect.flatMap(now, (at) => authority.revoke(serialsOf(card), reason, at));
+    const revokeCertificates = (card: Card.State, reason: Card.RevocationReason) => Effect.flatMap(now, (at) => authority.revoke(serialsOf(card), reason, at));
 
     /** Validated requests of a kind for a card, fulfilled by the operation that carries them out. */
     const fulfilValidated = (card: Card.State, kind: Request.Kind, reason: string) =>
@@ -249,14 +263,24 @@ export const make = (actor: Actor.Actor) =>
 
     // --- use cases --------------------------------------------------------------------------
 
-    const orderWrite = (holderId: string, options: { readonly firstCard?: Card.FirstCard; readonly request?: string; readonly replaces?: string; readonly reason: string }) =>
+    const orderWrite = (
+      holderId: string,
+      options: { readonly firstCard?: Card.FirstCard; readonly request?: string; readonly replaces?: string; readonly reason: string },
+    ) =>
       Effect.gen(function* () {
         const holder = yield* activeHolder(holderId);
         if (options.firstCard !== undefined) {
           if (holder.site._tag !== "commune") return yield* forbidden("card.order", holder.site, "only a commune has first cards");
           if (actor.role === "commune-operator") return yield* forbidden("card.order", holder.site, "the prefecture orders a commune's first two cards");
         }
-        const draft: Card.State = { id: "", holder: holderId, site: holder.site, status: "ordered", lastReason: "", ...(options.firstCard === undefined ? {} : { firstCard: options.firstCard }) };
+        const draft: Card.State = {
+          id: "",
+          holder: holderId,
+          site: holder.site,
+          status: "ordered",
+          lastReason: "",
+          ...(options.firstCard === undefined ? {} : { firstCard: options.firstCard }),
+        };
         yield* authorizeOn("card.order", draft);
         return yield* step(undefined, {
           _tag: "Order",
@@ -347,7 +371,10 @@ export const make = (actor: Actor.Actor) =>
             : yield* prepareMilestone(card.site.commune, {
                 milestone: card.firstCard === "responsable-carte" ? "firstCards" : "autonomy",
                 reference: `PGCA carte ${card.serial ?? id}`,
-                note: card.firstCard === "responsable-carte" ? "Carte du responsable carte remise en main propre et activée." : "Carte du délégué activée à la mairie.",
+                note:
+                  card.firstCard === "responsable-carte"
+                    ? "Carte du responsable carte remise en main propre et activée."
+                    : "Carte du délégué activée à la mairie.",
               });
         yield* checkActivationCode(id, input.activationCode);
         // One use wins: a second operator publishing the same card at the same time stops here.
@@ -357,7 +384,9 @@ export const make = (actor: Actor.Actor) =>
         const certificates = yield* personalise(card, input.pin, input.algorithm ?? "P-256");
         const write = yield* step(view, { _tag: "Publish", handOver, certificates, reason: input.reason });
         const requestWrites =
-          card.request === undefined ? [] : [yield* requestStep(yield* store.loadRequest(card.request), { _tag: "Fulfil", reason: "carte remise et activée" }, platformActor(actor))];
+          card.request === undefined
+            ? []
+            : [yield* requestStep(yield* store.loadRequest(card.request), { _tag: "Fulfil", reason: "carte remise et activée" }, platformActor(actor))];
         const replaced = card.replaces === undefined ? undefined : yield* store.load(card.replaces);
         const replacedWrites =
           replaced === undefined || Card.terminal.includes(replaced.state.status)
@@ -388,7 +417,15 @@ export const make = (actor: Actor.Actor) =>
         );
       });
 
-    const unblock = (id: string, input: { readonly holderAuthentication: "face-to-face" | "secret-answers"; readonly answers?: ReadonlyArray<{ readonly question: number; readonly answer: string }>; readonly newPin: string; readonly reason: string }) =>
+    const unblock = (
+      id: string,
+      input: {
+        readonly holderAuthentication: "face-to-face" | "secret-answers";
+        readonly answers?: ReadonlyArray<{ readonly question: number; readonly answer: string }>;
+        readonly newPin: string;
+        readonly reason: string;
+      },
+    ) =>
       Effect.gen(function* () {
         const view = yield* loadFor("card.operate", id);
         const command: Card.Command = { _tag: "Unblock", holderAuthentication: input.holderAuthentication, reason: input.reason };
@@ -407,9 +444,13 @@ export const make = (actor: Actor.Actor) =>
         const holder = yield* agents.load(holderId);
         yield* authorizeOn("card.operate", { id: "", holder: holderId, site: holder.state.site, status: "active", lastReason: "" });
         const salt = Hashing.newSalt();
-        const answerHashes = yield* Effect.forEach(questions, (entry, index) => Hashing.hash(Secrets.normaliseAnswer(entry.answer), Hashing.answerSalt(salt, index)), {
-          concurrency: "unbounded",
-        });
+        const answerHashes = yield* Effect.forEach(
+          questions,
+          (entry, index) => Hashing.hash(Secrets.normaliseAnswer(entry.answer), Hashing.answerSalt(salt, index)),
+          {
+            concurrency: "unbounded",
+          },
+        );
         yield* secrets.putQuestions(holderId, { questions: questions.map((entry) => entry.question), answerHashes, salt }, actor);
         return { questions: questions.length };
       });
@@ -433,7 +474,14 @@ export const make = (actor: Actor.Actor) =>
         return viewOf(write);
       });
 
-    const revoke = (id: string, input: { readonly revocationReason: Card.RevocationReason; readonly answers?: ReadonlyArray<{ readonly question: number; readonly answer: string }>; readonly reason: string }) =>
+    const revoke = (
+      id: string,
+      input: {
+        readonly revocationReason: Card.RevocationReason;
+        readonly answers?: ReadonlyArray<{ readonly question: number; readonly answer: string }>;
+        readonly reason: string;
+      },
+    ) =>
       Effect.gen(function* () {
         const view = yield* loadFor("card.operate", id);
         const write = yield* step(view, { _tag: "Revoke", revocationReason: input.revocationReason, reason: input.reason });
@@ -498,7 +546,9 @@ export const make = (actor: Actor.Actor) =>
     const loadRequestFor = (permission: Access.Permission, id: string) =>
       Effect.tap(store.loadRequest(id), (view) =>
         Effect.flatMap(Access.authorize(actor, permission, Access.siteTarget(view.state.site)), () =>
-          actor.role === "agent" && view.state.holder !== actor.id ? Effect.fail(forbidden(permission, view.state.site, "a holder sees their own requests only")) : Effect.void,
+          actor.role === "agent" && view.state.holder !== actor.id
+            ? Effect.fail(forbidden(permission, view.state.site, "a holder sees their own requests only"))
+            : Effect.void,
         ),
       );
 
@@ -567,7 +617,10 @@ export const make = (actor: Actor.Actor) =>
           if (grant.reach === "own-site") {
             switch (actor.site._tag) {
               case "commune":
-                return { site: { _tag: "commune", commune: actor.site.commune as InseeCode.InseeCode }, ...(actor.role === "agent" ? { holder: actor.id } : {}) } as const;
+                return {
+                  site: { _tag: "commune", commune: actor.site.commune as InseeCode.InseeCode },
+                  ...(actor.role === "agent" ? { holder: actor.id } : {}),
+                } as const;
               case "prefecture":
                 return { departement: actor.site.departement };
               default:

@@ -15,7 +15,11 @@ import { Context, type Effect, Schema } from "effect";
 export const Pin = Schema.String.check(Schema.isMinLength(1), Schema.isMaxLength(16));
 
 /** Order a card for a holder of the directory. */
-export const OrderInput = Schema.Struct({ holder: Schema.String.check(Schema.isMaxLength(64)), firstCard: Schema.optionalKey(Card.FirstCard), reason: Card.Reason });
+export const OrderInput = Schema.Struct({
+  holder: Schema.String.check(Schema.isMaxLength(64)),
+  firstCard: Schema.optionalKey(Card.FirstCard),
+  reason: Card.Reason,
+});
 /** Order a card. */
 export type OrderInput = typeof OrderInput.Type;
 
@@ -81,7 +85,10 @@ export class SecretAnswersRefused extends Schema.TaggedError<SecretAnswersRefuse
 }) {}
 
 /** The first cards of a commune are not ordered yet (the connection cannot be triggered). */
-export class FirstCardsMissing extends Schema.TaggedError<FirstCardsMissing>()("FirstCardsMissing", { commune: Schema.String, missing: Schema.Array(Schema.String) }) {}
+export class FirstCardsMissing extends Schema.TaggedError<FirstCardsMissing>()("FirstCardsMissing", {
+  commune: Schema.String,
+  missing: Schema.Array(Schema.String),
+}) {}
 
 /** The card platform could not be reached or answered something unexpected (remote clients only). */
 export class CardPlatformUnavailable extends Schema.TaggedError<CardPlatformUnavailable>()("CardPlatformUnavailable", { reason: Schema.String }) {}

@@ -96,7 +96,9 @@ export type Target =
   | { readonly _tag: "commune"; readonly commune: string; readonly departement: string };
 
 /** The target of a site of the directory: a commune (in its département), or a prefecture's département. */
-export const siteTarget = (site: { readonly _tag: "commune"; readonly commune: string } | { readonly _tag: "prefecture"; readonly departement: string }): Target =>
+export const siteTarget = (
+  site: { readonly _tag: "commune"; readonly commune: string } | { readonly _tag: "prefecture"; readonly departement: string },
+): Target =>
   site._tag === "commune"
     ? { _tag: "commune", commune: site.commune, departement: InseeCode.departementOf(site.commune as InseeCode.InseeCode) }
     : { _tag: "departement", departement: site.departement };

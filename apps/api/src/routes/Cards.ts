@@ -5,17 +5,7 @@
  */
 import { Card, CardNotifications, Request } from "@comedec/card";
 import { InseeCode } from "@comedec/commune";
-import {
-  Local,
-  OrderInput,
-  Pin,
-  PublishInput,
-  RenewCertificatesInput,
-  RequestInput,
-  RevokeInput,
-  type SiteFilter,
-  UnblockInput,
-} from "@comedec/pgca";
+import { Local, OrderInput, Pin, PublishInput, RenewCertificatesInput, RequestInput, RevokeInput, type SiteFilter, UnblockInput } from "@comedec/pgca";
 import { Secrets } from "@comedec/card";
 import { Access } from "@comedec/rgs";
 import { Effect, Schema } from "effect";
@@ -47,7 +37,11 @@ const cardAction = <B extends Schema.Top>(options: {
   readonly summary: string;
   readonly body: B;
   readonly status?: 200 | 201;
-  readonly run: (platform: Parameters<Parameters<typeof Local.forActor>[1]>[0], id: string, body: B["Type"]) => Effect.Effect<{ readonly state: unknown; readonly version: number }, { readonly _tag: string }>;
+  readonly run: (
+    platform: Parameters<Parameters<typeof Local.forActor>[1]>[0],
+    id: string,
+    body: B["Type"],
+  ) => Effect.Effect<{ readonly state: unknown; readonly version: number }, { readonly _tag: string }>;
 }) =>
   Endpoint.make({
     method: "post",
@@ -57,7 +51,11 @@ const cardAction = <B extends Schema.Top>(options: {
     params: IdParams,
     body: options.body,
     ...(options.status === undefined ? {} : { status: options.status }),
-    handler: ({ actor, params, body }) => Effect.map(Local.forActor(actor, (platform) => options.run(platform, params.id, body)), json),
+    handler: ({ actor, params, body }) =>
+      Effect.map(
+        Local.forActor(actor, (platform) => options.run(platform, params.id, body)),
+        json,
+      ),
   });
 
 const order = Endpoint.make({
@@ -67,7 +65,11 @@ const order = Endpoint.make({
   summary: "Order a card for a holder active in the directory (firstCard: a commune's first two cards, ordered by the prefecture)",
   body: OrderInput,
   status: 201,
-  handler: ({ actor, body }) => Effect.map(Local.forActor(actor, (platform) => platform.order(body)), json),
+  handler: ({ actor, body }) =>
+    Effect.map(
+      Local.forActor(actor, (platform) => platform.order(body)),
+      json,
+    ),
 });
 
 const list = Endpoint.make({
@@ -75,7 +77,10 @@ const list = Endpoint.make({
   path: "/cards",
   tag: "cards",
   summary: "Cards of a site; with expiringWithinDays, only cards in force whose certificates end within that many days",
-  query: Schema.Struct({ ...SiteQuery, expiringWithinDays: Schema.optionalKey(Schema.FiniteFromString.check(Schema.isInt(), Schema.isBetween({ minimum: 0, maximum: 3650 }))) }),
+  query: Schema.Struct({
+    ...SiteQuery,
+    expiringWithinDays: Schema.optionalKey(Schema.FiniteFromString.check(Schema.isInt(), Schema.isBetween({ minimum: 0, maximum: 3650 }))),
+  }),
   handler: ({ actor, query }) =>
     Local.forActor(actor, (platform) =>
       query.expiringWithinDays === undefined
@@ -90,7 +95,11 @@ const one = Endpoint.make({
   tag: "cards",
   summary: "One card",
   params: IdParams,
-  handler: ({ actor, params }) => Effect.map(Local.forActor(actor, (platform) => platform.card(params.id)), json),
+  handler: ({ actor, params }) =>
+    Effect.map(
+      Local.forActor(actor, (platform) => platform.card(params.id)),
+      json,
+    ),
 });
 
 const holders = Endpoint.make({
@@ -122,7 +131,11 @@ const getQuestions = Endpoint.make({
   tag: "cards",
   summary: "The questions to ask a holder at a distance (never the answers)",
   params: IdParams,
-  handler: ({ actor, params }) => Effect.map(Local.forActor(actor, (platform) => platform.secretQuestions(params.id)), (questions) => ({ questions })),
+  handler: ({ actor, params }) =>
+    Effect.map(
+      Local.forActor(actor, (platform) => platform.secretQuestions(params.id)),
+      (questions) => ({ questions }),
+    ),
 });
 
 const connection = Endpoint.make({
@@ -152,7 +165,11 @@ const submitRequest = Endpoint.make({
   summary: "A holder's request (new card, renewal, certificate renewal, revocation, unblock), to be validated by an operator",
   body: RequestInput,
   status: 201,
-  handler: ({ actor, body }) => Effect.map(Local.forActor(actor, (platform) => platform.submitRequest(body)), json),
+  handler: ({ actor, body }) =>
+    Effect.map(
+      Local.forActor(actor, (platform) => platform.submitRequest(body)),
+      json,
+    ),
 });
 
 const listRequests = Endpoint.make({
@@ -161,7 +178,11 @@ const listRequests = Endpoint.make({
   tag: "card requests",
   summary: "Requests of a site, by status",
   query: Schema.Struct({ ...SiteQuery, status: Schema.optionalKey(Request.Status) }),
-  handler: ({ actor, query }) => Effect.map(Local.forActor(actor, (platform) => platform.requests(siteFilterOf(query), query.status)), (views) => ({ items: views.map(json) })),
+  handler: ({ actor, query }) =>
+    Effect.map(
+      Local.forActor(actor, (platform) => platform.requests(siteFilterOf(query), query.status)),
+      (views) => ({ items: views.map(json) }),
+    ),
 });
 
 const oneRequest = Endpoint.make({
@@ -170,7 +191,11 @@ const oneRequest = Endpoint.make({
   tag: "card requests",
   summary: "One request",
   params: IdParams,
-  handler: ({ actor, params }) => Effect.map(Local.forActor(actor, (platform) => platform.request(params.id)), json),
+  handler: ({ actor, params }) =>
+    Effect.map(
+      Local.forActor(actor, (platform) => platform.request(params.id)),
+      json,
+    ),
 });
 
 const requestDecision = (path: string, summary: string, use: "validateRequest" | "rejectRequest" | "cancelRequest") =>
@@ -181,7 +206,11 @@ const requestDecision = (path: string, summary: string, use: "validateRequest" |
     summary,
     params: IdParams,
     body: ReasonBody,
-    handler: ({ actor, params, body }) => Effect.map(Local.forActor(actor, (platform) => platform[use](params.id, body.reason)), json),
+    handler: ({ actor, params, body }) =>
+      Effect.map(
+        Local.forActor(actor, (platform) => platform[use](params.id, body.reason)),
+        json,
+      ),
   });
 
 const mailbox = Endpoint.make({
@@ -206,7 +235,9 @@ const mailbox = Endpoint.make({
       // The mailbox carries activation codes: the site's operators read it, not its agents.
       yield* Access.authorize(actor, "card.order", Access.siteTarget(site));
       const items = yield* CardNotifications.use((notifications) => notifications.inbox(site, 100));
-      return { items: items.map((item) => ({ id: item.id, kind: item.kind, subject: item.subject, body: item.body, createdAt: item.createdAt.toISOString() })) };
+      return {
+        items: items.map((item) => ({ id: item.id, kind: item.kind, subject: item.subject, body: item.body, createdAt: item.createdAt.toISOString() })),
+      };
     }),
 });
 
@@ -223,7 +254,12 @@ export const endpoints = [
   order,
   list,
   one,
-  cardAction({ path: "/cards/{id}/production", summary: "ANTS: the manufacturer produces the card", body: ReasonBody, run: (platform, id, body) => platform.startProduction(id, body.reason) }),
+  cardAction({
+    path: "/cards/{id}/production",
+    summary: "ANTS: the manufacturer produces the card",
+    body: ReasonBody,
+    run: (platform, id, body) => platform.startProduction(id, body.reason),
+  }),
   cardAction({
     path: "/cards/{id}/shipment",
     summary: "ANTS: the card leaves for its site (its activation code goes to the site, first cards excepted)",
@@ -255,7 +291,12 @@ export const endpoints = [
     body: RenewCertificatesInput,
     run: (platform, id, body) => platform.renewCertificates(id, body),
   }),
-  cardAction({ path: "/cards/{id}/revocation", summary: "Revoke a card and its certificates (RFC 5280 reason)", body: RevokeInput, run: (platform, id, body) => platform.revoke(id, body) }),
+  cardAction({
+    path: "/cards/{id}/revocation",
+    summary: "Revoke a card and its certificates (RFC 5280 reason)",
+    body: RevokeInput,
+    run: (platform, id, body) => platform.revoke(id, body),
+  }),
   cardAction({
     path: "/cards/{id}/renewal",
     summary: "Order a new card replacing this one; this one is retired once the new one is active",
@@ -270,7 +311,11 @@ export const endpoints = [
   submitRequest,
   listRequests,
   oneRequest,
-  requestDecision("/card-requests/{id}/validation", "Validate a request and carry it out (nobody validates their own or one that concerns them)", "validateRequest"),
+  requestDecision(
+    "/card-requests/{id}/validation",
+    "Validate a request and carry it out (nobody validates their own or one that concerns them)",
+    "validateRequest",
+  ),
   requestDecision("/card-requests/{id}/rejection", "Reject a request", "rejectRequest"),
   requestDecision("/card-requests/{id}/cancellation", "Withdraw one's own pending request", "cancelRequest"),
   mailbox,
