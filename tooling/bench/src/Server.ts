@@ -54,6 +54,20 @@ app.get("/raw/agents", async (context) => {
   return context.json({ items: rows.slice(0, 20) });
 });
 
+// The raw transaction a card transition is measured against: read the card, write it back with
+// its version checked, append one event row. (It leaves the status as it is, so cards are reused.)
+app.post("/raw/cards/:id/receipt", async (context) => {
+  const body = await context.req.json<{ serial: string; reason: string }>();
+  const id = context.req.param("id");
+  await raw.transaction(async (query) => {
+    const [card] = await query<{ state: { serial: string }; version: number }>("SELECT state, version FROM card WHERE id = $1", [id]);
+    if (card === undefined || card.state.serial !== body.serial) throw new Error("unknown card");
+    await query("UPDATE card SET version = version + 1, state = $2 WHERE id = $1 AND version = $3", [id, JSON.stringify(card.state), card.version]);
+    await query("INSERT INTO bench_raw_write (stream, payload) VALUES ($1, $2)", [`card:${id}`, JSON.stringify(body)]);
+  });
+  return context.json({ ok: true });
+});
+
 // The raw 3-INSERT transaction a milestone write is measured against.
 app.post("/raw/writes", async (context) => {
   const body = await context.req.json<{ stream: string }>();

@@ -2,7 +2,7 @@
  * `pnpm bench`: every figure of the platform beside its goal and the raw PostgreSQL figure measured
  * in the same run, on a fresh database of the server at BENCH_DATABASE_URL (or DATABASE_URL, or
  * the local one). Prints a Markdown table to paste into docs/benchmarks.md. BENCH_SECONDS sets the
- * length of each HTTP load (8 s by default); BENCH_ONLY=agents skips the communes figures.
+ * length of each HTTP load (8 s by default); BENCH_KEEP=1 keeps the database.
  */
 import { Actor } from "@comedec/actor";
 import * as Platform from "@comedec/api/platform";
@@ -13,6 +13,7 @@ import { ManagedRuntime } from "effect";
 import { fork } from "node:child_process";
 import { once } from "node:events";
 import { cpus } from "node:os";
+import * as Cards from "./Cards.js";
 import * as Communes from "./Communes.js";
 import * as Database from "./Database.js";
 import { type Figure, table } from "./Report.js";
@@ -56,6 +57,11 @@ try {
   const seeded = await Agents.seed(runtime, agents - 10_000);
   console.error("bench: agent searches…");
   figures.push(...(await Agents.searchFigure({ port, token, communes: seeded, seconds, connections, total: agents })));
+
+  console.error("bench: card state transitions…");
+  const lyonOperator = Actor.Actor.make({ id: "bench-rc-lyon", name: "Benchmark", role: "commune-operator", site: { _tag: "commune", commune: "69123" } });
+  const operatorToken = (await runtime.runPromise(Tokens.ActorTokens.use((tokens) => tokens.issue(lyonOperator, 1, administrator)))).token;
+  figures.push(await Cards.transitionFigure(runtime, { port, token: operatorToken, seconds, connections }));
 
   console.log(table(figures));
 } finally {

@@ -55,14 +55,20 @@ export interface PostgresOptions {
   readonly maxConnections?: number;
 }
 
+/**
+ * A pool that survives the server dropping idle connections (a restart, a failover, an
+ * administrator's terminate): without an `error` listener, pg re-throws such an error and the
+ * process dies. The pool replaces the connection on the next query.
+ */
+const resilientPool = (options: PostgresOptions) => {
+  const pool = new pg.Pool({ connectionString: options.connectionString, max: options.maxConnections ?? 10 });
+  pool.on("error", (error) => console.error(`postgres: an idle connection was closed by the server (${error.message})`));
+  return pool;
+};
+
 /** PostgreSQL through a `pg` pool. */
 export const layerPostgres = (options: PostgresOptions) =>
   Layer.effect(
     Database,
-    acquire(
-      () =>
-        new Kysely<Tables>({
-          dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: options.connectionString, max: options.maxConnections ?? 10 }) }),
-        }),
-    ),
+    acquire(() => new Kysely<Tables>({ dialect: new PostgresDialect({ pool: resilientPool(options) }) })),
   );

@@ -1,0 +1,68 @@
+/**
+ * Issue 4's figure: card state transitions through the API (a site operator receiving shipped
+ * cards: authentication, authorisation on the card's site, `Card.decide`, a version-guarded write
+ * and its hash-chained event), against a raw transaction doing the same reads and writes by hand
+ * in a Hono route on the same pool.
+ */
+import type { Persistence } from "@comedec/persistence";
+import type { ManagedRuntime } from "effect";
+import { randomUUID } from "node:crypto";
+import { rawSql } from "./Communes.js";
+import { load } from "./Load.js";
+import type { Figure } from "./Report.js";
+
+const site = { _tag: "commune", commune: "69123" } as const;
+
+/** Writes `count` cards already shipped to Lyon, straight into the card table (their earlier events are not needed). */
+export const seedShipped = async (
+  runtime: ManagedRuntime.ManagedRuntime<Persistence.Ports, never>,
+  count: number,
+): Promise<ReadonlyArray<{ id: string; serial: string }>> => {
+  const raw = await runtime.runPromise(rawSql);
+  const cards = Array.from({ length: count }, (_, index) => ({ id: randomUUID(), serial: `BENCH-${index.toString(16).padStart(8, "0")}` }));
+  for (let start = 0; start < cards.length; start += 5_000) {
+    const rows = cards.slice(start, start + 5_000).map(({ id, serial }) => {
+      const holder = randomUUID();
+      return { id, holder, state: JSON.stringify({ id, holder, site, status: "shipped", serial, lastReason: "envoi" }) };
+    });
+    await raw.query(
+      `INSERT INTO card (id, holder, site_key, departement, status, version, state)
+       SELECT id::uuid, holder::uuid, 'commune:69123', '69', 'shipped', 3, state::jsonb FROM jsonb_to_recordset($1::jsonb) AS r(id text, holder text, state text)`,
+      [JSON.stringify(rows)],
+    );
+  }
+  return cards;
+};
+
+/** Card receipts through the API against the raw transaction, each on cards of their own. */
+export const transitionFigure = async (
+  runtime: ManagedRuntime.ManagedRuntime<Persistence.Ports, never>,
+  options: { readonly port: number; readonly token: string; readonly seconds: number; readonly connections: number },
+): Promise<Figure> => {
+  const platformCards = await seedShipped(runtime, 30_000);
+  const rawCards = await seedShipped(runtime, 5_000);
+  let next = 0;
+  const receipt = () => {
+    const card = platformCards[next++];
+    if (card === undefined) throw new Error("ran out of shipped cards: shorten the run");
+    return { method: "POST" as const, path: `/cards/${card.id}/receipt`, body: { serial: card.serial, reason: "colis reçu" } };
+  };
+  let rawNext = 0;
+  const rawReceipt = () => {
+    const card = rawCards[rawNext++ % rawCards.length] as { id: string; serial: string };
+    return { method: "POST" as const, path: `/raw/cards/${card.id}/receipt`, body: { serial: card.serial, reason: "colis reçu" } };
+  };
+  const common = { port: options.port, token: options.token, connections: options.connections, seconds: options.seconds };
+  await load({ ...common, seconds: 1, next: receipt });
+  const rawResult = await load({ ...common, next: rawReceipt });
+  const platform = await load({ ...common, next: receipt });
+  if (rawResult.failures + platform.failures > 0) throw new Error(`card transitions failed: ${platform.failures} through the API, ${rawResult.failures} raw`);
+  return {
+    name: `card state transitions (receipt) through the API, each in the hash-chained log (${options.connections} connections, ${options.seconds} s; p99 ${platform.p99Ms} ms vs ${rawResult.p99Ms} ms)`,
+    unit: "req/s",
+    platform: platform.perSecond,
+    raw: rawResult.perSecond,
+    rawName: "Hono route: raw transaction SELECT card, UPDATE card, INSERT event",
+    goal: { value: 1000, better: "higher" },
+  };
+};
