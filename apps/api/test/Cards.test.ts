@@ -9,6 +9,7 @@ import { Actor } from "@comedec/actor";
 import { CertificateRegistry } from "@comedec/card";
 import { Commune, type InseeCode } from "@comedec/commune";
 import { Directory } from "@comedec/deployment";
+import { RawSql } from "@comedec/persistence";
 import { adapters } from "@comedec/persistence/testing";
 import { Access, Audit, Tokens } from "@comedec/rgs";
 import { Effect, ManagedRuntime } from "effect";
@@ -260,6 +261,17 @@ for (const adapter of adapters) {
       };
       expect((await problem("prefecture", "POST", `/cards/${ids.aliceCard}/revocation`, right, 403, "secret-answers-refused")).locked).toBe(true);
       expect((await ok("alice", "GET", `/cards/${ids.aliceCard}`)).status).toBe("active");
+      const audited = await runtime.runPromise(
+        RawSql.use((sql) =>
+          Effect.promise(() =>
+            sql.query<{ stream: string; event_type: string }>(
+              "SELECT stream, event_type FROM event_log WHERE event_type IN ('SecretAnswersRejected', 'ActivationCodeRejected') ORDER BY position",
+            ),
+          ),
+        ),
+      );
+      expect(audited.filter((row) => row.stream === `secret-questions:${ids.alice}`)).toHaveLength(3);
+      expect(audited.filter((row) => row.stream === `activation-code:${ids.aliceCard}`).map((row) => row.event_type)).toEqual(["ActivationCodeRejected"]);
     });
 
     it("renews a card's certificates with new keys and revokes the old ones", async () => {
@@ -324,9 +336,14 @@ for (const adapter of adapters) {
       expect(machines.card.transitions.find((entry: { command: string }) => entry.command === "Publish").by).toEqual(["site-operator"]);
     });
 
-    it("suspends the cards of an agent the registrar deactivates, and the audit trail verifies", async () => {
+    it("suspends the cards of an agent the registrar deactivates, revokes them when it deletes the agent, and the audit trail verifies", async () => {
       await ok("prefecture", "POST", `/agents/${ids.alice}/deactivation`, { reason: "départ de la commune" });
-      expect((await ok("ants", "GET", `/cards/${ids.aliceCard}`)).status).toBe("suspended");
+      const suspended = await ok("ants", "GET", `/cards/${ids.aliceCard}`);
+      expect(suspended.status).toBe("suspended");
+      await ok("prefecture", "POST", `/agents/${ids.alice}/deletion`, { reason: "fin de conservation" });
+      expect((await ok("ants", "GET", `/cards/${ids.aliceCard}`)).status).toBe("revoked");
+      const certificate = await runtime.runPromise(CertificateRegistry.use((registry) => registry.find(suspended.certificates.signature.serial)));
+      expect(certificate?.revoked?.reason).toBe("cessationOfOperation");
       expect((await runtime.runPromise(Audit.AuditTrail.use((trail) => trail.verify))).valid).toBe(true);
     });
   });
