@@ -106,10 +106,6 @@ export const writeFigure = async (
   runtime: ManagedRuntime.ManagedRuntime<Persistence.Ports, never>,
   options: { readonly port: number; readonly token: string; readonly codes: ReadonlyArray<string>; readonly seconds: number; readonly connections: number },
 ): Promise<Figure> => {
-  const raw = await runtime.runPromise(rawSql);
-  await raw.query(
-    "CREATE TABLE bench_raw_write (id bigserial PRIMARY KEY, stream text NOT NULL, payload jsonb NOT NULL, recorded_at timestamptz NOT NULL DEFAULT now())",
-  );
   let next = 0;
   const milestone = () => {
     const code = options.codes[next++];

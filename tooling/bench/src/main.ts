@@ -2,7 +2,8 @@
  * `pnpm bench`: every figure of the platform beside its goal and the raw PostgreSQL figure measured
  * in the same run, on a fresh database of the server at BENCH_DATABASE_URL (or DATABASE_URL, or
  * the local one). Prints a Markdown table to paste into docs/benchmarks.md. BENCH_SECONDS sets the
- * length of each HTTP load (8 s by default); BENCH_KEEP=1 keeps the database.
+ * length of each HTTP load (8 s by default); BENCH_KEEP=1 keeps the database; BENCH_ONLY=cards (a comma
+ * list of communes, agents, cards) runs only those groups.
  */
 import { Actor } from "@comedec/actor";
 import * as Platform from "@comedec/api/platform";
@@ -24,6 +25,7 @@ const benchCards = { pki: { passphrase: "bench", baseUrl: "http://127.0.0.1/pki"
 const seconds = Number(process.env.BENCH_SECONDS ?? 8);
 const connections = 50;
 const figures: Array<Figure> = [];
+const only = new Set((process.env.BENCH_ONLY ?? "communes,agents,cards").split(","));
 
 const database = await Database.fresh();
 const runtime = ManagedRuntime.make(Platform.services(Persistence.postgres({ connectionString: database.url }), benchCards));
@@ -36,32 +38,43 @@ const server = fork(new URL("./Server.js", import.meta.url), {
 try {
   console.error(`bench: ${cpus().length} cores, Node ${process.version}, PostgreSQL at ${new URL(Database.serverUrl).host}, ${seconds} s per load`);
 
-  console.error("bench: importing the communes…");
-  figures.push(await Communes.importFigure(runtime, database.url));
+  if (only.has("communes")) {
+    console.error("bench: importing the communes…");
+    figures.push(await Communes.importFigure(runtime, database.url));
+  }
 
   const [{ port }] = (await once(server, "message")) as [{ port: number }];
   const administrator = Actor.Actor.make({ id: "bench-admin", name: "Benchmark", role: "national-administrator", site: { _tag: "national" } });
   const { token } = await runtime.runPromise(Tokens.ActorTokens.use((tokens) => tokens.issue(administrator, 1, administrator)));
   const raw = await runtime.runPromise(Communes.rawSql);
   const codes = (await raw.query<{ code: string }>("SELECT code FROM commune ORDER BY md5(code)")).map((row) => row.code);
+  await raw.query(
+    "CREATE TABLE bench_raw_write (id bigserial PRIMARY KEY, stream text NOT NULL, payload jsonb NOT NULL, recorded_at timestamptz NOT NULL DEFAULT now())",
+  );
 
-  console.error("bench: commune lookups…");
-  figures.push(await Communes.lookupFigure({ port, token, codes, seconds, connections }));
-  console.error("bench: milestone writes…");
-  figures.push(await Communes.writeFigure(runtime, { port, token, codes, seconds, connections }));
+  if (only.has("communes")) {
+    console.error("bench: commune lookups…");
+    figures.push(await Communes.lookupFigure({ port, token, codes, seconds, connections }));
+    console.error("bench: milestone writes…");
+    figures.push(await Communes.writeFigure(runtime, { port, token, codes, seconds, connections }));
+  }
 
-  console.error("bench: importing 10,000 agents from CSV…");
-  figures.push(await Agents.importFigure(runtime, database.url, administrator));
-  const agents = 200_000;
-  console.error(`bench: seeding ${agents.toLocaleString("en-US")} agents…`);
-  const seeded = await Agents.seed(runtime, agents - 10_000);
-  console.error("bench: agent searches…");
-  figures.push(...(await Agents.searchFigure({ port, token, communes: seeded, seconds, connections, total: agents })));
+  if (only.has("agents")) {
+    console.error("bench: importing 10,000 agents from CSV…");
+    figures.push(await Agents.importFigure(runtime, database.url, administrator));
+    const agents = 200_000;
+    console.error(`bench: seeding ${agents.toLocaleString("en-US")} agents…`);
+    const seeded = await Agents.seed(runtime, agents - 10_000);
+    console.error("bench: agent searches…");
+    figures.push(...(await Agents.searchFigure({ port, token, communes: seeded, seconds, connections, total: agents })));
+  }
 
-  console.error("bench: card state transitions…");
-  const lyonOperator = Actor.Actor.make({ id: "bench-rc-lyon", name: "Benchmark", role: "commune-operator", site: { _tag: "commune", commune: "69123" } });
-  const operatorToken = (await runtime.runPromise(Tokens.ActorTokens.use((tokens) => tokens.issue(lyonOperator, 1, administrator)))).token;
-  figures.push(await Cards.transitionFigure(runtime, { port, token: operatorToken, seconds, connections }));
+  if (only.has("cards")) {
+    console.error("bench: card state transitions…");
+    const lyonOperator = Actor.Actor.make({ id: "bench-rc-lyon", name: "Benchmark", role: "commune-operator", site: { _tag: "commune", commune: "69123" } });
+    const operatorToken = (await runtime.runPromise(Tokens.ActorTokens.use((tokens) => tokens.issue(lyonOperator, 1, administrator)))).token;
+    figures.push(await Cards.transitionFigure(runtime, { port, token: operatorToken, seconds, connections }));
+  }
 
   console.log(table(figures));
 } finally {
