@@ -102,10 +102,13 @@ export const lookupFigure = async (options: {
 };
 
 /** Milestone writes through the API (one commune each), against a raw 3-INSERT transaction in a Hono route. */
-export const writeFigure = async (
-  runtime: ManagedRuntime.ManagedRuntime<Persistence.Ports, never>,
-  options: { readonly port: number; readonly token: string; readonly codes: ReadonlyArray<string>; readonly seconds: number; readonly connections: number },
-): Promise<Figure> => {
+export const writeFigure = async (options: {
+  readonly port: number;
+  readonly token: string;
+  readonly codes: ReadonlyArray<string>;
+  readonly seconds: number;
+  readonly connections: number;
+}): Promise<Figure> => {
   let next = 0;
   const milestone = () => {
     const code = options.codes[next++];

@@ -56,7 +56,7 @@ try {
     console.error("bench: commune lookups…");
     figures.push(await Communes.lookupFigure({ port, token, codes, seconds, connections }));
     console.error("bench: milestone writes…");
-    figures.push(await Communes.writeFigure(runtime, { port, token, codes, seconds, connections }));
+    figures.push(await Communes.writeFigure({ port, token, codes, seconds, connections }));
   }
 
   if (only.has("agents")) {
