@@ -1,10 +1,12 @@
 import { Effect } from "effect";
-import { createPublicKey, verify } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { smartCardContract } from "@comedec/smartcard-contract";
 import { describe, expect, it } from "vitest";
 import { Simulator } from "../src/index.js";
+
+smartCardContract("simulator", () => Effect.runPromise(Simulator.make()));
 
 const puk = "8123456701";
 const pin = "482915";
@@ -26,18 +28,7 @@ const activated = async (options: Simulator.Options = {}) => {
   return { simulator, serial };
 };
 
-describe("Simulator", () => {
-  it("leaves the factory without a PIN; the PUK sets the first one and counts its own wrong tries", async () => {
-    const simulator = await Effect.runPromise(Simulator.make());
-    const { serial } = await ok(simulator.manufacture({ card: "card-1", puk, label: "Carte agent" }));
-    expect(await ok(simulator.pinState(serial))).toMatchObject({ initialised: false });
-    expect(await failure(simulator.login(serial, pin))).toMatchObject({ _tag: "PinRejected" });
-    expect(await failure(simulator.unblock(serial, "0000000000", pin))).toMatchObject({ _tag: "PinIncorrect", secret: "puk", triesLeft: 9 });
-    expect(await failure(simulator.unblock(serial, puk, "111111"))).toMatchObject({ _tag: "PinRejected" });
-    await ok(simulator.unblock(serial, puk, pin));
-    await ok(simulator.login(serial, pin));
-  });
-
+describe("Simulator, beyond the contract", () => {
   it("counts wrong PINs down from 3, refuses the final try unless told, then locks; the PUK unblocks", async () => {
     const { simulator, serial } = await activated();
     expect(await failure(simulator.login(serial, "000000"))).toMatchObject({ _tag: "PinIncorrect", triesLeft: 2 });
@@ -56,35 +47,6 @@ describe("Simulator", () => {
     for (let tries = 9; tries >= 1; tries -= 1) expect(await failure(simulator.unblock(serial, "0000000000", pin))).toMatchObject({ triesLeft: tries });
     expect(await failure(simulator.unblock(serial, "0000000000", pin))).toMatchObject({ _tag: "PinLocked", secret: "puk" });
     expect(await failure(simulator.unblock(serial, puk, pin))).toMatchObject({ _tag: "PinLocked", secret: "puk" });
-  });
-
-  it("generates keys on the card after login; the authentication key signs in the session, the signature key only with the PIN each time", async () => {
-    const { simulator, serial } = await activated();
-    expect(await failure(simulator.generateKeyPair(serial, "authentication", "P-256"))).toMatchObject({ _tag: "PinRequired" });
-    await ok(simulator.login(serial, pin));
-    const authentication = await ok(simulator.generateKeyPair(serial, "authentication", "P-256"));
-    const signature = await ok(simulator.generateKeyPair(serial, "signature", "P-256"));
-    const data = new TextEncoder().encode("défi de connexion");
-    const authSignature = await ok(simulator.sign(serial, "authentication", data));
-    expect(verify("sha256", data, createPublicKey({ key: Buffer.from(authentication.publicKey), format: "der", type: "spki" }), authSignature)).toBe(true);
-    expect(await failure(simulator.sign(serial, "signature", data))).toMatchObject({ _tag: "PinRequired" });
-    const signed = await ok(simulator.sign(serial, "signature", data, pin));
-    expect(verify("sha256", data, createPublicKey({ key: Buffer.from(signature.publicKey), format: "der", type: "spki" }), signed)).toBe(true);
-    expect(verify("sha256", data, createPublicKey({ key: Buffer.from(authentication.publicKey), format: "der", type: "spki" }), signed)).toBe(false);
-    expect(await failure(simulator.sign(serial, "signature", data, "000000"))).toMatchObject({ _tag: "PinIncorrect", triesLeft: 2 });
-    await ok(simulator.logout(serial));
-    expect(await failure(simulator.sign(serial, "authentication", data))).toMatchObject({ _tag: "PinRequired" });
-  });
-
-  it("stores certificates per key, and a new key pair drops the old certificate", async () => {
-    const { simulator, serial } = await activated();
-    await ok(simulator.login(serial, pin));
-    expect(await failure(simulator.writeCertificate(serial, "signature", new Uint8Array([1])))).toMatchObject({ _tag: "KeyNotFound" });
-    await ok(simulator.generateKeyPair(serial, "signature", "P-256"));
-    await ok(simulator.writeCertificate(serial, "signature", new Uint8Array([48, 1, 2])));
-    expect([...(await ok(simulator.readCertificate(serial, "signature")))]).toEqual([48, 1, 2]);
-    await ok(simulator.generateKeyPair(serial, "signature", "P-256"));
-    expect(await failure(simulator.readCertificate(serial, "signature"))).toMatchObject({ _tag: "KeyNotFound" });
   });
 
   it("reports removal and insertion, and an absent card answers CardAbsent", async () => {

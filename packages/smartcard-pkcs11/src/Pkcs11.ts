@@ -1,0 +1,399 @@
+/**
+ * The smart-card port on PKCS#11 through `pkcs11js`: agents' cards on the vendor's middleware in
+ * production, SoftHSM2 in tests. A card is a token, found by its serial number. Before every
+ * login the driver reads the token's PIN flags and refuses a login that would lock the card
+ * unless told to go ahead (a card's third wrong PIN is final). Keys are generated on the token as
+ * sensitive, non-extractable objects; the signature key is marked `CKA_ALWAYS_AUTHENTICATE` and
+ * the driver asks for the PIN at every signature. SoftHSM has no `CKM_ECDSA_SHA256`: the driver
+ * hashes, then signs with `CKM_ECDSA`. pkcs11js' types never leave this module.
+ */
+import {
+  CardAbsent,
+  CardManufacturer,
+  type Card,
+  type CardFailure,
+  DeviceFailure,
+  type GeneratedKey,
+  type KeyAlgorithm,
+  KeyNotFound,
+  PinFinalTry,
+  PinIncorrect,
+  PinLocked,
+  pinProblem,
+  PinRejected,
+  PinRequired,
+  type PinState,
+  SmartCards,
+  type SmartCardsShape,
+} from "@comedec/card";
+import { Context, Effect, Layer, Semaphore } from "effect";
+import { createHash, createPublicKey } from "node:crypto";
+import pkcs11js from "pkcs11js";
+import { ecdsaSignatureToDer, subjectOf } from "./Der.js";
+
+/** Where the PKCS#11 module is. */
+export interface Options {
+  /** Path of the vendor's PKCS#11 library (SoftHSM: `/usr/lib/softhsm/libsofthsm2.so`). */
+  readonly library: string;
+}
+
+// PKCS#11 return values the driver tells apart (PKCS#11 v2.40 §3.6).
+const CKR = {
+  pinIncorrect: 0xa0,
+  pinInvalid: 0xa1,
+  pinLengthRange: 0xa2,
+  pinLocked: 0xa4,
+  userAlreadyLoggedIn: 0x100,
+  userNotLoggedIn: 0x101,
+  tokenNotPresent: 0xe0,
+  deviceRemoved: 0x32,
+  sessionHandleInvalid: 0xb3,
+} as const;
+
+// The DER of the P-256 curve's OID (CKA_EC_PARAMS) and the SubjectPublicKeyInfo prefix of a P-256 point.
+const p256Parameters = Buffer.from("06082a8648ce3d030107", "hex");
+const p256InfoPrefix = Buffer.from("3059301306072a8648ce3d020106082a8648ce3d030107034200", "hex");
+
+const idOf = (usage: Card.KeyUsage) => Buffer.from([usage === "authentication" ? 1 : 2]);
+const trimmed = (text: string) => text.replace(/\0/g, "").trim();
+
+/** A token's PIN flags as the port reports them. */
+const pinStateOf = (flags: number): PinState => {
+  const locked = (flags & pkcs11js.CKF_USER_PIN_LOCKED) !== 0;
+  const finalTry = (flags & pkcs11js.CKF_USER_PIN_FINAL_TRY) !== 0;
+  return {
+    initialised: (flags & pkcs11js.CKF_USER_PIN_INITIALIZED) !== 0,
+    // PKCS#11 tells only "count low" and "final try", not the count itself.
+    triesLeft: locked ? 0 : finalTry ? 1 : undefined,
+    countLow: (flags & pkcs11js.CKF_USER_PIN_COUNT_LOW) !== 0,
+    finalTry,
+    locked,
+  };
+};
+
+const codeOf = (error: unknown): number | undefined =>
+  typeof error === "object" && error !== null && typeof (error as { code?: unknown }).code === "number" ? (error as { code: number }).code : undefined;
+
+/** The driver: the port, and the manufacturer (token initialisation, for SoftHSM and personalisation stations). */
+export interface Driver extends SmartCardsShape {
+  readonly manufacture: (order: {
+    readonly card: string;
+    readonly puk: string;
+    readonly label: string;
+  }) => Effect.Effect<{ readonly serial: string }, CardFailure>;
+}
+
+/** Loads the module and initialises it; finalises it when the scope closes. */
+export const make = (options: Options) =>
+  Effect.gen(function* () {
+    const module = yield* Effect.acquireRelease(
+      Effect.try({
+        try: () => {
+          const loaded = new pkcs11js.PKCS11();
+          loaded.load(options.library);
+          loaded.C_Initialize();
+          return loaded;
+        },
+        catch: (error) => new DeviceFailure({ reason: `cannot load the PKCS#11 module ${options.library}: ${String(error)}` }),
+      }),
+      (loaded) =>
+        Effect.sync(() => {
+          loaded.C_Finalize();
+          loaded.close();
+        }),
+    );
+    // PKCS#11 calls are synchronous and a token's login state is shared: one call at a time.
+    const lock = yield* Semaphore.make(1);
+    const sessions = new Map<string, Buffer>();
+    const loggedIn = new Set<string>();
+
+    const slotOf = (serial: string) => {
+      for (const slot of module.C_GetSlotList(true)) {
+        if (trimmed(module.C_GetTokenInfo(slot).serialNumber) === serial) return slot;
+      }
+      return undefined;
+    };
+
+    const sessionOf = (serial: string): Buffer => {
+      const known = sessions.get(serial);
+      if (known !== undefined) return known;
+      const slot = slotOf(serial);
+      if (slot === undefined) throw new CardAbsent({ serial });
+      const session = module.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION | pkcs11js.CKF_RW_SESSION);
+      sessions.set(serial, session);
+      return session;
+    };
+
+    const flagsOf = (serial: string) => {
+      const slot = slotOf(serial);
+      if (slot === undefined) throw new CardAbsent({ serial });
+      return module.C_GetTokenInfo(slot).flags;
+    };
+
+    /** Maps a vendor failure to the port's family, once, at the edge. */
+    const failure = (serial: string, error: unknown, secret: "pin" | "puk" = "pin"): CardFailure => {
+      // The driver's own refusals are already of the family.
+      if (typeof error === "object" && error !== null && typeof (error as { _tag?: unknown })._tag === "string") return error as CardFailure;
+      switch (codeOf(error)) {
+        case CKR.pinIncorrect: {
+          if (secret === "puk") return new PinIncorrect({ serial, secret });
+          const state = pinStateOf(flagsOf(serial));
+          if (state.locked) return new PinLocked({ serial, secret });
+          return new PinIncorrect({ serial, secret, ...(state.triesLeft === undefined ? {} : { triesLeft: state.triesLeft }) });
+        }
+        case CKR.pinLocked:
+          return new PinLocked({ serial, secret });
+        case CKR.pinInvalid:
+        case CKR.pinLengthRange:
+          return new PinRejected({ serial, reason: "the card refuses this PIN's format" });
+        case CKR.userNotLoggedIn:
+          return new PinRequired({ serial });
+        case CKR.tokenNotPresent:
+        case CKR.deviceRemoved:
+          return new CardAbsent({ serial });
+        default:
+          return new DeviceFailure({ reason: error instanceof Error ? error.message : String(error) });
+      }
+    };
+
+    /** Runs vendor calls on a card, one at a time, and maps their failures. */
+    const onCard = <A>(serial: string, work: () => A, secret: "pin" | "puk" = "pin"): Effect.Effect<A, CardFailure> =>
+      lock.withPermits(1)(
+        Effect.try({
+          try: work,
+          catch: (error) => {
+            if (codeOf(error) === CKR.sessionHandleInvalid || codeOf(error) === CKR.deviceRemoved || codeOf(error) === CKR.tokenNotPresent) {
+              sessions.delete(serial);
+              loggedIn.delete(serial);
+            }
+            try {
+              return failure(serial, error, secret);
+            } catch (absent) {
+              return absent instanceof CardAbsent ? absent : new DeviceFailure({ reason: String(absent) });
+            }
+          },
+        }),
+      );
+
+    const requireLogin = (serial: string) => {
+      if (!loggedIn.has(serial)) throw new PinRequired({ serial });
+    };
+
+    const find = (session: Buffer, objectClass: number, usage: Card.KeyUsage): Buffer | undefined => {
+      module.C_FindObjectsInit(session, [
+        { type: pkcs11js.CKA_CLASS, value: objectClass },
+        { type: pkcs11js.CKA_ID, value: idOf(usage) },
+      ]);
+      try {
+        return module.C_FindObjects(session) ?? undefined;
+      } finally {
+        module.C_FindObjectsFinal(session);
+      }
+    };
+
+    const destroyAll = (session: Buffer, usage: Card.KeyUsage) => {
+      for (const objectClass of [pkcs11js.CKO_PRIVATE_KEY, pkcs11js.CKO_PUBLIC_KEY, pkcs11js.CKO_CERTIFICATE]) {
+        for (let handle = find(session, objectClass, usage); handle !== undefined; handle = find(session, objectClass, usage))
+          module.C_DestroyObject(session, handle);
+      }
+    };
+
+    const publicKeyInfo = (session: Buffer, handle: Buffer, algorithm: KeyAlgorithm): Uint8Array => {
+      if (algorithm === "P-256") {
+        const [point] = module.C_GetAttributeValue(session, handle, [{ type: pkcs11js.CKA_EC_POINT }]);
+        // CKA_EC_POINT is the DER OCTET STRING of the uncompressed point: its last 65 bytes.
+        const value = point?.value as Buffer;
+        return new Uint8Array(Buffer.concat([p256InfoPrefix, value.subarray(value.length - 65)]));
+      }
+      const [modulus, exponent] = module.C_GetAttributeValue(session, handle, [{ type: pkcs11js.CKA_MODULUS }, { type: pkcs11js.CKA_PUBLIC_EXPONENT }]);
+      const key = createPublicKey({
+        key: { kty: "RSA", n: (modulus?.value as Buffer).toString("base64url"), e: (exponent?.value as Buffer).toString("base64url") },
+        format: "jwk",
+      });
+      return new Uint8Array(key.export({ format: "der", type: "spki" }));
+    };
+
+    const driver: Driver = {
+      list: lock.withPermits(1)(
+        Effect.try({
+          try: () =>
+            module
+              .C_GetSlotList(true)
+              .map((slot, index) => ({ slot: index, info: module.C_GetTokenInfo(slot) }))
+              .filter(({ info }) => (info.flags & pkcs11js.CKF_TOKEN_INITIALIZED) !== 0)
+              .map(({ slot, info }) => ({ slot, serial: trimmed(info.serialNumber), label: trimmed(info.label), pin: pinStateOf(info.flags) })),
+          catch: (error) => new DeviceFailure({ reason: String(error) }),
+        }),
+      ),
+      pinState: (serial) => onCard(serial, () => pinStateOf(flagsOf(serial))),
+      login: (serial, pin, loginOptions) =>
+        onCard(serial, () => {
+          const state = pinStateOf(flagsOf(serial));
+          if (!state.initialised) throw new PinRejected({ serial, reason: "the PIN is not set: the card must be activated first" });
+          if (state.locked) throw new PinLocked({ serial, secret: "pin" });
+          if (state.finalTry && !(loginOptions?.evenIfFinalTry ?? false)) throw new PinFinalTry({ serial });
+          try {
+            module.C_Login(sessionOf(serial), pkcs11js.CKU_USER, pin);
+          } catch (error) {
+            if (codeOf(error) !== CKR.userAlreadyLoggedIn) throw error;
+          }
+          loggedIn.add(serial);
+        }),
+      logout: (serial) =>
+        onCard(serial, () => {
+          loggedIn.delete(serial);
+          try {
+            module.C_Logout(sessionOf(serial));
+          } catch (error) {
+            if (codeOf(error) !== CKR.userNotLoggedIn) throw error;
+          }
+        }),
+      changePin: (serial, oldPin, newPin) =>
+        onCard(serial, () => {
+          const problem = pinProblem(newPin);
+          if (problem !== undefined) throw new PinRejected({ serial, reason: problem });
+          module.C_SetPIN(sessionOf(serial), oldPin, newPin);
+        }),
+      unblock: (serial, puk, newPin) =>
+        onCard(
+          serial,
+          () => {
+            const problem = pinProblem(newPin);
+            if (problem !== undefined) throw new PinRejected({ serial, reason: problem });
+            const session = sessionOf(serial);
+            // The user and the security officer cannot be logged in at once on one token.
+            if (loggedIn.delete(serial)) module.C_Logout(session);
+            module.C_Login(session, pkcs11js.CKU_SO, puk);
+            try {
+              module.C_InitPIN(session, newPin);
+            } finally {
+              module.C_Logout(session);
+            }
+          },
+          "puk",
+        ),
+      generateKeyPair: (serial, usage, algorithm): Effect.Effect<GeneratedKey, CardFailure> =>
+        onCard(serial, () => {
+          requireLogin(serial);
+          const session = sessionOf(serial);
+          destroyAll(session, usage);
+          const common = [
+            { type: pkcs11js.CKA_TOKEN, value: true },
+            { type: pkcs11js.CKA_ID, value: idOf(usage) },
+            { type: pkcs11js.CKA_LABEL, value: usage },
+          ];
+          const privateTemplate = [
+            ...common,
+            { type: pkcs11js.CKA_PRIVATE, value: true },
+            { type: pkcs11js.CKA_SENSITIVE, value: true },
+            { type: pkcs11js.CKA_EXTRACTABLE, value: false },
+            { type: pkcs11js.CKA_SIGN, value: true },
+            // RGS 3*: the signature key asks for the PIN at every use.
+            ...(usage === "signature" ? [{ type: pkcs11js.CKA_ALWAYS_AUTHENTICATE, value: true }] : []),
+          ];
+          const keys =
+            algorithm === "P-256"
+              ? module.C_GenerateKeyPair(
+                  session,
+                  { mechanism: pkcs11js.CKM_EC_KEY_PAIR_GEN },
+                  [...common, { type: pkcs11js.CKA_VERIFY, value: true }, { type: pkcs11js.CKA_EC_PARAMS, value: p256Parameters }],
+                  privateTemplate,
+                )
+              : module.C_GenerateKeyPair(
+                  session,
+                  { mechanism: pkcs11js.CKM_RSA_PKCS_KEY_PAIR_GEN },
+                  [
+                    ...common,
+                    { type: pkcs11js.CKA_VERIFY, value: true },
+                    { type: pkcs11js.CKA_MODULUS_BITS, value: algorithm === "RSA-3072" ? 3072 : 2048 },
+                    { type: pkcs11js.CKA_PUBLIC_EXPONENT, value: Buffer.from([1, 0, 1]) },
+                  ],
+                  privateTemplate,
+                );
+          return { usage, algorithm, publicKey: publicKeyInfo(session, keys.publicKey, algorithm) };
+        }),
+      writeCertificate: (serial, usage, der) =>
+        onCard(serial, () => {
+          requireLogin(serial);
+          const session = sessionOf(serial);
+          if (find(session, pkcs11js.CKO_PRIVATE_KEY, usage) === undefined) throw new KeyNotFound({ serial, usage });
+          for (let old = find(session, pkcs11js.CKO_CERTIFICATE, usage); old !== undefined; old = find(session, pkcs11js.CKO_CERTIFICATE, usage)) {
+            module.C_DestroyObject(session, old);
+          }
+          module.C_CreateObject(session, [
+            { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_CERTIFICATE },
+            { type: pkcs11js.CKA_CERTIFICATE_TYPE, value: pkcs11js.CKC_X_509 },
+            { type: pkcs11js.CKA_TOKEN, value: true },
+            { type: pkcs11js.CKA_PRIVATE, value: false },
+            { type: pkcs11js.CKA_ID, value: idOf(usage) },
+            { type: pkcs11js.CKA_LABEL, value: usage },
+            { type: pkcs11js.CKA_SUBJECT, value: Buffer.from(subjectOf(der)) },
+            { type: pkcs11js.CKA_VALUE, value: Buffer.from(der) },
+          ]);
+        }),
+      readCertificate: (serial, usage) =>
+        onCard(serial, () => {
+          const session = sessionOf(serial);
+          const handle = find(session, pkcs11js.CKO_CERTIFICATE, usage);
+          if (handle === undefined) throw new KeyNotFound({ serial, usage });
+          const [value] = module.C_GetAttributeValue(session, handle, [{ type: pkcs11js.CKA_VALUE }]);
+          return new Uint8Array(value?.value as Buffer);
+        }),
+      sign: (serial, usage, data, pin) =>
+        onCard(serial, () => {
+          if (usage === "signature" && pin === undefined) throw new PinRequired({ serial });
+          if (usage === "authentication") requireLogin(serial);
+          const session = sessionOf(serial);
+          if (usage === "signature" && !loggedIn.has(serial)) {
+            const state = pinStateOf(flagsOf(serial));
+            if (state.locked) throw new PinLocked({ serial, secret: "pin" });
+            if (state.finalTry) throw new PinFinalTry({ serial });
+            module.C_Login(session, pkcs11js.CKU_USER, pin as string);
+            loggedIn.add(serial);
+          }
+          const key = find(session, pkcs11js.CKO_PRIVATE_KEY, usage);
+          if (key === undefined) throw new KeyNotFound({ serial, usage });
+          const [type] = module.C_GetAttributeValue(session, key, [{ type: pkcs11js.CKA_KEY_TYPE }]);
+          // CKA_KEY_TYPE is a CK_ULONG in the host's byte order; the key types here fit its first byte.
+          const isEc = (type?.value as Buffer)[0] === pkcs11js.CKK_EC;
+          if (isEc) {
+            module.C_SignInit(session, { mechanism: pkcs11js.CKM_ECDSA }, key);
+            if (usage === "signature") module.C_Login(session, pkcs11js.CKU_CONTEXT_SPECIFIC, pin as string);
+            const raw = module.C_Sign(session, createHash("sha256").update(data).digest(), Buffer.alloc(132));
+            return ecdsaSignatureToDer(raw);
+          }
+          module.C_SignInit(session, { mechanism: pkcs11js.CKM_SHA256_RSA_PKCS }, key);
+          if (usage === "signature") module.C_Login(session, pkcs11js.CKU_CONTEXT_SPECIFIC, pin as string);
+          return new Uint8Array(module.C_Sign(session, Buffer.from(data), Buffer.alloc(1024)));
+        }),
+      manufacture: ({ card, puk }) =>
+        lock.withPermits(1)(
+          Effect.try({
+            try: () => {
+              const blank = module.C_GetSlotList(true).find((slot) => (module.C_GetTokenInfo(slot).flags & pkcs11js.CKF_TOKEN_INITIALIZED) === 0);
+              if (blank === undefined) throw new DeviceFailure({ reason: "no blank token to personalise" });
+              // A token label holds 32 characters: the card id without its dashes.
+              const label = card.replace(/-/g, "").slice(0, 32);
+              module.C_InitToken(blank, puk, label.padEnd(32, " "));
+              // Tokens may move to another slot once initialised (SoftHSM does): find it by its label.
+              for (const slot of module.C_GetSlotList(true)) {
+                const info = module.C_GetTokenInfo(slot);
+                if (trimmed(info.label) === label) return { serial: trimmed(info.serialNumber) };
+              }
+              throw new DeviceFailure({ reason: "the personalised token disappeared" });
+            },
+            catch: (error) => (error instanceof DeviceFailure ? error : new DeviceFailure({ reason: String(error) })),
+          }),
+        ),
+    };
+    return driver;
+  });
+
+/** The driver as the smart-card port and the card manufacturer. */
+export const layer = (options: Options): Layer.Layer<SmartCards | CardManufacturer, DeviceFailure> =>
+  Layer.effectContext(
+    Effect.map(make(options), (driver) => {
+      const { manufacture, ...port } = driver;
+      return Context.make(SmartCards, SmartCards.of(port)).pipe(Context.add(CardManufacturer, CardManufacturer.of({ manufacture })));
+    }),
+  );
