@@ -198,18 +198,27 @@ export const make = (options: Options) =>
       }
     };
 
+    /** The values of some attributes of an object, in order; a missing one is a device failure. */
+    const valuesOf = (session: Buffer, handle: Buffer, types: ReadonlyArray<number>): ReadonlyArray<Buffer> =>
+      module
+        .C_GetAttributeValue(
+          session,
+          handle,
+          types.map((type) => ({ type })),
+        )
+        .map((attribute) => {
+          if (attribute.value === undefined) throw new DeviceFailure({ reason: `the token did not return attribute ${attribute.type}` });
+          return attribute.value;
+        });
+
     const publicKeyInfo = (session: Buffer, handle: Buffer, algorithm: KeyAlgorithm): Uint8Array => {
       if (algorithm === "P-256") {
-        const [point] = module.C_GetAttributeValue(session, handle, [{ type: pkcs11js.CKA_EC_POINT }]);
         // CKA_EC_POINT is the DER OCTET STRING of the uncompressed point: its last 65 bytes.
-        const value = point?.value as Buffer;
+        const [value] = valuesOf(session, handle, [pkcs11js.CKA_EC_POINT]) as [Buffer];
         return new Uint8Array(Buffer.concat([p256InfoPrefix, value.subarray(value.length - 65)]));
       }
-      const [modulus, exponent] = module.C_GetAttributeValue(session, handle, [{ type: pkcs11js.CKA_MODULUS }, { type: pkcs11js.CKA_PUBLIC_EXPONENT }]);
-      const key = createPublicKey({
-        key: { kty: "RSA", n: (modulus?.value as Buffer).toString("base64url"), e: (exponent?.value as Buffer).toString("base64url") },
-        format: "jwk",
-      });
+      const [modulus, exponent] = valuesOf(session, handle, [pkcs11js.CKA_MODULUS, pkcs11js.CKA_PUBLIC_EXPONENT]) as [Buffer, Buffer];
+      const key = createPublicKey({ key: { kty: "RSA", n: modulus.toString("base64url"), e: exponent.toString("base64url") }, format: "jwk" });
       return new Uint8Array(key.export({ format: "der", type: "spki" }));
     };
 
@@ -336,8 +345,8 @@ export const make = (options: Options) =>
           const session = sessionOf(serial);
           const handle = find(session, pkcs11js.CKO_CERTIFICATE, usage);
           if (handle === undefined) throw new KeyNotFound({ serial, usage });
-          const [value] = module.C_GetAttributeValue(session, handle, [{ type: pkcs11js.CKA_VALUE }]);
-          return new Uint8Array(value?.value as Buffer);
+          const [value] = valuesOf(session, handle, [pkcs11js.CKA_VALUE]) as [Buffer];
+          return new Uint8Array(value);
         }),
       sign: (serial, usage, data, pin) =>
         onCard(serial, () => {
@@ -353,9 +362,9 @@ export const make = (options: Options) =>
           }
           const key = find(session, pkcs11js.CKO_PRIVATE_KEY, usage);
           if (key === undefined) throw new KeyNotFound({ serial, usage });
-          const [type] = module.C_GetAttributeValue(session, key, [{ type: pkcs11js.CKA_KEY_TYPE }]);
+          const [type] = valuesOf(session, key, [pkcs11js.CKA_KEY_TYPE]) as [Buffer];
           // CKA_KEY_TYPE is a CK_ULONG in the host's byte order; the key types here fit its first byte.
-          const isEc = (type?.value as Buffer)[0] === pkcs11js.CKK_EC;
+          const isEc = type[0] === pkcs11js.CKK_EC;
           if (isEc) {
             module.C_SignInit(session, { mechanism: pkcs11js.CKM_ECDSA }, key);
             if (usage === "signature") module.C_Login(session, pkcs11js.CKU_CONTEXT_SPECIFIC, pin as string);
