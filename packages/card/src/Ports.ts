@@ -189,7 +189,16 @@ export interface RevokedCertificate {
   readonly reason: Card.RevocationReason;
 }
 
-/** The PKI's register of issued and revoked certificates (persistence implements it). */
+/** A published certificate revocation list. */
+export interface PublishedCrl {
+  readonly number: bigint;
+  readonly thisUpdate: Date;
+  readonly nextUpdate: Date;
+  readonly entries: number;
+  readonly der: Uint8Array;
+}
+
+/** The PKI's register of issued and revoked certificates, and of its CRLs (persistence implements it). */
 export class CertificateRegistry extends Context.Service<
   CertificateRegistry,
   {
@@ -199,5 +208,10 @@ export class CertificateRegistry extends Context.Service<
     readonly find: (serial: string) => Effect.Effect<(IssuedCertificate & { readonly revoked?: RevokedCertificate }) | undefined>;
     /** Every revoked certificate not yet past its end of validity at `at`. */
     readonly revokedAt: (at: Date) => Effect.Effect<ReadonlyArray<RevokedCertificate>>;
+    /** The next CRL number: unique and increasing, even across processes. */
+    readonly nextCrlNumber: Effect.Effect<bigint>;
+    readonly saveCrl: (crl: PublishedCrl) => Effect.Effect<void>;
+    /** The CRL with the highest number, if any was published. */
+    readonly latestCrl: Effect.Effect<PublishedCrl | undefined>;
   }
 >()("@comedec/card/CertificateRegistry") {}

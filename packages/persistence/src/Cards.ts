@@ -382,6 +382,21 @@ export const certificateRegistryLayer = Layer.effect(
             ? issued
             : { ...issued, revoked: { serial: row.serial, revokedAt: new Date(row.revoked_at), reason: row.revocation_reason ?? "unspecified" } };
         }),
+      nextCrlNumber: Effect.promise(async () => BigInt((await sql<{ number: string }>`SELECT nextval('crl_number')::text AS number`.execute(db)).rows[0]?.number ?? "1")),
+      saveCrl: (crl) =>
+        Effect.promise(() =>
+          sql`INSERT INTO crl (number, this_update, next_update, entries, der)
+              VALUES (${crl.number.toString()}::bigint, ${crl.thisUpdate}, ${crl.nextUpdate}, ${crl.entries}, ${Buffer.from(crl.der)})`.execute(db),
+        ).pipe(Effect.asVoid),
+      latestCrl: Effect.promise(async () => {
+        const row = (
+          await sql<{ number: string; this_update: Date; next_update: Date; entries: number; der: Uint8Array }>`
+            SELECT number::text, this_update, next_update, entries, der FROM crl ORDER BY number DESC LIMIT 1`.execute(db)
+        ).rows[0];
+        return row === undefined
+          ? undefined
+          : { number: BigInt(row.number), thisUpdate: new Date(row.this_update), nextUpdate: new Date(row.next_update), entries: row.entries, der: new Uint8Array(row.der) };
+      }),
       revokedAt: (at) =>
         Effect.promise(async () => {
           const rows = (

@@ -6,14 +6,16 @@
  * the subject taken from the directory and the profile of its usage.
  */
 import { Agent } from "@comedec/agent";
-import { type Card, CertificateAuthority, CertificateRefused, CertificateRegistry, type Subject } from "@comedec/card";
+import { type Card, CertificateAuthority, CertificateRefused, CertificateRegistry, type PublishedCrl, type Subject } from "@comedec/card";
 import { Certificate, type Name } from "@peculiar/asn1-x509";
 import { AsnConvert } from "@peculiar/asn1-schema";
 import { Clock, Context, Effect, Layer } from "effect";
 import { createPublicKey, generateKeyPairSync, type KeyObject, randomBytes } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import * as Crl from "./Crl.js";
 import * as Csr from "./Csr.js";
+import * as Ocsp from "./Ocsp.js";
 import * as Der from "./Der.js";
 import { forUsage, type Profile, profiles } from "./Profiles.js";
 import * as Sealed from "./Sealed.js";
@@ -38,6 +40,25 @@ export class CaCertificates extends Context.Service<
   CaCertificates,
   { readonly root: Uint8Array; readonly issuing: Uint8Array; readonly hierarchy: Hierarchy }
 >()("@comedec/pki/CaCertificates") {}
+
+/** Revocation as relying parties see it: CRLs and OCSP. */
+export class Revocation extends Context.Service<
+  Revocation,
+  {
+    /** Publishes a new CRL now (numbered, valid 24 hours). */
+    readonly publishCrl: Effect.Effect<PublishedCrl>;
+    /** The latest CRL; a new one is published first when none is younger than `crlRefreshHours`. */
+    readonly currentCrl: Effect.Effect<PublishedCrl>;
+    /** Answers a DER OCSP request with a DER OCSP response. */
+    readonly ocsp: (request: Uint8Array) => Effect.Effect<Uint8Array>;
+  }
+>()("@comedec/pki/Revocation") {}
+
+/** A CRL says it is valid this long (RGS 3*: published at least every 24 hours). */
+export const crlValidityHours = 24;
+
+/** A CRL older than this is replaced on the next read, so relying parties never meet a stale one. */
+export const crlRefreshHours = 12;
 
 /** Where the CA lives and how relying parties reach it. */
 export interface Options {
@@ -201,12 +222,38 @@ export const make = (hierarchy: Hierarchy, baseUrl: string) =>
         return { der, ref: { serial: serialHex, notBefore: now.toISOString(), notAfter: notAfter.toISOString(), algorithm } };
       });
 
+    const publishCrl = Effect.gen(function* () {
+      const number = yield* registry.nextCrlNumber;
+      // The number is taken before the list is read: a higher number always lists at least as much.
+      const thisUpdate = new Date(yield* Clock.currentTimeMillis);
+      const revoked = yield* registry.revokedAt(thisUpdate);
+      const nextUpdate = new Date(thisUpdate.getTime() + crlValidityHours * 3_600_000);
+      const der = Crl.build(hierarchy.issuing, { number, thisUpdate, nextUpdate, revoked });
+      const published = { number, thisUpdate, nextUpdate, entries: revoked.length, der };
+      yield* registry.saveCrl(published);
+      return published;
+    });
+
+    const currentCrl = Effect.gen(function* () {
+      const latest = yield* registry.latestCrl;
+      const now = yield* Clock.currentTimeMillis;
+      if (latest !== undefined && now - latest.thisUpdate.getTime() < crlRefreshHours * 3_600_000) return latest;
+      return yield* publishCrl;
+    });
+
     return {
       issueFromCsr,
       authority: CertificateAuthority.of({
         issueForCard: ({ subject, usage, publicKey, signWithCardKey }) =>
           Effect.flatMap(Csr.create(subjectName(subject, usage), publicKey, signWithCardKey), (csr) => issueFromCsr(csr, subject, usage)),
-        revoke: (serials, reason, at) => registry.revoke(serials, reason, at),
+        // A revocation is published at once: the next CRL is signed right after it is recorded.
+        revoke: (serials, reason, at) => (serials.length === 0 ? Effect.void : Effect.andThen(registry.revoke(serials, reason, at), Effect.asVoid(publishCrl))),
+      }),
+      revocation: Revocation.of({
+        publishCrl,
+        currentCrl,
+        ocsp: (request) =>
+          Effect.flatMap(Clock.currentTimeMillis, (millis) => Ocsp.respond(request, { issuer: hierarchy.issuing, find: registry.find, now: new Date(millis) })),
       }),
     };
   });
@@ -221,11 +268,14 @@ export const hierarchyLayer = (options: Options) =>
     ),
   );
 
-/** The `CertificateAuthority` port on the hierarchy, recording in the registry. */
-export const authorityLayer = (options: Options): Layer.Layer<CertificateAuthority | CaCertificates, never, CertificateRegistry> => {
-  const authority = Layer.effect(
-    CertificateAuthority,
-    Effect.flatMap(CaCertificates, (certificates) => Effect.map(make(certificates.hierarchy, options.baseUrl), (made) => made.authority)),
+/** The `CertificateAuthority` port and the `Revocation` service on the hierarchy, recording in the registry. */
+export const authorityLayer = (options: Options): Layer.Layer<CertificateAuthority | Revocation | CaCertificates, never, CertificateRegistry> => {
+  const authority = Layer.effectContext(
+    Effect.flatMap(CaCertificates, (certificates) =>
+      Effect.map(make(certificates.hierarchy, options.baseUrl), (made) =>
+        Context.make(CertificateAuthority, made.authority).pipe(Context.add(Revocation, made.revocation)),
+      ),
+    ),
   );
   return authority.pipe(Layer.provideMerge(hierarchyLayer(options)));
 };

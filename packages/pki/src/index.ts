@@ -5,6 +5,10 @@
 
 /** The CA hierarchy and the `CertificateAuthority` port. */
 export * as Authority from "./Authority.js";
+/** Certificate revocation lists, written as DER directly. */
+export * as Crl from "./Crl.js";
+/** The OCSP responder (RFC 6960). */
+export * as Ocsp from "./Ocsp.js";
 /** PKCS#10 requests: built around a card key, checked before issuance. */
 export * as Csr from "./Csr.js";
 /** X.509 structures: names, extensions, certificates, PEM. */

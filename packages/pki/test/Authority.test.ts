@@ -1,8 +1,9 @@
-import { CertificateRegistry, type IssuedCertificate, type Subject } from "@comedec/card";
+import type { CertificateRegistry, Subject } from "@comedec/card";
+import { memoryRegistry } from "./MemoryRegistry.js";
 import { CertificationRequest } from "@peculiar/asn1-csr";
 import { AsnConvert } from "@peculiar/asn1-schema";
 import * as X509 from "@peculiar/asn1-x509";
-import { Effect, Layer } from "effect";
+import { Effect } from "effect";
 import { execFileSync } from "node:child_process";
 import { generateKeyPairSync, type KeyObject, sign } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
@@ -10,23 +11,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { Authority, Csr, Der } from "../src/index.js";
-
-// The registry is the persistence adapter's job (tested there on PostgreSQL); here a map suffices.
-const memoryRegistry = () => {
-  const issued = new Map<string, IssuedCertificate>();
-  return {
-    issued,
-    layer: Layer.succeed(
-      CertificateRegistry,
-      CertificateRegistry.of({
-        record: (certificate) => Effect.sync(() => void issued.set(certificate.serial, certificate)),
-        revoke: () => Effect.void,
-        find: (serial) => Effect.sync(() => issued.get(serial)),
-        revokedAt: () => Effect.succeed([]),
-      }),
-    ),
-  };
-};
 
 const subject: Subject = {
   holder: "0b7c4f1e-agent",

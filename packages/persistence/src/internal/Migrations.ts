@@ -268,6 +268,14 @@ const cardStatements: ReadonlyArray<string> = [
       );`,
   `CREATE INDEX certificate_revoked ON certificate (not_after) WHERE revoked_at IS NOT NULL;`,
   `CREATE INDEX certificate_by_card ON certificate (card);`,
+  `CREATE SEQUENCE crl_number;`,
+  `CREATE TABLE crl (
+        number bigint PRIMARY KEY,
+        this_update timestamptz NOT NULL,
+        next_update timestamptz NOT NULL,
+        entries integer NOT NULL,
+        der bytea NOT NULL
+      );`,
   `CREATE TABLE notification (
         id bigserial PRIMARY KEY,
         site_key text NOT NULL,
