@@ -7,6 +7,7 @@ import type { AgentCards, AgentStore } from "@comedec/agent";
 import type { CardManufacturer, CardNotifications, CardSecrets, CardStore, CertificateAuthority, SmartCards } from "@comedec/card";
 import type { ConventionStore } from "@comedec/convention";
 import { RawSql } from "@comedec/persistence";
+import type { Authority } from "@comedec/pki";
 import type { Tokens } from "@comedec/rgs";
 import { Effect, type ManagedRuntime } from "effect";
 import { Hono } from "hono";
@@ -20,6 +21,7 @@ import * as Communes from "./routes/Communes.js";
 import * as Conventions from "./routes/Conventions.js";
 import * as Editors from "./routes/Editors.js";
 import * as Onboarding from "./routes/Onboarding.js";
+import * as Pki from "./routes/Pki.js";
 
 /** The services the routes need. */
 export type Services =
@@ -36,7 +38,9 @@ export type Services =
   | CardNotifications
   | CertificateAuthority
   | SmartCards
-  | CardManufacturer;
+  | CardManufacturer
+  | Authority.Revocation
+  | Authority.CaCertificates;
 
 /** The largest request body accepted: evidence and conventions are small. */
 export const maximumBodyBytes = 64 * 1024;
@@ -67,6 +71,7 @@ export const make = (runtime: ManagedRuntime.ManagedRuntime<Services, never>): H
     );
     return context.json({ status: database === "ok" ? "ok" : "degraded", database }, database === "ok" ? 200 : 503);
   });
+  Pki.register(app, runtime);
   app.get("/openapi.json", (context) => context.json(openApi));
   app.get("/docs", (context) => context.html(OpenApi.docsPage));
   Endpoint.register<Services>(app, runtime, endpoints);

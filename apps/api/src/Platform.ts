@@ -67,7 +67,7 @@ export interface CardPlatformOptions {
 export const services = (
   persistenceLayer: Layer.Layer<Persistence.Ports>,
   options: CardPlatformOptions,
-): Layer.Layer<Persistence.Ports | AgentCards | CertificateAuthority | Authority.CaCertificates | SmartCards | CardManufacturer> => {
+): Layer.Layer<Persistence.Ports | AgentCards | CertificateAuthority | Authority.Revocation | Authority.CaCertificates | SmartCards | CardManufacturer> => {
   const withPki = Authority.authorityLayer(options.pki).pipe(Layer.provideMerge(persistenceLayer));
   return Layer.merge(Holders.layer.pipe(Layer.provideMerge(withPki)), Simulator.layer(options.simulator));
 };

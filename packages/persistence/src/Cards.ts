@@ -382,7 +382,9 @@ export const certificateRegistryLayer = Layer.effect(
             ? issued
             : { ...issued, revoked: { serial: row.serial, revokedAt: new Date(row.revoked_at), reason: row.revocation_reason ?? "unspecified" } };
         }),
-      nextCrlNumber: Effect.promise(async () => BigInt((await sql<{ number: string }>`SELECT nextval('crl_number')::text AS number`.execute(db)).rows[0]?.number ?? "1")),
+      nextCrlNumber: Effect.promise(async () =>
+        BigInt((await sql<{ number: string }>`SELECT nextval('crl_number')::text AS number`.execute(db)).rows[0]?.number ?? "1"),
+      ),
       saveCrl: (crl) =>
         Effect.promise(() =>
           sql`INSERT INTO crl (number, this_update, next_update, entries, der)
@@ -395,7 +397,13 @@ export const certificateRegistryLayer = Layer.effect(
         ).rows[0];
         return row === undefined
           ? undefined
-          : { number: BigInt(row.number), thisUpdate: new Date(row.this_update), nextUpdate: new Date(row.next_update), entries: row.entries, der: new Uint8Array(row.der) };
+          : {
+              number: BigInt(row.number),
+              thisUpdate: new Date(row.this_update),
+              nextUpdate: new Date(row.next_update),
+              entries: row.entries,
+              der: new Uint8Array(row.der),
+            };
       }),
       revokedAt: (at) =>
         Effect.promise(async () => {
