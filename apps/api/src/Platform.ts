@@ -13,6 +13,7 @@ import { Persistence } from "@comedec/persistence";
 import { Holders } from "@comedec/pgca";
 import { Authority } from "@comedec/pki";
 import { Access, Tokens } from "@comedec/rgs";
+import { Pkcs11 } from "@comedec/smartcard-pkcs11";
 import { Simulator } from "@comedec/smartcard-simulator";
 import { Effect, Layer } from "effect";
 import { randomBytes } from "node:crypto";
@@ -31,6 +32,8 @@ export interface Configuration {
   readonly secretKey: string | undefined;
   /** Unlocks the CA keys (COMEDEC_CA_PASSPHRASE; embedded: a file in the data directory). */
   readonly caPassphrase: string | undefined;
+  /** The PKCS#11 module of the card readers (COMEDEC_PKCS11_LIBRARY); virtual cards when absent. */
+  readonly pkcs11Library: string | undefined;
 }
 
 /** Reads the configuration. */
@@ -43,6 +46,7 @@ export const configuration = (environment: NodeJS.ProcessEnv = process.env): Con
     publicUrl: environment.COMEDEC_PUBLIC_URL ?? `http://127.0.0.1:${port}`,
     secretKey: environment.COMEDEC_SECRET_KEY || undefined,
     caPassphrase: environment.COMEDEC_CA_PASSPHRASE || undefined,
+    pkcs11Library: environment.COMEDEC_PKCS11_LIBRARY || undefined,
   };
 };
 
@@ -60,8 +64,15 @@ const embeddedSecret = (config: Configuration, given: string | undefined, file: 
 /** What the card platform adds on top of persistence: the PKI, the smart cards, and `AgentCards`. */
 export interface CardPlatformOptions {
   readonly pki: Authority.Options;
-  readonly simulator: Simulator.Options;
+  /** The smart-card driver: the simulator's virtual cards, or PKCS#11 on real ones. */
+  readonly smartCards: Layer.Layer<SmartCards | CardManufacturer>;
 }
+
+/** The smart-card driver of the configuration: PKCS#11 when a module is named, else virtual cards in the data directory. */
+export const smartCards = (config: Configuration): Layer.Layer<SmartCards | CardManufacturer> =>
+  config.pkcs11Library === undefined
+    ? Simulator.layer({ directory: join(config.dataDir, "cards") })
+    : Layer.orDie(Pkcs11.layer({ library: config.pkcs11Library }));
 
 /** Every service of the platform: persistence, then the PKI on its certificate register, the smart cards, and `AgentCards` on both. */
 export const services = (
@@ -69,7 +80,7 @@ export const services = (
   options: CardPlatformOptions,
 ): Layer.Layer<Persistence.Ports | AgentCards | CertificateAuthority | Authority.Revocation | Authority.CaCertificates | SmartCards | CardManufacturer> => {
   const withPki = Authority.authorityLayer(options.pki).pipe(Layer.provideMerge(persistenceLayer));
-  return Layer.merge(Holders.layer.pipe(Layer.provideMerge(withPki)), Simulator.layer(options.simulator));
+  return Layer.merge(Holders.layer.pipe(Layer.provideMerge(withPki)), options.smartCards);
 };
 
 /** The layers of the configured mode. */
@@ -86,8 +97,7 @@ export const persistence = (config: Configuration) => {
       passphrase: embeddedSecret(config, config.caPassphrase, "ca-passphrase"),
       baseUrl: `${config.publicUrl}/pki`,
     },
-    // Embedded mode: virtual cards, kept with the rest of the data.
-    simulator: { directory: join(config.dataDir, "cards") },
+    smartCards: smartCards(config),
   });
 };
 

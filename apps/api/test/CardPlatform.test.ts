@@ -7,7 +7,7 @@
 import { Actor } from "@comedec/actor";
 import { Local as Directory } from "@comedec/agaec";
 import type { Agent } from "@comedec/agent";
-import { CardNotifications } from "@comedec/card";
+import { CardNotifications, SmartCards } from "@comedec/card";
 import { Commune, type InseeCode } from "@comedec/commune";
 import { Directory as Deployment } from "@comedec/deployment";
 import { type CardPlatformShape, Local } from "@comedec/pgca";
@@ -54,8 +54,8 @@ interface Harness {
   readonly close: () => Promise<void>;
 }
 
-const start = async (layer: () => Layer.Layer<Persistence.Ports>, over: "local" | "http"): Promise<Harness> => {
-  const runtime = ManagedRuntime.make(Services.on(layer()));
+const start = async (layer: () => Layer.Layer<Persistence.Ports>, over: "local" | "http", driver: "simulator" | "softhsm"): Promise<Harness> => {
+  const runtime = ManagedRuntime.make(Services.on(layer(), driver));
   const reference = [
     Commune.Commune.make({ code: "69123" as InseeCode.InseeCode, name: "Lyon", departement: "69" as never, region: "84", population: 1 }),
     Commune.Commune.make({ code: "75056" as InseeCode.InseeCode, name: "Paris", departement: "75" as never, region: "11", population: 1 }),
@@ -78,106 +78,114 @@ const start = async (layer: () => Layer.Layer<Persistence.Ports>, over: "local" 
 const run = <A>(effect: Effect.Effect<A, unknown>) => Effect.runPromise(effect);
 const refusal = (effect: Effect.Effect<unknown, { readonly _tag: string }>) => Effect.runPromise(Effect.flip(effect));
 
-for (const adapter of adapters) {
-  for (const over of ["local", "http"] as const) {
-    describe(`CardPlatform (${over}) on ${adapter.name}`, () => {
-      let harness: Harness;
-      let holder = "";
-      beforeAll(async () => {
-        harness = await start(adapter.layer, over);
-        holder = (await harness.runtime.runPromise(Directory.forActor(actors.operator, (directory) => directory.register(registration("Perrin", "CP1234567")))))
-          .state.id;
-      }, 120_000);
-      afterAll(() => harness.close());
+// Every adapter with virtual cards; SoftHSM2's tokens (when installed) on the embedded database.
+const combinations = adapters.flatMap((adapter) =>
+  Services.drivers
+    .filter((driver) => driver === "simulator" || adapter.name === "pglite")
+    .flatMap((driver) => (["local", "http"] as const).map((over) => ({ adapter, driver, over }))),
+);
 
-      const as = (actor: Actor.Actor) => harness.platform(actor);
-      const codeOf = async (serial: string) => {
-        const inbox = await harness.runtime.runPromise(CardNotifications.use((notifications) => notifications.inbox(lyon as never, 50)));
-        return /Code d'activation : ([0-9A-Z-]+)/.exec(inbox.find((item) => item.body.includes(serial))?.body ?? "")?.[1] as string;
-      };
-      /** A card of the holder, ordered, produced, shipped and received. */
-      const received = async () => {
-        const operator = await as(actors.operator);
-        const ants = await as(actors.ants);
-        const ordered = await run(operator.order({ holder, reason: "nouvel agent" }));
-        const produced = await run(ants.startProduction(ordered.state.id, "fabrication"));
-        await run(ants.ship(ordered.state.id, "envoi"));
-        await run(operator.receive(ordered.state.id, produced.state.serial as string, "reçue"));
-        return { id: ordered.state.id, serial: produced.state.serial as string };
-      };
-      const publication = (code: string, pin = "482915") => ({
-        activationCode: code,
-        pin,
-        handOver: { document: { type: "passeport" as const, number: "CP1234567" }, place: "mairie" as const },
-        reason: "remise en main propre",
-      });
+for (const { adapter, driver, over } of combinations) {
+  describe(`CardPlatform (${over}) on ${adapter.name} with ${driver} cards`, () => {
+    let harness: Harness;
+    let holder = "";
+    beforeAll(async () => {
+      harness = await start(adapter.layer, over, driver);
+      holder = (await harness.runtime.runPromise(Directory.forActor(actors.operator, (directory) => directory.register(registration("Perrin", "CP1234567")))))
+        .state.id;
+    }, 120_000);
+    afterAll(() => harness.close());
 
-      it("orders, produces, ships, receives and publishes a card, whose PIN then works on the card", async () => {
-        const card = await received();
-        const operator = await as(actors.operator);
-        const published = await run(operator.publish(card.id, publication(await codeOf(card.serial))));
-        expect(published).toMatchObject({ version: 5, state: { status: "active", serial: card.serial } });
-        expect(published.state.certificates?.authentication.algorithm).toBe("prime256v1");
-        expect(await run(operator.verifyPin(card.id, "482915"))).toEqual({ verified: true });
-        expect((await run(operator.holders({}))).find((entry) => entry.holder === holder)?.cards.map((view) => view.state.id)).toContain(card.id);
-      });
-
-      it("refuses illegal transitions and foreign sites with typed errors", async () => {
-        const card = await received();
-        const ants = await as(actors.ants);
-        expect(await refusal(ants.ship(card.id, "encore"))).toMatchObject({
-          _tag: "CardIllegalTransition",
-          state: "received",
-          rule: expect.stringContaining("in production"),
-        });
-        expect(await refusal((await as(actors.paris)).card(card.id))).toMatchObject({ _tag: "Forbidden" });
-        expect(await refusal((await as(actors.operator)).order({ holder: "00000000-0000-4000-8000-000000000000", reason: "inconnu" }))).toMatchObject({
-          _tag: "AgentNotFound",
-        });
-        expect(await refusal((await as(actors.operator)).publish(card.id, publication("0000-0000-0000-0000")))).toMatchObject({
-          _tag: "ActivationCodeInvalid",
-          attemptsLeft: 4,
-        });
-        expect((await run((await as(actors.operator)).card(card.id))).state.status).toBe("received");
-      });
-
-      it("lets exactly one of two operators publishing the same card win", async () => {
-        const card = await received();
-        const code = await codeOf(card.serial);
-        const [first, second] = await Promise.all([as(actors.operator), as(actors.deputy)]);
-        const outcomes = await Promise.all([
-          Effect.runPromise(Effect.result(first.publish(card.id, publication(code)))),
-          Effect.runPromise(Effect.result(second.publish(card.id, publication(code)))),
-        ]);
-        expect(outcomes.filter(Result.isSuccess)).toHaveLength(1);
-        const loser = outcomes.find(Result.isFailure);
-        expect(loser !== undefined && Result.isFailure(loser) && loser.failure._tag).toMatch(/ConcurrentModification|ActivationCodeInvalid/);
-        expect((await run(first.card(card.id))).version).toBe(5);
-      });
-
-      it("lets exactly one of two operators validating the same request win, and orders one card", async () => {
-        const card = await received();
-        const operator = await as(actors.operator);
-        await run(operator.publish(card.id, publication(await codeOf(card.serial))));
-        const holderActor = Actor.Actor.make({ id: holder, name: "Camille Perrin", role: "agent", site: lyon });
-        const holderPlatform = await as(holderActor);
-        const submitted = await run(holderPlatform.submitRequest({ kind: "card-renewal", card: card.id, reason: "puce abîmée" }));
-        expect(await refusal(holderPlatform.validateRequest(submitted.state.id, "moi"))).toMatchObject({ _tag: "Forbidden" });
-        const deputy = await as(actors.deputy);
-        const outcomes = await Promise.all([
-          Effect.runPromise(Effect.result(operator.validateRequest(submitted.state.id, "accord"))),
-          Effect.runPromise(Effect.result(deputy.validateRequest(submitted.state.id, "accord"))),
-        ]);
-        expect(outcomes.filter(Result.isSuccess)).toHaveLength(1);
-        // The loser either raced the same version (stale) or read the request already validated: a 409 either way.
-        const loser = outcomes.find(Result.isFailure);
-        expect(loser !== undefined && Result.isFailure(loser) && loser.failure._tag).toMatch(/ConcurrentModification|CardIllegalTransition/);
-        const replacements = (await run(operator.holders({ commune: "69123" })))
-          .flatMap((entry) => entry.cards)
-          .filter((view) => view.state.replaces === card.id);
-        expect(replacements).toHaveLength(1);
-        expect((await run(operator.requests({ commune: "69123" }, "validated"))).map((view) => view.state.id)).toContain(submitted.state.id);
-      });
+    const as = (actor: Actor.Actor) => harness.platform(actor);
+    const codeOf = async (serial: string) => {
+      const inbox = await harness.runtime.runPromise(CardNotifications.use((notifications) => notifications.inbox(lyon as never, 50)));
+      return /Code d'activation : ([0-9A-Z-]+)/.exec(inbox.find((item) => item.body.includes(serial))?.body ?? "")?.[1] as string;
+    };
+    /** A card of the holder, ordered, produced, shipped and received. */
+    const received = async () => {
+      const operator = await as(actors.operator);
+      const ants = await as(actors.ants);
+      const ordered = await run(operator.order({ holder, reason: "nouvel agent" }));
+      const produced = await run(ants.startProduction(ordered.state.id, "fabrication"));
+      await run(ants.ship(ordered.state.id, "envoi"));
+      await run(operator.receive(ordered.state.id, produced.state.serial as string, "reçue"));
+      return { id: ordered.state.id, serial: produced.state.serial as string };
+    };
+    const publication = (code: string, pin = "482915") => ({
+      activationCode: code,
+      pin,
+      handOver: { document: { type: "passeport" as const, number: "CP1234567" }, place: "mairie" as const },
+      reason: "remise en main propre",
     });
-  }
+
+    it("orders, produces, ships, receives and publishes a card, whose PIN then works on the card", async () => {
+      const card = await received();
+      const operator = await as(actors.operator);
+      const published = await run(operator.publish(card.id, publication(await codeOf(card.serial))));
+      expect(published).toMatchObject({ version: 5, state: { status: "active", serial: card.serial } });
+      expect(published.state.certificates?.authentication.algorithm).toBe("prime256v1");
+      // The certificates are on the card itself, bound to the keys generated there.
+      const onCard = await harness.runtime.runPromise(SmartCards.use((cards) => cards.readCertificate(card.serial, "signature")));
+      expect(Buffer.from(onCard).toString("hex")).toContain(published.state.certificates?.signature.serial as string);
+      expect(await run(operator.verifyPin(card.id, "482915"))).toEqual({ verified: true });
+      expect((await run(operator.holders({}))).find((entry) => entry.holder === holder)?.cards.map((view) => view.state.id)).toContain(card.id);
+    });
+
+    it("refuses illegal transitions and foreign sites with typed errors", async () => {
+      const card = await received();
+      const ants = await as(actors.ants);
+      expect(await refusal(ants.ship(card.id, "encore"))).toMatchObject({
+        _tag: "CardIllegalTransition",
+        state: "received",
+        rule: expect.stringContaining("in production"),
+      });
+      expect(await refusal((await as(actors.paris)).card(card.id))).toMatchObject({ _tag: "Forbidden" });
+      expect(await refusal((await as(actors.operator)).order({ holder: "00000000-0000-4000-8000-000000000000", reason: "inconnu" }))).toMatchObject({
+        _tag: "AgentNotFound",
+      });
+      expect(await refusal((await as(actors.operator)).publish(card.id, publication("0000-0000-0000-0000")))).toMatchObject({
+        _tag: "ActivationCodeInvalid",
+        attemptsLeft: 4,
+      });
+      expect((await run((await as(actors.operator)).card(card.id))).state.status).toBe("received");
+    });
+
+    it("lets exactly one of two operators publishing the same card win", async () => {
+      const card = await received();
+      const code = await codeOf(card.serial);
+      const [first, second] = await Promise.all([as(actors.operator), as(actors.deputy)]);
+      const outcomes = await Promise.all([
+        Effect.runPromise(Effect.result(first.publish(card.id, publication(code)))),
+        Effect.runPromise(Effect.result(second.publish(card.id, publication(code)))),
+      ]);
+      expect(outcomes.filter(Result.isSuccess)).toHaveLength(1);
+      const loser = outcomes.find(Result.isFailure);
+      expect(loser !== undefined && Result.isFailure(loser) && loser.failure._tag).toMatch(/ConcurrentModification|ActivationCodeInvalid/);
+      expect((await run(first.card(card.id))).version).toBe(5);
+    });
+
+    it("lets exactly one of two operators validating the same request win, and orders one card", async () => {
+      const card = await received();
+      const operator = await as(actors.operator);
+      await run(operator.publish(card.id, publication(await codeOf(card.serial))));
+      const holderActor = Actor.Actor.make({ id: holder, name: "Camille Perrin", role: "agent", site: lyon });
+      const holderPlatform = await as(holderActor);
+      const submitted = await run(holderPlatform.submitRequest({ kind: "card-renewal", card: card.id, reason: "puce abîmée" }));
+      expect(await refusal(holderPlatform.validateRequest(submitted.state.id, "moi"))).toMatchObject({ _tag: "Forbidden" });
+      const deputy = await as(actors.deputy);
+      const outcomes = await Promise.all([
+        Effect.runPromise(Effect.result(operator.validateRequest(submitted.state.id, "accord"))),
+        Effect.runPromise(Effect.result(deputy.validateRequest(submitted.state.id, "accord"))),
+      ]);
+      expect(outcomes.filter(Result.isSuccess)).toHaveLength(1);
+      // The loser either raced the same version (stale) or read the request already validated: a 409 either way.
+      const loser = outcomes.find(Result.isFailure);
+      expect(loser !== undefined && Result.isFailure(loser) && loser.failure._tag).toMatch(/ConcurrentModification|CardIllegalTransition/);
+      const replacements = (await run(operator.holders({ commune: "69123" })))
+        .flatMap((entry) => entry.cards)
+        .filter((view) => view.state.replaces === card.id);
+      expect(replacements).toHaveLength(1);
+      expect((await run(operator.requests({ commune: "69123" }, "validated"))).map((view) => view.state.id)).toContain(submitted.state.id);
+    });
+  });
 }

@@ -147,6 +147,22 @@ for (const adapter of adapters) {
             [["0a01", "keyCompromise"]],
           );
           assert.strictEqual((yield* registry.find("0a03"))?.revoked, undefined);
+          // CRL numbers are unique and increasing even when taken at once; the latest is the highest saved.
+          const numbers = yield* Effect.all([registry.nextCrlNumber, registry.nextCrlNumber, registry.nextCrlNumber], { concurrency: 3 });
+          assert.strictEqual(new Set(numbers).size, 3);
+          const ascending = [...numbers].sort((a, b) => (a < b ? -1 : 1));
+          for (const number of ascending) {
+            yield* registry.saveCrl({
+              number,
+              thisUpdate: at,
+              nextUpdate: new Date(at.getTime() + 86_400_000),
+              entries: 1,
+              der: new Uint8Array([48, Number(number)]),
+            });
+          }
+          const latest = yield* registry.latestCrl;
+          assert.strictEqual(latest?.number, ascending.at(-1));
+          assert.deepStrictEqual([...(latest?.der ?? [])], [48, Number(latest?.number)]);
           const notifications = yield* CardNotifications;
           yield* notifications.send({ site, kind: "activation-code", subject: "Code d'activation", body: "Votre code : ABCD-EFGH" });
           const inbox = yield* notifications.inbox(site, 5);

@@ -5,13 +5,14 @@
  * Started by `main.ts` as a child process, so the load generator does not share its event loop.
  */
 import * as Platform from "@comedec/api/platform";
+import { Simulator } from "@comedec/smartcard-simulator";
 import * as App from "@comedec/api";
 import { Persistence, RawSql } from "@comedec/persistence";
 import { serve } from "@hono/node-server";
 import { Effect, ManagedRuntime } from "effect";
 
 /** An in-memory CA and virtual cards: the benches measure the platform, not key storage. */
-const benchCards = { pki: { passphrase: "bench", baseUrl: "http://127.0.0.1/pki" }, simulator: { seed: "bench" } };
+const benchCards = { pki: { passphrase: "bench", baseUrl: "http://127.0.0.1/pki" }, smartCards: Simulator.layer({ seed: "bench" }) };
 const connectionString = process.env.BENCH_DATABASE_URL;
 if (connectionString === undefined) throw new Error("BENCH_DATABASE_URL is required");
 

@@ -7,6 +7,7 @@
  */
 import { Actor } from "@comedec/actor";
 import * as Platform from "@comedec/api/platform";
+import { Simulator } from "@comedec/smartcard-simulator";
 import * as Agents from "./Agents.js";
 import { Persistence } from "@comedec/persistence";
 import { Tokens } from "@comedec/rgs";
@@ -20,7 +21,7 @@ import * as Database from "./Database.js";
 import { type Figure, table } from "./Report.js";
 
 /** An in-memory CA and virtual cards: the benches measure the platform, not key storage. */
-const benchCards = { pki: { passphrase: "bench", baseUrl: "http://127.0.0.1/pki" }, simulator: { seed: "bench" } };
+const benchCards = { pki: { passphrase: "bench", baseUrl: "http://127.0.0.1/pki" }, smartCards: Simulator.layer({ seed: "bench" }) };
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 8);
 const connections = 50;
