@@ -15,6 +15,8 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import * as Crl from "./Crl.js";
 import * as Csr from "./Csr.js";
+import * as Encoding from "./Encoding.js";
+import * as Issuance from "./Issuance.js";
 import * as Ocsp from "./Ocsp.js";
 import * as Der from "./Der.js";
 import { forUsage, type Profile, profiles } from "./Profiles.js";
@@ -172,19 +174,19 @@ export const loadOrCreate = async (options: Options, now: Date): Promise<Hierarc
 
 const organisationOf = (site: Agent.AgentSite) => (site._tag === "commune" ? `Mairie ${site.commune}` : `Prefecture ${site.departement}`);
 
-/** The subject name of a card holder's certificate: identity and site from the directory. */
-export const subjectName = (subject: Subject, usage: Card.KeyUsage): Name =>
-  Der.name([
-    ["C", "FR"],
-    ["O", organisationOf(subject.site)],
-    ["OU", Agent.siteKey(subject.site)],
-    ["GN", subject.givenName],
-    ["SN", subject.surname],
-    ["CN", `${subject.givenName} ${subject.surname}${usage === "signature" ? " (signature)" : ""}`],
-    ["serialNumber", subject.holder],
-  ]);
+/** The subject of a card holder's certificate, attribute by attribute: identity and site from the directory. */
+export const subjectParts = (subject: Subject, usage: Card.KeyUsage): Der.NameParts => [
+  ["C", "FR"],
+  ["O", organisationOf(subject.site)],
+  ["OU", Agent.siteKey(subject.site)],
+  ["GN", subject.givenName],
+  ["SN", subject.surname],
+  ["CN", `${subject.givenName} ${subject.surname}${usage === "signature" ? " (signature)" : ""}`],
+  ["serialNumber", subject.holder],
+];
 
-const sameName = (a: Name, b: Name) => Buffer.from(AsnConvert.serialize(a)).equals(Buffer.from(AsnConvert.serialize(b)));
+/** The subject name of a card holder's certificate. */
+export const subjectName = (subject: Subject, usage: Card.KeyUsage): Name => Der.name(subjectParts(subject, usage));
 
 /** The authority on a hierarchy: issues from CSRs, revokes through the registry. */
 export const make = (hierarchy: Hierarchy, baseUrl: string) =>
@@ -192,33 +194,33 @@ export const make = (hierarchy: Hierarchy, baseUrl: string) =>
     const registry = yield* CertificateRegistry;
     const endpoints = { crl: `${baseUrl}/crl`, ocsp: `${baseUrl}/ocsp` };
 
+    // Each profile's constant parts, encoded once.
+    const templates = {
+      authentication: Issuance.template(hierarchy.issuing, forUsage("authentication"), endpoints),
+      signature: Issuance.template(hierarchy.issuing, forUsage("signature"), endpoints),
+    };
+
     /** Issues from a CSR whose subject must be the holder's. */
     const issueFromCsr = (csr: Uint8Array, subject: Subject, usage: Card.KeyUsage) =>
       Effect.gen(function* () {
         const now = new Date(yield* Clock.currentTimeMillis);
         const checked = yield* Csr.check(csr, now);
-        const expected = subjectName(subject, usage);
-        if (!sameName(checked.subject, expected))
-          return yield* new CertificateRefused({ reason: "the request's subject is not the holder's identity and site" });
+        const expected = Der.nameDer(subjectParts(subject, usage));
+        if (!expected.equals(checked.subject)) return yield* new CertificateRefused({ reason: "the request's subject is not the holder's identity and site" });
         const profile = forUsage(usage);
         // Never past the issuing CA: a relying party would reject the tail of the validity anyway.
         const notAfter = new Date(Math.min(now.getTime() + profile.maximumValidityDays * day, hierarchy.issuing.notAfter.getTime()));
         const serial = newSerial();
-        const der = Der.certificate(
-          {
-            serial,
-            issuer: hierarchy.issuing.name,
-            subject: expected,
-            notBefore: now,
-            notAfter,
-            subjectPublicKeyInfo: checked.subjectPublicKeyInfo,
-            extensions: Der.extensionsOf(profile, Der.keyIdentifier(checked.subjectPublicKeyInfo), hierarchy.issuing.keyIdentifier, endpoints),
-          },
-          hierarchy.issuing.privateKey,
-        );
+        const der = Issuance.certificate(templates[usage], {
+          serial: Encoding.positiveInteger(serial),
+          notBefore: now,
+          notAfter,
+          subject: expected,
+          publicKeyInfo: checked.publicKeyInfo,
+        });
         const serialHex = Buffer.from(serial).toString("hex");
         yield* registry.record({ serial: serialHex, card: subject.card, holder: subject.holder, usage, notAfter, der });
-        const algorithm = checked.keyDescription.type === "ec" ? checked.keyDescription.curve : `RSA-${checked.keyDescription.bits}`;
+        const algorithm = checked.key.type === "ec" ? checked.key.curve : `RSA-${checked.key.bits}`;
         return { der, ref: { serial: serialHex, notBefore: now.toISOString(), notAfter: notAfter.toISOString(), algorithm } };
       });
 

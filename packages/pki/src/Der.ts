@@ -6,6 +6,7 @@
 import { AsnConvert, OctetString } from "@peculiar/asn1-schema";
 import * as X509 from "@peculiar/asn1-x509";
 import { createHash, createPublicKey, type KeyObject, sign } from "node:crypto";
+import { oid, tlv } from "./Encoding.js";
 import type { Profile } from "./Profiles.js";
 
 /** ecdsa-with-SHA256 and sha256WithRSAEncryption. */
@@ -24,6 +25,20 @@ const attributeTypes = {
   L: "2.5.4.7",
   serialNumber: "2.5.4.5",
 } as const;
+
+const attributeTypeDer = Object.fromEntries(Object.entries(attributeTypes).map(([type, dotted]) => [type, oid(dotted)])) as Record<
+  keyof typeof attributeTypes,
+  Buffer
+>;
+
+/** The DER of a Name, written by hand (the same bytes as `name`): the hot path of issuance compares subjects. */
+export const nameDer = (parts: NameParts): Buffer =>
+  tlv(
+    0x30,
+    ...parts.map(([type, value]) =>
+      tlv(0x31, tlv(0x30, attributeTypeDer[type], tlv(type === "C" || type === "serialNumber" ? 0x13 : 0x0c, Buffer.from(value, "utf8")))),
+    ),
+  );
 
 /** Builds a Name; the country is a PrintableString as RFC 5280 requires, the rest UTF8String. */
 export const name = (parts: NameParts): X509.Name =>
@@ -62,7 +77,12 @@ export interface Endpoints {
 }
 
 /** The extensions of a profile for a subject key, issued by a key. */
-export const extensionsOf = (profile: Profile, subjectKey: ArrayBuffer, issuerKey: ArrayBuffer, endpoints: Endpoints | undefined): X509.Extensions => {
+export const extensionsOf = (
+  profile: Profile,
+  subjectKey: ArrayBuffer | undefined,
+  issuerKey: ArrayBuffer,
+  endpoints: Endpoints | undefined,
+): X509.Extensions => {
   const list = [
     extension(
       X509.id_ce_basicConstraints,
@@ -70,7 +90,8 @@ export const extensionsOf = (profile: Profile, subjectKey: ArrayBuffer, issuerKe
       new X509.BasicConstraints(profile.ca ? { cA: true, ...(profile.name === "issuing" ? { pathLenConstraint: 0 } : {}) } : {}),
     ),
     extension(X509.id_ce_keyUsage, true, new X509.KeyUsage(profile.keyUsage.reduce((bits, usage) => bits | keyUsageBits[usage], 0))),
-    extension(X509.id_ce_subjectKeyIdentifier, false, new X509.SubjectKeyIdentifier(subjectKey)),
+    // Without a subject key, the caller writes its identifier itself (certificate templates).
+    ...(subjectKey === undefined ? [] : [extension(X509.id_ce_subjectKeyIdentifier, false, new X509.SubjectKeyIdentifier(subjectKey))]),
     extension(X509.id_ce_authorityKeyIdentifier, false, new X509.AuthorityKeyIdentifier({ keyIdentifier: new X509.KeyIdentifier(issuerKey) })),
     extension(X509.id_ce_certificatePolicies, false, new X509.CertificatePolicies([new X509.PolicyInformation({ policyIdentifier: profile.policy })])),
   ];

@@ -13,5 +13,7 @@ export * as Ocsp from "./Ocsp.js";
 export * as Csr from "./Csr.js";
 /** X.509 structures: names, extensions, certificates, PEM. */
 export * as Der from "./Der.js";
+/** Certificates from CSRs on pre-encoded profile templates: the hot path of issuance. */
+export * as Issuance from "./Issuance.js";
 /** The certificate profiles. */
 export * as Profiles from "./Profiles.js";

@@ -26,7 +26,7 @@ import {
   SmartCards,
   type SmartCardsShape,
 } from "@comedec/card";
-import { Context, Effect, Layer, Semaphore } from "effect";
+import { Context, Effect, Layer } from "effect";
 import { createHash, createPublicKey } from "node:crypto";
 import pkcs11js from "pkcs11js";
 import { ecdsaSignatureToDer, subjectOf } from "./Der.js";
@@ -102,10 +102,14 @@ export const make = (options: Options) =>
           loaded.close();
         }),
     );
-    // PKCS#11 calls are synchronous and a token's login state is shared: one call at a time.
-    const lock = yield* Semaphore.make(1);
+    // Every operation below is one synchronous run of PKCS#11 calls: on Node's single thread two
+    // operations cannot interleave, so a token's session and login state need no lock.
     const sessions = new Map<string, Buffer>();
     const loggedIn = new Set<string>();
+    // Private key handles by card and usage, with whether the key is EC: found once, not at every signature.
+    const signingKeys = new Map<string, { readonly handle: Buffer; readonly ec: boolean }>();
+    // Room for any signature (RSA-4096 at most), written by C_Sign and copied out before the next call.
+    const signatureBuffer = Buffer.alloc(1024);
 
     const slotOf = (serial: string) => {
       for (const slot of module.C_GetSlotList(true)) {
@@ -158,22 +162,21 @@ export const make = (options: Options) =>
 
     /** Runs vendor calls on a card, one at a time, and maps their failures. */
     const onCard = <A>(serial: string, work: () => A, secret: "pin" | "puk" = "pin"): Effect.Effect<A, CardFailure> =>
-      lock.withPermits(1)(
-        Effect.try({
-          try: work,
-          catch: (error) => {
-            if (codeOf(error) === CKR.sessionHandleInvalid || codeOf(error) === CKR.deviceRemoved || codeOf(error) === CKR.tokenNotPresent) {
-              sessions.delete(serial);
-              loggedIn.delete(serial);
-            }
-            try {
-              return failure(serial, error, secret);
-            } catch (absent) {
-              return absent instanceof CardAbsent ? absent : new DeviceFailure({ reason: String(absent) });
-            }
-          },
-        }),
-      );
+      Effect.try({
+        try: work,
+        catch: (error) => {
+          if (codeOf(error) === CKR.sessionHandleInvalid || codeOf(error) === CKR.deviceRemoved || codeOf(error) === CKR.tokenNotPresent) {
+            sessions.delete(serial);
+            loggedIn.delete(serial);
+            for (const usage of ["authentication", "signature"]) signingKeys.delete(`${serial}/${usage}`);
+          }
+          try {
+            return failure(serial, error, secret);
+          } catch (absent) {
+            return absent instanceof CardAbsent ? absent : new DeviceFailure({ reason: String(absent) });
+          }
+        },
+      });
 
     const requireLogin = (serial: string) => {
       if (!loggedIn.has(serial)) throw new PinRequired({ serial });
@@ -191,7 +194,8 @@ export const make = (options: Options) =>
       }
     };
 
-    const destroyAll = (session: Buffer, usage: Card.KeyUsage) => {
+    const destroyAll = (serial: string, session: Buffer, usage: Card.KeyUsage) => {
+      signingKeys.delete(`${serial}/${usage}`);
       for (const objectClass of [pkcs11js.CKO_PRIVATE_KEY, pkcs11js.CKO_PUBLIC_KEY, pkcs11js.CKO_CERTIFICATE]) {
         for (let handle = find(session, objectClass, usage); handle !== undefined; handle = find(session, objectClass, usage))
           module.C_DestroyObject(session, handle);
@@ -222,18 +226,28 @@ export const make = (options: Options) =>
       return new Uint8Array(key.export({ format: "der", type: "spki" }));
     };
 
+    const signingKeyOf = (serial: string, session: Buffer, usage: Card.KeyUsage) => {
+      const cached = signingKeys.get(`${serial}/${usage}`);
+      if (cached !== undefined) return cached;
+      const handle = find(session, pkcs11js.CKO_PRIVATE_KEY, usage);
+      if (handle === undefined) throw new KeyNotFound({ serial, usage });
+      const [type] = valuesOf(session, handle, [pkcs11js.CKA_KEY_TYPE]) as [Buffer];
+      // CKA_KEY_TYPE is a CK_ULONG in the host's byte order; the key types here fit its first byte.
+      const found = { handle, ec: type[0] === pkcs11js.CKK_EC };
+      signingKeys.set(`${serial}/${usage}`, found);
+      return found;
+    };
+
     const driver: Driver = {
-      list: lock.withPermits(1)(
-        Effect.try({
-          try: () =>
-            module
-              .C_GetSlotList(true)
-              .map((slot, index) => ({ slot: index, info: module.C_GetTokenInfo(slot) }))
-              .filter(({ info }) => (info.flags & pkcs11js.CKF_TOKEN_INITIALIZED) !== 0)
-              .map(({ slot, info }) => ({ slot, serial: trimmed(info.serialNumber), label: trimmed(info.label), pin: pinStateOf(info.flags) })),
-          catch: (error) => new DeviceFailure({ reason: String(error) }),
-        }),
-      ),
+      list: Effect.try({
+        try: () =>
+          module
+            .C_GetSlotList(true)
+            .map((slot, index) => ({ slot: index, info: module.C_GetTokenInfo(slot) }))
+            .filter(({ info }) => (info.flags & pkcs11js.CKF_TOKEN_INITIALIZED) !== 0)
+            .map(({ slot, info }) => ({ slot, serial: trimmed(info.serialNumber), label: trimmed(info.label), pin: pinStateOf(info.flags) })),
+        catch: (error) => new DeviceFailure({ reason: String(error) }),
+      }),
       pinState: (serial) => onCard(serial, () => pinStateOf(flagsOf(serial))),
       login: (serial, pin, loginOptions) =>
         onCard(serial, () => {
@@ -285,7 +299,7 @@ export const make = (options: Options) =>
         onCard(serial, () => {
           requireLogin(serial);
           const session = sessionOf(serial);
-          destroyAll(session, usage);
+          destroyAll(serial, session, usage);
           const common = [
             { type: pkcs11js.CKA_TOKEN, value: true },
             { type: pkcs11js.CKA_ID, value: idOf(usage) },
@@ -360,40 +374,34 @@ export const make = (options: Options) =>
             module.C_Login(session, pkcs11js.CKU_USER, pin as string);
             loggedIn.add(serial);
           }
-          const key = find(session, pkcs11js.CKO_PRIVATE_KEY, usage);
-          if (key === undefined) throw new KeyNotFound({ serial, usage });
-          const [type] = valuesOf(session, key, [pkcs11js.CKA_KEY_TYPE]) as [Buffer];
-          // CKA_KEY_TYPE is a CK_ULONG in the host's byte order; the key types here fit its first byte.
-          const isEc = type[0] === pkcs11js.CKK_EC;
-          if (isEc) {
+          const { handle: key, ec } = signingKeyOf(serial, session, usage);
+          if (ec) {
             module.C_SignInit(session, { mechanism: pkcs11js.CKM_ECDSA }, key);
             if (usage === "signature") module.C_Login(session, pkcs11js.CKU_CONTEXT_SPECIFIC, pin as string);
-            const raw = module.C_Sign(session, createHash("sha256").update(data).digest(), Buffer.alloc(132));
-            return ecdsaSignatureToDer(raw);
+            // The output buffer is reused: the signature is copied out into its DER form at once.
+            return ecdsaSignatureToDer(module.C_Sign(session, createHash("sha256").update(data).digest(), signatureBuffer));
           }
           module.C_SignInit(session, { mechanism: pkcs11js.CKM_SHA256_RSA_PKCS }, key);
           if (usage === "signature") module.C_Login(session, pkcs11js.CKU_CONTEXT_SPECIFIC, pin as string);
-          return new Uint8Array(module.C_Sign(session, Buffer.from(data), Buffer.alloc(1024)));
+          return new Uint8Array(module.C_Sign(session, Buffer.from(data), signatureBuffer));
         }),
       manufacture: ({ card, puk }) =>
-        lock.withPermits(1)(
-          Effect.try({
-            try: () => {
-              const blank = module.C_GetSlotList(true).find((slot) => (module.C_GetTokenInfo(slot).flags & pkcs11js.CKF_TOKEN_INITIALIZED) === 0);
-              if (blank === undefined) throw new DeviceFailure({ reason: "no blank token to personalise" });
-              // A token label holds 32 characters: the card id without its dashes.
-              const label = card.replace(/-/g, "").slice(0, 32);
-              module.C_InitToken(blank, puk, label.padEnd(32, " "));
-              // Tokens may move to another slot once initialised (SoftHSM does): find it by its label.
-              for (const slot of module.C_GetSlotList(true)) {
-                const info = module.C_GetTokenInfo(slot);
-                if (trimmed(info.label) === label) return { serial: trimmed(info.serialNumber) };
-              }
-              throw new DeviceFailure({ reason: "the personalised token disappeared" });
-            },
-            catch: (error) => (error instanceof DeviceFailure ? error : new DeviceFailure({ reason: String(error) })),
-          }),
-        ),
+        Effect.try({
+          try: () => {
+            const blank = module.C_GetSlotList(true).find((slot) => (module.C_GetTokenInfo(slot).flags & pkcs11js.CKF_TOKEN_INITIALIZED) === 0);
+            if (blank === undefined) throw new DeviceFailure({ reason: "no blank token to personalise" });
+            // A token label holds 32 characters: the card id without its dashes.
+            const label = card.replace(/-/g, "").slice(0, 32);
+            module.C_InitToken(blank, puk, label.padEnd(32, " "));
+            // Tokens may move to another slot once initialised (SoftHSM does): find it by its label.
+            for (const slot of module.C_GetSlotList(true)) {
+              const info = module.C_GetTokenInfo(slot);
+              if (trimmed(info.label) === label) return { serial: trimmed(info.serialNumber) };
+            }
+            throw new DeviceFailure({ reason: "the personalised token disappeared" });
+          },
+          catch: (error) => (error instanceof DeviceFailure ? error : new DeviceFailure({ reason: String(error) })),
+        }),
     };
     return driver;
   });

@@ -3,7 +3,7 @@
  * in the same run, on a fresh database of the server at BENCH_DATABASE_URL (or DATABASE_URL, or
  * the local one). Prints a Markdown table to paste into docs/benchmarks.md. BENCH_SECONDS sets the
  * length of each HTTP load (8 s by default); BENCH_KEEP=1 keeps the database; BENCH_ONLY=cards (a comma
- * list of communes, agents, cards) runs only those groups.
+ * list of pki, communes, agents, cards) runs only those groups.
  */
 import { Actor } from "@comedec/actor";
 import * as Platform from "@comedec/api/platform";
@@ -17,6 +17,7 @@ import { once } from "node:events";
 import { cpus } from "node:os";
 import * as Cards from "./Cards.js";
 import * as Communes from "./Communes.js";
+import * as Pki from "./Pki.js";
 import * as Database from "./Database.js";
 import { type Figure, table } from "./Report.js";
 
@@ -26,7 +27,7 @@ const benchCards = { pki: { passphrase: "bench", baseUrl: "http://127.0.0.1/pki"
 const seconds = Number(process.env.BENCH_SECONDS ?? 8);
 const connections = 50;
 const figures: Array<Figure> = [];
-const only = new Set((process.env.BENCH_ONLY ?? "communes,agents,cards").split(","));
+const only = new Set((process.env.BENCH_ONLY ?? "pki,communes,agents,cards").split(","));
 
 const database = await Database.fresh();
 const runtime = ManagedRuntime.make(Platform.services(Persistence.postgres({ connectionString: database.url }), benchCards));
@@ -38,6 +39,17 @@ const server = fork(new URL("./Server.js", import.meta.url), {
 });
 try {
   console.error(`bench: ${cpus().length} cores, Node ${process.version}, PostgreSQL at ${new URL(Database.serverUrl).host}, ${seconds} s per load`);
+
+  if (only.has("pki")) {
+    console.error("bench: certificate issuance…");
+    figures.push(await Pki.issuanceFigure(Math.min(seconds, 5)));
+    console.error("bench: a CRL of 100,000 entries…");
+    figures.push(Pki.crlFigure());
+    console.error("bench: PKCS#11 signatures…");
+    const pkcs11 = await Pki.pkcs11Figure(Math.min(seconds, 5));
+    if (pkcs11 === undefined) console.error("bench: SoftHSM2 is not installed, no PKCS#11 figure");
+    else figures.push(pkcs11);
+  }
 
   if (only.has("communes")) {
     console.error("bench: importing the communes…");
