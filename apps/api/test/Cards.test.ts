@@ -319,6 +319,16 @@ for (const adapter of adapters) {
         "card-illegal-transition",
       );
       expect(refused.detail).toMatch(/Unblock is not allowed in state revoked: Only a PIN-blocked card/);
+      // No certificate is issued for a revoked card.
+      const renewal = await problem(
+        "alice",
+        "POST",
+        `/cards/${ids.brunoNewCard}/certificate-renewal`,
+        { pin: "591736", reason: "essai" },
+        409,
+        "card-illegal-transition",
+      );
+      expect(renewal).toMatchObject({ state: "revoked", command: "RenewCertificates" });
       await problem("bruno", "GET", `/cards/${ids.aliceCard}`, undefined, 403, "forbidden");
 
       const holders = (await ok("alice", "GET", "/holders")).items as ReadonlyArray<{ holder: string; cards: ReadonlyArray<{ status: string }> }>;
