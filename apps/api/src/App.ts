@@ -8,7 +8,7 @@ import type { CardManufacturer, CardNotifications, CardSecrets, CardStore, Certi
 import type { ConventionStore } from "@comedec/convention";
 import { RawSql } from "@comedec/persistence";
 import type { Authority } from "@comedec/pki";
-import type { Tokens } from "@comedec/rgs";
+import type { Sessions, Tokens } from "@comedec/rgs";
 import { Effect, type ManagedRuntime } from "effect";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
@@ -22,6 +22,7 @@ import * as Conventions from "./routes/Conventions.js";
 import * as Editors from "./routes/Editors.js";
 import * as Onboarding from "./routes/Onboarding.js";
 import * as Pki from "./routes/Pki.js";
+import * as SessionRoutes from "./routes/Sessions.js";
 
 /** The services the routes need. */
 export type Services =
@@ -40,7 +41,8 @@ export type Services =
   | SmartCards
   | CardManufacturer
   | Authority.Revocation
-  | Authority.CaCertificates;
+  | Authority.CaCertificates
+  | Sessions.CardSessions;
 
 /** The largest request body accepted: evidence and conventions are small. */
 export const maximumBodyBytes = 64 * 1024;
@@ -53,6 +55,7 @@ export const endpoints: ReadonlyArray<Endpoint.Endpoint<Services>> = [
   ...Editors.endpoints,
   ...Agents.endpoints,
   ...Cards.endpoints,
+  ...SessionRoutes.endpoints,
 ];
 
 /** Builds the app on a runtime that provides the services. */

@@ -5,7 +5,7 @@
  * OpenAPI document is generated from the same definitions.
  */
 import type { Actor } from "@comedec/actor";
-import { Tokens } from "@comedec/rgs";
+import { Sessions, Tokens } from "@comedec/rgs";
 import { Cause, Effect, Exit, type ManagedRuntime, Option, Schema } from "effect";
 import type { Context, Hono } from "hono";
 import * as Problem from "./Problem.js";
@@ -28,6 +28,8 @@ export interface Endpoint<R> {
   readonly query?: Schema.Top;
   readonly body?: Schema.Top;
   readonly status?: 200 | 201;
+  /** Reachable without a token (the login itself); its handler must not read `actor`. */
+  readonly public?: true;
   readonly handler: (input: Input<any, any, any>) => Effect.Effect<unknown, { readonly _tag: string }, R>;
 }
 
@@ -46,6 +48,7 @@ export const make = <
   readonly query?: Q;
   readonly body?: B;
   readonly status?: 200 | 201;
+  readonly public?: true;
   readonly handler: (input: Input<P["Type"], Q["Type"], B["Type"]>) => Effect.Effect<unknown, { readonly _tag: string }, R>;
 }): Endpoint<R> => definition as Endpoint<R>;
 
@@ -63,18 +66,30 @@ const bearer = (context: Context): string | undefined => {
   return header?.startsWith("Bearer ") ? header.slice("Bearer ".length).trim() : undefined;
 };
 
+/** The actor of a card session (`cmdcs_…`) or of a machine account's bearer token (`cmdc_…`). */
+const authenticate = (token: string | undefined) =>
+  Effect.gen(function* () {
+    if (token === undefined) return yield* new Tokens.Unauthenticated({ reason: "missing bearer token" });
+    if (!token.startsWith(Sessions.tokenPrefix)) return yield* Tokens.ActorTokens.use((tokens) => tokens.authenticate(token));
+    const actor = yield* Sessions.CardSessions.use((sessions) => sessions.authenticate(token));
+    if (actor === undefined) return yield* new Tokens.Unauthenticated({ reason: "unknown, expired or closed session, or its certificate was revoked" });
+    return actor;
+  });
+
 const isProblem = (value: unknown): value is Problem.Problem =>
   typeof value === "object" && value !== null && "status" in value && "code" in value && !("_tag" in value);
 
 /** Registers endpoints on a Hono app, run on the given runtime. */
-export const register = <R>(app: Hono, runtime: ManagedRuntime.ManagedRuntime<R | Tokens.ActorTokens, never>, endpoints: ReadonlyArray<Endpoint<R>>) => {
+export const register = <R>(
+  app: Hono,
+  runtime: ManagedRuntime.ManagedRuntime<R | Tokens.ActorTokens | Sessions.CardSessions, never>,
+  endpoints: ReadonlyArray<Endpoint<R>>,
+) => {
   for (const endpoint of endpoints) {
     const honoPath = endpoint.path.replace(/\{(\w+)\}/g, ":$1");
     app.on(endpoint.method.toUpperCase(), honoPath, async (context) => {
       const program = Effect.gen(function* () {
-        const token = bearer(context);
-        if (token === undefined) return yield* new Tokens.Unauthenticated({ reason: "missing bearer token" });
-        const actor = yield* Tokens.ActorTokens.use((tokens) => tokens.authenticate(token));
+        const actor = endpoint.public === true ? (undefined as never) : yield* authenticate(bearer(context));
         const params = yield* decode(endpoint.params, context.req.param());
         const query = yield* decode(endpoint.query, context.req.query());
         const body = endpoint.body === undefined ? {} : yield* Effect.flatMap(readBody(context), (raw) => decode(endpoint.body, raw));

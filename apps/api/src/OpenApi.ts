@@ -41,7 +41,7 @@ export const document = (endpoints: ReadonlyArray<Endpoint<unknown>>) => {
     (paths[endpoint.path] as Record<string, unknown>)[endpoint.method] = {
       summary: endpoint.summary,
       tags: [endpoint.tag],
-      security: [{ bearer: [] }],
+      security: endpoint.public === true ? [] : [{ bearer: [] }],
       parameters: [...parameters(endpoint.params, "path"), ...parameters(endpoint.query, "query")],
       ...(requestBody === undefined ? {} : { requestBody }),
       responses: { [String(endpoint.status ?? 200)]: { description: "Success" }, "4XX": problem, "5XX": problem },

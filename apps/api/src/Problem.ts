@@ -19,6 +19,7 @@ const byTag: Readonly<Record<string, { readonly status: number; readonly code: s
   ...agentDirectoryProblems,
   ...cardPlatformProblems,
   Unauthenticated: { status: 401, code: "unauthenticated", title: "Authentication required" },
+  LoginRefused: { status: 401, code: "login-refused", title: "The card login was refused" },
   Forbidden: { status: 403, code: "forbidden", title: "Not allowed for this role or site" },
   MilestoneRoleNotAllowed: { status: 403, code: "milestone-role-not-allowed", title: "This role may not record this milestone" },
   EditorNotContracted: { status: 403, code: "editor-not-contracted", title: "The editor has no contract with this commune" },
@@ -54,6 +55,7 @@ const describe = (tag: string, fields: Record<string, unknown>): string | undefi
       return fields.triesLeft === undefined ? "wrong PIN" : `wrong ${String(fields.secret).toUpperCase()}: ${String(fields.triesLeft)} tries left`;
     case "Forbidden":
     case "ActivationCodeInvalid":
+    case "LoginRefused":
     case "SecretAnswersRefused":
     case "HolderNotActive":
     case "CertificateRefused":

@@ -145,8 +145,23 @@ export class CertificateAuthority extends Context.Service<
     }) => Effect.Effect<Issued, CertificateRefused | CardFailure>;
     /** Revokes certificates; the next CRL lists them. */
     readonly revoke: (serials: ReadonlyArray<string>, reason: Card.RevocationReason, at: Date) => Effect.Effect<void>;
+    /**
+     * Checks a certificate presented by a relying party's user at `at`: issued by this CA (chain
+     * and signature), within its validity, registered and not revoked. Gives what it certifies.
+     */
+    readonly check: (der: Uint8Array, at: Date) => Effect.Effect<CheckedCertificate, CertificateRefused>;
   }
 >()("@comedec/card/CertificateAuthority") {}
+
+/** What a checked certificate certifies. */
+export interface CheckedCertificate {
+  readonly serial: string;
+  readonly holder: string;
+  readonly card: string;
+  readonly usage: Card.KeyUsage;
+  /** The certified public key (SubjectPublicKeyInfo, DER). */
+  readonly publicKey: Uint8Array;
+}
 
 /** A message for a site's mailbox (sent by the worker; read through the API in embedded mode). */
 export interface Notification {

@@ -6,7 +6,7 @@ import type { AgentStore } from "@comedec/agent";
 import type { CardNotifications, CardSecrets, CardStore, CertificateRegistry } from "@comedec/card";
 import type { CommuneDirectory, EditorRegistry, OnboardingStore } from "@comedec/commune";
 import type { ConventionStore } from "@comedec/convention";
-import { Audit, type Tokens } from "@comedec/rgs";
+import { Audit, type Sessions, type Tokens } from "@comedec/rgs";
 import { Effect, Layer } from "effect";
 import { agentStoreLayer } from "./Agents.js";
 import { cardNotificationsLayer, cardSecretsLayer, cardStoreLayer, certificateRegistryLayer } from "./Cards.js";
@@ -18,6 +18,7 @@ import { verify } from "./internal/EventLog.js";
 import { SealingKey } from "./internal/Sealing.js";
 import { randomBytes } from "node:crypto";
 import { type RawSql, rawSqlLayer } from "./RawSql.js";
+import { cardSessionsLayer } from "./Sessions.js";
 import { actorTokensLayer } from "./Tokens.js";
 
 const auditTrailLayer = Layer.effect(
@@ -41,6 +42,7 @@ const repositories = Layer.mergeAll(
   cardSecretsLayer,
   certificateRegistryLayer,
   cardNotificationsLayer,
+  cardSessionsLayer,
 );
 
 /** The ports this adapter provides. */
@@ -56,7 +58,8 @@ export type Ports =
   | CardStore
   | CardSecrets
   | CertificateRegistry
-  | CardNotifications;
+  | CardNotifications
+  | Sessions.CardSessions;
 
 /** What every mode needs besides its database. */
 export interface Secrets {

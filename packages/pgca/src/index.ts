@@ -6,6 +6,8 @@
 export * from "./Platform.js";
 /** The use cases on the ports of `@comedec/card`, for one actor. */
 export * as Local from "./Local.js";
+/** Login with the agent's card: challenge, answer, session. */
+export * as Login from "./Login.js";
 /** `AgentCards` for the directory: deactivation suspends, deletion revokes. */
 export * as Holders from "./Holders.js";
 /** Slow hashes of activation codes and secret answers. */

@@ -10,7 +10,7 @@ import { type Card, CertificateAuthority, CertificateRefused, CertificateRegistr
 import { Certificate, type Name } from "@peculiar/asn1-x509";
 import { AsnConvert } from "@peculiar/asn1-schema";
 import { Clock, Context, Effect, Layer } from "effect";
-import { createPublicKey, generateKeyPairSync, type KeyObject, randomBytes } from "node:crypto";
+import { createPublicKey, generateKeyPairSync, type KeyObject, randomBytes, X509Certificate } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import * as Crl from "./Crl.js";
@@ -194,6 +194,8 @@ export const make = (hierarchy: Hierarchy, baseUrl: string) =>
     const registry = yield* CertificateRegistry;
     const endpoints = { crl: `${baseUrl}/crl`, ocsp: `${baseUrl}/ocsp` };
 
+    const issuingCertificate = new X509Certificate(Buffer.from(hierarchy.issuing.certificate));
+
     // Each profile's constant parts, encoded once.
     const templates = {
       authentication: Issuance.template(hierarchy.issuing, forUsage("authentication"), endpoints),
@@ -248,6 +250,28 @@ export const make = (hierarchy: Hierarchy, baseUrl: string) =>
       authority: CertificateAuthority.of({
         issueForCard: ({ subject, usage, publicKey, signWithCardKey }) =>
           Effect.flatMap(Csr.create(subjectName(subject, usage), publicKey, signWithCardKey), (csr) => issueFromCsr(csr, subject, usage)),
+        check: (der, at) =>
+          Effect.gen(function* () {
+            const refuse = (reason: string) => Effect.fail(new CertificateRefused({ reason }));
+            const certificate = yield* Effect.try({
+              try: () => new X509Certificate(Buffer.from(der)),
+              catch: () => new CertificateRefused({ reason: "not an X.509 certificate" }),
+            });
+            if (!certificate.checkIssued(issuingCertificate) || !certificate.verify(issuingCertificate.publicKey))
+              return yield* refuse("not issued by this CA");
+            if (at < new Date(certificate.validFrom) || at > new Date(certificate.validTo)) return yield* refuse("outside its validity period");
+            const serial = certificate.serialNumber.toLowerCase().replace(/^(00)+(?=.)/, "");
+            const registered = yield* registry.find(serial);
+            if (registered === undefined || !Buffer.from(registered.der).equals(Buffer.from(der))) return yield* refuse("not a certificate this CA registered");
+            if (registered.revoked !== undefined) return yield* refuse(`revoked (${registered.revoked.reason})`);
+            return {
+              serial,
+              holder: registered.holder,
+              card: registered.card,
+              usage: registered.usage,
+              publicKey: new Uint8Array(certificate.publicKey.export({ format: "der", type: "spki" })),
+            };
+          }),
         // A revocation is published at once: the next CRL is signed right after it is recorded.
         revoke: (serials, reason, at) => (serials.length === 0 ? Effect.void : Effect.andThen(registry.revoke(serials, reason, at), Effect.asVoid(publishCrl))),
       }),

@@ -8,5 +8,7 @@ export * as Access from "./Access.js";
 export * as Cryptography from "./Cryptography.js";
 /** The audit trail port. */
 export * as Audit from "./Audit.js";
+/** Sessions opened by logging in with the agent's card. */
+export * as Sessions from "./Sessions.js";
 /** Bearer tokens for machine accounts and bootstrap. */
 export * as Tokens from "./Tokens.js";

@@ -294,7 +294,34 @@ const cards: Migration = {
   },
 };
 
+// Login with the card: single-use challenges and server-side sessions bound to a certificate.
+const sessionStatements: ReadonlyArray<string> = [
+  `CREATE TABLE login_challenge (
+        id uuid PRIMARY KEY,
+        nonce text NOT NULL,
+        expires_at timestamptz NOT NULL,
+        used_at timestamptz
+      );`,
+  `CREATE INDEX login_challenge_expiry ON login_challenge (expires_at);`,
+  `CREATE TABLE card_session (
+        id uuid PRIMARY KEY,
+        secret_hash bytea NOT NULL,
+        actor jsonb NOT NULL,
+        certificate_serial text NOT NULL REFERENCES certificate (serial),
+        expires_at timestamptz NOT NULL,
+        closed_at timestamptz,
+        created_at timestamptz NOT NULL DEFAULT now()
+      );`,
+  `CREATE INDEX card_session_certificate ON card_session (certificate_serial);`,
+];
+
+const sessions: Migration = {
+  async up(db: Kysely<unknown>) {
+    for (const statement of sessionStatements) await sql.raw(statement).execute(db);
+  },
+};
+
 /** Every migration, by name; names sort in application order. */
 export const provider: MigrationProvider = {
-  getMigrations: async () => ({ "0001-initial": initial, "0002-agents": agents, "0003-cards": cards }),
+  getMigrations: async () => ({ "0001-initial": initial, "0002-agents": agents, "0003-cards": cards, "0004-sessions": sessions }),
 };

@@ -1,0 +1,98 @@
+/**
+ * Card-login challenges and sessions on SQL. A challenge is used up by one conditional UPDATE (a
+ * replay finds it used). A session token reads `cmdcs_<uuid>.<secret>`: the secret (256 random
+ * bits) is kept as SHA-256, compared in constant time; each request checks, in one query, that the
+ * session is open and unexpired and that the certificate it was opened with is not revoked.
+ * Opening and closing a session land in the audit trail.
+ */
+import { Actor } from "@comedec/actor";
+import { Sessions } from "@comedec/rgs";
+import { Effect, Layer, Schema } from "effect";
+import { sql } from "kysely";
+import { createHash, randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
+import { Database } from "./internal/Database.js";
+import { appendStandalone } from "./internal/EventLog.js";
+
+const format = new RegExp(`^${Sessions.tokenPrefix}([0-9a-f-]{36})\\.([A-Za-z0-9_-]{43})$`);
+const hashOf = (secret: string) => createHash("sha256").update(secret).digest();
+const decodeActor = Schema.decodeUnknownSync(Actor.Actor);
+const encodeActor = Schema.encodeSync(Actor.Actor);
+
+/** Card sessions on the database. */
+export const cardSessionsLayer = Layer.effect(
+  Sessions.CardSessions,
+  Effect.gen(function* () {
+    const { db } = yield* Database;
+
+    const challenge = Effect.promise(async () => {
+      const id = randomUUID();
+      const nonce = randomBytes(32).toString("base64url");
+      const expiresAt = new Date(Date.now() + Sessions.challengeSeconds * 1000);
+      await sql`INSERT INTO login_challenge (id, nonce, expires_at) VALUES (${id}::uuid, ${nonce}, ${expiresAt})`.execute(db);
+      return { id, nonce, expiresAt };
+    });
+
+    const consume = (id: string) =>
+      Effect.promise(async () => {
+        if (!/^[0-9a-f-]{36}$/.test(id)) return undefined;
+        const result = await sql<{ nonce: string }>`
+          UPDATE login_challenge SET used_at = now() WHERE id = ${id}::uuid AND used_at IS NULL AND expires_at > now() RETURNING nonce`.execute(db);
+        return result.rows[0];
+      });
+
+    const open = (actor: Actor.Actor, certificateSerial: string) =>
+      Effect.promise(async () => {
+        const id = randomUUID();
+        const secret = randomBytes(32).toString("base64url");
+        const expiresAt = new Date(Date.now() + Sessions.sessionMinutes * 60_000);
+        await db.transaction().execute(async (trx) => {
+          await sql`INSERT INTO card_session (id, secret_hash, actor, certificate_serial, expires_at)
+                    VALUES (${id}::uuid, ${hashOf(secret)}, ${JSON.stringify(encodeActor(actor))}::jsonb, ${certificateSerial}, ${expiresAt})`.execute(trx);
+          await appendStandalone(
+            trx,
+            `session:${id}`,
+            [{ type: "SessionOpened", payload: { id, certificate: certificateSerial, expiresAt: expiresAt.toISOString() } }],
+            actor,
+            new Date(),
+          );
+        });
+        return { token: `${Sessions.tokenPrefix}${id}.${secret}`, expiresAt };
+      });
+
+    const authenticate = (token: string) =>
+      Effect.promise(async () => {
+        const match = format.exec(token);
+        if (match === null) return undefined;
+        const [, id, secret] = match as unknown as [string, string, string];
+        const result = await sql<{ secret_hash: Uint8Array; actor: unknown }>`
+          SELECT s.secret_hash, s.actor FROM card_session s JOIN certificate c ON c.serial = s.certificate_serial
+          WHERE s.id = ${id}::uuid AND s.closed_at IS NULL AND s.expires_at > now() AND c.revoked_at IS NULL AND c.not_after > now()`.execute(db);
+        const row = result.rows[0];
+        if (row === undefined || !timingSafeEqual(Buffer.from(row.secret_hash), hashOf(secret))) return undefined;
+        return decodeActor(row.actor);
+      });
+
+    const close = (token: string) =>
+      Effect.promise(async () => {
+        const match = format.exec(token);
+        if (match === null) return false;
+        const [, id, secret] = match as unknown as [string, string, string];
+        return db
+          .transaction()
+          .execute(async (trx) => {
+            const result = await sql<{ actor: unknown; secret_hash: Uint8Array }>`
+            UPDATE card_session SET closed_at = now() WHERE id = ${id}::uuid AND closed_at IS NULL RETURNING actor, secret_hash`.execute(trx);
+            const row = result.rows[0];
+            if (row === undefined || !timingSafeEqual(Buffer.from(row.secret_hash), hashOf(secret))) throw new SessionNotClosed();
+            await appendStandalone(trx, `session:${id}`, [{ type: "SessionClosed", payload: { id } }], decodeActor(row.actor), new Date());
+            return true;
+          })
+          .catch((error) => (error instanceof SessionNotClosed ? false : Promise.reject(error)));
+      });
+
+    return Sessions.CardSessions.of({ challenge, consume, open, authenticate, close });
+  }),
+);
+
+/** Rolls back a close whose secret did not match. */
+class SessionNotClosed extends Error {}

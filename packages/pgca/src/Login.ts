@@ -1,0 +1,70 @@
+/**
+ * Login with the agent's card (RGS 3*): the platform gives a single-use challenge; the agent's
+ * software signs it with the card's authentication key (through the smart-card port); the platform
+ * checks the certificate (issued by its CA, valid, registered, not revoked, an authentication
+ * certificate), the signature over the challenge, and that the holder is active in the directory,
+ * then opens a short-lived session bound to that certificate. The session's role comes from the
+ * agent's rights at their site.
+ */
+import { Actor } from "@comedec/actor";
+import { type Agent, AgentStore } from "@comedec/agent";
+import { CertificateAuthority } from "@comedec/card";
+import { Sessions } from "@comedec/rgs";
+import { Clock, Effect } from "effect";
+import { createPublicKey, verify } from "node:crypto";
+
+/** What the agent's software sends back. */
+export interface Answer {
+  readonly challenge: string;
+  /** The card's authentication certificate (DER). */
+  readonly certificate: Uint8Array;
+  /** The card's signature of `Sessions.signedText(challenge)`. */
+  readonly signature: Uint8Array;
+}
+
+/** The role an agent plays on the platform, from their rights at their site; undefined when none lets them log in. */
+export const roleOf = (agent: Agent.State): Actor.Role | undefined => {
+  const operates = agent.rights.includes("operate-cards") || agent.rights.includes("register-agents");
+  if (agent.site._tag === "prefecture") return operates ? "prefecture-operator" : undefined;
+  return operates ? "commune-operator" : "agent";
+};
+
+/** A new challenge to sign. */
+export const challenge = Sessions.CardSessions.use((sessions) => sessions.challenge);
+
+/** Checks an answer and opens a session; every refusal is a `LoginRefused` saying why. */
+export const open = (answer: Answer) =>
+  Effect.gen(function* () {
+    const sessions = yield* Sessions.CardSessions;
+    const refuse = (reason: string) => Effect.fail(new Sessions.LoginRefused({ reason }));
+    // Used up first: a replay, right or wrong, finds it gone.
+    const nonce = yield* sessions.consume(answer.challenge);
+    if (nonce === undefined) return yield* refuse("unknown, expired or already used challenge");
+    const at = new Date(yield* Clock.currentTimeMillis);
+    const certificate = yield* CertificateAuthority.use((authority) => authority.check(answer.certificate, at)).pipe(
+      Effect.mapError((refused) => new Sessions.LoginRefused({ reason: `certificate ${refused.reason}` })),
+    );
+    if (certificate.usage !== "authentication") return yield* refuse("not an authentication certificate");
+    const key = createPublicKey({ key: Buffer.from(certificate.publicKey), format: "der", type: "spki" });
+    const signed = Sessions.signedText({ id: answer.challenge, nonce: nonce.nonce });
+    if (!verify("sha256", signed, key, answer.signature)) return yield* refuse("the signature does not answer the challenge with this certificate's key");
+    const holder = yield* AgentStore.use((agents) => agents.load(certificate.holder)).pipe(
+      Effect.mapError(() => new Sessions.LoginRefused({ reason: "the holder is not in the directory" })),
+    );
+    if (holder.state.status !== "active") return yield* refuse(`the holder is ${holder.state.status} in the directory`);
+    const role = roleOf(holder.state);
+    if (role === undefined) return yield* refuse("the holder has no right that opens a session at their site");
+    const actor = Actor.Actor.make({
+      id: holder.state.id,
+      name:
+        [holder.state.identity?.givenNames[0], holder.state.identity?.usedName ?? holder.state.identity?.birthName].filter(Boolean).join(" ") ||
+        holder.state.id,
+      role,
+      site:
+        holder.state.site._tag === "commune"
+          ? { _tag: "commune", commune: holder.state.site.commune }
+          : { _tag: "prefecture", departement: holder.state.site.departement as never },
+    });
+    const session = yield* sessions.open(actor, certificate.serial);
+    return { ...session, actor };
+  });

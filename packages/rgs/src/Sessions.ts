@@ -1,0 +1,47 @@
+/**
+ * Sessions opened by logging in with the agent's card (RGS 3*: strong authentication with the
+ * card's authentication key). The platform gives a single-use challenge; the agent's software
+ * signs it with the card; a session is opened for the holder, short-lived, stored server-side,
+ * revocable, and bound to the certificate that signed — revoking the certificate ends it.
+ */
+import type { Actor } from "@comedec/actor";
+import { Context, type Effect, Schema } from "effect";
+
+/** How long a challenge may be answered. */
+export const challengeSeconds = 120;
+
+/** How long a session lasts (an agent logs in again with the card after). */
+export const sessionMinutes = 30;
+
+/** A session token starts with this, so the API tells it from a machine account's bearer token. */
+export const tokenPrefix = "cmdcs_";
+
+/** A challenge to sign. */
+export interface Challenge {
+  readonly id: string;
+  readonly nonce: string;
+  readonly expiresAt: Date;
+}
+
+/** The bytes a card signs to answer a challenge: they name the platform and the purpose, so a signature made for anything else never opens a session. */
+export const signedText = (challenge: { readonly id: string; readonly nonce: string }): Uint8Array =>
+  new TextEncoder().encode(`COMEDEC login\n${challenge.id}\n${challenge.nonce}`);
+
+/** The login was refused: unknown, expired or replayed challenge, bad signature, certificate not ours, revoked or expired, holder not active. */
+export class LoginRefused extends Schema.TaggedError<LoginRefused>()("LoginRefused", { reason: Schema.String }) {}
+
+/** Challenges and sessions. */
+export class CardSessions extends Context.Service<
+  CardSessions,
+  {
+    readonly challenge: Effect.Effect<Challenge>;
+    /** Uses a challenge up; undefined when unknown, expired or already used. */
+    readonly consume: (id: string) => Effect.Effect<{ readonly nonce: string } | undefined>;
+    /** Opens a session for an actor, bound to the certificate it logged in with; the token is returned once. */
+    readonly open: (actor: Actor.Actor, certificateSerial: string) => Effect.Effect<{ readonly token: string; readonly expiresAt: Date }>;
+    /** The actor of a live session whose certificate is not revoked. */
+    readonly authenticate: (token: string) => Effect.Effect<Actor.Actor | undefined>;
+    /** Ends a session (logout). */
+    readonly close: (token: string) => Effect.Effect<boolean>;
+  }
+>()("@comedec/rgs/CardSessions") {}
