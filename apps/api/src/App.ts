@@ -8,7 +8,7 @@ import type { CardManufacturer, CardNotifications, CardSecrets, CardStore, Certi
 import type { ConventionStore } from "@comedec/convention";
 import { RawSql } from "@comedec/persistence";
 import type { Authority } from "@comedec/pki";
-import type { Sessions, Tokens } from "@comedec/rgs";
+import type { Audit, Sessions, Tokens } from "@comedec/rgs";
 import { Effect, type ManagedRuntime } from "effect";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
@@ -16,6 +16,7 @@ import * as Endpoint from "./Endpoint.js";
 import * as OpenApi from "./OpenApi.js";
 import * as Problem from "./Problem.js";
 import * as Agents from "./routes/Agents.js";
+import * as AuditRoutes from "./routes/Audit.js";
 import * as Cards from "./routes/Cards.js";
 import * as Communes from "./routes/Communes.js";
 import * as Conventions from "./routes/Conventions.js";
@@ -42,7 +43,8 @@ export type Services =
   | CardManufacturer
   | Authority.Revocation
   | Authority.CaCertificates
-  | Sessions.CardSessions;
+  | Sessions.CardSessions
+  | Audit.AuditTrail;
 
 /** The largest request body accepted: evidence and conventions are small. */
 export const maximumBodyBytes = 64 * 1024;
@@ -56,6 +58,7 @@ export const endpoints: ReadonlyArray<Endpoint.Endpoint<Services>> = [
   ...Agents.endpoints,
   ...Cards.endpoints,
   ...SessionRoutes.endpoints,
+  ...AuditRoutes.endpoints,
 ];
 
 /** Builds the app on a runtime that provides the services. */

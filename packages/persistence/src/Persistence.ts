@@ -25,7 +25,33 @@ const auditTrailLayer = Layer.effect(
   Audit.AuditTrail,
   Effect.gen(function* () {
     const { db } = yield* Database;
-    return Audit.AuditTrail.of({ verify: Effect.promise(() => verify(db)) });
+    return Audit.AuditTrail.of({
+      verify: Effect.promise(() => verify(db)),
+      export: (site, after, limit) =>
+        Effect.promise(async () => {
+          const rows = await db
+            .selectFrom("event_log")
+            .selectAll()
+            .where("site", "=", site)
+            .where("position", ">", String(after))
+            .orderBy("position")
+            .limit(limit)
+            .execute();
+          return rows.map((row) => ({
+            position: Number(row.position),
+            stream: row.stream,
+            streamVersion: row.stream_version,
+            type: row.event_type,
+            payload: row.payload,
+            actorId: row.actor_id,
+            actorRole: row.actor_role,
+            site: row.site,
+            recordedAt: new Date(row.recorded_at).toISOString(),
+            hash: Buffer.from(row.hash).toString("hex"),
+            previousHash: Buffer.from(row.previous_hash).toString("hex"),
+          }));
+        }),
+    });
   }),
 );
 

@@ -34,6 +34,8 @@ export const Permission = Schema.Literals([
   "card.produce",
   "card.request",
   "card.validate",
+  "audit.verify",
+  "audit.export",
 ]);
 /** What can be asked of the platform. */
 export type Permission = typeof Permission.Type;
@@ -87,6 +89,9 @@ export const matrix: Readonly<Record<Permission, Readonly<Partial<Record<Actor.R
   "card.produce": { "national-administrator": "everywhere" },
   "card.request": { agent: "own-site", "commune-operator": "own-site", "prefecture-operator": "own-site" },
   "card.validate": { "national-administrator": "everywhere", "prefecture-operator": "own-site", "commune-operator": "own-site" },
+  // The audit trail: ANTS verifies the whole chain; a site's operators export what their site did.
+  "audit.verify": { "national-administrator": "everywhere" },
+  "audit.export": { "national-administrator": "everywhere", "prefecture-operator": "own-site", "commune-operator": "own-site" },
 };
 
 /** What a permission is exercised on. */
