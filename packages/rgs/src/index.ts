@@ -6,6 +6,8 @@
 export * as Access from "./Access.js";
 /** Cryptography by date (RGS annex B1): key sizes, curves, hashes. */
 export * as Cryptography from "./Cryptography.js";
+/** The RGS 3* rules as data: id, source, text and a check each; retention periods. */
+export * as Rules from "./Rules.js";
 /** The audit trail port. */
 export * as Audit from "./Audit.js";
 /** Sessions opened by logging in with the agent's card. */
