@@ -11,7 +11,7 @@ import { Effect, Layer, Schema } from "effect";
 import { sql } from "kysely";
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
 import { Database } from "./internal/Database.js";
-import { appendStandalone } from "./internal/EventLog.js";
+import { appendArgument, appendStandalone } from "./internal/EventLog.js";
 
 const format = new RegExp(`^${Sessions.tokenPrefix}([0-9a-f-]{36})\\.([A-Za-z0-9_-]{43})$`);
 const hashOf = (secret: string) => createHash("sha256").update(secret).digest();

@@ -11,8 +11,15 @@ import { Persistence, RawSql } from "@comedec/persistence";
 import { serve } from "@hono/node-server";
 import { Effect, ManagedRuntime } from "effect";
 
-/** An in-memory CA and virtual cards: the benches measure the platform, not key storage. */
-const benchCards = { pki: { passphrase: "bench", baseUrl: "http://127.0.0.1/pki" }, smartCards: Simulator.layer({ seed: "bench" }) };
+const pkiDirectory = process.env.BENCH_PKI_DIRECTORY;
+if (pkiDirectory === undefined) throw new Error("BENCH_PKI_DIRECTORY is required");
+
+/** A CA sealed in a temporary directory and virtual cards: the benches measure the platform, not key storage. */
+const benchCards = {
+  // One CA for the parent and the server process: certificates issued in one are checked in the other.
+  pki: { directory: pkiDirectory, passphrase: "bench", baseUrl: "http://127.0.0.1/pki" },
+  smartCards: Simulator.layer({ seed: "bench" }),
+};
 const connectionString = process.env.BENCH_DATABASE_URL;
 if (connectionString === undefined) throw new Error("BENCH_DATABASE_URL is required");
 

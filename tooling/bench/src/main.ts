@@ -3,7 +3,7 @@
  * in the same run, on a fresh database of the server at BENCH_DATABASE_URL (or DATABASE_URL, or
  * the local one). Prints a Markdown table to paste into docs/benchmarks.md. BENCH_SECONDS sets the
  * length of each HTTP load (8 s by default); BENCH_KEEP=1 keeps the database; BENCH_ONLY=cards (a comma
- * list of pki, communes, agents, cards) runs only those groups.
+ * list of pki, communes, agents, cards, login) runs only those groups.
  */
 import { Actor } from "@comedec/actor";
 import * as Platform from "@comedec/api/platform";
@@ -13,26 +13,35 @@ import { Persistence } from "@comedec/persistence";
 import { Tokens } from "@comedec/rgs";
 import { ManagedRuntime } from "effect";
 import { fork } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { join } from "node:path";
 import { once } from "node:events";
-import { cpus } from "node:os";
+import { cpus, tmpdir } from "node:os";
 import * as Cards from "./Cards.js";
 import * as Communes from "./Communes.js";
+import * as Login from "./Login.js";
 import * as Pki from "./Pki.js";
 import * as Database from "./Database.js";
 import { type Figure, table } from "./Report.js";
 
-/** An in-memory CA and virtual cards: the benches measure the platform, not key storage. */
-const benchCards = { pki: { passphrase: "bench", baseUrl: "http://127.0.0.1/pki" }, smartCards: Simulator.layer({ seed: "bench" }) };
+const pkiDirectory = mkdtempSync(join(tmpdir(), "bench-pki-"));
+
+/** A CA sealed in a temporary directory and virtual cards: the benches measure the platform, not key storage. */
+const benchCards = {
+  // One CA for the parent and the server process: certificates issued in one are checked in the other.
+  pki: { directory: pkiDirectory, passphrase: "bench", baseUrl: "http://127.0.0.1/pki" },
+  smartCards: Simulator.layer({ seed: "bench" }),
+};
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 8);
 const connections = 50;
 const figures: Array<Figure> = [];
-const only = new Set((process.env.BENCH_ONLY ?? "pki,communes,agents,cards").split(","));
+const only = new Set((process.env.BENCH_ONLY ?? "pki,communes,agents,cards,login").split(","));
 
 const database = await Database.fresh();
 const runtime = ManagedRuntime.make(Platform.services(Persistence.postgres({ connectionString: database.url }), benchCards));
 const server = fork(new URL("./Server.js", import.meta.url), {
-  env: { ...process.env, BENCH_DATABASE_URL: database.url },
+  env: { ...process.env, BENCH_DATABASE_URL: database.url, BENCH_PKI_DIRECTORY: pkiDirectory },
   stdio: "inherit",
   // BENCH_PROFILE=1 writes a CPU profile of the server process into the working directory.
   execArgv: process.env.BENCH_PROFILE ? ["--cpu-prof"] : [],
@@ -87,6 +96,11 @@ try {
     const lyonOperator = Actor.Actor.make({ id: "bench-rc-lyon", name: "Benchmark", role: "commune-operator", site: { _tag: "commune", commune: "69123" } });
     const operatorToken = (await runtime.runPromise(Tokens.ActorTokens.use((tokens) => tokens.issue(lyonOperator, 1, administrator)))).token;
     figures.push(await Cards.transitionFigure(runtime, { port, token: operatorToken, seconds, connections }));
+  }
+
+  if (only.has("login")) {
+    console.error("bench: card logins…");
+    figures.push(await Login.loginFigure(runtime, { port, seconds, connections, administrator }));
   }
 
   console.log(table(figures));
