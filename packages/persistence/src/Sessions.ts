@@ -45,17 +45,19 @@ export const cardSessionsLayer = Layer.effect(
         const id = randomUUID();
         const secret = randomBytes(32).toString("base64url");
         const expiresAt = new Date(Date.now() + Sessions.sessionMinutes * 60_000);
-        await db.transaction().execute(async (trx) => {
-          await sql`INSERT INTO card_session (id, secret_hash, actor, certificate_serial, expires_at)
-                    VALUES (${id}::uuid, ${hashOf(secret)}, ${JSON.stringify(encodeActor(actor))}::jsonb, ${certificateSerial}, ${expiresAt})`.execute(trx);
-          await appendStandalone(
-            trx,
-            `session:${id}`,
-            [{ type: "SessionOpened", payload: { id, certificate: certificateSerial, expiresAt: expiresAt.toISOString() } }],
-            actor,
-            new Date(),
-          );
-        });
+        // One statement: the session row and its audited opening, so the log's head is locked for one round trip only.
+        const stream = `session:${id}`;
+        const opened = appendArgument(
+          stream,
+          1,
+          [{ type: "SessionOpened", payload: { id, certificate: certificateSerial, expiresAt: expiresAt.toISOString() } }],
+          actor,
+          new Date(),
+        );
+        await sql`WITH opened AS (
+                    INSERT INTO card_session (id, secret_hash, actor, certificate_serial, expires_at)
+                    VALUES (${id}::uuid, ${hashOf(secret)}, ${JSON.stringify(encodeActor(actor))}::jsonb, ${certificateSerial}, ${expiresAt}) RETURNING id)
+                  SELECT append_events(${stream}, 1, ${opened}::jsonb) FROM opened`.execute(db);
         return { token: `${Sessions.tokenPrefix}${id}.${secret}`, expiresAt };
       });
 
