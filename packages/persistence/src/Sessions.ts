@@ -32,20 +32,22 @@ export const cardSessionsLayer = Layer.effect(
       return { id, nonce, expiresAt };
     });
 
-    const consume = (id: string) =>
+    // Reading the challenge commits nothing: a login costs one durable commit, the one that opens the session.
+    const pending = (id: string) =>
       Effect.promise(async () => {
         if (!/^[0-9a-f-]{36}$/.test(id)) return undefined;
         const result = await sql<{ nonce: string }>`
-          UPDATE login_challenge SET used_at = now() WHERE id = ${id}::uuid AND used_at IS NULL AND expires_at > now() RETURNING nonce`.execute(db);
+          SELECT nonce FROM login_challenge WHERE id = ${id}::uuid AND used_at IS NULL AND expires_at > now()`.execute(db);
         return result.rows[0];
       });
 
-    const open = (actor: Actor.Actor, certificateSerial: string) =>
+    const open = (challenge: string, actor: Actor.Actor, certificateSerial: string) =>
       Effect.promise(async () => {
         const id = randomUUID();
         const secret = randomBytes(32).toString("base64url");
         const expiresAt = new Date(Date.now() + Sessions.sessionMinutes * 60_000);
-        // One statement: the session row and its audited opening, so the log's head is locked for one round trip only.
+        // One statement: the challenge used up, the session row and its audited opening — one commit,
+        // and the log's head locked for one round trip only. A replay finds the challenge used: no row.
         const stream = `session:${id}`;
         const opened = appendArgument(
           stream,
@@ -54,10 +56,13 @@ export const cardSessionsLayer = Layer.effect(
           actor,
           new Date(),
         );
-        await sql`WITH opened AS (
+        const result = await sql`WITH used AS (
+                    UPDATE login_challenge SET used_at = now() WHERE id = ${challenge}::uuid AND used_at IS NULL AND expires_at > now() RETURNING id),
+                  opened AS (
                     INSERT INTO card_session (id, secret_hash, actor, certificate_serial, expires_at)
-                    VALUES (${id}::uuid, ${hashOf(secret)}, ${JSON.stringify(encodeActor(actor))}::jsonb, ${certificateSerial}, ${expiresAt}) RETURNING id)
+                    SELECT ${id}::uuid, ${hashOf(secret)}, ${JSON.stringify(encodeActor(actor))}::jsonb, ${certificateSerial}, ${expiresAt} FROM used RETURNING id)
                   SELECT append_events(${stream}, 1, ${opened}::jsonb) FROM opened`.execute(db);
+        if (result.rows.length === 0) return undefined;
         return { token: `${Sessions.tokenPrefix}${id}.${secret}`, expiresAt };
       });
 
@@ -92,7 +97,7 @@ export const cardSessionsLayer = Layer.effect(
           .catch((error) => (error instanceof SessionNotClosed ? false : Promise.reject(error)));
       });
 
-    return Sessions.CardSessions.of({ challenge, consume, open, authenticate, close });
+    return Sessions.CardSessions.of({ challenge, pending, open, authenticate, close });
   }),
 );
 

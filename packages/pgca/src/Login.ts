@@ -37,8 +37,7 @@ export const open = (answer: Answer) =>
   Effect.gen(function* () {
     const sessions = yield* Sessions.CardSessions;
     const refuse = (reason: string) => Effect.fail(new Sessions.LoginRefused({ reason }));
-    // Used up first: a replay, right or wrong, finds it gone.
-    const nonce = yield* sessions.consume(answer.challenge);
+    const nonce = yield* sessions.pending(answer.challenge);
     if (nonce === undefined) return yield* refuse("unknown, expired or already used challenge");
     const at = new Date(yield* Clock.currentTimeMillis);
     const certificate = yield* CertificateAuthority.use((authority) => authority.check(answer.certificate, at)).pipe(
@@ -65,6 +64,8 @@ export const open = (answer: Answer) =>
           ? { _tag: "commune", commune: holder.state.site.commune }
           : { _tag: "prefecture", departement: holder.state.site.departement as never },
     });
-    const session = yield* sessions.open(actor, certificate.serial);
+    // The challenge is used up with the session's opening: a replay of an accepted answer finds it used.
+    const session = yield* sessions.open(answer.challenge, actor, certificate.serial);
+    if (session === undefined) return yield* refuse("unknown, expired or already used challenge");
     return { ...session, actor };
   });

@@ -35,10 +35,18 @@ export class CardSessions extends Context.Service<
   CardSessions,
   {
     readonly challenge: Effect.Effect<Challenge>;
-    /** Uses a challenge up; undefined when unknown, expired or already used. */
-    readonly consume: (id: string) => Effect.Effect<{ readonly nonce: string } | undefined>;
-    /** Opens a session for an actor, bound to the certificate it logged in with; the token is returned once. */
-    readonly open: (actor: Actor.Actor, certificateSerial: string) => Effect.Effect<{ readonly token: string; readonly expiresAt: Date }>;
+    /** A challenge still open to an answer; undefined when unknown, expired or already used. */
+    readonly pending: (id: string) => Effect.Effect<{ readonly nonce: string } | undefined>;
+    /**
+     * Uses the challenge up and opens a session for an actor, bound to the certificate it logged in
+     * with, in one commit; undefined when another answer used the challenge first. The token is
+     * returned once.
+     */
+    readonly open: (
+      challenge: string,
+      actor: Actor.Actor,
+      certificateSerial: string,
+    ) => Effect.Effect<{ readonly token: string; readonly expiresAt: Date } | undefined>;
     /** The actor of a live session whose certificate is not revoked. */
     readonly authenticate: (token: string) => Effect.Effect<Actor.Actor | undefined>;
     /** Ends a session (logout). */
