@@ -36,18 +36,12 @@ import {
   SecretAnswersRefused,
   type SiteFilter,
 } from "@comedec/pgca";
+import { Transport } from "@comedec/api-client";
 import { Access } from "@comedec/rgs";
 import { Effect, Layer, Schema } from "effect";
 
 /** Where the API is and who calls it. */
-export interface ClientOptions {
-  /** The API's base URL, e.g. `https://comedec.example.gouv.fr`. */
-  readonly baseUrl: string;
-  /** The actor's bearer token. */
-  readonly token: string;
-  /** A fetch implementation (tests, proxies); the global one by default. */
-  readonly fetch?: typeof globalThis.fetch;
-}
+export type ClientOptions = Transport.ClientOptions;
 
 // Every tagged error the API can answer with, by tag, to rebuild it from a problem.
 const errors: Record<string, new (fields: never) => Error> = {
@@ -82,10 +76,8 @@ const tagOfCode = new Map<string, string>([
   ["agent-not-found", "AgentNotFound"],
   ["milestone-prerequisite-missing", "PrerequisiteMissing"],
   ["commune-not-found", "CommuneNotFound"],
-  ["forbidden", "Forbidden"],
-  ["stale-version", "ConcurrentModification"],
+  ...Transport.sharedCodes,
 ]);
-const problemMembers = new Set(["type", "status", "code", "title", "detail", "instance"]);
 
 const decodeCard = Schema.decodeUnknownEffect(Card.State);
 const decodeRequest = Schema.decodeUnknownEffect(Request.State);
@@ -111,41 +103,7 @@ const siteQuery = (filter: SiteFilter, extra: Record<string, string> = {}) => {
 
 /** The card platform over HTTP, for the actor whose token is given. */
 export const make = (options: ClientOptions): CardPlatformShape => {
-  const fetch = options.fetch ?? globalThis.fetch;
-  const base = options.baseUrl.replace(/\/$/, "");
-
-  const call = (method: string, path: string, body?: unknown) =>
-    Effect.flatMap(
-      Effect.tryPromise({
-        try: async () => {
-          const response = await fetch(`${base}${path}`, {
-            method,
-            headers: {
-              authorization: `Bearer ${options.token}`,
-              accept: "application/json",
-              ...(body === undefined ? {} : { "content-type": "application/json" }),
-            },
-            ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-          });
-          const text = await response.text();
-          return { status: response.status, body: text.length === 0 ? undefined : (JSON.parse(text) as unknown) };
-        },
-        catch: (error) => new CardPlatformUnavailable({ reason: error instanceof Error ? error.message : String(error) }),
-      }),
-      (response): Effect.Effect<unknown, any> => {
-        if (response.status < 400) return Effect.succeed(response.body);
-        const problem = (response.body ?? {}) as Record<string, unknown>;
-        const tag = tagOfCode.get(String(problem.code));
-        const ErrorClass = tag === undefined ? undefined : errors[tag];
-        if (ErrorClass === undefined) {
-          return Effect.fail(
-            new CardPlatformUnavailable({ reason: `HTTP ${response.status} ${String(problem.code ?? "")}: ${String(problem.detail ?? problem.title ?? "")}` }),
-          );
-        }
-        const fields = Object.fromEntries(Object.entries(problem).filter(([key]) => !problemMembers.has(key)));
-        return Effect.fail(new ErrorClass(fields as never));
-      },
-    );
+  const call = Transport.make(options, { errors, tagOfCode, unavailable: (reason) => new CardPlatformUnavailable({ reason }) });
 
   const id = (value: string) => encodeURIComponent(value);
   const card = (method: string, path: string, body?: unknown): Effect.Effect<CardView, any> => Effect.flatMap(call(method, path, body), toCard);
