@@ -14,7 +14,7 @@ import { communeDirectoryLayer, onboardingStoreLayer } from "./Communes.js";
 import { conventionStoreLayer } from "./Conventions.js";
 import { editorRegistryLayer } from "./Editors.js";
 import { Database, layerPglite, layerPostgres, type PgliteOptions, type PostgresOptions } from "./internal/Database.js";
-import { verify } from "./internal/EventLog.js";
+import { exportSite, verify } from "./internal/EventLog.js";
 import { SealingKey } from "./internal/Sealing.js";
 import { randomBytes } from "node:crypto";
 import { type RawSql, rawSqlLayer } from "./RawSql.js";
@@ -27,30 +27,7 @@ const auditTrailLayer = Layer.effect(
     const { db } = yield* Database;
     return Audit.AuditTrail.of({
       verify: Effect.promise(() => verify(db)),
-      export: (site, after, limit) =>
-        Effect.promise(async () => {
-          const rows = await db
-            .selectFrom("event_log")
-            .selectAll()
-            .where("site", "=", site)
-            .where("position", ">", String(after))
-            .orderBy("position")
-            .limit(limit)
-            .execute();
-          return rows.map((row) => ({
-            position: Number(row.position),
-            stream: row.stream,
-            streamVersion: row.stream_version,
-            type: row.event_type,
-            payload: row.payload,
-            actorId: row.actor_id,
-            actorRole: row.actor_role,
-            site: row.site,
-            recordedAt: new Date(row.recorded_at).toISOString(),
-            hash: Buffer.from(row.hash).toString("hex"),
-            previousHash: Buffer.from(row.previous_hash).toString("hex"),
-          }));
-        }),
+      export: (site, after, limit) => Effect.promise(() => exportSite(db, site, after, limit)),
     });
   }),
 );

@@ -4,9 +4,10 @@
  * the writer's transaction, and recomputed here by `verify` from the rows alone.
  */
 import { type Actor, Change, Site } from "@comedec/actor";
+import type { Audit } from "@comedec/rgs";
 import { Effect } from "effect";
 import { createHash } from "node:crypto";
-import { type Kysely, type RawBuilder, sql } from "kysely";
+import { type Kysely, type RawBuilder, type Selectable, sql } from "kysely";
 import type { Tables } from "./Tables.js";
 
 /** JSON with object keys sorted at every depth: the same value always gives the same bytes. */
@@ -103,6 +104,40 @@ export const appendStandalone = async (
   await sql`SELECT append_events(${stream}, ${first}, ${appendArgument(stream, first, events, actor, now)}::jsonb)`.execute(db);
 };
 
+type EventRow = Selectable<Tables["event_log"]>;
+
+const toBytes = (value: Uint8Array): Buffer => Buffer.from(value);
+
+/** The content a row's digest covers, read back from the row. */
+const contentOf = (row: EventRow): EventContent => ({
+  stream: row.stream,
+  streamVersion: row.stream_version,
+  type: row.event_type,
+  payload: row.payload,
+  actorId: row.actor_id,
+  actorRole: row.actor_role,
+  site: row.site,
+  recordedAt: new Date(row.recorded_at).toISOString(),
+});
+
+/** The rows recorded by actors of one site after a position, as the audit trail exports them. */
+export const exportSite = async (db: Kysely<Tables>, site: string, after: number, limit: number): Promise<ReadonlyArray<Audit.Entry>> => {
+  const rows = await db
+    .selectFrom("event_log")
+    .selectAll()
+    .where("site", "=", site)
+    .where("position", ">", String(after))
+    .orderBy("position")
+    .limit(limit)
+    .execute();
+  return rows.map((row) => ({
+    ...contentOf(row),
+    position: Number(row.position),
+    hash: toBytes(row.hash).toString("hex"),
+    previousHash: toBytes(row.previous_hash).toString("hex"),
+  }));
+};
+
 /** What a verification of the whole log found. */
 export interface VerifyReport {
   readonly events: number;
@@ -110,8 +145,6 @@ export interface VerifyReport {
   /** The first position whose content or link does not match, with why. */
   readonly firstBreak: { readonly position: number; readonly reason: string } | undefined;
 }
-
-const toBytes = (value: Uint8Array): Buffer => Buffer.from(value);
 
 /** Recomputes every digest and every link of the chain, in position order, and compares with the head. */
 export const verify = async (db: Kysely<Tables>, batchSize = 5_000): Promise<VerifyReport> => {
@@ -125,16 +158,7 @@ export const verify = async (db: Kysely<Tables>, batchSize = 5_000): Promise<Ver
       const position = BigInt(row.position);
       if (position !== expectedPosition)
         return { events: count, valid: false, firstBreak: { position: Number(expectedPosition), reason: "missing or reordered row" } };
-      const digest = digestOf({
-        stream: row.stream,
-        streamVersion: row.stream_version,
-        type: row.event_type,
-        payload: row.payload,
-        actorId: row.actor_id,
-        actorRole: row.actor_role,
-        site: row.site,
-        recordedAt: new Date(row.recorded_at).toISOString(),
-      });
+      const digest = digestOf(contentOf(row));
       if (!toBytes(row.previous_hash).equals(previous))
         return { events: count, valid: false, firstBreak: { position: Number(position), reason: "link to the previous row broken" } };
       const hash = chainHash(previous, position, digest);
