@@ -402,6 +402,7 @@ export const make = (actor: Actor.Actor) =>
       Effect.gen(function* () {
         const view = yield* loadFor("card.operate", id);
         if (view.state.status === "pin-blocked") return yield* new PinLocked({ serial: view.state.serial ?? id, secret: "pin" });
+        // Only an active card takes PIN tries: the table of BlockPin says which states, and refuses the others by name.
         yield* step(view, { _tag: "BlockPin", reason: "vérification du code PIN" });
         const serial = view.state.serial as string;
         return yield* cards.login(serial, pin, { evenIfFinalTry }).pipe(
