@@ -54,6 +54,7 @@ const describe = (tag: string, fields: Record<string, unknown>): string | undefi
     case "PinIncorrect":
       return fields.triesLeft === undefined ? "wrong PIN" : `wrong ${String(fields.secret).toUpperCase()}: ${String(fields.triesLeft)} tries left`;
     case "Forbidden":
+    case "DualControlRequired":
     case "ActivationCodeInvalid":
     case "LoginRefused":
     case "SecretAnswersRefused":

@@ -14,6 +14,7 @@ import * as App from "../src/App.js";
 import * as Services from "./Services.js";
 
 const ants = Actor.Actor.make({ id: "ants", name: "ANTS", role: "national-administrator", site: { _tag: "national" } });
+const auditor = Actor.Actor.make({ id: "auditeur-ants", name: "Auditeur ANTS", role: "auditor", site: { _tag: "national" } });
 const lyon = Actor.Actor.make({ id: "rc-lyon", name: "RC Lyon", role: "commune-operator", site: { _tag: "commune", commune: "69123" } });
 const paris = Actor.Actor.make({ id: "rc-paris", name: "RC Paris", role: "commune-operator", site: { _tag: "commune", commune: "75056" } });
 
@@ -33,7 +34,7 @@ for (const adapter of adapters) {
         Commune.Commune.make({ code: "75056" as InseeCode.InseeCode, name: "Paris", departement: "75" as never, region: "11", population: 1 }),
       ];
       await runtime.runPromise(Effect.flatMap(Access.authorize(ants, "commune.import", Access.nation), (grant) => Directory.importReference(grant, reference)));
-      for (const [name, actor] of Object.entries({ ants, lyon, paris })) {
+      for (const [name, actor] of Object.entries({ ants, auditor, lyon, paris })) {
         tokens[name] = (await runtime.runPromise(Tokens.ActorTokens.use((store) => store.issue(actor, 1, ants)))).token;
       }
       const response = await app.request("/communes/69123/onboarding/milestones", {
@@ -55,15 +56,17 @@ for (const adapter of adapters) {
       expect((await get("paris", "/audit/trail?site=commune:69123")).status).toBe(403);
       expect((await get("lyon", "/audit/trail?site=national")).status).toBe(403);
       expect((await get("lyon", "/audit/verification")).status).toBe(403);
-      expect((await get("ants", "/audit/trail?site=commune:69123")).body.items).toHaveLength(entries.length);
+      expect((await get("auditor", "/audit/trail?site=commune:69123")).body.items).toHaveLength(entries.length);
+      // Role separation: ANTS's administrators administer, its auditor audits.
+      expect((await get("ants", "/audit/trail?site=commune:69123")).status).toBe(403);
     });
 
     it("refuses an edit of the log in SQL, and finds one made with its guard switched off", async () => {
       await expect(
         runtime.runPromise(RawSql.use((sql) => Effect.promise(() => sql.query("UPDATE event_log SET event_type = 'Forged' WHERE position = 1")))),
       ).rejects.toThrow(/append-only/);
-      expect((await get("ants", "/audit/verification")).body).toMatchObject({ valid: true });
-      const [target] = (await get("ants", "/audit/trail?site=commune:69123")).body.items as ReadonlyArray<{ position: number }>;
+      expect((await get("auditor", "/audit/verification")).body).toMatchObject({ valid: true });
+      const [target] = (await get("auditor", "/audit/trail?site=commune:69123")).body.items as ReadonlyArray<{ position: number }>;
       // The table refuses updates: the forger, owner of the database, switches its triggers off first.
       await runtime.runPromise(
         RawSql.use((sql) =>
@@ -76,7 +79,7 @@ for (const adapter of adapters) {
           ),
         ),
       );
-      const report = (await get("ants", "/audit/verification")).body;
+      const report = (await get("auditor", "/audit/verification")).body;
       expect(report).toMatchObject({ valid: false, firstBreak: { position: target?.position, reason: "content does not match its hash" } });
     });
   });

@@ -260,6 +260,16 @@ for (const adapter of adapters) {
         ],
       };
       expect((await problem("prefecture", "POST", `/cards/${ids.aliceCard}/revocation`, right, 403, "secret-answers-refused")).locked).toBe(true);
+      // Without the holder's answers, the prefecture alone may not revoke an operator's card (dual control).
+      const alone = await problem(
+        "prefecture",
+        "POST",
+        `/cards/${ids.aliceCard}/revocation`,
+        { revocationReason: "keyCompromise", reason: "appel" },
+        403,
+        "dual-control-required",
+      );
+      expect(alone.rule).toBe("roles.dual-control");
       expect((await ok("alice", "GET", `/cards/${ids.aliceCard}`)).status).toBe("active");
       const audited = await runtime.runPromise(
         RawSql.use((sql) =>

@@ -7,7 +7,7 @@ import { Schema } from "effect";
 import { Site } from "./Site.js";
 
 /** The roles of DOMAIN.md §2, as the platform names them. */
-export const Role = Schema.Literals(["national-administrator", "prefecture-operator", "commune-operator", "editor", "agent"]);
+export const Role = Schema.Literals(["national-administrator", "prefecture-operator", "commune-operator", "editor", "agent", "auditor"]);
 /** One of the platform's roles. */
 export type Role = typeof Role.Type;
 
@@ -21,6 +21,8 @@ export const siteKindOfRole: Readonly<Record<Role, Site["_tag"]>> = {
   "commune-operator": "commune",
   editor: "editor",
   agent: "commune",
+  // The auditor is ANTS's, kept apart from its administrators (RGS: audit is a separate role).
+  auditor: "national",
 };
 
 /** An authenticated actor. */

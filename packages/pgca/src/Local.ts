@@ -25,13 +25,14 @@ import {
   type Write,
 } from "@comedec/card";
 import { CalendarDate, type InseeCode, Onboarding, OnboardingStore } from "@comedec/commune";
-import { Access } from "@comedec/rgs";
+import { Access, Rules } from "@comedec/rgs";
 import { Clock, Effect, Layer, Result } from "effect";
 import * as Hashing from "./Hashing.js";
 import {
   ActivationCodeInvalid,
   CardPlatform,
   type CardView,
+  DualControlRequired,
   FirstCardsMissing,
   HandOverDocumentMismatch,
   HolderNotActive,
@@ -475,6 +476,28 @@ export const make = (actor: Actor.Actor) =>
         return viewOf(write);
       });
 
+    /**
+     * An operator's card (a holder who registers agents or operates cards, or a prefecture's) is
+     * revoked by two trusted people: a request, then another operator's validation (four eyes).
+     * or the holder authenticated by their secret answers. Only the holder may revoke it alone,
+     * which takes nothing from anybody else.
+     */
+    const checkDualControl = (card: Card.State, confirmedBy: ReadonlyArray<string>) =>
+      Effect.gen(function* () {
+        if (actor.id === card.holder) return;
+        const holder = (yield* agents.load(card.holder)).state;
+        const trusted = card.site._tag === "prefecture" || (holder.rights ?? []).some((right) => right === "operate-cards" || right === "register-agents");
+        if (!trusted) return;
+        const violation = Rules.rules.dualControl.check({ operation: "the revocation of an operator's card", confirmedBy });
+        if (violation !== undefined) {
+          return yield* new DualControlRequired({
+            card: card.id,
+            rule: violation.rule,
+            reason: `${violation.detail}: file a revocation request, which another operator of the site validates`,
+          });
+        }
+      });
+
     const revoke = (
       id: string,
       input: {
@@ -486,7 +509,9 @@ export const make = (actor: Actor.Actor) =>
       Effect.gen(function* () {
         const view = yield* loadFor("card.operate", id);
         const write = yield* step(view, { _tag: "Revoke", revocationReason: input.revocationReason, reason: input.reason });
+        // The holder's secret answers make them the second person: the revocation is theirs too.
         if (input.answers !== undefined) yield* checkAnswers(view.state.holder, input.answers);
+        yield* checkDualControl(view.state, input.answers === undefined ? [actor.id] : [actor.id, view.state.holder]);
         yield* commit([write]);
         yield* revokeCertificates(view.state, input.revocationReason);
         return viewOf(write);

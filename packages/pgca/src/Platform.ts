@@ -90,6 +90,13 @@ export class FirstCardsMissing extends Schema.TaggedError<FirstCardsMissing>()("
   missing: Schema.Array(Schema.String),
 }) {}
 
+/** The operation needs a second trusted person (RGS rule roles.dual-control); `reason` says how to get one. */
+export class DualControlRequired extends Schema.TaggedError<DualControlRequired>()("DualControlRequired", {
+  card: Schema.String,
+  rule: Schema.String,
+  reason: Schema.String,
+}) {}
+
 /** The card platform could not be reached or answered something unexpected (remote clients only). */
 export class CardPlatformUnavailable extends Schema.TaggedError<CardPlatformUnavailable>()("CardPlatformUnavailable", { reason: Schema.String }) {}
 
@@ -106,6 +113,7 @@ export type PlatformError =
   | HolderNotActive
   | SecretAnswersRefused
   | FirstCardsMissing
+  | DualControlRequired
   | Change.ConcurrentModification
   | Access.Forbidden
   | Onboarding.OnboardingError
@@ -184,6 +192,7 @@ export const problems = {
   HandOverDocumentMismatch: { status: 422, code: "hand-over-document-mismatch", title: "The document presented is not the one checked at registration" },
   HolderNotActive: { status: 422, code: "holder-not-active", title: "The holder is not active in the directory" },
   SecretAnswersRefused: { status: 403, code: "secret-answers-refused", title: "The holder could not be authenticated by their secret answers" },
+  DualControlRequired: { status: 403, code: "dual-control-required", title: "A second trusted person must confirm this operation" },
   FirstCardsMissing: { status: 409, code: "first-cards-missing", title: "The commune's first two cards are not ordered" },
   CertificateRefused: { status: 422, code: "certificate-refused", title: "The certificate request was refused" },
   PinIncorrect: { status: 422, code: "pin-incorrect", title: "Wrong PIN" },

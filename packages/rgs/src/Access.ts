@@ -89,9 +89,10 @@ export const matrix: Readonly<Record<Permission, Readonly<Partial<Record<Actor.R
   "card.produce": { "national-administrator": "everywhere" },
   "card.request": { agent: "own-site", "commune-operator": "own-site", "prefecture-operator": "own-site" },
   "card.validate": { "national-administrator": "everywhere", "prefecture-operator": "own-site", "commune-operator": "own-site" },
-  // The audit trail: ANTS verifies the whole chain; a site's operators export what their site did.
-  "audit.verify": { "national-administrator": "everywhere" },
-  "audit.export": { "national-administrator": "everywhere", "prefecture-operator": "own-site", "commune-operator": "own-site" },
+  // The audit trail: ANTS's auditor, who administers nothing (RGS role separation, rule
+  // roles.separation), verifies the whole chain; a site's operators export what their site did.
+  "audit.verify": { auditor: "everywhere" },
+  "audit.export": { auditor: "everywhere", "prefecture-operator": "own-site", "commune-operator": "own-site" },
 };
 
 /** What a permission is exercised on. */

@@ -5,6 +5,7 @@
  * officer and an auditor read the same thing. The figures follow the annexes as DOMAIN.md states
  * them; check the annex before changing one.
  */
+import { pinProblem } from "@comedec/card";
 import { type KeyDescription, keyViolation, hashViolation } from "./Cryptography.js";
 
 /** A breach of a rule, with what was found. */
@@ -68,6 +69,12 @@ export const rules = {
     ({ usage, pinGiven, loggedIn }) =>
       usage === "signature" ? (pinGiven ? undefined : "the signature key needs the PIN now") : loggedIn ? undefined : "no PIN entered",
   ),
+  pinFormat: rule<{ readonly pin: string }>(
+    "pin.format",
+    "RGS v2.0 annexe A2, §6.4.1 (génération et installation des données d'activation)",
+    "A PIN has 6 to 12 digits, is neither one digit repeated nor a run, and the card locks after 3 wrong PINs (10 for the PUK).",
+    ({ pin }) => pinProblem(pin),
+  ),
   faceToFace: rule<{ readonly faceToFace: boolean; readonly checkedBy: string | undefined }>(
     "identity.face-to-face",
     "RGS v2.0 annexe A2, §3.2.3 (validation de l'identité d'un individu)",
@@ -91,6 +98,26 @@ export const rules = {
     "RGS v2.0 annexe A2, §5.2.1 (rôles de confiance)",
     "Nobody grants themselves privileges.",
     ({ actor, subject, rightsChanged }) => (rightsChanged && actor === subject ? "an actor changes their own rights" : undefined),
+  ),
+  dualControl: rule<{ readonly operation: string; readonly confirmedBy: ReadonlyArray<string> }>(
+    "roles.dual-control",
+    "RGS v2.0 annexe A2, §5.2.2 (nombre de personnes requises par tâche)",
+    "Sensitive operations (CA key operations, a holder's card personalised by the prefecture, the revocation of an operator's card) are confirmed by two distinct trusted people.",
+    ({ operation, confirmedBy }) => (new Set(confirmedBy).size >= 2 ? undefined : `${operation} needs a second trusted person, distinct from the first`),
+  ),
+  roleSeparation: rule<{ readonly holders: Readonly<Record<string, ReadonlyArray<string>>> }>(
+    "roles.separation",
+    "RGS v2.0 annexe A2, §5.2.4 (rôles exigeant une séparation des attributions)",
+    "Trusted roles are kept apart: whoever verifies the audit trail holds no permission that changes state (registration, revocation, validation, administration).",
+    ({ holders }) => {
+      const auditors = holders["audit.verify"] ?? [];
+      for (const [permission, roles] of Object.entries(holders)) {
+        if (permission.startsWith("audit.") || permission.endsWith(".read")) continue;
+        const both = roles.find((role) => auditors.includes(role));
+        if (both !== undefined) return `the role ${both} both audits and holds ${permission}`;
+      }
+      return undefined;
+    },
   ),
   revocationDelay: rule<{ readonly requestedAt: Date; readonly publishedAt: Date | undefined; readonly now: Date }>(
     "revocation.24-hours",

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Rules } from "../src/index.js";
+import { Access, Rules } from "../src/index.js";
 
 const at = (iso: string) => new Date(iso);
 
@@ -14,6 +14,17 @@ const cases: ReadonlyArray<readonly [Rules.Rule<any>, unknown, unknown]> = [
     { notBefore: at("2026-01-01"), notAfter: at("2029-06-01"), issuerNotAfter: at("2036-01-01") },
   ],
   [Rules.rules.pinBeforeUse, { usage: "signature", pinGiven: true, loggedIn: true }, { usage: "signature", pinGiven: false, loggedIn: true }],
+  [Rules.rules.pinFormat, { pin: "482915" }, { pin: "123456" }],
+  [
+    Rules.rules.dualControl,
+    { operation: "the revocation of an operator's card", confirmedBy: ["rc-lyon", "del-lyon"] },
+    { operation: "the revocation of an operator's card", confirmedBy: ["rc-lyon", "rc-lyon"] },
+  ],
+  [
+    Rules.rules.roleSeparation,
+    { holders: { "audit.verify": ["auditor"], "card.validate": ["commune-operator"], "agent.read": ["auditor"] } },
+    { holders: { "audit.verify": ["auditor", "national-administrator"], "card.validate": ["national-administrator"] } },
+  ],
   [Rules.rules.faceToFace, { faceToFace: true, checkedBy: "rc-lyon" }, { faceToFace: false, checkedBy: "rc-lyon" }],
   [Rules.rules.fourEyes, { decidedBy: "a", requestedBy: "b", concerns: "c" }, { decidedBy: "c", requestedBy: "b", concerns: "c" }],
   [Rules.rules.noSelfGrant, { actor: "a", subject: "b", rightsChanged: true }, { actor: "a", subject: "a", rightsChanged: true }],
@@ -46,6 +57,11 @@ describe("Rules", () => {
       expect(rule.check(refused)).toMatchObject({ rule: rule.id });
     });
   }
+
+  it("roles.separation holds on the platform's own authorisation matrix", () => {
+    const holders = Object.fromEntries(Object.entries(Access.matrix).map(([permission, roles]) => [permission, Object.keys(roles)]));
+    expect(Rules.rules.roleSeparation.check({ holders })).toBeUndefined();
+  });
 
   it("purges event logs after 7 years, registration files 10 years after the last certificate, certificates and CRLs after 5", () => {
     expect(Rules.purgeable("eventLog", at("2019-11-22"), at("2026-11-21"))).toBe(false);
