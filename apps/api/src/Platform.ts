@@ -139,7 +139,7 @@ export const ensureAdministratorToken = (config: Configuration) =>
       role: "national-administrator",
       site: { _tag: "national" },
     });
-    const { token } = yield* tokens.issue(administrator, 30, system);
+    const { token } = yield* tokens.issue(administrator, 30, system, "bootstrap");
     yield* Effect.promise(async () => {
       await mkdir(config.dataDir, { recursive: true });
       await writeFile(file, `${token}\n`, { mode: 0o600 });

@@ -10,9 +10,10 @@ import { parseArgs } from "node:util";
 import * as Platform from "./Platform.js";
 
 const usage = `usage:
-  comedec token issue --role ROLE --site SITE --name NAME [--id ID] [--days N]
+  comedec token issue --role ROLE --site SITE --name NAME [--id ID] [--days N] [--purpose machine|bootstrap]
       ROLE: ${Actor.roles.join(" | ")}
       SITE: national | prefecture:DEP | commune:INSEE | editor:ID
+      PURPOSE: machine (default; reads and reports only) | bootstrap (the role's rights, 30 days at most)
   comedec token list
   comedec token revoke ID
   comedec communes import
@@ -33,7 +34,14 @@ const parseSite = (text: string) => {
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
-  options: { role: { type: "string" }, site: { type: "string" }, name: { type: "string" }, id: { type: "string" }, days: { type: "string" } },
+  options: {
+    role: { type: "string" },
+    site: { type: "string" },
+    name: { type: "string" },
+    id: { type: "string" },
+    days: { type: "string" },
+    purpose: { type: "string" },
+  },
 });
 
 const program = Effect.gen(function* () {
@@ -45,9 +53,10 @@ const program = Effect.gen(function* () {
       role: values.role,
       site: parseSite(values.site ?? ""),
     });
-    const issued = yield* Tokens.ActorTokens.use((tokens) => tokens.issue(actor, Number(values.days ?? 30), Platform.system));
+    const purpose = yield* Schema.decodeUnknownEffect(Schema.Literals(["machine", "bootstrap"]))(values.purpose ?? "machine");
+    const issued = yield* Tokens.ActorTokens.use((tokens) => tokens.issue(actor, Number(values.days ?? 30), Platform.system, purpose));
     console.log(issued.token);
-    console.error(`token ${issued.info.id} for ${actor.name} (${actor.role}), expires ${issued.info.expiresAt.toISOString()}`);
+    console.error(`${purpose} token ${issued.info.id} for ${actor.name} (${actor.role}), expires ${issued.info.expiresAt.toISOString()}`);
     return 0;
   }
   if (group === "token" && action === "list") {

@@ -93,7 +93,7 @@ const start = async (layer: () => Layer.Layer<Persistence.Ports>, over: "local" 
   const directory = async (who: Who | Actor.Actor) => {
     const actor = actorOf(who);
     if (!tokens.has(actor.id)) {
-      const { token } = await runtime.runPromise(Tokens.ActorTokens.use((store) => store.issue(actor, 1, actors.ants)));
+      const { token } = await runtime.runPromise(Tokens.ActorTokens.use((store) => store.issue(actor, 1, actors.ants, "bootstrap")));
       tokens.set(actor.id, token);
     }
     return AgaecClient.make({ baseUrl, token: tokens.get(actor.id) as string });

@@ -38,7 +38,7 @@ describe(`the agents routes on ${adapter.name}`, () => {
   beforeAll(async () => {
     const lyon = Commune.Commune.make({ code: "69123" as InseeCode.InseeCode, name: "Lyon", departement: "69" as never, region: "84", population: 1 });
     await runtime.runPromise(Effect.flatMap(Access.authorize(ants, "commune.import", Access.nation), (grant) => Directory.importReference(grant, [lyon])));
-    token = (await runtime.runPromise(Tokens.ActorTokens.use((tokens) => tokens.issue(ants, 1, ants)))).token;
+    token = (await runtime.runPromise(Tokens.ActorTokens.use((tokens) => tokens.issue(ants, 1, ants, "bootstrap")))).token;
   }, 120_000);
   afterAll(() => runtime.dispose());
 

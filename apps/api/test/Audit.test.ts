@@ -35,7 +35,7 @@ for (const adapter of adapters) {
       ];
       await runtime.runPromise(Effect.flatMap(Access.authorize(ants, "commune.import", Access.nation), (grant) => Directory.importReference(grant, reference)));
       for (const [name, actor] of Object.entries({ ants, auditor, lyon, paris })) {
-        tokens[name] = (await runtime.runPromise(Tokens.ActorTokens.use((store) => store.issue(actor, 1, ants)))).token;
+        tokens[name] = (await runtime.runPromise(Tokens.ActorTokens.use((store) => store.issue(actor, 1, ants, "bootstrap")))).token;
       }
       const response = await app.request("/communes/69123/onboarding/milestones", {
         method: "POST",

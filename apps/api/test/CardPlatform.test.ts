@@ -69,7 +69,8 @@ const start = async (layer: () => Layer.Layer<Persistence.Ports>, over: "local" 
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const tokens = new Map<string, string>();
   const platform = async (actor: Actor.Actor) => {
-    if (!tokens.has(actor.id)) tokens.set(actor.id, (await runtime.runPromise(Tokens.ActorTokens.use((store) => store.issue(actor, 1, actors.ants)))).token);
+    if (!tokens.has(actor.id))
+      tokens.set(actor.id, (await runtime.runPromise(Tokens.ActorTokens.use((store) => store.issue(actor, 1, actors.ants, "bootstrap")))).token);
     return PgcaClient.make({ baseUrl, token: tokens.get(actor.id) as string });
   };
   return { runtime, platform, close: () => new Promise<void>((resolve) => server.close(() => resolve())).then(() => runtime.dispose()) };

@@ -55,7 +55,7 @@ for (const adapter of adapters) {
     const ids = { alice: "", bruno: "", aliceCard: "", brunoCard: "", brunoNewCard: "" };
 
     const issue = (name: string, who: Actor.Actor) =>
-      runtime.runPromise(Tokens.ActorTokens.use((store) => store.issue(who, 1, system))).then(({ token }) => {
+      runtime.runPromise(Tokens.ActorTokens.use((store) => store.issue(who, 1, system, "bootstrap"))).then(({ token }) => {
         tokens[name] = token;
       });
     const call = async (who: string, method: string, path: string, body?: unknown) => {

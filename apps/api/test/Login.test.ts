@@ -158,7 +158,7 @@ for (const adapter of adapters) {
       // Deactivation suspends the card but does not revoke its certificate: the directory refuses the holder.
       expect((await login(cards.operator?.serial as string)).response.body.reason).toContain("deactivated");
       // Machine accounts keep their bearer tokens.
-      const { token } = await runtime.runPromise(Tokens.ActorTokens.use((store) => store.issue(ants, 1, ants)));
+      const { token } = await runtime.runPromise(Tokens.ActorTokens.use((store) => store.issue(ants, 1, ants, "bootstrap")));
       expect((await get(`/cards/${cards.officer?.id}`, token)).status).toBe(200);
     });
   });

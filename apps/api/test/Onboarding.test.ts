@@ -31,9 +31,11 @@ for (const adapter of adapters) {
         Effect.flatMap(Access.authorize(system, "commune.import", Access.nation), (grant) => Directory.importReference(grant, reference)),
       );
       const issue = (name: string, who: Actor.Actor) =>
-        runtime.runPromise(Tokens.ActorTokens.use((store) => store.issue(who, 1, system))).then(({ token }) => {
-          tokens[name] = token;
-        });
+        runtime
+          .runPromise(Tokens.ActorTokens.use((store) => store.issue(who, 1, system, who.role === "editor" ? "machine" : "bootstrap")))
+          .then(({ token }) => {
+            tokens[name] = token;
+          });
       await issue("ants", actor("ants", "national-administrator", { _tag: "national" }));
       await issue("prefecture69", actor("pref-69", "prefecture-operator", { _tag: "prefecture", departement: "69" as never }));
       await issue("lyon", actor("rc-lyon", "commune-operator", { _tag: "commune", commune: "69123" }));

@@ -31,4 +31,9 @@ export class Actor extends Schema.Class<Actor>("@comedec/actor/Actor")({
   name: Schema.String.check(Schema.isMinLength(1)),
   role: Role,
   site: Site,
+  /**
+   * How the actor proved who they are, when it narrows what they may do: a machine account's
+   * token holds fewer rights than a person logged in with their card (RGS 3*).
+   */
+  credential: Schema.optionalKey(Schema.Literals(["card", "bootstrap-token", "machine-token"])),
 }) {}

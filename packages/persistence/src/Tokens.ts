@@ -25,9 +25,11 @@ export const actorTokensLayer = Layer.effect(
   Effect.gen(function* () {
     const { db } = yield* Database;
 
-    const issue = (actor: Actor.Actor, lifetimeDays: number, issuedBy: Actor.Actor) =>
+    const issue = (holder: Actor.Actor, lifetimeDays: number, issuedBy: Actor.Actor, purpose: Tokens.Purpose) =>
       Effect.promise(async () => {
-        const days = Math.min(Math.max(lifetimeDays, 1), Tokens.maximumLifetimeDays);
+        // The purpose travels with the actor, so authorisation reads it where it reads the role.
+        const actor = Actor.Actor.make({ ...holder, credential: purpose === "machine" ? "machine-token" : "bootstrap-token" });
+        const days = Math.min(Math.max(lifetimeDays, 1), Tokens.maximumLifetimeDays[purpose]);
         const id = randomBytes(12).toString("base64url");
         const secret = randomBytes(32).toString("base64url");
         const expiresAt = new Date(Date.now() + days * 86_400_000);

@@ -95,6 +95,26 @@ export const matrix: Readonly<Record<Permission, Readonly<Partial<Record<Actor.R
   "audit.export": { auditor: "everywhere", "prefecture-operator": "own-site", "commune-operator": "own-site" },
 };
 
+/**
+ * What a machine account's token may do (`Tokens.Purpose`): read, report onboarding milestones (an
+ * editor's software), import the reference communes, report card production (the manufacturer's
+ * system), export a site's trail. Registering agents, ordering, operating, validating or revoking
+ * cards, and processing conventions need a person logged in with their card.
+ */
+export const machinePermissions: ReadonlySet<Permission> = new Set<Permission>([
+  "commune.read",
+  "commune.import",
+  "onboarding.read",
+  "onboarding.record",
+  "convention.read",
+  "editor.read",
+  "dashboard.read",
+  "agent.read",
+  "card.read",
+  "card.produce",
+  "audit.export",
+]);
+
 /** What a permission is exercised on. */
 export type Target =
   | { readonly _tag: "nation" }
@@ -149,6 +169,7 @@ const siteCovers = (site: Site.Site, target: Target): boolean => {
 export const check = (actor: Actor.Actor, permission: Permission, target: Target): Reach | undefined => {
   const reach = matrix[permission][actor.role];
   if (reach === undefined) return undefined;
+  if (actor.credential === "machine-token" && !machinePermissions.has(permission)) return undefined;
   if (reach === "everywhere") return reach;
   // A listing over the nation is allowed to an own-site holder: the grant's reach narrows it.
   if (target._tag === "nation" || siteCovers(actor.site, target)) return reach;
@@ -159,7 +180,12 @@ export const check = (actor: Actor.Actor, permission: Permission, target: Target
 export const authorize = <P extends Permission>(actor: Actor.Actor, permission: P, target: Target): Effect.Effect<Grant<P>, Forbidden> => {
   const reach = check(actor, permission, target);
   if (reach === undefined) {
-    const reason = matrix[permission][actor.role] === undefined ? `the role ${actor.role} does not hold ${permission}` : "outside the actor's site";
+    const reason =
+      matrix[permission][actor.role] === undefined
+        ? `the role ${actor.role} does not hold ${permission}`
+        : actor.credential === "machine-token" && !machinePermissions.has(permission)
+          ? `a machine account's token does not hold ${permission}: log in with the card`
+          : "outside the actor's site";
     return Effect.fail(new Forbidden({ permission, role: actor.role, site: Site.siteKey(actor.site), reason }));
   }
   return Effect.succeed({ permission, actor, target, reach } as unknown as Grant<P>);

@@ -6,8 +6,16 @@
 import type { Actor } from "@comedec/actor";
 import { Context, type Effect, Schema } from "effect";
 
-/** The longest life of a bearer token: bootstrap credentials must not linger. */
-export const maximumLifetimeDays = 90;
+/**
+ * What a token is for. A machine account (an editor's software, the card manufacturer's system, a
+ * reporting job) reads and reports, within `Access.machinePermissions`. A bootstrap token holds its
+ * role's rights, for the first administrator before any card exists and for demonstrations; people
+ * otherwise log in with their card.
+ */
+export type Purpose = "machine" | "bootstrap";
+
+/** The longest life of a bearer token, by purpose: bootstrap credentials must not linger. */
+export const maximumLifetimeDays: Readonly<Record<Purpose, number>> = { machine: 90, bootstrap: 30 };
 
 /** The token is unknown, malformed, expired or revoked (deliberately not told apart). */
 export class Unauthenticated extends Schema.TaggedError<Unauthenticated>()("Unauthenticated", { reason: Schema.String }) {}
@@ -24,8 +32,13 @@ export interface TokenInfo {
 export class ActorTokens extends Context.Service<
   ActorTokens,
   {
-    /** Issues a token; the secret is returned once and only its hash is kept. */
-    readonly issue: (actor: Actor.Actor, lifetimeDays: number, issuedBy: Actor.Actor) => Effect.Effect<{ readonly token: string; readonly info: TokenInfo }>;
+    /** Issues a token for a purpose; the secret is returned once and only its hash is kept. */
+    readonly issue: (
+      actor: Actor.Actor,
+      lifetimeDays: number,
+      issuedBy: Actor.Actor,
+      purpose: Purpose,
+    ) => Effect.Effect<{ readonly token: string; readonly info: TokenInfo }>;
     readonly authenticate: (token: string) => Effect.Effect<Actor.Actor, Unauthenticated>;
     readonly revoke: (id: string, revokedBy: Actor.Actor) => Effect.Effect<boolean>;
     readonly list: Effect.Effect<ReadonlyArray<TokenInfo>>;

@@ -26,6 +26,20 @@ describe("authorisation by role and site", () => {
     expect(JSON.stringify(exit)).toContain("does not hold editor.manage");
   });
 
+  it("narrows a machine account's token to reading and reporting, whatever its role", () => {
+    const person = make("commune-operator", { _tag: "commune", commune: "69123" });
+    const machine = Actor.Actor.make({ ...person, credential: "machine-token" });
+    expect(Access.check(person, "card.validate", lyon)).toBe("own-site");
+    expect(Access.check(machine, "card.validate", lyon)).toBeUndefined();
+    expect(Access.check(machine, "agent.register", lyon)).toBeUndefined();
+    expect(Access.check(machine, "card.read", lyon)).toBe("own-site");
+    expect(Access.check(machine, "onboarding.record", lyon)).toBe("own-site");
+    const exit = Effect.runSyncExit(Access.authorize(machine, "card.validate", lyon));
+    expect(JSON.stringify(exit)).toContain("machine account's token does not hold card.validate");
+    // A bootstrap token keeps its role's rights (the first administrator, demonstrations).
+    expect(Access.check(Actor.Actor.make({ ...person, credential: "bootstrap-token" }), "card.validate", lyon)).toBe("own-site");
+  });
+
   it("lists, for every permission, only roles that exist", () => {
     for (const grants of Object.values(Access.matrix)) for (const role of Object.keys(grants)) expect(Actor.roles).toContain(role);
   });

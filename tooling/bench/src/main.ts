@@ -67,7 +67,7 @@ try {
 
   const [{ port }] = (await once(server, "message")) as [{ port: number }];
   const administrator = Actor.Actor.make({ id: "bench-admin", name: "Benchmark", role: "national-administrator", site: { _tag: "national" } });
-  const { token } = await runtime.runPromise(Tokens.ActorTokens.use((tokens) => tokens.issue(administrator, 1, administrator)));
+  const { token } = await runtime.runPromise(Tokens.ActorTokens.use((tokens) => tokens.issue(administrator, 1, administrator, "bootstrap")));
   const raw = await runtime.runPromise(Communes.rawSql);
   const codes = (await raw.query<{ code: string }>("SELECT code FROM commune ORDER BY md5(code)")).map((row) => row.code);
   await raw.query(
@@ -94,7 +94,7 @@ try {
   if (only.has("cards")) {
     console.error("bench: card state transitions…");
     const lyonOperator = Actor.Actor.make({ id: "bench-rc-lyon", name: "Benchmark", role: "commune-operator", site: { _tag: "commune", commune: "69123" } });
-    const operatorToken = (await runtime.runPromise(Tokens.ActorTokens.use((tokens) => tokens.issue(lyonOperator, 1, administrator)))).token;
+    const operatorToken = (await runtime.runPromise(Tokens.ActorTokens.use((tokens) => tokens.issue(lyonOperator, 1, administrator, "bootstrap")))).token;
     figures.push(await Cards.transitionFigure(runtime, { port, token: operatorToken, seconds, connections }));
   }
 
