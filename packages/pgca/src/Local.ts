@@ -542,12 +542,14 @@ export const make = (actor: Actor.Actor) =>
 
     const submitRequest = (input: RequestInput) =>
       Effect.gen(function* () {
-        const holder = yield* activeHolder(actor.id);
-        yield* Access.authorize(actor, "card.request", Access.siteTarget(holder.site));
+        // The policy before any lookup: a caller who may not request learns nothing of the records.
+        if (Access.check(actor, "card.request", Access.nation) === undefined) yield* Access.authorize(actor, "card.request", Access.nation);
         if (input.card !== undefined) {
           const card = yield* store.load(input.card);
-          if (card.state.holder !== actor.id) return yield* forbidden("card.request", holder.site, "a holder requests for their own cards only");
+          if (card.state.holder !== actor.id) return yield* forbidden("card.request", card.state.site, "a holder requests for their own cards only");
         }
+        const holder = yield* activeHolder(actor.id);
+        yield* Access.authorize(actor, "card.request", Access.siteTarget(holder.site));
         const write = yield* requestStep(undefined, {
           _tag: "Submit",
           id: newId(),
