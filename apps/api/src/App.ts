@@ -15,6 +15,7 @@ import { bodyLimit } from "hono/body-limit";
 import * as Endpoint from "./Endpoint.js";
 import * as OpenApi from "./OpenApi.js";
 import * as Problem from "./Problem.js";
+import * as RateLimits from "./RateLimits.js";
 import * as Agents from "./routes/Agents.js";
 import * as AuditRoutes from "./routes/Audit.js";
 import * as Cards from "./routes/Cards.js";
@@ -24,6 +25,9 @@ import * as Editors from "./routes/Editors.js";
 import * as Onboarding from "./routes/Onboarding.js";
 import * as Pki from "./routes/Pki.js";
 import * as SessionRoutes from "./routes/Sessions.js";
+
+/** The rate limits on logging in and typing codes, for who builds the app. */
+export { RateLimits };
 
 /** The services the routes need. */
 export type Services =
@@ -62,8 +66,12 @@ export const endpoints: ReadonlyArray<Endpoint.Endpoint<Services>> = [
 ];
 
 /** Builds the app on a runtime that provides the services. */
-export const make = (runtime: ManagedRuntime.ManagedRuntime<Services, never>): Hono => {
+export const make = (runtime: ManagedRuntime.ManagedRuntime<Services, never>, options: { readonly rateLimits?: RateLimits.RateLimits } = {}): Hono => {
   const app = new Hono();
+  const limits = RateLimits.middlewares(options.rateLimits ?? RateLimits.defaults);
+  app.use("/sessions/challenges", limits.login);
+  app.use("/sessions", limits.login);
+  app.use("/cards/*", limits.codeEntry);
   const limit = (bytes: number) => bodyLimit({ maxSize: bytes, onError: () => Problem.toResponse(Problem.bodyTooLarge(bytes)) });
   // Only the CSV import of a large commune's agents needs more than a small JSON document.
   app.use("/agents/import", limit(Agents.importMaximumBytes + 64 * 1024));

@@ -95,6 +95,14 @@ export const bodyTooLarge = (limit: number): Problem => ({
   detail: `at most ${limit} bytes`,
 });
 
+/** Too many requests of a kind from one client. */
+export const rateLimited = (kind: string, windowSeconds: number): Problem => ({
+  status: 429,
+  code: "rate-limited",
+  title: "Too many requests",
+  detail: `too many ${kind} requests from this client: retry in ${windowSeconds} s`,
+});
+
 /** No such route. */
 export const notFound = (): Problem => ({ status: 404, code: "not-found", title: "No such resource" });
 

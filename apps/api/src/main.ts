@@ -10,12 +10,19 @@ import * as Platform from "./Platform.js";
 const config = Platform.configuration();
 const runtime = ManagedRuntime.make(Platform.persistence(config));
 const tokenFile = await runtime.runPromise(Effect.andThen(Platform.importCommunesIfEmpty, Platform.ensureAdministratorToken(config)));
-const server = serve({ fetch: App.make(runtime).fetch, port: config.port, hostname: process.env.HOST ?? "127.0.0.1" }, (info) => {
-  console.error(
-    `COMEDEC API on http://${info.address}:${info.port} (${config.databaseUrl === undefined ? `embedded PGlite in ${config.dataDir}` : "PostgreSQL"})`,
-  );
-  console.error(`API docs: http://${info.address}:${info.port}/docs — administrator token in ${tokenFile}`);
-});
+const server = serve(
+  {
+    fetch: App.make(runtime, { rateLimits: { ...App.RateLimits.defaults, trustProxy: process.env.COMEDEC_TRUST_PROXY === "1" } }).fetch,
+    port: config.port,
+    hostname: process.env.HOST ?? "127.0.0.1",
+  },
+  (info) => {
+    console.error(
+      `COMEDEC API on http://${info.address}:${info.port} (${config.databaseUrl === undefined ? `embedded PGlite in ${config.dataDir}` : "PostgreSQL"})`,
+    );
+    console.error(`API docs: http://${info.address}:${info.port}/docs — administrator token in ${tokenFile}`);
+  },
+);
 
 const stop = () => {
   server.close();

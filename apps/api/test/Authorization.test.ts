@@ -408,7 +408,7 @@ const adapter = adapters[0] as (typeof adapters)[number];
 
 describe(`the authorisation matrix over HTTP on ${adapter.name}`, () => {
   const runtime = ManagedRuntime.make(Services.on(adapter.layer()));
-  const app = App.make(runtime);
+  const app = App.make(runtime, Services.suiteRateLimits);
   const tokens = new Map<string, string>();
   const issue = async (actor: Actor.Actor, purpose: Tokens.Purpose) =>
     (await runtime.runPromise(Tokens.ActorTokens.use((store) => store.issue(actor, 1, actor, purpose)))).token;

@@ -64,7 +64,7 @@ const start = async (layer: () => Layer.Layer<Persistence.Ports>, over: "local" 
     Effect.flatMap(Access.authorize(actors.ants, "commune.import", Access.nation), (grant) => Deployment.importReference(grant, reference)),
   );
   if (over === "local") return { runtime, platform: (actor) => runtime.runPromise(Local.make(actor)), close: () => runtime.dispose() };
-  const server = serve({ fetch: App.make(runtime).fetch, port: 0, hostname: "127.0.0.1" });
+  const server = serve({ fetch: App.make(runtime, Services.suiteRateLimits).fetch, port: 0, hostname: "127.0.0.1" });
   await new Promise((resolve) => server.once("listening", resolve));
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const tokens = new Map<string, string>();

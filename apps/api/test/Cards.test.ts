@@ -50,7 +50,7 @@ const questions = [
 for (const adapter of adapters) {
   describe(`the card platform over HTTP on ${adapter.name}`, () => {
     const runtime = ManagedRuntime.make(Services.on(adapter.layer()));
-    const app = App.make(runtime);
+    const app = App.make(runtime, Services.suiteRateLimits);
     const tokens: Record<string, string> = {};
     const ids = { alice: "", bruno: "", aliceCard: "", brunoCard: "", brunoNewCard: "" };
 

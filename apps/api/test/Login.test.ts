@@ -47,7 +47,7 @@ const registration = (birthName: string, number: string, rights: ReadonlyArray<s
 for (const adapter of adapters) {
   describe(`login with the card on ${adapter.name}`, () => {
     const runtime = ManagedRuntime.make(Services.on(adapter.layer()));
-    const app = App.make(runtime);
+    const app = App.make(runtime, Services.suiteRateLimits);
     const cards: Record<string, { id: string; serial: string; holder: string }> = {};
 
     /** Registers an agent and publishes a card for them; the card stays logged in for the test. */

@@ -11,6 +11,7 @@ import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as Platform from "../src/Platform.js";
+import * as RateLimits from "../src/RateLimits.js";
 
 /** Where SoftHSM2's module is, when Debian's package is installed (`.ci/run` installs it). */
 export const softHsmLibrary = process.env.SOFTHSM2_LIB ?? "/usr/lib/softhsm/libsofthsm2.so";
@@ -37,3 +38,9 @@ export const on = (persistence: Layer.Layer<Persistence.Ports>, driver: "simulat
     pki: { passphrase: "test", baseUrl: "http://127.0.0.1/pki" },
     smartCards: driver === "simulator" ? Simulator.layer({ seed: "api-tests" }) : softHsm(),
   });
+
+/**
+ * Rate limits a suite that walks many cards from one address stays under; the limits themselves
+ * are tested with their defaults in RateLimits.test.ts.
+ */
+export const suiteRateLimits = { rateLimits: { ...RateLimits.defaults, login: 100_000, codeEntry: 100_000 } };
