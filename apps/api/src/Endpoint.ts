@@ -52,12 +52,31 @@ export const make = <
   readonly handler: (input: Input<P["Type"], Q["Type"], B["Type"]>) => Effect.Effect<unknown, { readonly _tag: string }, R>;
 }): Endpoint<R> => definition as Endpoint<R>;
 
+/**
+ * The first string that PostgreSQL could not store as text, or that no one could have typed: a NUL
+ * character, or half of a UTF-16 surrogate pair. Checked once for every input, before its Schema.
+ */
+const untypableText = (value: unknown): string | undefined => {
+  if (typeof value === "string") return value.includes("\u0000") || !value.isWellFormed() ? value : undefined;
+  if (Array.isArray(value)) {
+    for (const item of value) {
+      const found = untypableText(item);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  }
+  if (typeof value === "object" && value !== null) return untypableText(Object.values(value)) ?? untypableText(Object.keys(value));
+  return undefined;
+};
+
 const decode = (schema: Schema.Top | undefined, value: unknown) =>
   schema === undefined
     ? Effect.succeed({})
-    : Effect.mapError(Schema.decodeUnknownEffect(schema as Schema.Codec<unknown, unknown>)(value, { onExcessProperty: "error" }), (error) =>
-        Problem.invalidRequest(error.message),
-      );
+    : untypableText(value) !== undefined
+      ? Effect.fail(Problem.invalidRequest("text may not contain NUL characters or unpaired UTF-16 surrogates"))
+      : Effect.mapError(Schema.decodeUnknownEffect(schema as Schema.Codec<unknown, unknown>)(value, { onExcessProperty: "error" }), (error) =>
+          Problem.invalidRequest(error.message),
+        );
 
 const readBody = (context: Context) => Effect.tryPromise({ try: () => context.req.json() as Promise<unknown>, catch: () => Problem.malformedJson() });
 

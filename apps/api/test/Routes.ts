@@ -1,0 +1,430 @@
+/**
+ * Every authenticated route of the API, as the security suites exercise it: what it asks of the
+ * policy, on what, and a request that validates, for a record of one site or another. The
+ * authorisation matrix and the injection suite both walk this table; the matrix checks it names
+ * every endpoint of `App.endpoints`.
+ */
+import { Actor } from "@comedec/actor";
+import { Commune, type InseeCode } from "@comedec/commune";
+import { Directory } from "@comedec/deployment";
+import { Access, Tokens } from "@comedec/rgs";
+import { Effect, type ManagedRuntime } from "effect";
+import type { Hono } from "hono";
+import type * as App from "../src/App.js";
+
+export const today = new Date().toISOString().slice(0, 10);
+export const reference = [
+  Commune.Commune.make({ code: "69123" as InseeCode.InseeCode, name: "Lyon", departement: "69" as never, region: "84", population: 520_000 }),
+  Commune.Commune.make({ code: "75056" as InseeCode.InseeCode, name: "Paris", departement: "75" as never, region: "11", population: 2_100_000 }),
+];
+
+/** What a route is exercised on: one commune, its département, and the records made there. */
+export interface Side {
+  readonly commune: string;
+  readonly departement: string;
+  agent: string;
+  card: string;
+  request: string;
+  convention: string;
+}
+/** Fresh sides: the fixture fills in the records. */
+export const makeSides = (): Record<"own" | "other", Side> => ({
+  own: { commune: "69123", departement: "69", agent: "", card: "", request: "", convention: "" },
+  other: { commune: "75056", departement: "75", agent: "", card: "", request: "", convention: "" },
+});
+
+export const registration = (side: Side, number: string) => ({
+  identity: { birthName: "Martin", givenNames: ["Claire"], sex: "F", birthDate: "1985-04-05", placeOfBirth: { _tag: "commune", commune: side.commune } },
+  document: {
+    type: "carte-nationale-identite",
+    number,
+    issuingAuthority: "Préfecture",
+    expiresOn: "2033-01-01",
+    holder: { birthName: "MARTIN", givenNames: ["Claire"], birthDate: "1985-04-05" },
+    check: { by: "registrar", on: today, faceToFace: true },
+  },
+  contact: { email: `claire.${number.toLowerCase()}@mairie.fr` },
+  site: { _tag: "commune", commune: side.commune },
+  profile: { _tag: "agent" },
+  rights: ["receive-requests"],
+});
+export const terms = (kind: string) => ({
+  kind,
+  signatory: { name: "Le maire", quality: "maire" },
+  signedOn: today,
+  responsableCarte: { name: "Alice Roux", email: "alice@mairie.fr" },
+  delegue: { name: "Bruno Faure", email: "bruno@mairie.fr" },
+});
+const reason = { reason: "contrôle des droits" };
+const answers = [
+  { question: 0, answer: "a" },
+  { question: 1, answer: "b" },
+];
+
+/** How a route is exercised, what it asks of the policy, and on what. */
+export interface Route {
+  readonly method: "GET" | "POST" | "PUT" | "PATCH";
+  readonly path: string;
+  readonly permission: Access.Permission;
+  /** The target the route authorises on: the side's commune, or the nation (listings, national tasks). */
+  readonly on: "commune" | "nation";
+  readonly request: (side: Side) => { readonly path: string; readonly body?: unknown };
+  /** A listing narrowed to the actor's site: refusing is 403, or 200 with no item of another site. */
+  readonly listing?: true;
+  /** Roles a use case narrows further than the matrix (own cards only, first cards only…): a `forbidden` is then theirs to give. */
+  readonly narrowed?: ReadonlyArray<Actor.Role>;
+}
+
+const route = (definition: Route) => definition;
+
+export const routes: ReadonlyArray<Route> = [
+  route({ method: "GET", path: "/communes", permission: "commune.read", on: "nation", request: () => ({ path: "/communes" }) }),
+  route({ method: "GET", path: "/communes/{code}", permission: "commune.read", on: "commune", request: (s) => ({ path: `/communes/${s.commune}` }) }),
+  route({ method: "GET", path: "/dashboard", permission: "dashboard.read", on: "nation", request: () => ({ path: "/dashboard" }) }),
+  route({
+    method: "GET",
+    path: "/communes/{code}/onboarding",
+    permission: "onboarding.read",
+    on: "commune",
+    request: (s) => ({ path: `/communes/${s.commune}/onboarding` }),
+  }),
+  route({
+    method: "GET",
+    path: "/communes/{code}/onboarding/timeline",
+    permission: "onboarding.read",
+    on: "commune",
+    request: (s) => ({ path: `/communes/${s.commune}/onboarding/timeline` }),
+  }),
+  route({ method: "GET", path: "/onboarding/machine", permission: "editor.read", on: "nation", request: () => ({ path: "/onboarding/machine" }) }),
+  route({
+    method: "POST",
+    path: "/communes/{code}/onboarding/milestones",
+    permission: "onboarding.record",
+    on: "commune",
+    request: (s) => ({ path: `/communes/${s.commune}/onboarding/milestones`, body: { evidence: { milestone: "adhesion", reference: "formulaire" } } }),
+    narrowed: ["editor"],
+  }),
+  route({
+    method: "POST",
+    path: "/communes/{code}/onboarding/maternity",
+    permission: "onboarding.record",
+    on: "commune",
+    request: (s) => ({ path: `/communes/${s.commune}/onboarding/maternity`, body: { hasMaternity: true, reference: "recensement" } }),
+    narrowed: ["editor", "prefecture-operator", "commune-operator"],
+  }),
+  route({
+    method: "POST",
+    path: "/communes/{code}/onboarding/training",
+    permission: "onboarding.record",
+    on: "commune",
+    request: (s) => ({ path: `/communes/${s.commune}/onboarding/training`, body: { trainingOn: today } }),
+    narrowed: ["editor"],
+  }),
+  route({
+    method: "GET",
+    path: "/communes/{code}/conventions",
+    permission: "convention.read",
+    on: "commune",
+    request: (s) => ({ path: `/communes/${s.commune}/conventions` }),
+  }),
+  route({
+    method: "POST",
+    path: "/communes/{code}/conventions",
+    permission: "convention.submit",
+    on: "commune",
+    request: (s) => ({ path: `/communes/${s.commune}/conventions`, body: terms("CARTES") }),
+  }),
+  route({ method: "GET", path: "/conventions/{id}", permission: "convention.read", on: "commune", request: (s) => ({ path: `/conventions/${s.convention}` }) }),
+  route({
+    method: "POST",
+    path: "/conventions/{id}/receipt",
+    permission: "convention.process",
+    on: "nation",
+    request: (s) => ({ path: `/conventions/${s.convention}/receipt`, body: { receipt: { channel: "email", copies: 1, receivedOn: today } } }),
+  }),
+  route({
+    method: "POST",
+    path: "/conventions/{id}/validation",
+    permission: "convention.process",
+    on: "nation",
+    request: (s) => ({ path: `/conventions/${s.convention}/validation`, body: {} }),
+  }),
+  route({
+    method: "POST",
+    path: "/conventions/{id}/rejection",
+    permission: "convention.process",
+    on: "nation",
+    request: (s) => ({ path: `/conventions/${s.convention}/rejection`, body: { reasons: ["illisible"] } }),
+  }),
+  route({ method: "GET", path: "/editors", permission: "editor.read", on: "nation", request: () => ({ path: "/editors" }) }),
+  route({
+    method: "PUT",
+    path: "/editors/{id}",
+    permission: "editor.manage",
+    on: "nation",
+    request: () => ({ path: "/editors/logiciel-x", body: { name: "Logiciel X", contactEmail: "contact@x.fr", compatible: true } }),
+  }),
+  route({
+    method: "POST",
+    path: "/agents",
+    permission: "agent.register",
+    on: "commune",
+    request: (s) => ({ path: "/agents", body: registration(s, `M${s.commune}${Math.floor(Math.random() * 1e6)}`) }),
+  }),
+  route({ method: "GET", path: "/agents", permission: "agent.read", on: "commune", listing: true, request: (s) => ({ path: `/agents?commune=${s.commune}` }) }),
+  route({ method: "GET", path: "/agents/{id}", permission: "agent.read", on: "commune", request: (s) => ({ path: `/agents/${s.agent}` }) }),
+  route({
+    method: "POST",
+    path: "/agents/import",
+    permission: "agent.register",
+    on: "commune",
+    request: (s) => ({ path: "/agents/import", body: { site: { _tag: "commune", commune: s.commune }, csv: "birth_name\n" } }),
+  }),
+  route({
+    method: "POST",
+    path: "/cards",
+    permission: "card.order",
+    on: "commune",
+    request: (s) => ({ path: "/cards", body: { holder: s.agent, reason: "nouvelle carte" } }),
+  }),
+  route({ method: "GET", path: "/cards", permission: "card.read", on: "commune", listing: true, request: (s) => ({ path: `/cards?commune=${s.commune}` }) }),
+  route({ method: "GET", path: "/cards/{id}", permission: "card.read", on: "commune", request: (s) => ({ path: `/cards/${s.card}` }) }),
+  route({
+    method: "GET",
+    path: "/holders",
+    permission: "card.read",
+    on: "commune",
+    listing: true,
+    request: (s) => ({ path: `/holders?commune=${s.commune}` }),
+  }),
+  route({
+    method: "GET",
+    path: "/holders/{id}/secret-questions",
+    permission: "card.operate",
+    on: "commune",
+    request: (s) => ({ path: `/holders/${s.agent}/secret-questions` }),
+  }),
+  route({
+    method: "GET",
+    path: "/mailbox",
+    permission: "card.order",
+    on: "commune",
+    listing: true,
+    request: (s) => ({ path: `/mailbox?commune=${s.commune}` }),
+  }),
+  route({
+    method: "POST",
+    path: "/communes/{code}/connection",
+    permission: "card.produce",
+    on: "commune",
+    request: (s) => ({ path: `/communes/${s.commune}/connection`, body: reason }),
+  }),
+  route({
+    method: "POST",
+    path: "/card-requests",
+    permission: "card.request",
+    on: "commune",
+    request: (s) => ({ path: "/card-requests", body: { kind: "certificate-renewal", card: s.card, reason: "expiration proche" } }),
+    // Only the holder requests for their own cards.
+    narrowed: ["agent", "commune-operator", "prefecture-operator"],
+  }),
+  route({
+    method: "GET",
+    path: "/card-requests",
+    permission: "card.read",
+    on: "commune",
+    listing: true,
+    request: (s) => ({ path: `/card-requests?commune=${s.commune}` }),
+  }),
+  route({ method: "GET", path: "/card-requests/{id}", permission: "card.read", on: "commune", request: (s) => ({ path: `/card-requests/${s.request}` }) }),
+  route({
+    method: "POST",
+    path: "/card-requests/{id}/rejection",
+    permission: "card.validate",
+    on: "commune",
+    request: (s) => ({ path: `/card-requests/${s.request}/rejection`, body: reason }),
+  }),
+  route({
+    method: "POST",
+    path: "/card-requests/{id}/validation",
+    permission: "card.validate",
+    on: "commune",
+    request: (s) => ({ path: `/card-requests/${s.request}/validation`, body: reason }),
+  }),
+  route({
+    method: "POST",
+    path: "/card-requests/{id}/cancellation",
+    permission: "card.request",
+    on: "commune",
+    request: (s) => ({ path: `/card-requests/${s.request}/cancellation`, body: reason }),
+    narrowed: ["agent", "commune-operator", "prefecture-operator"],
+  }),
+  route({
+    method: "POST",
+    path: "/cards/{id}/production",
+    permission: "card.produce",
+    on: "commune",
+    request: (s) => ({ path: `/cards/${s.card}/production`, body: reason }),
+  }),
+  route({
+    method: "POST",
+    path: "/cards/{id}/shipment",
+    permission: "card.produce",
+    on: "commune",
+    request: (s) => ({ path: `/cards/${s.card}/shipment`, body: reason }),
+  }),
+  route({
+    method: "POST",
+    path: "/cards/{id}/receipt",
+    permission: "card.operate",
+    on: "commune",
+    request: (s) => ({ path: `/cards/${s.card}/receipt`, body: { serial: "SIM-000000000000", reason: "colis" } }),
+  }),
+  route({
+    method: "POST",
+    path: "/cards/{id}/publication",
+    permission: "card.operate",
+    on: "commune",
+    request: (s) => ({
+      path: `/cards/${s.card}/publication`,
+      body: {
+        activationCode: "0000-0000-0000-0000",
+        pin: "482915",
+        handOver: { document: { type: "carte-nationale-identite", number: "AR1234567" }, place: "mairie" },
+        reason: "remise",
+      },
+    }),
+  }),
+  route({
+    method: "POST",
+    path: "/cards/{id}/pin-verification",
+    permission: "card.operate",
+    on: "commune",
+    request: (s) => ({ path: `/cards/${s.card}/pin-verification`, body: { pin: "482915" } }),
+  }),
+  route({
+    method: "POST",
+    path: "/cards/{id}/unblock",
+    permission: "card.operate",
+    on: "commune",
+    request: (s) => ({ path: `/cards/${s.card}/unblock`, body: { holderAuthentication: "face-to-face", newPin: "591736", reason: "oubli" } }),
+  }),
+  route({
+    method: "POST",
+    path: "/cards/{id}/certificate-renewal",
+    permission: "card.operate",
+    on: "commune",
+    request: (s) => ({ path: `/cards/${s.card}/certificate-renewal`, body: { pin: "482915", reason: "expiration" } }),
+  }),
+  route({
+    method: "POST",
+    path: "/cards/{id}/renewal",
+    permission: "card.order",
+    on: "commune",
+    request: (s) => ({ path: `/cards/${s.card}/renewal`, body: reason }),
+  }),
+  route({
+    method: "PUT",
+    path: "/holders/{id}/secret-questions",
+    permission: "card.operate",
+    on: "commune",
+    request: (s) => ({
+      path: `/holders/${s.agent}/secret-questions`,
+      body: { questions: ["un", "deux", "trois", "quatre"].map((word) => ({ question: `Question ${word} ?`, answer: word })) },
+    }),
+  }),
+  route({
+    method: "GET",
+    path: "/audit/trail",
+    permission: "audit.export",
+    on: "commune",
+    listing: true,
+    request: (s) => ({ path: `/audit/trail?site=commune:${s.commune}` }),
+  }),
+  route({ method: "GET", path: "/audit/verification", permission: "audit.verify", on: "nation", request: () => ({ path: "/audit/verification" }) }),
+  // Last: what destroys the records the routes above are exercised on.
+  route({
+    method: "PUT",
+    path: "/agents/{id}/contact",
+    permission: "agent.manage",
+    on: "commune",
+    request: (s) => ({ path: `/agents/${s.agent}/contact`, body: { contact: { email: "nouveau@mairie.fr" } } }),
+  }),
+  route({
+    method: "PATCH",
+    path: "/agents/{id}",
+    permission: "agent.manage",
+    on: "commune",
+    request: (s) => ({ path: `/agents/${s.agent}`, body: { rights: ["receive-requests"] } }),
+  }),
+  route({
+    method: "POST",
+    path: "/cards/{id}/revocation",
+    permission: "card.operate",
+    on: "commune",
+    request: (s) => ({ path: `/cards/${s.card}/revocation`, body: { revocationReason: "keyCompromise", answers, reason: "perte" } }),
+  }),
+  route({
+    method: "POST",
+    path: "/agents/{id}/deactivation",
+    permission: "agent.manage",
+    on: "commune",
+    request: (s) => ({ path: `/agents/${s.agent}/deactivation`, body: reason }),
+  }),
+  route({
+    method: "POST",
+    path: "/agents/{id}/deletion",
+    permission: "agent.manage",
+    on: "commune",
+    request: (s) => ({ path: `/agents/${s.agent}/deletion`, body: reason }),
+  }),
+];
+
+/** Routes any authenticated caller may use, whatever their role: they expose nothing of a site. */
+export const anyAuthenticated = new Set(["POST /sessions/logout", "GET /card-platform/state-machines"]);
+
+/** A client of the in-process app, with a bearer token. */
+export const client = (app: Hono) => {
+  const call = async (token: string, method: string, path: string, body?: unknown) => {
+    const response = await app.request(path, {
+      method,
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      ...(body === undefined ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    return { status: response.status, type: response.headers.get("content-type"), text, body: (text.length === 0 ? {} : JSON.parse(text)) as any };
+  };
+  const ok = async (token: string, method: string, path: string, body?: unknown) => {
+    const response = await call(token, method, path, body);
+    if (response.status >= 300) throw new Error(`${method} ${path}: ${response.status} ${response.text}`);
+    return response.body;
+  };
+  return { call, ok };
+};
+
+/**
+ * The records the routes are exercised on: the reference communes, then on each side an agent, a
+ * card ordered for them, the holder's revocation request and a convention, made through the API
+ * as ANTS and as the holder. Returns the sides, ANTS's token and a way to issue more tokens.
+ */
+export const fixture = async (runtime: ManagedRuntime.ManagedRuntime<App.Services, never>, app: Hono) => {
+  const ants = Actor.Actor.make({ id: "ants-fixture", name: "ANTS", role: "national-administrator", site: { _tag: "national" } });
+  const issue = async (actor: Actor.Actor, purpose: Tokens.Purpose) =>
+    (await runtime.runPromise(Tokens.ActorTokens.use((store) => store.issue(actor, 1, ants, purpose)))).token;
+  await runtime.runPromise(Effect.flatMap(Access.authorize(ants, "commune.import", Access.nation), (grant) => Directory.importReference(grant, reference)));
+  const antsToken = await issue(ants, "bootstrap");
+  const { ok } = client(app);
+  const sides = makeSides();
+  for (const side of Object.values(sides)) {
+    side.agent = (await ok(antsToken, "POST", "/agents", registration(side, `F${side.commune}`))).id;
+    side.card = (await ok(antsToken, "POST", "/cards", { holder: side.agent, reason: "première carte" })).id;
+    const holder = await issue(
+      Actor.Actor.make({ id: side.agent, name: "Claire", role: "agent", site: { _tag: "commune", commune: side.commune } }),
+      "bootstrap",
+    );
+    const request = { kind: "revocation", card: side.card, revocationReason: "keyCompromise", reason: "perte" };
+    side.request = (await ok(holder, "POST", "/card-requests", request)).id;
+    side.convention = (await ok(antsToken, "POST", `/communes/${side.commune}/conventions`, terms("COMEDEC"))).id;
+  }
+  return { sides, antsToken, issue };
+};
