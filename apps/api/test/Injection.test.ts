@@ -18,7 +18,8 @@ const payloads = [
   "'; DROP TABLE agent; --",
   `" OR "1"="1`,
   "<script>alert(document.cookie)</script>",
-  "{{7*7}}${7*7}<%= 7*7 %>",
+  // Template syntax, the ${…} one written in pieces so that it stays text here too.
+  `{{7*7}}${"$"}{7*7}<%= 7*7 %>`,
   "nul\u0000byte",
   "lone \ud800 surrogate",
   "\u202Efdp.exe",
