@@ -48,7 +48,8 @@ export type Services =
   | Authority.Revocation
   | Authority.CaCertificates
   | Sessions.CardSessions
-  | Audit.AuditTrail;
+  | Audit.AuditTrail
+  | Audit.CheckpointSigner;
 
 /** The largest request body accepted: evidence and conventions are small. */
 export const maximumBodyBytes = 64 * 1024;

@@ -11,8 +11,8 @@ import { ReferenceList } from "@comedec/commune-reference";
 import { Directory } from "@comedec/deployment";
 import { Persistence } from "@comedec/persistence";
 import { Holders } from "@comedec/pgca";
-import { Authority } from "@comedec/pki";
-import { Access, Tokens } from "@comedec/rgs";
+import { AuditKey, Authority } from "@comedec/pki";
+import { Access, type Audit, Tokens } from "@comedec/rgs";
 import { Pkcs11 } from "@comedec/smartcard-pkcs11";
 import { Simulator } from "@comedec/smartcard-simulator";
 import { Effect, Layer } from "effect";
@@ -78,9 +78,18 @@ export const smartCards = (config: Configuration): Layer.Layer<SmartCards | Card
 export const services = (
   persistenceLayer: Layer.Layer<Persistence.Ports>,
   options: CardPlatformOptions,
-): Layer.Layer<Persistence.Ports | AgentCards | CertificateAuthority | Authority.Revocation | Authority.CaCertificates | SmartCards | CardManufacturer> => {
+): Layer.Layer<
+  | Persistence.Ports
+  | AgentCards
+  | CertificateAuthority
+  | Authority.Revocation
+  | Authority.CaCertificates
+  | SmartCards
+  | CardManufacturer
+  | Audit.CheckpointSigner
+> => {
   const withPki = Authority.authorityLayer(options.pki).pipe(Layer.provideMerge(persistenceLayer));
-  return Layer.merge(Holders.layer.pipe(Layer.provideMerge(withPki)), options.smartCards);
+  return Layer.mergeAll(Holders.layer.pipe(Layer.provideMerge(withPki)), options.smartCards, AuditKey.layer(options.pki));
 };
 
 /** The layers of the configured mode. */

@@ -17,7 +17,8 @@ const usage = `usage:
   comedec token list
   comedec token revoke ID
   comedec communes import
-  comedec audit verify`;
+  comedec audit verify
+  comedec audit checkpoint`;
 
 const parseSite = (text: string) => {
   const [kind, value] = text.split(":");
@@ -77,13 +78,18 @@ const program = Effect.gen(function* () {
     return 0;
   }
   if (group === "audit" && action === "verify") {
-    const report = yield* Audit.AuditTrail.use((trail) => trail.verify);
+    const report = yield* Audit.verifyTrail;
     console.log(
       report.valid
-        ? `audit trail valid: ${report.events} events`
+        ? `audit trail valid: ${report.events} events, through ${report.checkpoints} signed checkpoints`
         : `audit trail BROKEN at position ${report.firstBreak?.position}: ${report.firstBreak?.reason}`,
     );
     return report.valid ? 0 : 2;
+  }
+  if (group === "audit" && action === "checkpoint") {
+    const signed = yield* Audit.checkpoint;
+    console.log(signed === undefined ? "nothing to sign: the head is already checkpointed" : `checkpoint at ${signed.position}: ${signed.hash}`);
+    return 0;
   }
   console.error(usage);
   return 64;

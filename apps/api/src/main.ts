@@ -3,6 +3,7 @@
  * administrator token available on first start.
  */
 import { serve } from "@hono/node-server";
+import { Audit } from "@comedec/rgs";
 import { Effect, ManagedRuntime } from "effect";
 import * as App from "./App.js";
 import * as Platform from "./Platform.js";
@@ -24,7 +25,13 @@ const server = serve(
   },
 );
 
+// The audit trail's head is signed every hour (and now), so a rewrite of the log is found.
+const signCheckpoint = () => void runtime.runPromise(Audit.checkpoint).catch((error: unknown) => console.error("audit checkpoint failed:", error));
+signCheckpoint();
+const checkpoints = setInterval(signCheckpoint, 3_600_000);
+
 const stop = () => {
+  clearInterval(checkpoints);
   server.close();
   void runtime.dispose().then(() => process.exit(0));
 };

@@ -7,8 +7,9 @@ import { Commune, type InseeCode } from "@comedec/commune";
 import { Directory } from "@comedec/deployment";
 import { RawSql } from "@comedec/persistence";
 import { adapters } from "@comedec/persistence/testing";
-import { Access, Tokens } from "@comedec/rgs";
+import { Access, Audit, Tokens } from "@comedec/rgs";
 import { Effect, ManagedRuntime } from "effect";
+import { verify } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as App from "../src/App.js";
 import * as Services from "./Services.js";
@@ -59,6 +60,72 @@ for (const adapter of adapters) {
       expect((await get("auditor", "/audit/trail?site=commune:69123")).body.items).toHaveLength(entries.length);
       // Role separation: ANTS's administrators administer, its auditor audits.
       expect((await get("ants", "/audit/trail?site=commune:69123")).status).toBe(403);
+    });
+
+    it("signs checkpoints, and finds a forged signature and a tail cut off behind one", async () => {
+      const sql = (statements: ReadonlyArray<readonly [string, ReadonlyArray<unknown>?]>) =>
+        runtime.runPromise(
+          RawSql.use((raw) =>
+            Effect.promise(() =>
+              raw.transaction(async (query) => {
+                for (const [text, values] of statements) await query(text, values as Array<unknown>);
+              }),
+            ),
+          ),
+        );
+      await runtime.runPromise(Tokens.ActorTokens.use((store) => store.issue(paris, 1, ants, "machine")));
+      const post = await app.request("/audit/checkpoints", { method: "POST", headers: { authorization: `Bearer ${tokens.auditor}` } });
+      const { checkpoint } = (await post.json()) as { checkpoint: Audit.Checkpoint };
+      expect(post.status).toBe(201);
+      expect((await app.request("/audit/checkpoints", { method: "POST", headers: { authorization: `Bearer ${tokens.lyon}` } })).status).toBe(403);
+      // Nothing happened since: nothing to sign.
+      const again = await app.request("/audit/checkpoints", { method: "POST", headers: { authorization: `Bearer ${tokens.auditor}` } });
+      expect(await again.json()).toEqual({ checkpoint: null });
+      expect((await get("auditor", "/audit/verification")).body).toMatchObject({ valid: true, checkpoints: 1 });
+
+      // An auditor checks the signature offline with the published key.
+      const published = (await get("auditor", "/audit/checkpoints")).body as { publicKey: string; items: ReadonlyArray<Audit.Checkpoint> };
+      expect(published.items).toEqual([checkpoint]);
+      expect(verify("sha256", Audit.checkpointText(checkpoint), published.publicKey, Buffer.from(checkpoint.signature, "base64"))).toBe(true);
+
+      // A checkpoint whose signature was altered is found…
+      const flipped = Buffer.from(checkpoint.signature, "base64");
+      flipped[flipped.length - 1] = (flipped[flipped.length - 1] as number) ^ 1;
+      const setSignature = (signature: Buffer) =>
+        [
+          ["ALTER TABLE audit_checkpoint DISABLE TRIGGER USER"],
+          ["UPDATE audit_checkpoint SET signature = $1 WHERE position = $2", [signature, checkpoint.position]],
+          ["ALTER TABLE audit_checkpoint ENABLE TRIGGER USER"],
+        ] as const;
+      await sql(setSignature(flipped));
+      expect((await get("auditor", "/audit/verification")).body).toMatchObject({
+        valid: false,
+        firstBreak: { position: checkpoint.position, reason: "checkpoint signature does not verify" },
+      });
+      await sql(setSignature(Buffer.from(checkpoint.signature, "base64")));
+
+      // …and so is the last event erased with the head moved back onto a consistent chain, which
+      // the links alone could not tell: the signed checkpoint lies beyond the new end.
+      await sql([
+        ["CREATE TABLE cut_tail AS SELECT * FROM event_log WHERE position = $1", [checkpoint.position]],
+        ["ALTER TABLE event_log DISABLE TRIGGER USER"],
+        ["DELETE FROM event_log WHERE position = $1", [checkpoint.position]],
+        ["UPDATE event_log_head SET position = position - 1, hash = (SELECT hash FROM event_log WHERE position = $1)", [checkpoint.position - 1]],
+        ["ALTER TABLE event_log ENABLE TRIGGER USER"],
+      ]);
+      expect((await get("auditor", "/audit/verification")).body).toMatchObject({
+        valid: false,
+        firstBreak: { reason: "a signed checkpoint lies beyond the log" },
+      });
+      // Put the tail back for the next test.
+      await sql([
+        ["ALTER TABLE event_log DISABLE TRIGGER USER"],
+        ["INSERT INTO event_log SELECT * FROM cut_tail"],
+        ["UPDATE event_log_head SET position = $1, hash = (SELECT hash FROM event_log WHERE position = $1)", [checkpoint.position]],
+        ["ALTER TABLE event_log ENABLE TRIGGER USER"],
+        ["DROP TABLE cut_tail"],
+      ]);
+      expect((await get("auditor", "/audit/verification")).body).toMatchObject({ valid: true, checkpoints: 1 });
     });
 
     it("refuses an edit of the log in SQL, and finds one made with its guard switched off", async () => {

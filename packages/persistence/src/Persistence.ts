@@ -14,7 +14,7 @@ import { communeDirectoryLayer, onboardingStoreLayer } from "./Communes.js";
 import { conventionStoreLayer } from "./Conventions.js";
 import { editorRegistryLayer } from "./Editors.js";
 import { Database, layerPglite, layerPostgres, type PgliteOptions, type PostgresOptions } from "./internal/Database.js";
-import { exportSite, verify } from "./internal/EventLog.js";
+import { checkpoint, checkpoints, exportSite, verify } from "./internal/EventLog.js";
 import { SealingKey } from "./internal/Sealing.js";
 import { randomBytes } from "node:crypto";
 import { type RawSql, rawSqlLayer } from "./RawSql.js";
@@ -28,6 +28,8 @@ const auditTrailLayer = Layer.effect(
     return Audit.AuditTrail.of({
       verify: Effect.promise(() => verify(db)),
       export: (site, after, limit) => Effect.promise(() => exportSite(db, site, after, limit)),
+      checkpoint: (sign) => Effect.promise(() => checkpoint(db, (head) => Effect.runPromise(sign(head)))),
+      checkpoints: Effect.promise(() => checkpoints(db)),
     });
   }),
 );

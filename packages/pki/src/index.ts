@@ -17,3 +17,5 @@ export * as Der from "./Der.js";
 export * as Issuance from "./Issuance.js";
 /** The certificate profiles. */
 export * as Profiles from "./Profiles.js";
+/** The platform's audit key, which signs the audit trail's checkpoints. */
+export * as AuditKey from "./AuditKey.js";

@@ -1,7 +1,7 @@
 /**
- * The audit trail over HTTP: ANTS verifies the whole hash chain (any modified, deleted or
- * reordered row is found), and a site's operators export what actors of their site recorded,
- * with each entry's links so an auditor can check them offline.
+ * The audit trail over HTTP: ANTS's auditor verifies the whole hash chain (any modified, deleted
+ * or reordered row is found) through the signed checkpoints, and a site's operators export what
+ * actors of their site recorded, with each entry's links so an auditor can check them offline.
  */
 import { Access, Audit } from "@comedec/rgs";
 import { Effect, Schema } from "effect";
@@ -22,8 +22,31 @@ const verification = Endpoint.make({
   method: "get",
   path: "/audit/verification",
   tag: "audit",
-  summary: "Recompute the whole hash chain of the event log and say where it first breaks, if anywhere",
-  handler: ({ actor }) => Effect.flatMap(Access.authorize(actor, "audit.verify", Access.nation), () => Audit.AuditTrail.use((trail) => trail.verify)),
+  summary: "Recompute the whole hash chain of the event log, through its signed checkpoints, and say where it first breaks, if anywhere",
+  handler: ({ actor }) => Effect.flatMap(Access.authorize(actor, "audit.verify", Access.nation), () => Audit.verifyTrail),
+});
+
+const checkpoints = Endpoint.make({
+  method: "get",
+  path: "/audit/checkpoints",
+  tag: "audit",
+  summary: "The signed checkpoints of the chain, with the platform's audit key to check them offline",
+  handler: ({ actor }) =>
+    Effect.gen(function* () {
+      yield* Access.authorize(actor, "audit.verify", Access.nation);
+      const signer = yield* Audit.CheckpointSigner;
+      return { keyId: signer.keyId, publicKey: signer.publicKey, items: yield* Audit.AuditTrail.use((audit) => audit.checkpoints) };
+    }),
+});
+
+const checkpoint = Endpoint.make({
+  method: "post",
+  path: "/audit/checkpoints",
+  tag: "audit",
+  summary: "Sign the chain's current head now (the platform also does it every hour)",
+  status: 201,
+  handler: ({ actor }) =>
+    Effect.flatMap(Access.authorize(actor, "audit.verify", Access.nation), () => Effect.map(Audit.checkpoint, (signed) => ({ checkpoint: signed ?? null }))),
 });
 
 const trail = Endpoint.make({
@@ -48,4 +71,4 @@ const trail = Endpoint.make({
 });
 
 /** The audit endpoints. */
-export const endpoints = [verification, trail];
+export const endpoints = [verification, trail, checkpoints, checkpoint];

@@ -138,16 +138,57 @@ export const exportSite = async (db: Kysely<Tables>, site: string, after: number
   }));
 };
 
-/** What a verification of the whole log found. */
-export interface VerifyReport {
-  readonly events: number;
-  readonly valid: boolean;
-  /** The first position whose content or link does not match, with why. */
-  readonly firstBreak: { readonly position: number; readonly reason: string } | undefined;
+type VerifyReport = Audit.VerifyReport;
+
+interface CheckpointRow {
+  readonly position: string | number;
+  readonly hash: Uint8Array;
+  readonly signed_at: Date | string;
+  readonly key_id: string;
+  readonly signature: Uint8Array;
 }
 
-/** Recomputes every digest and every link of the chain, in position order, and compares with the head. */
+const checkpointOf = (row: CheckpointRow): Audit.Checkpoint => ({
+  position: Number(row.position),
+  hash: toBytes(row.hash).toString("hex"),
+  signedAt: new Date(row.signed_at).toISOString(),
+  keyId: row.key_id,
+  signature: toBytes(row.signature).toString("base64"),
+});
+
+/** The recorded checkpoints, oldest first. */
+export const checkpoints = async (db: Kysely<Tables>): Promise<ReadonlyArray<Audit.Checkpoint>> =>
+  (await sql<CheckpointRow>`SELECT position, hash, signed_at, key_id, signature FROM audit_checkpoint ORDER BY position`.execute(db)).rows.map(checkpointOf);
+
+/** Reads the head, has it signed, and records the checkpoint unless the head already has one. */
+export const checkpoint = async (
+  db: Kysely<Tables>,
+  sign: (head: {
+    readonly position: number;
+    readonly hash: string;
+    readonly signedAt: string;
+  }) => Promise<{ readonly keyId: string; readonly signature: string }>,
+): Promise<Audit.Checkpoint | undefined> => {
+  const head = (await sql<{ position: string | number; hash: Uint8Array }>`SELECT position, hash FROM event_log_head`.execute(db)).rows[0];
+  if (head === undefined || Number(head.position) === 0) return undefined;
+  const unsigned = { position: Number(head.position), hash: toBytes(head.hash).toString("hex"), signedAt: new Date().toISOString() };
+  const { keyId, signature } = await sign(unsigned);
+  const inserted = await sql<CheckpointRow>`
+    INSERT INTO audit_checkpoint (position, hash, signed_at, key_id, signature)
+    VALUES (${unsigned.position}, ${toBytes(head.hash)}, ${unsigned.signedAt}, ${keyId}, ${Buffer.from(signature, "base64")})
+    ON CONFLICT (position) DO NOTHING
+    RETURNING position, hash, signed_at, key_id, signature`.execute(db);
+  const row = inserted.rows[0];
+  return row === undefined ? undefined : checkpointOf(row);
+};
+
+/**
+ * Recomputes every digest and every link of the chain, in position order, and compares with the
+ * head and with every checkpoint's hash (their signatures are the signer's to check: `Audit.verifyTrail`).
+ */
 export const verify = async (db: Kysely<Tables>, batchSize = 5_000): Promise<VerifyReport> => {
+  const signed = new Map((await checkpoints(db)).map((entry) => [BigInt(entry.position), entry.hash]));
+  let passed = 0;
   let previous: Buffer<ArrayBufferLike> = Buffer.alloc(32);
   let expectedPosition = 1n;
   let after = 0n;
@@ -157,13 +198,24 @@ export const verify = async (db: Kysely<Tables>, batchSize = 5_000): Promise<Ver
     for (const row of rows) {
       const position = BigInt(row.position);
       if (position !== expectedPosition)
-        return { events: count, valid: false, firstBreak: { position: Number(expectedPosition), reason: "missing or reordered row" } };
+        return { events: count, checkpoints: passed, valid: false, firstBreak: { position: Number(expectedPosition), reason: "missing or reordered row" } };
       const digest = digestOf(contentOf(row));
       if (!toBytes(row.previous_hash).equals(previous))
-        return { events: count, valid: false, firstBreak: { position: Number(position), reason: "link to the previous row broken" } };
+        return { events: count, checkpoints: passed, valid: false, firstBreak: { position: Number(position), reason: "link to the previous row broken" } };
       const hash = chainHash(previous, position, digest);
       if (!toBytes(row.hash).equals(hash))
-        return { events: count, valid: false, firstBreak: { position: Number(position), reason: "content does not match its hash" } };
+        return { events: count, checkpoints: passed, valid: false, firstBreak: { position: Number(position), reason: "content does not match its hash" } };
+      const checkpointed = signed.get(position);
+      if (checkpointed !== undefined) {
+        if (checkpointed !== hash.toString("hex"))
+          return {
+            events: count,
+            checkpoints: passed,
+            valid: false,
+            firstBreak: { position: Number(position), reason: "the chain does not pass through the signed checkpoint" },
+          };
+        passed += 1;
+      }
       previous = hash;
       expectedPosition += 1n;
       count += 1;
@@ -174,7 +226,19 @@ export const verify = async (db: Kysely<Tables>, batchSize = 5_000): Promise<Ver
   const head = await sql<{ position: string | number; hash: Uint8Array }>`SELECT position, hash FROM event_log_head`.execute(db);
   const headRow = head.rows[0];
   if (headRow === undefined || BigInt(headRow.position) !== expectedPosition - 1n || !toBytes(headRow.hash).equals(previous)) {
-    return { events: count, valid: false, firstBreak: { position: Number(expectedPosition), reason: "rows missing at the end of the log" } };
+    return {
+      events: count,
+      checkpoints: passed,
+      valid: false,
+      firstBreak: { position: Number(expectedPosition), reason: "rows missing at the end of the log" },
+    };
   }
-  return { events: count, valid: true, firstBreak: undefined };
+  if (passed !== signed.size)
+    return {
+      events: count,
+      checkpoints: passed,
+      valid: false,
+      firstBreak: { position: Number(expectedPosition), reason: "a signed checkpoint lies beyond the log" },
+    };
+  return { events: count, checkpoints: passed, valid: true, firstBreak: undefined };
 };

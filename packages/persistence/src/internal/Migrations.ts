@@ -321,7 +321,33 @@ const sessions: Migration = {
   },
 };
 
+const checkpointStatements: ReadonlyArray<string> = [
+  `-- The head of the chain at a moment, signed with the platform's audit key: whoever rewrites the
+      -- whole chain after it cannot sign the new head.
+      CREATE TABLE audit_checkpoint (
+        position bigint PRIMARY KEY,
+        hash bytea NOT NULL,
+        signed_at timestamptz NOT NULL,
+        key_id text NOT NULL,
+        signature bytea NOT NULL
+      );`,
+  `CREATE TRIGGER audit_checkpoint_append_only BEFORE UPDATE OR DELETE ON audit_checkpoint
+        FOR EACH ROW EXECUTE FUNCTION event_log_refuse_change();`,
+];
+
+const checkpoints: Migration = {
+  async up(db: Kysely<unknown>) {
+    for (const statement of checkpointStatements) await sql.raw(statement).execute(db);
+  },
+};
+
 /** Every migration, by name; names sort in application order. */
 export const provider: MigrationProvider = {
-  getMigrations: async () => ({ "0001-initial": initial, "0002-agents": agents, "0003-cards": cards, "0004-sessions": sessions }),
+  getMigrations: async () => ({
+    "0001-initial": initial,
+    "0002-agents": agents,
+    "0003-cards": cards,
+    "0004-sessions": sessions,
+    "0005-checkpoints": checkpoints,
+  }),
 };
