@@ -4,7 +4,7 @@
  */
 import type { CommuneDirectory, EditorRegistry, OnboardingStore } from "@comedec/commune";
 import type { AgentCards, AgentStore } from "@comedec/agent";
-import type { CardManufacturer, CardNotifications, CardSecrets, CardStore, CertificateAuthority, SmartCards } from "@comedec/card";
+import type { CardManufacturer, CardNotifications, CardSecrets, CardStore, CertificateAuthority, CertificateRegistry, SmartCards } from "@comedec/card";
 import type { ConventionStore } from "@comedec/convention";
 import { RawSql } from "@comedec/persistence";
 import type { Authority } from "@comedec/pki";
@@ -22,6 +22,7 @@ import * as Cards from "./routes/Cards.js";
 import * as Communes from "./routes/Communes.js";
 import * as Conventions from "./routes/Conventions.js";
 import * as Editors from "./routes/Editors.js";
+import * as Monitoring from "./routes/Monitoring.js";
 import * as Onboarding from "./routes/Onboarding.js";
 import * as Pki from "./routes/Pki.js";
 import * as SessionRoutes from "./routes/Sessions.js";
@@ -43,6 +44,7 @@ export type Services =
   | CardSecrets
   | CardNotifications
   | CertificateAuthority
+  | CertificateRegistry
   | SmartCards
   | CardManufacturer
   | Authority.Revocation
@@ -64,6 +66,7 @@ export const endpoints: ReadonlyArray<Endpoint.Endpoint<Services>> = [
   ...Cards.endpoints,
   ...SessionRoutes.endpoints,
   ...AuditRoutes.endpoints,
+  ...Monitoring.endpoints,
 ];
 
 /** Builds the app on a runtime that provides the services. */

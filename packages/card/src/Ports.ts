@@ -64,6 +64,11 @@ export class CardStore extends Context.Service<
     ) => Effect.Effect<ReadonlyArray<Versioned<Request.State>>>;
     /** Cards in force whose first certificate ends before `before` (ISO instant). */
     readonly expiring: (scope: Scope, before: string, limit: number) => Effect.Effect<ReadonlyArray<Versioned<Card.State>>>;
+    /** Revocation requests still waiting for validation, submitted before `before` (ISO instant), oldest first, with the instant they were submitted. */
+    readonly waitingRevocations: (
+      before: string,
+      limit: number,
+    ) => Effect.Effect<ReadonlyArray<{ readonly request: Request.State; readonly submittedAt: Date }>>;
   }
 >()("@comedec/card/CardStore") {}
 

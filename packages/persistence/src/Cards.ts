@@ -189,7 +189,18 @@ export const cardStoreLayer = Layer.effect(
         return result.rows;
       });
 
-    return CardStore.of({ load, loadRequest, commit, cards, requests, expiring });
+    // When a request was submitted is the instant its first event was recorded in the trail.
+    const waitingRevocations = (before: string, limit: number) =>
+      Effect.promise(async () => {
+        const result = await sql<{ state: Request.State; recorded_at: Date | string }>`
+          SELECT r.state, e.recorded_at FROM card_request r
+          JOIN event_log e ON e.stream = 'card-request:' || r.id AND e.stream_version = 1
+          WHERE r.status = 'pending-validation' AND r.state->>'kind' = 'revocation' AND e.recorded_at < ${before}::timestamptz
+          ORDER BY e.recorded_at LIMIT ${limit}`.execute(db);
+        return result.rows.map((row) => ({ request: row.state, submittedAt: new Date(row.recorded_at) }));
+      });
+
+    return CardStore.of({ load, loadRequest, commit, cards, requests, expiring, waitingRevocations });
   }),
 );
 

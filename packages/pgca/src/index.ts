@@ -12,3 +12,5 @@ export * as Login from "./Login.js";
 export * as Holders from "./Holders.js";
 /** Slow hashes of activation codes and secret answers. */
 export * as Hashing from "./Hashing.js";
+/** The RGS deadlines watched: revocations within 24 hours, CRLs never older than 24 hours. */
+export * as Monitoring from "./Monitoring.js";

@@ -36,6 +36,7 @@ export const Permission = Schema.Literals([
   "card.validate",
   "audit.verify",
   "audit.export",
+  "monitoring.read",
 ]);
 /** What can be asked of the platform. */
 export type Permission = typeof Permission.Type;
@@ -93,6 +94,8 @@ export const matrix: Readonly<Record<Permission, Readonly<Partial<Record<Actor.R
   // roles.separation), verifies the whole chain; a site's operators export what their site did.
   "audit.verify": { auditor: "everywhere" },
   "audit.export": { auditor: "everywhere", "prefecture-operator": "own-site", "commune-operator": "own-site" },
+  // The RGS deadlines (revocations within 24 hours, CRL age): ANTS watches them, its auditor too.
+  "monitoring.read": { "national-administrator": "everywhere", auditor: "everywhere" },
 };
 
 /**
@@ -113,6 +116,7 @@ export const machinePermissions: ReadonlySet<Permission> = new Set<Permission>([
   "card.read",
   "card.produce",
   "audit.export",
+  "monitoring.read",
 ]);
 
 /** What a permission is exercised on. */

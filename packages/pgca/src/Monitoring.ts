@@ -1,0 +1,65 @@
+/**
+ * The RGS 3* deadlines of the card platform, watched: a revocation request is processed within
+ * 24 hours (rule `revocation.24-hours`) and the CRL relying parties fetch is never older than
+ * 24 hours (rule `crl.24-hours`). The report names each breach with its rule and source; the
+ * national operator reads it over the API and the worker turns it into reminders.
+ */
+import { Agent } from "@comedec/agent";
+import { CardStore, CertificateRegistry } from "@comedec/card";
+import { type Access, Rules } from "@comedec/rgs";
+import { Clock, Effect } from "effect";
+
+/** One deadline missed. */
+export interface Breach {
+  readonly rule: string;
+  readonly source: string;
+  /** What is late: a request (`card-request:<id>`) or the CRL. */
+  readonly subject: string;
+  /** The site concerned (`commune:69123`), or `national` for the CRL. */
+  readonly site: string;
+  readonly detail: string;
+  /** Since when the clock runs (the request's submission, the CRL's thisUpdate). */
+  readonly since: string;
+}
+
+/** What the monitor found at a moment. */
+export interface Report {
+  readonly checkedAt: string;
+  readonly breaches: ReadonlyArray<Breach>;
+}
+
+const day = 86_400_000;
+
+/** The breaches of the RGS deadlines now, for the national operator (or its auditor). */
+export const breaches = (_grant: Access.Grant<"monitoring.read">): Effect.Effect<Report, never, CardStore | CertificateRegistry> =>
+  Effect.gen(function* () {
+    const now = new Date(yield* Clock.currentTimeMillis);
+    const found: Array<Breach> = [];
+    const { revocationDelay, crlAge } = Rules.rules;
+    const waiting = yield* CardStore.use((store) => store.waitingRevocations(new Date(now.getTime() - day).toISOString(), 1_000));
+    for (const { request, submittedAt } of waiting) {
+      const violation = revocationDelay.check({ requestedAt: submittedAt, publishedAt: undefined, now });
+      if (violation === undefined) continue;
+      found.push({
+        rule: violation.rule,
+        source: revocationDelay.source,
+        subject: `card-request:${request.id}`,
+        site: Agent.siteKey(request.site),
+        detail: `${violation.detail}: the revocation of card ${request.card ?? "?"} still waits for validation`,
+        since: submittedAt.toISOString(),
+      });
+    }
+    const crl = yield* CertificateRegistry.use((registry) => registry.latestCrl);
+    const stale = crl === undefined ? { rule: crlAge.id, detail: "no CRL was ever published" } : crlAge.check({ thisUpdate: crl.thisUpdate, now });
+    if (stale !== undefined) {
+      found.push({
+        rule: stale.rule,
+        source: crlAge.source,
+        subject: crl === undefined ? "crl" : `crl:${crl.number}`,
+        site: "national",
+        detail: stale.detail,
+        since: (crl?.thisUpdate ?? now).toISOString(),
+      });
+    }
+    return { checkedAt: now.toISOString(), breaches: found };
+  });
