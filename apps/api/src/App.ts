@@ -8,7 +8,7 @@ import type { CardManufacturer, CardNotifications, CardSecrets, CardStore, Certi
 import type { ConventionStore } from "@comedec/convention";
 import { RawSql } from "@comedec/persistence";
 import type { Authority } from "@comedec/pki";
-import type { Audit, Sessions, Tokens } from "@comedec/rgs";
+import type { Audit, Retention, Sessions, Tokens } from "@comedec/rgs";
 import { Effect, type ManagedRuntime } from "effect";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
@@ -51,7 +51,8 @@ export type Services =
   | Authority.CaCertificates
   | Sessions.CardSessions
   | Audit.AuditTrail
-  | Audit.CheckpointSigner;
+  | Audit.CheckpointSigner
+  | Retention.Retention;
 
 /** The largest request body accepted: evidence and conventions are small. */
 export const maximumBodyBytes = 64 * 1024;

@@ -4,7 +4,7 @@
  * communes, and the verification of the audit trail. Same configuration as the API.
  */
 import { Actor } from "@comedec/actor";
-import { Audit, Tokens } from "@comedec/rgs";
+import { Audit, Retention, Tokens } from "@comedec/rgs";
 import { Effect, ManagedRuntime, Schema } from "effect";
 import { parseArgs } from "node:util";
 import * as Platform from "./Platform.js";
@@ -18,7 +18,8 @@ const usage = `usage:
   comedec token revoke ID
   comedec communes import
   comedec audit verify
-  comedec audit checkpoint`;
+  comedec audit checkpoint
+  comedec retention purge`;
 
 const parseSite = (text: string) => {
   const [kind, value] = text.split(":");
@@ -89,6 +90,15 @@ const program = Effect.gen(function* () {
   if (group === "audit" && action === "checkpoint") {
     const signed = yield* Audit.checkpoint;
     console.log(signed === undefined ? "nothing to sign: the head is already checkpointed" : `checkpoint at ${signed.position}: ${signed.hash}`);
+    return 0;
+  }
+  if (group === "retention" && action === "purge") {
+    const report = yield* Retention.Retention.use((retention) => retention.purge(new Date()));
+    console.log(
+      Object.entries(report)
+        .map(([kind, deleted]) => `${kind}: ${deleted}`)
+        .join("\n"),
+    );
     return 0;
   }
   console.error(usage);

@@ -3,7 +3,7 @@
  * administrator token available on first start.
  */
 import { serve } from "@hono/node-server";
-import { Audit } from "@comedec/rgs";
+import { Audit, Retention } from "@comedec/rgs";
 import { Effect, ManagedRuntime } from "effect";
 import * as App from "./App.js";
 import * as Platform from "./Platform.js";
@@ -29,9 +29,16 @@ const server = serve(
 const signCheckpoint = () => void runtime.runPromise(Audit.checkpoint).catch((error: unknown) => console.error("audit checkpoint failed:", error));
 signCheckpoint();
 const checkpoints = setInterval(signCheckpoint, 3_600_000);
+// What has outlived its retention goes once a day.
+const purgeExpired = () =>
+  void runtime
+    .runPromise(Retention.Retention.use((retention) => retention.purge(new Date())))
+    .catch((error: unknown) => console.error("retention purge failed:", error));
+const purges = setInterval(purgeExpired, 86_400_000);
 
 const stop = () => {
   clearInterval(checkpoints);
+  clearInterval(purges);
   server.close();
   void runtime.dispose().then(() => process.exit(0));
 };

@@ -342,6 +342,7 @@ export const routes: ReadonlyArray<Route> = [
     request: (s) => ({ path: `/audit/trail?site=commune:${s.commune}` }),
   }),
   route({ method: "GET", path: "/audit/verification", permission: "audit.verify", on: "nation", request: () => ({ path: "/audit/verification" }) }),
+  route({ method: "POST", path: "/retention/purge", permission: "retention.purge", on: "nation", request: () => ({ path: "/retention/purge", body: {} }) }),
   route({ method: "GET", path: "/monitoring/deadlines", permission: "monitoring.read", on: "nation", request: () => ({ path: "/monitoring/deadlines" }) }),
   route({ method: "GET", path: "/audit/checkpoints", permission: "audit.verify", on: "nation", request: () => ({ path: "/audit/checkpoints" }) }),
   route({ method: "POST", path: "/audit/checkpoints", permission: "audit.verify", on: "nation", request: () => ({ path: "/audit/checkpoints", body: {} }) }),

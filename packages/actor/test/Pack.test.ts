@@ -24,7 +24,7 @@ describe("the published package", () => {
       try { await import("@comedec/actor/internal/anything"); console.log("open"); } catch { console.log("closed"); }
     `;
     const output = execFileSync(process.execPath, ["--input-type=module", "-e", script], { cwd: project, encoding: "utf8" }).trim().split("\n");
-    expect(JSON.parse(output[0] as string)).toEqual({ roles: 5, site: "commune:75056" });
+    expect(JSON.parse(output[0] as string)).toEqual({ roles: 6, site: "commune:75056" });
     expect(output[1]).toBe("closed");
   }, 120_000);
 });

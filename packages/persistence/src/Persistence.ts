@@ -6,8 +6,9 @@ import type { AgentStore } from "@comedec/agent";
 import type { CardNotifications, CardSecrets, CardStore, CertificateRegistry } from "@comedec/card";
 import type { CommuneDirectory, EditorRegistry, OnboardingStore } from "@comedec/commune";
 import type { ConventionStore } from "@comedec/convention";
-import { Audit, type Sessions, type Tokens } from "@comedec/rgs";
+import { Audit, Retention, type Sessions, type Tokens } from "@comedec/rgs";
 import { Effect, Layer } from "effect";
+import { sql } from "kysely";
 import { agentStoreLayer } from "./Agents.js";
 import { cardNotificationsLayer, cardSecretsLayer, cardStoreLayer, certificateRegistryLayer } from "./Cards.js";
 import { communeDirectoryLayer, onboardingStoreLayer } from "./Communes.js";
@@ -34,6 +35,20 @@ const auditTrailLayer = Layer.effect(
   }),
 );
 
+const retentionLayer = Layer.effect(
+  Retention.Retention,
+  Effect.gen(function* () {
+    const { db } = yield* Database;
+    return Retention.Retention.of({
+      purge: (on) =>
+        Effect.promise(async () => {
+          const result = await sql<{ report: Retention.PurgeReport }>`SELECT purge_expired(${on.toISOString()}::timestamptz) AS report`.execute(db);
+          return result.rows[0]?.report as Retention.PurgeReport;
+        }),
+    });
+  }),
+);
+
 const repositories = Layer.mergeAll(
   communeDirectoryLayer,
   onboardingStoreLayer,
@@ -48,6 +63,7 @@ const repositories = Layer.mergeAll(
   certificateRegistryLayer,
   cardNotificationsLayer,
   cardSessionsLayer,
+  retentionLayer,
 );
 
 /** The ports this adapter provides. */
@@ -64,7 +80,8 @@ export type Ports =
   | CardSecrets
   | CertificateRegistry
   | CardNotifications
-  | Sessions.CardSessions;
+  | Sessions.CardSessions
+  | Retention.Retention;
 
 /** What every mode needs besides its database. */
 export interface Secrets {

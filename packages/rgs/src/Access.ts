@@ -37,6 +37,7 @@ export const Permission = Schema.Literals([
   "audit.verify",
   "audit.export",
   "monitoring.read",
+  "retention.purge",
 ]);
 /** What can be asked of the platform. */
 export type Permission = typeof Permission.Type;
@@ -96,6 +97,8 @@ export const matrix: Readonly<Record<Permission, Readonly<Partial<Record<Actor.R
   "audit.export": { auditor: "everywhere", "prefecture-operator": "own-site", "commune-operator": "own-site" },
   // The RGS deadlines (revocations within 24 hours, CRL age): ANTS watches them, its auditor too.
   "monitoring.read": { "national-administrator": "everywhere", auditor: "everywhere" },
+  // The retention purge runs daily in the worker; ANTS may run it on demand.
+  "retention.purge": { "national-administrator": "everywhere" },
 };
 
 /**

@@ -14,3 +14,5 @@ export * as Audit from "./Audit.js";
 export * as Sessions from "./Sessions.js";
 /** Bearer tokens for machine accounts and bootstrap. */
 export * as Tokens from "./Tokens.js";
+/** The retention purge port. */
+export * as Retention from "./Retention.js";

@@ -1,10 +1,10 @@
 /**
  * The RGS deadlines over HTTP: the revocation requests waiting more than 24 hours, and a CRL older
- * than 24 hours, each named with its rule and source.
+ * than 24 hours, each named with its rule and source; and the retention purge on demand.
  */
 import { Monitoring } from "@comedec/pgca";
-import { Access } from "@comedec/rgs";
-import { Effect } from "effect";
+import { Access, Retention } from "@comedec/rgs";
+import { Clock, Effect } from "effect";
 import * as Endpoint from "../Endpoint.js";
 
 const deadlines = Endpoint.make({
@@ -15,5 +15,16 @@ const deadlines = Endpoint.make({
   handler: ({ actor }) => Effect.flatMap(Access.authorize(actor, "monitoring.read", Access.nation), Monitoring.breaches),
 });
 
+const purge = Endpoint.make({
+  method: "post",
+  path: "/retention/purge",
+  tag: "monitoring",
+  summary: "Delete now what has outlived its RGS retention period (the platform also does it daily)",
+  handler: ({ actor }) =>
+    Effect.flatMap(Access.authorize(actor, "retention.purge", Access.nation), () =>
+      Effect.flatMap(Clock.currentTimeMillis, (millis) => Retention.Retention.use((retention) => retention.purge(new Date(millis)))),
+    ),
+});
+
 /** The monitoring endpoints. */
-export const endpoints = [deadlines];
+export const endpoints = [deadlines, purge];

@@ -191,7 +191,26 @@ export const verify = async (db: Kysely<Tables>, batchSize = 5_000): Promise<Ver
   let passed = 0;
   let previous: Buffer<ArrayBufferLike> = Buffer.alloc(32);
   let expectedPosition = 1n;
-  let after = 0n;
+  // After a retention purge the log starts past 1, at a signed checkpoint: the chain goes on from its hash.
+  const bounds = (
+    await sql<{ first: string | number | null; head: string | number }>`
+    SELECT (SELECT min(position) FROM event_log) AS first, (SELECT position FROM event_log_head) AS head`.execute(db)
+  ).rows[0];
+  const start = bounds?.first === null || bounds?.first === undefined ? BigInt(bounds?.head ?? 0) + 1n : BigInt(bounds.first);
+  if (start > 1n) {
+    const anchor = signed.get(start - 1n);
+    if (anchor === undefined)
+      return {
+        events: 0,
+        checkpoints: 0,
+        valid: false,
+        firstBreak: { position: 1, reason: "rows missing at the start of the log, with no signed checkpoint to start from" },
+      };
+    previous = Buffer.from(anchor, "hex");
+    expectedPosition = start;
+    passed = 1;
+  }
+  let after = expectedPosition - 1n;
   let count = 0;
   for (;;) {
     const rows = await db.selectFrom("event_log").selectAll().where("position", ">", after.toString()).orderBy("position").limit(batchSize).execute();

@@ -341,6 +341,92 @@ const checkpoints: Migration = {
   },
 };
 
+const retentionStatements: ReadonlyArray<string> = [
+  `-- The append-only guards let one thing through: the retention purge, which says so for its own
+      -- transaction (purge_expired). Whoever can set that can also switch the triggers off; the
+      -- signed checkpoints are what make a rewrite visible.
+      CREATE OR REPLACE FUNCTION event_log_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF TG_OP = 'DELETE' AND current_setting('comedec.purge', true) = 'retention' THEN
+          RETURN OLD;
+        END IF;
+        RAISE EXCEPTION '% is append-only', TG_TABLE_NAME;
+      END $$;`,
+  `-- An agent's registration file (identity, document and how it was checked, profile, rights),
+      -- kept when the directory erases a deleted agent, for 10 years after their last certificate
+      -- expires (RGS v2.0 annexe A2, §5.5.2), then purged.
+      CREATE TABLE registration_file (
+        agent uuid PRIMARY KEY,
+        site_key text NOT NULL,
+        state jsonb NOT NULL,
+        archived_at timestamptz NOT NULL DEFAULT now(),
+        kept_until timestamptz NOT NULL
+      );`,
+  `CREATE INDEX registration_file_expiry ON registration_file (kept_until);`,
+  `CREATE FUNCTION archive_registration_file() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        INSERT INTO registration_file (agent, site_key, state, kept_until)
+        VALUES (OLD.id, OLD.site_key, OLD.state,
+                greatest(now(), coalesce((SELECT max(not_after) FROM certificate WHERE holder = OLD.id), now())) + interval '10 years')
+        ON CONFLICT (agent) DO NOTHING;
+        RETURN NEW;
+      END $$;`,
+  `CREATE TRIGGER agent_archive_on_deletion BEFORE UPDATE ON agent
+        FOR EACH ROW WHEN (NEW.status = 'deleted' AND OLD.status <> 'deleted')
+        EXECUTE FUNCTION archive_registration_file();`,
+  `CREATE INDEX certificate_expiry ON certificate (not_after);`,
+  `CREATE INDEX card_session_expiry ON card_session (expires_at);`,
+  `-- Deletes what has outlived its retention on the day given, in one transaction:
+      --  * the event log up to the newest signed checkpoint older than 7 years (the checkpoint
+      --    stays, as the anchor verification starts from);
+      --  * registration files past their date; certificates 5 years after they expire, and CRLs
+      --    5 years after their next update (never the latest);
+      --  * login challenges and card sessions a day after they end (their opening and closing
+      --    are in the event log).
+      CREATE FUNCTION purge_expired(p_on timestamptz) RETURNS jsonb LANGUAGE plpgsql AS $$
+      DECLARE
+        anchor bigint;
+        report jsonb := '{}'::jsonb;
+        counted bigint;
+      BEGIN
+        PERFORM set_config('comedec.purge', 'retention', true);
+        SELECT c.position INTO anchor FROM audit_checkpoint c JOIN event_log e ON e.position = c.position
+          WHERE e.recorded_at < p_on - interval '7 years' ORDER BY c.position DESC LIMIT 1;
+        IF anchor IS NOT NULL THEN
+          DELETE FROM event_log WHERE position <= anchor;
+          GET DIAGNOSTICS counted = ROW_COUNT;
+          DELETE FROM audit_checkpoint WHERE position < anchor;
+        ELSE
+          counted := 0;
+        END IF;
+        report := report || jsonb_build_object('eventLog', counted);
+        DELETE FROM registration_file WHERE kept_until < p_on;
+        GET DIAGNOSTICS counted = ROW_COUNT;
+        report := report || jsonb_build_object('registrationFiles', counted);
+        DELETE FROM card_session WHERE expires_at < p_on - interval '1 day';
+        GET DIAGNOSTICS counted = ROW_COUNT;
+        report := report || jsonb_build_object('sessions', counted);
+        DELETE FROM login_challenge WHERE expires_at < p_on - interval '1 day';
+        GET DIAGNOSTICS counted = ROW_COUNT;
+        report := report || jsonb_build_object('loginChallenges', counted);
+        DELETE FROM certificate c WHERE c.not_after < p_on - interval '5 years'
+          AND NOT EXISTS (SELECT 1 FROM card_session s WHERE s.certificate_serial = c.serial);
+        GET DIAGNOSTICS counted = ROW_COUNT;
+        report := report || jsonb_build_object('certificates', counted);
+        DELETE FROM crl WHERE next_update < p_on - interval '5 years' AND number < (SELECT max(number) FROM crl);
+        GET DIAGNOSTICS counted = ROW_COUNT;
+        report := report || jsonb_build_object('crls', counted);
+        PERFORM set_config('comedec.purge', '', true);
+        RETURN report;
+      END $$;`,
+];
+
+const retention: Migration = {
+  async up(db: Kysely<unknown>) {
+    for (const statement of retentionStatements) await sql.raw(statement).execute(db);
+  },
+};
+
 /** Every migration, by name; names sort in application order. */
 export const provider: MigrationProvider = {
   getMigrations: async () => ({
@@ -349,5 +435,6 @@ export const provider: MigrationProvider = {
     "0003-cards": cards,
     "0004-sessions": sessions,
     "0005-checkpoints": checkpoints,
+    "0006-retention": retention,
   }),
 };
