@@ -63,6 +63,7 @@ export const open = (answer: Answer) =>
         holder.state.site._tag === "commune"
           ? { _tag: "commune", commune: holder.state.site.commune }
           : { _tag: "prefecture", departement: holder.state.site.departement as never },
+      credential: "card",
     });
     // The challenge is used up with the session's opening: a replay of an accepted answer finds it used.
     const session = yield* sessions.open(answer.challenge, actor, certificate.serial);
