@@ -130,6 +130,25 @@ for (const adapter of adapters) {
       expect((await get(`/cards/${cards.officer?.id}`, token)).body.code).toBe("unauthenticated");
     });
 
+    it("opens one session when the same answer arrives many times at once, and many for many answers", async () => {
+      const { answer } = await login(cards.officer?.serial as string);
+      const answers = await Promise.all(
+        Array.from({ length: 6 }, async () => {
+          const challenge = (await post("/sessions/challenges")).body;
+          const signature = await runtime.runPromise(
+            SmartCards.use((smartCards) => smartCards.sign(cards.officer?.serial as string, "authentication", new TextEncoder().encode(challenge.toSign))),
+          );
+          return { ...answer, challenge: challenge.id, signature: Buffer.from(signature).toString("base64") };
+        }),
+      );
+      // Logins that arrive together share one statement: six copies of one answer open one session.
+      const [replayed, ...fresh] = answers;
+      const responses = await Promise.all([...Array.from({ length: 6 }, () => post("/sessions", replayed)), ...fresh.map((one) => post("/sessions", one))]);
+      const statuses = responses.map((response) => response.status);
+      expect(statuses.slice(0, 6).sort()).toEqual([201, 401, 401, 401, 401, 401]);
+      expect(statuses.slice(6)).toEqual([201, 201, 201, 201, 201]);
+    });
+
     it("refuses a replayed challenge, a forged signature, the signature key and a certificate from elsewhere", async () => {
       const { answer } = await login(cards.officer?.serial as string);
       const replay = await post("/sessions", answer);

@@ -41,29 +41,92 @@ export const cardSessionsLayer = Layer.effect(
         return result.rows[0];
       });
 
+    /**
+     * Opens the sessions of a batch in one statement: each challenge used up once (two answers to
+     * one challenge open one session), the session rows, and their audited openings chained in one
+     * append — one round trip and one commit for every login of the moment. Returns the ids opened.
+     */
+    const openBatch = async (batch: ReadonlyArray<PendingOpen>): Promise<ReadonlySet<string>> => {
+      const input = JSON.stringify(
+        batch.map((pending) => ({
+          challenge: pending.challenge,
+          id: pending.id,
+          secret_hash: pending.secretHash,
+          actor: pending.actor,
+          serial: pending.serial,
+          expires_at: pending.expiresAt,
+          entry: pending.entry,
+        })),
+      );
+      const result = await sql<{ id: string }>`
+        WITH input AS (
+          SELECT * FROM jsonb_to_recordset(${input}::jsonb)
+            AS i(challenge uuid, id uuid, secret_hash text, actor jsonb, serial text, expires_at timestamptz, entry jsonb)),
+        chosen AS (SELECT DISTINCT ON (challenge) * FROM input ORDER BY challenge, id),
+        used AS (
+          UPDATE login_challenge c SET used_at = now() FROM chosen i
+          WHERE c.id = i.challenge AND c.used_at IS NULL AND c.expires_at > now() RETURNING c.id),
+        opened AS (
+          INSERT INTO card_session (id, secret_hash, actor, certificate_serial, expires_at)
+          SELECT i.id, decode(i.secret_hash, 'hex'), i.actor, i.serial, i.expires_at FROM chosen i JOIN used u ON u.id = i.challenge
+          RETURNING id),
+        logged AS (SELECT append_event_batch(jsonb_agg(i.entry)) AS head FROM input i JOIN opened o ON o.id = i.id HAVING count(*) > 0)
+        SELECT o.id::text AS id FROM opened o CROSS JOIN (SELECT count(head) FROM logged) AS chained`.execute(db);
+      return new Set(result.rows.map((row) => row.id));
+    };
+
+    // Logins arriving while a batch commits wait for the next one.
+    let waiting: Array<PendingOpen & { readonly settle: (opened: boolean | Error) => void }> = [];
+    let draining = false;
+    const drain = async () => {
+      draining = true;
+      while (waiting.length > 0) {
+        const batch = waiting.slice(0, largestBatch);
+        waiting = waiting.slice(largestBatch);
+        const opened = await openBatch(batch).catch(async () => {
+          // One bad login must not fail the others: each tries again alone.
+          const alone = new Set<string>();
+          for (const pending of batch) {
+            const result = await openBatch([pending]).catch((error: unknown) => error as Error);
+            if (result instanceof Error) pending.settle(result);
+            else if (result.has(pending.id)) alone.add(pending.id);
+          }
+          return alone;
+        });
+        for (const pending of batch) pending.settle(opened.has(pending.id));
+      }
+      draining = false;
+    };
+
     const open = (challenge: string, actor: Actor.Actor, certificateSerial: string) =>
       Effect.promise(async () => {
+        if (!/^[0-9a-f-]{36}$/.test(challenge)) return undefined;
         const id = randomUUID();
         const secret = randomBytes(32).toString("base64url");
         const expiresAt = new Date(Date.now() + Sessions.sessionMinutes * 60_000);
-        // One statement: the challenge used up, the session row and its audited opening — one commit,
-        // and the log's head locked for one round trip only. A replay finds the challenge used: no row.
         const stream = `session:${id}`;
-        const opened = appendArgument(
+        const events = appendArgument(
           stream,
           1,
           [{ type: "SessionOpened", payload: { id, certificate: certificateSerial, expiresAt: expiresAt.toISOString() } }],
           actor,
           new Date(),
         );
-        const result = await sql`WITH used AS (
-                    UPDATE login_challenge SET used_at = now() WHERE id = ${challenge}::uuid AND used_at IS NULL AND expires_at > now() RETURNING id),
-                  opened AS (
-                    INSERT INTO card_session (id, secret_hash, actor, certificate_serial, expires_at)
-                    SELECT ${id}::uuid, ${hashOf(secret)}, ${JSON.stringify(encodeActor(actor))}::jsonb, ${certificateSerial}, ${expiresAt} FROM used RETURNING id)
-                  SELECT append_events(${stream}, 1, ${opened}::jsonb) FROM opened`.execute(db);
-        if (result.rows.length === 0) return undefined;
-        return { token: `${Sessions.tokenPrefix}${id}.${secret}`, expiresAt };
+        const opened = await new Promise<boolean | Error>((settle) => {
+          waiting.push({
+            challenge,
+            id,
+            secretHash: hashOf(secret).toString("hex"),
+            actor: encodeActor(actor),
+            serial: certificateSerial,
+            expiresAt: expiresAt.toISOString(),
+            entry: { stream, firstVersion: 1, events: JSON.parse(events) },
+            settle,
+          });
+          if (!draining) void drain();
+        });
+        if (opened instanceof Error) throw opened;
+        return opened ? { token: `${Sessions.tokenPrefix}${id}.${secret}`, expiresAt } : undefined;
       });
 
     const authenticate = (token: string) =>
@@ -100,6 +163,20 @@ export const cardSessionsLayer = Layer.effect(
     return Sessions.CardSessions.of({ challenge, pending, open, authenticate, close });
   }),
 );
+
+/** A login waiting for its batch. */
+interface PendingOpen {
+  readonly challenge: string;
+  readonly id: string;
+  readonly secretHash: string;
+  readonly actor: unknown;
+  readonly serial: string;
+  readonly expiresAt: string;
+  readonly entry: { readonly stream: string; readonly firstVersion: number; readonly events: unknown };
+}
+
+/** At most this many logins share a statement. */
+const largestBatch = 64;
 
 /** Rolls back a close whose secret did not match. */
 class SessionNotClosed extends Error {}

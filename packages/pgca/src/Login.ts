@@ -11,7 +11,7 @@ import { type Agent, AgentStore } from "@comedec/agent";
 import { CertificateAuthority } from "@comedec/card";
 import { Sessions } from "@comedec/rgs";
 import { Clock, Effect } from "effect";
-import { createPublicKey, verify } from "node:crypto";
+import { createPublicKey, type KeyObject, verify } from "node:crypto";
 
 /** What the agent's software sends back. */
 export interface Answer {
@@ -29,6 +29,17 @@ export const roleOf = (agent: Agent.State): Actor.Role | undefined => {
   return operates ? "commune-operator" : "agent";
 };
 
+// A key object per certificate, not per login: building one from its DER costs more than the verification.
+const keys = new Map<string, KeyObject>();
+const publicKeyOf = (serial: string, spki: Uint8Array): KeyObject => {
+  const known = keys.get(serial);
+  if (known !== undefined) return known;
+  const key = createPublicKey({ key: Buffer.from(spki), format: "der", type: "spki" });
+  if (keys.size >= 10_000) keys.clear();
+  keys.set(serial, key);
+  return key;
+};
+
 /** A new challenge to sign. */
 export const challenge = Sessions.CardSessions.use((sessions) => sessions.challenge);
 
@@ -44,7 +55,7 @@ export const open = (answer: Answer) =>
       Effect.mapError((refused) => new Sessions.LoginRefused({ reason: `certificate ${refused.reason}` })),
     );
     if (certificate.usage !== "authentication") return yield* refuse("not an authentication certificate");
-    const key = createPublicKey({ key: Buffer.from(certificate.publicKey), format: "der", type: "spki" });
+    const key = publicKeyOf(certificate.serial, certificate.publicKey);
     const signed = Sessions.signedText({ id: answer.challenge, nonce: nonce.nonce });
     if (!verify("sha256", signed, key, answer.signature)) return yield* refuse("the signature does not answer the challenge with this certificate's key");
     const holder = yield* AgentStore.use((agents) => agents.load(certificate.holder)).pipe(

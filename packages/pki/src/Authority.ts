@@ -10,7 +10,7 @@ import { type Card, CertificateAuthority, CertificateRefused, CertificateRegistr
 import { Certificate, type Name } from "@peculiar/asn1-x509";
 import { AsnConvert } from "@peculiar/asn1-schema";
 import { Clock, Context, Effect, Layer } from "effect";
-import { createPublicKey, generateKeyPairSync, type KeyObject, randomBytes, X509Certificate } from "node:crypto";
+import { createHash, createPublicKey, generateKeyPairSync, type KeyObject, randomBytes, X509Certificate } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import * as Crl from "./Crl.js";
@@ -61,6 +61,14 @@ export const crlValidityHours = 24;
 
 /** A CRL older than this is replaced on the next read, so relying parties never meet a stale one. */
 export const crlRefreshHours = 12;
+
+/** What a certificate issued by this CA says, once its signature is checked. */
+interface IssuedFacts {
+  readonly serial: string;
+  readonly validFrom: Date;
+  readonly validTo: Date;
+  readonly publicKey: Uint8Array;
+}
 
 /** Where the CA lives and how relying parties reach it. */
 export interface Options {
@@ -196,6 +204,27 @@ export const make = (hierarchy: Hierarchy, baseUrl: string) =>
 
     const issuingCertificate = new X509Certificate(Buffer.from(hierarchy.issuing.certificate));
 
+    // Parsing a certificate and checking the CA's signature on it is the costly part of a login's
+    // check and never changes for the same bytes: remembered for the certificates seen lately.
+    const issuedCache = new Map<string, IssuedFacts | undefined>();
+    const parseIssued = (der: Uint8Array): IssuedFacts | undefined => {
+      const key = createHash("sha256").update(der).digest("base64");
+      if (issuedCache.has(key)) return issuedCache.get(key);
+      const certificate = new X509Certificate(Buffer.from(der));
+      const facts =
+        certificate.checkIssued(issuingCertificate) && certificate.verify(issuingCertificate.publicKey)
+          ? {
+              serial: certificate.serialNumber.toLowerCase().replace(/^(00)+(?=.)/, ""),
+              validFrom: new Date(certificate.validFrom),
+              validTo: new Date(certificate.validTo),
+              publicKey: new Uint8Array(certificate.publicKey.export({ format: "der", type: "spki" })),
+            }
+          : undefined;
+      if (issuedCache.size >= 10_000) issuedCache.clear();
+      issuedCache.set(key, facts);
+      return facts;
+    };
+
     // Each profile's constant parts, encoded once.
     const templates = {
       authentication: Issuance.template(hierarchy.issuing, forUsage("authentication"), endpoints),
@@ -253,24 +282,17 @@ export const make = (hierarchy: Hierarchy, baseUrl: string) =>
         check: (der, at) =>
           Effect.gen(function* () {
             const refuse = (reason: string) => Effect.fail(new CertificateRefused({ reason }));
-            const certificate = yield* Effect.try({
-              try: () => new X509Certificate(Buffer.from(der)),
+            const parsed = yield* Effect.try({
+              try: () => parseIssued(der),
               catch: () => new CertificateRefused({ reason: "not an X.509 certificate" }),
             });
-            if (!certificate.checkIssued(issuingCertificate) || !certificate.verify(issuingCertificate.publicKey))
-              return yield* refuse("not issued by this CA");
-            if (at < new Date(certificate.validFrom) || at > new Date(certificate.validTo)) return yield* refuse("outside its validity period");
-            const serial = certificate.serialNumber.toLowerCase().replace(/^(00)+(?=.)/, "");
-            const registered = yield* registry.find(serial);
+            if (parsed === undefined) return yield* refuse("not issued by this CA");
+            if (at < parsed.validFrom || at > parsed.validTo) return yield* refuse("outside its validity period");
+            // What may change — registration, revocation — is read every time.
+            const registered = yield* registry.find(parsed.serial);
             if (registered === undefined || !Buffer.from(registered.der).equals(Buffer.from(der))) return yield* refuse("not a certificate this CA registered");
             if (registered.revoked !== undefined) return yield* refuse(`revoked (${registered.revoked.reason})`);
-            return {
-              serial,
-              holder: registered.holder,
-              card: registered.card,
-              usage: registered.usage,
-              publicKey: new Uint8Array(certificate.publicKey.export({ format: "der", type: "spki" })),
-            };
+            return { serial: parsed.serial, holder: registered.holder, card: registered.card, usage: registered.usage, publicKey: parsed.publicKey };
           }),
         // A revocation is published at once: the next CRL is signed right after it is recorded.
         revoke: (serials, reason, at) => (serials.length === 0 ? Effect.void : Effect.andThen(registry.revoke(serials, reason, at), Effect.asVoid(publishCrl))),

@@ -34,7 +34,7 @@ const benchCards = {
 };
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 8);
-const connections = 50;
+const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const figures: Array<Figure> = [];
 const only = new Set((process.env.BENCH_ONLY ?? "pki,communes,agents,cards,login").split(","));
 
