@@ -11,11 +11,12 @@ import type { Agent } from "@comedec/agent";
 import { CardNotifications, SmartCards } from "@comedec/card";
 import { Commune, type InseeCode } from "@comedec/commune";
 import { Directory as Deployment } from "@comedec/deployment";
-import { Local } from "@comedec/pgca";
+import { Local, Login } from "@comedec/pgca";
+import { RawSql } from "@comedec/persistence";
 import { adapters } from "@comedec/persistence/testing";
 import { Authority } from "@comedec/pki";
 import { Access, Tokens } from "@comedec/rgs";
-import { Effect, ManagedRuntime } from "effect";
+import { Clock, Effect, ManagedRuntime } from "effect";
 import { generateKeyPairSync, sign } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as App from "../src/App.js";
@@ -147,6 +148,41 @@ for (const adapter of adapters) {
       const statuses = responses.map((response) => response.status);
       expect(statuses.slice(0, 6).sort()).toEqual([201, 401, 401, 401, 401, 401]);
       expect(statuses.slice(6)).toEqual([201, 201, 201, 201, 201]);
+    });
+
+    it("refuses an expired challenge, and a certificate past its validity", async () => {
+      const challenge = (await post("/sessions/challenges")).body;
+      const signature = await runtime.runPromise(
+        SmartCards.use((smartCards) => smartCards.sign(cards.officer?.serial as string, "authentication", new TextEncoder().encode(challenge.toSign))),
+      );
+      const certificate = await runtime.runPromise(
+        SmartCards.use((smartCards) => smartCards.readCertificate(cards.officer?.serial as string, "authentication")),
+      );
+      const answer = {
+        challenge: challenge.id,
+        certificate: Buffer.from(certificate).toString("base64"),
+        signature: Buffer.from(signature).toString("base64"),
+      };
+      // The same answer, checked four years from now: the certificate (three years at most) has expired.
+      const inFourYears = Date.now() + 4 * 365 * 86_400_000;
+      const clock: Clock.Clock = {
+        currentTimeMillisUnsafe: () => inFourYears,
+        currentTimeMillis: Effect.succeed(inFourYears),
+        monotonicTimeNanosUnsafe: () => BigInt(inFourYears) * 1_000_000n,
+        monotonicTimeNanos: Effect.succeed(BigInt(inFourYears) * 1_000_000n),
+        currentTimeNanosUnsafe: () => BigInt(inFourYears) * 1_000_000n,
+        currentTimeNanos: Effect.succeed(BigInt(inFourYears) * 1_000_000n),
+        sleep: () => Effect.void,
+      };
+      const late = await runtime.runPromiseExit(Effect.provideService(Login.open({ challenge: answer.challenge, certificate, signature }), Clock.Clock, clock));
+      expect(JSON.stringify(late)).toContain("certificate outside its validity period");
+      // The challenge itself expires: two minutes after it was given, nobody may answer it.
+      await runtime.runPromise(
+        RawSql.use((sql) =>
+          Effect.promise(() => sql.query("UPDATE login_challenge SET expires_at = now() - interval '1 second' WHERE id = $1", [challenge.id])),
+        ),
+      );
+      expect(await post("/sessions", answer)).toMatchObject({ status: 401, body: { reason: expect.stringContaining("expired") } });
     });
 
     it("refuses a replayed challenge, a forged signature, the signature key and a certificate from elsewhere", async () => {
