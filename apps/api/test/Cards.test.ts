@@ -95,6 +95,7 @@ for (const adapter of adapters) {
       );
       await issue("ants", actor("ants", "national-administrator", { _tag: "national" }));
       await issue("prefecture", actor("pref-69", "prefecture-operator", { _tag: "prefecture", departement: "69" as never }));
+      await issue("prefectureBis", actor("pref-69-bis", "prefecture-operator", { _tag: "prefecture", departement: "69" as never }));
       await issue("lyon", actor("rc-lyon", "commune-operator", { _tag: "commune", commune: "69123" }));
       // Villeurbanne's adhesion and conventions, as the onboarding routes record them.
       await ok("ants", "POST", "/communes/69266/onboarding/milestones", { evidence: { milestone: "adhesion", reference: "formulaire" } });
@@ -148,6 +149,14 @@ for (const adapter of adapters) {
         ...overrides,
       });
       const path = `/cards/${ids.aliceCard}/publication`;
+      // The prefecture personalises the responsable carte's card under dual control: a second
+      // operator approves, another publishes — never the same person.
+      const approval = `/cards/${ids.aliceCard}/personalisation-approval`;
+      expect((await problem("prefecture", "POST", path, publication(), 403, "dual-control-required")).rule).toBe("roles.dual-control");
+      expect((await ok("prefecture", "POST", approval, { reason: "vérification du dossier" })).personalisationApprovedBy).toBe("pref-69");
+      await problem("prefecture", "POST", path, publication(), 403, "dual-control-required");
+      await problem("alice", "POST", approval, { reason: "sa propre carte" }, 403, "card-party-not-allowed");
+      expect((await ok("prefectureBis", "POST", approval, { reason: "second contrôle" })).personalisationApprovedBy).toBe("pref-69-bis");
       const early = await problem("prefecture", "POST", path, publication(), 409, "milestone-prerequisite-missing");
       expect(early.missing).toEqual(["handOverAppointment"]);
       await ok("ants", "POST", "/communes/69266/onboarding/milestones", {

@@ -282,6 +282,13 @@ export const routes: ReadonlyArray<Route> = [
   }),
   route({
     method: "POST",
+    path: "/cards/{id}/personalisation-approval",
+    permission: "card.operate",
+    on: "commune",
+    request: (s) => ({ path: `/cards/${s.card}/personalisation-approval`, body: { reason: "second contrôle" } }),
+  }),
+  route({
+    method: "POST",
     path: "/cards/{id}/publication",
     permission: "card.operate",
     on: "commune",

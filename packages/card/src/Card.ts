@@ -105,6 +105,8 @@ export const State = Schema.Struct({
   serial: Schema.optionalKey(Serial),
   certificates: Schema.optionalKey(Certificates),
   handOver: Schema.optionalKey(HandOver),
+  /** Who approved the personalisation at the prefecture (dual control: another person publishes). */
+  personalisationApprovedBy: Schema.optionalKey(Schema.String),
   revocation: Schema.optionalKey(Schema.Struct({ reason: RevocationReason, on: CalendarDate.CalendarDate })),
   lastReason: Schema.String,
 });
@@ -129,6 +131,8 @@ export const StartProduction = Schema.TaggedStruct("StartProduction", { serial: 
 export const Ship = Schema.TaggedStruct("Ship", { reason: Reason });
 /** The site's operator receives the card and reads its serial. */
 export const Receive = Schema.TaggedStruct("Receive", { serial: Serial, reason: Reason });
+/** At the prefecture, a second trusted person approves the personalisation of a received card (the approver is the actor). */
+export const ApprovePersonalisation = Schema.TaggedStruct("ApprovePersonalisation", { approver: Schema.String, reason: Reason });
 /** Hand-over face to face and activation: the holder chose a PIN, two key pairs and two certificates are on the card. */
 export const Publish = Schema.TaggedStruct("Publish", { handOver: HandOver, certificates: Certificates, reason: Reason });
 /** The card reported its PIN blocked after too many wrong PINs. */
@@ -147,7 +151,21 @@ export const Replace = Schema.TaggedStruct("Replace", { by: Schema.String, reaso
 export const Expire = Schema.TaggedStruct("Expire", { reason: Reason });
 
 /** A command on a card. */
-export const Command = Schema.Union([Order, StartProduction, Ship, Receive, Publish, BlockPin, Unblock, RenewCertificates, Suspend, Revoke, Replace, Expire]);
+export const Command = Schema.Union([
+  Order,
+  StartProduction,
+  Ship,
+  Receive,
+  ApprovePersonalisation,
+  Publish,
+  BlockPin,
+  Unblock,
+  RenewCertificates,
+  Suspend,
+  Revoke,
+  Replace,
+  Expire,
+]);
 /** A command on a card. */
 export type Command = typeof Command.Type;
 
@@ -160,6 +178,7 @@ export const Event = Schema.Union([
   Schema.TaggedStruct("CardProductionStarted", fieldsOf(StartProduction.fields)),
   Schema.TaggedStruct("CardShipped", fieldsOf(Ship.fields)),
   Schema.TaggedStruct("CardReceived", fieldsOf(Receive.fields)),
+  Schema.TaggedStruct("CardPersonalisationApproved", fieldsOf(ApprovePersonalisation.fields)),
   Schema.TaggedStruct("CardPublished", fieldsOf(Publish.fields)),
   Schema.TaggedStruct("CardPinBlocked", fieldsOf(BlockPin.fields)),
   Schema.TaggedStruct("CardUnblocked", fieldsOf(Unblock.fields)),
@@ -190,7 +209,7 @@ const usable = ["active", "pin-blocked", "suspended"] as const;
 /** The card state machine, versioned: a change of table is a new version. */
 export const machine = {
   name: "pgca-card",
-  version: 1,
+  version: 2,
   states: Status.literals,
   terminal,
   transitions: [
@@ -229,6 +248,15 @@ export const machine = {
       by: ["site-operator", "national-operator"],
       evidence: ["serial", "reason"],
       rule: "Only a shipped card is received, and its serial must be the one shipped.",
+    },
+    {
+      command: "ApprovePersonalisation",
+      event: "CardPersonalisationApproved",
+      from: ["received"],
+      to: "received",
+      by: ["site-operator"],
+      evidence: ["approver", "reason"],
+      rule: "At the prefecture, a second trusted person approves the personalisation of a received card; another operator then publishes it (dual control).",
     },
     {
       command: "Publish",
@@ -373,6 +401,9 @@ export const decide = (state: State | undefined, command: Command, { actor, toda
   // ANTS may act for any site; the platform acts for everyone.
   const allowed = transition.by.includes(party) || (party === "national-operator" && transition.by.includes("site-operator") && command._tag !== "Publish");
   if (!allowed) return Result.fail(new CardPartyNotAllowed({ command: command._tag, party, allowed: transition.by, rule: transition.rule }));
+  if (command._tag === "ApprovePersonalisation" && command.approver !== actor.id) {
+    return Result.fail(new CardPartyNotAllowed({ command: command._tag, party, allowed: transition.by, rule: "an approval is the approver's own" }));
+  }
   if (command._tag === "Receive" && state?.serial !== undefined && state.serial !== command.serial) {
     return Result.fail(new SerialMismatch({ expected: state.serial, presented: command.serial }));
   }
@@ -393,6 +424,8 @@ export const evolve = (state: State | undefined, event: Event): State => {
       return { ...card, status: "shipped", lastReason: event.reason };
     case "CardReceived":
       return { ...card, status: "received", lastReason: event.reason };
+    case "CardPersonalisationApproved":
+      return { ...card, personalisationApprovedBy: event.approver, lastReason: event.reason };
     case "CardPublished":
       return { ...card, status: "active", handOver: event.handOver, certificates: event.certificates, lastReason: event.reason };
     case "CardPinBlocked":

@@ -129,6 +129,7 @@ export const make = (options: ClientOptions): CardPlatformShape => {
     renewCertificates: (cardId, input) => card("POST", `/cards/${id(cardId)}/certificate-renewal`, input),
     revoke: (cardId, input) => card("POST", `/cards/${id(cardId)}/revocation`, input),
     renew: (cardId, reason) => card("POST", `/cards/${id(cardId)}/renewal`, { reason }),
+    approvePersonalisation: (cardId, reason) => card("POST", `/cards/${id(cardId)}/personalisation-approval`, { reason }),
     submitRequest: (input) => request("POST", "/card-requests", input),
     validateRequest: (requestId, reason) => request("POST", `/card-requests/${id(requestId)}/validation`, { reason }),
     rejectRequest: (requestId, reason) => request("POST", `/card-requests/${id(requestId)}/rejection`, { reason }),

@@ -353,6 +353,14 @@ export const make = (actor: Actor.Actor) =>
 
     const receive = (id: string, serial: string, reason: string) => transition("card.operate", id, { _tag: "Receive", serial, reason });
 
+    const approvePersonalisation = (id: string, reason: string) =>
+      Effect.gen(function* () {
+        const view = yield* loadFor("card.operate", id);
+        const write = yield* step(view, { _tag: "ApprovePersonalisation", approver: actor.id, reason });
+        yield* commit([write]);
+        return viewOf(write);
+      });
+
     const publish = (id: string, input: PublishInput) =>
       Effect.gen(function* () {
         const view = yield* loadFor("card.operate", id);
@@ -361,6 +369,21 @@ export const make = (actor: Actor.Actor) =>
         const placeholder = { serial: "00", notBefore: "", notAfter: "", algorithm: "" };
         // Every refusal that needs no secret comes first: the state, the party, the holder, the document, the PIN rules, the milestone.
         yield* step(view, { _tag: "Publish", handOver, certificates: { authentication: placeholder, signature: placeholder }, reason: input.reason });
+        // At the prefecture, personalising a holder's card takes two trusted people: one approved it.
+        if (actor.role === "prefecture-operator") {
+          const approvedBy = card.personalisationApprovedBy;
+          const violation = Rules.rules.dualControl.check({
+            operation: "the prefecture's personalisation of a card",
+            confirmedBy: approvedBy === undefined ? [actor.id] : [approvedBy, actor.id],
+          });
+          if (violation !== undefined) {
+            return yield* new DualControlRequired({
+              card: id,
+              rule: violation.rule,
+              reason: `${violation.detail}: another operator of the prefecture approves the personalisation first`,
+            });
+          }
+        }
         const holder = yield* activeHolder(card.holder);
         if (holder.document?.type !== input.handOver.document.type || holder.document?.number !== input.handOver.document.number) {
           return yield* new HandOverDocumentMismatch({ card: id });
@@ -680,6 +703,7 @@ export const make = (actor: Actor.Actor) =>
       setSecretQuestions,
       secretQuestions,
       renewCertificates,
+      approvePersonalisation,
       revoke,
       renew,
       submitRequest,

@@ -162,6 +162,8 @@ export interface CardPlatformShape {
   readonly secretQuestions: (holder: string) => Effect.Effect<ReadonlyArray<string>, PlatformError>;
   readonly renewCertificates: (card: string, input: RenewCertificatesInput) => Effect.Effect<CardView, PlatformError>;
   readonly revoke: (card: string, input: RevokeInput) => Effect.Effect<CardView, PlatformError>;
+  /** At the prefecture, a second operator approves the personalisation of a received card before another publishes it. */
+  readonly approvePersonalisation: (card: string, reason: string) => Effect.Effect<CardView, PlatformError>;
   /** Orders a new card replacing this one; the old one is retired once the new one is active. */
   readonly renew: (card: string, reason: string) => Effect.Effect<CardView, PlatformError>;
   readonly submitRequest: (input: RequestInput) => Effect.Effect<RequestView, PlatformError>;

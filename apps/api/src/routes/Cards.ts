@@ -298,6 +298,12 @@ export const endpoints = [
     run: (platform, id, body) => platform.revoke(id, body),
   }),
   cardAction({
+    path: "/cards/{id}/personalisation-approval",
+    summary: "Approve, as a second operator of the prefecture, the personalisation of a received card (dual control)",
+    body: ReasonBody,
+    run: (platform, id, body) => platform.approvePersonalisation(id, body.reason),
+  }),
+  cardAction({
     path: "/cards/{id}/renewal",
     summary: "Order a new card replacing this one; this one is retired once the new one is active",
     body: ReasonBody,
