@@ -30,8 +30,11 @@ export interface Configuration {
   readonly publicUrl: string;
   /** Seals PUKs and notification bodies at rest (COMEDEC_SECRET_KEY, 64 hex digits; embedded: a file in the data directory). */
   readonly secretKey: string | undefined;
-  /** Unlocks the CA keys (COMEDEC_CA_PASSPHRASE; embedded: a file in the data directory). */
-  readonly caPassphrase: string | undefined;
+  /**
+   * The two custodians whose secrets unlock the CA keys (COMEDEC_CA_CUSTODIAN_1 and _2, each
+   * `name:secret`; embedded: two files in the data directory).
+   */
+  readonly caCustodians: readonly [string | undefined, string | undefined];
   /** The PKCS#11 module of the card readers (COMEDEC_PKCS11_LIBRARY); virtual cards when absent. */
   readonly pkcs11Library: string | undefined;
 }
@@ -45,21 +48,30 @@ export const configuration = (environment: NodeJS.ProcessEnv = process.env): Con
     port,
     publicUrl: environment.COMEDEC_PUBLIC_URL ?? `http://127.0.0.1:${port}`,
     secretKey: environment.COMEDEC_SECRET_KEY || undefined,
-    caPassphrase: environment.COMEDEC_CA_PASSPHRASE || undefined,
+    caCustodians: [environment.COMEDEC_CA_CUSTODIAN_1 || undefined, environment.COMEDEC_CA_CUSTODIAN_2 || undefined],
     pkcs11Library: environment.COMEDEC_PKCS11_LIBRARY || undefined,
   };
 };
 
 /** A secret from the configuration, or (embedded mode) from a file of the data directory, created on first start. */
-const embeddedSecret = (config: Configuration, given: string | undefined, file: string): string => {
+const embeddedSecret = (config: Configuration, given: string | undefined, file: string, prefix = ""): string => {
   if (given !== undefined) return given;
   const path = join(config.dataDir, file);
   if (!existsSync(path)) {
     mkdirSync(config.dataDir, { recursive: true });
-    writeFileSync(path, `${randomBytes(32).toString("hex")}\n`, { mode: 0o600, flag: "wx" });
+    writeFileSync(path, `${prefix}${randomBytes(32).toString("hex")}\n`, { mode: 0o600, flag: "wx" });
   }
   return readFileSync(path, "utf8").trim();
 };
+
+/** The two CA custodians of the configuration (embedded: two generated ones, for demonstration only). */
+const custodians = (config: Configuration): ReadonlyArray<Authority.Custodian> =>
+  config.caCustodians.map((given, index) => {
+    const text = embeddedSecret(config, given, `ca-custodian-${index + 1}`, `custodian-${index + 1}:`);
+    const colon = text.indexOf(":");
+    if (colon <= 0) throw new Error(`COMEDEC_CA_CUSTODIAN_${index + 1} reads name:secret`);
+    return { name: text.slice(0, colon), secret: text.slice(colon + 1) };
+  });
 
 /** What the card platform adds on top of persistence: the PKI, the smart cards, and `AgentCards`. */
 export interface CardPlatformOptions {
@@ -103,7 +115,7 @@ export const persistence = (config: Configuration) => {
   return services(database, {
     pki: {
       directory: join(config.dataDir, "pki"),
-      passphrase: embeddedSecret(config, config.caPassphrase, "ca-passphrase"),
+      passphrase: Authority.custodianPassphrase(custodians(config)),
       baseUrl: `${config.publicUrl}/pki`,
     },
     smartCards: smartCards(config),

@@ -3,6 +3,7 @@
  * administrator token available on first start.
  */
 import { serve } from "@hono/node-server";
+import { Authority } from "@comedec/pki";
 import { Audit, Retention } from "@comedec/rgs";
 import { Effect, ManagedRuntime } from "effect";
 import * as App from "./App.js";
@@ -25,10 +26,15 @@ const server = serve(
   },
 );
 
-// The audit trail's head is signed every hour (and now), so a rewrite of the log is found.
-const signCheckpoint = () => void runtime.runPromise(Audit.checkpoint).catch((error: unknown) => console.error("audit checkpoint failed:", error));
-signCheckpoint();
-const checkpoints = setInterval(signCheckpoint, 3_600_000);
+// Every hour (and now): the audit trail's head is signed, so a rewrite of the log is found, and
+// a CRL older than 12 hours is replaced, so the published one is never older than 24 (RGS 3*).
+// The worker takes these over in production.
+const hourly = () =>
+  void runtime
+    .runPromise(Effect.all([Audit.checkpoint, Authority.Revocation.use((revocation) => revocation.currentCrl)]))
+    .catch((error: unknown) => console.error("hourly checkpoint or CRL failed:", error));
+hourly();
+const checkpoints = setInterval(hourly, 3_600_000);
 // What has outlived its retention goes once a day.
 const purgeExpired = () =>
   void runtime

@@ -5,6 +5,7 @@
  * Every certificate comes from a CSR the card itself signed, checked against RGS annex B1, with
  * the subject taken from the directory and the profile of its usage.
  */
+import { Rules } from "@comedec/rgs";
 import { Agent } from "@comedec/agent";
 import { type Card, CertificateAuthority, CertificateRefused, CertificateRegistry, type PublishedCrl, type Subject } from "@comedec/card";
 import { Certificate, type Name } from "@peculiar/asn1-x509";
@@ -69,6 +70,28 @@ interface IssuedFacts {
   readonly validTo: Date;
   readonly publicKey: Uint8Array;
 }
+
+/** A keeper of one of the secrets the CA keys are sealed under. */
+export interface Custodian {
+  readonly name: string;
+  readonly secret: string;
+}
+
+/**
+ * The passphrase the CA keys are sealed under, made of two custodians' secrets: creating or
+ * opening the CA's keys takes two distinct trusted people (rule `roles.dual-control`); neither
+ * secret alone opens them. Throws, naming the rule, when fewer than two distinct custodians or a
+ * weak secret are given.
+ */
+export const custodianPassphrase = (custodians: ReadonlyArray<Custodian>): string => {
+  const violation = Rules.rules.dualControl.check({ operation: "activating the CA keys", confirmedBy: custodians.map((custodian) => custodian.name) });
+  if (violation !== undefined) throw new Error(`${violation.rule}: ${violation.detail} (two custodians, each with a secret)`);
+  if (custodians.some((custodian) => custodian.secret.length < 16)) throw new Error("a CA custodian's secret has at least 16 characters");
+  return custodians
+    .map((custodian) => `${custodian.name}\u0000${custodian.secret}`)
+    .sort()
+    .join("\u0001");
+};
 
 /** Where the CA lives and how relying parties reach it. */
 export interface Options {
