@@ -93,7 +93,7 @@ const program = Effect.gen(function* () {
     return 0;
   }
   if (group === "retention" && action === "purge") {
-    const report = yield* Retention.Retention.use((retention) => retention.purge(new Date()));
+    const report = yield* Retention.Retention.use((retention) => retention.purge(new Date(), Platform.system));
     console.log(
       Object.entries(report)
         .map(([kind, deleted]) => `${kind}: ${deleted}`)

@@ -38,7 +38,7 @@ const checkpoints = setInterval(hourly, 3_600_000);
 // What has outlived its retention goes once a day.
 const purgeExpired = () =>
   void runtime
-    .runPromise(Retention.Retention.use((retention) => retention.purge(new Date())))
+    .runPromise(Retention.Retention.use((retention) => retention.purge(new Date(), Platform.system)))
     .catch((error: unknown) => console.error("retention purge failed:", error));
 const purges = setInterval(purgeExpired, 86_400_000);
 

@@ -4,6 +4,7 @@
  * agent's registration file 10 years after their last certificate, certificates and CRLs 5 years
  * after expiry, login challenges and sessions once over.
  */
+import { Actor } from "@comedec/actor";
 import { CertificateRegistry } from "@comedec/card";
 import { RawSql } from "@comedec/persistence";
 import { adapters } from "@comedec/persistence/testing";
@@ -17,6 +18,8 @@ import * as Services from "./Services.js";
 const year = 365.25 * 86_400_000;
 const inYears = (years: number) => new Date(Date.now() + years * year);
 
+const ants = Actor.Actor.make({ id: "ants-retention", name: "ANTS", role: "national-administrator", site: { _tag: "national" } });
+
 for (const adapter of adapters) {
   describe(`the retention purge on ${adapter.name}`, () => {
     const runtime = ManagedRuntime.make(Services.on(adapter.layer()));
@@ -24,7 +27,7 @@ for (const adapter of adapters) {
     const { ok } = client(app);
     let sides: Record<"own" | "other", Side>;
     let antsToken: string;
-    const purge = (on: Date) => runtime.runPromise(Retention.Retention.use((retention) => retention.purge(on)));
+    const purge = (on: Date) => runtime.runPromise(Retention.Retention.use((retention) => retention.purge(on, ants)));
     const count = (table: string) =>
       runtime
         .runPromise(RawSql.use((sql) => Effect.promise(() => sql.query<{ n: string | number }>(`SELECT count(*) AS n FROM ${table}`))))
@@ -69,7 +72,8 @@ for (const adapter of adapters) {
 
       // The log now starts after the checkpoint, and still verifies from it.
       const after = await runtime.runPromise(Audit.verifyTrail);
-      expect(after).toMatchObject({ valid: true, checkpoints: 1, events: before.events - (signed?.position ?? 0) });
+      // Each of the four purges recorded itself in the trail.
+      expect(after).toMatchObject({ valid: true, checkpoints: 1, events: before.events - (signed?.position ?? 0) + 4 });
       expect(await count("registration_file")).toBe(0);
       // The latest CRL stays whatever its age.
       expect(await count("crl")).toBe(1);

@@ -15,7 +15,7 @@ import { communeDirectoryLayer, onboardingStoreLayer } from "./Communes.js";
 import { conventionStoreLayer } from "./Conventions.js";
 import { editorRegistryLayer } from "./Editors.js";
 import { Database, layerPglite, layerPostgres, type PgliteOptions, type PostgresOptions } from "./internal/Database.js";
-import { checkpoint, checkpoints, exportSite, verify } from "./internal/EventLog.js";
+import { appendStandalone, checkpoint, checkpoints, exportSite, verify } from "./internal/EventLog.js";
 import { SealingKey } from "./internal/Sealing.js";
 import { randomBytes } from "node:crypto";
 import { type RawSql, rawSqlLayer } from "./RawSql.js";
@@ -40,11 +40,15 @@ const retentionLayer = Layer.effect(
   Effect.gen(function* () {
     const { db } = yield* Database;
     return Retention.Retention.of({
-      purge: (on) =>
-        Effect.promise(async () => {
-          const result = await sql<{ report: Retention.PurgeReport }>`SELECT purge_expired(${on.toISOString()}::timestamptz) AS report`.execute(db);
-          return result.rows[0]?.report as Retention.PurgeReport;
-        }),
+      purge: (on, by) =>
+        Effect.promise(() =>
+          db.transaction().execute(async (trx) => {
+            const result = await sql<{ report: Retention.PurgeReport }>`SELECT purge_expired(${on.toISOString()}::timestamptz) AS report`.execute(trx);
+            const report = result.rows[0]?.report as Retention.PurgeReport;
+            await appendStandalone(trx, "retention", [{ type: "RetentionPurged", payload: { on: on.toISOString(), ...report } }], by, new Date());
+            return report;
+          }),
+        ),
     });
   }),
 );

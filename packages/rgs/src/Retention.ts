@@ -3,6 +3,7 @@
  * `Rules.retention` is deleted, and nothing sooner. The persistence adapter implements it in one
  * transaction; the worker runs it daily, an operator on demand.
  */
+import type { Actor } from "@comedec/actor";
 import { Context, type Effect } from "effect";
 
 /** How many records of each kind a purge deleted. */
@@ -20,5 +21,7 @@ export interface PurgeReport {
   readonly sessions: number;
 }
 
-/** The purge, as of a day. */
-export class Retention extends Context.Service<Retention, { readonly purge: (on: Date) => Effect.Effect<PurgeReport> }>()("@comedec/rgs/Retention") {}
+/** The purge, as of a day, by an actor; what it deleted is itself recorded in the audit trail (`RetentionPurged`). */
+export class Retention extends Context.Service<Retention, { readonly purge: (on: Date, by: Actor.Actor) => Effect.Effect<PurgeReport> }>()(
+  "@comedec/rgs/Retention",
+) {}

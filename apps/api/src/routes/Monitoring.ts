@@ -22,7 +22,7 @@ const purge = Endpoint.make({
   summary: "Delete now what has outlived its RGS retention period (the platform also does it daily)",
   handler: ({ actor }) =>
     Effect.flatMap(Access.authorize(actor, "retention.purge", Access.nation), () =>
-      Effect.flatMap(Clock.currentTimeMillis, (millis) => Retention.Retention.use((retention) => retention.purge(new Date(millis)))),
+      Effect.flatMap(Clock.currentTimeMillis, (millis) => Retention.Retention.use((retention) => retention.purge(new Date(millis), actor))),
     ),
 });
 
