@@ -18,6 +18,7 @@ const usage = `usage:
   comedec token revoke ID
   comedec communes import
   comedec audit verify
+  comedec audit export --site SITE   (JSON lines, oldest first, with each entry's chain links)
   comedec audit checkpoint
   comedec retention purge`;
 
@@ -86,6 +87,21 @@ const program = Effect.gen(function* () {
         : `audit trail BROKEN at position ${report.firstBreak?.position}: ${report.firstBreak?.reason}`,
     );
     return report.valid ? 0 : 2;
+  }
+  if (group === "audit" && action === "export") {
+    const site = values.site ?? "";
+    if (!/^(national|commune:[0-9AB]{5}|prefecture:[0-9AB]{2,3})$/.test(site)) {
+      console.error("audit export needs --site national | commune:INSEE | prefecture:DEP");
+      return 64;
+    }
+    let after = 0;
+    for (;;) {
+      const entries = yield* Audit.AuditTrail.use((trail) => trail.export(site, after, 1000));
+      for (const entry of entries) console.log(JSON.stringify(entry));
+      if (entries.length < 1000) break;
+      after = (entries.at(-1) as Audit.Entry).position;
+    }
+    return 0;
   }
   if (group === "audit" && action === "checkpoint") {
     const signed = yield* Audit.checkpoint;
