@@ -174,6 +174,8 @@ export interface Notification {
   readonly kind: "activation-code" | "request-waiting" | "card-published" | "card-revoked";
   readonly subject: string;
   readonly body: string;
+  /** What it was made from (`event:<position>`), when made by the worker from the event log: made once. */
+  readonly source?: string;
 }
 
 /** A notification in a site's mailbox. */
@@ -186,9 +188,14 @@ export interface Delivered extends Notification {
 export class CardNotifications extends Context.Service<
   CardNotifications,
   {
+    /** Queues a notification; one with the `source` of an earlier one is not queued again. */
     readonly send: (notification: Notification) => Effect.Effect<void>;
     /** A site's mailbox, newest first. */
     readonly inbox: (site: Agent.AgentSite, limit: number) => Effect.Effect<ReadonlyArray<Delivered>>;
+    /** The notifications not yet delivered by mail, oldest first. */
+    readonly unsent: (limit: number) => Effect.Effect<ReadonlyArray<Delivered>>;
+    /** Records a notification delivered; false when it already was. */
+    readonly markSent: (id: string) => Effect.Effect<boolean>;
   }
 >()("@comedec/card/CardNotifications") {}
 

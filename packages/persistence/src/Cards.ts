@@ -438,9 +438,26 @@ export const cardNotificationsLayer = Layer.effect(
     return CardNotifications.of({
       send: (notification) =>
         Effect.promise(() =>
-          sql`INSERT INTO notification (site_key, kind, sealed) VALUES (${Agent.siteKey(notification.site)}, ${notification.kind},
-              ${seal(key, JSON.stringify({ subject: notification.subject, body: notification.body, site: notification.site }))})`.execute(db),
+          sql`INSERT INTO notification (site_key, kind, sealed, source) VALUES (${Agent.siteKey(notification.site)}, ${notification.kind},
+              ${seal(key, JSON.stringify({ subject: notification.subject, body: notification.body, site: notification.site }))}, ${notification.source ?? null})
+              ON CONFLICT (source) DO NOTHING`.execute(db),
         ).pipe(Effect.asVoid),
+      unsent: (limit) =>
+        Effect.promise(async () => {
+          const rows = (
+            await sql<{ id: string; kind: string; sealed: Uint8Array; created_at: Date }>`
+              SELECT id::text, kind, sealed, created_at FROM notification WHERE sent_at IS NULL ORDER BY id LIMIT ${limit}`.execute(db)
+          ).rows;
+          return rows.map((row) => {
+            const content = JSON.parse(unseal(key, row.sealed)) as { subject: string; body: string; site: Agent.AgentSite };
+            return { id: row.id, kind: row.kind as "activation-code", createdAt: new Date(row.created_at), ...content };
+          });
+        }),
+      markSent: (id) =>
+        Effect.promise(async () => {
+          const result = await sql`UPDATE notification SET sent_at = now() WHERE id = ${id}::bigint AND sent_at IS NULL`.execute(db);
+          return (result.numAffectedRows ?? 0n) > 0n;
+        }),
       inbox: (site, limit) =>
         Effect.promise(async () => {
           const rows = (

@@ -53,6 +53,35 @@ const retentionLayer = Layer.effect(
   }),
 );
 
+const eventFeedLayer = Layer.effect(
+  Audit.EventFeed,
+  Effect.gen(function* () {
+    const { db } = yield* Database;
+    return Audit.EventFeed.of({
+      read: (consumer, limit) =>
+        Effect.promise(async () => {
+          const rows = await sql<{ position: string | number; stream: string; event_type: string; payload: unknown; site: string; recorded_at: Date | string }>`
+            SELECT position, stream, event_type, payload, site, recorded_at FROM event_log
+            WHERE position > coalesce((SELECT position FROM event_consumer WHERE name = ${consumer}), 0)
+            ORDER BY position LIMIT ${limit}`.execute(db);
+          return rows.rows.map((row) => ({
+            position: Number(row.position),
+            stream: row.stream,
+            type: row.event_type,
+            payload: row.payload,
+            site: row.site,
+            recordedAt: new Date(row.recorded_at).toISOString(),
+          }));
+        }),
+      advance: (consumer, position) =>
+        Effect.promise(() =>
+          sql`INSERT INTO event_consumer (name, position) VALUES (${consumer}, ${position})
+              ON CONFLICT (name) DO UPDATE SET position = greatest(event_consumer.position, excluded.position)`.execute(db),
+        ).pipe(Effect.asVoid),
+    });
+  }),
+);
+
 const repositories = Layer.mergeAll(
   communeDirectoryLayer,
   onboardingStoreLayer,
@@ -68,6 +97,7 @@ const repositories = Layer.mergeAll(
   cardNotificationsLayer,
   cardSessionsLayer,
   retentionLayer,
+  eventFeedLayer,
 );
 
 /** The ports this adapter provides. */
@@ -85,7 +115,8 @@ export type Ports =
   | CertificateRegistry
   | CardNotifications
   | Sessions.CardSessions
-  | Retention.Retention;
+  | Retention.Retention
+  | Audit.EventFeed;
 
 /** What every mode needs besides its database. */
 export interface Secrets {

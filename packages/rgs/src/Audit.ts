@@ -62,6 +62,27 @@ export class CheckpointSigner extends Context.Service<
   }
 >()("@comedec/rgs/CheckpointSigner") {}
 
+/** An event as a consumer of the log reads it. */
+export interface FedEvent {
+  readonly position: number;
+  readonly stream: string;
+  readonly type: string;
+  readonly payload: unknown;
+  readonly site: string;
+  readonly recordedAt: string;
+}
+
+/** The event log read in order by named consumers (the worker's outbox), each with its own position. */
+export class EventFeed extends Context.Service<
+  EventFeed,
+  {
+    /** The events after the consumer's position, oldest first. */
+    readonly read: (consumer: string, limit: number) => Effect.Effect<ReadonlyArray<FedEvent>>;
+    /** Moves the consumer's position forward (never back). */
+    readonly advance: (consumer: string, position: number) => Effect.Effect<void>;
+  }
+>()("@comedec/rgs/EventFeed") {}
+
 /** The audit trail. */
 export class AuditTrail extends Context.Service<
   AuditTrail,

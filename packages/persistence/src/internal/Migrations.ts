@@ -427,6 +427,22 @@ const retention: Migration = {
   },
 };
 
+const outboxStatements: ReadonlyArray<string> = [
+  `-- A notification the worker made from an event names it, so replaying the event log makes it once.
+      ALTER TABLE notification ADD COLUMN source text UNIQUE;`,
+  `-- How far each consumer of the event log (the worker's outbox) has read.
+      CREATE TABLE event_consumer (
+        name text PRIMARY KEY,
+        position bigint NOT NULL
+      );`,
+];
+
+const outbox: Migration = {
+  async up(db: Kysely<unknown>) {
+    for (const statement of outboxStatements) await sql.raw(statement).execute(db);
+  },
+};
+
 /** Every migration, by name; names sort in application order. */
 export const provider: MigrationProvider = {
   getMigrations: async () => ({
@@ -436,5 +452,6 @@ export const provider: MigrationProvider = {
     "0004-sessions": sessions,
     "0005-checkpoints": checkpoints,
     "0006-retention": retention,
+    "0007-outbox": outbox,
   }),
 };

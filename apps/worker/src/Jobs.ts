@@ -1,0 +1,69 @@
+/**
+ * The worker's jobs, as Effects on the platform's ports. Each is idempotent: run twice, it does
+ * the work once (notifications are made once per event, delivered ones are marked, a CRL is
+ * simply published again).
+ *
+ * - `outbox`: reads the event log after the worker's position and makes the notifications its
+ *   events call for (a revoked card: its site is told); then moves the position.
+ * - `deliver`: sends the undelivered notifications by mail to the site's card operators, each
+ *   marked delivered after the server accepted it (at least once: a worker killed between the two
+ *   sends that one again, with the same Message-ID).
+ * - `publishCrl`: a fresh CRL (the PKI also publishes one at every revocation).
+ */
+import { type Agent, AgentStore } from "@comedec/agent";
+import { CardNotifications, CardStore } from "@comedec/card";
+import { Authority } from "@comedec/pki";
+import { Audit } from "@comedec/rgs";
+import { Effect } from "effect";
+import { Mailer } from "./Mailer.js";
+import * as Templates from "./Templates.js";
+
+/** The outbox's name as a consumer of the event log. */
+export const outboxConsumer = "worker-outbox";
+
+/** Notifications made from the events after the outbox's position; how many events were read. */
+export const outbox = (batch = 500) =>
+  Effect.gen(function* () {
+    const events = yield* Audit.EventFeed.use((feed) => feed.read(outboxConsumer, batch));
+    for (const event of events) {
+      if (event.type !== "CardRevoked") continue;
+      const card = yield* CardStore.use((store) => store.load(event.stream.replace(/^card:/, ""))).pipe(Effect.option);
+      if (card._tag === "None") continue;
+      yield* CardNotifications.use((notifications) =>
+        notifications.send({ ...Templates.cardRevoked(card.value.state, event), site: card.value.state.site, source: `event:${event.position}` }),
+      );
+    }
+    const last = events.at(-1);
+    if (last !== undefined) yield* Audit.EventFeed.use((feed) => feed.advance(outboxConsumer, last.position));
+    return events.length;
+  });
+
+/** The e-mail addresses of a site's active card operators. */
+const operatorsOf = (site: Agent.AgentSite) =>
+  Effect.map(
+    AgentStore.use((agents) => agents.search({ site, status: "active", limit: 50 })),
+    (page) =>
+      page.items
+        .filter((item) => item.state.rights?.includes("operate-cards"))
+        .flatMap((item) => (item.state.contact === undefined ? [] : [item.state.contact.email])),
+  );
+
+/** Sends the undelivered notifications; how many were delivered. */
+export const deliver = (batch = 100) =>
+  Effect.gen(function* () {
+    const pending = yield* CardNotifications.use((notifications) => notifications.unsent(batch));
+    let delivered = 0;
+    for (const notification of pending) {
+      const to = yield* operatorsOf(notification.site);
+      if (to.length > 0) {
+        yield* Mailer.use((mailer) =>
+          mailer.send({ to, subject: notification.subject, text: notification.body, messageId: `<notification-${notification.id}@comedec>` }),
+        );
+      }
+      if (yield* CardNotifications.use((notifications) => notifications.markSent(notification.id))) delivered++;
+    }
+    return delivered;
+  });
+
+/** Publishes a CRL now. */
+export const publishCrl = Authority.Revocation.use((revocation) => revocation.publishCrl);

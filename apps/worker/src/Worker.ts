@@ -1,0 +1,126 @@
+/**
+ * The COMEDEC worker on graphile-worker: jobs in PostgreSQL, taken by as many worker processes as
+ * run (each job once, with retries and backoff), periodic ones from a crontab. The jobs
+ * themselves are Effects on the platform's ports (`Jobs.ts`), run on the runtime given.
+ *
+ * - `outbox`: every 2 seconds (and every minute from the crontab, should the timer stop), then
+ *   `deliver` when it made anything to send;
+ * - `deliver`: the undelivered notifications, by mail;
+ * - `publish-crl`: every 12 hours, so the published CRL is never older than 24 (RGS 3*).
+ *
+ * A job that fails `maxAttempts` times stays in graphile-worker's table with its last error:
+ * `deadLetters` lists them and `replay` runs them again.
+ */
+import type { AgentStore } from "@comedec/agent";
+import type { CardNotifications, CardStore } from "@comedec/card";
+import type { Authority } from "@comedec/pki";
+import type { Audit } from "@comedec/rgs";
+import { Effect, type ManagedRuntime } from "effect";
+import { Logger, makeWorkerUtils, parseCrontab, run, type Runner, type TaskList, type WorkerUtils } from "graphile-worker";
+import * as Jobs from "./Jobs.js";
+import type { Mailer } from "./Mailer.js";
+
+/** What the jobs need from the platform. */
+export type Services = Audit.EventFeed | CardStore | CardNotifications | AgentStore | Authority.Revocation | Mailer;
+
+/** How the worker runs. */
+export interface Options {
+  readonly connectionString: string;
+  /** Jobs run at once by this process. */
+  readonly concurrency?: number;
+  /** How often the outbox is looked at, in milliseconds. */
+  readonly outboxEveryMillis?: number;
+}
+
+/** Attempts before a job is left for an operator (graphile-worker backs off exponentially between them). */
+export const maxAttempts = 10;
+
+// Errors and warnings only: a job's retries are in its row, not in the process's output.
+const quietLogger = new Logger(() => (level, message) => {
+  if (level === "error" || level === "warning") console.error(`worker ${level}: ${message}`);
+});
+
+const taskList = (runtime: ManagedRuntime.ManagedRuntime<Services, never>): TaskList => ({
+  outbox: async (_payload, helpers) => {
+    const read = await runtime.runPromise(Jobs.outbox());
+    // Whatever was made, and anything left undelivered, goes out next.
+    await helpers.addJob("deliver", {}, { jobKey: "deliver", jobKeyMode: "preserve_run_at", queueName: "mail", maxAttempts });
+    if (read === 500) await helpers.addJob("outbox", {}, { jobKey: "outbox", jobKeyMode: "preserve_run_at" });
+  },
+  deliver: async () => {
+    await runtime.runPromise(Jobs.deliver());
+  },
+  "publish-crl": async () => {
+    await runtime.runPromise(Effect.asVoid(Jobs.publishCrl));
+  },
+});
+
+const crontab = parseCrontab(["* * * * * outbox ?jobKey=outbox", "0 */12 * * * publish-crl ?jobKey=publish-crl"].join("\n"));
+
+/** A running worker: stop it to finish the jobs in hand and release the rest. */
+export interface Worker {
+  readonly runner: Runner;
+  readonly utils: WorkerUtils;
+  readonly stop: () => Promise<void>;
+}
+
+/** Starts a worker process's share of the jobs. */
+export const start = async (runtime: ManagedRuntime.ManagedRuntime<Services, never>, options: Options): Promise<Worker> => {
+  const runner = await run({
+    connectionString: options.connectionString,
+    concurrency: options.concurrency ?? 4,
+    noHandleSignals: true,
+    pollInterval: 1000,
+    taskList: taskList(runtime),
+    parsedCronItems: crontab,
+    logger: quietLogger,
+  });
+  const utils = await makeWorkerUtils({ connectionString: options.connectionString, logger: quietLogger });
+  const tick = setInterval(
+    () => void utils.addJob("outbox", {}, { jobKey: "outbox", jobKeyMode: "preserve_run_at" }).catch(() => undefined),
+    options.outboxEveryMillis ?? 2000,
+  );
+  return {
+    runner,
+    utils,
+    stop: async () => {
+      clearInterval(tick);
+      await runner.stop();
+      await utils.release();
+    },
+  };
+};
+
+/**
+ * Frees the jobs locked by workers that are gone (killed, their machine lost), so they run again
+ * now rather than when their locks expire (4 hours). Only for workers known dead: a live worker's
+ * job would run twice. Returns the workers freed.
+ */
+export const takeOverDeadWorkers = async (utils: WorkerUtils, alive: ReadonlyArray<string> = []): Promise<ReadonlyArray<string>> => {
+  const locked = await utils.withPgClient((client) =>
+    client.query<{ locked_by: string }>("SELECT DISTINCT locked_by FROM graphile_worker.jobs WHERE locked_by IS NOT NULL"),
+  );
+  const dead = locked.rows.map((row) => row.locked_by).filter((worker) => !alive.includes(worker));
+  if (dead.length > 0) await utils.forceUnlockWorkers(dead);
+  return dead;
+};
+
+/** A job an operator must look at: it failed every attempt. */
+export interface DeadLetter {
+  readonly id: string;
+  readonly task: string;
+  readonly attempts: number;
+  readonly lastError: string | null;
+}
+
+/** The jobs that failed every attempt (graphile-worker keeps them with their last error). */
+export const deadLetters = async (utils: WorkerUtils): Promise<ReadonlyArray<DeadLetter>> =>
+  utils.withPgClient(async (client) => {
+    const result = await client.query<{ id: string; task_identifier: string; attempts: number; last_error: string | null }>(
+      "SELECT id::text, task_identifier, attempts, last_error FROM graphile_worker.jobs WHERE attempts >= max_attempts ORDER BY id",
+    );
+    return result.rows.map((row) => ({ id: row.id, task: row.task_identifier, attempts: row.attempts, lastError: row.last_error }));
+  });
+
+/** Runs dead jobs again, now, with their attempts counted afresh. */
+export const replay = (utils: WorkerUtils, ids: ReadonlyArray<string>) => utils.rescheduleJobs([...ids], { attempts: 0, runAt: new Date() });

@@ -1,0 +1,25 @@
+#!/usr/bin/env node
+/**
+ * A worker process (production: as many as needed, on the API's PostgreSQL and configuration).
+ * Mail goes by SMTP to `COMEDEC_SMTP_URL` from `COMEDEC_MAIL_FROM`; without it, notifications
+ * stay in the platform's mailbox only.
+ */
+import * as Platform from "@comedec/api/platform";
+import { Layer, ManagedRuntime } from "effect";
+import * as Mailer from "./Mailer.js";
+import * as Worker from "./Worker.js";
+
+const config = Platform.configuration();
+if (config.databaseUrl === undefined) {
+  console.error("The worker runs on PostgreSQL (DATABASE_URL); in embedded mode the API runs its jobs itself.");
+  process.exit(64);
+}
+const smtpUrl = process.env.COMEDEC_SMTP_URL;
+const mailer = smtpUrl === undefined ? Mailer.mailbox : Mailer.smtp(smtpUrl, process.env.COMEDEC_MAIL_FROM ?? "COMEDEC <ne-pas-repondre@comedec.invalid>");
+const runtime = ManagedRuntime.make(Layer.merge(Platform.persistence(config), mailer));
+const worker = await Worker.start(runtime, { connectionString: config.databaseUrl, concurrency: Number(process.env.COMEDEC_WORKER_CONCURRENCY ?? 4) });
+console.error(`COMEDEC worker running on PostgreSQL${smtpUrl === undefined ? " (mail kept in the mailbox)" : ""}`);
+
+const stop = () => void worker.stop().then(() => runtime.dispose().then(() => process.exit(0)));
+process.on("SIGINT", stop);
+process.on("SIGTERM", stop);

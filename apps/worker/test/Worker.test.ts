@@ -1,0 +1,234 @@
+/**
+ * The worker end to end, on PostgreSQL (graphile-worker's home): a card revoked through the card
+ * platform produces a new CRL and a notification mailed to the site's card operator, with no
+ * manual step, through a real SMTP server started in-process; and a worker killed while a mail is
+ * being sent loses nothing and sends nothing twice once another worker takes over.
+ */
+import { Actor } from "@comedec/actor";
+import { Local as Directory } from "@comedec/agaec";
+import type { Agent } from "@comedec/agent";
+import { CardNotifications, CertificateRegistry } from "@comedec/card";
+import { Commune, type InseeCode } from "@comedec/commune";
+import { Directory as Deployment } from "@comedec/deployment";
+import * as Platform from "@comedec/api/platform";
+import { Persistence } from "@comedec/persistence";
+import { Local } from "@comedec/pgca";
+import { Access } from "@comedec/rgs";
+import { Simulator } from "@comedec/smartcard-simulator";
+import { Effect, Layer, ManagedRuntime } from "effect";
+import { spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import pg from "pg";
+import { simpleParser } from "mailparser";
+import { SMTPServer } from "smtp-server";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import * as Mailer from "../src/Mailer.js";
+import * as Worker from "../src/Worker.js";
+
+const url = process.env.DATABASE_URL;
+// The test and the worker process it starts seal and read notifications with the same key.
+const secretKey = "11".repeat(32);
+const lyon = { _tag: "commune", commune: "69123" } as const;
+const today = new Date().toISOString().slice(0, 10);
+const ants = Actor.Actor.make({ id: "ants-worker", name: "ANTS", role: "national-administrator", site: { _tag: "national" } });
+const operator = Actor.Actor.make({ id: "rc-worker", name: "RC", role: "commune-operator", site: lyon });
+
+const registration = (name: string, number: string, rights: ReadonlyArray<string>) =>
+  ({
+    identity: { birthName: name, givenNames: ["Claire"], sex: "F", birthDate: "1980-01-01", placeOfBirth: { _tag: "commune", commune: "69123" } },
+    document: {
+      type: "carte-nationale-identite",
+      number,
+      issuingAuthority: "Préfecture du Rhône",
+      expiresOn: "2034-01-01",
+      holder: { birthName: name.toUpperCase(), givenNames: ["Claire"], birthDate: "1980-01-01" },
+      check: { by: "rc-worker", on: today, faceToFace: true },
+    },
+    contact: { email: `${name.toLowerCase()}@mairie-lyon.fr` },
+    site: lyon,
+    profile: { _tag: "agent" },
+    rights,
+  }) as unknown as Agent.Registration;
+
+/**
+ * An SMTP server in-process that records the messages it accepted. While `hold` is set it keeps a
+ * message's data without answering; a message whose client went away meanwhile was never accepted.
+ */
+const smtpServer = async () => {
+  const accepted: Array<{ readonly messageId: string; readonly to: ReadonlyArray<string>; readonly text: string }> = [];
+  const closed = new Set<string>();
+  let hold: Promise<void> | undefined;
+  let held = 0;
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ["STARTTLS"],
+    onClose: (session) => {
+      closed.add(session.id);
+    },
+    onData: (stream, session, callback) => {
+      const chunks: Array<Buffer> = [];
+      stream.on("data", (chunk: Buffer) => chunks.push(chunk));
+      stream.on("end", async () => {
+        if (hold !== undefined) {
+          held++;
+          await hold;
+        }
+        if (closed.has(session.id)) return;
+        const parsed = await simpleParser(Buffer.concat(chunks));
+        accepted.push({
+          messageId: parsed.messageId ?? "",
+          to: session.envelope.rcptTo.map((address) => address.address),
+          text: `${parsed.subject ?? ""}\n${parsed.text ?? ""}`,
+        });
+        callback();
+      });
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.server.address() as { port: number }).port;
+  return {
+    accepted,
+    url: `smtp://127.0.0.1:${port}`,
+    held: () => held,
+    setHold: (promise: Promise<void> | undefined) => {
+      hold = promise;
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+};
+
+const waitFor = async (condition: () => boolean | Promise<boolean>, millis = 20_000) => {
+  const until = Date.now() + millis;
+  while (!(await condition())) {
+    if (Date.now() > until) throw new Error("timed out");
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+};
+
+describe.skipIf(url === undefined)("the worker on PostgreSQL", () => {
+  const name = `comedec_worker_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+  const target = new URL(url ?? "postgres://localhost/x");
+  target.pathname = `/${name}`;
+  const connectionString = target.toString();
+  let smtp: Awaited<ReturnType<typeof smtpServer>>;
+  let runtime: ManagedRuntime.ManagedRuntime<Worker.Services | Layer.Success<ReturnType<typeof Platform.services>>, never>;
+  let holderCard = "";
+
+  beforeAll(async () => {
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${name}`);
+    await admin.end();
+    smtp = await smtpServer();
+    const platform = Platform.services(Persistence.postgres({ connectionString, secretKey: Buffer.from(secretKey, "hex") }), {
+      pki: { passphrase: "test", baseUrl: "http://127.0.0.1/pki" },
+      smartCards: Simulator.layer({ seed: "worker-tests" }),
+    });
+    runtime = ManagedRuntime.make(Layer.merge(platform, Mailer.smtp(smtp.url, "COMEDEC <ne-pas-repondre@comedec.test>")));
+    await runtime.runPromise(
+      Effect.gen(function* () {
+        const grant = yield* Access.authorize(ants, "commune.import", Access.nation);
+        yield* Deployment.importReference(grant, [
+          Commune.Commune.make({ code: "69123" as InseeCode.InseeCode, name: "Lyon", departement: "69" as never, region: "84", population: 1 }),
+        ]);
+        yield* Directory.forActor(ants, (agaec) => agaec.register(registration("Operatrice", "OP1111111", ["operate-cards", "receive-requests"])));
+        const holder = (yield* Directory.forActor(ants, (agaec) => agaec.register(registration("Porteuse", "PO2222222", ["receive-requests"])))).state.id;
+        // An active card, with its two certificates: published face to face with its activation code.
+        const byOperator = yield* Local.make(operator);
+        const byAnts = yield* Local.make(ants);
+        holderCard = (yield* byOperator.order({ holder, reason: "nouvelle carte" })).state.id;
+        const serial = (yield* byAnts.startProduction(holderCard, "fabrication")).state.serial as string;
+        yield* byAnts.ship(holderCard, "envoi");
+        yield* byOperator.receive(holderCard, serial, "reçue");
+        const inbox = yield* CardNotifications.use((notifications) => notifications.inbox(lyon as never, 20));
+        const code = /Code d'activation : ([0-9A-Z-]+)/.exec(inbox.find((item) => item.body.includes(serial))?.body ?? "")?.[1] as string;
+        yield* byOperator.publish(holderCard, {
+          activationCode: code,
+          pin: "482915",
+          handOver: { document: { type: "carte-nationale-identite", number: "PO2222222" }, place: "mairie" },
+          reason: "remise",
+        });
+      }),
+    );
+  }, 120_000);
+
+  afterAll(async () => {
+    await runtime?.dispose();
+    await smtp?.close();
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.end();
+  });
+
+  it("turns a revocation into a new CRL and a mail to the site's card operator, with no manual step", async () => {
+    const crlBefore = await runtime.runPromise(CertificateRegistry.use((registry) => registry.latestCrl));
+    const worker = await Worker.start(runtime, { connectionString, outboxEveryMillis: 200 });
+    try {
+      await runtime.runPromise(
+        Effect.flatMap(Local.make(operator), (pgca) => pgca.revoke(holderCard, { revocationReason: "keyCompromise", reason: "carte perdue" })),
+      );
+      await waitFor(() => smtp.accepted.some((mail) => mail.text.includes("révoquée")));
+      const mail = smtp.accepted.find((message) => message.text.includes("révoquée"));
+      expect(mail?.to).toEqual(["operatrice@mairie-lyon.fr"]);
+      expect(mail?.text).toContain("clé compromise");
+      const crlAfter = await runtime.runPromise(CertificateRegistry.use((registry) => registry.latestCrl));
+      expect(crlAfter?.number).toBeGreaterThan(crlBefore?.number ?? -1n);
+      // Delivered once, and marked so: the mailbox still shows it, nothing is left to send.
+      await waitFor(async () => (await runtime.runPromise(CardNotifications.use((notifications) => notifications.unsent(10)))).length === 0);
+      expect(await Worker.deadLetters(worker.utils)).toEqual([]);
+    } finally {
+      await worker.stop();
+    }
+  }, 60_000);
+
+  it("loses nothing and sends nothing twice when a worker process is killed while sending", async () => {
+    const before = smtp.accepted.length;
+    await runtime.runPromise(
+      CardNotifications.use((notifications) =>
+        notifications.send({
+          site: lyon as never,
+          kind: "request-waiting",
+          subject: "COMEDEC — une demande attend",
+          body: "Demande en attente",
+          source: "test:kill",
+        }),
+      ),
+    );
+    // A worker process takes the delivery; the SMTP server holds the message; the process is killed.
+    let release = () => {};
+    smtp.setHold(new Promise<void>((resolve) => (release = resolve)));
+    const dataDir = mkdtempSync(join(tmpdir(), "comedec-worker-"));
+    const child = spawn(process.execPath, [fileURLToPath(new URL("../dist/main.js", import.meta.url))], {
+      env: {
+        ...process.env,
+        DATABASE_URL: connectionString,
+        COMEDEC_SMTP_URL: smtp.url,
+        COMEDEC_SECRET_KEY: secretKey,
+        COMEDEC_DATA_DIR: dataDir,
+      },
+      stdio: "ignore",
+    });
+    await waitFor(() => smtp.held() > 0);
+    const exited = new Promise((resolve) => child.once("exit", resolve));
+    child.kill("SIGKILL");
+    await exited;
+    release();
+    smtp.setHold(undefined);
+    expect(smtp.accepted.length).toBe(before);
+    // Another worker takes over the dead one's jobs at once, rather than when its locks expire.
+    const second = await Worker.start(runtime, { connectionString, outboxEveryMillis: 100 });
+    try {
+      await Worker.takeOverDeadWorkers(second.utils);
+      await waitFor(async () => (await runtime.runPromise(CardNotifications.use((notifications) => notifications.unsent(10)))).length === 0);
+      const sent = smtp.accepted.slice(before).filter((mail) => mail.text.includes("Demande en attente"));
+      expect(sent).toHaveLength(1);
+      expect(sent[0]?.messageId).toMatch(/^<notification-\d+@comedec>$/);
+    } finally {
+      await second.stop();
+    }
+  }, 60_000);
+});
