@@ -6,13 +6,15 @@
  * - `outbox`: every 2 seconds (and every minute from the crontab, should the timer stop), then
  *   `deliver` when it made anything to send;
  * - `deliver`: the undelivered notifications, by mail;
- * - `publish-crl`: every 12 hours, so the published CRL is never older than 24 (RGS 3*).
+ * - `publish-crl`: every 12 hours, so the published CRL is never older than 24 (RGS 3*);
+ * - `renewals`: daily, the automatic certificate-renewal requests due (`Renewals.daysBefore`).
  *
  * A job that fails `maxAttempts` times stays in graphile-worker's table with its last error:
  * `deadLetters` lists them and `replay` runs them again.
  */
 import type { AgentStore } from "@comedec/agent";
 import type { CardNotifications, CardStore } from "@comedec/card";
+import { Renewals } from "@comedec/pgca";
 import type { Authority } from "@comedec/pki";
 import type { Audit } from "@comedec/rgs";
 import { Effect, type ManagedRuntime } from "effect";
@@ -50,12 +52,17 @@ const taskList = (runtime: ManagedRuntime.ManagedRuntime<Services, never>): Task
   deliver: async () => {
     await runtime.runPromise(Jobs.deliver());
   },
+  renewals: async () => {
+    await runtime.runPromise(Effect.asVoid(Renewals.requestDue()));
+  },
   "publish-crl": async () => {
     await runtime.runPromise(Effect.asVoid(Jobs.publishCrl));
   },
 });
 
-const crontab = parseCrontab(["* * * * * outbox ?jobKey=outbox", "0 */12 * * * publish-crl ?jobKey=publish-crl"].join("\n"));
+const crontab = parseCrontab(
+  ["* * * * * outbox ?jobKey=outbox", "0 */12 * * * publish-crl ?jobKey=publish-crl", "0 3 * * * renewals ?jobKey=renewals"].join("\n"),
+);
 
 /** A running worker: stop it to finish the jobs in hand and release the rest. */
 export interface Worker {

@@ -7,12 +7,12 @@
 import { Actor } from "@comedec/actor";
 import { Local as Directory } from "@comedec/agaec";
 import type { Agent } from "@comedec/agent";
-import { CardNotifications, CertificateRegistry } from "@comedec/card";
+import { CardNotifications, CardStore, CertificateRegistry } from "@comedec/card";
 import { Commune, type InseeCode } from "@comedec/commune";
 import { Directory as Deployment } from "@comedec/deployment";
 import * as Platform from "@comedec/api/platform";
 import { Persistence } from "@comedec/persistence";
-import { Local } from "@comedec/pgca";
+import { Local, Renewals } from "@comedec/pgca";
 import { Access } from "@comedec/rgs";
 import { Simulator } from "@comedec/smartcard-simulator";
 import { Effect, Layer, ManagedRuntime } from "effect";
@@ -162,6 +162,17 @@ describe.skipIf(url === undefined)("the worker on PostgreSQL", () => {
     await admin.connect();
     await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     await admin.end();
+  });
+
+  it("files an automatic renewal request before the certificates expire, once", async () => {
+    // Certificates last three years at most: four years ahead, the card is due.
+    expect(await runtime.runPromise(Renewals.requestDue(1))).toEqual([]);
+    expect(await runtime.runPromise(Renewals.requestDue(4 * 365))).toEqual([holderCard]);
+    expect(await runtime.runPromise(Renewals.requestDue(4 * 365))).toEqual([]);
+    const pending = await runtime.runPromise(CardStore.use((store) => store.requests({ site: lyon as never }, { status: "pending-validation", limit: 10 })));
+    expect(pending.map((request) => request.state)).toEqual([
+      expect.objectContaining({ kind: "certificate-renewal", origin: "automatic", card: holderCard, requestedBy: "system" }),
+    ]);
   });
 
   it("turns a revocation into a new CRL and a mail to the site's card operator, with no manual step", async () => {

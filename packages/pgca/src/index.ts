@@ -14,3 +14,5 @@ export * as Holders from "./Holders.js";
 export * as Hashing from "./Hashing.js";
 /** The RGS deadlines watched: revocations within 24 hours, CRLs never older than 24 hours. */
 export * as Monitoring from "./Monitoring.js";
+/** Automatic certificate-renewal requests before expiry. */
+export * as Renewals from "./Renewals.js";
