@@ -8,13 +8,17 @@
  * - `deliver`: sends the undelivered notifications by mail to the site's card operators, each
  *   marked delivered after the server accepted it (at least once: a worker killed between the two
  *   sends that one again, with the same Message-ID).
+ * - `deadlineDigests`: each prefecture's weekly digest of its late communes;
  * - `publishCrl`: a fresh CRL (the PKI also publishes one at every revocation).
  */
 import { type Agent, AgentStore } from "@comedec/agent";
 import { CardNotifications, CardStore } from "@comedec/card";
 import { Authority } from "@comedec/pki";
-import { Audit } from "@comedec/rgs";
-import { Effect } from "effect";
+import { Actor } from "@comedec/actor";
+import { CalendarDate } from "@comedec/commune";
+import { Deadlines } from "@comedec/deployment";
+import { Access, Audit } from "@comedec/rgs";
+import { Clock, Effect } from "effect";
 import { Mailer } from "./Mailer.js";
 import * as Templates from "./Templates.js";
 
@@ -64,6 +68,26 @@ export const deliver = (batch = 100) =>
     }
     return delivered;
   });
+
+/** The platform, acting for the periodic jobs. */
+const platform = Actor.Actor.make({ id: "system", name: "Plateforme COMEDEC", role: "national-administrator", site: { _tag: "national" } });
+
+/** Each prefecture's weekly digest of its late communes, made once per département and day; how many were made. */
+export const deadlineDigests = Effect.gen(function* () {
+  const today = CalendarDate.ofInstant(new Date(yield* Clock.currentTimeMillis));
+  const grant = yield* Access.authorize(platform, "dashboard.read", Access.nation);
+  const digests = yield* Deadlines.digests(grant, today);
+  for (const digest of digests) {
+    yield* CardNotifications.use((notifications) =>
+      notifications.send({
+        ...Templates.deadlineDigest(digest, today),
+        site: { _tag: "prefecture", departement: digest.departement },
+        source: `digest:${digest.departement}:${today}`,
+      }),
+    );
+  }
+  return digests.length;
+});
 
 /** Publishes a CRL now. */
 export const publishCrl = Authority.Revocation.use((revocation) => revocation.publishCrl);

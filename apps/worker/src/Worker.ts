@@ -7,23 +7,25 @@
  *   `deliver` when it made anything to send;
  * - `deliver`: the undelivered notifications, by mail;
  * - `publish-crl`: every 12 hours, so the published CRL is never older than 24 (RGS 3*);
- * - `renewals`: daily, the automatic certificate-renewal requests due (`Renewals.daysBefore`).
+ * - `renewals`: daily, the automatic certificate-renewal requests due (`Renewals.daysBefore`);
+ * - `digests`: on Monday mornings, each prefecture's digest of its late communes.
  *
  * A job that fails `maxAttempts` times stays in graphile-worker's table with its last error:
  * `deadLetters` lists them and `replay` runs them again.
  */
 import type { AgentStore } from "@comedec/agent";
 import type { CardNotifications, CardStore } from "@comedec/card";
+import type { CommuneDirectory } from "@comedec/commune";
 import { Renewals } from "@comedec/pgca";
 import type { Authority } from "@comedec/pki";
 import type { Audit } from "@comedec/rgs";
 import { Effect, type ManagedRuntime } from "effect";
-import { Logger, makeWorkerUtils, parseCrontab, run, type Runner, type TaskList, type WorkerUtils } from "graphile-worker";
+import { type JobHelpers, Logger, makeWorkerUtils, parseCrontab, run, type Runner, type TaskList, type WorkerUtils } from "graphile-worker";
 import * as Jobs from "./Jobs.js";
 import type { Mailer } from "./Mailer.js";
 
 /** What the jobs need from the platform. */
-export type Services = Audit.EventFeed | CardStore | CardNotifications | AgentStore | Authority.Revocation | Mailer;
+export type Services = Audit.EventFeed | CardStore | CardNotifications | AgentStore | CommuneDirectory | Authority.Revocation | Mailer;
 
 /** How the worker runs. */
 export interface Options {
@@ -42,15 +44,23 @@ const quietLogger = new Logger(() => (level, message) => {
   if (level === "error" || level === "warning") console.error(`worker ${level}: ${message}`);
 });
 
+// One queue for mail: deliveries run one after another, whichever worker takes them, so two never send the same notification.
+const deliverNext = (helpers: JobHelpers) =>
+  helpers.addJob("deliver", {}, { jobKey: "deliver", jobKeyMode: "preserve_run_at", queueName: "mail", maxAttempts });
+
 const taskList = (runtime: ManagedRuntime.ManagedRuntime<Services, never>): TaskList => ({
   outbox: async (_payload, helpers) => {
     const read = await runtime.runPromise(Jobs.outbox());
     // Whatever was made, and anything left undelivered, goes out next.
-    await helpers.addJob("deliver", {}, { jobKey: "deliver", jobKeyMode: "preserve_run_at", queueName: "mail", maxAttempts });
+    await deliverNext(helpers);
     if (read === 500) await helpers.addJob("outbox", {}, { jobKey: "outbox", jobKeyMode: "preserve_run_at" });
   },
   deliver: async () => {
     await runtime.runPromise(Jobs.deliver());
+  },
+  digests: async (_payload, helpers) => {
+    await runtime.runPromise(Effect.asVoid(Jobs.deadlineDigests));
+    await deliverNext(helpers);
   },
   renewals: async () => {
     await runtime.runPromise(Effect.asVoid(Renewals.requestDue()));
@@ -61,7 +71,12 @@ const taskList = (runtime: ManagedRuntime.ManagedRuntime<Services, never>): Task
 });
 
 const crontab = parseCrontab(
-  ["* * * * * outbox ?jobKey=outbox", "0 */12 * * * publish-crl ?jobKey=publish-crl", "0 3 * * * renewals ?jobKey=renewals"].join("\n"),
+  [
+    "* * * * * outbox ?jobKey=outbox",
+    "0 */12 * * * publish-crl ?jobKey=publish-crl",
+    "0 3 * * * renewals ?jobKey=renewals",
+    "0 7 * * 1 digests ?jobKey=digests",
+  ].join("\n"),
 );
 
 /** A running worker: stop it to finish the jobs in hand and release the rest. */

@@ -8,8 +8,8 @@ import { Actor } from "@comedec/actor";
 import { Local as Directory } from "@comedec/agaec";
 import type { Agent } from "@comedec/agent";
 import { CardNotifications, CardStore, CertificateRegistry } from "@comedec/card";
-import { Commune, type InseeCode } from "@comedec/commune";
-import { Directory as Deployment } from "@comedec/deployment";
+import { Commune, Onboarding as CommuneOnboarding, type InseeCode } from "@comedec/commune";
+import { Directory as Deployment, Onboarding } from "@comedec/deployment";
 import * as Platform from "@comedec/api/platform";
 import { Persistence } from "@comedec/persistence";
 import { Local, Renewals } from "@comedec/pgca";
@@ -25,6 +25,7 @@ import pg from "pg";
 import { simpleParser } from "mailparser";
 import { SMTPServer } from "smtp-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import * as Jobs from "../src/Jobs.js";
 import * as Mailer from "../src/Mailer.js";
 import * as Worker from "../src/Worker.js";
 
@@ -162,6 +163,33 @@ describe.skipIf(url === undefined)("the worker on PostgreSQL", () => {
     await admin.connect();
     await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     await admin.end();
+  });
+
+  it("sends each prefecture a weekly digest of its late communes, with the step each one lacks", async () => {
+    await runtime.runPromise(
+      Effect.gen(function* () {
+        // Lyon has a maternity: under the obligation, and long past its date.
+        const grant = yield* Access.authorize(ants, "onboarding.record", { _tag: "commune", commune: "69123", departement: "69" });
+        yield* Onboarding.execute(grant, CommuneOnboarding.DeclareMaternity.make({ hasMaternity: true, reference: "recensement 2017" }));
+        const prefecture = { ...registration("Prefete", "PR3333333", ["operate-cards", "register-agents"]), site: { _tag: "prefecture", departement: "69" } };
+        yield* Directory.forActor(ants, (agaec) => agaec.register(prefecture as unknown as Agent.Registration));
+      }),
+    );
+    expect(await runtime.runPromise(Jobs.deadlineDigests)).toBe(1);
+    expect(await runtime.runPromise(Jobs.deadlineDigests)).toBe(1);
+    const before = smtp.accepted.length;
+    const worker = await Worker.start(runtime, { connectionString, outboxEveryMillis: 200 });
+    try {
+      await waitFor(() => smtp.accepted.slice(before).some((mail) => mail.text.includes("point hebdomadaire")));
+    } finally {
+      await worker.stop();
+    }
+    const digests = smtp.accepted.slice(before).filter((mail) => mail.text.includes("point hebdomadaire"));
+    // Made once however often the job runs on a day, and mailed to the prefecture's operator.
+    expect(digests).toHaveLength(1);
+    expect(digests[0]?.to).toEqual(["prefete@mairie-lyon.fr"]);
+    expect(digests[0]?.text).toContain("Lyon (69123), en retard depuis le");
+    expect(digests[0]?.text).toContain("étape attendue : recensement");
   });
 
   it("files an automatic renewal request before the certificates expire, once", async () => {

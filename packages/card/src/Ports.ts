@@ -171,7 +171,7 @@ export interface CheckedCertificate {
 /** A message for a site's mailbox (sent by the worker; read through the API in embedded mode). */
 export interface Notification {
   readonly site: Agent.AgentSite;
-  readonly kind: "activation-code" | "request-waiting" | "card-published" | "card-revoked";
+  readonly kind: "activation-code" | "request-waiting" | "card-published" | "card-revoked" | "deadline-digest";
   readonly subject: string;
   readonly body: string;
   /** What it was made from (`event:<position>`), when made by the worker from the event log: made once. */

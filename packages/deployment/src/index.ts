@@ -8,3 +8,5 @@ export * as Conventions from "./Conventions.js";
 export * as Directory from "./Directory.js";
 /** Commune onboarding: status, timeline, milestones. */
 export * as Onboarding from "./Onboarding.js";
+/** Deadline monitoring: the late communes, by département, for the prefectures' weekly digest. */
+export * as Deadlines from "./Deadlines.js";
