@@ -165,16 +165,9 @@ for (const adapter of adapters) {
       };
       // The same answer, checked four years from now: the certificate (three years at most) has expired.
       const inFourYears = Date.now() + 4 * 365 * 86_400_000;
-      const clock: Clock.Clock = {
-        currentTimeMillisUnsafe: () => inFourYears,
-        currentTimeMillis: Effect.succeed(inFourYears),
-        monotonicTimeNanosUnsafe: () => BigInt(inFourYears) * 1_000_000n,
-        monotonicTimeNanos: Effect.succeed(BigInt(inFourYears) * 1_000_000n),
-        currentTimeNanosUnsafe: () => BigInt(inFourYears) * 1_000_000n,
-        currentTimeNanos: Effect.succeed(BigInt(inFourYears) * 1_000_000n),
-        sleep: () => Effect.void,
-      };
-      const late = await runtime.runPromiseExit(Effect.provideService(Login.open({ challenge: answer.challenge, certificate, signature }), Clock.Clock, clock));
+      const late = await runtime.runPromiseExit(
+        Effect.provideService(Login.open({ challenge: answer.challenge, certificate, signature }), Clock.Clock, Services.clockAt(inFourYears)),
+      );
       expect(JSON.stringify(late)).toContain("certificate outside its validity period");
       // The challenge itself expires: two minutes after it was given, nobody may answer it.
       await runtime.runPromise(

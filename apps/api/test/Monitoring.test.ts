@@ -19,16 +19,7 @@ const ants = Actor.Actor.make({ id: "ants-monitor", name: "ANTS", role: "nationa
 const later = (hours: number) =>
   Effect.flatMap(Access.authorize(ants, "monitoring.read", Access.nation), (grant) => {
     const at = Date.now() + hours * 3_600_000;
-    const clock: Clock.Clock = {
-      currentTimeMillisUnsafe: () => at,
-      currentTimeMillis: Effect.succeed(at),
-      monotonicTimeNanosUnsafe: () => BigInt(at) * 1_000_000n,
-      monotonicTimeNanos: Effect.succeed(BigInt(at) * 1_000_000n),
-      currentTimeNanosUnsafe: () => BigInt(at) * 1_000_000n,
-      currentTimeNanos: Effect.succeed(BigInt(at) * 1_000_000n),
-      sleep: () => Effect.void,
-    };
-    return Effect.provideService(Monitoring.breaches(grant), Clock.Clock, clock);
+    return Effect.provideService(Monitoring.breaches(grant), Clock.Clock, Services.clockAt(at));
   });
 
 for (const adapter of adapters) {

@@ -6,7 +6,7 @@
 import type { Persistence } from "@comedec/persistence";
 import { Pkcs11 } from "@comedec/smartcard-pkcs11";
 import { Simulator } from "@comedec/smartcard-simulator";
-import { Layer } from "effect";
+import { type Clock, Effect, Layer } from "effect";
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -44,3 +44,14 @@ export const on = (persistence: Layer.Layer<Persistence.Ports>, driver: "simulat
  * are tested with their defaults in RateLimits.test.ts.
  */
 export const suiteRateLimits = { rateLimits: { ...RateLimits.defaults, login: 100_000, codeEntry: 100_000 } };
+
+/** A clock stopped at an instant: a use case run on it sees that day, for deadlines and validity. */
+export const clockAt = (millis: number): Clock.Clock => ({
+  currentTimeMillisUnsafe: () => millis,
+  currentTimeMillis: Effect.succeed(millis),
+  monotonicTimeNanosUnsafe: () => BigInt(millis) * 1_000_000n,
+  monotonicTimeNanos: Effect.succeed(BigInt(millis) * 1_000_000n),
+  currentTimeNanosUnsafe: () => BigInt(millis) * 1_000_000n,
+  currentTimeNanos: Effect.succeed(BigInt(millis) * 1_000_000n),
+  sleep: () => Effect.void,
+});

@@ -5,6 +5,13 @@
 import { type Kysely, sql } from "kysely";
 import type { Migration, MigrationProvider } from "kysely/migration";
 
+/** A migration that runs its statements in order (the migrator wraps each migration in a transaction). */
+const fromStatements = (statements: ReadonlyArray<string>): Migration => ({
+  async up(db: Kysely<unknown>) {
+    for (const statement of statements) await sql.raw(statement).execute(db);
+  },
+});
+
 // One statement per entry: PGlite's extended protocol takes a single command per query.
 const initialStatements: ReadonlyArray<string> = [
   `CREATE TABLE commune (
@@ -106,11 +113,7 @@ const initialStatements: ReadonlyArray<string> = [
       END $$;`,
 ];
 
-const initial: Migration = {
-  async up(db: Kysely<unknown>) {
-    for (const statement of initialStatements) await sql.raw(statement).execute(db);
-  },
-};
+const initial = fromStatements(initialStatements);
 // The agents directory (AGAEC). Personal data lives in `state` only, erased on deletion along
 // with `salt`, which keyed the digests the event log keeps instead of the data itself.
 const agentStatements: ReadonlyArray<string> = [
@@ -195,11 +198,7 @@ const agentStatements: ReadonlyArray<string> = [
       $$;`,
 ];
 
-const agents: Migration = {
-  async up(db: Kysely<unknown>) {
-    for (const statement of agentStatements) await sql.raw(statement).execute(db);
-  },
-};
+const agents = fromStatements(agentStatements);
 
 // The card platform (PGCA): cards and requests (state as JSON, the columns listings filter on),
 // the secrets kept apart from them (activation codes, secret answers, PUKs), the PKI's register
@@ -288,11 +287,7 @@ const cardStatements: ReadonlyArray<string> = [
   `CREATE INDEX notification_unsent ON notification (id) WHERE sent_at IS NULL;`,
 ];
 
-const cards: Migration = {
-  async up(db: Kysely<unknown>) {
-    for (const statement of cardStatements) await sql.raw(statement).execute(db);
-  },
-};
+const cards = fromStatements(cardStatements);
 
 // Login with the card: single-use challenges and server-side sessions bound to a certificate.
 const sessionStatements: ReadonlyArray<string> = [
@@ -315,11 +310,7 @@ const sessionStatements: ReadonlyArray<string> = [
   `CREATE INDEX card_session_certificate ON card_session (certificate_serial);`,
 ];
 
-const sessions: Migration = {
-  async up(db: Kysely<unknown>) {
-    for (const statement of sessionStatements) await sql.raw(statement).execute(db);
-  },
-};
+const sessions = fromStatements(sessionStatements);
 
 const checkpointStatements: ReadonlyArray<string> = [
   `-- The head of the chain at a moment, signed with the platform's audit key: whoever rewrites the
@@ -335,11 +326,7 @@ const checkpointStatements: ReadonlyArray<string> = [
         FOR EACH ROW EXECUTE FUNCTION event_log_refuse_change();`,
 ];
 
-const checkpoints: Migration = {
-  async up(db: Kysely<unknown>) {
-    for (const statement of checkpointStatements) await sql.raw(statement).execute(db);
-  },
-};
+const checkpoints = fromStatements(checkpointStatements);
 
 const retentionStatements: ReadonlyArray<string> = [
   `-- The append-only guards let one thing through: the retention purge, which says so for its own
@@ -421,11 +408,7 @@ const retentionStatements: ReadonlyArray<string> = [
       END $$;`,
 ];
 
-const retention: Migration = {
-  async up(db: Kysely<unknown>) {
-    for (const statement of retentionStatements) await sql.raw(statement).execute(db);
-  },
-};
+const retention = fromStatements(retentionStatements);
 
 const outboxStatements: ReadonlyArray<string> = [
   `-- A notification the worker made from an event names it, so replaying the event log makes it once.
@@ -437,11 +420,7 @@ const outboxStatements: ReadonlyArray<string> = [
       );`,
 ];
 
-const outbox: Migration = {
-  async up(db: Kysely<unknown>) {
-    for (const statement of outboxStatements) await sql.raw(statement).execute(db);
-  },
-};
+const outbox = fromStatements(outboxStatements);
 
 /** Every migration, by name; names sort in application order. */
 export const provider: MigrationProvider = {
