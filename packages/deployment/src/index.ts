@@ -10,3 +10,5 @@ export * as Directory from "./Directory.js";
 export * as Onboarding from "./Onboarding.js";
 /** Deadline monitoring: the late communes, by département, for the prefectures' weekly digest. */
 export * as Deadlines from "./Deadlines.js";
+/** Hand-over appointment planning: mairies grouped into sessions at venues, with a lower bound. */
+export * as Planning from "./Planning.js";
