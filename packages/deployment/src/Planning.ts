@@ -78,10 +78,10 @@ const distanceMatrix = (problem: Problem): Float64Array => {
 /** How many sessions the capacity calls for. */
 export const sessionsNeeded = (mairies: number, capacity: number): number => Math.max(1, Math.ceil(mairies / capacity));
 
-/** Seeds spread over the territory (farthest-point), starting from the prefecture. */
-const seed = (distances: Float64Array, n: number, p: number): Array<number> => {
+/** Seeds spread over the territory (farthest-point), starting from a venue. */
+const seed = (distances: Float64Array, n: number, p: number, first: number): Array<number> => {
   const venues = n + 1;
-  const chosen = [n];
+  const chosen = [first];
   const nearest = new Float64Array(n).fill(Number.POSITIVE_INFINITY);
   while (chosen.length < p) {
     const last = chosen[chosen.length - 1] as number;
@@ -212,14 +212,16 @@ const workingDays = (startOn: string, count: number): Array<string> => {
   return days;
 };
 
-/** Plans the sessions. Deterministic: the same problem gives the same plan. */
-export const plan = (problem: Problem): Plan => {
-  const n = problem.mairies.length;
-  if (n === 0) return { sessions: [], totalKm: 0 };
-  const capacity = Math.max(1, Math.floor(problem.capacity));
-  const p = sessionsNeeded(n, capacity);
-  const distances = distanceMatrix(problem);
-  const venuesOfSessions = seed(distances, n, p);
+/** Where each session is held and which session each mairie goes to. */
+interface Solution {
+  readonly venuesOfSessions: Array<number>;
+  readonly sessionOf: Int32Array<ArrayBufferLike>;
+  readonly total: number;
+}
+
+/** One local optimum from a seeding: alternate venue moves and capacitated reassignment while it pays. */
+const descend = (distances: Float64Array, n: number, p: number, capacity: number, seeded: Array<number>): Solution => {
+  const venuesOfSessions = [...seeded];
   let sessionOf = assign(distances, n, venuesOfSessions, capacity);
   let total = totalOf(distances, n, venuesOfSessions, sessionOf);
   for (let round = 0; round < 30; round++) {
@@ -237,22 +239,69 @@ export const plan = (problem: Problem): Plan => {
         moved = true;
       }
     }
+    // Each venue now serves its mairies at least as well; a fresh assignment may do better still.
     const reassigned = assign(distances, n, venuesOfSessions, capacity);
     improve(distances, n, venuesOfSessions, reassigned, capacity);
-    const reassignedTotal = totalOf(distances, n, venuesOfSessions, reassigned);
-    if (reassignedTotal < total - 1e-6) {
+    const fresh = totalOf(distances, n, venuesOfSessions, reassigned);
+    if (fresh < total - 1e-6) {
       sessionOf = reassigned;
-      total = reassignedTotal;
-    } else {
-      improve(distances, n, venuesOfSessions, sessionOf, capacity);
-      const polished = totalOf(distances, n, venuesOfSessions, sessionOf);
-      if (!moved || polished >= total - 1e-6) {
-        total = polished;
-        break;
+      total = fresh;
+      continue;
+    }
+    improve(distances, n, venuesOfSessions, sessionOf, capacity);
+    const polished = totalOf(distances, n, venuesOfSessions, sessionOf);
+    const stuck = !moved || polished >= total - 1e-6;
+    total = polished;
+    if (stuck) break;
+  }
+  return { venuesOfSessions, sessionOf, total };
+};
+
+/**
+ * Replaces one session's venue by another candidate while the total falls (the exchange move of
+ * p-median local search), on small problems where trying every pair is cheap.
+ */
+const exchange = (distances: Float64Array, n: number, p: number, capacity: number, solution: Solution) => {
+  let best = solution;
+  let improved = true;
+  while (improved) {
+    improved = false;
+    for (let s = 0; s < p && !improved; s++) {
+      const taken = new Set(best.venuesOfSessions);
+      for (let candidate = 0; candidate <= n && !improved; candidate++) {
+        if (taken.has(candidate)) continue;
+        const venues = [...best.venuesOfSessions];
+        venues[s] = candidate;
+        const sessionOf = assign(distances, n, venues, capacity);
+        improve(distances, n, venues, sessionOf, capacity);
+        const total = totalOf(distances, n, venues, sessionOf);
+        if (total < best.total - 1e-6) {
+          best = descend(distances, n, p, capacity, venues);
+          if (best.total > total) best = { venuesOfSessions: venues, sessionOf, total };
+          improved = true;
+        }
       }
-      total = polished;
     }
   }
+  return best;
+};
+
+/** Plans the sessions. Deterministic: the same problem gives the same plan. */
+export const plan = (problem: Problem): Plan => {
+  const n = problem.mairies.length;
+  if (n === 0) return { sessions: [], totalKm: 0 };
+  const capacity = Math.max(1, Math.floor(problem.capacity));
+  const p = sessionsNeeded(n, capacity);
+  const distances = distanceMatrix(problem);
+  // Several spread seedings on problems small enough, from the prefecture and mairies spaced out.
+  const starts = n <= 300 ? 12 : n <= 1_000 ? 3 : 1;
+  let best: Solution | undefined;
+  for (let start = 0; start < starts; start++) {
+    const first = start === 0 ? n : Math.floor(((start - 1) * n) / Math.max(1, starts - 1));
+    const found = descend(distances, n, p, capacity, seed(distances, n, p, first));
+    if (best === undefined || found.total < best.total) best = found;
+  }
+  const { venuesOfSessions, sessionOf } = n <= 300 ? exchange(distances, n, p, capacity, best as Solution) : (best as Solution);
   const perDay = Math.max(1, problem.sessionsPerDay ?? 1);
   const days = workingDays(problem.startOn, Math.ceil(p / perDay));
   const sessions = venuesOfSessions
