@@ -25,6 +25,7 @@ import * as Editors from "./routes/Editors.js";
 import * as Monitoring from "./routes/Monitoring.js";
 import * as Onboarding from "./routes/Onboarding.js";
 import * as Pki from "./routes/Pki.js";
+import * as PlanningRoutes from "./routes/Planning.js";
 import * as SessionRoutes from "./routes/Sessions.js";
 
 /** The rate limits on logging in and typing codes, for who builds the app. */
@@ -68,6 +69,7 @@ export const endpoints: ReadonlyArray<Endpoint.Endpoint<Services>> = [
   ...SessionRoutes.endpoints,
   ...AuditRoutes.endpoints,
   ...Monitoring.endpoints,
+  ...PlanningRoutes.endpoints,
 ];
 
 /** Builds the app on a runtime that provides the services. */

@@ -25,6 +25,7 @@ const byTag: Readonly<Record<string, { readonly status: number; readonly code: s
   EditorNotContracted: { status: 403, code: "editor-not-contracted", title: "The editor has no contract with this commune" },
   TransitionRoleNotAllowed: { status: 403, code: "transition-role-not-allowed", title: "This role may not fire this transition" },
   CommuneNotFound: { status: 404, code: "commune-not-found", title: "Unknown commune" },
+  PlanningRefused: { status: 422, code: "planning-refused", title: "The planning cannot be done as asked" },
   ConventionNotFound: { status: 404, code: "convention-not-found", title: "Unknown convention" },
   EditorNotFound: { status: 404, code: "editor-not-found", title: "Unknown editor" },
   PrerequisiteMissing: { status: 409, code: "milestone-prerequisite-missing", title: "A prerequisite milestone is missing" },
@@ -55,6 +56,7 @@ const describe = (tag: string, fields: Record<string, unknown>): string | undefi
       return fields.triesLeft === undefined ? "wrong PIN" : `wrong ${String(fields.secret).toUpperCase()}: ${String(fields.triesLeft)} tries left`;
     case "Forbidden":
     case "DualControlRequired":
+    case "PlanningRefused":
     case "ActivationCodeInvalid":
     case "LoginRefused":
     case "SecretAnswersRefused":

@@ -349,6 +349,16 @@ export const routes: ReadonlyArray<Route> = [
     request: (s) => ({ path: `/audit/trail?site=commune:${s.commune}` }),
   }),
   route({ method: "GET", path: "/audit/verification", permission: "audit.verify", on: "nation", request: () => ({ path: "/audit/verification" }) }),
+  route({
+    method: "POST",
+    path: "/planning/hand-over-sessions",
+    permission: "appointment.plan",
+    on: "commune",
+    request: (s) => ({
+      path: "/planning/hand-over-sessions",
+      body: { departement: s.departement, prefectureCommune: s.commune, capacity: 10, startOn: today },
+    }),
+  }),
   route({ method: "POST", path: "/retention/purge", permission: "retention.purge", on: "nation", request: () => ({ path: "/retention/purge", body: {} }) }),
   route({ method: "GET", path: "/monitoring/deadlines", permission: "monitoring.read", on: "nation", request: () => ({ path: "/monitoring/deadlines" }) }),
   route({ method: "GET", path: "/audit/checkpoints", permission: "audit.verify", on: "nation", request: () => ({ path: "/audit/checkpoints" }) }),

@@ -13,6 +13,9 @@
  *   percent of it is within a few percent of the optimum.
  * Distances are great-circle kilometres between the communes' coordinates.
  */
+import { CommuneDirectory, type CommuneSummary, type InseeCode } from "@comedec/commune";
+import type { Access } from "@comedec/rgs";
+import { Effect, Schema } from "effect";
 
 /** A place, in degrees. */
 export interface Point {
@@ -401,3 +404,75 @@ export const lowerBound = (problem: Problem, upper: number, iterations = 300): n
   }
   return best;
 };
+
+/** The mairies left out of a plan: the gazetteer has no coordinates for them. */
+export interface Placed {
+  readonly plan: Plan;
+  readonly names: Readonly<Record<string, string>>;
+  readonly withoutCoordinates: ReadonlyArray<string>;
+}
+
+/**
+ * Plans the hand-over sessions of a département: the communes whose connection was triggered and
+ * whose appointment is not yet recorded, around the prefecture (the commune given, its seat).
+ * Run it again after changes: it reads the communes as they stand.
+ */
+export const forDepartement = (
+  _grant: Access.Grant<"appointment.plan">,
+  input: {
+    readonly departement: string;
+    readonly prefectureCommune: string;
+    readonly capacity: number;
+    readonly startOn: string;
+    readonly sessionsPerDay?: number;
+  },
+) =>
+  Effect.gen(function* () {
+    const directory = yield* CommuneDirectory;
+    const seat = (yield* directory.find(input.prefectureCommune as InseeCode.InseeCode)).commune;
+    if (seat.coordinates === undefined) {
+      return yield* new PlanningRefused({ reason: `the gazetteer has no coordinates for ${seat.name}, the prefecture's seat` });
+    }
+    const waiting: Array<CommuneSummary> = [];
+    let after: string | undefined;
+    for (;;) {
+      const page = yield* directory.search({
+        departement: input.departement,
+        reached: "connectionTriggered",
+        notReached: "handOverAppointment",
+        limit: 1_000,
+        ...(after === undefined ? {} : { after }),
+      });
+      waiting.push(...page);
+      if (page.length < 1_000) break;
+      after = page.at(-1)?.commune.code;
+    }
+    const located = waiting.filter((summary) => summary.commune.coordinates !== undefined);
+    const plan_ = plan({
+      mairies: located.map((summary) => ({ code: summary.commune.code, ...(summary.commune.coordinates as Point) })),
+      prefecture: seat.coordinates,
+      capacity: input.capacity,
+      startOn: input.startOn,
+      ...(input.sessionsPerDay === undefined ? {} : { sessionsPerDay: input.sessionsPerDay }),
+    });
+    return {
+      plan: plan_,
+      names: Object.fromEntries([...waiting.map((summary) => [summary.commune.code, summary.commune.name]), ["prefecture", `Préfecture (${seat.name})`]]),
+      withoutCoordinates: waiting.filter((summary) => summary.commune.coordinates === undefined).map((summary) => summary.commune.code),
+    } satisfies Placed;
+  });
+
+/** The plan as CSV (one line per mairie), for the operators' mail merge. */
+export const toCsv = (placed: Placed): string => {
+  const quote = (text: string) => `"${text.replaceAll('"', '""')}"`;
+  const lines = ["date;lieu;code_lieu;commune;code_commune"];
+  for (const session of placed.plan.sessions) {
+    for (const mairie of session.mairies) {
+      lines.push([session.date, quote(placed.names[session.venue] ?? session.venue), session.venue, quote(placed.names[mairie] ?? mairie), mairie].join(";"));
+    }
+  }
+  return `${lines.join("\n")}\n`;
+};
+
+/** The planning cannot be done as asked. */
+export class PlanningRefused extends Schema.TaggedError<PlanningRefused>()("PlanningRefused", { reason: Schema.String }) {}

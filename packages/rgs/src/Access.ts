@@ -38,6 +38,7 @@ export const Permission = Schema.Literals([
   "audit.export",
   "monitoring.read",
   "retention.purge",
+  "appointment.plan",
 ]);
 /** What can be asked of the platform. */
 export type Permission = typeof Permission.Type;
@@ -99,6 +100,8 @@ export const matrix: Readonly<Record<Permission, Readonly<Partial<Record<Actor.R
   "monitoring.read": { "national-administrator": "everywhere", auditor: "everywhere" },
   // The retention purge runs daily in the worker; ANTS may run it on demand.
   "retention.purge": { "national-administrator": "everywhere" },
+  // Hand-over appointments: ANTS organises them (DOMAIN.md §3, step 5); a prefecture plans its own.
+  "appointment.plan": { "national-administrator": "everywhere", "prefecture-operator": "own-site" },
 };
 
 /**
