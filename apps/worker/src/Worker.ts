@@ -139,10 +139,18 @@ export interface DeadLetter {
 export const deadLetters = async (utils: WorkerUtils): Promise<ReadonlyArray<DeadLetter>> =>
   utils.withPgClient(async (client) => {
     const result = await client.query<{ id: string; task_identifier: string; attempts: number; last_error: string | null }>(
-      "SELECT id::text, task_identifier, attempts, last_error FROM graphile_worker.jobs WHERE attempts >= max_attempts ORDER BY id",
+      // Not locked: a job on its last attempt, still running, is not dead yet.
+      "SELECT id::text, task_identifier, attempts, last_error FROM graphile_worker.jobs WHERE attempts >= max_attempts AND locked_at IS NULL ORDER BY id",
     );
     return result.rows.map((row) => ({ id: row.id, task: row.task_identifier, attempts: row.attempts, lastError: row.last_error }));
   });
 
 /** Runs dead jobs again, now, with their attempts counted afresh. */
-export const replay = (utils: WorkerUtils, ids: ReadonlyArray<string>) => utils.rescheduleJobs([...ids], { attempts: 0, runAt: new Date() });
+export const replay = (utils: WorkerUtils, ids: ReadonlyArray<string>): Promise<ReadonlyArray<string>> =>
+  // Straight to graphile-worker's SQL function: its `rescheduleJobs` (0.18) passes `attempts: 0` on as null, leaving the job dead.
+  utils.withPgClient(async (client) => {
+    const result = await client.query<{ id: string }>("SELECT id::text FROM graphile_worker.reschedule_jobs($1::bigint[], run_at := now(), attempts := 0)", [
+      ids,
+    ]);
+    return result.rows.map((row) => row.id);
+  });

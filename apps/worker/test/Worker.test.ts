@@ -63,6 +63,7 @@ const smtpServer = async () => {
   const closed = new Set<string>();
   let hold: Promise<void> | undefined;
   let held = 0;
+  const heldSessions = new Set<string>();
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ["STARTTLS"],
@@ -75,6 +76,7 @@ const smtpServer = async () => {
       stream.on("end", async () => {
         if (hold !== undefined) {
           held++;
+          heldSessions.add(session.id);
           await hold;
         }
         if (closed.has(session.id)) return;
@@ -94,6 +96,8 @@ const smtpServer = async () => {
     accepted,
     url: `smtp://127.0.0.1:${port}`,
     held: () => held,
+    /** Whether every session that reached a held message has been seen closing. */
+    heldSessionsClosed: () => [...heldSessions].every((id) => closed.has(id)),
     setHold: (promise: Promise<void> | undefined) => {
       hold = promise;
     },
@@ -104,7 +108,7 @@ const smtpServer = async () => {
 const waitFor = async (condition: () => boolean | Promise<boolean>, millis = 20_000) => {
   const until = Date.now() + millis;
   while (!(await condition())) {
-    if (Date.now() > until) throw new Error("timed out");
+    if (Date.now() > until) throw new Error(`timed out waiting for ${condition.toString().slice(0, 120)}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 };
@@ -255,6 +259,8 @@ describe.skipIf(url === undefined)("the worker on PostgreSQL", () => {
     const exited = new Promise((resolve) => child.once("exit", resolve));
     child.kill("SIGKILL");
     await exited;
+    // The server sees the client gone before it would have answered.
+    await waitFor(() => smtp.heldSessionsClosed());
     release();
     smtp.setHold(undefined);
     expect(smtp.accepted.length).toBe(before);
@@ -268,6 +274,48 @@ describe.skipIf(url === undefined)("the worker on PostgreSQL", () => {
       expect(sent[0]?.messageId).toMatch(/^<notification-\d+@comedec>$/);
     } finally {
       await second.stop();
+    }
+  }, 60_000);
+
+  it("leaves a job that failed every attempt for an operator, who replays it", async () => {
+    await runtime.runPromise(
+      CardNotifications.use((notifications) =>
+        notifications.send({ site: lyon as never, kind: "request-waiting", subject: "COMEDEC — relance", body: "Relance en attente", source: "test:dead" }),
+      ),
+    );
+    // A worker whose mail server is gone: the delivery fails its only attempt.
+    const broken = ManagedRuntime.make(
+      Layer.merge(
+        Platform.services(Persistence.postgres({ connectionString, secretKey: Buffer.from(secretKey, "hex") }), {
+          pki: { passphrase: "test", baseUrl: "http://127.0.0.1/pki" },
+          smartCards: Simulator.layer({ seed: "worker-tests" }),
+        }),
+        Mailer.smtp("smtp://127.0.0.1:9", "COMEDEC <ne-pas-repondre@comedec.test>"),
+      ),
+    );
+    const failing = await Worker.start(broken, { connectionString, outboxEveryMillis: 60_000 });
+    let dead: ReadonlyArray<Worker.DeadLetter> = [];
+    try {
+      await failing.utils.addJob("deliver", {}, { queueName: "mail", maxAttempts: 1 });
+      await waitFor(async () => (dead = await Worker.deadLetters(failing.utils)).length > 0);
+    } finally {
+      await failing.stop();
+      await broken.dispose();
+    }
+    expect(dead).toEqual([expect.objectContaining({ task: "deliver", attempts: 1, lastError: expect.stringContaining("ECONNREFUSED") })]);
+    const before = smtp.accepted.length;
+    const healthy = await Worker.start(runtime, { connectionString, outboxEveryMillis: 60_000 });
+    try {
+      expect(
+        await Worker.replay(
+          healthy.utils,
+          dead.map((letter) => letter.id),
+        ),
+      ).toEqual(dead.map((letter) => letter.id));
+      await waitFor(() => smtp.accepted.slice(before).some((mail) => mail.text.includes("Relance en attente")));
+      expect(await Worker.deadLetters(healthy.utils)).toEqual([]);
+    } finally {
+      await healthy.stop();
     }
   }, 60_000);
 });
