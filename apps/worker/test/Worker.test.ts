@@ -297,7 +297,10 @@ describe.skipIf(url === undefined)("the worker on PostgreSQL", () => {
     let dead: ReadonlyArray<Worker.DeadLetter> = [];
     try {
       await failing.utils.addJob("deliver", {}, { queueName: "mail", maxAttempts: 1 });
-      await waitFor(async () => (dead = await Worker.deadLetters(failing.utils)).length > 0);
+      await waitFor(async () => {
+        dead = await Worker.deadLetters(failing.utils);
+        return dead.length > 0;
+      });
     } finally {
       await failing.stop();
       await broken.dispose();
