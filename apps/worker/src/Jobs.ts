@@ -11,7 +11,7 @@
  * - `deadlineDigests`: each prefecture's weekly digest of its late communes;
  * - `publishCrl`: a fresh CRL (the PKI also publishes one at every revocation).
  */
-import { type Agent, AgentStore } from "@comedec/agent";
+import { Agent, AgentStore } from "@comedec/agent";
 import { CardNotifications, CardStore } from "@comedec/card";
 import { Authority } from "@comedec/pki";
 import { Actor } from "@comedec/actor";
@@ -52,19 +52,49 @@ const operatorsOf = (site: Agent.AgentSite) =>
         .flatMap((item) => (item.state.contact === undefined ? [] : [item.state.contact.email])),
   );
 
-/** Sends the undelivered notifications; how many were delivered. */
-export const deliver = (batch = 100) =>
+/** Mails sent at once, and marked together once all are accepted. */
+const inFlight = 16;
+
+/**
+ * Sends the undelivered notifications, a batch at a time, each site's operators read once per
+ * batch. Mails go `inFlight` at once, and each group is marked delivered as soon as the server
+ * accepted it, so a worker killed mid-batch sends again at most the one group it had in flight
+ * (with the same Message-IDs). Those without any
+ * recipient (a site with no card operator yet: the mailbox is their delivery) are marked together.
+ * Stops after `most`, so one job never runs for long; returns how many were delivered.
+ */
+export const deliver = (batch = 500, most = 20_000) =>
   Effect.gen(function* () {
-    const pending = yield* CardNotifications.use((notifications) => notifications.unsent(batch));
     let delivered = 0;
-    for (const notification of pending) {
-      const to = yield* operatorsOf(notification.site);
-      if (to.length > 0) {
-        yield* Mailer.use((mailer) =>
-          mailer.send({ to, subject: notification.subject, text: notification.body, messageId: `<notification-${notification.id}@comedec>` }),
-        );
+    while (delivered < most) {
+      const pending = yield* CardNotifications.use((notifications) => notifications.unsent(batch));
+      if (pending.length === 0) break;
+      const recipients = new Map<string, ReadonlyArray<string>>();
+      for (const notification of pending) {
+        const key = Agent.siteKey(notification.site);
+        if (!recipients.has(key)) recipients.set(key, yield* operatorsOf(notification.site));
       }
-      if (yield* CardNotifications.use((notifications) => notifications.markSent(notification.id))) delivered++;
+      const mailed = pending.filter((notification) => (recipients.get(Agent.siteKey(notification.site)) ?? []).length > 0);
+      for (let start = 0; start < mailed.length; start += inFlight) {
+        const chunk = mailed.slice(start, start + inFlight);
+        yield* Effect.forEach(
+          chunk,
+          (notification) =>
+            Mailer.use((mailer) =>
+              mailer.send({
+                to: recipients.get(Agent.siteKey(notification.site)) ?? [],
+                subject: notification.subject,
+                text: notification.body,
+                messageId: `<notification-${notification.id}@comedec>`,
+              }),
+            ),
+          { concurrency: inFlight, discard: true },
+        );
+        delivered += yield* CardNotifications.use((notifications) => notifications.markSent(chunk.map((notification) => notification.id)));
+      }
+      const unaddressed = pending.filter((notification) => !mailed.includes(notification)).map((notification) => notification.id);
+      delivered += yield* CardNotifications.use((notifications) => notifications.markSent(unaddressed));
+      if (pending.length < batch) break;
     }
     return delivered;
   });

@@ -194,8 +194,8 @@ export class CardNotifications extends Context.Service<
     readonly inbox: (site: Agent.AgentSite, limit: number) => Effect.Effect<ReadonlyArray<Delivered>>;
     /** The notifications not yet delivered by mail, oldest first. */
     readonly unsent: (limit: number) => Effect.Effect<ReadonlyArray<Delivered>>;
-    /** Records a notification delivered; false when it already was. */
-    readonly markSent: (id: string) => Effect.Effect<boolean>;
+    /** Records notifications delivered; how many were not already. */
+    readonly markSent: (ids: ReadonlyArray<string>) => Effect.Effect<number>;
   }
 >()("@comedec/card/CardNotifications") {}
 

@@ -453,10 +453,11 @@ export const cardNotificationsLayer = Layer.effect(
             return { id: row.id, kind: row.kind as "activation-code", createdAt: new Date(row.created_at), ...content };
           });
         }),
-      markSent: (id) =>
+      markSent: (ids) =>
         Effect.promise(async () => {
-          const result = await sql`UPDATE notification SET sent_at = now() WHERE id = ${id}::bigint AND sent_at IS NULL`.execute(db);
-          return (result.numAffectedRows ?? 0n) > 0n;
+          if (ids.length === 0) return 0;
+          const result = await sql`UPDATE notification SET sent_at = now() WHERE id = ANY(${ids.map(Number)}::bigint[]) AND sent_at IS NULL`.execute(db);
+          return Number(result.numAffectedRows ?? 0n);
         }),
       inbox: (site, limit) =>
         Effect.promise(async () => {

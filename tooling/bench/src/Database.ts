@@ -17,9 +17,9 @@ const onAdmin = async (statement: string) => {
   }
 };
 
-/** Creates a fresh database and returns its URL and how to drop it. */
-export const fresh = async (): Promise<{ readonly url: string; readonly drop: () => Promise<void> }> => {
-  const name = `comedec_bench_${process.pid}`;
+/** Creates a fresh database (named by the process and a suffix, so one run can have several) and returns its URL and how to drop it. */
+export const fresh = async (suffix = "main"): Promise<{ readonly url: string; readonly drop: () => Promise<void> }> => {
+  const name = `comedec_bench_${process.pid}_${suffix}`;
   await onAdmin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
   await onAdmin(`CREATE DATABASE ${name}`);
   const url = new URL(serverUrl);

@@ -20,6 +20,7 @@ import { cpus, tmpdir } from "node:os";
 import * as Cards from "./Cards.js";
 import * as Communes from "./Communes.js";
 import * as Login from "./Login.js";
+import * as Notifications from "./Notifications.js";
 import * as Planning from "./Planning.js";
 import * as Pki from "./Pki.js";
 import * as Database from "./Database.js";
@@ -37,7 +38,7 @@ const benchCards = {
 const seconds = Number(process.env.BENCH_SECONDS ?? 8);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const figures: Array<Figure> = [];
-const only = new Set((process.env.BENCH_ONLY ?? "pki,communes,agents,cards,login,planning").split(","));
+const only = new Set((process.env.BENCH_ONLY ?? "pki,communes,agents,cards,login,planning,notifications").split(","));
 
 const database = await Database.fresh();
 const runtime = ManagedRuntime.make(Platform.services(Persistence.postgres({ connectionString: database.url }), benchCards));
@@ -49,6 +50,16 @@ const server = fork(new URL("./Server.js", import.meta.url), {
 });
 try {
   console.error(`bench: ${cpus().length} cores, Node ${process.version}, PostgreSQL at ${new URL(Database.serverUrl).host}, ${seconds} s per load`);
+
+  if (only.has("notifications")) {
+    console.error("bench: notifications through the worker…");
+    const notifications = await Database.fresh("notifications");
+    try {
+      figures.push(await Notifications.notificationsFigure(notifications.url));
+    } finally {
+      await notifications.drop();
+    }
+  }
 
   if (only.has("planning")) {
     console.error("bench: hand-over appointment planning…");
