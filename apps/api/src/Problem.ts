@@ -26,6 +26,7 @@ const byTag: Readonly<Record<string, { readonly status: number; readonly code: s
   TransitionRoleNotAllowed: { status: 403, code: "transition-role-not-allowed", title: "This role may not fire this transition" },
   CommuneNotFound: { status: 404, code: "commune-not-found", title: "Unknown commune" },
   PlanningRefused: { status: 422, code: "planning-refused", title: "The planning cannot be done as asked" },
+  AppointmentsRefused: { status: 422, code: "appointments-refused", title: "The appointments cannot be confirmed as sent; none was recorded" },
   ConventionNotFound: { status: 404, code: "convention-not-found", title: "Unknown convention" },
   EditorNotFound: { status: 404, code: "editor-not-found", title: "Unknown editor" },
   PrerequisiteMissing: { status: 409, code: "milestone-prerequisite-missing", title: "A prerequisite milestone is missing" },
@@ -57,6 +58,7 @@ const describe = (tag: string, fields: Record<string, unknown>): string | undefi
     case "Forbidden":
     case "DualControlRequired":
     case "PlanningRefused":
+    case "AppointmentsRefused":
     case "ActivationCodeInvalid":
     case "LoginRefused":
     case "SecretAnswersRefused":

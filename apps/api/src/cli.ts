@@ -7,7 +7,7 @@ import { Actor } from "@comedec/actor";
 import { Audit, Retention, Tokens } from "@comedec/rgs";
 import { Effect, ManagedRuntime, Schema } from "effect";
 import { parseArgs } from "node:util";
-import * as Platform from "./Platform.js";
+import * as Platform from "@comedec/platform";
 
 const usage = `usage:
   comedec token issue --role ROLE --site SITE --name NAME [--id ID] [--days N] [--purpose machine|bootstrap]
@@ -121,7 +121,10 @@ const program = Effect.gen(function* () {
   return 64;
 });
 
-const runtime = ManagedRuntime.make(Platform.persistence(Platform.configuration()));
+// Embedded mode: through the running platform's socket when it runs (one process only may open the directory).
+const config = Platform.configuration();
+const served = config.databaseUrl === undefined ? await Platform.runningEmbeddedServer(config.dataDir) : undefined;
+const runtime = ManagedRuntime.make(Platform.persistence(served === undefined ? config : { ...config, databaseUrl: served }));
 const reportFailure = (error: { readonly message: string }) =>
   Effect.sync(() => {
     console.error(`error: ${error.message}`);

@@ -1,17 +1,36 @@
 /**
  * Starts the platform: the API on its configured database, with the communes loaded and an
  * administrator token available on first start.
+ *
+ * Embedded mode (no DATABASE_URL) runs everything in this process: PGlite served on a private
+ * Unix socket, the API, and the worker's jobs (notifications, CRLs, renewals, digests, audit
+ * checkpoints, retention). In production the jobs run in separate worker processes
+ * (`comedec-worker`), unless COMEDEC_WORKER=in-process asks for them here too.
  */
 import { serve } from "@hono/node-server";
-import { Authority } from "@comedec/pki";
-import { Audit, Retention } from "@comedec/rgs";
-import { Effect, ManagedRuntime } from "effect";
+import * as Platform from "@comedec/platform";
+import * as Worker from "@comedec/worker";
+import * as Mailer from "@comedec/worker/mailer";
+import { Effect, Layer, ManagedRuntime } from "effect";
 import * as App from "./App.js";
-import * as Platform from "./Platform.js";
 
 const config = Platform.configuration();
-const runtime = ManagedRuntime.make(Platform.persistence(config));
+const embedded =
+  config.databaseUrl === undefined
+    ? await Platform.startEmbeddedServer(config.dataDir).catch((error: unknown) => {
+        if (!(error instanceof Platform.EmbeddedServerRunning)) throw error;
+        console.error(`${error.message}: stop it first, or give this one its own COMEDEC_DATA_DIR`);
+        process.exit(69);
+      })
+    : undefined;
+const connectionString = embedded?.connectionString ?? (config.databaseUrl as string);
+const mail = Mailer.fromEnvironment();
+const runtime = ManagedRuntime.make(Layer.merge(Platform.persistence({ ...config, databaseUrl: connectionString }), mail.layer));
 const tokenFile = await runtime.runPromise(Effect.andThen(Platform.importCommunesIfEmpty, Platform.ensureAdministratorToken(config)));
+const worker =
+  embedded !== undefined || process.env.COMEDEC_WORKER === "in-process"
+    ? await Worker.start(runtime, { connectionString, concurrency: Number(process.env.COMEDEC_WORKER_CONCURRENCY ?? 2) })
+    : undefined;
 const server = serve(
   {
     fetch: App.make(runtime, { rateLimits: { ...App.RateLimits.defaults, trustProxy: process.env.COMEDEC_TRUST_PROXY === "1" } }).fetch,
@@ -19,34 +38,21 @@ const server = serve(
     hostname: process.env.HOST ?? "127.0.0.1",
   },
   (info) => {
-    console.error(
-      `COMEDEC API on http://${info.address}:${info.port} (${config.databaseUrl === undefined ? `embedded PGlite in ${config.dataDir}` : "PostgreSQL"})`,
-    );
+    const database = embedded === undefined ? "PostgreSQL" : `embedded PGlite in ${config.dataDir}`;
+    const jobs = worker === undefined ? "jobs in the worker processes" : `jobs in this process, ${mail.description}`;
+    console.error(`COMEDEC API on http://${info.address}:${info.port} (${database}; ${jobs})`);
     console.error(`API docs: http://${info.address}:${info.port}/docs — administrator token in ${tokenFile}`);
   },
 );
 
-// Every hour (and now): the audit trail's head is signed, so a rewrite of the log is found, and
-// a CRL older than 12 hours is replaced, so the published one is never older than 24 (RGS 3*).
-// The worker takes these over in production.
-const hourly = () =>
-  void runtime
-    .runPromise(Effect.all([Audit.checkpoint, Authority.Revocation.use((revocation) => revocation.currentCrl)]))
-    .catch((error: unknown) => console.error("hourly checkpoint or CRL failed:", error));
-hourly();
-const checkpoints = setInterval(hourly, 3_600_000);
-// What has outlived its retention goes once a day.
-const purgeExpired = () =>
-  void runtime
-    .runPromise(Retention.Retention.use((retention) => retention.purge(new Date(), Platform.system)))
-    .catch((error: unknown) => console.error("retention purge failed:", error));
-const purges = setInterval(purgeExpired, 86_400_000);
-
 const stop = () => {
-  clearInterval(checkpoints);
-  clearInterval(purges);
   server.close();
-  void runtime.dispose().then(() => process.exit(0));
+  void (async () => {
+    await worker?.stop();
+    await runtime.dispose();
+    await embedded?.stop();
+    process.exit(0);
+  })();
 };
 process.on("SIGINT", stop);
 process.on("SIGTERM", stop);

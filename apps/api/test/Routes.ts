@@ -359,6 +359,16 @@ export const routes: ReadonlyArray<Route> = [
       body: { departement: s.departement, prefectureCommune: s.commune, capacity: 10, startOn: today },
     }),
   }),
+  route({
+    method: "POST",
+    path: "/planning/hand-over-sessions/confirmation",
+    permission: "appointment.plan",
+    on: "commune",
+    request: (s) => ({
+      path: "/planning/hand-over-sessions/confirmation",
+      body: { departement: s.departement, reference: "plan", sessions: [{ date: today, venue: "Préfecture", mairies: [s.commune] }] },
+    }),
+  }),
   route({ method: "POST", path: "/retention/purge", permission: "retention.purge", on: "nation", request: () => ({ path: "/retention/purge", body: {} }) }),
   route({ method: "GET", path: "/monitoring/deadlines", permission: "monitoring.read", on: "nation", request: () => ({ path: "/monitoring/deadlines" }) }),
   route({ method: "GET", path: "/audit/checkpoints", permission: "audit.verify", on: "nation", request: () => ({ path: "/audit/checkpoints" }) }),
@@ -405,7 +415,12 @@ export const routes: ReadonlyArray<Route> = [
 export const anyAuthenticated = new Set(["POST /sessions/logout", "GET /card-platform/state-machines"]);
 
 /** A client of the in-process app, with a bearer token. */
-export const client = (app: Hono) => {
+/** What the clients call: the app itself (`app.request`), or a running server through `fetch`. */
+export interface Requester {
+  readonly request: (path: string, init: RequestInit) => Response | Promise<Response>;
+}
+
+export const client = (app: Requester) => {
   const call = async (token: string, method: string, path: string, body?: unknown) => {
     const response = await app.request(path, {
       method,
@@ -421,6 +436,31 @@ export const client = (app: Hono) => {
     return response.body;
   };
   return { call, ok };
+};
+
+/**
+ * Takes a commune to `connectionTriggered` through the routes, as ANTS: adhesion, both
+ * conventions submitted, received and validated, then recorded, then the connection.
+ */
+export const triggerConnection = async (ok: ReturnType<typeof client>["ok"], antsToken: string, code: string) => {
+  await ok(antsToken, "POST", `/communes/${code}/onboarding/milestones`, { evidence: { milestone: "adhesion", reference: "formulaire en ligne" } });
+  const conventions: Array<string> = [];
+  for (const kind of ["CARTES", "COMEDEC"]) {
+    const submitted = await ok(antsToken, "POST", `/communes/${code}/conventions`, {
+      kind,
+      signatory: { name: "Le maire", quality: "maire" },
+      signedOn: today,
+      responsableCarte: { name: "Alice Roux", email: `alice@mairie-${code}.fr` },
+      delegue: { name: "Bruno Faure", email: `bruno@mairie-${code}.fr` },
+    });
+    await ok(antsToken, "POST", `/conventions/${submitted.id}/receipt`, { receipt: { channel: "email", copies: 1, receivedOn: today } });
+    await ok(antsToken, "POST", `/conventions/${submitted.id}/validation`, {});
+    conventions.push(submitted.id);
+  }
+  await ok(antsToken, "POST", `/communes/${code}/onboarding/milestones`, {
+    evidence: { milestone: "conventionsReceived", reference: "courriel", conventions },
+  });
+  await ok(antsToken, "POST", `/communes/${code}/onboarding/milestones`, { evidence: { milestone: "connectionTriggered", reference: "lecteurs expédiés" } });
 };
 
 /**

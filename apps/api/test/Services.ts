@@ -10,7 +10,7 @@ import { type Clock, Effect, Layer } from "effect";
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import * as Platform from "../src/Platform.js";
+import * as Platform from "@comedec/platform";
 import * as RateLimits from "../src/RateLimits.js";
 
 /** Where SoftHSM2's module is, when Debian's package is installed (`.ci/run` installs it). */

@@ -4,18 +4,20 @@
  * simply published again).
  *
  * - `outbox`: reads the event log after the worker's position and makes the notifications its
- *   events call for (a revoked card: its site is told); then moves the position.
+ *   events call for (a revoked card: its site is told; a hand-over appointment recorded: the mairie
+ *   is invited); then moves the position.
  * - `deliver`: sends the undelivered notifications by mail to the site's card operators, each
  *   marked delivered after the server accepted it (at least once: a worker killed between the two
  *   sends that one again, with the same Message-ID).
- * - `deadlineDigests`: each prefecture's weekly digest of its late communes;
+ * - `deadlineDigests`: each prefecture's weekly digest of its late communes, and each late
+ *   commune's own reminder;
  * - `publishCrl`: a fresh CRL (the PKI also publishes one at every revocation).
  */
 import { Agent, AgentStore } from "@comedec/agent";
 import { CardNotifications, CardStore } from "@comedec/card";
 import { Authority } from "@comedec/pki";
 import { Actor } from "@comedec/actor";
-import { CalendarDate } from "@comedec/commune";
+import { CalendarDate, CommuneDirectory, type InseeCode } from "@comedec/commune";
 import { Deadlines } from "@comedec/deployment";
 import { Access, Audit } from "@comedec/rgs";
 import { Clock, Effect } from "effect";
@@ -25,17 +27,35 @@ import * as Templates from "./Templates.js";
 /** The outbox's name as a consumer of the event log. */
 export const outboxConsumer = "worker-outbox";
 
+/** The notification an event calls for, if any. */
+const notificationOf = (event: Audit.FedEvent) =>
+  Effect.gen(function* () {
+    if (event.type === "CardRevoked") {
+      const card = yield* CardStore.use((store) => store.load(event.stream.replace(/^card:/, ""))).pipe(Effect.option);
+      if (card._tag === "None") return undefined;
+      return { ...Templates.cardRevoked(card.value.state, event), site: card.value.state.site };
+    }
+    const evidence = (event.payload as { readonly record?: { readonly evidence?: { readonly milestone?: string } } }).record?.evidence;
+    if (event.type === "MilestoneRecorded" && evidence?.milestone === "handOverAppointment") {
+      const code = event.stream.replace(/^onboarding:/, "") as InseeCode.InseeCode;
+      const commune = yield* CommuneDirectory.use((directory) => directory.find(code)).pipe(Effect.option);
+      if (commune._tag === "None") return undefined;
+      return {
+        ...Templates.appointmentInvitation(commune.value.commune, evidence as Templates.Appointment),
+        site: { _tag: "commune", commune: code } as Agent.AgentSite,
+      };
+    }
+    return undefined;
+  });
+
 /** Notifications made from the events after the outbox's position; how many events were read. */
 export const outbox = (batch = 500) =>
   Effect.gen(function* () {
     const events = yield* Audit.EventFeed.use((feed) => feed.read(outboxConsumer, batch));
     for (const event of events) {
-      if (event.type !== "CardRevoked") continue;
-      const card = yield* CardStore.use((store) => store.load(event.stream.replace(/^card:/, ""))).pipe(Effect.option);
-      if (card._tag === "None") continue;
-      yield* CardNotifications.use((notifications) =>
-        notifications.send({ ...Templates.cardRevoked(card.value.state, event), site: card.value.state.site, source: `event:${event.position}` }),
-      );
+      const notification = yield* notificationOf(event);
+      if (notification !== undefined)
+        yield* CardNotifications.use((notifications) => notifications.send({ ...notification, source: `event:${event.position}` }));
     }
     const last = events.at(-1);
     if (last !== undefined) yield* Audit.EventFeed.use((feed) => feed.advance(outboxConsumer, last.position));
@@ -100,7 +120,7 @@ export const deliver = (batch = 500, most = 20_000) =>
   });
 
 /** The platform, acting for the periodic jobs. */
-const platform = Actor.Actor.make({ id: "system", name: "Plateforme COMEDEC", role: "national-administrator", site: { _tag: "national" } });
+export const platform = Actor.Actor.make({ id: "system", name: "Plateforme COMEDEC", role: "national-administrator", site: { _tag: "national" } });
 
 /** Each prefecture's weekly digest of its late communes, made once per département and day; how many were made. */
 export const deadlineDigests = Effect.gen(function* () {
@@ -115,6 +135,15 @@ export const deadlineDigests = Effect.gen(function* () {
         source: `digest:${digest.departement}:${today}`,
       }),
     );
+    for (const commune of digest.late) {
+      yield* CardNotifications.use((notifications) =>
+        notifications.send({
+          ...Templates.deadlineReminder(commune, today),
+          site: { _tag: "commune", commune: commune.code } as Agent.AgentSite,
+          source: `reminder:${commune.code}:${today}`,
+        }),
+      );
+    }
   }
   return digests.length;
 });

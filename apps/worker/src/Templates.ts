@@ -45,6 +45,44 @@ const milestoneNames: Readonly<Record<string, string>> = {
   connected: "raccordement effectif",
 };
 
+/** What the hand-over appointment's evidence carries (an onboarding `MilestoneRecorded` event). */
+export interface Appointment {
+  readonly appointmentOn: string;
+  readonly venue: string;
+  readonly reference: string;
+}
+
+/**
+ * A mairie invited to the hand-over of its first two cards: where, when, and what the responsable
+ * carte brings (RGS 3*: the holder in person, an identity document, the activation code).
+ */
+export const appointmentInvitation = (commune: { readonly code: string; readonly name: string }, appointment: Appointment) => ({
+  kind: "appointment-invitation" as const,
+  subject: `COMEDEC — remise de vos cartes agent le ${appointment.appointmentOn} (${appointment.venue})`,
+  body: [
+    `Madame, Monsieur le Maire de ${commune.name} (${commune.code}),`,
+    "",
+    `Les deux premières cartes agent de votre commune seront remises le ${appointment.appointmentOn}, à ${appointment.venue}.`,
+    "Le responsable carte désigné dans la convention CARTES s'y présente en personne, muni :",
+    "- d'une pièce d'identité en cours de validité (carte nationale d'identité ou passeport) ;",
+    "- du code d'activation de sa carte, reçu à la mairie lors du déclenchement du raccordement.",
+    "Sa carte lui est remise, activée et paraphée sur place ; celle du délégué lui est confiée et sera activée à la mairie.",
+    "",
+    `Référence : ${appointment.reference}. Pour changer de date, répondez à la préfecture, qui replanifiera la session.`,
+  ].join("\n"),
+});
+
+/** A late commune's own reminder: the step it lacks, since when. */
+export const deadlineReminder = (commune: Deployment.Deadlines.LateCommune, today: string) => ({
+  kind: "deadline-reminder" as const,
+  subject: `COMEDEC — rappel : étape « ${milestoneNames[commune.next ?? ""] ?? commune.next ?? "—"} » en retard`,
+  body: [
+    `Au ${today}, le raccordement de ${commune.name} (${commune.code}) à COMEDEC est en retard depuis le ${commune.lateFrom}.`,
+    `Étape attendue : ${milestoneNames[commune.next ?? ""] ?? commune.next ?? "—"}.`,
+    "Les communes disposant ou ayant disposé d'une maternité sont tenues de se raccorder ; votre préfecture et l'ANTS peuvent vous accompagner.",
+  ].join("\n"),
+});
+
 /** The weekly digest of a prefecture: its late communes and the step each one lacks. */
 export const deadlineDigest = (digest: Deployment.Deadlines.Digest, today: string) => {
   const shown = digest.late.slice(0, 100);

@@ -7,8 +7,13 @@
  *   `deliver` when it made anything to send;
  * - `deliver`: the undelivered notifications, by mail;
  * - `publish-crl`: every 12 hours, so the published CRL is never older than 24 (RGS 3*);
- * - `renewals`: daily, the automatic certificate-renewal requests due (`Renewals.daysBefore`);
- * - `digests`: on Monday mornings, each prefecture's digest of its late communes.
+ * - `renewals`: daily, the automatic certificate-renewal requests due (`Renewals.daysBefore`),
+ *   and the warnings of certificates ending within 30 and 7 days;
+ * - `digests`: on Monday mornings, each prefecture's digest of its late communes;
+ * - `audit-checkpoint`: hourly, the audit trail's head signed, so a rewrite of the log is found;
+ * - `retention-purge`: daily, what has outlived its retention.
+ *
+ * Periodic jobs missed while no worker ran (up to their period) run when one starts again.
  *
  * A job that fails `maxAttempts` times stays in graphile-worker's table with its last error:
  * `deadLetters` lists them and `replay` runs them again.
@@ -18,14 +23,24 @@ import type { CardNotifications, CardStore } from "@comedec/card";
 import type { CommuneDirectory } from "@comedec/commune";
 import { Renewals } from "@comedec/pgca";
 import type { Authority } from "@comedec/pki";
-import type { Audit } from "@comedec/rgs";
+import { Audit, Retention } from "@comedec/rgs";
 import { Effect, type ManagedRuntime } from "effect";
 import { type JobHelpers, Logger, makeWorkerUtils, parseCrontab, run, type Runner, type TaskList, type WorkerUtils } from "graphile-worker";
 import * as Jobs from "./Jobs.js";
 import type { Mailer } from "./Mailer.js";
 
 /** What the jobs need from the platform. */
-export type Services = Audit.EventFeed | CardStore | CardNotifications | AgentStore | CommuneDirectory | Authority.Revocation | Mailer;
+export type Services =
+  | Audit.EventFeed
+  | Audit.AuditTrail
+  | Audit.CheckpointSigner
+  | Retention.Retention
+  | CardStore
+  | CardNotifications
+  | AgentStore
+  | CommuneDirectory
+  | Authority.Revocation
+  | Mailer;
 
 /** How the worker runs. */
 export interface Options {
@@ -62,20 +77,29 @@ const taskList = (runtime: ManagedRuntime.ManagedRuntime<Services, never>): Task
     await runtime.runPromise(Effect.asVoid(Jobs.deadlineDigests));
     await deliverNext(helpers);
   },
-  renewals: async () => {
-    await runtime.runPromise(Effect.asVoid(Renewals.requestDue()));
+  renewals: async (_payload, helpers) => {
+    await runtime.runPromise(Effect.asVoid(Effect.andThen(Renewals.requestDue(), Renewals.warnExpiring())));
+    await deliverNext(helpers);
   },
   "publish-crl": async () => {
     await runtime.runPromise(Effect.asVoid(Jobs.publishCrl));
+  },
+  "audit-checkpoint": async () => {
+    await runtime.runPromise(Effect.asVoid(Audit.checkpoint));
+  },
+  "retention-purge": async () => {
+    await runtime.runPromise(Effect.asVoid(Retention.Retention.use((retention) => retention.purge(new Date(), Jobs.platform))));
   },
 });
 
 const crontab = parseCrontab(
   [
     "* * * * * outbox ?jobKey=outbox",
-    "0 */12 * * * publish-crl ?jobKey=publish-crl",
-    "0 3 * * * renewals ?jobKey=renewals",
-    "0 7 * * 1 digests ?jobKey=digests",
+    "0 */12 * * * publish-crl ?jobKey=publish-crl&fill=12h",
+    "0 3 * * * renewals ?jobKey=renewals&fill=1d",
+    "0 7 * * 1 digests ?jobKey=digests&fill=1d",
+    "5 * * * * audit-checkpoint ?jobKey=audit-checkpoint&fill=1h",
+    "30 2 * * * retention-purge ?jobKey=retention-purge&fill=1d",
   ].join("\n"),
 );
 
@@ -92,12 +116,15 @@ export const start = async (runtime: ManagedRuntime.ManagedRuntime<Services, nev
     connectionString: options.connectionString,
     concurrency: options.concurrency ?? 4,
     noHandleSignals: true,
+    // The embedded server's clients share one PostgreSQL session, where two workers' named
+    // statements would collide; on a server the re-parsing costs little beside a job's work.
+    noPreparedStatements: true,
     pollInterval: 1000,
     taskList: taskList(runtime),
     parsedCronItems: crontab,
     logger: quietLogger,
   });
-  const utils = await makeWorkerUtils({ connectionString: options.connectionString, logger: quietLogger });
+  const utils = await makeWorkerUtils({ connectionString: options.connectionString, logger: quietLogger, noPreparedStatements: true });
   const tick = setInterval(
     () => void utils.addJob("outbox", {}, { jobKey: "outbox", jobKeyMode: "preserve_run_at" }).catch(() => undefined),
     options.outboxEveryMillis ?? 2000,

@@ -5,15 +5,18 @@
  *   comedec-worker replay ID [ID…]    runs them again now, attempts counted afresh
  */
 import { makeWorkerUtils } from "graphile-worker";
+import * as Platform from "@comedec/platform";
 import * as Worker from "./Worker.js";
 
-const connectionString = process.env.DATABASE_URL;
+const config = Platform.configuration();
+// Embedded mode: the jobs live in the running platform's database, reached through its socket.
+const connectionString = config.databaseUrl ?? (await Platform.runningEmbeddedServer(config.dataDir));
 if (connectionString === undefined) {
-  console.error("DATABASE_URL is required (the jobs live in PostgreSQL)");
+  console.error("DATABASE_URL is required, or the embedded platform running (npm start): the jobs live in its database");
   process.exit(64);
 }
 const [command, ...ids] = process.argv.slice(2);
-const utils = await makeWorkerUtils({ connectionString });
+const utils = await makeWorkerUtils({ connectionString, noPreparedStatements: true });
 try {
   if (command === "dead-letters") {
     for (const letter of await Worker.deadLetters(utils)) {

@@ -2,9 +2,9 @@
 /**
  * A worker process (production: as many as needed, on the API's PostgreSQL and configuration).
  * Mail goes by SMTP to `COMEDEC_SMTP_URL` from `COMEDEC_MAIL_FROM`; without it, notifications
- * stay in the platform's mailbox only.
+ * stay in the platform's mailbox only. In embedded mode the API runs the worker in its own process.
  */
-import * as Platform from "@comedec/api/platform";
+import * as Platform from "@comedec/platform";
 import { Layer, ManagedRuntime } from "effect";
 import * as Mailer from "./Mailer.js";
 import * as Worker from "./Worker.js";
@@ -14,11 +14,10 @@ if (config.databaseUrl === undefined) {
   console.error("The worker runs on PostgreSQL (DATABASE_URL); in embedded mode the API runs its jobs itself.");
   process.exit(64);
 }
-const smtpUrl = process.env.COMEDEC_SMTP_URL;
-const mailer = smtpUrl === undefined ? Mailer.mailbox : Mailer.smtp(smtpUrl, process.env.COMEDEC_MAIL_FROM ?? "COMEDEC <ne-pas-repondre@comedec.invalid>");
-const runtime = ManagedRuntime.make(Layer.merge(Platform.persistence(config), mailer));
+const mail = Mailer.fromEnvironment();
+const runtime = ManagedRuntime.make(Layer.merge(Platform.persistence(config), mail.layer));
 const worker = await Worker.start(runtime, { connectionString: config.databaseUrl, concurrency: Number(process.env.COMEDEC_WORKER_CONCURRENCY ?? 4) });
-console.error(`COMEDEC worker running on PostgreSQL${smtpUrl === undefined ? " (mail kept in the mailbox)" : ""}`);
+console.error(`COMEDEC worker running on PostgreSQL (${mail.description})`);
 
 const stop = () => void worker.stop().then(() => runtime.dispose().then(() => process.exit(0)));
 process.on("SIGINT", stop);

@@ -1,8 +1,9 @@
 /**
- * The worker end to end, on PostgreSQL (graphile-worker's home): a card revoked through the card
- * platform produces a new CRL and a notification mailed to the site's card operator, with no
- * manual step, through a real SMTP server started in-process; and a worker killed while a mail is
- * being sent loses nothing and sends nothing twice once another worker takes over.
+ * The worker end to end, on PostgreSQL and on the embedded mode's PGlite served on its Unix
+ * socket (as `npm start` runs it): a card revoked through the card platform produces a new CRL and
+ * a notification mailed to the site's card operator, with no manual step, through a real SMTP
+ * server started in-process; and a worker killed while a mail is being sent loses nothing and
+ * sends nothing twice once another worker takes over.
  */
 import { Actor } from "@comedec/actor";
 import { Local as Directory } from "@comedec/agaec";
@@ -10,14 +11,14 @@ import type { Agent } from "@comedec/agent";
 import { CardNotifications, CardStore, CertificateRegistry } from "@comedec/card";
 import { Commune, Onboarding as CommuneOnboarding, type InseeCode } from "@comedec/commune";
 import { Directory as Deployment, Onboarding } from "@comedec/deployment";
-import * as Platform from "@comedec/api/platform";
+import * as Platform from "@comedec/platform";
 import { Persistence } from "@comedec/persistence";
 import { Local, Renewals } from "@comedec/pgca";
 import { Access } from "@comedec/rgs";
 import { Simulator } from "@comedec/smartcard-simulator";
 import { Effect, Layer, ManagedRuntime } from "effect";
 import { spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -112,7 +113,7 @@ const smtpServer = async () => {
  * seen leaving the mail queue locked now and then: to be understood.)
  */
 const startAlone = async (runtime: Parameters<typeof Worker.start>[0], options: Worker.Options) => {
-  const utils = await makeWorkerUtils({ connectionString: options.connectionString });
+  const utils = await makeWorkerUtils({ connectionString: options.connectionString, noPreparedStatements: true });
   try {
     await Worker.takeOverDeadWorkers(utils);
     await utils.withPgClient((client) => client.query("UPDATE graphile_worker._private_job_queues SET locked_at = NULL, locked_by = NULL"));
@@ -130,20 +131,58 @@ const waitFor = async (condition: () => boolean | Promise<boolean>, millis = 20_
   }
 };
 
-describe.skipIf(url === undefined)("the worker on PostgreSQL", () => {
-  const name = `comedec_worker_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
-  const target = new URL(url ?? "postgres://localhost/x");
-  target.pathname = `/${name}`;
-  const connectionString = target.toString();
+/** A database of its own for a suite: its connection string, and how to drop it. */
+interface Backend {
+  readonly name: string;
+  readonly open: () => Promise<{ readonly connectionString: string; readonly drop: () => Promise<void> }>;
+}
+
+const postgres: Backend = {
+  name: "PostgreSQL",
+  open: async () => {
+    const name = `comedec_worker_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+    const target = new URL(url ?? "postgres://localhost/x");
+    target.pathname = `/${name}`;
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${name}`);
+    await admin.end();
+    return {
+      connectionString: target.toString(),
+      drop: async () => {
+        const admin = new pg.Client({ connectionString: url });
+        await admin.connect();
+        await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+        await admin.end();
+      },
+    };
+  },
+};
+
+const embedded: Backend = {
+  name: "embedded PGlite",
+  open: async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "comedec-embedded-"));
+    const server = await Platform.startEmbeddedServer(dataDir);
+    return {
+      connectionString: server.connectionString,
+      drop: async () => {
+        await server.stop();
+        rmSync(dataDir, { recursive: true, force: true });
+      },
+    };
+  },
+};
+
+describe.each(url === undefined ? [embedded] : [postgres, embedded])("the worker on $name", (backend) => {
+  let connectionString = "";
+  let drop = async () => {};
   let smtp: Awaited<ReturnType<typeof smtpServer>>;
   let runtime: ManagedRuntime.ManagedRuntime<Worker.Services | Layer.Success<ReturnType<typeof Platform.services>>, never>;
   let holderCard = "";
 
   beforeAll(async () => {
-    const admin = new pg.Client({ connectionString: url });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    await admin.end();
+    ({ connectionString, drop } = await backend.open());
     smtp = await smtpServer();
     const platform = Platform.services(Persistence.postgres({ connectionString, secretKey: Buffer.from(secretKey, "hex") }), {
       pki: { passphrase: "test", baseUrl: "http://127.0.0.1/pki" },
@@ -180,10 +219,7 @@ describe.skipIf(url === undefined)("the worker on PostgreSQL", () => {
   afterAll(async () => {
     await runtime?.dispose();
     await smtp?.close();
-    const admin = new pg.Client({ connectionString: url });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
+    await drop();
   });
 
   it("sends each prefecture a weekly digest of its late communes, with the step each one lacks", async () => {

@@ -171,7 +171,15 @@ export interface CheckedCertificate {
 /** A message for a site's mailbox (sent by the worker; read through the API in embedded mode). */
 export interface Notification {
   readonly site: Agent.AgentSite;
-  readonly kind: "activation-code" | "request-waiting" | "card-published" | "card-revoked" | "deadline-digest";
+  readonly kind:
+    | "activation-code"
+    | "request-waiting"
+    | "card-published"
+    | "card-revoked"
+    | "certificate-expiring"
+    | "appointment-invitation"
+    | "deadline-reminder"
+    | "deadline-digest";
   readonly subject: string;
   readonly body: string;
   /** What it was made from (`event:<position>`), when made by the worker from the event log: made once. */
@@ -182,6 +190,8 @@ export interface Notification {
 export interface Delivered extends Notification {
   readonly id: string;
   readonly createdAt: Date;
+  /** When the worker delivered it (by mail, or to the mailbox alone in embedded mode). */
+  readonly sentAt?: Date;
 }
 
 /** The notification outbox (bodies encrypted at rest by the adapter: they carry activation codes). */

@@ -12,3 +12,5 @@ export * as Onboarding from "./Onboarding.js";
 export * as Deadlines from "./Deadlines.js";
 /** Hand-over appointment planning: mairies grouped into sessions at venues, with a lower bound. */
 export * as Planning from "./Planning.js";
+/** Hand-over appointments: confirmed sessions recorded as each mairie's milestone (and invitation). */
+export * as Appointments from "./Appointments.js";

@@ -15,6 +15,7 @@ import {
   CardStore,
   CertificateRegistry,
   type Commit,
+  type Notification,
   Request,
   RequestNotFound,
   type Scope,
@@ -462,12 +463,20 @@ export const cardNotificationsLayer = Layer.effect(
       inbox: (site, limit) =>
         Effect.promise(async () => {
           const rows = (
-            await sql<{ id: string; kind: string; sealed: Uint8Array; created_at: Date }>`
-              SELECT id::text, kind, sealed, created_at FROM notification WHERE site_key = ${Agent.siteKey(site)} ORDER BY id DESC LIMIT ${limit}`.execute(db)
+            await sql<{ id: string; kind: string; sealed: Uint8Array; created_at: Date; sent_at: Date | null }>`
+              SELECT id::text, kind, sealed, created_at, sent_at FROM notification WHERE site_key = ${Agent.siteKey(site)} ORDER BY id DESC LIMIT ${limit}`.execute(
+              db,
+            )
           ).rows;
           return rows.map((row) => {
             const content = JSON.parse(unseal(key, row.sealed)) as { subject: string; body: string; site: Agent.AgentSite };
-            return { id: row.id, kind: row.kind as "activation-code", createdAt: new Date(row.created_at), ...content };
+            return {
+              id: row.id,
+              kind: row.kind as Notification["kind"],
+              createdAt: new Date(row.created_at),
+              ...(row.sent_at === null ? {} : { sentAt: new Date(row.sent_at) }),
+              ...content,
+            };
           });
         }),
     });

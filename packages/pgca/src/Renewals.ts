@@ -59,3 +59,44 @@ export const requestDue = (days: number = daysBefore): Effect.Effect<ReadonlyArr
     }
     return filed;
   });
+
+/** How many days before its certificates end a card's site is warned, again nearer the end. */
+export const warningDays: ReadonlyArray<number> = [30, 7];
+
+/**
+ * Warns each card's site that its certificates end soon: once per card and threshold, at 30 days
+ * and again at 7 (a card renewed meanwhile is no longer expiring, and is left alone). Returns how
+ * many cards are due a warning (one already made is not made again).
+ */
+export const warnExpiring = (thresholds: ReadonlyArray<number> = warningDays): Effect.Effect<number, never, CardStore | CardNotifications> =>
+  Effect.gen(function* () {
+    const store = yield* CardStore;
+    const now = new Date(yield* Clock.currentTimeMillis);
+    const due = new Set<string>();
+    // Nearest threshold first: a card 5 days from its end is warned "7 days", not "30" as well.
+    for (const days of [...thresholds].sort((a, b) => a - b)) {
+      const expiring = yield* store.expiring({}, new Date(now.getTime() + days * 86_400_000).toISOString(), 5_000);
+      for (const card of expiring) {
+        if (due.has(card.state.id)) continue;
+        due.add(card.state.id);
+        const notAfter = card.state.certificates?.authentication.notAfter.slice(0, 10);
+        if (notAfter === undefined) continue;
+        const left = Math.max(0, Math.ceil((Date.parse(notAfter) - now.getTime()) / 86_400_000));
+        yield* CardNotifications.use((notifications) =>
+          notifications.send({
+            site: card.state.site,
+            kind: "certificate-expiring",
+            subject: `COMEDEC — les certificats de la carte ${card.state.serial ?? card.state.id} expirent le ${notAfter}`,
+            body: [
+              `Les certificats d'authentification et de signature de la carte ${card.state.serial ?? card.state.id} expirent le ${notAfter} (dans ${left} jour${left > 1 ? "s" : ""}).`,
+              "Après cette date, la carte ne permet plus de s'authentifier ni de signer les réponses COMEDEC.",
+              "Validez la demande de renouvellement automatique dans PGCA, ou renouvelez les certificats avec le porteur et sa carte.",
+            ].join("\n"),
+            // One per card, end date and threshold: a nearer threshold warns again, a rerun does not.
+            source: `expiry:${card.state.id}:${notAfter}:${days}`,
+          }),
+        );
+      }
+    }
+    return due.size;
+  });

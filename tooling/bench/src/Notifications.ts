@@ -7,7 +7,7 @@
 import { Actor } from "@comedec/actor";
 import { Local as Directory } from "@comedec/agaec";
 import type { Agent } from "@comedec/agent";
-import * as Platform from "@comedec/api/platform";
+import * as Platform from "@comedec/platform";
 import { CardNotifications } from "@comedec/card";
 import { Commune, type InseeCode } from "@comedec/commune";
 import { Directory as Deployment } from "@comedec/deployment";

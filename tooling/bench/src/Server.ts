@@ -4,7 +4,7 @@
  * by what the platform does (authentication, validation, use case, repository, event log).
  * Started by `main.ts` as a child process, so the load generator does not share its event loop.
  */
-import * as Platform from "@comedec/api/platform";
+import * as Platform from "@comedec/platform";
 import { Simulator } from "@comedec/smartcard-simulator";
 import * as App from "@comedec/api";
 import { Persistence, RawSql } from "@comedec/persistence";

@@ -6,7 +6,7 @@
  * list of pki, communes, agents, cards, login) runs only those groups.
  */
 import { Actor } from "@comedec/actor";
-import * as Platform from "@comedec/api/platform";
+import * as Platform from "@comedec/platform";
 import { Simulator } from "@comedec/smartcard-simulator";
 import * as Agents from "./Agents.js";
 import { Persistence } from "@comedec/persistence";

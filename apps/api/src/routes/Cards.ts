@@ -236,7 +236,14 @@ const mailbox = Endpoint.make({
       yield* Access.authorize(actor, "card.order", Access.siteTarget(site));
       const items = yield* CardNotifications.use((notifications) => notifications.inbox(site, 100));
       return {
-        items: items.map((item) => ({ id: item.id, kind: item.kind, subject: item.subject, body: item.body, createdAt: item.createdAt.toISOString() })),
+        items: items.map((item) => ({
+          id: item.id,
+          kind: item.kind,
+          subject: item.subject,
+          body: item.body,
+          createdAt: item.createdAt.toISOString(),
+          sentAt: item.sentAt?.toISOString() ?? null,
+        })),
       };
     }),
 });

@@ -1,11 +1,12 @@
 /**
  * Hand-over appointment planning over HTTP: the sessions of a département's mairies waiting for
  * their first cards, computed afresh at each call (re-plan after changes by calling again), with
- * the plan as CSV for export.
+ * the plan as CSV for export; and the sessions an operator confirms, recorded as each mairie's
+ * hand-over appointment (the worker then sends the invitations).
  */
 import { Site } from "@comedec/actor";
 import { CalendarDate, InseeCode } from "@comedec/commune";
-import { Planning } from "@comedec/deployment";
+import { Appointments, Planning } from "@comedec/deployment";
 import { Access } from "@comedec/rgs";
 import { Effect, Schema } from "effect";
 import * as Endpoint from "../Endpoint.js";
@@ -42,5 +43,29 @@ const handOverSessions = Endpoint.make({
     }),
 });
 
+const confirmation = Endpoint.make({
+  method: "post",
+  path: "/planning/hand-over-sessions/confirmation",
+  tag: "planning",
+  summary:
+    "Confirm hand-over sessions: each mairie's appointment recorded (its invitation follows by mail); all checked before any is written, each refusal reported",
+  body: Schema.Struct({
+    departement: Site.DepartementCode,
+    /** What the invitations cite (the operator's planning reference). */
+    reference: Schema.String.check(Schema.isMinLength(1), Schema.isMaxLength(200)),
+    sessions: Schema.Array(
+      Schema.Struct({
+        date: CalendarDate.CalendarDate,
+        venue: Schema.String.check(Schema.isMinLength(1), Schema.isMaxLength(300)),
+        mairies: Schema.Array(InseeCode.InseeCode).check(Schema.isMinLength(1), Schema.isMaxLength(200)),
+      }),
+    ).check(Schema.isMinLength(1), Schema.isMaxLength(500)),
+  }),
+  handler: ({ actor, body }) =>
+    Effect.flatMap(Access.authorize(actor, "appointment.plan", { _tag: "departement", departement: body.departement }), (grant) =>
+      Appointments.confirm(grant, body),
+    ),
+});
+
 /** The planning endpoints. */
-export const endpoints = [handOverSessions];
+export const endpoints = [handOverSessions, confirmation];

@@ -1,0 +1,2 @@
+export * from "./EmbeddedServer.js";
+export * from "./Platform.js";

@@ -1,0 +1,81 @@
+/**
+ * Hand-over appointments (DOMAIN.md §3, step 5): the sessions an operator confirms, from a plan
+ * or edited by hand, become each mairie's `handOverAppointment` milestone — which the worker turns
+ * into the mairie's invitation, from the event log.
+ *
+ * The whole confirmation is checked before anything is written (every mairie in the granted
+ * département, none twice); then each mairie is recorded on its own, so one whose appointment is
+ * already recorded, or whose connection was not triggered, is reported and does not hold up the
+ * others. To move a session, re-plan: a recorded appointment stays as the milestone's evidence.
+ */
+import { InseeCode, Onboarding } from "@comedec/commune";
+import { Access } from "@comedec/rgs";
+import { Effect, Schema } from "effect";
+import * as OnboardingUseCases from "./Onboarding.js";
+
+/** A session confirmed: its date, its venue as the invitation names it, its mairies. */
+export interface ConfirmedSession {
+  readonly date: string;
+  readonly venue: string;
+  readonly mairies: ReadonlyArray<InseeCode.InseeCode>;
+}
+
+/** What the confirmation did, mairie by mairie. */
+export interface Confirmation {
+  readonly recorded: ReadonlyArray<InseeCode.InseeCode>;
+  readonly refused: ReadonlyArray<{ readonly commune: InseeCode.InseeCode; readonly reason: string }>;
+}
+
+/** The confirmation cannot be taken as sent: nothing was recorded. */
+export class AppointmentsRefused extends Schema.TaggedError<AppointmentsRefused>()("AppointmentsRefused", { reason: Schema.String }) {}
+
+/** Why a mairie's appointment was not recorded, as the operator reads it. */
+const reasonOf = (error: { readonly _tag: string }): string => {
+  const fields = error as { readonly _tag: string; readonly missing?: ReadonlyArray<string>; readonly reason?: string };
+  switch (fields._tag) {
+    case "MilestoneAlreadyRecorded":
+      return "appointment already recorded";
+    case "PrerequisiteMissing":
+      return `not waiting for an appointment: ${(fields.missing ?? []).join(", ")} missing`;
+    default:
+      return fields.reason ?? fields._tag;
+  }
+};
+
+/** Records the appointment of every mairie of the confirmed sessions of the granted département. */
+export const confirm = (
+  grant: Access.Grant<"appointment.plan">,
+  input: { readonly departement: string; readonly reference: string; readonly sessions: ReadonlyArray<ConfirmedSession> },
+) =>
+  Effect.gen(function* () {
+    const seen = new Set<string>();
+    for (const session of input.sessions) {
+      for (const code of session.mairies) {
+        if (InseeCode.departementOf(code) !== input.departement) {
+          return yield* new AppointmentsRefused({ reason: `${code} is not in département ${input.departement}` });
+        }
+        if (seen.has(code)) return yield* new AppointmentsRefused({ reason: `${code} is in more than one session` });
+        seen.add(code);
+      }
+    }
+    const recorded: Array<InseeCode.InseeCode> = [];
+    const refused: Array<{ commune: InseeCode.InseeCode; reason: string }> = [];
+    for (const session of input.sessions) {
+      for (const code of session.mairies) {
+        const outcome = yield* Access.authorize(grant.actor, "onboarding.record", { _tag: "commune", commune: code, departement: input.departement }).pipe(
+          Effect.flatMap((recording) =>
+            OnboardingUseCases.execute(
+              recording,
+              Onboarding.RecordMilestone.make({
+                evidence: { milestone: "handOverAppointment", reference: input.reference, appointmentOn: session.date, venue: session.venue },
+              }),
+            ),
+          ),
+          Effect.result,
+        );
+        if (outcome._tag === "Success") recorded.push(code);
+        else refused.push({ commune: code, reason: reasonOf(outcome.failure) });
+      }
+    }
+    return { recorded, refused } satisfies Confirmation;
+  });
