@@ -9,12 +9,12 @@ import { Actor } from "@comedec/actor";
 import { Local as Directory } from "@comedec/agaec";
 import type { Agent } from "@comedec/agent";
 import { CardNotifications, CardStore, CertificateRegistry } from "@comedec/card";
-import { Commune, Onboarding as CommuneOnboarding, type InseeCode } from "@comedec/commune";
+import { Commune, Onboarding as CommuneOnboarding, type InseeCode, OnboardingStore } from "@comedec/commune";
 import { Directory as Deployment, Onboarding } from "@comedec/deployment";
 import * as Platform from "@comedec/platform";
 import { Persistence } from "@comedec/persistence";
 import { Local, Renewals } from "@comedec/pgca";
-import { Access } from "@comedec/rgs";
+import { Access, Audit } from "@comedec/rgs";
 import { Simulator } from "@comedec/smartcard-simulator";
 import { Effect, Layer, ManagedRuntime } from "effect";
 import { spawn } from "node:child_process";
@@ -247,6 +247,55 @@ describe.each(url === undefined ? [embedded] : [postgres, embedded])("the worker
     expect(digests[0]?.to).toEqual(["prefete@mairie-lyon.fr"]);
     expect(digests[0]?.text).toContain("Lyon (69123), en retard depuis le");
     expect(digests[0]?.text).toContain("étape attendue : recensement");
+    // And the late commune itself is reminded, its card operator mailed.
+    const reminders = smtp.accepted.slice(before).filter((mail) => mail.text.includes("rappel"));
+    expect(reminders).toHaveLength(1);
+    expect(reminders[0]?.to).toEqual(["operatrice@mairie-lyon.fr"]);
+    expect(reminders[0]?.text).toContain("Lyon (69123) à COMEDEC est en retard");
+  });
+
+  it("invites a mairie to its hand-over appointment from the event log, once", async () => {
+    await runtime.runPromise(
+      Effect.gen(function* () {
+        const store = yield* OnboardingStore;
+        const snapshot = yield* store.load("69123" as InseeCode.InseeCode);
+        const event = CommuneOnboarding.MilestoneRecorded.make({
+          record: {
+            at: new Date().toISOString(),
+            by: { id: "pref-69", name: "Préfecture", role: "prefecture-operator", site: "prefecture:69" },
+            evidence: { milestone: "handOverAppointment", reference: "plan 69-1", appointmentOn: "2027-01-12", venue: "Préfecture du Rhône" },
+          },
+        });
+        yield* store.append({ expectedVersion: snapshot.version, state: CommuneOnboarding.evolve(snapshot.state, event), events: [event], actor: ants });
+      }),
+    );
+    expect(await runtime.runPromise(Jobs.outbox())).toBeGreaterThan(0);
+    // Read again from the start, the event makes no second invitation.
+    await runtime.runPromise(Audit.EventFeed.use((feed) => feed.advance(Jobs.outboxConsumer, 0)));
+    await runtime.runPromise(Jobs.outbox());
+    const invitations = (await runtime.runPromise(CardNotifications.use((notifications) => notifications.inbox(lyon as never, 50)))).filter(
+      (item) => item.kind === "appointment-invitation",
+    );
+    expect(invitations).toHaveLength(1);
+    expect(invitations[0]?.subject).toBe("COMEDEC — remise de vos cartes agent le 2027-01-12 (Préfecture du Rhône)");
+    expect(invitations[0]?.body).toContain("Madame, Monsieur le Maire de Lyon (69123)");
+    expect(invitations[0]?.body).toContain("code d'activation");
+  });
+
+  it("warns a card's site before its certificates end, once per threshold", async () => {
+    const inboxOf = async () =>
+      (await runtime.runPromise(CardNotifications.use((notifications) => notifications.inbox(lyon as never, 50)))).filter(
+        (item) => item.kind === "certificate-expiring",
+      );
+    expect(await runtime.runPromise(Renewals.warnExpiring([1, 7]))).toBe(0);
+    expect(await inboxOf()).toEqual([]);
+    // Certificates last three years at most: four years ahead, the card is due a warning.
+    expect(await runtime.runPromise(Renewals.warnExpiring([4 * 365]))).toBe(1);
+    expect(await runtime.runPromise(Renewals.warnExpiring([4 * 365]))).toBe(1);
+    const warnings = await inboxOf();
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]?.subject).toMatch(/^COMEDEC — les certificats de la carte .+ expirent le \d{4}-\d{2}-\d{2}$/);
+    expect(warnings[0]?.body).toContain("ne permet plus de s'authentifier ni de signer");
   });
 
   it("files an automatic renewal request before the certificates expire, once", async () => {

@@ -1,0 +1,147 @@
+/**
+ * The platform as `npm start` runs it: the built API process on its embedded defaults (PGlite in a
+ * data directory, the worker's jobs in the same process, mail kept in the mailbox), driven over
+ * HTTP and through its command line, with no manual step between an operator's act and the
+ * notifications it calls for:
+ * - hand-over sessions planned and confirmed: the mairie finds its invitation in its mailbox;
+ * - a card revoked: the CRL served next lists its certificates, and the mairie is told.
+ */
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { client, registration, type Side, today, triggerConnection } from "./Routes.js";
+
+const main = fileURLToPath(new URL("../dist/main.js", import.meta.url));
+const cli = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const probe = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+
+const waitFor = async <A>(what: string, attempt: () => Promise<A | undefined>, millis = 30_000): Promise<A> => {
+  const until = Date.now() + millis;
+  for (;;) {
+    const found = await attempt();
+    if (found !== undefined) return found;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+};
+
+describe("the platform started on its embedded defaults", () => {
+  const dataDir = mkdtempSync(join(tmpdir(), "comedec-start-"));
+  // The embedded defaults: no database URL, no mail server.
+  const environment = { ...process.env, DATABASE_URL: "", COMEDEC_SMTP_URL: "", COMEDEC_DATA_DIR: dataDir };
+  let server: ChildProcess | undefined;
+  let output = "";
+  let base = "";
+  const { ok } = client({ request: (path, init) => fetch(`${base}${path}`, init) });
+  const tokens = { ants: "", prefecture: "", lyon: "" };
+  const lyon: Side = { commune: "69123", departement: "69", agent: "", card: "", request: "", convention: "" };
+
+  /** A token issued by the operator's command line, which reaches the running platform through its socket. */
+  const issue = (role: string, site: string, name: string) =>
+    execFileSync(process.execPath, [cli, "token", "issue", "--role", role, "--site", site, "--name", name, "--purpose", "bootstrap", "--days", "1"], {
+      env: environment,
+      encoding: "utf8",
+    }).trim();
+
+  const mailbox = async (token: string, kind: string) =>
+    ((await ok(token, "GET", "/mailbox?commune=69123")).items as ReadonlyArray<{ kind: string; subject: string; body: string; sentAt: string | null }>).filter(
+      (item) => item.kind === kind,
+    );
+
+  beforeAll(async () => {
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    server = spawn(process.execPath, [main], { env: { ...environment, PORT: String(port) }, stdio: ["ignore", "ignore", "pipe"] });
+    server.stderr?.on("data", (chunk: Buffer) => {
+      output += chunk.toString("utf8");
+    });
+    await waitFor(
+      `the API to answer (${output})`,
+      () =>
+        fetch(`${base}/health`)
+          .then((response) => (response.ok ? true : undefined))
+          .catch(() => undefined),
+      90_000,
+    );
+    tokens.ants = issue("national-administrator", "national", "ANTS");
+    tokens.prefecture = issue("prefecture-operator", "prefecture:69", "Préfecture du Rhône");
+    tokens.lyon = issue("commune-operator", "commune:69123", "Responsable carte de Lyon");
+  }, 120_000);
+
+  afterAll(async () => {
+    if (server !== undefined && server.exitCode === null) {
+      const exited = new Promise((resolve) => server?.once("exit", resolve));
+      server.kill("SIGTERM");
+      await exited;
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it("says on start that its jobs run in its own process, on the embedded database", () => {
+    expect(output).toContain(`embedded PGlite in ${dataDir}; jobs in this process, mail kept in the mailbox`);
+  });
+
+  it("invites the mairie once its hand-over session is confirmed, with no further step", async () => {
+    await triggerConnection(ok, tokens.ants, "69123");
+    const planned = await ok(tokens.prefecture, "POST", "/planning/hand-over-sessions", {
+      departement: "69",
+      prefectureCommune: "69123",
+      capacity: 20,
+      startOn: today,
+    });
+    const session = (planned.sessions as ReadonlyArray<{ date: string; venue: { name: string }; mairies: ReadonlyArray<{ code: string }> }>).find((candidate) =>
+      candidate.mairies.some((mairie) => mairie.code === "69123"),
+    );
+    expect(session).toBeDefined();
+    const confirmed = await ok(tokens.prefecture, "POST", "/planning/hand-over-sessions/confirmation", {
+      departement: "69",
+      reference: "plan 69-1",
+      sessions: [{ date: session?.date, venue: session?.venue.name, mairies: ["69123"] }],
+    });
+    expect(confirmed).toEqual({ recorded: ["69123"], refused: [] });
+    const invitation = await waitFor("the invitation, delivered", async () =>
+      (await mailbox(tokens.lyon, "appointment-invitation")).find((item) => item.sentAt !== null),
+    );
+    expect(invitation.subject).toBe(`COMEDEC — remise de vos cartes agent le ${session?.date} (${session?.venue.name})`);
+  }, 60_000);
+
+  it("turns a revocation into a new CRL listing the card's certificates and a notice to the mairie", async () => {
+    lyon.agent = (await ok(tokens.prefecture, "POST", "/agents", registration(lyon, "EM1234567"))).id;
+    const card = (await ok(tokens.lyon, "POST", "/cards", { holder: lyon.agent, reason: "nouvelle carte" })).id as string;
+    const serial = (await ok(tokens.ants, "POST", `/cards/${card}/production`, { reason: "fabrication" })).serial as string;
+    await ok(tokens.ants, "POST", `/cards/${card}/shipment`, { reason: "envoi" });
+    await ok(tokens.lyon, "POST", `/cards/${card}/receipt`, { serial, reason: "reçue" });
+    const code = /Code d'activation : ([0-9A-Z-]+)/.exec(
+      (await mailbox(tokens.lyon, "activation-code")).find((item) => item.body.includes(serial))?.body ?? "",
+    )?.[1];
+    const published = await ok(tokens.lyon, "POST", `/cards/${card}/publication`, {
+      activationCode: code,
+      pin: "482915",
+      handOver: { document: { type: "carte-nationale-identite", number: "EM1234567" }, place: "mairie" },
+      reason: "remise",
+    });
+    const certificateSerial = (published.certificates.authentication.serial as string).toUpperCase();
+
+    await ok(tokens.lyon, "POST", `/cards/${card}/revocation`, { revocationReason: "keyCompromise", reason: "carte perdue" });
+    const crlFile = join(dataDir, "served.crl");
+    writeFileSync(crlFile, Buffer.from(await (await fetch(`${base}/pki/crl`)).arrayBuffer()));
+    const crl = execFileSync("openssl", ["crl", "-inform", "DER", "-in", crlFile, "-noout", "-text"], { encoding: "utf8" });
+    expect(crl.replaceAll(":", "").toUpperCase()).toContain(certificateSerial.replaceAll(":", ""));
+    expect(crl).toContain("Key Compromise");
+    const notice = await waitFor("the revocation notice, delivered", async () =>
+      (await mailbox(tokens.lyon, "card-revoked")).find((item) => item.sentAt !== null),
+    );
+    expect(notice.body).toContain("clé compromise");
+  }, 60_000);
+});
