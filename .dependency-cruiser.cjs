@@ -1,6 +1,6 @@
 // The layering of ARCHITECTURE.md, checked in CI: domain → policy → adapters/use cases → apps,
 // arrows pointing inward only. Domain and policy packages import effect and each other, nothing else.
-const domain = "^packages/(actor|commune|convention|agent|card)/src";
+const domain = "^packages/(actor|commune|convention|agent|card|exchange)/src";
 const policy = "^packages/rgs/src";
 
 module.exports = {
@@ -10,7 +10,7 @@ module.exports = {
       comment: "Domain packages are pure: effect and other domain packages only.",
       severity: "error",
       from: { path: domain },
-      to: { dependencyTypesNot: ["local"], pathNot: ["effect", "^packages/(actor|commune|convention|agent|card)/", "^node_modules/\\.pnpm/effect@"] },
+      to: { dependencyTypesNot: ["local"], pathNot: ["effect", "^packages/(actor|commune|convention|agent|card|exchange)/", "^node_modules/\\.pnpm/effect@"] },
     },
     {
       name: "domain-does-not-import-policy-or-outer-layers",
@@ -22,7 +22,7 @@ module.exports = {
       name: "policy-imports-only-effect-and-domain",
       severity: "error",
       from: { path: policy },
-      to: { dependencyTypesNot: ["local"], pathNot: ["effect", "^packages/(actor|commune|convention|agent|card|rgs)/", "^node_modules/\\.pnpm/effect@"] },
+      to: { dependencyTypesNot: ["local"], pathNot: ["effect", "^packages/(actor|commune|convention|agent|card|exchange|rgs)/", "^node_modules/\\.pnpm/effect@"] },
     },
     {
       name: "packages-never-import-apps",

@@ -1,0 +1,61 @@
+/**
+ * What the exchange needs kept: the specimen files, the requests with the outcome expected of the
+ * specimen ones, and the responses accepted with their signed bytes.
+ */
+import type { Actor } from "@comedec/actor";
+import type { InseeCode } from "@comedec/commune";
+import { Context, type Effect, Schema } from "effect";
+import type { VerificationRequest } from "./Request.js";
+import type { Outcome, Response } from "./Response.js";
+import type { Planned, SpecimenFile } from "./Specimen.js";
+
+/** A request as kept, with its answer once accepted. */
+export interface StoredRequest {
+  readonly request: VerificationRequest;
+  /** What a specimen request must be answered. */
+  readonly expected?: Outcome;
+  readonly answered?: { readonly outcome: Outcome; readonly passed: boolean; readonly signer: string; readonly signedAt: Date };
+}
+
+/** Where a commune's connection test stands. */
+export interface TestStatus {
+  /** Specimen requests made from its current file. */
+  readonly total: number;
+  readonly answered: number;
+  /** Answered as expected. */
+  readonly passed: number;
+}
+
+/** A response accepted: verified, to be kept with its signed bytes. */
+export interface AcceptedResponse {
+  readonly response: Response;
+  /** The signed message, as received. */
+  readonly signed: Uint8Array;
+  readonly signer: { readonly agent: string; readonly certificate: string };
+  readonly signedAt: Date;
+  /** For a specimen request: whether it says what was expected. */
+  readonly passed: boolean;
+  readonly actor: Actor.Actor;
+}
+
+/** No such request. */
+export class RequestNotFound extends Schema.TaggedError<RequestNotFound>()("RequestNotFound", { id: Schema.String }) {}
+
+/** The request was answered already; a response is accepted once. */
+export class AlreadyAnswered extends Schema.TaggedError<AlreadyAnswered>()("AlreadyAnswered", { id: Schema.String }) {}
+
+/** The exchange's storage. */
+export class ExchangeStore extends Context.Service<
+  ExchangeStore,
+  {
+    /** Keeps the commune's specimen file and its requests, replacing the previous file's unanswered ones; audited. */
+    readonly putSpecimenFile: (commune: InseeCode.InseeCode, file: SpecimenFile, planned: ReadonlyArray<Planned>, actor: Actor.Actor) => Effect.Effect<void>;
+    readonly specimenFile: (commune: InseeCode.InseeCode) => Effect.Effect<SpecimenFile | undefined>;
+    /** The commune's requests waiting for a response, oldest first. */
+    readonly pending: (commune: InseeCode.InseeCode, limit: number) => Effect.Effect<ReadonlyArray<VerificationRequest>>;
+    readonly load: (id: string) => Effect.Effect<StoredRequest, RequestNotFound>;
+    /** Keeps an accepted response, once, in the audit trail too. */
+    readonly answer: (accepted: AcceptedResponse) => Effect.Effect<void, AlreadyAnswered>;
+    readonly testStatus: (commune: InseeCode.InseeCode) => Effect.Effect<TestStatus>;
+  }
+>()("@comedec/exchange/ExchangeStore") {}
