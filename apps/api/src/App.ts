@@ -6,6 +6,7 @@ import type { CommuneDirectory, EditorRegistry, OnboardingStore } from "@comedec
 import type { AgentCards, AgentStore } from "@comedec/agent";
 import type { CardManufacturer, CardNotifications, CardSecrets, CardStore, CertificateAuthority, CertificateRegistry, SmartCards } from "@comedec/card";
 import type { ConventionStore } from "@comedec/convention";
+import type { ExchangeStore } from "@comedec/exchange";
 import { RawSql } from "@comedec/persistence";
 import type { Authority } from "@comedec/pki";
 import type { Audit, Retention, Sessions, Tokens } from "@comedec/rgs";
@@ -22,6 +23,7 @@ import * as Cards from "./routes/Cards.js";
 import * as Communes from "./routes/Communes.js";
 import * as Conventions from "./routes/Conventions.js";
 import * as Editors from "./routes/Editors.js";
+import * as ExchangeRoutes from "./routes/Exchange.js";
 import * as Monitoring from "./routes/Monitoring.js";
 import * as Onboarding from "./routes/Onboarding.js";
 import * as Pki from "./routes/Pki.js";
@@ -53,7 +55,8 @@ export type Services =
   | Sessions.CardSessions
   | Audit.AuditTrail
   | Audit.CheckpointSigner
-  | Retention.Retention;
+  | Retention.Retention
+  | ExchangeStore;
 
 /** The largest request body accepted: evidence and conventions are small. */
 export const maximumBodyBytes = 64 * 1024;
@@ -70,6 +73,7 @@ export const endpoints: ReadonlyArray<Endpoint.Endpoint<Services>> = [
   ...AuditRoutes.endpoints,
   ...Monitoring.endpoints,
   ...PlanningRoutes.endpoints,
+  ...ExchangeRoutes.endpoints,
 ];
 
 /** Builds the app on a runtime that provides the services. */

@@ -26,6 +26,10 @@ const byTag: Readonly<Record<string, { readonly status: number; readonly code: s
   TransitionRoleNotAllowed: { status: 403, code: "transition-role-not-allowed", title: "This role may not fire this transition" },
   CommuneNotFound: { status: 404, code: "commune-not-found", title: "Unknown commune" },
   PlanningRefused: { status: 422, code: "planning-refused", title: "The planning cannot be done as asked" },
+  ResponseRejected: { status: 422, code: "response-rejected", title: "The signed response is not accepted" },
+  SpecimenFileRefused: { status: 409, code: "specimen-file-refused", title: "The specimen file cannot be taken now" },
+  RequestNotFound: { status: 404, code: "request-not-found", title: "Unknown request" },
+  AlreadyAnswered: { status: 409, code: "already-answered", title: "The request was answered already" },
   AppointmentsRefused: { status: 422, code: "appointments-refused", title: "The appointments cannot be confirmed as sent; none was recorded" },
   ConventionNotFound: { status: 404, code: "convention-not-found", title: "Unknown convention" },
   EditorNotFound: { status: 404, code: "editor-not-found", title: "Unknown editor" },
@@ -59,6 +63,8 @@ const describe = (tag: string, fields: Record<string, unknown>): string | undefi
     case "DualControlRequired":
     case "PlanningRefused":
     case "AppointmentsRefused":
+    case "ResponseRejected":
+    case "SpecimenFileRefused":
     case "ActivationCodeInvalid":
     case "LoginRefused":
     case "SecretAnswersRefused":

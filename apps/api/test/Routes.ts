@@ -48,6 +48,18 @@ export const registration = (side: Side, number: string) => ({
   profile: { _tag: "agent" },
   rights: ["receive-requests"],
 });
+/** A small specimen file. */
+export const specimenFile = {
+  acts: [
+    {
+      actType: "birth",
+      actDate: "2001-03-04",
+      reference: "N-2001-12",
+      persons: [{ birthName: "DUPONT", givenNames: ["Léa"], sex: "F", birthDate: "2001-03-04" }],
+    },
+    { actType: "death", actDate: "2020-11-30", reference: "D-2020-7", persons: [{ birthName: "BLANC", givenNames: ["Jean"], birthDate: "1931-02-03" }] },
+  ],
+};
 export const terms = (kind: string) => ({
   kind,
   signatory: { name: "Le maire", quality: "maire" },
@@ -368,6 +380,34 @@ export const routes: ReadonlyArray<Route> = [
       path: "/planning/hand-over-sessions/confirmation",
       body: { departement: s.departement, reference: "plan", sessions: [{ date: today, venue: "Préfecture", mairies: [s.commune] }] },
     }),
+  }),
+  route({
+    method: "POST",
+    path: "/communes/{code}/specimen-file",
+    permission: "specimen.upload",
+    on: "commune",
+    request: (s) => ({ path: `/communes/${s.commune}/specimen-file`, body: specimenFile }),
+  }),
+  route({
+    method: "GET",
+    path: "/communes/{code}/connection-test",
+    permission: "onboarding.read",
+    on: "commune",
+    request: (s) => ({ path: `/communes/${s.commune}/connection-test` }),
+  }),
+  route({
+    method: "GET",
+    path: "/communes/{code}/requests",
+    permission: "exchange.read",
+    on: "commune",
+    request: (s) => ({ path: `/communes/${s.commune}/requests` }),
+  }),
+  route({
+    method: "POST",
+    path: "/communes/{code}/requests/{id}/response",
+    permission: "exchange.respond",
+    on: "commune",
+    request: (s) => ({ path: `/communes/${s.commune}/requests/unknown-request/response`, body: { signed: "MAA=" } }),
   }),
   route({ method: "POST", path: "/retention/purge", permission: "retention.purge", on: "nation", request: () => ({ path: "/retention/purge", body: {} }) }),
   route({ method: "GET", path: "/monitoring/deadlines", permission: "monitoring.read", on: "nation", request: () => ({ path: "/monitoring/deadlines" }) }),

@@ -155,6 +155,12 @@ export class CertificateAuthority extends Context.Service<
      * and signature), within its validity, registered and not revoked. Gives what it certifies.
      */
     readonly check: (der: Uint8Array, at: Date) => Effect.Effect<CheckedCertificate, CertificateRefused>;
+    /**
+     * Checks the certificate of a signature made at `signedAt`: issued by this CA, valid then,
+     * registered, and not revoked at or before that instant — a revocation after the signature
+     * leaves it good. (The caller bounds `signedAt`: a signer could claim any time.)
+     */
+    readonly checkAt: (der: Uint8Array, signedAt: Date) => Effect.Effect<CheckedCertificate, CertificateRefused>;
   }
 >()("@comedec/card/CertificateAuthority") {}
 

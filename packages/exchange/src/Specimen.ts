@@ -22,8 +22,9 @@ export const SpecimenAct = Schema.Struct({
 });
 export type SpecimenAct = typeof SpecimenAct.Type;
 
-/** The file: between 2 and 50 acts, each reference once. */
+/** The file: between 2 and 50 acts, each reference once, and who trains the mairie (its editor, or nobody: the mairie itself). */
 export const SpecimenFile = Schema.Struct({
+  trainedBy: Schema.optionalKey(Schema.Literals(["editor", "commune"])),
   acts: Schema.Array(SpecimenAct).check(
     Schema.isMinLength(2),
     Schema.isMaxLength(50),

@@ -6,6 +6,7 @@ import type { AgentStore } from "@comedec/agent";
 import type { CardNotifications, CardSecrets, CardStore, CertificateRegistry } from "@comedec/card";
 import type { CommuneDirectory, EditorRegistry, OnboardingStore } from "@comedec/commune";
 import type { ConventionStore } from "@comedec/convention";
+import type { ExchangeStore } from "@comedec/exchange";
 import { Audit, Retention, type Sessions, type Tokens } from "@comedec/rgs";
 import { Effect, Layer } from "effect";
 import { sql } from "kysely";
@@ -14,6 +15,7 @@ import { cardNotificationsLayer, cardSecretsLayer, cardStoreLayer, certificateRe
 import { communeDirectoryLayer, onboardingStoreLayer } from "./Communes.js";
 import { conventionStoreLayer } from "./Conventions.js";
 import { editorRegistryLayer } from "./Editors.js";
+import { exchangeStoreLayer } from "./Exchange.js";
 import { Database, layerPglite, layerPostgres, type PgliteOptions, type PostgresOptions } from "./internal/Database.js";
 import { appendStandalone, checkpoint, checkpoints, exportSite, verify } from "./internal/EventLog.js";
 import { SealingKey } from "./internal/Sealing.js";
@@ -98,6 +100,7 @@ const repositories = Layer.mergeAll(
   cardSessionsLayer,
   retentionLayer,
   eventFeedLayer,
+  exchangeStoreLayer,
 );
 
 /** The ports this adapter provides. */
@@ -116,7 +119,8 @@ export type Ports =
   | CardNotifications
   | Sessions.CardSessions
   | Retention.Retention
-  | Audit.EventFeed;
+  | Audit.EventFeed
+  | ExchangeStore;
 
 /** What every mode needs besides its database. */
 export interface Secrets {

@@ -297,26 +297,36 @@ export const make = (hierarchy: Hierarchy, baseUrl: string) =>
       return yield* publishCrl;
     });
 
+    /**
+     * A certificate presented at `at`: issued by this CA, valid then, registered, and not revoked —
+     * at all (`now`: a login), or at or before `at` (`then`: a signature made at `at`).
+     */
+    const checkCertificate = (der: Uint8Array, at: Date, revokedAsOf: "now" | "then") =>
+      Effect.gen(function* () {
+        const refuse = (reason: string) => Effect.fail(new CertificateRefused({ reason }));
+        const parsed = yield* Effect.try({
+          try: () => parseIssued(der),
+          catch: () => new CertificateRefused({ reason: "not an X.509 certificate" }),
+        });
+        if (parsed === undefined) return yield* refuse("not issued by this CA");
+        if (at < parsed.validFrom || at > parsed.validTo) return yield* refuse("outside its validity period");
+        // What may change — registration, revocation — is read every time.
+        const registered = yield* registry.find(parsed.serial);
+        if (registered === undefined || !Buffer.from(registered.der).equals(Buffer.from(der))) return yield* refuse("not a certificate this CA registered");
+        const revoked = registered.revoked;
+        if (revoked !== undefined && (revokedAsOf === "now" || revoked.revokedAt.getTime() <= at.getTime())) {
+          return yield* refuse(`revoked (${revoked.reason})${revokedAsOf === "then" ? ` on ${revoked.revokedAt.toISOString()}, before the signature` : ""}`);
+        }
+        return { serial: parsed.serial, holder: registered.holder, card: registered.card, usage: registered.usage, publicKey: parsed.publicKey };
+      });
+
     return {
       issueFromCsr,
       authority: CertificateAuthority.of({
         issueForCard: ({ subject, usage, publicKey, signWithCardKey }) =>
           Effect.flatMap(Csr.create(subjectName(subject, usage), publicKey, signWithCardKey), (csr) => issueFromCsr(csr, subject, usage)),
-        check: (der, at) =>
-          Effect.gen(function* () {
-            const refuse = (reason: string) => Effect.fail(new CertificateRefused({ reason }));
-            const parsed = yield* Effect.try({
-              try: () => parseIssued(der),
-              catch: () => new CertificateRefused({ reason: "not an X.509 certificate" }),
-            });
-            if (parsed === undefined) return yield* refuse("not issued by this CA");
-            if (at < parsed.validFrom || at > parsed.validTo) return yield* refuse("outside its validity period");
-            // What may change — registration, revocation — is read every time.
-            const registered = yield* registry.find(parsed.serial);
-            if (registered === undefined || !Buffer.from(registered.der).equals(Buffer.from(der))) return yield* refuse("not a certificate this CA registered");
-            if (registered.revoked !== undefined) return yield* refuse(`revoked (${registered.revoked.reason})`);
-            return { serial: parsed.serial, holder: registered.holder, card: registered.card, usage: registered.usage, publicKey: parsed.publicKey };
-          }),
+        check: (der, at) => checkCertificate(der, at, "now"),
+        checkAt: (der, signedAt) => checkCertificate(der, signedAt, "then"),
         // A revocation is published at once: the next CRL is signed right after it is recorded.
         revoke: (serials, reason, at) => (serials.length === 0 ? Effect.void : Effect.andThen(registry.revoke(serials, reason, at), Effect.asVoid(publishCrl))),
       }),

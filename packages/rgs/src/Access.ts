@@ -39,6 +39,9 @@ export const Permission = Schema.Literals([
   "monitoring.read",
   "retention.purge",
   "appointment.plan",
+  "specimen.upload",
+  "exchange.read",
+  "exchange.respond",
 ]);
 /** What can be asked of the platform. */
 export type Permission = typeof Permission.Type;
@@ -102,6 +105,12 @@ export const matrix: Readonly<Record<Permission, Readonly<Partial<Record<Actor.R
   "retention.purge": { "national-administrator": "everywhere" },
   // Hand-over appointments: ANTS organises them (DOMAIN.md §3, step 5); a prefecture plans its own.
   "appointment.plan": { "national-administrator": "everywhere", "prefecture-operator": "own-site" },
+  // The connection test (DOMAIN.md §3, steps 10–11): the mairie (or ANTS for it) sends its specimen
+  // file; the commune's agents fetch its requests; a response is taken from any of them, and its
+  // signature decides whether it counts (an officer of the commune, with their signature card).
+  "specimen.upload": { "national-administrator": "everywhere", "commune-operator": "own-site" },
+  "exchange.read": { "commune-operator": "own-site", agent: "own-site" },
+  "exchange.respond": { "commune-operator": "own-site", agent: "own-site" },
 };
 
 /**

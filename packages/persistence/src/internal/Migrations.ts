@@ -422,6 +422,41 @@ const outboxStatements: ReadonlyArray<string> = [
 
 const outbox = fromStatements(outboxStatements);
 
+const exchangeStatements: ReadonlyArray<string> = [
+  `-- The specimen file a mairie sent for its connection test (fictitious acts only).
+      CREATE TABLE specimen_file (
+        commune text PRIMARY KEY,
+        file jsonb NOT NULL,
+        received_at timestamptz NOT NULL DEFAULT now()
+      );`,
+  `-- Verification requests; a specimen one keeps the outcome its right answer gives.
+      CREATE TABLE exchange_request (
+        id text PRIMARY KEY,
+        commune text NOT NULL,
+        specimen boolean NOT NULL,
+        request jsonb NOT NULL,
+        expected jsonb,
+        issued_at timestamptz NOT NULL,
+        answered_at timestamptz
+      );`,
+  `CREATE INDEX exchange_request_pending ON exchange_request (commune, issued_at, id) WHERE answered_at IS NULL;`,
+  `CREATE INDEX exchange_request_specimen ON exchange_request (commune) WHERE specimen;`,
+  `-- The responses accepted, with the signed message as received.
+      CREATE TABLE exchange_response (
+        request text PRIMARY KEY REFERENCES exchange_request (id) ON DELETE CASCADE,
+        commune text NOT NULL,
+        outcome jsonb NOT NULL,
+        signed bytea NOT NULL,
+        signer text NOT NULL,
+        certificate_serial text NOT NULL,
+        signed_at timestamptz NOT NULL,
+        passed boolean NOT NULL,
+        received_at timestamptz NOT NULL DEFAULT now()
+      );`,
+];
+
+const exchange = fromStatements(exchangeStatements);
+
 /** Every migration, by name; names sort in application order. */
 export const provider: MigrationProvider = {
   getMigrations: async () => ({
@@ -432,5 +467,6 @@ export const provider: MigrationProvider = {
     "0005-checkpoints": checkpoints,
     "0006-retention": retention,
     "0007-outbox": outbox,
+    "0008-exchange": exchange,
   }),
 };

@@ -1,0 +1,77 @@
+/**
+ * The connection test's specimen file (DOMAIN.md §3, steps 10–11): a mairie sends it at least
+ * `Onboarding.specimenLeadDays` days before its training; the platform keeps it, records the
+ * `specimenRequests` milestone, and makes the specimen requests its agents will answer. A file
+ * sent again replaces the previous one and starts the test afresh.
+ *
+ * Everything is checked before anything is written: the training scheduled, the deadline, and the
+ * milestone's prerequisites (the editor's installation).
+ */
+import { CalendarDate, type InseeCode, Onboarding, OnboardingStore } from "@comedec/commune";
+import { Onboarding as OnboardingUseCases } from "@comedec/deployment";
+import { ExchangeStore, Specimen } from "@comedec/exchange";
+import { Access } from "@comedec/rgs";
+import { Clock, Effect, Result, Schema } from "effect";
+
+/** The file cannot be taken now; nothing was kept. */
+export class SpecimenFileRefused extends Schema.TaggedError<SpecimenFileRefused>()("SpecimenFileRefused", { reason: Schema.String }) {}
+
+/** The commune a commune-scoped grant is on. */
+export const communeOf = (grant: Access.Grant<Access.Permission>): InseeCode.InseeCode => {
+  if (grant.target._tag !== "commune") throw new Error("a commune grant was expected");
+  return grant.target.commune as InseeCode.InseeCode;
+};
+
+/** Keeps the granted commune's specimen file and makes its specimen requests; says how many, and the dates. */
+export const upload = (grant: Access.Grant<"specimen.upload">, file: Specimen.SpecimenFile) =>
+  Effect.gen(function* () {
+    const commune = communeOf(grant);
+    const now = new Date(yield* Clock.currentTimeMillis);
+    const today = CalendarDate.ofInstant(now);
+    const snapshot = yield* OnboardingStore.use((store) => store.load(commune));
+    const trainingOn = snapshot.state.trainingOn;
+    if (trainingOn === undefined) {
+      return yield* new SpecimenFileRefused({ reason: `schedule the training first: the file is due ${Onboarding.specimenLeadDays} days before it` });
+    }
+    const dueOn = CalendarDate.addDays(trainingOn, -Onboarding.specimenLeadDays);
+    if (today > dueOn) {
+      return yield* new SpecimenFileRefused({
+        reason: `the file was due on ${dueOn}, ${Onboarding.specimenLeadDays} days before the training of ${trainingOn}`,
+      });
+    }
+    const record = Onboarding.RecordMilestone.make({
+      evidence: { milestone: "specimenRequests", reference: `fichier de ${file.acts.length} actes spécimens` },
+    });
+    const firstFile = !("specimenRequests" in snapshot.state.milestones);
+    if (firstFile) {
+      // Decided now, so a refusal (prerequisites missing) writes nothing; appended once the file is kept.
+      const decided = Onboarding.decide(snapshot.state, record, { actor: grant.actor, now });
+      if (Result.isFailure(decided)) return yield* Effect.fail(decided.failure);
+    }
+    const planned = Specimen.plan(file, commune, now, () => globalThis.crypto.randomUUID());
+    yield* ExchangeStore.use((store) => store.putSpecimenFile(commune, file, planned, grant.actor));
+    if (firstFile) {
+      const recording = yield* Access.authorize(grant.actor, "onboarding.record", grant.target);
+      // Decided above: only a concurrent change of the commune's onboarding can refuse it now.
+      yield* OnboardingUseCases.execute(recording, record).pipe(Effect.retry({ times: 2 }), Effect.ignore);
+    }
+    return { commune, requests: planned.length, trainingOn, dueOn };
+  });
+
+/** The granted commune's requests waiting for a response, oldest first. */
+export const pending = (grant: Access.Grant<"exchange.read">, limit = 100) => ExchangeStore.use((store) => store.pending(communeOf(grant), limit));
+
+/** Where the granted commune's connection test stands. */
+export const status = (grant: Access.Grant<"onboarding.read">) =>
+  Effect.map(
+    ExchangeStore.use((store) => store.testStatus(communeOf(grant))),
+    summary,
+  );
+
+/** A test's figures, and whether it passed: every specimen request answered right. */
+export const summary = (test: { readonly total: number; readonly answered: number; readonly passed: number }) => ({
+  total: test.total,
+  answered: test.answered,
+  correct: test.passed,
+  passed: test.total > 0 && test.passed === test.total,
+});
