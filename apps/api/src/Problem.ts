@@ -28,7 +28,7 @@ const byTag: Readonly<Record<string, { readonly status: number; readonly code: s
   PlanningRefused: { status: 422, code: "planning-refused", title: "The planning cannot be done as asked" },
   ResponseRejected: { status: 422, code: "response-rejected", title: "The signed response is not accepted" },
   SpecimenFileRefused: { status: 409, code: "specimen-file-refused", title: "The specimen file cannot be taken now" },
-  RequestNotFound: { status: 404, code: "request-not-found", title: "Unknown request" },
+  VerificationRequestNotFound: { status: 404, code: "verification-request-not-found", title: "Unknown verification request" },
   AlreadyAnswered: { status: 409, code: "already-answered", title: "The request was answered already" },
   AppointmentsRefused: { status: 422, code: "appointments-refused", title: "The appointments cannot be confirmed as sent; none was recorded" },
   ConventionNotFound: { status: 404, code: "convention-not-found", title: "Unknown convention" },

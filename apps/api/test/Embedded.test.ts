@@ -6,53 +6,20 @@
  * - hand-over sessions planned and confirmed: the mairie finds its invitation in its mailbox;
  * - a card revoked: the CRL served next lists its certificates, and the mairie is told.
  */
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
+import { execFileSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { client, registration, type Side, today, triggerConnection } from "./Routes.js";
-
-const main = fileURLToPath(new URL("../dist/main.js", import.meta.url));
-const cli = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const probe = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-
-const waitFor = async <A>(what: string, attempt: () => Promise<A | undefined>, millis = 30_000): Promise<A> => {
-  const until = Date.now() + millis;
-  for (;;) {
-    const found = await attempt();
-    if (found !== undefined) return found;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-};
+import { registration, type Side, today, triggerConnection } from "./Routes.js";
+import { type Started, start, waitFor } from "./Started.js";
 
 describe("the platform started on its embedded defaults", () => {
-  const dataDir = mkdtempSync(join(tmpdir(), "comedec-start-"));
-  // The embedded defaults: no database URL, no mail server.
-  const environment = { ...process.env, DATABASE_URL: "", COMEDEC_SMTP_URL: "", COMEDEC_DATA_DIR: dataDir };
-  let server: ChildProcess | undefined;
-  let output = "";
+  let platform: Started;
   let base = "";
-  const { ok } = client({ request: (path, init) => fetch(`${base}${path}`, init) });
+  let dataDir = "";
+  const ok: Started["ok"] = (...args) => platform.ok(...args);
   const tokens = { ants: "", prefecture: "", lyon: "" };
   const lyon: Side = { commune: "69123", departement: "69", agent: "", card: "", request: "", convention: "" };
-
-  /** A token issued by the operator's command line, which reaches the running platform through its socket. */
-  const issue = (role: string, site: string, name: string) =>
-    execFileSync(process.execPath, [cli, "token", "issue", "--role", role, "--site", site, "--name", name, "--purpose", "bootstrap", "--days", "1"], {
-      env: environment,
-      encoding: "utf8",
-    }).trim();
 
   const mailbox = async (token: string, kind: string) =>
     ((await ok(token, "GET", "/mailbox?commune=69123")).items as ReadonlyArray<{ kind: string; subject: string; body: string; sentAt: string | null }>).filter(
@@ -60,36 +27,17 @@ describe("the platform started on its embedded defaults", () => {
     );
 
   beforeAll(async () => {
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    server = spawn(process.execPath, [main], { env: { ...environment, PORT: String(port) }, stdio: ["ignore", "ignore", "pipe"] });
-    server.stderr?.on("data", (chunk: Buffer) => {
-      output += chunk.toString("utf8");
-    });
-    await waitFor(
-      `the API to answer (${output})`,
-      () =>
-        fetch(`${base}/health`)
-          .then((response) => (response.ok ? true : undefined))
-          .catch(() => undefined),
-      90_000,
-    );
-    tokens.ants = issue("national-administrator", "national", "ANTS");
-    tokens.prefecture = issue("prefecture-operator", "prefecture:69", "Préfecture du Rhône");
-    tokens.lyon = issue("commune-operator", "commune:69123", "Responsable carte de Lyon");
+    platform = await start();
+    ({ base, dataDir } = platform);
+    tokens.ants = platform.issue("national-administrator", "national", "ANTS");
+    tokens.prefecture = platform.issue("prefecture-operator", "prefecture:69", "Préfecture du Rhône");
+    tokens.lyon = platform.issue("commune-operator", "commune:69123", "Responsable carte de Lyon");
   }, 120_000);
 
-  afterAll(async () => {
-    if (server !== undefined && server.exitCode === null) {
-      const exited = new Promise((resolve) => server?.once("exit", resolve));
-      server.kill("SIGTERM");
-      await exited;
-    }
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => platform?.stop());
 
   it("says on start that its jobs run in its own process, on the embedded database", () => {
-    expect(output).toContain(`embedded PGlite in ${dataDir}; jobs in this process, mail kept in the mailbox`);
+    expect(platform.output()).toContain(`embedded PGlite in ${dataDir}; jobs in this process, mail kept in the mailbox`);
   });
 
   it("invites the mairie once its hand-over session is confirmed, with no further step", async () => {

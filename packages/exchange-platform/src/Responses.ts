@@ -21,7 +21,7 @@ import { AgentStore } from "@comedec/agent";
 import { CertificateAuthority } from "@comedec/card";
 import { CalendarDate, InseeCode, Onboarding } from "@comedec/commune";
 import { Onboarding as OnboardingUseCases } from "@comedec/deployment";
-import { AlreadyAnswered, ExchangeStore, RequestNotFound, Response, Signer } from "@comedec/exchange";
+import { AlreadyAnswered, ExchangeStore, VerificationRequestNotFound, Response, Signer } from "@comedec/exchange";
 import { Access } from "@comedec/rgs";
 import { Cades } from "@comedec/signed-message";
 import { Clock, Effect } from "effect";
@@ -66,7 +66,7 @@ export const respond = (grant: Access.Grant<"exchange.respond">, id: string, sig
     const commune = communeOf(grant);
     const stored = yield* ExchangeStore.use((store) => store.load(id));
     // Another commune's request is none of this one's business: as if it did not exist.
-    if (stored.request.commune !== commune) return yield* new RequestNotFound({ id });
+    if (stored.request.commune !== commune) return yield* new VerificationRequestNotFound({ id });
     if (stored.answered !== undefined) return yield* new AlreadyAnswered({ id });
     const now = yield* Clock.currentTimeMillis;
 

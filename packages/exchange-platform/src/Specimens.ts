@@ -9,12 +9,9 @@
  */
 import { CalendarDate, type InseeCode, Onboarding, OnboardingStore } from "@comedec/commune";
 import { Onboarding as OnboardingUseCases } from "@comedec/deployment";
-import { ExchangeStore, Specimen } from "@comedec/exchange";
+import { ExchangeStore, Specimen, SpecimenFileRefused } from "@comedec/exchange";
 import { Access } from "@comedec/rgs";
-import { Clock, Effect, Result, Schema } from "effect";
-
-/** The file cannot be taken now; nothing was kept. */
-export class SpecimenFileRefused extends Schema.TaggedError<SpecimenFileRefused>()("SpecimenFileRefused", { reason: Schema.String }) {}
+import { Clock, Effect, Result } from "effect";
 
 /** The commune a commune-scoped grant is on. */
 export const communeOf = (grant: Access.Grant<Access.Permission>): InseeCode.InseeCode => {

@@ -39,10 +39,13 @@ export interface AcceptedResponse {
 }
 
 /** No such request. */
-export class RequestNotFound extends Schema.TaggedError<RequestNotFound>()("RequestNotFound", { id: Schema.String }) {}
+export class VerificationRequestNotFound extends Schema.TaggedError<VerificationRequestNotFound>()("VerificationRequestNotFound", { id: Schema.String }) {}
 
 /** The request was answered already; a response is accepted once. */
 export class AlreadyAnswered extends Schema.TaggedError<AlreadyAnswered>()("AlreadyAnswered", { id: Schema.String }) {}
+
+/** The specimen file cannot be taken now; nothing was kept. */
+export class SpecimenFileRefused extends Schema.TaggedError<SpecimenFileRefused>()("SpecimenFileRefused", { reason: Schema.String }) {}
 
 /** The exchange's storage. */
 export class ExchangeStore extends Context.Service<
@@ -53,7 +56,7 @@ export class ExchangeStore extends Context.Service<
     readonly specimenFile: (commune: InseeCode.InseeCode) => Effect.Effect<SpecimenFile | undefined>;
     /** The commune's requests waiting for a response, oldest first. */
     readonly pending: (commune: InseeCode.InseeCode, limit: number) => Effect.Effect<ReadonlyArray<VerificationRequest>>;
-    readonly load: (id: string) => Effect.Effect<StoredRequest, RequestNotFound>;
+    readonly load: (id: string) => Effect.Effect<StoredRequest, VerificationRequestNotFound>;
     /** Keeps an accepted response, once, in the audit trail too. */
     readonly answer: (accepted: AcceptedResponse) => Effect.Effect<void, AlreadyAnswered>;
     readonly testStatus: (commune: InseeCode.InseeCode) => Effect.Effect<TestStatus>;

@@ -5,7 +5,7 @@
  * audit event, so two responses racing for one request give one acceptance.
  */
 import type { InseeCode } from "@comedec/commune";
-import { AlreadyAnswered, ExchangeStore, RequestNotFound, type Request, type Response, type Specimen } from "@comedec/exchange";
+import { AlreadyAnswered, ExchangeStore, VerificationRequestNotFound, type Request, type Response, type Specimen } from "@comedec/exchange";
 import { Effect, Layer } from "effect";
 import { sql } from "kysely";
 import { Database } from "./internal/Database.js";
@@ -73,7 +73,7 @@ export const exchangeStoreLayer = Layer.effect(
           ),
           (row) =>
             row === undefined
-              ? Effect.fail(new RequestNotFound({ id }))
+              ? Effect.fail(new VerificationRequestNotFound({ id }))
               : Effect.succeed({
                   request: row.request,
                   ...(row.expected === null ? {} : { expected: row.expected }),

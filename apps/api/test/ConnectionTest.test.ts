@@ -1,0 +1,188 @@
+/**
+ * The connection test end to end, as a mairie runs it: the platform started as `npm start` starts
+ * it (with virtual cards, and again with SoftHSM2 tokens through PKCS#11 where installed), the
+ * commune taken through its onboarding over HTTP up to its specimen file, its officer's card
+ * issued and handed over, then `comedec-connection-test` run on that card: it logs in with the
+ * authentication key, answers every specimen request from the file, signs each with the signature
+ * key, and the platform verifies them and records the test passed. OpenSSL, which nobody here
+ * wrote, verifies a response as the card signed it against the platform's CA.
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { today, triggerConnection } from "./Routes.js";
+import { softHsmLibrary } from "./Services.js";
+import { type Started, start } from "./Started.js";
+
+const connectionTest = fileURLToPath(new URL("../../../packages/connection-test/dist/main.js", import.meta.url));
+const commune = "69123";
+const pin = "482915";
+const inTenDays = new Date(Date.now() + 10 * 86_400_000).toISOString().slice(0, 10);
+
+/** The mairie's specimen file: its fictitious acts. */
+const specimenFile = {
+  trainedBy: "editor",
+  acts: [
+    {
+      actType: "birth",
+      actDate: "2001-03-04",
+      reference: "N-2001-12",
+      persons: [{ birthName: "DUPONT", givenNames: ["Léa", "Marie"], sex: "F", birthDate: "2001-03-04", birthPlace: "Lyon" }],
+    },
+    {
+      actType: "marriage",
+      actDate: "2015-06-20",
+      reference: "M-2015-3",
+      persons: [
+        { birthName: "MARTIN", givenNames: ["Paul"], birthDate: "1985-01-02" },
+        { birthName: "ROUX", givenNames: ["Anne"], birthDate: "1987-05-06" },
+      ],
+    },
+    { actType: "death", actDate: "2020-11-30", reference: "D-2020-7", persons: [{ birthName: "BLANC", givenNames: ["Jean"], birthDate: "1931-02-03" }] },
+  ],
+};
+
+const officer = {
+  identity: { birthName: "Roux", givenNames: ["Alice"], sex: "F", birthDate: "1981-02-03", placeOfBirth: { _tag: "commune", commune } },
+  document: {
+    type: "carte-nationale-identite",
+    number: "AR1234567",
+    issuingAuthority: "Préfecture du Rhône",
+    expiresOn: "2033-01-01",
+    holder: { birthName: "ROUX", givenNames: ["Alice"], birthDate: "1981-02-03" },
+    check: { by: "pref-69", on: today, faceToFace: true },
+  },
+  contact: { email: "alice.roux@mairie-lyon.fr" },
+  site: { _tag: "commune", commune },
+  profile: { _tag: "officer", basis: { _tag: "deputy" } },
+  rights: ["receive-requests", "sign-responses", "operate-cards"],
+};
+
+/** A SoftHSM2 configuration of its own, shared by the platform and the command (its tokens are the cards). */
+const softHsmEnvironment = (): NodeJS.ProcessEnv => {
+  const directory = mkdtempSync(join(tmpdir(), "softhsm-connection-"));
+  mkdirSync(join(directory, "tokens"));
+  writeFileSync(join(directory, "softhsm2.conf"), `directories.tokendir = ${join(directory, "tokens")}\nobjectstore.backend = file\nlog.level = ERROR\n`);
+  return { SOFTHSM2_CONF: join(directory, "softhsm2.conf"), COMEDEC_PKCS11_LIBRARY: softHsmLibrary };
+};
+
+const drivers = existsSync(softHsmLibrary) ? (["simulator", "softhsm"] as const) : (["simulator"] as const);
+
+describe.each(drivers)("the connection test from the command line, with %s cards", (driver) => {
+  let platform: Started;
+  let serial = "";
+  const tokens = { ants: "", prefecture: "", lyon: "" };
+
+  beforeAll(async () => {
+    platform = await start(driver === "softhsm" ? softHsmEnvironment() : {});
+    const { ok } = platform;
+    tokens.ants = platform.issue("national-administrator", "national", "ANTS");
+    tokens.prefecture = platform.issue("prefecture-operator", "prefecture:69", "Préfecture du Rhône");
+    tokens.lyon = platform.issue("commune-operator", "commune:69123", "Responsable carte de Lyon");
+    // The card track, as far as the test needs: the connection triggered, the first cards handed over.
+    await triggerConnection(ok, tokens.ants, commune);
+    const milestone = (token: string, evidence: Record<string, unknown>) => ok(token, "POST", `/communes/${commune}/onboarding/milestones`, { evidence });
+    await milestone(tokens.ants, { milestone: "handOverAppointment", reference: "rdv", appointmentOn: today, venue: "Préfecture du Rhône" });
+    await milestone(tokens.prefecture, { milestone: "firstCards", reference: "remise" });
+    // The editor track: a compatible editor under contract, its installation, the training in ten days.
+    await ok(tokens.ants, "PUT", "/editors/logiciel-etat-civil", { name: "Logiciel État Civil", contactEmail: "contact@logiciel.fr", compatible: true });
+    await milestone(tokens.lyon, { milestone: "editorContract", reference: "contrat", editor: "logiciel-etat-civil" });
+    await milestone(tokens.ants, { milestone: "installation", reference: "installé" });
+    await ok(tokens.lyon, "POST", `/communes/${commune}/onboarding/training`, { trainingOn: inTenDays });
+    // The officer who will sign: registered face to face, their card ordered, made, handed over with its code.
+    const alice = (await ok(tokens.prefecture, "POST", "/agents", officer)).id as string;
+    const card = (await ok(tokens.lyon, "POST", "/cards", { holder: alice, reason: "carte de l'officier" })).id as string;
+    serial = (await ok(tokens.ants, "POST", `/cards/${card}/production`, { reason: "fabrication" })).serial as string;
+    await ok(tokens.ants, "POST", `/cards/${card}/shipment`, { reason: "envoi" });
+    await ok(tokens.lyon, "POST", `/cards/${card}/receipt`, { serial, reason: "reçue" });
+    const mailbox = (await ok(tokens.lyon, "GET", `/mailbox?commune=${commune}`)).items as ReadonlyArray<{ body: string }>;
+    const code = /Code d'activation : ([0-9A-Z-]+)/.exec(mailbox.find((item) => item.body.includes(serial))?.body ?? "")?.[1];
+    await ok(tokens.lyon, "POST", `/cards/${card}/publication`, {
+      activationCode: code,
+      pin,
+      handOver: { document: { type: "carte-nationale-identite", number: "AR1234567" }, place: "mairie" },
+      reason: "remise en main propre",
+    });
+  }, 240_000);
+
+  afterAll(() => platform?.stop());
+
+  it("refuses a specimen file sent too late, then takes it on time and makes its requests", async () => {
+    const late = await platform.call(tokens.lyon, "POST", `/communes/${commune}/onboarding/training`, { trainingOn: today });
+    expect(late.status).toBe(201);
+    const refused = await platform.call(tokens.lyon, "POST", `/communes/${commune}/specimen-file`, specimenFile);
+    expect(refused.body).toMatchObject({ status: 409, code: "specimen-file-refused" });
+    expect(refused.body.detail).toContain("7 days before the training");
+    await platform.ok(tokens.lyon, "POST", `/communes/${commune}/onboarding/training`, { trainingOn: inTenDays });
+    const taken = await platform.ok(tokens.lyon, "POST", `/communes/${commune}/specimen-file`, specimenFile);
+    expect(taken).toMatchObject({ requests: 4, trainingOn: inTenDays });
+    expect(await platform.ok(tokens.lyon, "GET", `/communes/${commune}/connection-test`)).toEqual({ total: 4, answered: 0, correct: 0, passed: false });
+  });
+
+  it("passes from comedec-connection-test, and the onboarding moves on", async () => {
+    const directory = mkdtempSync(join(tmpdir(), "connection-test-"));
+    writeFileSync(join(directory, "actes.json"), JSON.stringify(specimenFile));
+    mkdirSync(join(directory, "signed"));
+    const cards = driver === "simulator" ? ["--simulator", join(platform.dataDir, "cards")] : ["--pkcs11", softHsmLibrary];
+    const run = spawnSync(
+      process.execPath,
+      [
+        connectionTest,
+        "--api",
+        platform.base,
+        "--commune",
+        commune,
+        "--specimen-file",
+        join(directory, "actes.json"),
+        ...cards,
+        "--card",
+        serial,
+        "--keep-signed",
+        join(directory, "signed"),
+      ],
+      { env: { ...platform.environment, COMEDEC_PIN: pin }, encoding: "utf8", timeout: 120_000 },
+    );
+    expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: "" });
+    expect(run.stdout).toContain(`Connexion avec la carte ${serial}`);
+    expect(run.stdout).toContain("4 demandes spécimen en attente pour 69123");
+    expect(run.stdout).toMatch(/\[\d\/4\] marriage n° M-2015-3 : vérifié avec corrections, signée et acceptée — réponse attendue ✓/);
+    expect(run.stdout).toContain("acte non trouvé");
+    expect(run.stdout).toContain("Test de raccordement réussi : 4/4");
+
+    expect(await platform.ok(tokens.lyon, "GET", `/communes/${commune}/connection-test`)).toEqual({ total: 4, answered: 4, correct: 4, passed: true });
+    const status = await platform.ok(tokens.ants, "GET", `/communes/${commune}/onboarding`);
+    expect(status.status.done.map((entry: { milestone: string }) => entry.milestone)).toContain("trainingAndTest");
+
+    // A response as the card signed it, verified by OpenSSL against the platform's own CA.
+    const pki = join(directory, "pki");
+    mkdirSync(pki);
+    for (const name of ["root", "issuing"]) {
+      writeFileSync(join(pki, `${name}.crt`), Buffer.from(await (await fetch(`${platform.base}/pki/ca/${name}.crt`)).arrayBuffer()));
+      execFileSync("openssl", ["x509", "-inform", "DER", "-in", join(pki, `${name}.crt`), "-out", join(pki, `${name}.pem`)]);
+    }
+    const [first] = readdirSync(join(directory, "signed"));
+    const verified = spawnSync(
+      "openssl",
+      [
+        "cms",
+        "-verify",
+        "-cades",
+        "-inform",
+        "DER",
+        "-in",
+        join(directory, "signed", first as string),
+        "-CAfile",
+        join(pki, "root.pem"),
+        "-purpose",
+        "any",
+        "-binary",
+      ],
+      { encoding: "utf8" },
+    );
+    expect(verified.stderr).toContain("Verification successful");
+    expect(JSON.parse(verified.stdout)).toMatchObject({ commune, outcome: { _tag: expect.any(String) } });
+  }, 180_000);
+});

@@ -1,0 +1,82 @@
+#!/usr/bin/env node
+/**
+ * comedec-connection-test — the mairie's (or its editor's) connection test, with progress shown:
+ *
+ *   comedec-connection-test --api https://comedec.example --commune 69123 --specimen-file actes.json \
+ *       (--simulator DIR | --pkcs11 /usr/lib/softhsm/libsofthsm2.so) [--card SERIAL] [--keep-signed DIR]
+ *
+ * The PIN comes from COMEDEC_PIN (never from the command line, where other users could read it).
+ * Without --card, the only card present is used. Exit status: 0 passed, 1 not passed, 2 refused
+ * or failed (the reason is printed), 64 wrong usage.
+ */
+import { SmartCards } from "@comedec/card";
+import { Specimen } from "@comedec/exchange";
+import { Pkcs11 } from "@comedec/smartcard-pkcs11";
+import { Simulator } from "@comedec/smartcard-simulator";
+import { Effect, Layer, Schema } from "effect";
+import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import * as ConnectionTest from "./ConnectionTest.js";
+
+const usage =
+  "usage: comedec-connection-test --api URL --commune INSEE --specimen-file FILE (--simulator DIR | --pkcs11 LIBRARY) [--card SERIAL] [--keep-signed DIR]\n" +
+  "       the card's PIN in COMEDEC_PIN";
+
+const { values } = parseArgs({
+  options: {
+    api: { type: "string" },
+    commune: { type: "string" },
+    "specimen-file": { type: "string" },
+    simulator: { type: "string" },
+    pkcs11: { type: "string" },
+    card: { type: "string" },
+    "keep-signed": { type: "string" },
+  },
+});
+const pin = process.env.COMEDEC_PIN;
+if (values.api === undefined || values.commune === undefined || values["specimen-file"] === undefined || pin === undefined) {
+  console.error(usage);
+  process.exit(64);
+}
+if ((values.simulator === undefined) === (values.pkcs11 === undefined)) {
+  console.error(`one card driver: --simulator or --pkcs11\n${usage}`);
+  process.exit(64);
+}
+const api = values.api;
+const commune = values.commune;
+const fileText = readFileSync(values["specimen-file"], "utf8");
+const cards = values.pkcs11 !== undefined ? Layer.orDie(Pkcs11.layer({ library: values.pkcs11 })) : Simulator.layer({ directory: values.simulator as string });
+
+const program = Effect.gen(function* () {
+  const file = yield* Schema.decodeUnknownEffect(Schema.fromJsonString(Specimen.SpecimenFile))(fileText);
+  const present = yield* SmartCards.use((driver) => driver.list);
+  const serial = values.card ?? (present.length === 1 ? present[0]?.serial : undefined);
+  if (serial === undefined) {
+    return yield* Effect.fail({
+      _tag: "NoCard",
+      message: `${present.length} cards present: name one with --card (${present.map((card) => card.serial).join(", ")})`,
+    });
+  }
+  return yield* ConnectionTest.run({
+    api: { baseUrl: api },
+    commune,
+    file,
+    card: { serial, pin },
+    ...(values["keep-signed"] === undefined ? {} : { keepSigned: values["keep-signed"] }),
+    progress: (line) => console.log(line),
+  });
+});
+
+const code = await Effect.runPromise(
+  program.pipe(
+    Effect.map((standing) => (standing.passed ? 0 : 1)),
+    Effect.catch((error: { readonly _tag: string; readonly reason?: string; readonly rule?: string; readonly message?: string }) =>
+      Effect.sync(() => {
+        console.error(`Échec : ${error._tag}${error.rule === undefined ? "" : ` [${error.rule}]`} — ${error.reason ?? error.message ?? ""}`);
+        return 2;
+      }),
+    ),
+    Effect.provide(cards),
+  ),
+);
+process.exit(code);
