@@ -22,7 +22,10 @@ module.exports = {
       name: "policy-imports-only-effect-and-domain",
       severity: "error",
       from: { path: policy },
-      to: { dependencyTypesNot: ["local"], pathNot: ["effect", "^packages/(actor|commune|convention|agent|card|exchange|rgs)/", "^node_modules/\\.pnpm/effect@"] },
+      to: {
+        dependencyTypesNot: ["local"],
+        pathNot: ["effect", "^packages/(actor|commune|convention|agent|card|exchange|rgs)/", "^node_modules/\\.pnpm/effect@"],
+      },
     },
     {
       name: "packages-never-import-apps",

@@ -314,7 +314,9 @@ export const make = (hierarchy: Hierarchy, baseUrl: string) =>
         const registered = yield* registry.find(parsed.serial);
         if (registered === undefined || !Buffer.from(registered.der).equals(Buffer.from(der))) return yield* refuse("not a certificate this CA registered");
         const revoked = registered.revoked;
-        if (revoked !== undefined && (revokedAsOf === "now" || revoked.revokedAt.getTime() <= at.getTime())) {
+        // Signing times have whole seconds (CMS UTCTime): a revocation in the same second counts as before.
+        const revokedThen = revoked !== undefined && Math.floor(revoked.revokedAt.getTime() / 1000) <= Math.floor(at.getTime() / 1000);
+        if (revoked !== undefined && (revokedAsOf === "now" || revokedThen)) {
           return yield* refuse(`revoked (${revoked.reason})${revokedAsOf === "then" ? ` on ${revoked.revokedAt.toISOString()}, before the signature` : ""}`);
         }
         return { serial: parsed.serial, holder: registered.holder, card: registered.card, usage: registered.usage, publicKey: parsed.publicKey };
