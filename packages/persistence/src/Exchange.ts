@@ -1,15 +1,33 @@
 /**
  * The exchange on SQL: specimen files, requests (a specimen one with its expected outcome), and
  * the responses accepted with their signed bytes. A response is kept once: the request's
- * `answered_at` is set under its row lock in the same transaction as the response row and its
- * audit event, so two responses racing for one request give one acceptance.
+ * `answered_at` is set in the same statement as the response row and its audit event, so two
+ * responses racing for one request give one acceptance. Responses arriving together are kept in
+ * one statement (one commit for all), as card logins are.
  */
 import type { InseeCode } from "@comedec/commune";
-import { AlreadyAnswered, ExchangeStore, VerificationRequestNotFound, type Request, type Response, type Specimen } from "@comedec/exchange";
+import {
+  type AcceptedResponse,
+  AlreadyAnswered,
+  ExchangeStore,
+  VerificationRequestNotFound,
+  type Request,
+  type Response,
+  type Specimen,
+} from "@comedec/exchange";
 import { Effect, Layer } from "effect";
 import { sql } from "kysely";
 import { Database } from "./internal/Database.js";
-import { appendStandalone } from "./internal/EventLog.js";
+import { appendArgument, appendStandalone } from "./internal/EventLog.js";
+
+/** A response waiting for the next batch, and how to tell its caller. */
+interface Waiting {
+  readonly accepted: AcceptedResponse;
+  readonly settle: (kept: boolean | Error) => void;
+}
+
+/** The most responses one statement keeps. */
+const largestBatch = 200;
 
 interface RequestRow {
   request: Request.VerificationRequest;
@@ -25,6 +43,94 @@ export const exchangeStoreLayer = Layer.effect(
   ExchangeStore,
   Effect.gen(function* () {
     const { db } = yield* Database;
+
+    /**
+     * Keeps the responses of a batch in one statement: each request claimed once (two responses to
+     * one request keep the first), the response rows, and their audit events chained in one append
+     * — one round trip and one commit for every response of the moment. Returns the positions kept.
+     */
+    const keepBatch = async (batch: ReadonlyArray<Waiting>): Promise<ReadonlySet<number>> => {
+      const input = JSON.stringify(
+        batch.map((waiting, ord) => {
+          const { response } = waiting.accepted;
+          const stream = `exchange:${response.request}`;
+          const payload = {
+            request: response.request,
+            commune: response.commune,
+            outcome: response.outcome._tag,
+            signer: waiting.accepted.signer.agent,
+            certificate: waiting.accepted.signer.certificate,
+            signedAt: waiting.accepted.signedAt.toISOString(),
+            passed: waiting.accepted.passed,
+          };
+          return {
+            ord,
+            request: response.request,
+            commune: response.commune,
+            outcome: response.outcome,
+            signed: Buffer.from(waiting.accepted.signed).toString("hex"),
+            signer: waiting.accepted.signer.agent,
+            serial: waiting.accepted.signer.certificate,
+            signed_at: waiting.accepted.signedAt.toISOString(),
+            passed: waiting.accepted.passed,
+            entry: {
+              stream,
+              firstVersion: 1,
+              events: JSON.parse(appendArgument(stream, 1, [{ type: "ResponseAccepted", payload }], waiting.accepted.actor, new Date())),
+            },
+          };
+        }),
+      );
+      const result = await sql<{ ord: number }>`
+        WITH input AS (
+          SELECT * FROM jsonb_to_recordset(${input}::jsonb)
+            AS i(ord integer, request text, commune text, outcome jsonb, signed text, signer text, serial text, signed_at timestamptz, passed boolean, entry jsonb)),
+        chosen AS (SELECT DISTINCT ON (request) * FROM input ORDER BY request, ord),
+        claimed AS (
+          UPDATE exchange_request q SET answered_at = now() FROM chosen i
+          WHERE q.id = i.request AND q.answered_at IS NULL RETURNING q.id),
+        kept AS (
+          INSERT INTO exchange_response (request, commune, outcome, signed, signer, certificate_serial, signed_at, passed)
+          SELECT i.request, i.commune, i.outcome, decode(i.signed, 'hex'), i.signer, i.serial, i.signed_at, i.passed
+          FROM chosen i JOIN claimed c ON c.id = i.request
+          RETURNING request),
+        logged AS (SELECT append_event_batch(jsonb_agg(i.entry ORDER BY i.ord)) AS head FROM chosen i JOIN kept k ON k.request = i.request HAVING count(*) > 0)
+        SELECT i.ord FROM chosen i JOIN kept k ON k.request = i.request CROSS JOIN (SELECT count(head) FROM logged) AS chained`.execute(db);
+      return new Set(result.rows.map((row) => Number(row.ord)));
+    };
+
+    // Responses arriving while a batch commits wait for the next one.
+    let waiting: Array<Waiting> = [];
+    let draining = false;
+    const drain = async () => {
+      draining = true;
+      while (waiting.length > 0) {
+        const batch = waiting.slice(0, largestBatch);
+        waiting = waiting.slice(largestBatch);
+        const kept = await keepBatch(batch).catch(async () => {
+          // One bad response must not fail the others: each tries again alone.
+          const alone = new Set<number>();
+          for (const [ord, one] of batch.entries()) {
+            const result = await keepBatch([one]).catch((error: unknown) => error as Error);
+            if (result instanceof Error) one.settle(result);
+            else if (result.size > 0) alone.add(ord);
+          }
+          return alone;
+        });
+        for (const [ord, one] of batch.entries()) one.settle(kept.has(ord));
+      }
+      draining = false;
+    };
+
+    const keep = async (accepted: AcceptedResponse): Promise<boolean> => {
+      const settled = await new Promise<boolean | Error>((settle) => {
+        waiting.push({ accepted, settle });
+        if (!draining) void drain();
+      });
+      if (settled instanceof Error) throw settled;
+      return settled;
+    };
+
     return ExchangeStore.of({
       putSpecimenFile: (commune, file, planned, actor) =>
         Effect.promise(() =>
@@ -91,40 +197,7 @@ export const exchangeStoreLayer = Layer.effect(
         ),
       answer: (accepted) =>
         Effect.flatMap(
-          Effect.promise(() =>
-            db.transaction().execute(async (trx) => {
-              const { response } = accepted;
-              const claimed =
-                await sql`UPDATE exchange_request SET answered_at = now() WHERE id = ${response.request} AND answered_at IS NULL RETURNING id`.execute(trx);
-              if (claimed.rows.length === 0) return false;
-              await sql`INSERT INTO exchange_response (request, commune, outcome, signed, signer, certificate_serial, signed_at, passed)
-                        VALUES (${response.request}, ${response.commune}, ${JSON.stringify(response.outcome)}::jsonb, ${accepted.signed},
-                                ${accepted.signer.agent}, ${accepted.signer.certificate}, ${accepted.signedAt.toISOString()}::timestamptz, ${accepted.passed})`.execute(
-                trx,
-              );
-              await appendStandalone(
-                trx,
-                `exchange:${response.request}`,
-                [
-                  {
-                    type: "ResponseAccepted",
-                    payload: {
-                      request: response.request,
-                      commune: response.commune,
-                      outcome: response.outcome._tag,
-                      signer: accepted.signer.agent,
-                      certificate: accepted.signer.certificate,
-                      signedAt: accepted.signedAt.toISOString(),
-                      passed: accepted.passed,
-                    },
-                  },
-                ],
-                accepted.actor,
-                new Date(),
-              );
-              return true;
-            }),
-          ),
+          Effect.promise(() => keep(accepted)),
           (kept) => (kept ? Effect.void : Effect.fail(new AlreadyAnswered({ id: accepted.response.request }))),
         ),
       testStatus: (commune: InseeCode.InseeCode) =>

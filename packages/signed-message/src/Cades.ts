@@ -29,7 +29,8 @@ import { AsnConvert, OctetString } from "@peculiar/asn1-schema";
 import { AlgorithmIdentifier, Certificate } from "@peculiar/asn1-x509";
 import * as asn1js from "asn1js";
 import { Effect, Schema } from "effect";
-import { createHash, createPublicKey, verify as verifySignature } from "node:crypto";
+import { createHash, createPublicKey, type KeyObject, verify as verifySignature } from "node:crypto";
+import * as Der from "./internal/Der.js";
 
 const oids = {
   sha256: "2.16.840.1.101.3.4.2.1",
@@ -150,89 +151,121 @@ export const sign = <E, R>(content: Uint8Array, signer: Signer<E, R>): Effect.Ef
 
 const invalid = (reason: string) => new SignedMessageInvalid({ reason });
 
-const attributeValue = (attributes: ReadonlyArray<Attribute>, type: string): ArrayBuffer | undefined => {
-  const found = attributes.filter((item) => item.attrType === type);
-  return found.length === 1 && found[0]?.attrValues.length === 1 ? found[0].attrValues[0] : undefined;
+/** A certificate's parts the verifier needs, as views into the message. */
+interface CarriedCertificate {
+  readonly der: Uint8Array;
+  readonly serial: Uint8Array;
+  readonly issuer: Uint8Array;
+  readonly spki: Uint8Array;
+  readonly keyAlgorithm: string;
+}
+
+const carried = (bytes: Uint8Array, certificate: Der.Node): CarriedCertificate => {
+  const [tbs] = Der.expect(bytes, certificate, 0x30);
+  const fields = Der.expect(bytes, tbs, 0x30);
+  // An explicit version [0] comes first in v3 certificates.
+  const [serial, , issuer, , , spki] = fields[0]?.tag === 0xa0 ? fields.slice(1) : fields;
+  if (serial === undefined || issuer === undefined || spki === undefined) throw invalid("a carried certificate is malformed");
+  const [algorithm] = Der.expect(bytes, Der.expect(bytes, spki, 0x30)[0], 0x30);
+  return {
+    der: Der.whole(bytes, certificate),
+    serial: Der.content(bytes, serial),
+    issuer: Der.whole(bytes, issuer),
+    spki: Der.whole(bytes, spki),
+    keyAlgorithm: Der.oid(bytes, algorithm),
+  };
 };
 
-const sameBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && compareBytes(a, b) === 0;
-
-/**
- * The signed attributes of the (only) signer as they were encoded: the signature covers those
- * bytes. Read with asn1js, since the CMS schema's parser does not keep them.
- */
-const rawSignedAttributes = (signedData: ArrayBuffer): Uint8Array | undefined => {
-  const parsed = asn1js.fromBER(signedData).result as asn1js.Sequence;
-  const signerInfos = parsed.valueBlock.value.at(-1) as asn1js.Set | undefined;
-  const signerInfo = signerInfos?.valueBlock.value[0] as asn1js.Sequence | undefined;
-  const tagged = signerInfo?.valueBlock.value.find((item) => item.idBlock.tagClass === 3 && item.idBlock.tagNumber === 0);
-  return tagged === undefined ? undefined : new Uint8Array(tagged.valueBeforeDecodeView);
+/** The signed attributes by type: each present once, with one value. */
+const attributesOf = (bytes: Uint8Array, signedAttributes: Der.Node): ReadonlyMap<string, Der.Node> => {
+  const found = new Map<string, Der.Node>();
+  for (const attribute of Der.children(bytes, signedAttributes)) {
+    const [type, values] = Der.expect(bytes, attribute, 0x30);
+    const typeOid = Der.oid(bytes, type);
+    const [value, ...more] = Der.expect(bytes, values, 0x31);
+    if (value === undefined || more.length > 0 || found.has(typeOid)) throw invalid(`the signed attribute ${typeOid} must have one value, once`);
+    found.set(typeOid, value);
+  }
+  return found;
 };
 
 /** Reads a message and checks its signature with the key of the certificate it names; says why not otherwise. */
 const read = (message: Uint8Array): Verified => {
-  const contentInfo = AsnConvert.parse(bufferOf(message), ContentInfo);
-  if (contentInfo.contentType !== id_signedData) throw invalid("not a CMS SignedData");
-  const signedData = AsnConvert.parse(contentInfo.content, SignedData);
-  const content = signedData.encapContentInfo.eContent?.single?.buffer;
-  if (signedData.encapContentInfo.eContentType !== id_data || content === undefined) throw invalid("the message does not carry its content");
-  if (signedData.signerInfos.length !== 1) throw invalid("a response has exactly one signer");
-  const signerInfo = signedData.signerInfos[0] as SignerInfo;
-  if (signerInfo.digestAlgorithm.algorithm !== oids.sha256) throw invalid("the digest is not SHA-256");
-  const raw = rawSignedAttributes(contentInfo.content);
-  const attributes = signerInfo.signedAttrs;
-  if (raw === undefined || attributes === undefined) throw invalid("no signed attributes (CAdES-BES needs them)");
-  const id = signerInfo.sid.issuerAndSerialNumber;
-  if (id === undefined) throw invalid("the signer is not named by issuer and serial number");
-  const certificates = (signedData.certificates ?? []).flatMap((choice) => (choice.certificate === undefined ? [] : [choice.certificate]));
+  const bytes = message;
+  const [contentType, explicitContent] = Der.expect(bytes, Der.root(bytes), 0x30);
+  if (Der.oid(bytes, contentType) !== id_signedData) throw invalid("not a CMS SignedData");
+  const [signedData] = Der.expect(bytes, explicitContent, 0xa0);
+  const fields = Der.expect(bytes, signedData, 0x30);
+  const encapsulated = fields[2];
+  const signerInfos = fields.at(-1);
+  const certificateSet = fields.slice(3, -1).find((field) => field.tag === 0xa0);
+  const [eContentType, eContentExplicit] = Der.expect(bytes, encapsulated, 0x30);
+  const eContent = eContentExplicit === undefined ? undefined : Der.expect(bytes, eContentExplicit, 0xa0)[0];
+  if (Der.oid(bytes, eContentType) !== id_data || eContent?.tag !== 0x04) throw invalid("the message does not carry its content");
+  const contentBytes = Der.content(bytes, eContent);
+  const signers = Der.expect(bytes, signerInfos, 0x31);
+  if (signers.length !== 1) throw invalid("a response has exactly one signer");
+  const [, sid, digestAlgorithm, signedAttributes, signatureAlgorithm, signature] = Der.expect(bytes, signers[0], 0x30);
+  if (Der.oid(bytes, Der.expect(bytes, digestAlgorithm, 0x30)[0]) !== oids.sha256) throw invalid("the digest is not SHA-256");
+  if (signedAttributes?.tag !== 0xa0) throw invalid("no signed attributes (CAdES-BES needs them)");
+  if (sid?.tag !== 0x30) throw invalid("the signer is not named by issuer and serial number");
+  const [sidIssuer, sidSerial] = Der.children(bytes, sid);
+  if (sidIssuer === undefined || sidSerial === undefined) throw invalid("the signer is not named by issuer and serial number");
+  const certificates =
+    certificateSet === undefined
+      ? []
+      : Der.children(bytes, certificateSet)
+          .filter((item) => item.tag === 0x30)
+          .map((item) => carried(bytes, item));
   const certificate = certificates.find(
-    (candidate) =>
-      sameBytes(bytesOf(candidate.tbsCertificate.serialNumber), bytesOf(id.serialNumber)) &&
-      sameBytes(bytesOf(AsnConvert.serialize(candidate.tbsCertificate.issuer)), bytesOf(AsnConvert.serialize(id.issuer))),
+    (candidate) => Der.same(candidate.serial, Der.content(bytes, sidSerial)) && Der.same(candidate.issuer, Der.whole(bytes, sidIssuer)),
   );
   if (certificate === undefined) throw invalid("the signer's certificate is not in the message");
-  const certificateDer = bytesOf(AsnConvert.serialize(certificate));
-  const contentBytes = bytesOf(content);
 
-  const contentType = attributeValue(attributes, oids.contentType);
-  if (contentType === undefined || (asn1js.fromBER(contentType).result as asn1js.ObjectIdentifier).valueBlock.toString() !== id_data) {
-    throw invalid("the signed content type is missing or not id-data");
-  }
-  const digest = attributeValue(attributes, oids.messageDigest);
-  if (digest === undefined || !sameBytes(new Uint8Array((asn1js.fromBER(digest).result as asn1js.OctetString).valueBlock.valueHexView), sha256(contentBytes))) {
-    throw invalid("the content does not match its signed digest");
-  }
-  const time = attributeValue(attributes, oids.signingTime);
-  const parsedTime = time === undefined ? undefined : asn1js.fromBER(time).result;
-  if (!(parsedTime instanceof asn1js.UTCTime || parsedTime instanceof asn1js.GeneralizedTime)) throw invalid("no signing time");
-  const essCertificate = attributeValue(attributes, oids.signingCertificateV2);
+  const attributes = attributesOf(bytes, signedAttributes);
+  const signedContentType = attributes.get(oids.contentType);
+  if (signedContentType === undefined || Der.oid(bytes, signedContentType) !== id_data) throw invalid("the signed content type is missing or not id-data");
+  const digest = attributes.get(oids.messageDigest);
+  if (digest?.tag !== 0x04 || !Der.same(Der.content(bytes, digest), sha256(contentBytes))) throw invalid("the content does not match its signed digest");
+  const signingTime = attributes.get(oids.signingTime);
+  if (signingTime === undefined) throw invalid("no signing time");
+  const essCertificate = attributes.get(oids.signingCertificateV2);
   if (essCertificate === undefined) throw invalid("no signing-certificate-v2 attribute (CAdES-BES)");
-  const essCertId = (asn1js.fromBER(essCertificate).result as asn1js.Sequence).valueBlock.value[0] as asn1js.Sequence | undefined;
-  const firstCertId = essCertId?.valueBlock.value[0] as asn1js.Sequence | undefined;
-  const certHash = firstCertId?.valueBlock.value.find((item) => item instanceof asn1js.OctetString) as asn1js.OctetString | undefined;
+  const [certIds] = Der.expect(bytes, essCertificate, 0x30);
+  const [firstCertId] = Der.expect(bytes, certIds, 0x30);
+  const [hashAlgorithmOrHash] = Der.expect(bytes, firstCertId, 0x30);
   // hashAlgorithm DEFAULT sha256: a certificate named by another hash is not one we accept.
-  if (
-    firstCertId?.valueBlock.value[0] instanceof asn1js.Sequence ||
-    certHash === undefined ||
-    !sameBytes(new Uint8Array(certHash.valueBlock.valueHexView), sha256(certificateDer))
-  ) {
+  if (hashAlgorithmOrHash?.tag !== 0x04 || !Der.same(Der.content(bytes, hashAlgorithmOrHash), sha256(certificate.der))) {
     throw invalid("the signed certificate hash does not match the signer's certificate");
   }
 
-  const expected = certificate.tbsCertificate.subjectPublicKeyInfo.algorithm.algorithm === oids.ecPublicKey ? oids.ecdsaWithSha256 : oids.sha256WithRsa;
-  if (signerInfo.signatureAlgorithm.algorithm !== expected) throw invalid("the signature algorithm does not fit the signer's key");
-  const signedBytes = raw.slice();
+  const expected = certificate.keyAlgorithm === oids.ecPublicKey ? oids.ecdsaWithSha256 : oids.sha256WithRsa;
+  if (Der.oid(bytes, Der.expect(bytes, signatureAlgorithm, 0x30)[0]) !== expected) throw invalid("the signature algorithm does not fit the signer's key");
+  if (signature?.tag !== 0x04) throw invalid("no signature value");
   // The signature covers the attributes as a DER SET OF, not as their [0] IMPLICIT tagging.
+  const signedBytes = Uint8Array.from(Der.whole(bytes, signedAttributes));
   signedBytes[0] = 0x31;
-  const key = createPublicKey({ key: Buffer.from(AsnConvert.serialize(certificate.tbsCertificate.subjectPublicKeyInfo)), format: "der", type: "spki" });
-  if (!verifySignature("sha256", signedBytes, key, bytesOf(signerInfo.signature.buffer)))
+  if (!verifySignature("sha256", signedBytes, publicKeyOf(certificate.spki), Der.content(bytes, signature))) {
     throw invalid("the signature does not verify with the signer's certificate");
+  }
   return {
-    content: contentBytes,
-    signingTime: parsedTime.toDate(),
-    certificate: certificateDer,
-    certificates: certificates.map((item) => bytesOf(AsnConvert.serialize(item))),
+    content: contentBytes.slice(),
+    signingTime: Der.time(bytes, signingTime),
+    certificate: certificate.der.slice(),
+    certificates: certificates.map((item) => item.der.slice()),
   };
+};
+
+// A key object per signer's key, not per message: building one costs as much as the verification.
+const keys = new Map<string, KeyObject>();
+const publicKeyOf = (spki: Uint8Array): KeyObject => {
+  const id = Buffer.from(spki).toString("base64");
+  const known = keys.get(id);
+  if (known !== undefined) return known;
+  const key = createPublicKey({ key: Buffer.from(spki), format: "der", type: "spki" });
+  if (keys.size >= 10_000) keys.clear();
+  keys.set(id, key);
+  return key;
 };
 
 /** Verifies a CAdES-BES message: structure, digest, signed attributes and the signature by the certificate it names. */

@@ -10,6 +10,7 @@ import * as App from "@comedec/api";
 import { Persistence, RawSql } from "@comedec/persistence";
 import { serve } from "@hono/node-server";
 import { Effect, ManagedRuntime } from "effect";
+import { type KeyObject, verify, X509Certificate } from "node:crypto";
 
 const pkiDirectory = process.env.BENCH_PKI_DIRECTORY;
 if (pkiDirectory === undefined) throw new Error("BENCH_PKI_DIRECTORY is required");
@@ -23,7 +24,7 @@ const benchCards = {
 const connectionString = process.env.BENCH_DATABASE_URL;
 if (connectionString === undefined) throw new Error("BENCH_DATABASE_URL is required");
 
-const runtime = ManagedRuntime.make(Platform.services(Persistence.postgres({ connectionString }), benchCards));
+const runtime = ManagedRuntime.make(Platform.services(Persistence.postgres({ connectionString, maxConnections: Number(process.env.BENCH_POOL ?? 10) }), benchCards));
 const raw = await runtime.runPromise(
   Effect.gen(function* () {
     return yield* RawSql;
@@ -85,6 +86,21 @@ app.post("/raw/writes", async (context) => {
     await query("INSERT INTO bench_raw_write (stream, payload) VALUES ($1, $2)", [body.stream, JSON.stringify(body)]);
     await query("INSERT INTO bench_raw_write (stream, payload) VALUES ($1, $2)", [body.stream, JSON.stringify(body)]);
   });
+  return context.json({ ok: true }, 201);
+});
+
+// The raw baseline of a signed response: one ECDSA P-256 verification with the signer's key (its
+// key object kept, as the platform keeps its own), then one INSERT.
+const signerKeys = new Map<string, KeyObject>();
+app.post("/raw/responses", async (context) => {
+  const body = await context.req.json<{ data: string; signature: string; certificate: string }>();
+  let key = signerKeys.get(body.certificate);
+  if (key === undefined) {
+    key = new X509Certificate(Buffer.from(body.certificate, "base64")).publicKey;
+    signerKeys.set(body.certificate, key);
+  }
+  if (!verify("sha256", Buffer.from(body.data, "base64"), key, Buffer.from(body.signature, "base64"))) return context.json({ title: "bad signature" }, 422);
+  await raw.query("INSERT INTO bench_raw_write (stream, payload) VALUES ($1, $2)", ["response", JSON.stringify({ data: body.data })]);
   return context.json({ ok: true }, 201);
 });
 

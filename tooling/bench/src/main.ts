@@ -22,6 +22,7 @@ import * as Communes from "./Communes.js";
 import * as Login from "./Login.js";
 import * as Notifications from "./Notifications.js";
 import * as Planning from "./Planning.js";
+import * as Responses from "./Responses.js";
 import * as Pki from "./Pki.js";
 import * as Database from "./Database.js";
 import { type Figure, table } from "./Report.js";
@@ -38,7 +39,7 @@ const benchCards = {
 const seconds = Number(process.env.BENCH_SECONDS ?? 8);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const figures: Array<Figure> = [];
-const only = new Set((process.env.BENCH_ONLY ?? "pki,communes,agents,cards,login,planning,notifications").split(","));
+const only = new Set((process.env.BENCH_ONLY ?? "pki,communes,agents,cards,login,responses,planning,notifications").split(","));
 
 const database = await Database.fresh();
 const runtime = ManagedRuntime.make(Platform.services(Persistence.postgres({ connectionString: database.url }), benchCards));
@@ -118,6 +119,18 @@ try {
   if (only.has("login")) {
     console.error("bench: card logins…");
     figures.push(await Login.loginFigure(runtime, { port, seconds, connections, administrator }));
+  }
+
+  if (only.has("responses")) {
+    console.error("bench: signed responses…");
+    const lyonOperator = Actor.Actor.make({
+      id: "bench-rc-responses",
+      name: "Benchmark",
+      role: "commune-operator",
+      site: { _tag: "commune", commune: "69123" },
+    });
+    const operatorToken = (await runtime.runPromise(Tokens.ActorTokens.use((tokens) => tokens.issue(lyonOperator, 1, administrator, "bootstrap")))).token;
+    figures.push(await Responses.responsesFigure(runtime, raw, { port, token: operatorToken, seconds, connections, administrator }));
   }
 
   console.log(table(figures));

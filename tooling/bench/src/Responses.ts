@@ -1,0 +1,148 @@
+/**
+ * Issue 8's figure: signed responses through the API — CAdES-BES parsed and its signature checked,
+ * the certificate checked against the register at signing time, the signer's profile and site read
+ * from the directory, the response kept once with its audit event — beside a raw ECDSA P-256
+ * verification plus one INSERT through the same server, measured in the same run. The requests
+ * are inserted beforehand and the responses signed beforehand by a virtual officer's card, so the
+ * load measures the platform's side of a response.
+ */
+import { Actor } from "@comedec/actor";
+import { Local as Directory } from "@comedec/agaec";
+import type { Agent } from "@comedec/agent";
+import { CardNotifications, SmartCards } from "@comedec/card";
+import type { Request as ExchangeRequest } from "@comedec/exchange";
+import { ExchangeClient } from "@comedec/exchange-client";
+import { Authority } from "@comedec/pki";
+import type { RawSql } from "@comedec/persistence";
+
+/** Plain SQL on the platform's pool (`RawSql`). */
+type Raw = { readonly query: (text: string, values?: ReadonlyArray<unknown>) => Promise<ReadonlyArray<unknown>> };
+import { Local } from "@comedec/pgca";
+import type * as App from "@comedec/api";
+import { Effect, type ManagedRuntime } from "effect";
+import { load } from "./Load.js";
+import type { Figure } from "./Report.js";
+
+const lyon = { _tag: "commune", commune: "69123" } as const;
+const pin = "482915";
+
+/** An officer of Lyon with a card handed over; the card's serial. */
+const officerCard = (administrator: Actor.Actor) =>
+  Effect.gen(function* () {
+    const operator = Actor.Actor.make({ id: "bench-rc-exchange", name: "Benchmark", role: "commune-operator", site: lyon });
+    const today = new Date().toISOString().slice(0, 10);
+    const registration = {
+      identity: {
+        birthName: "Officier",
+        givenNames: ["Banc"],
+        sex: "F",
+        birthDate: "1979-01-01",
+        placeOfBirth: { _tag: "abroad", country: "BE", city: "Namur" },
+      },
+      document: {
+        type: "passeport",
+        number: "BE7654321",
+        issuingAuthority: "Consulat",
+        expiresOn: "2035-01-01",
+        holder: { birthName: "OFFICIER", givenNames: ["Banc"], birthDate: "1979-01-01" },
+        check: { by: "bench-rc-exchange", on: today, faceToFace: true },
+      },
+      contact: { email: "officier@mairie-lyon.fr" },
+      site: lyon,
+      profile: { _tag: "officer", basis: { _tag: "deputy" } },
+      rights: ["receive-requests", "sign-responses"],
+    } as unknown as Agent.Registration;
+    const holder = (yield* Directory.forActor(operator, (agaec) => agaec.register(registration))).state.id;
+    const byOperator = yield* Local.make(operator);
+    const byAnts = yield* Local.make(administrator);
+    const ordered = yield* byOperator.order({ holder, reason: "banc d'essai" });
+    const serial = (yield* byAnts.startProduction(ordered.state.id, "fabrication")).state.serial as string;
+    yield* byAnts.ship(ordered.state.id, "envoi");
+    yield* byOperator.receive(ordered.state.id, serial, "reçue");
+    const inbox = yield* CardNotifications.use((notifications) => notifications.inbox(lyon as never, 50));
+    const code = /Code d'activation : ([0-9A-Z-]+)/.exec(inbox.find((item) => item.body.includes(serial))?.body ?? "")?.[1] as string;
+    yield* byOperator.publish(ordered.state.id, {
+      activationCode: code,
+      pin,
+      handOver: { document: { type: "passeport", number: "BE7654321" }, place: "mairie" },
+      reason: "remise",
+    });
+    return serial;
+  });
+
+/** `count` requests to Lyon, inserted as the platform keeps them, and their responses signed by the card. */
+const signedResponses = (raw: Raw, serial: string, count: number) =>
+  Effect.gen(function* () {
+    const issuedAt = new Date(Date.now() - 60_000).toISOString();
+    const requests: Array<ExchangeRequest.VerificationRequest> = Array.from({ length: count }, (_, index) => ({
+      id: `bench-${index}`,
+      commune: "69123" as never,
+      requester: { kind: "notary", name: "Office notarial du banc d'essai" },
+      actType: "birth",
+      actDate: "1990-01-01",
+      actReference: `N-${index}`,
+      persons: [{ birthName: "DUPONT", givenNames: ["Léa"], birthDate: "1990-01-01" }],
+      specimen: false,
+      issuedAt,
+    }));
+    for (let start = 0; start < count; start += 5_000) {
+      const chunk = requests.slice(start, start + 5_000);
+      yield* Effect.promise(() =>
+        raw.query(
+          `INSERT INTO exchange_request (id, commune, specimen, request, issued_at)
+           SELECT r->>'id', r->>'commune', false, r, (r->>'issuedAt')::timestamptz FROM jsonb_array_elements($1::jsonb) AS r`,
+          [JSON.stringify(chunk)],
+        ),
+      );
+    }
+    const chain = [(yield* Authority.CaCertificates).issuing];
+    return yield* Effect.forEach(requests, (request) =>
+      Effect.map(
+        ExchangeClient.signResponse({ request: request.id, commune: request.commune, outcome: { _tag: "verified" } }, { serial, pin }, chain),
+        (signed) => ({ id: request.id, signed: Buffer.from(signed).toString("base64") }),
+      ),
+    );
+  });
+
+/** The raw baseline's inputs: one ECDSA signature by the card's signature key over a response's bytes. */
+const rawSignature = (serial: string) =>
+  Effect.gen(function* () {
+    const cards = yield* SmartCards;
+    const data = new TextEncoder().encode('{"commune":"69123","outcome":{"_tag":"verified"},"request":"raw"}');
+    const signature = yield* cards.sign(serial, "signature", data, pin);
+    const certificate = yield* cards.readCertificate(serial, "signature");
+    return {
+      data: Buffer.from(data).toString("base64"),
+      signature: Buffer.from(signature).toString("base64"),
+      certificate: Buffer.from(certificate).toString("base64"),
+    };
+  });
+
+/** Signed responses through the API against raw verify + insert. */
+export const responsesFigure = async (
+  runtime: ManagedRuntime.ManagedRuntime<App.Services | RawSql | Authority.CaCertificates, never>,
+  raw: Raw,
+  options: { readonly port: number; readonly token: string; readonly seconds: number; readonly connections: number; readonly administrator: Actor.Actor },
+): Promise<Figure> => {
+  const serial = await runtime.runPromise(officerCard(options.administrator));
+  const responses = await runtime.runPromise(signedResponses(raw, serial, 30_000));
+  const baseline = await runtime.runPromise(rawSignature(serial));
+  let next = 0;
+  const respond = () => {
+    const response = responses[next++];
+    if (response === undefined) throw new Error("ran out of signed responses: shorten the run");
+    return { method: "POST" as const, path: `/communes/69123/requests/${response.id}/response`, body: { signed: response.signed } };
+  };
+  const common = { port: options.port, connections: options.connections, seconds: options.seconds };
+  const platform = await load({ ...common, token: options.token, next: respond });
+  const rawResult = await load({ ...common, next: () => ({ method: "POST" as const, path: "/raw/responses", body: baseline }) });
+  if (platform.failures + rawResult.failures > 0) throw new Error(`responses failed: ${platform.failures} through the API, ${rawResult.failures} raw`);
+  return {
+    name: `signed responses through the API: CAdES verified, certificate at signing time, signer's profile and site, kept once and audited (${options.connections} connections, ${options.seconds} s; p99 ${platform.p99Ms} ms vs ${rawResult.p99Ms} ms)`,
+    unit: "response/s",
+    platform: platform.perSecond,
+    raw: rawResult.perSecond,
+    rawName: "Hono route: raw ECDSA P-256 verify + INSERT",
+    goal: { value: 1500, better: "higher" },
+  };
+};
