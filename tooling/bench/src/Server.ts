@@ -24,7 +24,9 @@ const benchCards = {
 const connectionString = process.env.BENCH_DATABASE_URL;
 if (connectionString === undefined) throw new Error("BENCH_DATABASE_URL is required");
 
-const runtime = ManagedRuntime.make(Platform.services(Persistence.postgres({ connectionString, maxConnections: Number(process.env.BENCH_POOL ?? 10) }), benchCards));
+const runtime = ManagedRuntime.make(
+  Platform.services(Persistence.postgres({ connectionString, maxConnections: Number(process.env.BENCH_POOL ?? 10) }), benchCards),
+);
 const raw = await runtime.runPromise(
   Effect.gen(function* () {
     return yield* RawSql;
