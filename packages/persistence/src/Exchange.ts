@@ -19,12 +19,7 @@ import { Effect, Layer } from "effect";
 import { sql } from "kysely";
 import { Database } from "./internal/Database.js";
 import { appendArgument, appendStandalone } from "./internal/EventLog.js";
-
-/** A response waiting for the next batch, and how to tell its caller. */
-interface Waiting {
-  readonly accepted: AcceptedResponse;
-  readonly settle: (kept: boolean | Error) => void;
-}
+import { groupCommit } from "./internal/GroupCommit.js";
 
 /** The most responses one statement keeps. */
 const largestBatch = 200;
@@ -49,34 +44,34 @@ export const exchangeStoreLayer = Layer.effect(
      * one request keep the first), the response rows, and their audit events chained in one append
      * — one round trip and one commit for every response of the moment. Returns the positions kept.
      */
-    const keepBatch = async (batch: ReadonlyArray<Waiting>): Promise<ReadonlySet<number>> => {
+    const keepBatch = async (batch: ReadonlyArray<AcceptedResponse>): Promise<ReadonlySet<number>> => {
       const input = JSON.stringify(
-        batch.map((waiting, ord) => {
-          const { response } = waiting.accepted;
+        batch.map((accepted, ord) => {
+          const { response } = accepted;
           const stream = `exchange:${response.request}`;
           const payload = {
             request: response.request,
             commune: response.commune,
             outcome: response.outcome._tag,
-            signer: waiting.accepted.signer.agent,
-            certificate: waiting.accepted.signer.certificate,
-            signedAt: waiting.accepted.signedAt.toISOString(),
-            passed: waiting.accepted.passed,
+            signer: accepted.signer.agent,
+            certificate: accepted.signer.certificate,
+            signedAt: accepted.signedAt.toISOString(),
+            passed: accepted.passed,
           };
           return {
             ord,
             request: response.request,
             commune: response.commune,
             outcome: response.outcome,
-            signed: Buffer.from(waiting.accepted.signed).toString("hex"),
-            signer: waiting.accepted.signer.agent,
-            serial: waiting.accepted.signer.certificate,
-            signed_at: waiting.accepted.signedAt.toISOString(),
-            passed: waiting.accepted.passed,
+            signed: Buffer.from(accepted.signed).toString("hex"),
+            signer: accepted.signer.agent,
+            serial: accepted.signer.certificate,
+            signed_at: accepted.signedAt.toISOString(),
+            passed: accepted.passed,
             entry: {
               stream,
               firstVersion: 1,
-              events: JSON.parse(appendArgument(stream, 1, [{ type: "ResponseAccepted", payload }], waiting.accepted.actor, new Date())),
+              events: JSON.parse(appendArgument(stream, 1, [{ type: "ResponseAccepted", payload }], accepted.actor, new Date())),
             },
           };
         }),
@@ -99,37 +94,7 @@ export const exchangeStoreLayer = Layer.effect(
       return new Set(result.rows.map((row) => Number(row.ord)));
     };
 
-    // Responses arriving while a batch commits wait for the next one.
-    let waiting: Array<Waiting> = [];
-    let draining = false;
-    const drain = async () => {
-      draining = true;
-      while (waiting.length > 0) {
-        const batch = waiting.slice(0, largestBatch);
-        waiting = waiting.slice(largestBatch);
-        const kept = await keepBatch(batch).catch(async () => {
-          // One bad response must not fail the others: each tries again alone.
-          const alone = new Set<number>();
-          for (const [ord, one] of batch.entries()) {
-            const result = await keepBatch([one]).catch((error: unknown) => error as Error);
-            if (result instanceof Error) one.settle(result);
-            else if (result.size > 0) alone.add(ord);
-          }
-          return alone;
-        });
-        for (const [ord, one] of batch.entries()) one.settle(kept.has(ord));
-      }
-      draining = false;
-    };
-
-    const keep = async (accepted: AcceptedResponse): Promise<boolean> => {
-      const settled = await new Promise<boolean | Error>((settle) => {
-        waiting.push({ accepted, settle });
-        if (!draining) void drain();
-      });
-      if (settled instanceof Error) throw settled;
-      return settled;
-    };
+    const keep = groupCommit(keepBatch, largestBatch);
 
     return ExchangeStore.of({
       putSpecimenFile: (commune, file, planned, actor) =>

@@ -12,6 +12,7 @@ import { sql } from "kysely";
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
 import { Database } from "./internal/Database.js";
 import { appendArgument, appendStandalone } from "./internal/EventLog.js";
+import { groupCommit } from "./internal/GroupCommit.js";
 
 const format = new RegExp(`^${Sessions.tokenPrefix}([0-9a-f-]{36})\\.([A-Za-z0-9_-]{43})$`);
 const hashOf = (secret: string) => createHash("sha256").update(secret).digest();
@@ -76,27 +77,10 @@ export const cardSessionsLayer = Layer.effect(
     };
 
     // Logins arriving while a batch commits wait for the next one.
-    let waiting: Array<PendingOpen & { readonly settle: (opened: boolean | Error) => void }> = [];
-    let draining = false;
-    const drain = async () => {
-      draining = true;
-      while (waiting.length > 0) {
-        const batch = waiting.slice(0, largestBatch);
-        waiting = waiting.slice(largestBatch);
-        const opened = await openBatch(batch).catch(async () => {
-          // One bad login must not fail the others: each tries again alone.
-          const alone = new Set<string>();
-          for (const pending of batch) {
-            const result = await openBatch([pending]).catch((error: unknown) => error as Error);
-            if (result instanceof Error) pending.settle(result);
-            else if (result.has(pending.id)) alone.add(pending.id);
-          }
-          return alone;
-        });
-        for (const pending of batch) pending.settle(opened.has(pending.id));
-      }
-      draining = false;
-    };
+    const openOne = groupCommit(async (batch: ReadonlyArray<PendingOpen>) => {
+      const opened = await openBatch(batch);
+      return new Set(batch.flatMap((pending, position) => (opened.has(pending.id) ? [position] : [])));
+    }, largestBatch);
 
     const open = (challenge: string, actor: Actor.Actor, certificateSerial: string) =>
       Effect.promise(async () => {
@@ -112,20 +96,15 @@ export const cardSessionsLayer = Layer.effect(
           actor,
           new Date(),
         );
-        const opened = await new Promise<boolean | Error>((settle) => {
-          waiting.push({
-            challenge,
-            id,
-            secretHash: hashOf(secret).toString("hex"),
-            actor: encodeActor(actor),
-            serial: certificateSerial,
-            expiresAt: expiresAt.toISOString(),
-            entry: { stream, firstVersion: 1, events: JSON.parse(events) },
-            settle,
-          });
-          if (!draining) void drain();
+        const opened = await openOne({
+          challenge,
+          id,
+          secretHash: hashOf(secret).toString("hex"),
+          actor: encodeActor(actor),
+          serial: certificateSerial,
+          expiresAt: expiresAt.toISOString(),
+          entry: { stream, firstVersion: 1, events: JSON.parse(events) },
         });
-        if (opened instanceof Error) throw opened;
         return opened ? { token: `${Sessions.tokenPrefix}${id}.${secret}`, expiresAt } : undefined;
       });
 
