@@ -5,7 +5,8 @@
  *   comedec-connection-test --api https://comedec.example --commune 69123 --specimen-file actes.json \
  *       (--simulator DIR | --pkcs11 /usr/lib/softhsm/libsofthsm2.so) [--card SERIAL] [--keep-signed DIR]
  *
- * The PIN comes from COMEDEC_PIN (never from the command line, where other users could read it).
+ * The PIN comes from COMEDEC_PIN, or is typed without echo in a terminal — never on the command
+ * line, where other users could read it.
  * Without --card, the only card present is used. Exit status: 0 passed, 1 not passed, 2 refused
  * or failed (the reason is printed), 64 wrong usage.
  */
@@ -15,12 +16,13 @@ import { Pkcs11 } from "@comedec/smartcard-pkcs11";
 import { Simulator } from "@comedec/smartcard-simulator";
 import { Effect, Layer, Schema } from "effect";
 import { readFileSync } from "node:fs";
+import { createInterface } from "node:readline/promises";
 import { parseArgs } from "node:util";
 import * as ConnectionTest from "./ConnectionTest.js";
 
 const usage =
   "usage: comedec-connection-test --api URL --commune INSEE --specimen-file FILE (--simulator DIR | --pkcs11 LIBRARY) [--card SERIAL] [--keep-signed DIR]\n" +
-  "       the card's PIN in COMEDEC_PIN";
+  "       the card's PIN in COMEDEC_PIN, or typed when asked";
 
 const { values } = parseArgs({
   options: {
@@ -33,7 +35,22 @@ const { values } = parseArgs({
     "keep-signed": { type: "string" },
   },
 });
-const pin = process.env.COMEDEC_PIN;
+/** The PIN, typed without echo when the command runs in a terminal and COMEDEC_PIN is not set. */
+const askPin = async (): Promise<string | undefined> => {
+  if (!process.stdin.isTTY) return undefined;
+  const prompt = createInterface({ input: process.stdin, output: process.stdout, terminal: true });
+  const muted = prompt as unknown as { _writeToOutput: (text: string) => void };
+  const question = "Code PIN de la carte : ";
+  muted._writeToOutput = (text) => {
+    if (text.includes(question)) process.stdout.write(question);
+  };
+  const typed = await prompt.question(question);
+  prompt.close();
+  process.stdout.write("\n");
+  return typed;
+};
+
+const pin = process.env.COMEDEC_PIN ?? (values.api === undefined ? undefined : await askPin());
 if (values.api === undefined || values.commune === undefined || values["specimen-file"] === undefined || pin === undefined) {
   console.error(usage);
   process.exit(64);
