@@ -158,9 +158,14 @@ export class CertificateAuthority extends Context.Service<
     /**
      * Checks the certificate of a signature made at `signedAt`: issued by this CA, valid then,
      * registered, and not revoked at or before that instant — a revocation after the signature
-     * leaves it good. (The caller bounds `signedAt`: a signer could claim any time.)
+     * leaves it good. (The caller bounds `signedAt`: a signer could claim any time.) A caller that
+     * read the register's entry in the same round trip as its own data passes it as `registered`.
      */
-    readonly checkAt: (der: Uint8Array, signedAt: Date) => Effect.Effect<CheckedCertificate, CertificateRefused>;
+    readonly checkAt: (
+      der: Uint8Array,
+      signedAt: Date,
+      registered?: { readonly entry: (IssuedCertificate & { readonly revoked?: RevokedCertificate }) | undefined },
+    ) => Effect.Effect<CheckedCertificate, CertificateRefused>;
   }
 >()("@comedec/card/CertificateAuthority") {}
 

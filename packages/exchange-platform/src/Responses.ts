@@ -17,7 +17,6 @@
  * milestone is recorded.
  */
 import { Actor } from "@comedec/actor";
-import { AgentStore } from "@comedec/agent";
 import { CertificateAuthority } from "@comedec/card";
 import { CalendarDate, InseeCode, Onboarding } from "@comedec/commune";
 import { Onboarding as OnboardingUseCases } from "@comedec/deployment";
@@ -64,19 +63,22 @@ const recordTestPassed = (commune: InseeCode.InseeCode) =>
 export const respond = (grant: Access.Grant<"exchange.respond">, id: string, signed: Uint8Array) =>
   Effect.gen(function* () {
     const commune = communeOf(grant);
-    const stored = yield* ExchangeStore.use((store) => store.load(id));
+    // The message is read first (no database): its signer's serial lets one read fetch the
+    // request, the certificate's register entry and its holder together.
+    const message = yield* Cades.verify(signed).pipe(Effect.mapError((invalid) => rejected(Signer.rules.signature, invalid.reason)));
+    const context = yield* ExchangeStore.use((store) => store.loadForResponse(id, message.serial));
+    const stored = context.stored;
     // Another commune's request is none of this one's business: as if it did not exist.
     if (stored.request.commune !== commune) return yield* new VerificationRequestNotFound({ id });
     if (stored.answered !== undefined) return yield* new AlreadyAnswered({ id });
     const now = yield* Clock.currentTimeMillis;
 
-    const message = yield* Cades.verify(signed).pipe(Effect.mapError((invalid) => rejected(Signer.rules.signature, invalid.reason)));
     const signedAt = message.signingTime;
     const issuedAt = Date.parse(stored.request.issuedAt);
     if (signedAt.getTime() < issuedAt - clockSkewMillis || signedAt.getTime() > now + clockSkewMillis) {
       return yield* rejected(Signer.rules.signingTime, `signed at ${signedAt.toISOString()}, outside the request's life (issued ${stored.request.issuedAt})`);
     }
-    const certificate = yield* CertificateAuthority.use((authority) => authority.checkAt(message.certificate, signedAt)).pipe(
+    const certificate = yield* CertificateAuthority.use((authority) => authority.checkAt(message.certificate, signedAt, { entry: context.certificate })).pipe(
       Effect.mapError((refused) => rejected(Signer.rules.certificate, `the signer's certificate is ${refused.reason}`)),
     );
     if (certificate.usage !== "signature") {
@@ -86,23 +88,22 @@ export const respond = (grant: Access.Grant<"exchange.respond">, id: string, sig
     if (response.request !== id || response.commune !== commune) {
       return yield* rejected(Signer.rules.content, `the signed response answers request ${response.request} of ${response.commune}, not ${id} of ${commune}`);
     }
-    const signer = yield* AgentStore.use((agents) => agents.load(certificate.holder)).pipe(
-      Effect.mapError(() => rejected(Signer.rules.signerStatus, "the signer is not in the directory")),
-    );
-    const refusal = Signer.refusal(signer.state, commune, CalendarDate.ofInstant(signedAt));
+    const signer = context.signer;
+    if (signer === undefined || signer.id !== certificate.holder) return yield* rejected(Signer.rules.signerStatus, "the signer is not in the directory");
+    const refusal = Signer.refusal(signer, commune, CalendarDate.ofInstant(signedAt));
     if (refusal !== undefined) return yield* refusal;
 
     const passed = stored.expected === undefined || Response.sameOutcome(stored.expected, response.outcome);
     yield* ExchangeStore.use((store) =>
-      store.answer({ response, signed, signer: { agent: signer.state.id, certificate: certificate.serial }, signedAt, passed, actor: grant.actor }),
+      store.answer({ response, signed, signer: { agent: signer.id, certificate: certificate.serial }, signedAt, passed, actor: grant.actor }),
     );
-    if (!stored.request.specimen) return { request: id, outcome: response.outcome._tag, signer: signer.state.id, signedAt: signedAt.toISOString() };
+    if (!stored.request.specimen) return { request: id, outcome: response.outcome._tag, signer: signer.id, signedAt: signedAt.toISOString() };
     const test = summary(yield* ExchangeStore.use((store) => store.testStatus(commune)));
     const milestone = test.passed ? yield* recordTestPassed(commune) : undefined;
     return {
       request: id,
       outcome: response.outcome._tag,
-      signer: signer.state.id,
+      signer: signer.id,
       signedAt: signedAt.toISOString(),
       // A wrong answer says what was expected: the test is for learning.
       specimen: { correct: passed, ...(passed ? {} : { expected: stored.expected }) },

@@ -3,6 +3,8 @@
  * specimen ones, and the responses accepted with their signed bytes.
  */
 import type { Actor } from "@comedec/actor";
+import type { Agent } from "@comedec/agent";
+import type { IssuedCertificate, RevokedCertificate } from "@comedec/card";
 import type { InseeCode } from "@comedec/commune";
 import { Context, type Effect, Schema } from "effect";
 import type { VerificationRequest } from "./Request.js";
@@ -15,6 +17,13 @@ export interface StoredRequest {
   /** What a specimen request must be answered. */
   readonly expected?: Outcome;
   readonly answered?: { readonly outcome: Outcome; readonly passed: boolean; readonly signer: string; readonly signedAt: Date };
+}
+
+/** What a response is checked against. */
+export interface ResponseContext {
+  readonly stored: StoredRequest;
+  readonly certificate: (IssuedCertificate & { readonly revoked?: RevokedCertificate }) | undefined;
+  readonly signer: Agent.State | undefined;
 }
 
 /** Where a commune's connection test stands. */
@@ -57,6 +66,11 @@ export class ExchangeStore extends Context.Service<
     /** The commune's requests waiting for a response, oldest first. */
     readonly pending: (commune: InseeCode.InseeCode, limit: number) => Effect.Effect<ReadonlyArray<VerificationRequest>>;
     readonly load: (id: string) => Effect.Effect<StoredRequest, VerificationRequestNotFound>;
+    /**
+     * What a response is checked against, in one read: the request, the register's entry of the
+     * signer's certificate, and that certificate's holder in the directory (absent when unknown).
+     */
+    readonly loadForResponse: (id: string, certificateSerial: string) => Effect.Effect<ResponseContext, VerificationRequestNotFound>;
     /** Keeps an accepted response, once, in the audit trail too. */
     readonly answer: (accepted: AcceptedResponse) => Effect.Effect<void, AlreadyAnswered>;
     readonly testStatus: (commune: InseeCode.InseeCode) => Effect.Effect<TestStatus>;

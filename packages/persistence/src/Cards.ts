@@ -15,9 +15,11 @@ import {
   CardStore,
   CertificateRegistry,
   type Commit,
+  type IssuedCertificate,
   type Notification,
   Request,
   RequestNotFound,
+  type RevokedCertificate,
   type Scope,
   type Write,
 } from "@comedec/card";
@@ -354,21 +356,32 @@ export const cardSecretsLayer = Layer.effect(
   }),
 );
 
+/** A row of the certificate register. */
+export interface CertificateRow {
+  serial: string;
+  card: string;
+  holder: string;
+  usage: Card.KeyUsage;
+  not_after: Date;
+  der: Uint8Array;
+  revoked_at: Date | null;
+  revocation_reason: Card.RevocationReason | null;
+}
+
+/** A register row as the PKI reads it. */
+export const registeredOf = (row: CertificateRow): IssuedCertificate & { readonly revoked?: RevokedCertificate } => {
+  const issued = { serial: row.serial, card: row.card, holder: row.holder, usage: row.usage, notAfter: new Date(row.not_after), der: row.der };
+  return row.revoked_at === null
+    ? issued
+    : { ...issued, revoked: { serial: row.serial, revokedAt: new Date(row.revoked_at), reason: row.revocation_reason ?? "unspecified" } };
+};
+
 /** The PKI's register of certificates on the database. */
 export const certificateRegistryLayer = Layer.effect(
   CertificateRegistry,
   Effect.gen(function* () {
     const { db } = yield* Database;
-    type Row = {
-      serial: string;
-      card: string;
-      holder: string;
-      usage: Card.KeyUsage;
-      not_after: Date;
-      der: Uint8Array;
-      revoked_at: Date | null;
-      revocation_reason: Card.RevocationReason | null;
-    };
+    type Row = CertificateRow;
     return CertificateRegistry.of({
       record: (certificate) =>
         Effect.promise(() =>
@@ -388,11 +401,7 @@ export const certificateRegistryLayer = Layer.effect(
       find: (serial) =>
         Effect.promise(async () => {
           const row = (await sql<Row>`SELECT * FROM certificate WHERE serial = ${serial}`.execute(db)).rows[0];
-          if (row === undefined) return undefined;
-          const issued = { serial: row.serial, card: row.card, holder: row.holder, usage: row.usage, notAfter: new Date(row.not_after), der: row.der };
-          return row.revoked_at === null
-            ? issued
-            : { ...issued, revoked: { serial: row.serial, revokedAt: new Date(row.revoked_at), reason: row.revocation_reason ?? "unspecified" } };
+          return row === undefined ? undefined : registeredOf(row);
         }),
       nextCrlNumber: Effect.promise(async () =>
         BigInt((await sql<{ number: string }>`SELECT nextval('crl_number')::text AS number`.execute(db)).rows[0]?.number ?? "1"),

@@ -14,12 +14,27 @@ import {
   type Request,
   type Response,
   type Specimen,
+  type StoredRequest,
 } from "@comedec/exchange";
 import { Effect, Layer } from "effect";
 import { sql } from "kysely";
+import { agentStateOf } from "./Agents.js";
+import { type CertificateRow, registeredOf } from "./Cards.js";
 import { Database } from "./internal/Database.js";
 import { appendArgument, appendStandalone } from "./internal/EventLog.js";
 import { groupCommit } from "./internal/GroupCommit.js";
+
+/** A row's columns under a `c_` prefix, each possibly null (a left join that found nothing). */
+type Prefixed<Row> = { [Column in keyof Row as `c_${Column & string}`]: Row[Column] | null } & Record<string, unknown>;
+
+/** A request row as the port reads it. */
+const storedOf = (row: RequestRow): StoredRequest => ({
+  request: row.request,
+  ...(row.expected === null ? {} : { expected: row.expected }),
+  ...(row.outcome === null
+    ? {}
+    : { answered: { outcome: row.outcome, passed: row.passed === true, signer: row.signer ?? "", signedAt: new Date(row.signed_at ?? 0) } }),
+});
 
 /** The most responses one statement keeps. */
 const largestBatch = 200;
@@ -142,22 +157,43 @@ export const exchangeStoreLayer = Layer.effect(
                   FROM exchange_request q LEFT JOIN exchange_response s ON s.request = q.id WHERE q.id = ${id}`.execute(db)
               ).rows[0],
           ),
+          (row) => (row === undefined ? Effect.fail(new VerificationRequestNotFound({ id })) : Effect.succeed(storedOf(row))),
+        ),
+      loadForResponse: (id, certificateSerial) =>
+        Effect.flatMap(
+          Effect.promise(
+            async () =>
+              (
+                await sql<RequestRow & Prefixed<CertificateRow> & { signer_state: unknown }>`
+                  SELECT q.request, q.expected, s.outcome, s.passed, s.signer, s.signed_at,
+                         c.serial AS c_serial, c.card AS c_card, c.holder AS c_holder, c.usage AS c_usage, c.not_after AS c_not_after,
+                         c.der AS c_der, c.revoked_at AS c_revoked_at, c.revocation_reason AS c_revocation_reason, a.state AS signer_state
+                  FROM exchange_request q
+                  LEFT JOIN exchange_response s ON s.request = q.id
+                  LEFT JOIN certificate c ON c.serial = ${certificateSerial}
+                  LEFT JOIN agent a ON a.id = c.holder
+                  WHERE q.id = ${id}`.execute(db)
+              ).rows[0],
+          ),
           (row) =>
             row === undefined
               ? Effect.fail(new VerificationRequestNotFound({ id }))
               : Effect.succeed({
-                  request: row.request,
-                  ...(row.expected === null ? {} : { expected: row.expected }),
-                  ...(row.outcome === null
-                    ? {}
-                    : {
-                        answered: {
-                          outcome: row.outcome,
-                          passed: row.passed === true,
-                          signer: row.signer ?? "",
-                          signedAt: new Date(row.signed_at ?? 0),
-                        },
-                      }),
+                  stored: storedOf(row),
+                  certificate:
+                    row.c_serial === null
+                      ? undefined
+                      : registeredOf({
+                          serial: row.c_serial,
+                          card: row.c_card,
+                          holder: row.c_holder,
+                          usage: row.c_usage,
+                          not_after: row.c_not_after,
+                          der: row.c_der,
+                          revoked_at: row.c_revoked_at,
+                          revocation_reason: row.c_revocation_reason,
+                        } as CertificateRow),
+                  signer: row.signer_state === null || row.signer_state === undefined ? undefined : agentStateOf(row.signer_state),
                 }),
         ),
       answer: (accepted) =>

@@ -7,7 +7,16 @@
  */
 import { Rules } from "@comedec/rgs";
 import { Agent } from "@comedec/agent";
-import { type Card, CertificateAuthority, CertificateRefused, CertificateRegistry, type PublishedCrl, type Subject } from "@comedec/card";
+import {
+  type Card,
+  CertificateAuthority,
+  CertificateRefused,
+  CertificateRegistry,
+  type IssuedCertificate,
+  type PublishedCrl,
+  type RevokedCertificate,
+  type Subject,
+} from "@comedec/card";
 import { Certificate, type Name } from "@peculiar/asn1-x509";
 import { AsnConvert } from "@peculiar/asn1-schema";
 import { Clock, Context, Effect, Layer } from "effect";
@@ -301,7 +310,12 @@ export const make = (hierarchy: Hierarchy, baseUrl: string) =>
      * A certificate presented at `at`: issued by this CA, valid then, registered, and not revoked —
      * at all (`now`: a login), or at or before `at` (`then`: a signature made at `at`).
      */
-    const checkCertificate = (der: Uint8Array, at: Date, revokedAsOf: "now" | "then") =>
+    const checkCertificate = (
+      der: Uint8Array,
+      at: Date,
+      revokedAsOf: "now" | "then",
+      prefetched?: { readonly entry: (IssuedCertificate & { readonly revoked?: RevokedCertificate }) | undefined },
+    ) =>
       Effect.gen(function* () {
         const refuse = (reason: string) => Effect.fail(new CertificateRefused({ reason }));
         const parsed = yield* Effect.try({
@@ -311,7 +325,7 @@ export const make = (hierarchy: Hierarchy, baseUrl: string) =>
         if (parsed === undefined) return yield* refuse("not issued by this CA");
         if (at < parsed.validFrom || at > parsed.validTo) return yield* refuse("outside its validity period");
         // What may change — registration, revocation — is read every time.
-        const registered = yield* registry.find(parsed.serial);
+        const registered = prefetched === undefined ? yield* registry.find(parsed.serial) : prefetched.entry;
         if (registered === undefined || !Buffer.from(registered.der).equals(Buffer.from(der))) return yield* refuse("not a certificate this CA registered");
         const revoked = registered.revoked;
         // Signing times have whole seconds (CMS UTCTime): a revocation in the same second counts as before.
@@ -328,7 +342,7 @@ export const make = (hierarchy: Hierarchy, baseUrl: string) =>
         issueForCard: ({ subject, usage, publicKey, signWithCardKey }) =>
           Effect.flatMap(Csr.create(subjectName(subject, usage), publicKey, signWithCardKey), (csr) => issueFromCsr(csr, subject, usage)),
         check: (der, at) => checkCertificate(der, at, "now"),
-        checkAt: (der, signedAt) => checkCertificate(der, signedAt, "then"),
+        checkAt: (der, signedAt, registered) => checkCertificate(der, signedAt, "then", registered),
         // A revocation is published at once: the next CRL is signed right after it is recorded.
         revoke: (serials, reason, at) => (serials.length === 0 ? Effect.void : Effect.andThen(registry.revoke(serials, reason, at), Effect.asVoid(publishCrl))),
       }),

@@ -65,6 +65,8 @@ export interface Verified {
   readonly certificate: Uint8Array;
   /** Every certificate the message carries (DER). */
   readonly certificates: ReadonlyArray<Uint8Array>;
+  /** The signer's certificate serial number, lowercase hexadecimal without leading zero bytes. */
+  readonly serial: string;
 }
 
 const sha256 = (bytes: Uint8Array): Uint8Array => new Uint8Array(createHash("sha256").update(bytes).digest());
@@ -253,6 +255,9 @@ const read = (message: Uint8Array): Verified => {
     signingTime: Der.time(bytes, signingTime),
     certificate: certificate.der.slice(),
     certificates: certificates.map((item) => item.der.slice()),
+    serial: Buffer.from(certificate.serial)
+      .toString("hex")
+      .replace(/^(00)+(?=.)/, ""),
   };
 };
 
