@@ -152,6 +152,13 @@ const postgres: Backend = {
       drop: async () => {
         const admin = new pg.Client({ connectionString: url });
         await admin.connect();
+        // The stopped workers' pools close their connections on their own: a forced drop while one
+        // is still closing kills it under a client that no longer listens for errors.
+        for (let waited = 0; waited < 5_000; waited += 100) {
+          const open = await admin.query<{ count: string }>("SELECT count(*) FROM pg_stat_activity WHERE datname = $1", [name]);
+          if (open.rows[0]?.count === "0") break;
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
         await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
         await admin.end();
       },
