@@ -112,14 +112,34 @@ const smtpServer = async () => {
  * stopped earlier are freed first, so its jobs do not wait four hours. (A stopped worker has been
  * seen leaving the mail queue locked now and then: to be understood.)
  */
-const startAlone = async (runtime: Parameters<typeof Worker.start>[0], options: Worker.Options) => {
-  const utils = await makeWorkerUtils({ connectionString: options.connectionString, noPreparedStatements: true });
+const freeLeftovers = async (connectionString: string) => {
+  const utils = await makeWorkerUtils({ connectionString, noPreparedStatements: true });
   try {
     await Worker.takeOverDeadWorkers(utils);
     await utils.withPgClient((client) => client.query("UPDATE graphile_worker._private_job_queues SET locked_at = NULL, locked_by = NULL"));
   } finally {
     await utils.release();
   }
+};
+
+/** What graphile-worker holds, for a failure's message: jobs not done, and locked queues. */
+const jobsState = async (connectionString: string) => {
+  const utils = await makeWorkerUtils({ connectionString, noPreparedStatements: true });
+  try {
+    return await utils.withPgClient(async (client) => {
+      const jobs = await client.query(
+        "SELECT j.id, j.task_identifier, j.attempts, j.locked_by, q.queue_name FROM graphile_worker.jobs j LEFT JOIN graphile_worker._private_job_queues q ON q.id = j.job_queue_id",
+      );
+      const queues = await client.query("SELECT queue_name, locked_by FROM graphile_worker._private_job_queues WHERE locked_by IS NOT NULL");
+      return JSON.stringify({ jobs: jobs.rows, lockedQueues: queues.rows });
+    });
+  } finally {
+    await utils.release();
+  }
+};
+
+const startAlone = async (runtime: Parameters<typeof Worker.start>[0], options: Worker.Options) => {
+  await freeLeftovers(options.connectionString);
   return Worker.start(runtime, options);
 };
 
@@ -351,6 +371,7 @@ describe.each(url === undefined ? [embedded] : [postgres, embedded])("the worker
       ),
     );
     // A worker process takes the delivery; the SMTP server holds the message; the process is killed.
+    await freeLeftovers(connectionString);
     let release = () => {};
     smtp.setHold(new Promise<void>((resolve) => (release = resolve)));
     const dataDir = mkdtempSync(join(tmpdir(), "comedec-worker-"));
@@ -372,7 +393,10 @@ describe.each(url === undefined ? [embedded] : [postgres, embedded])("the worker
     try {
       await waitFor(() => smtp.held() > 0, 40_000);
     } catch (error) {
-      throw new Error(`the worker process never reached the SMTP server: ${childOutput.slice(-2000)}`, { cause: error });
+      // Later tests must not wait on the held mail.
+      release();
+      smtp.setHold(undefined);
+      throw new Error(`the worker process never reached the SMTP server: ${childOutput.slice(-2000)} ${await jobsState(connectionString)}`, { cause: error });
     } finally {
       child.kill("SIGKILL");
       await exited;

@@ -5,61 +5,25 @@
  * signed beforehand by a virtual card, each for a challenge of its own, so the load measures
  * the platform's side of a login.
  */
-import { Actor } from "@comedec/actor";
-import { Local as Directory } from "@comedec/agaec";
-import type { Agent } from "@comedec/agent";
-import { CardNotifications, SmartCards } from "@comedec/card";
-import { Local } from "@comedec/pgca";
+import type { Actor } from "@comedec/actor";
+import { SmartCards } from "@comedec/card";
 import type * as App from "@comedec/api";
 import { Sessions } from "@comedec/rgs";
 import { Effect, type ManagedRuntime } from "effect";
 import { createPublicKey, generateKeyPairSync, sign, verify } from "node:crypto";
 import { load } from "./Load.js";
+import { officerCard, pin } from "./Officer.js";
 import type { Figure } from "./Report.js";
-
-const lyon = { _tag: "commune", commune: "69123" } as const;
-const pin = "482915";
 
 /** Publishes a card for a new officer of Lyon and signs `count` fresh challenges with it. */
 const signedAnswers = (count: number, administrator: Actor.Actor) =>
   Effect.gen(function* () {
-    const operator = Actor.Actor.make({ id: "bench-rc", name: "Benchmark", role: "commune-operator", site: lyon });
-    const today = new Date().toISOString().slice(0, 10);
-    const registration = {
-      identity: {
-        birthName: "Bench",
-        givenNames: ["Agent"],
-        sex: "F",
-        birthDate: "1980-01-01",
-        placeOfBirth: { _tag: "abroad", country: "BE", city: "Liège" },
-      },
-      document: {
-        type: "passeport",
-        number: "BE1234567",
-        issuingAuthority: "Consulat",
-        expiresOn: "2035-01-01",
-        holder: { birthName: "BENCH", givenNames: ["Agent"], birthDate: "1980-01-01" },
-        check: { by: "bench-rc", on: today, faceToFace: true },
-      },
-      contact: { email: "bench@mairie-lyon.fr" },
-      site: lyon,
-      profile: { _tag: "officer", basis: { _tag: "deputy" } },
-      rights: ["sign-responses"],
-    } as unknown as Agent.Registration;
-    const holder = (yield* Directory.forActor(operator, (agaec) => agaec.register(registration))).state.id;
-    const byOperator = yield* Local.make(operator);
-    const byAnts = yield* Local.make(administrator);
-    const ordered = yield* byOperator.order({ holder, reason: "banc d'essai" });
-    const serial = (yield* byAnts.startProduction(ordered.state.id, "fabrication")).state.serial as string;
-    yield* byAnts.ship(ordered.state.id, "envoi");
-    yield* byOperator.receive(ordered.state.id, serial, "reçue");
-    const inbox = yield* CardNotifications.use((notifications) => notifications.inbox(lyon as never, 50));
-    const code = /Code d'activation : ([0-9A-Z-]+)/.exec(inbox.find((item) => item.body.includes(serial))?.body ?? "")?.[1] as string;
-    yield* byOperator.publish(ordered.state.id, {
-      activationCode: code,
-      pin,
-      handOver: { document: { type: "passeport", number: "BE1234567" }, place: "mairie" },
-      reason: "remise",
+    const serial = yield* officerCard(administrator, {
+      operatorId: "bench-rc",
+      birthName: "Bench",
+      givenName: "Agent",
+      passport: "BE1234567",
+      email: "bench@mairie-lyon.fr",
     });
     const cards = yield* SmartCards;
     yield* cards.login(serial, pin);

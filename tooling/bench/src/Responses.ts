@@ -6,10 +6,8 @@
  * are inserted beforehand and the responses signed beforehand by a virtual officer's card, so the
  * load measures the platform's side of a response.
  */
-import { Actor } from "@comedec/actor";
-import { Local as Directory } from "@comedec/agaec";
-import type { Agent } from "@comedec/agent";
-import { CardNotifications, SmartCards } from "@comedec/card";
+import type { Actor } from "@comedec/actor";
+import { SmartCards } from "@comedec/card";
 import type { Request as ExchangeRequest } from "@comedec/exchange";
 import { ExchangeClient } from "@comedec/exchange-client";
 import { Authority } from "@comedec/pki";
@@ -17,58 +15,11 @@ import type { RawSql } from "@comedec/persistence";
 
 /** Plain SQL on the platform's pool (`RawSql`). */
 type Raw = { readonly query: (text: string, values?: ReadonlyArray<unknown>) => Promise<ReadonlyArray<unknown>> };
-import { Local } from "@comedec/pgca";
 import type * as App from "@comedec/api";
 import { Effect, type ManagedRuntime } from "effect";
 import { load } from "./Load.js";
+import { officerCard, pin } from "./Officer.js";
 import type { Figure } from "./Report.js";
-
-const lyon = { _tag: "commune", commune: "69123" } as const;
-const pin = "482915";
-
-/** An officer of Lyon with a card handed over; the card's serial. */
-const officerCard = (administrator: Actor.Actor) =>
-  Effect.gen(function* () {
-    const operator = Actor.Actor.make({ id: "bench-rc-exchange", name: "Benchmark", role: "commune-operator", site: lyon });
-    const today = new Date().toISOString().slice(0, 10);
-    const registration = {
-      identity: {
-        birthName: "Officier",
-        givenNames: ["Banc"],
-        sex: "F",
-        birthDate: "1979-01-01",
-        placeOfBirth: { _tag: "abroad", country: "BE", city: "Namur" },
-      },
-      document: {
-        type: "passeport",
-        number: "BE7654321",
-        issuingAuthority: "Consulat",
-        expiresOn: "2035-01-01",
-        holder: { birthName: "OFFICIER", givenNames: ["Banc"], birthDate: "1979-01-01" },
-        check: { by: "bench-rc-exchange", on: today, faceToFace: true },
-      },
-      contact: { email: "officier@mairie-lyon.fr" },
-      site: lyon,
-      profile: { _tag: "officer", basis: { _tag: "deputy" } },
-      rights: ["receive-requests", "sign-responses"],
-    } as unknown as Agent.Registration;
-    const holder = (yield* Directory.forActor(operator, (agaec) => agaec.register(registration))).state.id;
-    const byOperator = yield* Local.make(operator);
-    const byAnts = yield* Local.make(administrator);
-    const ordered = yield* byOperator.order({ holder, reason: "banc d'essai" });
-    const serial = (yield* byAnts.startProduction(ordered.state.id, "fabrication")).state.serial as string;
-    yield* byAnts.ship(ordered.state.id, "envoi");
-    yield* byOperator.receive(ordered.state.id, serial, "reçue");
-    const inbox = yield* CardNotifications.use((notifications) => notifications.inbox(lyon as never, 50));
-    const code = /Code d'activation : ([0-9A-Z-]+)/.exec(inbox.find((item) => item.body.includes(serial))?.body ?? "")?.[1] as string;
-    yield* byOperator.publish(ordered.state.id, {
-      activationCode: code,
-      pin,
-      handOver: { document: { type: "passeport", number: "BE7654321" }, place: "mairie" },
-      reason: "remise",
-    });
-    return serial;
-  });
 
 /** `count` requests to Lyon, inserted as the platform keeps them, and their responses signed by the card. */
 const signedResponses = (raw: Raw, serial: string, count: number) =>
@@ -124,7 +75,15 @@ export const responsesFigure = async (
   raw: Raw,
   options: { readonly port: number; readonly token: string; readonly seconds: number; readonly connections: number; readonly administrator: Actor.Actor },
 ): Promise<Figure> => {
-  const serial = await runtime.runPromise(officerCard(options.administrator));
+  const serial = await runtime.runPromise(
+    officerCard(options.administrator, {
+      operatorId: "bench-rc-exchange",
+      birthName: "Officier",
+      givenName: "Banc",
+      passport: "BE7654321",
+      email: "officier@mairie-lyon.fr",
+    }),
+  );
   const responses = await runtime.runPromise(signedResponses(raw, serial, 30_000));
   const baseline = await runtime.runPromise(rawSignature(serial));
   let next = 0;
