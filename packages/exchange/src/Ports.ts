@@ -3,11 +3,11 @@
  * specimen ones, and the responses accepted with their signed bytes.
  */
 import type { Actor } from "@comedec/actor";
-import type { Agent } from "@comedec/agent";
 import type { IssuedCertificate, RevokedCertificate } from "@comedec/card";
 import type { InseeCode } from "@comedec/commune";
 import { Context, type Effect, Schema } from "effect";
 import type { VerificationRequest } from "./Request.js";
+import type * as Signer from "./Signer.js";
 import type { Outcome, Response } from "./Response.js";
 import type { Planned, SpecimenFile } from "./Specimen.js";
 
@@ -23,7 +23,8 @@ export interface StoredRequest {
 export interface ResponseContext {
   readonly stored: StoredRequest;
   readonly certificate: (IssuedCertificate & { readonly revoked?: RevokedCertificate }) | undefined;
-  readonly signer: Agent.State | undefined;
+  /** The holder as the signer rules read them (not their identity). */
+  readonly signer: Signer.Candidate | undefined;
 }
 
 /** Where a commune's connection test stands. */

@@ -4,7 +4,7 @@
  * mayor valid on the day of signing — active in the directory and granted the right to sign. An
  * *agent d'état civil* prepares responses; they never sign them.
  */
-import type { Agent } from "@comedec/agent";
+import { Agent } from "@comedec/agent";
 import type { CalendarDate } from "@comedec/commune";
 import { Schema } from "effect";
 
@@ -28,8 +28,18 @@ export const rules = {
   delegation: "exchange.delegation",
 } as const;
 
+/** What the signer rules read of an agent of the directory. */
+export const Candidate = Schema.Struct({
+  id: Schema.String,
+  status: Agent.Status,
+  site: Agent.AgentSite,
+  profile: Schema.optionalKey(Agent.Profile),
+  rights: Schema.Array(Agent.Right),
+});
+export type Candidate = typeof Candidate.Type;
+
 /** Why `agent` may not sign, on `day`, a response of `commune`; undefined when they may. */
-export const refusal = (agent: Agent.State, commune: string, day: CalendarDate.CalendarDate): ResponseRejected | undefined => {
+export const refusal = (agent: Candidate, commune: string, day: CalendarDate.CalendarDate): ResponseRejected | undefined => {
   const reject = (rule: string, reason: string) => new ResponseRejected({ rule, reason });
   if (agent.status !== "active") return reject(rules.signerStatus, `the signer is ${agent.status} in the directory`);
   if (agent.site._tag !== "commune" || agent.site.commune !== commune) {

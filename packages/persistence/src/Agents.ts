@@ -16,9 +16,6 @@ import { appendArgument, appendGuarded, canonicalJson, type PendingEvent } from 
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const decodeState = Schema.decodeUnknownSync(Agent.State);
-
-/** An agent row's state, checked. */
-export const agentStateOf = (state: unknown): Agent.State => decodeState(state);
 const encodeEvent = Schema.encodeSync(Agent.Event);
 
 /** The columns derived from a state. */

@@ -13,12 +13,12 @@ import {
   VerificationRequestNotFound,
   type Request,
   type Response,
+  Signer,
   type Specimen,
   type StoredRequest,
 } from "@comedec/exchange";
-import { Effect, Layer } from "effect";
+import { Effect, Layer, Schema } from "effect";
 import { sql } from "kysely";
-import { agentStateOf } from "./Agents.js";
 import { type CertificateRow, registeredOf } from "./Cards.js";
 import { Database } from "./internal/Database.js";
 import { appendArgument, appendStandalone } from "./internal/EventLog.js";
@@ -35,6 +35,9 @@ const storedOf = (row: RequestRow): StoredRequest => ({
     ? {}
     : { answered: { outcome: row.outcome, passed: row.passed === true, signer: row.signer ?? "", signedAt: new Date(row.signed_at ?? 0) } }),
 });
+
+// Only what the signer rules read: decoding the whole agent (identity, document) costs more on this hot path.
+const decodeCandidate = Schema.decodeUnknownSync(Signer.Candidate);
 
 /** The most responses one statement keeps. */
 const largestBatch = 200;
@@ -96,9 +99,10 @@ export const exchangeStoreLayer = Layer.effect(
           SELECT * FROM jsonb_to_recordset(${input}::jsonb)
             AS i(ord integer, request text, commune text, outcome jsonb, signed text, signer text, serial text, signed_at timestamptz, passed boolean, entry jsonb)),
         chosen AS (SELECT DISTINCT ON (request) * FROM input ORDER BY request, ord),
+        -- By the primary key (= ANY of an array): joined to the input, the planner scans the table.
         claimed AS (
-          UPDATE exchange_request q SET answered_at = now() FROM chosen i
-          WHERE q.id = i.request AND q.answered_at IS NULL RETURNING q.id),
+          UPDATE exchange_request q SET answered_at = now()
+          WHERE q.id = ANY (ARRAY(SELECT request FROM chosen)) AND q.answered_at IS NULL RETURNING q.id),
         kept AS (
           INSERT INTO exchange_response (request, commune, outcome, signed, signer, certificate_serial, signed_at, passed)
           SELECT i.request, i.commune, i.outcome, decode(i.signed, 'hex'), i.signer, i.serial, i.signed_at, i.passed
@@ -193,7 +197,7 @@ export const exchangeStoreLayer = Layer.effect(
                           revoked_at: row.c_revoked_at,
                           revocation_reason: row.c_revocation_reason,
                         } as CertificateRow),
-                  signer: row.signer_state === null || row.signer_state === undefined ? undefined : agentStateOf(row.signer_state),
+                  signer: row.signer_state === null || row.signer_state === undefined ? undefined : decodeCandidate(row.signer_state),
                 }),
         ),
       answer: (accepted) =>

@@ -46,6 +46,8 @@ const signedResponses = (raw: Raw, serial: string, count: number) =>
         ),
       );
     }
+    // A table just loaded has no statistics yet; a platform's has them (autovacuum).
+    yield* Effect.promise(() => raw.query("ANALYZE exchange_request"));
     const chain = [(yield* Authority.CaCertificates).issuing];
     return yield* Effect.forEach(requests, (request) =>
       Effect.map(

@@ -453,6 +453,8 @@ const exchangeStatements: ReadonlyArray<string> = [
         passed boolean NOT NULL,
         received_at timestamptz NOT NULL DEFAULT now()
       );`,
+  `-- Signed messages do not compress: stored as they are, without a try at it.
+      ALTER TABLE exchange_response ALTER COLUMN signed SET STORAGE EXTERNAL;`,
 ];
 
 const exchange = fromStatements(exchangeStatements);
