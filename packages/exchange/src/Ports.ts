@@ -66,7 +66,6 @@ export class ExchangeStore extends Context.Service<
     readonly specimenFile: (commune: InseeCode.InseeCode) => Effect.Effect<SpecimenFile | undefined>;
     /** The commune's requests waiting for a response, oldest first. */
     readonly pending: (commune: InseeCode.InseeCode, limit: number) => Effect.Effect<ReadonlyArray<VerificationRequest>>;
-    readonly load: (id: string) => Effect.Effect<StoredRequest, VerificationRequestNotFound>;
     /**
      * What a response is checked against, in one read: the request, the register's entry of the
      * signer's certificate, and that certificate's holder in the directory (absent when unknown).

@@ -151,18 +151,6 @@ export const exchangeStoreLayer = Layer.effect(
             SELECT request FROM exchange_request WHERE commune = ${commune} AND answered_at IS NULL ORDER BY issued_at, id LIMIT ${limit}`.execute(db);
           return rows.rows.map((row) => row.request);
         }),
-      load: (id) =>
-        Effect.flatMap(
-          Effect.promise(
-            async () =>
-              (
-                await sql<RequestRow>`
-                  SELECT q.request, q.expected, s.outcome, s.passed, s.signer, s.signed_at
-                  FROM exchange_request q LEFT JOIN exchange_response s ON s.request = q.id WHERE q.id = ${id}`.execute(db)
-              ).rows[0],
-          ),
-          (row) => (row === undefined ? Effect.fail(new VerificationRequestNotFound({ id })) : Effect.succeed(storedOf(row))),
-        ),
       loadForResponse: (id, certificateSerial) =>
         Effect.flatMap(
           Effect.promise(
