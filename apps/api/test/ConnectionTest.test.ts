@@ -8,7 +8,7 @@
  * wrote, verifies a response as the card signed it against the platform's CA.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -22,28 +22,8 @@ const commune = "69123";
 const pin = "482915";
 const inTenDays = new Date(Date.now() + 10 * 86_400_000).toISOString().slice(0, 10);
 
-/** The mairie's specimen file: its fictitious acts. */
-const specimenFile = {
-  trainedBy: "editor",
-  acts: [
-    {
-      actType: "birth",
-      actDate: "2001-03-04",
-      reference: "N-2001-12",
-      persons: [{ birthName: "DUPONT", givenNames: ["Léa", "Marie"], sex: "F", birthDate: "2001-03-04", birthPlace: "Lyon" }],
-    },
-    {
-      actType: "marriage",
-      actDate: "2015-06-20",
-      reference: "M-2015-3",
-      persons: [
-        { birthName: "MARTIN", givenNames: ["Paul"], birthDate: "1985-01-02" },
-        { birthName: "ROUX", givenNames: ["Anne"], birthDate: "1987-05-06" },
-      ],
-    },
-    { actType: "death", actDate: "2020-11-30", reference: "D-2020-7", persons: [{ birthName: "BLANC", givenNames: ["Jean"], birthDate: "1931-02-03" }] },
-  ],
-};
+/** The mairie's specimen file: the README's example, so the example stays one the platform takes. */
+const specimenFile = JSON.parse(readFileSync(fileURLToPath(new URL("../../../docs/examples/specimen-file.json", import.meta.url)), "utf8"));
 
 const officer = {
   identity: { birthName: "Roux", givenNames: ["Alice"], sex: "F", birthDate: "1981-02-03", placeOfBirth: { _tag: "commune", commune } },
