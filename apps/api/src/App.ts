@@ -12,8 +12,8 @@ import type { Authority } from "@comedec/pki";
 import type { Audit, Retention, Sessions, Tokens } from "@comedec/rgs";
 import { Effect, type ManagedRuntime } from "effect";
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import * as Endpoint from "./Endpoint.js";
+import * as NodeRequest from "./NodeRequest.js";
 import * as OpenApi from "./OpenApi.js";
 import * as Problem from "./Problem.js";
 import * as RateLimits from "./RateLimits.js";
@@ -83,10 +83,11 @@ export const make = (runtime: ManagedRuntime.ManagedRuntime<Services, never>, op
   app.use("/sessions/challenges", limits.login);
   app.use("/sessions", limits.login);
   app.use("/cards/*", limits.codeEntry);
-  const limit = (bytes: number) => bodyLimit({ maxSize: bytes, onError: () => Problem.toResponse(Problem.bodyTooLarge(bytes)) });
+  const limit = (bytes: number) => NodeRequest.bodyLimit(bytes, () => Problem.toResponse(Problem.bodyTooLarge(bytes)));
   // Only the CSV import of a large commune's agents needs more than a small JSON document.
   app.use("/agents/import", limit(Agents.importMaximumBytes + 64 * 1024));
-  app.use("*", async (context, next) => (context.req.path === "/agents/import" ? next() : limit(maximumBodyBytes)(context, next)));
+  const smallBody = limit(maximumBodyBytes);
+  app.use("*", async (context, next) => (context.req.path === "/agents/import" ? next() : smallBody(context, next)));
   const openApi = OpenApi.document(endpoints as ReadonlyArray<Endpoint.Endpoint<unknown>>);
   // Unauthenticated on purpose: load balancers probe it. It tells only whether the database answers.
   app.get("/health", async (context) => {

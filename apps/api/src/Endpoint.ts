@@ -8,6 +8,7 @@ import type { Actor } from "@comedec/actor";
 import { Sessions, Tokens } from "@comedec/rgs";
 import { Cause, Effect, Exit, type ManagedRuntime, Option, Schema } from "effect";
 import type { Context, Hono } from "hono";
+import * as NodeRequest from "./NodeRequest.js";
 import * as Problem from "./Problem.js";
 
 /** What a handler receives. */
@@ -81,7 +82,7 @@ const decode = (schema: Schema.Top | undefined, value: unknown) =>
 const readBody = (context: Context) => Effect.tryPromise({ try: () => context.req.json() as Promise<unknown>, catch: () => Problem.malformedJson() });
 
 const bearer = (context: Context): string | undefined => {
-  const header = context.req.header("authorization");
+  const header = NodeRequest.header(context, "authorization");
   return header?.startsWith("Bearer ") ? header.slice("Bearer ".length).trim() : undefined;
 };
 

@@ -2,8 +2,8 @@
  * The exchange on SQL: specimen files, requests (a specimen one with its expected outcome), and
  * the responses accepted with their signed bytes. A response is kept once: the request's
  * `answered_at` is set in the same statement as the response row and its audit event, so two
- * responses racing for one request give one acceptance. Responses arriving together are kept in
- * one statement (one commit for all), as card logins are.
+ * responses racing for one request give one acceptance. Responses arriving together are read in
+ * one statement, and kept in one statement (one commit for all), as card logins are.
  */
 import type { InseeCode } from "@comedec/commune";
 import {
@@ -22,7 +22,7 @@ import { sql } from "kysely";
 import { type CertificateRow, registeredOf } from "./Cards.js";
 import { Database } from "./internal/Database.js";
 import { appendArgument, appendStandalone } from "./internal/EventLog.js";
-import { groupCommit } from "./internal/GroupCommit.js";
+import { batching, groupCommit } from "./internal/GroupCommit.js";
 
 /** A row's columns under a `c_` prefix, each possibly null (a left join that found nothing). */
 type Prefixed<Row> = { [Column in keyof Row as `c_${Column & string}`]: Row[Column] | null } & Record<string, unknown>;
@@ -39,7 +39,7 @@ const storedOf = (row: RequestRow): StoredRequest => ({
 // Only what the signer rules read: decoding the whole agent (identity, document) costs more on this hot path.
 const decodeCandidate = Schema.decodeUnknownSync(Signer.Candidate);
 
-/** The most responses one statement keeps. */
+/** The most responses one statement reads or keeps. */
 const largestBatch = 200;
 
 interface RequestRow {
@@ -115,6 +115,48 @@ export const exchangeStoreLayer = Layer.effect(
 
     const keep = groupCommit(keepBatch, largestBatch);
 
+    /**
+     * What the responses of the moment are checked against, in one read: each request with its
+     * answer if any, the register entry of the certificate that signed, and that certificate's
+     * holder. Each item is looked up by its keys (a lateral join on the primary keys), whatever the
+     * batch's size.
+     */
+    const loadBatch = async (batch: ReadonlyArray<{ readonly id: string; readonly serial: string }>) => {
+      const rows = await sql<{ ord: number } & RequestRow & Prefixed<CertificateRow> & { signer_state: unknown }>`
+        SELECT i.ord, q.request, q.expected, s.outcome, s.passed, s.signer, s.signed_at,
+               c.serial AS c_serial, c.card AS c_card, c.holder AS c_holder, c.usage AS c_usage, c.not_after AS c_not_after,
+               c.der AS c_der, c.revoked_at AS c_revoked_at, c.revocation_reason AS c_revocation_reason, a.state AS signer_state
+        FROM jsonb_to_recordset(${JSON.stringify(batch.map((item, ord) => ({ ord, ...item })))}::jsonb) AS i(ord integer, id text, serial text)
+        CROSS JOIN LATERAL (SELECT * FROM exchange_request WHERE id = i.id) AS q
+        LEFT JOIN LATERAL (SELECT * FROM exchange_response WHERE request = i.id) AS s ON true
+        LEFT JOIN LATERAL (SELECT * FROM certificate WHERE serial = i.serial) AS c ON true
+        LEFT JOIN agent a ON a.id = c.holder`.execute(db);
+      const found = new Map(rows.rows.map((row) => [Number(row.ord), row]));
+      return batch.map((_, ord) => {
+        const row = found.get(ord);
+        if (row === undefined) return undefined;
+        return {
+          stored: storedOf(row),
+          certificate:
+            row.c_serial === null
+              ? undefined
+              : registeredOf({
+                  serial: row.c_serial,
+                  card: row.c_card,
+                  holder: row.c_holder,
+                  usage: row.c_usage,
+                  not_after: row.c_not_after,
+                  der: row.c_der,
+                  revoked_at: row.c_revoked_at,
+                  revocation_reason: row.c_revocation_reason,
+                } as CertificateRow),
+          signer: row.signer_state === null || row.signer_state === undefined ? undefined : decodeCandidate(row.signer_state),
+        };
+      });
+    };
+
+    const load = batching(loadBatch, largestBatch);
+
     return ExchangeStore.of({
       putSpecimenFile: (commune, file, planned, actor) =>
         Effect.promise(() =>
@@ -153,40 +195,8 @@ export const exchangeStoreLayer = Layer.effect(
         }),
       loadForResponse: (id, certificateSerial) =>
         Effect.flatMap(
-          Effect.promise(
-            async () =>
-              (
-                await sql<RequestRow & Prefixed<CertificateRow> & { signer_state: unknown }>`
-                  SELECT q.request, q.expected, s.outcome, s.passed, s.signer, s.signed_at,
-                         c.serial AS c_serial, c.card AS c_card, c.holder AS c_holder, c.usage AS c_usage, c.not_after AS c_not_after,
-                         c.der AS c_der, c.revoked_at AS c_revoked_at, c.revocation_reason AS c_revocation_reason, a.state AS signer_state
-                  FROM exchange_request q
-                  LEFT JOIN exchange_response s ON s.request = q.id
-                  LEFT JOIN certificate c ON c.serial = ${certificateSerial}
-                  LEFT JOIN agent a ON a.id = c.holder
-                  WHERE q.id = ${id}`.execute(db)
-              ).rows[0],
-          ),
-          (row) =>
-            row === undefined
-              ? Effect.fail(new VerificationRequestNotFound({ id }))
-              : Effect.succeed({
-                  stored: storedOf(row),
-                  certificate:
-                    row.c_serial === null
-                      ? undefined
-                      : registeredOf({
-                          serial: row.c_serial,
-                          card: row.c_card,
-                          holder: row.c_holder,
-                          usage: row.c_usage,
-                          not_after: row.c_not_after,
-                          der: row.c_der,
-                          revoked_at: row.c_revoked_at,
-                          revocation_reason: row.c_revocation_reason,
-                        } as CertificateRow),
-                  signer: row.signer_state === null || row.signer_state === undefined ? undefined : decodeCandidate(row.signer_state),
-                }),
+          Effect.promise(() => load({ id, serial: certificateSerial })),
+          (context) => (context === undefined ? Effect.fail(new VerificationRequestNotFound({ id })) : Effect.succeed(context)),
         ),
       answer: (accepted) =>
         Effect.flatMap(

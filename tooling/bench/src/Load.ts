@@ -3,6 +3,23 @@
  * its raw baseline: same connections, same duration, same client process.
  */
 import autocannon from "autocannon";
+import { readFileSync } from "node:fs";
+
+/**
+ * The server process's CPU time so far, in ms (Linux `/proc`), to print the CPU each request
+ * costs it: on shared machines a steadier figure than throughput. Undefined elsewhere.
+ */
+const serverCpuMs = (): number | undefined => {
+  const pid = process.env.BENCH_SERVER_PID;
+  if (pid === undefined) return undefined;
+  try {
+    // utime and stime, fields 14 and 15, counted after the command name's closing parenthesis.
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return undefined;
+  }
+};
 
 /** What one load run measured. */
 export interface LoadResult {
@@ -31,6 +48,8 @@ export const load = (options: {
   readonly next: () => Request;
 }): Promise<LoadResult> =>
   new Promise((resolve, reject) => {
+    const cpuBefore = serverCpuMs();
+    let lastPath = "";
     const headers: Record<string, string> = { "content-type": "application/json" };
     if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
     autocannon(
@@ -43,6 +62,7 @@ export const load = (options: {
           {
             setupRequest: (request) => {
               const next = options.next();
+              lastPath = next.path;
               return { ...request, method: next.method, path: next.path, ...(next.body === undefined ? {} : { body: JSON.stringify(next.body) }) };
             },
           },
@@ -50,6 +70,13 @@ export const load = (options: {
       },
       (error, result) => {
         if (error) return reject(error);
+        const cpuAfter = serverCpuMs();
+        if (cpuBefore !== undefined && cpuAfter !== undefined && result.requests.total > 0) {
+          const path = lastPath.split("/").slice(0, 3).join("/");
+          console.error(
+            `bench:   ${path}… ${Math.round(result.requests.total / options.seconds)} req/s, server CPU ${Math.round(((cpuAfter - cpuBefore) * 1000) / result.requests.total)} µs/req`,
+          );
+        }
         resolve({
           perSecond: result.requests.total / options.seconds,
           p50Ms: result.latency.p50,

@@ -49,6 +49,8 @@ const server = fork(new URL("./Server.js", import.meta.url), {
   // BENCH_PROFILE=1 writes a CPU profile of the server process into the working directory.
   execArgv: process.env.BENCH_PROFILE ? ["--cpu-prof"] : [],
 });
+// Load.ts reads the server's CPU time from it.
+if (server.pid !== undefined) process.env.BENCH_SERVER_PID = String(server.pid);
 try {
   console.error(`bench: ${cpus().length} cores, Node ${process.version}, PostgreSQL at ${new URL(Database.serverUrl).host}, ${seconds} s per load`);
 
