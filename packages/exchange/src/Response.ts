@@ -54,10 +54,11 @@ export const toBytes = (response: Response): Uint8Array => new TextEncoder().enc
 export class ResponseUnreadable extends Schema.TaggedError<ResponseUnreadable>()("ResponseUnreadable", { reason: Schema.String }) {}
 
 const decodeResponse = Schema.decodeUnknownEffect(Schema.fromJsonString(Response));
+const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 /** The response in signed bytes, checked. */
 export const fromBytes = (bytes: Uint8Array): Effect.Effect<Response, ResponseUnreadable> =>
-  Effect.try({ try: () => new TextDecoder("utf-8", { fatal: true }).decode(bytes), catch: () => new ResponseUnreadable({ reason: "not UTF-8 text" }) }).pipe(
+  Effect.try({ try: () => utf8.decode(bytes), catch: () => new ResponseUnreadable({ reason: "not UTF-8 text" }) }).pipe(
     Effect.flatMap((text) => Effect.mapError(decodeResponse(text), (issue) => new ResponseUnreadable({ reason: `not a response: ${issue.message}` }))),
   );
 

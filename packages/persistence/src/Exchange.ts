@@ -21,7 +21,7 @@ import { Effect, Layer, Schema } from "effect";
 import { sql } from "kysely";
 import { type CertificateRow, registeredOf } from "./Cards.js";
 import { Database } from "./internal/Database.js";
-import { appendArgument, appendStandalone } from "./internal/EventLog.js";
+import { appendEntries, appendStandalone } from "./internal/EventLog.js";
 import { batching, groupCommit } from "./internal/GroupCommit.js";
 
 /** A row's columns under a `c_` prefix, each possibly null (a left join that found nothing). */
@@ -81,7 +81,7 @@ export const exchangeStoreLayer = Layer.effect(
             request: response.request,
             commune: response.commune,
             outcome: response.outcome,
-            signed: Buffer.from(accepted.signed).toString("hex"),
+            signed: Buffer.from(accepted.signed.buffer, accepted.signed.byteOffset, accepted.signed.byteLength).toString("base64"),
             signer: accepted.signer.agent,
             serial: accepted.signer.certificate,
             signed_at: accepted.signedAt.toISOString(),
@@ -89,7 +89,7 @@ export const exchangeStoreLayer = Layer.effect(
             entry: {
               stream,
               firstVersion: 1,
-              events: JSON.parse(appendArgument(stream, 1, [{ type: "ResponseAccepted", payload }], accepted.actor, new Date())),
+              events: appendEntries(stream, 1, [{ type: "ResponseAccepted", payload }], accepted.actor, new Date()),
             },
           };
         }),
@@ -105,7 +105,7 @@ export const exchangeStoreLayer = Layer.effect(
           WHERE q.id = ANY (ARRAY(SELECT request FROM chosen)) AND q.answered_at IS NULL RETURNING q.id),
         kept AS (
           INSERT INTO exchange_response (request, commune, outcome, signed, signer, certificate_serial, signed_at, passed)
-          SELECT i.request, i.commune, i.outcome, decode(i.signed, 'hex'), i.signer, i.serial, i.signed_at, i.passed
+          SELECT i.request, i.commune, i.outcome, decode(i.signed, 'base64'), i.signer, i.serial, i.signed_at, i.passed
           FROM chosen i JOIN claimed c ON c.id = i.request
           RETURNING request),
         logged AS (SELECT append_event_batch(jsonb_agg(i.entry ORDER BY i.ord)) AS head FROM chosen i JOIN kept k ON k.request = i.request HAVING count(*) > 0)

@@ -10,16 +10,27 @@ import { createHash } from "node:crypto";
 import { type Kysely, type RawBuilder, type Selectable, sql } from "kysely";
 import type { Tables } from "./Tables.js";
 
-/** JSON with object keys sorted at every depth: the same value always gives the same bytes. */
+/**
+ * JSON with object keys sorted at every depth: the same value always gives the same bytes. Written
+ * as one loop per level (it runs for every event appended): undefined fields are left out, as
+ * `JSON.stringify` leaves them out (the digests already recorded depend on these exact bytes).
+ */
 export const canonicalJson = (value: unknown): string => {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
-  if (value !== null && typeof value === "object") {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, field]) => field !== undefined)
-      .sort(([left], [right]) => (left < right ? -1 : left > right ? 1 : 0));
-    return `{${entries.map(([key, field]) => `${JSON.stringify(key)}:${canonicalJson(field)}`).join(",")}}`;
+  if (value === null || typeof value !== "object") return JSON.stringify(value);
+  if (Array.isArray(value)) {
+    let json = "[";
+    for (let index = 0; index < value.length; index++) json += `${index === 0 ? "" : ","}${canonicalJson(value[index]) ?? ""}`;
+    return `${json}]`;
   }
-  return JSON.stringify(value);
+  const record = value as Record<string, unknown>;
+  const keys = Object.keys(record).sort();
+  let json = "{";
+  for (const key of keys) {
+    const field = record[key];
+    if (field === undefined) continue;
+    json += `${json.length === 1 ? "" : ","}${JSON.stringify(key)}:${canonicalJson(field)}`;
+  }
+  return `${json}}`;
 };
 
 /** The fields of a row that its digest covers. */
@@ -50,28 +61,30 @@ export interface PendingEvent {
   readonly payload: unknown;
 }
 
-/** The JSON argument of `append_events` for events of one stream, starting at `firstVersion`. */
-export const appendArgument = (stream: string, firstVersion: number, events: ReadonlyArray<PendingEvent>, actor: Actor.Actor, now: Date): string => {
+/** The events of one stream as `append_events` takes them, starting at `firstVersion`, each with its digest. */
+export const appendEntries = (stream: string, firstVersion: number, events: ReadonlyArray<PendingEvent>, actor: Actor.Actor, now: Date) => {
   const recordedAt = now.toISOString();
   const site = Site.siteKey(actor.site);
-  return JSON.stringify(
-    events.map((event, index) => {
-      // Round-trip through JSON so the digest covers exactly what jsonb will give back.
-      const payload = JSON.parse(JSON.stringify(event.payload)) as unknown;
-      const content: EventContent = {
-        stream,
-        streamVersion: firstVersion + index,
-        type: event.type,
-        payload,
-        actorId: actor.id,
-        actorRole: actor.role,
-        site,
-        recordedAt,
-      };
-      return { type: event.type, payload, actorId: actor.id, actorRole: actor.role, site, recordedAt, digest: digestOf(content).toString("hex") };
-    }),
-  );
+  return events.map((event, index) => {
+    // Round-trip through JSON so the digest covers exactly what jsonb will give back.
+    const payload = JSON.parse(JSON.stringify(event.payload)) as unknown;
+    const content: EventContent = {
+      stream,
+      streamVersion: firstVersion + index,
+      type: event.type,
+      payload,
+      actorId: actor.id,
+      actorRole: actor.role,
+      site,
+      recordedAt,
+    };
+    return { type: event.type, payload, actorId: actor.id, actorRole: actor.role, site, recordedAt, digest: digestOf(content).toString("hex") };
+  });
 };
+
+/** The JSON argument of `append_events` for events of one stream, starting at `firstVersion`. */
+export const appendArgument = (stream: string, firstVersion: number, events: ReadonlyArray<PendingEvent>, actor: Actor.Actor, now: Date): string =>
+  JSON.stringify(appendEntries(stream, firstVersion, events, actor, now));
 
 /**
  * Writes an aggregate's row and appends its events in one statement. `write` is guarded by the
