@@ -125,7 +125,9 @@ export const exchangeStoreLayer = Layer.effect(
       const rows = await sql<{ ord: number } & RequestRow & Prefixed<CertificateRow> & { signer_state: unknown }>`
         SELECT i.ord, q.request, q.expected, s.outcome, s.passed, s.signer, s.signed_at,
                c.serial AS c_serial, c.card AS c_card, c.holder AS c_holder, c.usage AS c_usage, c.not_after AS c_not_after,
-               c.der AS c_der, c.revoked_at AS c_revoked_at, c.revocation_reason AS c_revocation_reason, a.state AS signer_state
+               c.der AS c_der, c.revoked_at AS c_revoked_at, c.revocation_reason AS c_revocation_reason,
+               -- Only what the signer rules read (Signer.Candidate): the rest of the agent is not parsed.
+               (SELECT jsonb_object_agg(key, value) FROM jsonb_each(a.state) WHERE key IN ('id', 'status', 'site', 'profile', 'rights')) AS signer_state
         FROM jsonb_to_recordset(${JSON.stringify(batch.map((item, ord) => ({ ord, ...item })))}::jsonb) AS i(ord integer, id text, serial text)
         CROSS JOIN LATERAL (SELECT * FROM exchange_request WHERE id = i.id) AS q
         LEFT JOIN LATERAL (SELECT * FROM exchange_response WHERE request = i.id) AS s ON true

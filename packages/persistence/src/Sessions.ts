@@ -9,13 +9,13 @@ import { Actor } from "@comedec/actor";
 import { Sessions } from "@comedec/rgs";
 import { Effect, Layer, Schema } from "effect";
 import { sql } from "kysely";
-import { createHash, randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
+import { hash, randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
 import { Database } from "./internal/Database.js";
 import { appendArgument, appendStandalone } from "./internal/EventLog.js";
 import { groupCommit } from "./internal/GroupCommit.js";
 
 const format = new RegExp(`^${Sessions.tokenPrefix}([0-9a-f-]{36})\\.([A-Za-z0-9_-]{43})$`);
-const hashOf = (secret: string) => createHash("sha256").update(secret).digest();
+const hashOf = (secret: string) => hash("sha256", secret, "buffer");
 const decodeActor = Schema.decodeUnknownSync(Actor.Actor);
 const encodeActor = Schema.encodeSync(Actor.Actor);
 

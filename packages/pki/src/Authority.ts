@@ -20,7 +20,7 @@ import {
 import { Certificate, type Name } from "@peculiar/asn1-x509";
 import { AsnConvert } from "@peculiar/asn1-schema";
 import { Clock, Context, Effect, Layer } from "effect";
-import { createHash, createPublicKey, generateKeyPairSync, type KeyObject, randomBytes, X509Certificate } from "node:crypto";
+import { createPublicKey, generateKeyPairSync, hash, type KeyObject, randomBytes, X509Certificate } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import * as Crl from "./Crl.js";
@@ -240,7 +240,7 @@ export const make = (hierarchy: Hierarchy, baseUrl: string) =>
     // check and never changes for the same bytes: remembered for the certificates seen lately.
     const issuedCache = new Map<string, IssuedFacts | undefined>();
     const parseIssued = (der: Uint8Array): IssuedFacts | undefined => {
-      const key = createHash("sha256").update(der).digest("base64");
+      const key = hash("sha256", der, "base64");
       if (issuedCache.has(key)) return issuedCache.get(key);
       const certificate = new X509Certificate(Buffer.from(der));
       const facts =

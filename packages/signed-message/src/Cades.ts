@@ -29,7 +29,7 @@ import { AsnConvert, OctetString } from "@peculiar/asn1-schema";
 import { AlgorithmIdentifier, Certificate } from "@peculiar/asn1-x509";
 import * as asn1js from "asn1js";
 import { Effect, Schema } from "effect";
-import { createHash, createPublicKey, type KeyObject, verify as verifySignature } from "node:crypto";
+import { createPublicKey, hash, type KeyObject, verify as verifySignature } from "node:crypto";
 import * as Der from "./internal/Der.js";
 
 const oids = {
@@ -69,7 +69,7 @@ export interface Verified {
   readonly serial: string;
 }
 
-const sha256 = (bytes: Uint8Array): Uint8Array => new Uint8Array(createHash("sha256").update(bytes).digest());
+const sha256 = (bytes: Uint8Array): Uint8Array => hash("sha256", bytes, "buffer");
 const bytesOf = (buffer: ArrayBuffer): Uint8Array => new Uint8Array(buffer);
 const bufferOf = (bytes: Uint8Array): ArrayBuffer => bytes.slice().buffer as ArrayBuffer;
 

@@ -6,7 +6,7 @@
 import { type Actor, Change, Site } from "@comedec/actor";
 import type { Audit } from "@comedec/rgs";
 import { Effect } from "effect";
-import { createHash } from "node:crypto";
+import { createHash, hash } from "node:crypto";
 import { type Kysely, type RawBuilder, type Selectable, sql } from "kysely";
 import type { Tables } from "./Tables.js";
 
@@ -46,7 +46,7 @@ export interface EventContent {
 }
 
 /** SHA-256 of the canonical JSON of an event's content. */
-export const digestOf = (content: EventContent): Buffer => createHash("sha256").update(canonicalJson(content)).digest();
+export const digestOf = (content: EventContent): Buffer => hash("sha256", canonicalJson(content), "buffer");
 
 /** The chain step: sha256(previous || position as int8 big-endian || digest), as the database computes it. */
 export const chainHash = (previous: Uint8Array, position: bigint, digest: Uint8Array): Buffer => {
