@@ -72,7 +72,7 @@ export const load = (options: {
         if (error) return reject(error);
         const cpuAfter = serverCpuMs();
         if (cpuBefore !== undefined && cpuAfter !== undefined && result.requests.total > 0) {
-          const path = lastPath.split("/").slice(0, 3).join("/");
+          const path = lastPath.split("?")[0]?.split("/").slice(0, 3).join("/");
           console.error(
             `bench:   ${path}… ${Math.round(result.requests.total / options.seconds)} req/s, server CPU ${Math.round(((cpuAfter - cpuBefore) * 1000) / result.requests.total)} µs/req`,
           );
