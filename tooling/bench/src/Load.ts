@@ -13,7 +13,8 @@ const serverCpuMs = (): number | undefined => {
   const pid = process.env.BENCH_SERVER_PID;
   if (pid === undefined) return undefined;
   try {
-    // utime and stime, fields 14 and 15, counted after the command name's closing parenthesis.
+    // utime and stime, fields 14 and 15 (counted after the command name's closing parenthesis), in
+    // clock ticks of 1/100 s (USER_HZ on Linux).
     const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
     return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
   } catch {
