@@ -13,6 +13,8 @@ import type { Audit, Retention, Sessions, Tokens } from "@comedec/rgs";
 import { Effect, type ManagedRuntime } from "effect";
 import { Hono } from "hono";
 import * as Endpoint from "./Endpoint.js";
+import * as Handler from "./Handler.js";
+import { Contract, OpenApi as ContractOpenApi } from "@comedec/http-contract";
 import * as NodeRequest from "./NodeRequest.js";
 import * as OpenApi from "./OpenApi.js";
 import * as Problem from "./Problem.js";
@@ -63,7 +65,6 @@ export const maximumBodyBytes = 64 * 1024;
 
 /** Every endpoint of the API. */
 export const endpoints: ReadonlyArray<Endpoint.Endpoint<Services>> = [
-  ...Communes.endpoints,
   ...Onboarding.endpoints,
   ...Conventions.endpoints,
   ...Editors.endpoints,
@@ -75,6 +76,9 @@ export const endpoints: ReadonlyArray<Endpoint.Endpoint<Services>> = [
   ...PlanningRoutes.endpoints,
   ...ExchangeRoutes.endpoints,
 ];
+
+/** The handler of every endpoint of the contract (the PKI's binary routes are registered apart). */
+export const handlers: ReadonlyArray<Handler.Handler<Services>> = [...Communes.handlers];
 
 /** Builds the app on a runtime that provides the services. */
 export const make = (runtime: ManagedRuntime.ManagedRuntime<Services, never>, options: { readonly rateLimits?: RateLimits.RateLimits } = {}): Hono => {
@@ -88,7 +92,13 @@ export const make = (runtime: ManagedRuntime.ManagedRuntime<Services, never>, op
   app.use("/agents/import", limit(Agents.importMaximumBytes + 64 * 1024));
   const smallBody = limit(maximumBodyBytes);
   app.use("*", async (context, next) => (context.req.path === "/agents/import" ? next() : smallBody(context, next)));
-  const openApi = OpenApi.document(endpoints as ReadonlyArray<Endpoint.Endpoint<unknown>>);
+  const legacy = OpenApi.document(endpoints as ReadonlyArray<Endpoint.Endpoint<unknown>>);
+  const contract = ContractOpenApi.document(Contract.endpoints);
+  const openApi = {
+    ...contract,
+    paths: { ...legacy.paths, ...contract.paths },
+    components: { ...contract.components, schemas: { ...legacy.components.schemas, ...contract.components.schemas } },
+  };
   // Unauthenticated on purpose: load balancers probe it. It tells only whether the database answers.
   app.get("/health", async (context) => {
     const database = await runtime.runPromise(RawSql.use((raw) => Effect.promise(() => raw.query("SELECT 1")))).then(
@@ -101,6 +111,7 @@ export const make = (runtime: ManagedRuntime.ManagedRuntime<Services, never>, op
   app.get("/openapi.json", (context) => context.json(openApi));
   app.get("/docs", (context) => context.html(OpenApi.docsPage));
   Endpoint.register<Services>(app, runtime, endpoints);
+  Handler.register<Services>(app, runtime, handlers, { login: limits.login, "code-entry": limits.codeEntryAlways });
   app.notFound(() => Problem.toResponse(Problem.notFound()));
   app.onError((error) => {
     console.error(error);

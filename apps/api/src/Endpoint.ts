@@ -96,9 +96,6 @@ const authenticate = (token: string | undefined) =>
     return actor;
   });
 
-const isProblem = (value: unknown): value is Problem.Problem =>
-  typeof value === "object" && value !== null && "status" in value && "code" in value && !("_tag" in value);
-
 /** Registers endpoints on a Hono app, run on the given runtime. */
 export const register = <R>(
   app: Hono,
@@ -119,8 +116,8 @@ export const register = <R>(
       if (Exit.isSuccess(exit)) return context.json(exit.value as object, endpoint.status ?? 200);
       const failure = Cause.findErrorOption(exit.cause);
       if (Option.isSome(failure)) {
-        const error: unknown = failure.value;
-        return Problem.toResponse(isProblem(error) ? error : Problem.fromError(error as { _tag: string }));
+        const error = failure.value as { readonly _tag: string };
+        if (Problem.bodyOf(error) !== undefined) return Problem.toResponse(error);
       }
       // Only a shutdown interrupts a request. A write it had sent may still commit: a client that
       // retries with its expected version then gets a conflict, never a duplicate.

@@ -58,9 +58,7 @@ const limiter = (kind: string, limit: number, limits: RateLimits): MiddlewareHan
     store: new CountingStore(),
     keyGenerator: (context) => `${kind}:${clientAddress(context, limits.trustProxy)}`,
     handler: () => {
-      const response = Problem.toResponse(Problem.rateLimited(kind, limits.windowSeconds));
-      response.headers.set("retry-after", String(limits.windowSeconds));
-      return response as never;
+      return Problem.toResponse(Problem.rateLimited(kind, limits.windowSeconds), { "retry-after": String(limits.windowSeconds) }) as never;
     },
   });
 
@@ -70,6 +68,7 @@ export const middlewares = (limits: RateLimits) => {
   const codeEntry = limiter("code-entry", limits.codeEntry, limits);
   return {
     login,
+    codeEntryAlways: codeEntry,
     codeEntry: (async (context, next) =>
       context.req.method === "POST" && codeEntryPath.test(context.req.path) ? codeEntry(context, next) : next()) as MiddlewareHandler,
   };

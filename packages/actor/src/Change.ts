@@ -4,9 +4,14 @@
  * lets exactly one win and the other gets `ConcurrentModification`.
  */
 import { Schema } from "effect";
+import * as Problem from "./Problem.js";
 
 /** Another change reached the stream first: reload and decide again. */
-export class ConcurrentModification extends Schema.TaggedError<ConcurrentModification>()("ConcurrentModification", {
-  stream: Schema.String,
-  expectedVersion: Schema.Int,
-}) {}
+export class ConcurrentModification extends Schema.TaggedError<ConcurrentModification>()(
+  "ConcurrentModification",
+  {
+    stream: Schema.String,
+    expectedVersion: Schema.Int,
+  },
+  Problem.annotation(409, "stale-version", "The resource changed since it was read"),
+) {}

@@ -8,3 +8,5 @@ export * as Actor from "./Actor.js";
 export * as Change from "./Change.js";
 /** Sites: nation, prefecture, commune, editor. */
 export * as Site from "./Site.js";
+/** Problems: the RFC 9457 status and code each tagged error is answered with, as an annotation. */
+export * as Problem from "./Problem.js";

@@ -7,6 +7,7 @@ import type { Change } from "@comedec/actor";
 import type { Agent, AgentNotFound, AgentPage, AgentQuery, DuplicatePerson, Snapshot, UnknownPlaceOfBirth } from "@comedec/agent";
 import type { Access } from "@comedec/rgs";
 import { Context, type Effect, Schema } from "effect";
+import { Problem } from "@comedec/actor";
 
 /** One rejected row of a bulk import. */
 export const RowError = Schema.Struct({ row: Schema.Number, code: Schema.String, detail: Schema.String });
@@ -14,7 +15,11 @@ export const RowError = Schema.Struct({ row: Schema.Number, code: Schema.String,
 export type RowError = typeof RowError.Type;
 
 /** A bulk import had invalid rows: nothing was written; `rows` says which and why (row 1 is the first data row). */
-export class ImportRejected extends Schema.TaggedError<ImportRejected>()("ImportRejected", { rows: Schema.Array(RowError) }) {}
+export class ImportRejected extends Schema.TaggedError<ImportRejected>()(
+  "ImportRejected",
+  { rows: Schema.Array(RowError) },
+  Problem.annotation(422, "import-rejected", "Some rows are invalid: nothing was imported"),
+) {}
 
 /** The directory could not be reached or answered something unexpected (remote clients only). */
 export class DirectoryUnavailable extends Schema.TaggedError<DirectoryUnavailable>()("DirectoryUnavailable", { reason: Schema.String }) {}

@@ -9,6 +9,7 @@ import type { Actor } from "@comedec/actor";
 import { CalendarDate, InseeCode } from "@comedec/commune";
 import { Result, Schema } from "effect";
 import { Identity, IdentityDocument, matchesDocument } from "./Identity.js";
+import { Problem } from "@comedec/actor";
 
 /** Where an agent works: a commune, or the prefecture of a département. */
 export const AgentSite = Schema.Union([
@@ -145,28 +146,61 @@ export const machine = {
 // --- errors -----------------------------------------------------------------------------------
 
 /** The command is not allowed in the record's state. */
-export class AgentIllegalTransition extends Schema.TaggedError<AgentIllegalTransition>()("AgentIllegalTransition", {
-  command: Schema.String,
-  state: Schema.String,
-}) {}
+export class AgentIllegalTransition extends Schema.TaggedError<AgentIllegalTransition>()(
+  "AgentIllegalTransition",
+  {
+    command: Schema.String,
+    state: Schema.String,
+  },
+  Problem.annotation(409, "agent-illegal-transition", "Not allowed in the record's state"),
+) {}
 
 /** The identity differs from the document it was checked against. */
-export class IdentityMismatch extends Schema.TaggedError<IdentityMismatch>()("IdentityMismatch", { field: Schema.String }) {}
+export class IdentityMismatch extends Schema.TaggedError<IdentityMismatch>()(
+  "IdentityMismatch",
+  { field: Schema.String },
+  Problem.annotation<{ readonly field: string }>(
+    422,
+    "identity-mismatch",
+    "The identity differs from the checked document",
+    (fields) => `${fields.field} differs from the identity document`,
+  ),
+) {}
 
 /** The document is expired, or was not checked face to face, or the check is in the future. */
-export class DocumentNotAcceptable extends Schema.TaggedError<DocumentNotAcceptable>()("DocumentNotAcceptable", { reason: Schema.String }) {}
+export class DocumentNotAcceptable extends Schema.TaggedError<DocumentNotAcceptable>()(
+  "DocumentNotAcceptable",
+  { reason: Schema.String },
+  Problem.annotation(422, "document-not-acceptable", "The identity document is not acceptable"),
+) {}
 
 /** An identity change comes without a new document check. */
-export class DocumentCheckRequired extends Schema.TaggedError<DocumentCheckRequired>()("DocumentCheckRequired", {}) {}
+export class DocumentCheckRequired extends Schema.TaggedError<DocumentCheckRequired>()(
+  "DocumentCheckRequired",
+  {},
+  Problem.annotation(422, "document-check-required", "An identity change needs a new document check"),
+) {}
 
 /** The profile does not fit the rights or the delegation is not valid today. */
-export class ProfileNotAllowed extends Schema.TaggedError<ProfileNotAllowed>()("ProfileNotAllowed", { reason: Schema.String }) {}
+export class ProfileNotAllowed extends Schema.TaggedError<ProfileNotAllowed>()(
+  "ProfileNotAllowed",
+  { reason: Schema.String },
+  Problem.annotation(422, "profile-not-allowed", "The profile does not fit the function or rights"),
+) {}
 
 /** An actor tried to change their own rights. */
-export class OwnRightsChange extends Schema.TaggedError<OwnRightsChange>()("OwnRightsChange", { agent: Schema.String }) {}
+export class OwnRightsChange extends Schema.TaggedError<OwnRightsChange>()(
+  "OwnRightsChange",
+  { agent: Schema.String },
+  Problem.annotation(403, "own-rights-change", "Nobody changes their own rights"),
+) {}
 
 /** A birth date in the future, or a person too young to be an agent. */
-export class ImpossibleBirthDate extends Schema.TaggedError<ImpossibleBirthDate>()("ImpossibleBirthDate", { birthDate: Schema.String }) {}
+export class ImpossibleBirthDate extends Schema.TaggedError<ImpossibleBirthDate>()(
+  "ImpossibleBirthDate",
+  { birthDate: Schema.String },
+  Problem.annotation(422, "impossible-birth-date", "The birth date is impossible for an agent"),
+) {}
 
 /** A domain refusal. */
 export type AgentError =

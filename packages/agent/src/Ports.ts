@@ -6,12 +6,21 @@
 import type { Actor, Change } from "@comedec/actor";
 import { Context, type Effect, Schema } from "effect";
 import type * as Agent from "./Agent.js";
+import { Problem } from "@comedec/actor";
 
 /** No agent with this id (or not visible to the actor). */
-export class AgentNotFound extends Schema.TaggedError<AgentNotFound>()("AgentNotFound", { agent: Schema.String }) {}
+export class AgentNotFound extends Schema.TaggedError<AgentNotFound>()(
+  "AgentNotFound",
+  { agent: Schema.String },
+  Problem.annotation(404, "agent-not-found", "Unknown agent"),
+) {}
 
 /** The same person already has an active record at this site. */
-export class DuplicatePerson extends Schema.TaggedError<DuplicatePerson>()("DuplicatePerson", { existing: Schema.String, site: Schema.String }) {}
+export class DuplicatePerson extends Schema.TaggedError<DuplicatePerson>()(
+  "DuplicatePerson",
+  { existing: Schema.String, site: Schema.String },
+  Problem.annotation(409, "duplicate-person", "This person already has an active record at this site"),
+) {}
 
 /** A record and its version. */
 export interface Snapshot {
@@ -72,4 +81,8 @@ export class AgentCards extends Context.Service<
 >()("@comedec/agent/AgentCards") {}
 
 /** The place of birth is not a commune of the reference list. */
-export class UnknownPlaceOfBirth extends Schema.TaggedError<UnknownPlaceOfBirth>()("UnknownPlaceOfBirth", { commune: Schema.String }) {}
+export class UnknownPlaceOfBirth extends Schema.TaggedError<UnknownPlaceOfBirth>()(
+  "UnknownPlaceOfBirth",
+  { commune: Schema.String },
+  Problem.annotation(422, "unknown-place-of-birth", "The place of birth is not a known commune"),
+) {}

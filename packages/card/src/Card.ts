@@ -9,6 +9,7 @@ import type { Actor } from "@comedec/actor";
 import { Agent, Identity } from "@comedec/agent";
 import { CalendarDate } from "@comedec/commune";
 import { Result, Schema } from "effect";
+import { Problem } from "@comedec/actor";
 
 /** Where a card stands. */
 export const Status = Schema.Literals([
@@ -339,23 +340,45 @@ export const transitionOf = (command: Command["_tag"]): Transition => machine.tr
 // --- errors -----------------------------------------------------------------------------------
 
 /** The command is not allowed in the card's state; `rule` says which rule refused it. */
-export class CardIllegalTransition extends Schema.TaggedError<CardIllegalTransition>()("CardIllegalTransition", {
-  command: Schema.String,
-  state: Schema.String,
-  allowedFrom: Schema.Array(Schema.String),
-  rule: Schema.String,
-}) {}
+export class CardIllegalTransition extends Schema.TaggedError<CardIllegalTransition>()(
+  "CardIllegalTransition",
+  {
+    command: Schema.String,
+    state: Schema.String,
+    allowedFrom: Schema.Array(Schema.String),
+    rule: Schema.String,
+  },
+  Problem.annotation<{ readonly command: string; readonly state: string; readonly rule: string }>(
+    409,
+    "card-illegal-transition",
+    "Not allowed in the card's (or request's) state",
+    (fields) => `${fields.command} is not allowed in state ${fields.state}: ${fields.rule}`,
+  ),
+) {}
 
 /** This party may not fire this command (a holder handing over their own card, an operator expiring one…). */
-export class CardPartyNotAllowed extends Schema.TaggedError<CardPartyNotAllowed>()("CardPartyNotAllowed", {
-  command: Schema.String,
-  party: Schema.String,
-  allowed: Schema.Array(Schema.String),
-  rule: Schema.String,
-}) {}
+export class CardPartyNotAllowed extends Schema.TaggedError<CardPartyNotAllowed>()(
+  "CardPartyNotAllowed",
+  {
+    command: Schema.String,
+    party: Schema.String,
+    allowed: Schema.Array(Schema.String),
+    rule: Schema.String,
+  },
+  Problem.annotation<{ readonly command: string; readonly party: string; readonly rule: string }>(
+    403,
+    "card-party-not-allowed",
+    "This party may not fire this transition",
+    (fields) => `${fields.command} may not be fired by the ${fields.party}: ${fields.rule}`,
+  ),
+) {}
 
 /** The serial read from the card is not the one shipped. */
-export class SerialMismatch extends Schema.TaggedError<SerialMismatch>()("SerialMismatch", { expected: Schema.String, presented: Schema.String }) {}
+export class SerialMismatch extends Schema.TaggedError<SerialMismatch>()(
+  "SerialMismatch",
+  { expected: Schema.String, presented: Schema.String },
+  Problem.annotation(422, "card-serial-mismatch", "The card's serial is not the one shipped"),
+) {}
 
 /** A domain refusal. */
 export type CardError = CardIllegalTransition | CardPartyNotAllowed | SerialMismatch;

@@ -11,12 +11,21 @@ import { Context, type Effect, Schema } from "effect";
 import type * as Card from "./Card.js";
 import type * as Request from "./Request.js";
 import type { CardFailure, KeyAlgorithm } from "./SmartCard.js";
+import { Problem } from "@comedec/actor";
 
 /** No card with this id (or not visible to the actor). */
-export class CardNotFound extends Schema.TaggedError<CardNotFound>()("CardNotFound", { card: Schema.String }) {}
+export class CardNotFound extends Schema.TaggedError<CardNotFound>()(
+  "CardNotFound",
+  { card: Schema.String },
+  Problem.annotation(404, "card-not-found", "Unknown card"),
+) {}
 
 /** No request with this id. */
-export class RequestNotFound extends Schema.TaggedError<RequestNotFound>()("RequestNotFound", { request: Schema.String }) {}
+export class RequestNotFound extends Schema.TaggedError<RequestNotFound>()(
+  "RequestNotFound",
+  { request: Schema.String },
+  Problem.annotation(404, "card-request-not-found", "Unknown card request"),
+) {}
 
 /** A record and its version. */
 export interface Versioned<S> {
@@ -125,7 +134,11 @@ export interface Subject {
 }
 
 /** The certificate request was refused (proof of possession, weak key, subject). */
-export class CertificateRefused extends Schema.TaggedError<CertificateRefused>()("CertificateRefused", { reason: Schema.String }) {}
+export class CertificateRefused extends Schema.TaggedError<CertificateRefused>()(
+  "CertificateRefused",
+  { reason: Schema.String },
+  Problem.annotation(422, "certificate-refused", "The certificate request was refused"),
+) {}
 
 /** An issued certificate. */
 export interface Issued {

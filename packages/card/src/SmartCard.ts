@@ -7,6 +7,7 @@
  */
 import { Context, type Effect, Schema } from "effect";
 import type { KeyUsage } from "./Card.js";
+import { Problem } from "@comedec/actor";
 
 /** Key algorithms a card generates. RSA-2048 only while the policy allows it (RGS B1: until 2030). */
 export const KeyAlgorithm = Schema.Literals(["P-256", "RSA-3072", "RSA-2048"]);
@@ -32,32 +33,66 @@ export interface CardInfo {
 }
 
 /** The PIN (or the PUK, `secret: "puk"`) is wrong; `triesLeft` when the card tells. */
-export class PinIncorrect extends Schema.TaggedError<PinIncorrect>()("PinIncorrect", {
-  serial: Schema.String,
-  secret: Schema.Literals(["pin", "puk"]),
-  triesLeft: Schema.optionalKey(Schema.Int),
-}) {}
+export class PinIncorrect extends Schema.TaggedError<PinIncorrect>()(
+  "PinIncorrect",
+  {
+    serial: Schema.String,
+    secret: Schema.Literals(["pin", "puk"]),
+    triesLeft: Schema.optionalKey(Schema.Int),
+  },
+  Problem.annotation<{ readonly secret: string; readonly triesLeft?: number }>(422, "pin-incorrect", "Wrong PIN", (fields) =>
+    fields.triesLeft === undefined ? "wrong PIN" : `wrong ${fields.secret.toUpperCase()}: ${fields.triesLeft} tries left`,
+  ),
+) {}
 
 /** The PIN (or PUK) is locked: only an unblock (or nothing, for the PUK) frees it. */
-export class PinLocked extends Schema.TaggedError<PinLocked>()("PinLocked", { serial: Schema.String, secret: Schema.Literals(["pin", "puk"]) }) {}
+export class PinLocked extends Schema.TaggedError<PinLocked>()(
+  "PinLocked",
+  { serial: Schema.String, secret: Schema.Literals(["pin", "puk"]) },
+  Problem.annotation(423, "pin-locked", "The PIN is locked"),
+) {}
 
 /** One more wrong PIN would lock the card: the login was not attempted (pass `evenIfFinalTry` to go ahead). */
-export class PinFinalTry extends Schema.TaggedError<PinFinalTry>()("PinFinalTry", { serial: Schema.String }) {}
+export class PinFinalTry extends Schema.TaggedError<PinFinalTry>()(
+  "PinFinalTry",
+  { serial: Schema.String },
+  Problem.annotation(409, "pin-final-try", "One more wrong PIN would lock the card"),
+) {}
 
 /** The operation needs the PIN: the signature key asks for it at every use. */
-export class PinRequired extends Schema.TaggedError<PinRequired>()("PinRequired", { serial: Schema.String }) {}
+export class PinRequired extends Schema.TaggedError<PinRequired>()(
+  "PinRequired",
+  { serial: Schema.String },
+  Problem.annotation(401, "pin-required", "The card needs the PIN"),
+) {}
 
 /** The new PIN breaks the PIN rules (length, digits). */
-export class PinRejected extends Schema.TaggedError<PinRejected>()("PinRejected", { serial: Schema.String, reason: Schema.String }) {}
+export class PinRejected extends Schema.TaggedError<PinRejected>()(
+  "PinRejected",
+  { serial: Schema.String, reason: Schema.String },
+  Problem.annotation(422, "pin-rejected", "The PIN does not follow the PIN rules"),
+) {}
 
 /** No card with this serial is in a reader. */
-export class CardAbsent extends Schema.TaggedError<CardAbsent>()("CardAbsent", { serial: Schema.String }) {}
+export class CardAbsent extends Schema.TaggedError<CardAbsent>()(
+  "CardAbsent",
+  { serial: Schema.String },
+  Problem.annotation(409, "card-absent", "The card is not in a reader"),
+) {}
 
 /** The card holds no key (or certificate) for this usage. */
-export class KeyNotFound extends Schema.TaggedError<KeyNotFound>()("KeyNotFound", { serial: Schema.String, usage: Schema.String }) {}
+export class KeyNotFound extends Schema.TaggedError<KeyNotFound>()(
+  "KeyNotFound",
+  { serial: Schema.String, usage: Schema.String },
+  Problem.annotation(409, "card-key-not-found", "The card holds no such key"),
+) {}
 
 /** The reader, the middleware or the card failed. */
-export class DeviceFailure extends Schema.TaggedError<DeviceFailure>()("DeviceFailure", { reason: Schema.String }) {}
+export class DeviceFailure extends Schema.TaggedError<DeviceFailure>()(
+  "DeviceFailure",
+  { reason: Schema.String },
+  Problem.annotation(502, "card-device-failure", "The card or its reader failed"),
+) {}
 
 /** Every failure of a card driver. */
 export type CardFailure = PinIncorrect | PinLocked | PinFinalTry | PinRequired | PinRejected | CardAbsent | KeyNotFound | DeviceFailure;

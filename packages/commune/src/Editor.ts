@@ -3,6 +3,7 @@
  * operator. A commune may only contract with an editor on the list (milestone 8).
  */
 import { Schema } from "effect";
+import { Problem } from "@comedec/actor";
 
 /** An editor's stable id: lower-case letters, digits and dashes. */
 export const EditorId = Schema.String.check(
@@ -18,7 +19,15 @@ export class Editor extends Schema.Class<Editor>("@comedec/commune/Editor")({
 }) {}
 
 /** No editor has this id. */
-export class EditorNotFound extends Schema.TaggedError<EditorNotFound>()("EditorNotFound", { editor: Schema.String }) {}
+export class EditorNotFound extends Schema.TaggedError<EditorNotFound>()(
+  "EditorNotFound",
+  { editor: Schema.String },
+  Problem.annotation(404, "editor-not-found", "Unknown editor"),
+) {}
 
 /** The editor exists but is not (or no longer) on the list of compatible editors. */
-export class EditorNotCompatible extends Schema.TaggedError<EditorNotCompatible>()("EditorNotCompatible", { editor: Schema.String }) {}
+export class EditorNotCompatible extends Schema.TaggedError<EditorNotCompatible>()(
+  "EditorNotCompatible",
+  { editor: Schema.String },
+  Problem.annotation(422, "editor-not-compatible", "The editor is not on the list of compatible editors"),
+) {}

@@ -7,7 +7,7 @@
  *
  * The graph is data (`machine`), read alike by `decide`, the API, the docs and the tests.
  */
-import { type Actor, Site } from "@comedec/actor";
+import { type Actor, Site, Problem } from "@comedec/actor";
 import { Result, Schema } from "effect";
 import * as CalendarDate from "./CalendarDate.js";
 import { connectionDeadline } from "./Commune.js";
@@ -288,48 +288,81 @@ export const initial = (commune: InseeCode, underObligation = false): State => (
 // --- errors -----------------------------------------------------------------------------------
 
 /** A milestone's prerequisites are not all reached. */
-export class PrerequisiteMissing extends Schema.TaggedError<PrerequisiteMissing>()("PrerequisiteMissing", {
-  commune: Schema.String,
-  milestone: Milestone,
-  missing: Schema.Array(Milestone),
-}) {}
+export class PrerequisiteMissing extends Schema.TaggedError<PrerequisiteMissing>()(
+  "PrerequisiteMissing",
+  {
+    commune: Schema.String,
+    milestone: Milestone,
+    missing: Schema.Array(Milestone),
+  },
+  Problem.annotation<{ readonly milestone: string; readonly missing: ReadonlyArray<string> }>(
+    409,
+    "milestone-prerequisite-missing",
+    "A prerequisite milestone is missing",
+    (fields) => `${fields.milestone} needs ${fields.missing.join(", ")} first`,
+  ),
+) {}
 
 /** The milestone was already reached. */
-export class MilestoneAlreadyRecorded extends Schema.TaggedError<MilestoneAlreadyRecorded>()("MilestoneAlreadyRecorded", {
-  commune: Schema.String,
-  milestone: Milestone,
-}) {}
+export class MilestoneAlreadyRecorded extends Schema.TaggedError<MilestoneAlreadyRecorded>()(
+  "MilestoneAlreadyRecorded",
+  {
+    commune: Schema.String,
+    milestone: Milestone,
+  },
+  Problem.annotation(409, "milestone-already-recorded", "The milestone is already recorded"),
+) {}
 
 /** The milestone does not apply to this commune (the census, for a commune never under the obligation). */
-export class MilestoneNotApplicable extends Schema.TaggedError<MilestoneNotApplicable>()("MilestoneNotApplicable", {
-  commune: Schema.String,
-  milestone: Milestone,
-  reason: Schema.String,
-}) {}
+export class MilestoneNotApplicable extends Schema.TaggedError<MilestoneNotApplicable>()(
+  "MilestoneNotApplicable",
+  {
+    commune: Schema.String,
+    milestone: Milestone,
+    reason: Schema.String,
+  },
+  Problem.annotation(422, "milestone-not-applicable", "The milestone does not apply to this commune"),
+) {}
 
 /** The actor's role may not record this milestone. */
-export class MilestoneRoleNotAllowed extends Schema.TaggedError<MilestoneRoleNotAllowed>()("MilestoneRoleNotAllowed", {
-  milestone: Milestone,
-  role: Schema.String,
-  allowed: Schema.Array(Schema.String),
-}) {}
+export class MilestoneRoleNotAllowed extends Schema.TaggedError<MilestoneRoleNotAllowed>()(
+  "MilestoneRoleNotAllowed",
+  {
+    milestone: Milestone,
+    role: Schema.String,
+    allowed: Schema.Array(Schema.String),
+  },
+  Problem.annotation(403, "milestone-role-not-allowed", "This role may not record this milestone"),
+) {}
 
 /** An editor acted on a commune that has not contracted with it. */
-export class EditorNotContracted extends Schema.TaggedError<EditorNotContracted>()("EditorNotContracted", {
-  commune: Schema.String,
-  editor: Schema.String,
-}) {}
+export class EditorNotContracted extends Schema.TaggedError<EditorNotContracted>()(
+  "EditorNotContracted",
+  {
+    commune: Schema.String,
+    editor: Schema.String,
+  },
+  Problem.annotation(403, "editor-not-contracted", "The editor has no contract with this commune"),
+) {}
 
 /** The obligation can no longer change: the commune has adhered on the other basis. */
-export class ObligationAlreadySettled extends Schema.TaggedError<ObligationAlreadySettled>()("ObligationAlreadySettled", {
-  commune: Schema.String,
-}) {}
+export class ObligationAlreadySettled extends Schema.TaggedError<ObligationAlreadySettled>()(
+  "ObligationAlreadySettled",
+  {
+    commune: Schema.String,
+  },
+  Problem.annotation(409, "obligation-already-settled", "The obligation can no longer change"),
+) {}
 
 /** The training cannot be scheduled yet, or any more. */
-export class TrainingNotSchedulable extends Schema.TaggedError<TrainingNotSchedulable>()("TrainingNotSchedulable", {
-  commune: Schema.String,
-  reason: Schema.String,
-}) {}
+export class TrainingNotSchedulable extends Schema.TaggedError<TrainingNotSchedulable>()(
+  "TrainingNotSchedulable",
+  {
+    commune: Schema.String,
+    reason: Schema.String,
+  },
+  Problem.annotation(409, "training-not-schedulable", "The training cannot be scheduled now"),
+) {}
 
 /** Every refusal `decide` can give. */
 export type OnboardingError =

@@ -10,9 +10,14 @@ import type { Commune } from "./Commune.js";
 import type { Editor, EditorNotFound } from "./Editor.js";
 import type { InseeCode } from "./InseeCode.js";
 import type * as Onboarding from "./Onboarding.js";
+import { Problem } from "@comedec/actor";
 
 /** No commune has this code in the reference list. */
-export class CommuneNotFound extends Schema.TaggedError<CommuneNotFound>()("CommuneNotFound", { commune: Schema.String }) {}
+export class CommuneNotFound extends Schema.TaggedError<CommuneNotFound>()(
+  "CommuneNotFound",
+  { commune: Schema.String },
+  Problem.annotation(404, "commune-not-found", "Unknown commune"),
+) {}
 
 /** A commune with where its onboarding stands, as listings show it. */
 export interface CommuneSummary {

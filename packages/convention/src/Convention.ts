@@ -7,6 +7,7 @@
 import type { Actor } from "@comedec/actor";
 import { CalendarDate, InseeCode } from "@comedec/commune";
 import { Result, Schema } from "effect";
+import { Problem } from "@comedec/actor";
 
 /** Which convention. */
 export const Kind = Schema.Literals(["CARTES", "COMEDEC"]);
@@ -109,22 +110,39 @@ export const machine = {
 // --- errors -----------------------------------------------------------------------------------
 
 /** The command is not allowed in the convention's current state. */
-export class IllegalTransition extends Schema.TaggedError<IllegalTransition>()("IllegalTransition", {
-  convention: Schema.String,
-  command: Schema.String,
-  state: Schema.String,
-  allowedFrom: Schema.Array(Schema.String),
-}) {}
+export class IllegalTransition extends Schema.TaggedError<IllegalTransition>()(
+  "IllegalTransition",
+  {
+    convention: Schema.String,
+    command: Schema.String,
+    state: Schema.String,
+    allowedFrom: Schema.Array(Schema.String),
+  },
+  Problem.annotation<{ readonly command: string; readonly state: string; readonly allowedFrom: ReadonlyArray<string> }>(
+    409,
+    "illegal-transition",
+    "Transition not allowed from this state",
+    (fields) => `${fields.command} is not allowed in state ${fields.state} (allowed from: ${fields.allowedFrom.join(", ")})`,
+  ),
+) {}
 
 /** The actor's role may not fire this command. */
-export class TransitionRoleNotAllowed extends Schema.TaggedError<TransitionRoleNotAllowed>()("TransitionRoleNotAllowed", {
-  command: Schema.String,
-  role: Schema.String,
-  allowed: Schema.Array(Schema.String),
-}) {}
+export class TransitionRoleNotAllowed extends Schema.TaggedError<TransitionRoleNotAllowed>()(
+  "TransitionRoleNotAllowed",
+  {
+    command: Schema.String,
+    role: Schema.String,
+    allowed: Schema.Array(Schema.String),
+  },
+  Problem.annotation(403, "transition-role-not-allowed", "This role may not fire this transition"),
+) {}
 
 /** The convention's content is not acceptable as submitted. */
-export class InvalidTerms extends Schema.TaggedError<InvalidTerms>()("InvalidTerms", { reasons: Schema.Array(Schema.String) }) {}
+export class InvalidTerms extends Schema.TaggedError<InvalidTerms>()(
+  "InvalidTerms",
+  { reasons: Schema.Array(Schema.String) },
+  Problem.annotation(422, "invalid-convention-terms", "The convention's terms are not acceptable"),
+) {}
 
 /** Every refusal `decide` can give. */
 export type ConventionError = IllegalTransition | TransitionRoleNotAllowed | InvalidTerms;

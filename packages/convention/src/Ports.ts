@@ -5,9 +5,14 @@
 import type { Actor, Change } from "@comedec/actor";
 import { Context, type Effect, Schema } from "effect";
 import type * as Convention from "./Convention.js";
+import { Problem } from "@comedec/actor";
 
 /** No convention has this id. */
-export class ConventionNotFound extends Schema.TaggedError<ConventionNotFound>()("ConventionNotFound", { convention: Schema.String }) {}
+export class ConventionNotFound extends Schema.TaggedError<ConventionNotFound>()(
+  "ConventionNotFound",
+  { convention: Schema.String },
+  Problem.annotation(404, "convention-not-found", "Unknown convention"),
+) {}
 
 /** A convention as loaded, with the version to decide against. */
 export interface ConventionSnapshot {

@@ -12,6 +12,7 @@ import { InseeCode, Onboarding } from "@comedec/commune";
 import { Access } from "@comedec/rgs";
 import { Effect, Schema } from "effect";
 import * as OnboardingUseCases from "./Onboarding.js";
+import { Problem } from "@comedec/actor";
 
 /** A session confirmed: its date, its venue as the invitation names it, its mairies. */
 export interface ConfirmedSession {
@@ -27,7 +28,11 @@ export interface Confirmation {
 }
 
 /** The confirmation cannot be taken as sent: nothing was recorded. */
-export class AppointmentsRefused extends Schema.TaggedError<AppointmentsRefused>()("AppointmentsRefused", { reason: Schema.String }) {}
+export class AppointmentsRefused extends Schema.TaggedError<AppointmentsRefused>()(
+  "AppointmentsRefused",
+  { reason: Schema.String },
+  Problem.annotation(422, "appointments-refused", "The appointments cannot be confirmed as sent; none was recorded"),
+) {}
 
 /** Why a mairie's appointment was not recorded, as the operator reads it. */
 const reasonOf = (error: { readonly _tag: string }): string => {

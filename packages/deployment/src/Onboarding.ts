@@ -5,15 +5,19 @@
  */
 import { CalendarDate, CommuneDirectory, EditorRegistry, Editor, type InseeCode, Onboarding, OnboardingStore } from "@comedec/commune";
 import { ConventionStore } from "@comedec/convention";
-import { Change } from "@comedec/actor";
+import { Change, Problem } from "@comedec/actor";
 import type { Access } from "@comedec/rgs";
 import { Clock, Effect, Result, Schema } from "effect";
 
 /** Conventions named as evidence are not both validated, or are not this commune's CARTES and COMEDEC. */
-export class ConventionsNotValidated extends Schema.TaggedError<ConventionsNotValidated>()("ConventionsNotValidated", {
-  commune: Schema.String,
-  reason: Schema.String,
-}) {}
+export class ConventionsNotValidated extends Schema.TaggedError<ConventionsNotValidated>()(
+  "ConventionsNotValidated",
+  {
+    commune: Schema.String,
+    reason: Schema.String,
+  },
+  Problem.annotation(409, "conventions-not-validated", "Both conventions must be validated"),
+) {}
 
 // Commune-scoped use cases read the commune from the grant, so they act on exactly what was authorised.
 type CommuneGrant<P extends Access.Permission> = Access.Grant<P>;

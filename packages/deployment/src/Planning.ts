@@ -16,6 +16,7 @@
 import { CommuneDirectory, type CommuneSummary, type InseeCode } from "@comedec/commune";
 import type { Access } from "@comedec/rgs";
 import { Effect, Schema } from "effect";
+import { Problem } from "@comedec/actor";
 
 /** A place, in degrees. */
 export interface Point {
@@ -475,4 +476,8 @@ export const toCsv = (placed: Placed): string => {
 };
 
 /** The planning cannot be done as asked. */
-export class PlanningRefused extends Schema.TaggedError<PlanningRefused>()("PlanningRefused", { reason: Schema.String }) {}
+export class PlanningRefused extends Schema.TaggedError<PlanningRefused>()(
+  "PlanningRefused",
+  { reason: Schema.String },
+  Problem.annotation(422, "planning-refused", "The planning cannot be done as asked"),
+) {}

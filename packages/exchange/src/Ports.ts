@@ -10,6 +10,7 @@ import type { VerificationRequest } from "./Request.js";
 import type * as Signer from "./Signer.js";
 import type { Outcome, Response } from "./Response.js";
 import type { Planned, SpecimenFile } from "./Specimen.js";
+import { Problem } from "@comedec/actor";
 
 /** A request as kept, with its answer once accepted. */
 export interface StoredRequest {
@@ -49,13 +50,25 @@ export interface AcceptedResponse {
 }
 
 /** No such request. */
-export class VerificationRequestNotFound extends Schema.TaggedError<VerificationRequestNotFound>()("VerificationRequestNotFound", { id: Schema.String }) {}
+export class VerificationRequestNotFound extends Schema.TaggedError<VerificationRequestNotFound>()(
+  "VerificationRequestNotFound",
+  { id: Schema.String },
+  Problem.annotation(404, "verification-request-not-found", "Unknown verification request"),
+) {}
 
 /** The request was answered already; a response is accepted once. */
-export class AlreadyAnswered extends Schema.TaggedError<AlreadyAnswered>()("AlreadyAnswered", { id: Schema.String }) {}
+export class AlreadyAnswered extends Schema.TaggedError<AlreadyAnswered>()(
+  "AlreadyAnswered",
+  { id: Schema.String },
+  Problem.annotation(409, "already-answered", "The request was answered already"),
+) {}
 
 /** The specimen file cannot be taken now; nothing was kept. */
-export class SpecimenFileRefused extends Schema.TaggedError<SpecimenFileRefused>()("SpecimenFileRefused", { reason: Schema.String }) {}
+export class SpecimenFileRefused extends Schema.TaggedError<SpecimenFileRefused>()(
+  "SpecimenFileRefused",
+  { reason: Schema.String },
+  Problem.annotation(409, "specimen-file-refused", "The specimen file cannot be taken now"),
+) {}
 
 /** The exchange's storage. */
 export class ExchangeStore extends Context.Service<

@@ -7,12 +7,17 @@
 import { Agent } from "@comedec/agent";
 import type { CalendarDate } from "@comedec/commune";
 import { Schema } from "effect";
+import { Problem } from "@comedec/actor";
 
 /** A response the platform does not accept, the rule it breaks, and why in words. */
-export class ResponseRejected extends Schema.TaggedError<ResponseRejected>()("ResponseRejected", {
-  rule: Schema.String,
-  reason: Schema.String,
-}) {}
+export class ResponseRejected extends Schema.TaggedError<ResponseRejected>()(
+  "ResponseRejected",
+  {
+    rule: Schema.String,
+    reason: Schema.String,
+  },
+  Problem.annotation(422, "response-rejected", "The signed response is not accepted"),
+) {}
 
 /** The rules a signed response is held to, by id (what a rejection names). */
 export const rules = {

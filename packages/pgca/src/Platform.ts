@@ -10,6 +10,7 @@ import { Card, type CardFailure, type CardNotFound, type CertificateRefused, Key
 import type { CommuneNotFound, Onboarding } from "@comedec/commune";
 import type { Access } from "@comedec/rgs";
 import { Context, type Effect, Schema } from "effect";
+import { Problem } from "@comedec/actor";
 
 /** A PIN as typed (the PIN rules are checked by the use case, so the refusal names the rule). */
 export const Pin = Schema.String.check(Schema.isMinLength(1), Schema.isMaxLength(16));
@@ -65,37 +66,66 @@ export const RequestInput = Schema.Struct({
 export type RequestInput = typeof RequestInput.Type;
 
 /** The activation code is unknown, used, expired or burned, or wrong (`attemptsLeft` then says how many tries remain). */
-export class ActivationCodeInvalid extends Schema.TaggedError<ActivationCodeInvalid>()("ActivationCodeInvalid", {
-  card: Schema.String,
-  reason: Schema.String,
-  attemptsLeft: Schema.Int,
-}) {}
+export class ActivationCodeInvalid extends Schema.TaggedError<ActivationCodeInvalid>()(
+  "ActivationCodeInvalid",
+  {
+    card: Schema.String,
+    reason: Schema.String,
+    attemptsLeft: Schema.Int,
+  },
+  Problem.annotation(422, "activation-code-invalid", "The activation code is not valid"),
+) {}
 
 /** The document presented at hand-over is not the one checked at registration. */
-export class HandOverDocumentMismatch extends Schema.TaggedError<HandOverDocumentMismatch>()("HandOverDocumentMismatch", { card: Schema.String }) {}
+export class HandOverDocumentMismatch extends Schema.TaggedError<HandOverDocumentMismatch>()(
+  "HandOverDocumentMismatch",
+  { card: Schema.String },
+  Problem.annotation(422, "hand-over-document-mismatch", "The document presented is not the one checked at registration"),
+) {}
 
 /** The holder is not active in the directory (or not of the card's site). */
-export class HolderNotActive extends Schema.TaggedError<HolderNotActive>()("HolderNotActive", { holder: Schema.String, reason: Schema.String }) {}
+export class HolderNotActive extends Schema.TaggedError<HolderNotActive>()(
+  "HolderNotActive",
+  { holder: Schema.String, reason: Schema.String },
+  Problem.annotation(422, "holder-not-active", "The holder is not active in the directory"),
+) {}
 
 /** The secret answers do not match, are missing, or the holder's questions are locked. */
-export class SecretAnswersRefused extends Schema.TaggedError<SecretAnswersRefused>()("SecretAnswersRefused", {
-  holder: Schema.String,
-  reason: Schema.String,
-  locked: Schema.Boolean,
-}) {}
+export class SecretAnswersRefused extends Schema.TaggedError<SecretAnswersRefused>()(
+  "SecretAnswersRefused",
+  {
+    holder: Schema.String,
+    reason: Schema.String,
+    locked: Schema.Boolean,
+  },
+  Problem.annotation(403, "secret-answers-refused", "The holder could not be authenticated by their secret answers"),
+) {}
 
 /** The first cards of a commune are not ordered yet (the connection cannot be triggered). */
-export class FirstCardsMissing extends Schema.TaggedError<FirstCardsMissing>()("FirstCardsMissing", {
-  commune: Schema.String,
-  missing: Schema.Array(Schema.String),
-}) {}
+export class FirstCardsMissing extends Schema.TaggedError<FirstCardsMissing>()(
+  "FirstCardsMissing",
+  {
+    commune: Schema.String,
+    missing: Schema.Array(Schema.String),
+  },
+  Problem.annotation<{ readonly missing: ReadonlyArray<string> }>(
+    409,
+    "first-cards-missing",
+    "The commune's first two cards are not ordered",
+    (fields) => `not ordered yet: ${fields.missing.join(", ")}`,
+  ),
+) {}
 
 /** The operation needs a second trusted person (RGS rule roles.dual-control); `reason` says how to get one. */
-export class DualControlRequired extends Schema.TaggedError<DualControlRequired>()("DualControlRequired", {
-  card: Schema.String,
-  rule: Schema.String,
-  reason: Schema.String,
-}) {}
+export class DualControlRequired extends Schema.TaggedError<DualControlRequired>()(
+  "DualControlRequired",
+  {
+    card: Schema.String,
+    rule: Schema.String,
+    reason: Schema.String,
+  },
+  Problem.annotation(403, "dual-control-required", "A second trusted person must confirm this operation"),
+) {}
 
 /** The card platform could not be reached or answered something unexpected (remote clients only). */
 export class CardPlatformUnavailable extends Schema.TaggedError<CardPlatformUnavailable>()("CardPlatformUnavailable", { reason: Schema.String }) {}

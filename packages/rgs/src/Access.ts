@@ -9,7 +9,7 @@
  * an agent on their own commune; an editor reads every commune (progress is public) and records
  * only on its client communes, which the onboarding domain checks against the contract.
  */
-import { type Actor, Site } from "@comedec/actor";
+import { type Actor, Site, Problem } from "@comedec/actor";
 import { InseeCode } from "@comedec/commune";
 import { Effect, Schema } from "effect";
 
@@ -164,12 +164,16 @@ export interface Grant<P extends Permission> {
 }
 
 /** The actor does not hold the permission, or not on this target. */
-export class Forbidden extends Schema.TaggedError<Forbidden>()("Forbidden", {
-  permission: Schema.String,
-  role: Schema.String,
-  site: Schema.String,
-  reason: Schema.String,
-}) {}
+export class Forbidden extends Schema.TaggedError<Forbidden>()(
+  "Forbidden",
+  {
+    permission: Schema.String,
+    role: Schema.String,
+    site: Schema.String,
+    reason: Schema.String,
+  },
+  Problem.annotation(403, "forbidden", "Not allowed for this role or site"),
+) {}
 
 const siteCovers = (site: Site.Site, target: Target): boolean => {
   switch (site._tag) {

@@ -6,6 +6,7 @@
  */
 import type { Actor } from "@comedec/actor";
 import { Context, type Effect, Schema } from "effect";
+import { Problem } from "@comedec/actor";
 
 /** How long a challenge may be answered. */
 export const challengeSeconds = 120;
@@ -28,7 +29,11 @@ export const signedText = (challenge: { readonly id: string; readonly nonce: str
   new TextEncoder().encode(`COMEDEC login\n${challenge.id}\n${challenge.nonce}`);
 
 /** The login was refused: unknown, expired or replayed challenge, bad signature, certificate not ours, revoked or expired, holder not active. */
-export class LoginRefused extends Schema.TaggedError<LoginRefused>()("LoginRefused", { reason: Schema.String }) {}
+export class LoginRefused extends Schema.TaggedError<LoginRefused>()(
+  "LoginRefused",
+  { reason: Schema.String },
+  Problem.annotation(401, "login-refused", "The card login was refused"),
+) {}
 
 /** Challenges and sessions. */
 export class CardSessions extends Context.Service<

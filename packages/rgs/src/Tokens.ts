@@ -5,6 +5,7 @@
  */
 import type { Actor } from "@comedec/actor";
 import { Context, type Effect, Schema } from "effect";
+import { Problem } from "@comedec/actor";
 
 /**
  * What a token is for. A machine account (an editor's software, the card manufacturer's system, a
@@ -18,7 +19,11 @@ export type Purpose = "machine" | "bootstrap";
 export const maximumLifetimeDays: Readonly<Record<Purpose, number>> = { machine: 90, bootstrap: 30 };
 
 /** The token is unknown, malformed, expired or revoked (deliberately not told apart). */
-export class Unauthenticated extends Schema.TaggedError<Unauthenticated>()("Unauthenticated", { reason: Schema.String }) {}
+export class Unauthenticated extends Schema.TaggedError<Unauthenticated>()(
+  "Unauthenticated",
+  { reason: Schema.String },
+  Problem.annotation(401, "unauthenticated", "Authentication required"),
+) {}
 
 /** A token as listed, never with its secret. */
 export interface TokenInfo {

@@ -1,0 +1,147 @@
+/**
+ * Handlers registered against the contract. `handle(endpoint, run)` types `run` from the
+ * endpoint: it receives the decoded params, query and body, the authenticated actor and the grant
+ * of the endpoint's permission, and must answer the endpoint's success type and fail only with the
+ * refusals it declares — anything else does not compile. `register` wires every handler into Hono
+ * with authentication, Schema decoding, authorisation, rate limits, success encoding and
+ * problem+json, so no route can skip them.
+ */
+import type { Actor } from "@comedec/actor";
+import { InseeCode } from "@comedec/commune";
+import { Endpoint } from "@comedec/http-contract";
+import { Access, Sessions, Tokens } from "@comedec/rgs";
+import { Cause, Effect, Exit, type ManagedRuntime, Option, Schema } from "effect";
+import type { Context, Handler as HonoHandler, Hono, MiddlewareHandler } from "hono";
+import * as NodeRequest from "./NodeRequest.js";
+import * as Problem from "./Problem.js";
+
+type Authorization = Endpoint.Authorization;
+
+/** The actor a handler acts for: none on a public endpoint. */
+export type ActorOf<A extends Authorization> = A extends { readonly _tag: "public" } ? undefined : Actor.Actor;
+
+/** The grant a handler receives: that of its endpoint's permission. */
+export type GrantOf<A extends Authorization> = A extends { readonly _tag: "permission"; readonly permission: infer P extends Access.Permission }
+  ? Access.Grant<P>
+  : undefined;
+
+/** What a handler receives. */
+export interface Input<E extends Endpoint.Any> {
+  readonly actor: ActorOf<E["authorization"]>;
+  readonly grant: GrantOf<E["authorization"]>;
+  readonly params: Endpoint.ParamsOf<E>;
+  readonly query: Endpoint.QueryOf<E>;
+  readonly body: Endpoint.BodyOf<E>;
+  /** The bearer token the request was authenticated with (logout closes that session). */
+  readonly token: string | undefined;
+}
+
+/** A handler of one endpoint. */
+export interface Handler<R> {
+  readonly endpoint: Endpoint.Any;
+  readonly run: (input: Input<Endpoint.Any>) => Effect.Effect<unknown, { readonly _tag: string }, R>;
+}
+
+/** Registers the handler of an endpoint: `run` answers its success and fails with its declared errors only. */
+export const handle = <E extends Endpoint.Any, R>(
+  endpoint: E,
+  run: (input: Input<E>) => Effect.Effect<Endpoint.SuccessOf<E>, Endpoint.ErrorOf<E>, R>,
+): Handler<R> => ({ endpoint, run: run as unknown as Handler<R>["run"] });
+
+/**
+ * The first string that PostgreSQL could not store as text, or that no one could have typed: a NUL
+ * character, or half of a UTF-16 surrogate pair. Checked once for every input, before its Schema.
+ */
+const untypableText = (value: unknown): string | undefined => {
+  if (typeof value === "string") return value.includes("\u0000") || !value.isWellFormed() ? value : undefined;
+  if (Array.isArray(value)) {
+    for (const item of value) {
+      const found = untypableText(item);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  }
+  if (typeof value === "object" && value !== null) return untypableText(Object.values(value)) ?? untypableText(Object.keys(value));
+  return undefined;
+};
+
+const decode = (schema: Schema.Top, value: unknown) =>
+  schema === Endpoint.None
+    ? Effect.succeed({})
+    : untypableText(value) !== undefined
+      ? Effect.fail(Problem.invalidRequest("text may not contain NUL characters or unpaired UTF-16 surrogates"))
+      : Effect.mapError(Schema.decodeUnknownEffect(schema as Schema.Codec<unknown, unknown>)(value, { onExcessProperty: "error" }), (error) =>
+          Problem.invalidRequest(error.message),
+        );
+
+const readBody = (context: Context) => Effect.tryPromise({ try: () => context.req.json() as Promise<unknown>, catch: () => Problem.malformedJson() });
+
+const bearer = (context: Context): string | undefined => {
+  const header = NodeRequest.header(context, "authorization");
+  return header?.startsWith("Bearer ") ? header.slice("Bearer ".length).trim() : undefined;
+};
+
+/** The actor of a card session (`cmdcs_…`) or of a machine account's bearer token (`cmdc_…`). */
+const authenticate = (token: string | undefined) =>
+  Effect.gen(function* () {
+    if (token === undefined) return yield* new Tokens.Unauthenticated({ reason: "missing bearer token" });
+    if (!token.startsWith(Sessions.tokenPrefix)) return yield* Tokens.ActorTokens.use((tokens) => tokens.authenticate(token));
+    const actor = yield* Sessions.CardSessions.use((sessions) => sessions.authenticate(token));
+    if (actor === undefined) return yield* new Tokens.Unauthenticated({ reason: "unknown, expired or closed session, or its certificate was revoked" });
+    return actor;
+  });
+
+/** The target a permission is checked on, from the request: a resource's own site is checked by its use case. */
+const targetOf = (target: Endpoint.Target, input: { readonly params: unknown; readonly query: unknown; readonly body: unknown }): Access.Target => {
+  if (target._tag !== "commune") return Access.nation;
+  const code = (input[target.in] as Readonly<Record<string, unknown>>)[target.field];
+  if (typeof code !== "string" || !InseeCode.isInseeCode(code)) return Access.nation;
+  return { _tag: "commune", commune: code, departement: InseeCode.departementOf(code as InseeCode.InseeCode) };
+};
+
+/** The middlewares of the rate-limit classes. */
+export type Limits = Readonly<Record<Exclude<Endpoint.RateLimit, "none">, MiddlewareHandler>>;
+
+/** Registers the handlers on a Hono app, run on the given runtime. */
+export const register = <R>(
+  app: Hono,
+  runtime: ManagedRuntime.ManagedRuntime<R | Tokens.ActorTokens | Sessions.CardSessions, never>,
+  handlers: ReadonlyArray<Handler<R>>,
+  limits: Limits,
+) => {
+  for (const { endpoint, run } of handlers) {
+    const honoPath = endpoint.path.replace(/\{(\w+)\}/g, ":$1");
+    const encode = Schema.encodeUnknownEffect(endpoint.success as Schema.Codec<unknown, unknown>);
+    const authorization = endpoint.authorization;
+    const handler: HonoHandler = async (context) => {
+      const program = Effect.gen(function* () {
+        const token = bearer(context);
+        const actor = authorization._tag === "public" ? undefined : yield* authenticate(token);
+        const params = yield* decode(endpoint.params, context.req.param());
+        const query = yield* decode(endpoint.query, context.req.query());
+        const body = Endpoint.hasBody(endpoint) ? yield* Effect.flatMap(readBody(context), (raw) => decode(endpoint.body, raw)) : {};
+        const grant =
+          authorization._tag === "permission"
+            ? yield* Access.authorize(actor as Actor.Actor, authorization.permission, targetOf(authorization.target, { params, query, body }))
+            : undefined;
+        const value = yield* run({ actor, grant, params, query, body, token } as Input<Endpoint.Any>);
+        // What leaves is what the contract says: encoded by the success Schema, excess fields dropped.
+        return yield* Effect.orDie(encode(value));
+      });
+      const exit = await runtime.runPromiseExit(program);
+      if (Exit.isSuccess(exit)) return context.json(exit.value as object, endpoint.status);
+      const failure = Cause.findErrorOption(exit.cause);
+      if (Option.isSome(failure)) {
+        const response = Problem.bodyOf(failure.value as { readonly _tag: string });
+        if (response !== undefined) return Problem.toResponse(failure.value as { readonly _tag: string });
+      }
+      // Only a shutdown interrupts a request. A write it had sent may still commit: a client that
+      // retries with its expected version then gets a conflict, never a duplicate.
+      if (Cause.hasInterruptsOnly(exit.cause)) return Problem.toResponse(Problem.shuttingDown());
+      console.error(Cause.pretty(exit.cause));
+      return Problem.toResponse(Problem.internal());
+    };
+    if (endpoint.rateLimit === "none") app.on(endpoint.method.toUpperCase(), honoPath, handler);
+    else app.on(endpoint.method.toUpperCase(), honoPath, limits[endpoint.rateLimit], handler);
+  }
+};
