@@ -4,3 +4,5 @@
 
 /** One actor's calls, with refusals turned back into tagged errors. */
 export * as Transport from "./Transport.js";
+/** One actor's calls of the contract's endpoints, refusals back as the declared tagged errors. */
+export * as Caller from "./Caller.js";

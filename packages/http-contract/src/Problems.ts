@@ -56,6 +56,9 @@ export class ShuttingDown extends Schema.TaggedError<ShuttingDown>()(
   Problem.annotation(503, "shutting-down", "The server is shutting down; retry"),
 ) {}
 
+/** Any of the refusals every endpoint may answer besides its own. */
+export type Implicit = InvalidRequest | MalformedJson | BodyTooLarge | RateLimited | InternalError | ShuttingDown | Tokens.Unauthenticated | Access.Forbidden;
+
 /** The refusals an endpoint answers besides its own: by its body, its authorization and its rate limit. */
 export const implicitErrors = (endpoint: Any): ReadonlyArray<ErrorSchema> => [
   InvalidRequest,
