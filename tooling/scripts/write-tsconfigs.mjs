@@ -1,10 +1,11 @@
 // Writes each workspace package's tsconfig.build.json (src only, project references derived from
-// its @comedec dependencies) and tsconfig.json (src + test, for typechecking). Run after adding a
-// package or a workspace dependency: `node tooling/scripts/write-tsconfigs.mjs`.
+// its @comedec dependencies) and tsconfig.json (src + test, for typechecking), then the root
+// solution tsconfig.json that references them all. Run after adding a package or a workspace
+// dependency: `node tooling/scripts/write-tsconfigs.mjs`.
 import { readdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
 import { join, relative } from "node:path";
+import { root, solution } from "./workspace.mjs";
 
-const root = new URL("../..", import.meta.url).pathname;
 const dirs = ["packages", "apps", "tooling"].flatMap((group) =>
   existsSync(join(root, group)) ? readdirSync(join(root, group)).map((name) => join(group, name)) : [],
 );
@@ -35,4 +36,5 @@ for (const dir of byName.values()) {
     writeFileSync(join(root, dir, "vitest.config.ts"), 'export { default } from "@comedec/tooling-vitest";\n');
   }
 }
-console.log(`tsconfigs written for ${byName.size} packages`);
+writeFileSync(join(root, "tsconfig.json"), `${JSON.stringify(solution(), null, 2)}\n`);
+console.log(`tsconfigs written for ${byName.size} packages, and the root solution`);
