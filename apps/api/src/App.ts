@@ -12,6 +12,7 @@ import type { Authority } from "@comedec/pki";
 import type { Audit, Retention, Sessions, Tokens } from "@comedec/rgs";
 import { Effect, type ManagedRuntime } from "effect";
 import { Hono } from "hono";
+import * as Docs from "./Docs.js";
 import * as Endpoint from "./Endpoint.js";
 import * as Handler from "./Handler.js";
 import { Contract, OpenApi as ContractOpenApi } from "@comedec/http-contract";
@@ -109,7 +110,7 @@ export const make = (runtime: ManagedRuntime.ManagedRuntime<Services, never>, op
   });
   Pki.register(app, runtime);
   app.get("/openapi.json", (context) => context.json(openApi));
-  app.get("/docs", (context) => context.html(OpenApi.docsPage));
+  Docs.register(app);
   Endpoint.register<Services>(app, runtime, endpoints);
   Handler.register<Services>(app, runtime, handlers, { login: limits.login, "code-entry": limits.codeEntryAlways });
   app.notFound(() => Problem.toResponse(Problem.notFound()));
