@@ -1,15 +1,20 @@
 /**
- * The authorisation matrix, through the real app: every authenticated route × every role × a
- * bootstrap or a machine token × a resource of the actor's own site or of another site. What the
- * policy (`Access.check`) refuses must be answered 403 `forbidden` (or, for a listing, with nothing
- * of the other site); what it grants must never be refused as `forbidden` (a use case may still
- * refuse it for a reason of its own, with its own code). The table of routes must name every
- * endpoint of `App.endpoints`, so a new route cannot escape the matrix.
+ * The authorisation matrix, through the real app: every authenticated route × every role × a card
+ * session, a bootstrap or a machine token × a resource of the actor's own site or of another site.
+ * The permission and target of each route are the contract's (`@comedec/http-contract`), never a
+ * second table. What the policy (`Access.check`) refuses must be answered 403 `forbidden` (or, for
+ * a listing, with nothing of the other site); what it grants must never be refused as `forbidden`
+ * (a use case may still refuse it for a reason of its own, with its own code) and never fail with
+ * a 5xx. The table of routes must name every authenticated endpoint of the contract, so a new route
+ * cannot escape the matrix.
  */
 import { Actor } from "@comedec/actor";
 import { adapters } from "@comedec/persistence/testing";
-import { Access } from "@comedec/rgs";
-import { ManagedRuntime } from "effect";
+import { CertificateAuthority } from "@comedec/card";
+import { Contract } from "@comedec/http-contract";
+import { Access, Sessions } from "@comedec/rgs";
+import { Effect, ManagedRuntime } from "effect";
+import { generateKeyPairSync, sign } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as App from "../src/App.js";
 import * as Services from "./Services.js";
@@ -46,16 +51,51 @@ describe(`the authorisation matrix over HTTP on ${adapter.name}`, () => {
   beforeAll(async () => {
     const made = await fixture(runtime, app);
     sides = made.sides;
+    const serial = await cardCertificate();
     for (const actor of actors(sides.own.agent)) {
       tokens.set(`${actor.id}/bootstrap`, await made.issue(actor, "bootstrap"));
       tokens.set(`${actor.id}/machine`, await made.issue(actor, "machine"));
+      tokens.set(`${actor.id}/card`, await cardSession(actor, serial));
     }
   }, 120_000);
   afterAll(() => runtime.dispose());
 
+  /** A certificate the platform's CA issued for a key of a (virtual) card, registered as the login's would be. */
+  const cardCertificate = () => {
+    const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+    return runtime.runPromise(
+      CertificateAuthority.use((authority) =>
+        authority.issueForCard({
+          subject: { holder: "matrix-holder", givenName: "Claire", surname: "Matrice", site: { _tag: "commune", commune: "69123" }, card: "matrix-card" },
+          usage: "authentication",
+          algorithm: "P-256",
+          publicKey: new Uint8Array(publicKey.export({ format: "der", type: "spki" })),
+          signWithCardKey: (data) => Effect.sync(() => new Uint8Array(sign("sha256", data, privateKey))),
+        }),
+      ).pipe(
+        Effect.map((issued) => issued.ref.serial),
+        Effect.orDie,
+      ),
+    );
+  };
+
+  /** A card session of the actor, as a login with that certificate opens it. */
+  const cardSession = (actor: Actor.Actor, serial: string) =>
+    runtime.runPromise(
+      Effect.gen(function* () {
+        const sessions = yield* Sessions.CardSessions;
+        const challenge = yield* sessions.challenge;
+        const opened = yield* sessions.open(challenge.id, Actor.Actor.make({ ...actor, credential: "card" }), serial);
+        if (opened === undefined) return yield* Effect.die(new Error("the session did not open"));
+        return opened.token;
+      }),
+    );
+
   it("names every authenticated endpoint of the app", () => {
     const declared = new Set(routes.map((entry) => `${entry.method} ${entry.path}`));
-    const endpoints = App.endpoints.filter((endpoint) => endpoint.public !== true).map((endpoint) => `${endpoint.method.toUpperCase()} ${endpoint.path}`);
+    const endpoints = Contract.endpoints
+      .filter((endpoint) => endpoint.authorization._tag !== "public")
+      .map((endpoint) => `${endpoint.method.toUpperCase()} ${endpoint.path}`);
     expect(endpoints.filter((endpoint) => !declared.has(endpoint) && !anyAuthenticated.has(endpoint))).toEqual([]);
     expect([...declared].filter((entry) => !endpoints.includes(entry))).toEqual([]);
   });
@@ -73,9 +113,9 @@ describe(`the authorisation matrix over HTTP on ${adapter.name}`, () => {
   it("answers every route × role × credential × site as the policy says, with no leak", async () => {
     const cases = routes.flatMap((entry) =>
       actors(sides.own.agent).flatMap((actor) =>
-        (["bootstrap", "machine"] as const).flatMap((purpose) =>
+        (["card", "bootstrap", "machine"] as const).flatMap((purpose) =>
           (["own", "other"] as const).map((sideName) => {
-            const credential = purpose === "machine" ? "machine-token" : "bootstrap-token";
+            const credential = purpose === "machine" ? "machine-token" : purpose === "card" ? "card" : "bootstrap-token";
             const granted = Access.check(Actor.Actor.make({ ...actor, credential }), entry.permission, targetOf(entry, sides[sideName])) !== undefined;
             return { entry, actor, purpose, sideName, granted };
           }),
@@ -92,6 +132,7 @@ describe(`the authorisation matrix over HTTP on ${adapter.name}`, () => {
         const response = await call(tokens.get(`${actor.id}/${purpose}`) as string, entry.method, path, body);
         const label = `${entry.method} ${path} as ${actor.role} (${purpose}) on the ${sideName} site → ${response.status} ${response.body.code ?? ""}`;
         if (response.status === 401) failures.push(`${label}: not authenticated`);
+        else if (response.status >= 500) failures.push(`${label}: a server error`);
         else if (!granted) {
           refused++;
           const forbidden = response.status === 403 && response.body.code === "forbidden";

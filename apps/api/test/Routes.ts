@@ -7,6 +7,7 @@
 import { Actor } from "@comedec/actor";
 import { Commune, type InseeCode } from "@comedec/commune";
 import { Directory } from "@comedec/deployment";
+import { Contract, Endpoint } from "@comedec/http-contract";
 import { Access, Tokens } from "@comedec/rgs";
 import { Effect, type ManagedRuntime } from "effect";
 import type { Hono } from "hono";
@@ -73,13 +74,10 @@ const answers = [
   { question: 1, answer: "b" },
 ];
 
-/** How a route is exercised, what it asks of the policy, and on what. */
-export interface Route {
-  readonly method: "GET" | "POST" | "PUT" | "PATCH";
+/** How a route is exercised. What it asks of the policy, and on what, is read from the contract. */
+export interface RouteRequest {
+  readonly method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
   readonly path: string;
-  readonly permission: Access.Permission;
-  /** The target the route authorises on: the side's commune, or the nation (listings, national tasks). */
-  readonly on: "commune" | "nation";
   readonly request: (side: Side) => { readonly path: string; readonly body?: unknown };
   /** A listing narrowed to the actor's site: refusing is 403, or 200 with no item of another site. */
   readonly listing?: true;
@@ -87,155 +85,131 @@ export interface Route {
   readonly narrowed?: ReadonlyArray<Actor.Role>;
 }
 
-const route = (definition: Route) => definition;
+/** A route as exercised, with the permission and target its contract endpoint declares. */
+export interface Route extends RouteRequest {
+  readonly operationId: string;
+  readonly permission: Access.Permission;
+  /** The target the route authorises on: the side's commune (or the record's site), or the nation (listings, national tasks). */
+  readonly on: "commune" | "nation";
+}
+
+const route = (definition: RouteRequest): Route => {
+  const endpoint = Contract.endpoints.find((candidate) => candidate.method.toUpperCase() === definition.method && candidate.path === definition.path);
+  if (endpoint === undefined) throw new Error(`no endpoint of the contract is ${definition.method} ${definition.path}`);
+  const required = Endpoint.permissionOf(endpoint);
+  if (required === undefined) throw new Error(`${definition.method} ${definition.path} requires no permission: it is not a row of the matrix`);
+  return { ...definition, operationId: endpoint.operationId, permission: required.permission, on: required.target._tag === "nation" ? "nation" : "commune" };
+};
 
 export const routes: ReadonlyArray<Route> = [
-  route({ method: "GET", path: "/communes", permission: "commune.read", on: "nation", request: () => ({ path: "/communes" }) }),
-  route({ method: "GET", path: "/communes/{code}", permission: "commune.read", on: "commune", request: (s) => ({ path: `/communes/${s.commune}` }) }),
-  route({ method: "GET", path: "/dashboard", permission: "dashboard.read", on: "nation", request: () => ({ path: "/dashboard" }) }),
+  route({ method: "GET", path: "/communes", request: () => ({ path: "/communes" }) }),
+  route({ method: "GET", path: "/communes/{code}", request: (s) => ({ path: `/communes/${s.commune}` }) }),
+  route({ method: "GET", path: "/dashboard", request: () => ({ path: "/dashboard" }) }),
   route({
     method: "GET",
     path: "/communes/{code}/onboarding",
-    permission: "onboarding.read",
-    on: "commune",
     request: (s) => ({ path: `/communes/${s.commune}/onboarding` }),
   }),
   route({
     method: "GET",
     path: "/communes/{code}/onboarding/timeline",
-    permission: "onboarding.read",
-    on: "commune",
     request: (s) => ({ path: `/communes/${s.commune}/onboarding/timeline` }),
   }),
-  route({ method: "GET", path: "/onboarding/machine", permission: "editor.read", on: "nation", request: () => ({ path: "/onboarding/machine" }) }),
+  route({ method: "GET", path: "/onboarding/machine", request: () => ({ path: "/onboarding/machine" }) }),
   route({
     method: "POST",
     path: "/communes/{code}/onboarding/milestones",
-    permission: "onboarding.record",
-    on: "commune",
     request: (s) => ({ path: `/communes/${s.commune}/onboarding/milestones`, body: { evidence: { milestone: "adhesion", reference: "formulaire" } } }),
     narrowed: ["editor"],
   }),
   route({
     method: "POST",
     path: "/communes/{code}/onboarding/maternity",
-    permission: "onboarding.record",
-    on: "commune",
     request: (s) => ({ path: `/communes/${s.commune}/onboarding/maternity`, body: { hasMaternity: true, reference: "recensement" } }),
     narrowed: ["editor", "prefecture-operator", "commune-operator"],
   }),
   route({
     method: "POST",
     path: "/communes/{code}/onboarding/training",
-    permission: "onboarding.record",
-    on: "commune",
     request: (s) => ({ path: `/communes/${s.commune}/onboarding/training`, body: { trainingOn: today } }),
     narrowed: ["editor"],
   }),
   route({
     method: "GET",
     path: "/communes/{code}/conventions",
-    permission: "convention.read",
-    on: "commune",
     request: (s) => ({ path: `/communes/${s.commune}/conventions` }),
   }),
   route({
     method: "POST",
     path: "/communes/{code}/conventions",
-    permission: "convention.submit",
-    on: "commune",
     request: (s) => ({ path: `/communes/${s.commune}/conventions`, body: terms("CARTES") }),
   }),
-  route({ method: "GET", path: "/conventions/{id}", permission: "convention.read", on: "commune", request: (s) => ({ path: `/conventions/${s.convention}` }) }),
+  route({ method: "GET", path: "/conventions/{id}", request: (s) => ({ path: `/conventions/${s.convention}` }) }),
   route({
     method: "POST",
     path: "/conventions/{id}/receipt",
-    permission: "convention.process",
-    on: "nation",
     request: (s) => ({ path: `/conventions/${s.convention}/receipt`, body: { receipt: { channel: "email", copies: 1, receivedOn: today } } }),
   }),
   route({
     method: "POST",
     path: "/conventions/{id}/validation",
-    permission: "convention.process",
-    on: "nation",
     request: (s) => ({ path: `/conventions/${s.convention}/validation`, body: {} }),
   }),
   route({
     method: "POST",
     path: "/conventions/{id}/rejection",
-    permission: "convention.process",
-    on: "nation",
     request: (s) => ({ path: `/conventions/${s.convention}/rejection`, body: { reasons: ["illisible"] } }),
   }),
-  route({ method: "GET", path: "/editors", permission: "editor.read", on: "nation", request: () => ({ path: "/editors" }) }),
+  route({ method: "GET", path: "/editors", request: () => ({ path: "/editors" }) }),
   route({
     method: "PUT",
     path: "/editors/{id}",
-    permission: "editor.manage",
-    on: "nation",
     request: () => ({ path: "/editors/logiciel-x", body: { name: "Logiciel X", contactEmail: "contact@x.fr", compatible: true } }),
   }),
   route({
     method: "POST",
     path: "/agents",
-    permission: "agent.register",
-    on: "commune",
     request: (s) => ({ path: "/agents", body: registration(s, `M${s.commune}${Math.floor(Math.random() * 1e6)}`) }),
   }),
-  route({ method: "GET", path: "/agents", permission: "agent.read", on: "commune", listing: true, request: (s) => ({ path: `/agents?commune=${s.commune}` }) }),
-  route({ method: "GET", path: "/agents/{id}", permission: "agent.read", on: "commune", request: (s) => ({ path: `/agents/${s.agent}` }) }),
+  route({ method: "GET", path: "/agents", listing: true, request: (s) => ({ path: `/agents?commune=${s.commune}` }) }),
+  route({ method: "GET", path: "/agents/{id}", request: (s) => ({ path: `/agents/${s.agent}` }) }),
   route({
     method: "POST",
     path: "/agents/import",
-    permission: "agent.register",
-    on: "commune",
     request: (s) => ({ path: "/agents/import", body: { site: { _tag: "commune", commune: s.commune }, csv: "birth_name\n" } }),
   }),
   route({
     method: "POST",
     path: "/cards",
-    permission: "card.order",
-    on: "commune",
     request: (s) => ({ path: "/cards", body: { holder: s.agent, reason: "nouvelle carte" } }),
   }),
-  route({ method: "GET", path: "/cards", permission: "card.read", on: "commune", listing: true, request: (s) => ({ path: `/cards?commune=${s.commune}` }) }),
-  route({ method: "GET", path: "/cards/{id}", permission: "card.read", on: "commune", request: (s) => ({ path: `/cards/${s.card}` }) }),
+  route({ method: "GET", path: "/cards", listing: true, request: (s) => ({ path: `/cards?commune=${s.commune}` }) }),
+  route({ method: "GET", path: "/cards/{id}", request: (s) => ({ path: `/cards/${s.card}` }) }),
   route({
     method: "GET",
     path: "/holders",
-    permission: "card.read",
-    on: "commune",
     listing: true,
     request: (s) => ({ path: `/holders?commune=${s.commune}` }),
   }),
   route({
     method: "GET",
     path: "/holders/{id}/secret-questions",
-    permission: "card.operate",
-    on: "commune",
     request: (s) => ({ path: `/holders/${s.agent}/secret-questions` }),
   }),
   route({
     method: "GET",
     path: "/mailbox",
-    permission: "card.order",
-    on: "commune",
     listing: true,
     request: (s) => ({ path: `/mailbox?commune=${s.commune}` }),
   }),
   route({
     method: "POST",
     path: "/communes/{code}/connection",
-    permission: "card.produce",
-    on: "commune",
     request: (s) => ({ path: `/communes/${s.commune}/connection`, body: reason }),
   }),
   route({
     method: "POST",
     path: "/card-requests",
-    permission: "card.request",
-    on: "commune",
     request: (s) => ({ path: "/card-requests", body: { kind: "certificate-renewal", card: s.card, reason: "expiration proche" } }),
     // Only the holder requests for their own cards.
     narrowed: ["agent", "commune-operator", "prefecture-operator"],
@@ -243,67 +217,49 @@ export const routes: ReadonlyArray<Route> = [
   route({
     method: "GET",
     path: "/card-requests",
-    permission: "card.read",
-    on: "commune",
     listing: true,
     request: (s) => ({ path: `/card-requests?commune=${s.commune}` }),
   }),
-  route({ method: "GET", path: "/card-requests/{id}", permission: "card.read", on: "commune", request: (s) => ({ path: `/card-requests/${s.request}` }) }),
+  route({ method: "GET", path: "/card-requests/{id}", request: (s) => ({ path: `/card-requests/${s.request}` }) }),
   route({
     method: "POST",
     path: "/card-requests/{id}/rejection",
-    permission: "card.validate",
-    on: "commune",
     request: (s) => ({ path: `/card-requests/${s.request}/rejection`, body: reason }),
   }),
   route({
     method: "POST",
     path: "/card-requests/{id}/validation",
-    permission: "card.validate",
-    on: "commune",
     request: (s) => ({ path: `/card-requests/${s.request}/validation`, body: reason }),
   }),
   route({
     method: "POST",
     path: "/card-requests/{id}/cancellation",
-    permission: "card.request",
-    on: "commune",
     request: (s) => ({ path: `/card-requests/${s.request}/cancellation`, body: reason }),
     narrowed: ["agent", "commune-operator", "prefecture-operator"],
   }),
   route({
     method: "POST",
     path: "/cards/{id}/production",
-    permission: "card.produce",
-    on: "commune",
     request: (s) => ({ path: `/cards/${s.card}/production`, body: reason }),
   }),
   route({
     method: "POST",
     path: "/cards/{id}/shipment",
-    permission: "card.produce",
-    on: "commune",
     request: (s) => ({ path: `/cards/${s.card}/shipment`, body: reason }),
   }),
   route({
     method: "POST",
     path: "/cards/{id}/receipt",
-    permission: "card.operate",
-    on: "commune",
     request: (s) => ({ path: `/cards/${s.card}/receipt`, body: { serial: "SIM-000000000000", reason: "colis" } }),
   }),
   route({
     method: "POST",
     path: "/cards/{id}/personalisation-approval",
-    permission: "card.operate",
-    on: "commune",
     request: (s) => ({ path: `/cards/${s.card}/personalisation-approval`, body: { reason: "second contrôle" } }),
   }),
   route({
     method: "POST",
     path: "/cards/{id}/publication",
-    permission: "card.operate",
-    on: "commune",
     request: (s) => ({
       path: `/cards/${s.card}/publication`,
       body: {
@@ -317,36 +273,26 @@ export const routes: ReadonlyArray<Route> = [
   route({
     method: "POST",
     path: "/cards/{id}/pin-verification",
-    permission: "card.operate",
-    on: "commune",
     request: (s) => ({ path: `/cards/${s.card}/pin-verification`, body: { pin: "482915" } }),
   }),
   route({
     method: "POST",
     path: "/cards/{id}/unblock",
-    permission: "card.operate",
-    on: "commune",
     request: (s) => ({ path: `/cards/${s.card}/unblock`, body: { holderAuthentication: "face-to-face", newPin: "591736", reason: "oubli" } }),
   }),
   route({
     method: "POST",
     path: "/cards/{id}/certificate-renewal",
-    permission: "card.operate",
-    on: "commune",
     request: (s) => ({ path: `/cards/${s.card}/certificate-renewal`, body: { pin: "482915", reason: "expiration" } }),
   }),
   route({
     method: "POST",
     path: "/cards/{id}/renewal",
-    permission: "card.order",
-    on: "commune",
     request: (s) => ({ path: `/cards/${s.card}/renewal`, body: reason }),
   }),
   route({
     method: "PUT",
     path: "/holders/{id}/secret-questions",
-    permission: "card.operate",
-    on: "commune",
     request: (s) => ({
       path: `/holders/${s.agent}/secret-questions`,
       body: { questions: ["un", "deux", "trois", "quatre"].map((word) => ({ question: `Question ${word} ?`, answer: word })) },
@@ -355,17 +301,13 @@ export const routes: ReadonlyArray<Route> = [
   route({
     method: "GET",
     path: "/audit/trail",
-    permission: "audit.export",
-    on: "commune",
     listing: true,
     request: (s) => ({ path: `/audit/trail?site=commune:${s.commune}` }),
   }),
-  route({ method: "GET", path: "/audit/verification", permission: "audit.verify", on: "nation", request: () => ({ path: "/audit/verification" }) }),
+  route({ method: "GET", path: "/audit/verification", request: () => ({ path: "/audit/verification" }) }),
   route({
     method: "POST",
     path: "/planning/hand-over-sessions",
-    permission: "appointment.plan",
-    on: "commune",
     request: (s) => ({
       path: "/planning/hand-over-sessions",
       body: { departement: s.departement, prefectureCommune: s.commune, capacity: 10, startOn: today },
@@ -374,8 +316,6 @@ export const routes: ReadonlyArray<Route> = [
   route({
     method: "POST",
     path: "/planning/hand-over-sessions/confirmation",
-    permission: "appointment.plan",
-    on: "commune",
     request: (s) => ({
       path: "/planning/hand-over-sessions/confirmation",
       body: { departement: s.departement, reference: "plan", sessions: [{ date: today, venue: "Préfecture", mairies: [s.commune] }] },
@@ -384,75 +324,62 @@ export const routes: ReadonlyArray<Route> = [
   route({
     method: "POST",
     path: "/communes/{code}/specimen-file",
-    permission: "specimen.upload",
-    on: "commune",
     request: (s) => ({ path: `/communes/${s.commune}/specimen-file`, body: specimenFile }),
   }),
   route({
     method: "GET",
     path: "/communes/{code}/connection-test",
-    permission: "onboarding.read",
-    on: "commune",
     request: (s) => ({ path: `/communes/${s.commune}/connection-test` }),
   }),
   route({
     method: "GET",
     path: "/communes/{code}/requests",
-    permission: "exchange.read",
-    on: "commune",
     request: (s) => ({ path: `/communes/${s.commune}/requests` }),
   }),
   route({
     method: "POST",
     path: "/communes/{code}/requests/{id}/response",
-    permission: "exchange.respond",
-    on: "commune",
     request: (s) => ({ path: `/communes/${s.commune}/requests/unknown-request/response`, body: { signed: "MAA=" } }),
   }),
-  route({ method: "POST", path: "/retention/purge", permission: "retention.purge", on: "nation", request: () => ({ path: "/retention/purge", body: {} }) }),
-  route({ method: "GET", path: "/monitoring/deadlines", permission: "monitoring.read", on: "nation", request: () => ({ path: "/monitoring/deadlines" }) }),
-  route({ method: "GET", path: "/audit/checkpoints", permission: "audit.verify", on: "nation", request: () => ({ path: "/audit/checkpoints" }) }),
-  route({ method: "POST", path: "/audit/checkpoints", permission: "audit.verify", on: "nation", request: () => ({ path: "/audit/checkpoints", body: {} }) }),
+  route({ method: "POST", path: "/retention/purge", request: () => ({ path: "/retention/purge", body: {} }) }),
+  route({ method: "GET", path: "/monitoring/deadlines", request: () => ({ path: "/monitoring/deadlines" }) }),
+  route({ method: "GET", path: "/audit/checkpoints", request: () => ({ path: "/audit/checkpoints" }) }),
+  route({ method: "POST", path: "/audit/checkpoints", request: () => ({ path: "/audit/checkpoints", body: {} }) }),
   // Last: what destroys the records the routes above are exercised on.
   route({
     method: "PUT",
     path: "/agents/{id}/contact",
-    permission: "agent.manage",
-    on: "commune",
     request: (s) => ({ path: `/agents/${s.agent}/contact`, body: { contact: { email: "nouveau@mairie.fr" } } }),
   }),
   route({
     method: "PATCH",
     path: "/agents/{id}",
-    permission: "agent.manage",
-    on: "commune",
     request: (s) => ({ path: `/agents/${s.agent}`, body: { rights: ["receive-requests"] } }),
   }),
   route({
     method: "POST",
     path: "/cards/{id}/revocation",
-    permission: "card.operate",
-    on: "commune",
     request: (s) => ({ path: `/cards/${s.card}/revocation`, body: { revocationReason: "keyCompromise", answers, reason: "perte" } }),
   }),
   route({
     method: "POST",
     path: "/agents/{id}/deactivation",
-    permission: "agent.manage",
-    on: "commune",
     request: (s) => ({ path: `/agents/${s.agent}/deactivation`, body: reason }),
   }),
   route({
     method: "POST",
     path: "/agents/{id}/deletion",
-    permission: "agent.manage",
-    on: "commune",
     request: (s) => ({ path: `/agents/${s.agent}/deletion`, body: reason }),
   }),
 ];
 
 /** Routes any authenticated caller may use, whatever their role: they expose nothing of a site. */
-export const anyAuthenticated = new Set(["POST /sessions/logout", "GET /card-platform/state-machines"]);
+/** The endpoints any authenticated actor may call, on what is their own: no row of the matrix. */
+export const anyAuthenticated = new Set(
+  Contract.endpoints
+    .filter((endpoint) => endpoint.authorization._tag === "authenticated")
+    .map((endpoint) => `${endpoint.method.toUpperCase()} ${endpoint.path}`),
+);
 
 /** A client of the in-process app, with a bearer token. */
 /** What the clients call: the app itself (`app.request`), or a running server through `fetch`. */
