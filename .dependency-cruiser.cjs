@@ -2,6 +2,7 @@
 // arrows pointing inward only. Domain and policy packages import effect and each other, nothing else.
 const domain = "^packages/(actor|commune|convention|agent|card|exchange)/src";
 const policy = "^packages/rgs/src";
+const contract = "^packages/http-contract/src";
 
 module.exports = {
   forbidden: [
@@ -26,6 +27,23 @@ module.exports = {
         dependencyTypesNot: ["local"],
         pathNot: ["effect", "^packages/(actor|commune|convention|agent|card|exchange|rgs)/", "^node_modules/\\.pnpm/effect@"],
       },
+    },
+    {
+      name: "contract-imports-only-effect-domain-and-policy",
+      comment: "The HTTP contract is data over the domain's and the policy's Schemas: no use case, adapter or vendor library.",
+      severity: "error",
+      from: { path: contract },
+      to: {
+        dependencyTypesNot: ["local"],
+        pathNot: ["effect", "^packages/(actor|commune|convention|agent|card|exchange|rgs|http-contract)/", "^node_modules/\\.pnpm/effect@"],
+      },
+    },
+    {
+      name: "inner-layers-do-not-import-the-contract",
+      comment: "Domain and policy know nothing of HTTP: the contract reads them, not the other way round.",
+      severity: "error",
+      from: { path: "^packages/(actor|commune|convention|agent|card|exchange|rgs)/src" },
+      to: { path: "^packages/http-contract/" },
     },
     {
       name: "packages-never-import-apps",
