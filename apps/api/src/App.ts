@@ -69,7 +69,6 @@ export const endpoints: ReadonlyArray<Endpoint.Endpoint<Services>> = [
   ...Onboarding.endpoints,
   ...Conventions.endpoints,
   ...Editors.endpoints,
-  ...Agents.endpoints,
   ...Cards.endpoints,
   ...SessionRoutes.endpoints,
   ...AuditRoutes.endpoints,
@@ -79,22 +78,39 @@ export const endpoints: ReadonlyArray<Endpoint.Endpoint<Services>> = [
 ];
 
 /** The handler of every endpoint of the contract (the PKI's binary routes are registered apart). */
-export const handlers: ReadonlyArray<Handler.Handler<Services>> = [...Communes.handlers];
+export const handlers: ReadonlyArray<Handler.Handler<Services>> = [...Communes.handlers, ...Agents.handlers];
+
+/** A contract path (`/agents/{id}`) as a pattern matching the request paths it stands for. */
+const pathPattern = (path: string): RegExp => new RegExp(`^${path.replace(/[.*+?^$()|[\]\\]/g, "\\$&").replace(/\\?\{\w+\\?\}/g, "[^/]+")}$`);
 
 /** Builds the app on a runtime that provides the services. */
-export const make = (runtime: ManagedRuntime.ManagedRuntime<Services, never>, options: { readonly rateLimits?: RateLimits.RateLimits } = {}): Hono => {
+export const make = (
+  runtime: ManagedRuntime.ManagedRuntime<Services, never>,
+  options: {
+    readonly rateLimits?: RateLimits.RateLimits;
+    /** The URL the API is published at (`COMEDEC_PUBLIC_URL`), named as the document's server. */
+    readonly publicUrl?: string;
+  } = {},
+): Hono => {
   const app = new Hono();
   const limits = RateLimits.middlewares(options.rateLimits ?? RateLimits.defaults);
   app.use("/sessions/challenges", limits.login);
   app.use("/sessions", limits.login);
   app.use("/cards/*", limits.codeEntry);
   const limit = (bytes: number) => NodeRequest.bodyLimit(bytes, () => Problem.toResponse(Problem.bodyTooLarge(bytes)));
-  // Only the CSV import of a large commune's agents needs more than a small JSON document.
-  app.use("/agents/import", limit(Agents.importMaximumBytes + 64 * 1024));
+  // Only the endpoints that declare their own limit (the CSV import of a large commune's agents) take more than a small JSON document.
+  const ownLimits = Contract.endpoints.flatMap((endpoint) =>
+    endpoint.maximumBodyBytes === undefined
+      ? []
+      : [{ method: endpoint.method.toUpperCase(), path: pathPattern(endpoint.path), limit: limit(endpoint.maximumBodyBytes) }],
+  );
   const smallBody = limit(maximumBodyBytes);
-  app.use("*", async (context, next) => (context.req.path === "/agents/import" ? next() : smallBody(context, next)));
+  app.use("*", async (context, next) => {
+    const own = ownLimits.find((entry) => entry.method === context.req.method && entry.path.test(context.req.path));
+    return (own?.limit ?? smallBody)(context, next);
+  });
   const legacy = OpenApi.document(endpoints as ReadonlyArray<Endpoint.Endpoint<unknown>>);
-  const contract = ContractOpenApi.document(Contract.endpoints);
+  const contract = ContractOpenApi.document(Contract.endpoints, options.publicUrl === undefined ? {} : { serverUrl: options.publicUrl });
   const openApi = {
     ...contract,
     paths: { ...legacy.paths, ...contract.paths },
