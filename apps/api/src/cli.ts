@@ -5,7 +5,7 @@
  */
 import { Actor } from "@comedec/actor";
 import { Audit, Retention, Tokens } from "@comedec/rgs";
-import { Effect, ManagedRuntime, Schema } from "effect";
+import { Effect, ManagedRuntime, Redacted, Schema } from "effect";
 import { parseArgs } from "node:util";
 import * as Platform from "@comedec/platform";
 
@@ -122,9 +122,9 @@ const program = Effect.gen(function* () {
 });
 
 // Embedded mode: through the running platform's socket when it runs (one process only may open the directory).
-const config = Platform.configuration();
+const config = Platform.Configuration.load(Platform.Configuration.platform);
 const served = config.databaseUrl === undefined ? await Platform.runningEmbeddedServer(config.dataDir) : undefined;
-const runtime = ManagedRuntime.make(Platform.persistence(served === undefined ? config : { ...config, databaseUrl: served }));
+const runtime = ManagedRuntime.make(Platform.persistence(served === undefined ? config : { ...config, databaseUrl: Redacted.make(served) }));
 const reportFailure = (error: { readonly message: string }) =>
   Effect.sync(() => {
     console.error(`error: ${error.message}`);

@@ -11,10 +11,12 @@ import { serve } from "@hono/node-server";
 import * as Platform from "@comedec/platform";
 import * as Worker from "@comedec/worker";
 import * as Mailer from "@comedec/worker/mailer";
-import { Effect, Layer, ManagedRuntime } from "effect";
+import { Effect, Layer, ManagedRuntime, Redacted } from "effect";
 import * as App from "./App.js";
+import * as Configuration from "./Configuration.js";
 
-const config = Platform.configuration();
+const settings = Platform.Configuration.load(Configuration.api);
+const config = settings.platform;
 const embedded =
   config.databaseUrl === undefined
     ? await Platform.startEmbeddedServer(config.dataDir).catch((error: unknown) => {
@@ -23,19 +25,19 @@ const embedded =
         process.exit(69);
       })
     : undefined;
-const connectionString = embedded?.connectionString ?? (config.databaseUrl as string);
-const mail = Mailer.fromEnvironment();
-const runtime = ManagedRuntime.make(Layer.merge(Platform.persistence({ ...config, databaseUrl: connectionString }), mail.layer));
+const databaseUrl = embedded === undefined ? (config.databaseUrl as Redacted.Redacted<string>) : Redacted.make(embedded.connectionString);
+const mail = Mailer.fromConfiguration(settings.mail);
+const runtime = ManagedRuntime.make(Layer.merge(Platform.persistence({ ...config, databaseUrl }), mail.layer));
 const tokenFile = await runtime.runPromise(Effect.andThen(Platform.importCommunesIfEmpty, Platform.ensureAdministratorToken(config)));
 const worker =
-  embedded !== undefined || process.env.COMEDEC_WORKER === "in-process"
-    ? await Worker.start(runtime, { connectionString, concurrency: Number(process.env.COMEDEC_WORKER_CONCURRENCY ?? 2) })
+  embedded !== undefined || settings.inProcessWorker
+    ? await Worker.start(runtime, { connectionString: Redacted.value(databaseUrl), concurrency: settings.workerConcurrency })
     : undefined;
 const server = serve(
   {
-    fetch: App.make(runtime, { rateLimits: { ...App.RateLimits.defaults, trustProxy: process.env.COMEDEC_TRUST_PROXY === "1" } }).fetch,
+    fetch: App.make(runtime, { rateLimits: { ...App.RateLimits.defaults, trustProxy: settings.trustProxy } }).fetch,
     port: config.port,
-    hostname: process.env.HOST ?? "127.0.0.1",
+    hostname: settings.host,
   },
   (info) => {
     const database = embedded === undefined ? "PostgreSQL" : `embedded PGlite in ${config.dataDir}`;

@@ -15,47 +15,15 @@ import { AuditKey, Authority } from "@comedec/pki";
 import { Access, type Audit, Tokens } from "@comedec/rgs";
 import { Pkcs11 } from "@comedec/smartcard-pkcs11";
 import { Simulator } from "@comedec/smartcard-simulator";
-import { Effect, Layer } from "effect";
+import { Effect, Layer, Redacted } from "effect";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { chmod, mkdir, writeFile } from "node:fs/promises";
-import { join, resolve } from "node:path";
-
-/** Runtime configuration, from the environment. */
-export interface Configuration {
-  readonly databaseUrl: string | undefined;
-  readonly dataDir: string;
-  readonly port: number;
-  /** The public base URL of the API (certificates name its CRL and OCSP endpoints). */
-  readonly publicUrl: string;
-  /** Seals PUKs and notification bodies at rest (COMEDEC_SECRET_KEY, 64 hex digits; embedded: a file in the data directory). */
-  readonly secretKey: string | undefined;
-  /**
-   * The two custodians whose secrets unlock the CA keys (COMEDEC_CA_CUSTODIAN_1 and _2, each
-   * `name:secret`; embedded: two files in the data directory).
-   */
-  readonly caCustodians: readonly [string | undefined, string | undefined];
-  /** The PKCS#11 module of the card readers (COMEDEC_PKCS11_LIBRARY); virtual cards when absent. */
-  readonly pkcs11Library: string | undefined;
-}
-
-/** Reads the configuration. */
-export const configuration = (environment: NodeJS.ProcessEnv = process.env): Configuration => {
-  const port = Number(environment.PORT ?? 3000);
-  return {
-    databaseUrl: environment.DATABASE_URL || undefined,
-    dataDir: resolve(environment.COMEDEC_DATA_DIR ?? ".data"),
-    port,
-    publicUrl: environment.COMEDEC_PUBLIC_URL ?? `http://127.0.0.1:${port}`,
-    secretKey: environment.COMEDEC_SECRET_KEY || undefined,
-    caCustodians: [environment.COMEDEC_CA_CUSTODIAN_1 || undefined, environment.COMEDEC_CA_CUSTODIAN_2 || undefined],
-    pkcs11Library: environment.COMEDEC_PKCS11_LIBRARY || undefined,
-  };
-};
+import { join } from "node:path";
+import type { Platform as Configuration } from "./Configuration.js";
 
 /** A secret from the configuration, or (embedded mode) from a file of the data directory, created on first start. */
-const embeddedSecret = (config: Configuration, given: string | undefined, file: string, prefix = ""): string => {
-  if (given !== undefined) return given;
+const embeddedSecret = (config: Configuration, file: string, prefix = ""): string => {
   const path = join(config.dataDir, file);
   if (!existsSync(path)) {
     mkdirSync(config.dataDir, { recursive: true });
@@ -67,9 +35,11 @@ const embeddedSecret = (config: Configuration, given: string | undefined, file: 
 /** The two CA custodians of the configuration (embedded: two generated ones, for demonstration only). */
 const custodians = (config: Configuration): ReadonlyArray<Authority.Custodian> =>
   config.caCustodians.map((given, index) => {
-    const text = embeddedSecret(config, given, `ca-custodian-${index + 1}`, `custodian-${index + 1}:`);
+    if (given !== undefined) return { name: given.name, secret: Redacted.value(given.secret) };
+    const file = `ca-custodian-${index + 1}`;
+    const text = embeddedSecret(config, file, `custodian-${index + 1}:`);
     const colon = text.indexOf(":");
-    if (colon <= 0) throw new Error(`COMEDEC_CA_CUSTODIAN_${index + 1} reads name:secret`);
+    if (colon <= 0) throw new Error(`${join(config.dataDir, file)} reads name:secret`);
     return { name: text.slice(0, colon), secret: text.slice(colon + 1) };
   });
 
@@ -106,12 +76,12 @@ export const services = (
 
 /** The layers of the configured mode. */
 export const persistence = (config: Configuration) => {
-  const secretKey = Buffer.from(embeddedSecret(config, config.secretKey, "secret-key"), "hex");
-  if (secretKey.length !== 32) throw new Error("COMEDEC_SECRET_KEY must be 32 bytes written as 64 hexadecimal digits");
+  const secretKey = Buffer.from(config.secretKey === undefined ? embeddedSecret(config, "secret-key") : Redacted.value(config.secretKey), "hex");
+  if (secretKey.length !== 32) throw new Error(`${join(config.dataDir, "secret-key")} must hold 32 bytes written as 64 hexadecimal digits`);
   const database =
     config.databaseUrl === undefined
       ? Persistence.pglite({ dataDir: join(config.dataDir, "pglite"), secretKey })
-      : Persistence.postgres({ connectionString: config.databaseUrl, secretKey });
+      : Persistence.postgres({ connectionString: Redacted.value(config.databaseUrl), secretKey });
   return services(database, {
     pki: {
       directory: join(config.dataDir, "pki"),

@@ -1,2 +1,3 @@
+export * as Configuration from "./Configuration.js";
 export * from "./EmbeddedServer.js";
 export * from "./Platform.js";

@@ -2,7 +2,8 @@
  * Where notifications go out: SMTP through nodemailer in production; in embedded mode nowhere
  * further, since the platform's mailbox (`GET /mailbox`) already shows them.
  */
-import { Context, Effect, Layer } from "effect";
+import type { Configuration } from "@comedec/platform";
+import { Context, Effect, Layer, Redacted } from "effect";
 import nodemailer from "nodemailer";
 
 /** One message to send. */
@@ -38,13 +39,8 @@ export const smtp = (url: string, from: string): Layer.Layer<Mailer> =>
 /** Embedded mode: the mailbox of the API is the delivery. */
 export const mailbox: Layer.Layer<Mailer> = Layer.succeed(Mailer, Mailer.of({ send: () => Effect.void }));
 
-/**
- * The mail of the configuration: SMTP to `COMEDEC_SMTP_URL` from `COMEDEC_MAIL_FROM` when set,
- * else the platform's mailbox only.
- */
-export const fromEnvironment = (environment: NodeJS.ProcessEnv = process.env): { readonly layer: Layer.Layer<Mailer>; readonly description: string } => {
-  const url = environment.COMEDEC_SMTP_URL || undefined;
-  if (url === undefined) return { layer: mailbox, description: "mail kept in the mailbox (GET /mailbox)" };
-  const from = environment.COMEDEC_MAIL_FROM ?? "COMEDEC <ne-pas-repondre@comedec.invalid>";
-  return { layer: smtp(url, from), description: `mail by SMTP from ${from}` };
-};
+/** The mail of the configuration: SMTP to `COMEDEC_SMTP_URL` from `COMEDEC_MAIL_FROM` when set, else the platform's mailbox only. */
+export const fromConfiguration = (mail: Configuration.Mail): { readonly layer: Layer.Layer<Mailer>; readonly description: string } =>
+  mail.smtpUrl === undefined
+    ? { layer: mailbox, description: "mail kept in the mailbox (GET /mailbox)" }
+    : { layer: smtp(Redacted.value(mail.smtpUrl), mail.from), description: `mail by SMTP from ${mail.from}` };

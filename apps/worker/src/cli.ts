@@ -4,13 +4,14 @@
  *   comedec-worker dead-letters       lists them (id, task, attempts, last error)
  *   comedec-worker replay ID [ID…]    runs them again now, attempts counted afresh
  */
+import { Redacted } from "effect";
 import { makeWorkerUtils } from "graphile-worker";
 import * as Platform from "@comedec/platform";
 import * as Worker from "./Worker.js";
 
-const config = Platform.configuration();
+const config = Platform.Configuration.load(Platform.Configuration.platform);
 // Embedded mode: the jobs live in the running platform's database, reached through its socket.
-const connectionString = config.databaseUrl ?? (await Platform.runningEmbeddedServer(config.dataDir));
+const connectionString = config.databaseUrl === undefined ? await Platform.runningEmbeddedServer(config.dataDir) : Redacted.value(config.databaseUrl);
 if (connectionString === undefined) {
   console.error("DATABASE_URL is required, or the embedded platform running (npm start): the jobs live in its database");
   process.exit(64);

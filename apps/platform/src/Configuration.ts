@@ -1,0 +1,198 @@
+/**
+ * The platform's configuration, read once at start from the environment with Effect `Config`: one
+ * piece per variable of the README, composed here into what the API and the worker share, and by
+ * each app into its own. A bad value is refused at start, naming its variable; secrets stay
+ * `Redacted` until the adapter that uses them.
+ */
+import { Config, ConfigProvider, Effect, Exit, Redacted, Schema, SchemaIssue } from "effect";
+import { resolve } from "node:path";
+
+/** The exit code of a process refused its configuration (sysexits' EX_CONFIG). */
+export const exitCode = 78;
+
+/** A variable's text, kept when `valid`, else refused with `expected` as the message (which never repeats the value). */
+const text = (name: string, expected: string, valid: (value: string) => boolean = () => true): Config.Config<string> =>
+  Config.schema(Schema.String.check(Schema.makeFilter(valid, { message: expected })), name);
+
+/** The listening port of the API (`PORT`, 3000). */
+export const port: Config.Config<number> = text("PORT", "a port number from 1 to 65535 expected", (value) => {
+  const number = Number(value);
+  return /^[0-9]+$/.test(value) && number >= 1 && number <= 65535;
+}).pipe(Config.map(Number), Config.withDefault(3000));
+
+/** The address the API listens on (`HOST`, 127.0.0.1). */
+export const host: Config.Config<string> = text("HOST", "a host name or an IP address expected", (value) => /^[^\s/]+$/.test(value)).pipe(
+  Config.withDefault("127.0.0.1"),
+);
+
+/** PostgreSQL (`DATABASE_URL`, a secret since it carries the password); embedded PGlite when unset. */
+export const databaseUrl: Config.Config<Redacted.Redacted<string> | undefined> = text(
+  "DATABASE_URL",
+  "a postgres:// or postgresql:// connection string expected",
+  (value) => /^(postgres|postgresql|socket):/.test(value) || value.startsWith("/"),
+).pipe(
+  Config.map((value) => Redacted.make(value, { label: "DATABASE_URL" })),
+  Config.withDefault(undefined),
+);
+
+/** The embedded mode's data directory (`COMEDEC_DATA_DIR`, `.data`), made absolute. */
+export const dataDir: Config.Config<string> = text("COMEDEC_DATA_DIR", "a directory expected").pipe(
+  Config.withDefault(".data"),
+  Config.map((dir) => resolve(dir)),
+);
+
+/** The public base URL of the API (`COMEDEC_PUBLIC_URL`), named in certificates; by default the API on 127.0.0.1 and `port`. */
+export const publicUrl = (port: number): Config.Config<string> =>
+  text("COMEDEC_PUBLIC_URL", "an http:// or https:// URL expected", (value) => URL.canParse(value) && /^https?:$/.test(new URL(value).protocol)).pipe(
+    Config.map((url) => url.replace(/\/+$/, "")),
+    Config.withDefault(`http://127.0.0.1:${port}`),
+  );
+
+/** Seals PUKs and notification bodies at rest (`COMEDEC_SECRET_KEY`, 64 hexadecimal digits); embedded: a file of the data directory. */
+export const secretKey: Config.Config<Redacted.Redacted<string> | undefined> = text("COMEDEC_SECRET_KEY", "64 hexadecimal digits expected", (value) =>
+  /^[0-9a-fA-F]{64}$/.test(value),
+).pipe(
+  Config.map((value) => Redacted.make(value, { label: "COMEDEC_SECRET_KEY" })),
+  Config.withDefault(undefined),
+);
+
+/** One of the two people whose secrets together unlock the CA keys (RGS dual control). */
+export interface Custodian {
+  readonly name: string;
+  readonly secret: Redacted.Redacted<string>;
+}
+
+/** The shortest custodian secret the PKI accepts. */
+const custodianSecretLength = 16;
+
+/** `COMEDEC_CA_CUSTODIAN_<index>`, `name:secret`; `otherName` is refused, the two custodians being two people. */
+const custodian = (index: 1 | 2, otherName?: string): Config.Config<Custodian | undefined> => {
+  const name = `COMEDEC_CA_CUSTODIAN_${index}`;
+  const colon = (value: string) => value.indexOf(":");
+  return text(
+    name,
+    `name:secret expected, the secret of at least ${custodianSecretLength} characters`,
+    (value) => colon(value) > 0 && value.length - colon(value) - 1 >= custodianSecretLength,
+  ).pipe(
+    Config.map(
+      (value): Custodian => ({
+        name: value.slice(0, colon(value)),
+        secret: Redacted.make(value.slice(colon(value) + 1), { label: name }),
+      }),
+    ),
+    Config.withDefault(undefined),
+    Config.flatMap((given) =>
+      given !== undefined && given.name === otherName
+        ? Config.fail(refusal(name, `a second person expected: ${otherName} is already COMEDEC_CA_CUSTODIAN_1`))
+        : Config.succeed(given),
+    ),
+  );
+};
+
+/** The two CA custodians (`COMEDEC_CA_CUSTODIAN_1` and `_2`), two distinct people; embedded: two files of the data directory. */
+export const caCustodians: Config.Config<readonly [Custodian | undefined, Custodian | undefined]> = custodian(1).pipe(
+  Config.flatMap((first) => Config.map(custodian(2, first?.name), (second) => [first, second] as const)),
+);
+
+/** The PKCS#11 module of the card readers (`COMEDEC_PKCS11_LIBRARY`); virtual cards when unset. */
+export const pkcs11Library: Config.Config<string | undefined> = text("COMEDEC_PKCS11_LIBRARY", "the path of a PKCS#11 module expected").pipe(
+  Config.withDefault(undefined),
+);
+
+/** What the API, the worker and the command lines share. */
+export interface Platform {
+  readonly databaseUrl: Redacted.Redacted<string> | undefined;
+  readonly dataDir: string;
+  readonly port: number;
+  readonly publicUrl: string;
+  readonly secretKey: Redacted.Redacted<string> | undefined;
+  readonly caCustodians: readonly [Custodian | undefined, Custodian | undefined];
+  readonly pkcs11Library: string | undefined;
+}
+
+/** The shared configuration, every piece above. */
+export const platform: Config.Config<Platform> = port.pipe(
+  Config.flatMap((port) =>
+    Config.all({
+      databaseUrl,
+      dataDir,
+      port: Config.succeed(port),
+      publicUrl: publicUrl(port),
+      secretKey,
+      caCustodians,
+      pkcs11Library,
+    }),
+  ),
+);
+
+/** Whether the API counts rate limits by the reverse proxy's `X-Forwarded-For` (`COMEDEC_TRUST_PROXY`, 1 or 0; 0). */
+export const trustProxy: Config.Config<boolean> = text("COMEDEC_TRUST_PROXY", "1 or 0 expected", (value) => value === "1" || value === "0").pipe(
+  Config.map((value) => value === "1"),
+  Config.withDefault(false),
+);
+
+/** Whether the API on PostgreSQL runs the jobs as well (`COMEDEC_WORKER=in-process`); embedded mode always does. */
+export const inProcessWorker: Config.Config<boolean> = text("COMEDEC_WORKER", "in-process expected, or nothing", (value) => value === "in-process").pipe(
+  Config.map(() => true),
+  Config.withDefault(false),
+);
+
+/** How many jobs a worker runs at once (`COMEDEC_WORKER_CONCURRENCY`, a whole number from 1 to 1000), `byDefault` when unset. */
+export const workerConcurrency = (byDefault: number): Config.Config<number> =>
+  text(
+    "COMEDEC_WORKER_CONCURRENCY",
+    "a whole number from 1 to 1000 expected",
+    (value) => /^[0-9]+$/.test(value) && Number(value) >= 1 && Number(value) <= 1000,
+  ).pipe(Config.map(Number), Config.withDefault(byDefault));
+
+/** Where notifications are mailed: SMTP when `smtpUrl` is set, else the platform's mailbox only. */
+export interface Mail {
+  /** `COMEDEC_SMTP_URL` (`smtp://host:port`, `smtps://user:pass@host`), a secret since it may carry a password. */
+  readonly smtpUrl: Redacted.Redacted<string> | undefined;
+  /** `COMEDEC_MAIL_FROM`, the sender of every message. */
+  readonly from: string;
+}
+
+/** The mail configuration (`COMEDEC_SMTP_URL`, `COMEDEC_MAIL_FROM`). */
+export const mail: Config.Config<Mail> = Config.all({
+  smtpUrl: text("COMEDEC_SMTP_URL", "an smtp:// or smtps:// URL expected", (value) => URL.canParse(value) && /^smtps?:$/.test(new URL(value).protocol)).pipe(
+    Config.map((value) => Redacted.make(value, { label: "COMEDEC_SMTP_URL" })),
+    Config.withDefault(undefined),
+  ),
+  from: text("COMEDEC_MAIL_FROM", "an e-mail address expected, as address@domain or Name <address@domain>", (value) =>
+    /^([^<>@]*<[^\s<>@]+@[^\s<>@]+>|[^\s<>@]+@[^\s<>@]+)$/.test(value.trim()),
+  ).pipe(Config.withDefault("COMEDEC <ne-pas-repondre@comedec.invalid>")),
+});
+
+/** A refusal of `variable`'s value, as `Config` reports one. */
+const refusal = (variable: string, message: string): Schema.SchemaError =>
+  new Schema.SchemaError(new SchemaIssue.Pointer([variable], new SchemaIssue.InvalidValue({ message })));
+
+/** The one line telling which variable is refused and why, never its value (it may be a secret). */
+export const describe = (error: Config.ConfigError): string => {
+  if (error.cause._tag !== "SchemaError") return error.cause.message;
+  // The default leaf messages repeat the value ("got …"): these do not.
+  const formatter = SchemaIssue.makeFormatterStandardSchemaV1({
+    leafHook: (issue) => {
+      const message = issue._tag === "InvalidValue" ? issue.annotations?.message : undefined;
+      return typeof message === "string" ? message : issue._tag === "MissingKey" ? "missing" : "refused";
+    },
+  });
+  const [first] = formatter(error.cause.issue).issues;
+  if (first === undefined) return "refused";
+  const variable = first.path?.map(String).join("_");
+  return variable ? `${variable}: ${first.message}` : first.message;
+};
+
+/** Reads `config` from `provider`: the value, or the line that says which variable is refused. */
+export const read = <A>(config: Config.Config<A>, provider: ConfigProvider.ConfigProvider = ConfigProvider.fromEnv()): Exit.Exit<A, string> =>
+  Effect.runSyncExit(config.parse(provider).pipe(Effect.mapError(describe)));
+
+/** Reads `config` from the environment, once at start; refused, the process says why on one line of stderr and exits 78. */
+export const load = <A>(config: Config.Config<A>, provider?: ConfigProvider.ConfigProvider): A => {
+  const exit = read(config, provider);
+  if (Exit.isSuccess(exit)) return exit.value;
+  const reason = Exit.findErrorOption(exit);
+  console.error(reason._tag === "Some" ? reason.value : "the configuration could not be read");
+  process.exit(exitCode);
+};
