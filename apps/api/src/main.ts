@@ -35,7 +35,7 @@ const worker =
     : undefined;
 const server = serve(
   {
-    fetch: App.make(runtime, { rateLimits: { ...App.RateLimits.defaults, trustProxy: settings.trustProxy } }).fetch,
+    fetch: App.make(runtime, { rateLimits: { ...App.RateLimits.defaults, trustProxy: settings.trustProxy }, publicUrl: config.publicUrl }).fetch,
     port: config.port,
     hostname: settings.host,
   },
