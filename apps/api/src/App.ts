@@ -80,8 +80,8 @@ export const endpoints: ReadonlyArray<Endpoint.Endpoint<Services>> = [
 /** The handler of every endpoint of the contract (the PKI's binary routes are registered apart). */
 export const handlers: ReadonlyArray<Handler.Handler<Services>> = [...Communes.handlers, ...Agents.handlers];
 
-/** A contract path (`/agents/{id}`) as a pattern matching the request paths it stands for. */
-const pathPattern = (path: string): RegExp => new RegExp(`^${path.replace(/[.*+?^$()|[\]\\]/g, "\\$&").replace(/\\?\{\w+\\?\}/g, "[^/]+")}$`);
+/** A contract path (`/agents/{id}`) as a pattern of the request paths it stands for (its segments are plain words). */
+const pathPattern = (path: string): RegExp => new RegExp(`^${path.replace(/\{\w+\}/g, "[^/]+")}$`);
 
 /** Builds the app on a runtime that provides the services. */
 export const make = (

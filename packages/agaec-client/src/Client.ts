@@ -1,79 +1,76 @@
 /**
  * The agents directory over HTTP, for editors' software: the `AgentDirectory` port of
- * `@comedec/agaec` implemented against the deployed API with one actor's bearer token. Refusals
- * come back as the same tagged errors the local directory raises (the API's problem codes are
- * mapped back through the shared table), so code written against the port runs on either.
+ * `@comedec/agaec` implemented against the deployed API with one actor's bearer token. Every call
+ * is derived from the HTTP contract (path, query, body and answer by its Schemas; refusals back as
+ * the tagged errors the endpoint declares, the same classes the local directory raises), so code
+ * written against the port runs on either.
  */
-import { Change } from "@comedec/actor";
-import { AgentDirectory, type AgentDirectoryShape, DirectoryUnavailable, ImportRejected, problems } from "@comedec/agaec";
-import { Agent, type AgentQuery, AgentNotFound, DuplicatePerson, type Snapshot, UnknownPlaceOfBirth } from "@comedec/agent";
-import { Transport } from "@comedec/api-client";
+import { AgentDirectory, type AgentDirectoryShape, type DirectoryError, DirectoryUnavailable } from "@comedec/agaec";
+import type { AgentQuery, Snapshot } from "@comedec/agent";
+import { Caller } from "@comedec/api-client";
+import { Contract, type Endpoint, Problems } from "@comedec/http-contract";
+import { Problem } from "@comedec/actor";
 import { Access } from "@comedec/rgs";
 import { Effect, Layer, Schema } from "effect";
 
+const { Agents } = Contract;
+
 /** Where the API is and who calls it. */
-export type ClientOptions = Transport.ClientOptions;
+export type ClientOptions = Caller.ClientOptions;
 
-// Every tagged error the API can answer with, by tag, to rebuild it from a problem.
-const errors: Record<string, new (fields: never) => Error> = {
-  AgentNotFound,
-  DuplicatePerson,
-  UnknownPlaceOfBirth,
-  ImportRejected,
-  AgentIllegalTransition: Agent.AgentIllegalTransition,
-  IdentityMismatch: Agent.IdentityMismatch,
-  DocumentNotAcceptable: Agent.DocumentNotAcceptable,
-  DocumentCheckRequired: Agent.DocumentCheckRequired,
-  ProfileNotAllowed: Agent.ProfileNotAllowed,
-  ImpossibleBirthDate: Agent.ImpossibleBirthDate,
-  OwnRightsChange: Agent.OwnRightsChange,
-  Forbidden: Access.Forbidden,
-  ConcurrentModification: Change.ConcurrentModification,
-};
-const tagOfCode = new Map<string, string>([...Object.entries(problems).map(([tag, problem]) => [problem.code, tag] as const), ...Transport.sharedCodes]);
+const snapshotOf = ({ version, ...state }: Contract.Agents.AgentRecord): Snapshot => ({ state, version });
 
-const decodeState = Schema.decodeUnknownEffect(Agent.State);
+const versioned = (expectedVersion: number | undefined) => (expectedVersion === undefined ? {} : { expectedVersion });
 
-const toSnapshot = (body: unknown) => {
-  const { version, ...state } = body as { version: number } & Record<string, unknown>;
-  return Effect.map(
-    Effect.mapError(decodeState(state), (error) => new DirectoryUnavailable({ reason: `unexpected agent record: ${error.message}` })),
-    (decoded): Snapshot => ({ state: decoded, version }),
-  );
+/**
+ * Whether a refusal is one the API may answer to any request (it did not accept the request, the
+ * token, or was stopping) and the port does not know: but for `Forbidden`, which the port declares.
+ */
+const isUnaccepted = (endpoint: Endpoint.Any, error: unknown): boolean =>
+  Problems.implicitErrors(endpoint).some((schema) => schema !== Access.Forbidden && Schema.is(schema)(error));
+
+const unavailableOf = (error: unknown): DirectoryUnavailable => {
+  const definition = Problem.ofError(error);
+  const detail = definition === undefined ? undefined : Problem.detailOf(definition, error as Readonly<Record<string, unknown>>);
+  return new DirectoryUnavailable({ reason: `HTTP ${definition?.status ?? ""} ${definition?.code ?? ""}: ${detail ?? definition?.title ?? ""}` });
 };
 
 /** The directory over HTTP, for the actor whose token is given. */
 export const make = (options: ClientOptions): AgentDirectoryShape => {
-  const call = Transport.make(options, { errors, tagOfCode, unavailable: (reason) => new DirectoryUnavailable({ reason }) });
+  const caller = Caller.make(options, (reason) => new DirectoryUnavailable({ reason }));
+  // The port's refusals as they are; what only the HTTP edge answers means the directory could not serve the call.
+  const call = <E extends Endpoint.Any>(endpoint: E, input: Caller.CallInput<E>): Effect.Effect<Endpoint.SuccessOf<E>, DirectoryError> =>
+    Effect.mapError(caller.call(endpoint, input), (error) => (isUnaccepted(endpoint, error) ? unavailableOf(error) : (error as DirectoryError)));
 
-  const snapshotOf = (method: string, path: string, body?: unknown) => Effect.flatMap(call(method, path, body), toSnapshot);
-  const id = (value: string) => encodeURIComponent(value);
-  const versioned = (expectedVersion: number | undefined) => (expectedVersion === undefined ? {} : { expectedVersion });
-
-  const search = (query: AgentQuery) => {
-    const parameters = new URLSearchParams({ limit: String(query.limit) });
-    if (query.name !== undefined) parameters.set("name", query.name);
-    if (query.site?._tag === "commune") parameters.set("commune", query.site.commune);
-    if (query.site?._tag === "prefecture") parameters.set("prefecture", query.site.departement);
-    if (query.departement !== undefined) parameters.set("departement", query.departement);
-    if (query.profile !== undefined) parameters.set("profile", query.profile);
-    if (query.status !== undefined) parameters.set("status", query.status);
-    if (query.after !== undefined) parameters.set("cursor", query.after);
-    return Effect.flatMap(call("GET", `/agents?${parameters}`), (body) => {
-      const page = body as { items: ReadonlyArray<unknown>; nextCursor: string | null };
-      return Effect.map(Effect.forEach(page.items, toSnapshot), (items) => ({ items, next: page.nextCursor ?? undefined }));
-    });
-  };
+  const search = (query: AgentQuery) =>
+    Effect.map(
+      call(Agents.search, {
+        query: {
+          limit: query.limit,
+          ...(query.name === undefined ? {} : { name: query.name }),
+          ...(query.site?._tag === "commune" ? { commune: query.site.commune } : {}),
+          ...(query.site?._tag === "prefecture" ? { prefecture: query.site.departement } : {}),
+          ...(query.departement === undefined ? {} : { departement: query.departement }),
+          ...(query.profile === undefined ? {} : { profile: query.profile }),
+          ...(query.status === undefined ? {} : { status: query.status }),
+          ...(query.after === undefined ? {} : { cursor: query.after }),
+        },
+      }),
+      (page) => ({ items: page.items.map(snapshotOf), next: page.nextCursor ?? undefined }),
+    );
 
   return {
-    register: (registration) => snapshotOf("POST", "/agents", Schema.encodeSync(Agent.Registration)(registration)),
-    find: (agent) => snapshotOf("GET", `/agents/${id(agent)}`),
+    register: (registration) => Effect.map(call(Agents.register, { body: registration }), snapshotOf),
+    find: (id) => Effect.map(call(Agents.get, { params: { id } }), snapshotOf),
     search,
-    changeContact: (agent, contact, expectedVersion) => snapshotOf("PUT", `/agents/${id(agent)}/contact`, { contact, ...versioned(expectedVersion) }),
-    modify: (agent, changes, expectedVersion) => snapshotOf("PATCH", `/agents/${id(agent)}`, { ...changes, ...versioned(expectedVersion) }),
-    deactivate: (agent, reason, expectedVersion) => snapshotOf("POST", `/agents/${id(agent)}/deactivation`, { reason, ...versioned(expectedVersion) }),
-    remove: (agent, reason, expectedVersion) => snapshotOf("POST", `/agents/${id(agent)}/deletion`, { reason, ...versioned(expectedVersion) }),
-    importCsv: (site, csv) => Effect.map(call("POST", "/agents/import", { site, csv }), (body) => body as { written: number; ids: ReadonlyArray<string> }),
+    changeContact: (id, contact, expectedVersion) =>
+      Effect.map(call(Agents.changeContact, { params: { id }, body: { contact, ...versioned(expectedVersion) } }), snapshotOf),
+    modify: (id, changes, expectedVersion) =>
+      Effect.map(call(Agents.modify, { params: { id }, body: { ...changes, ...versioned(expectedVersion) } }), snapshotOf),
+    deactivate: (id, reason, expectedVersion) =>
+      Effect.map(call(Agents.deactivate, { params: { id }, body: { reason, ...versioned(expectedVersion) } }), snapshotOf),
+    remove: (id, reason, expectedVersion) => Effect.map(call(Agents.remove, { params: { id }, body: { reason, ...versioned(expectedVersion) } }), snapshotOf),
+    importCsv: (site, csv) => call(Agents.importCsv, { body: { site, csv } }),
   };
 };
 

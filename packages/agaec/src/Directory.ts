@@ -4,34 +4,19 @@
  * provides it over HTTP. Both pass one contract suite, so an integrator can swap them.
  */
 import type { Change } from "@comedec/actor";
-import type { Agent, AgentNotFound, AgentPage, AgentQuery, DuplicatePerson, Snapshot, UnknownPlaceOfBirth } from "@comedec/agent";
+import type { Agent, AgentNotFound, AgentPage, AgentQuery, DuplicatePerson, ImportRejected, ImportReport, Snapshot, UnknownPlaceOfBirth } from "@comedec/agent";
 import type { Access } from "@comedec/rgs";
 import { Context, type Effect, Schema } from "effect";
-import { Problem } from "@comedec/actor";
 
-/** One rejected row of a bulk import. */
-export const RowError = Schema.Struct({ row: Schema.Number, code: Schema.String, detail: Schema.String });
-/** One rejected row of a bulk import. */
-export type RowError = typeof RowError.Type;
-
-/** A bulk import had invalid rows: nothing was written; `rows` says which and why (row 1 is the first data row). */
-export class ImportRejected extends Schema.TaggedError<ImportRejected>()(
-  "ImportRejected",
-  { rows: Schema.Array(RowError) },
-  Problem.annotation(422, "import-rejected", "Some rows are invalid: nothing was imported"),
-) {}
+// The import's report and refusal, and the modification's changes, live in `@comedec/agent` (the
+// HTTP contract speaks of them); re-exported here for the code that imported them from agaec.
+export { ImportRejected, ImportReport, RowError } from "@comedec/agent";
 
 /** The directory could not be reached or answered something unexpected (remote clients only). */
 export class DirectoryUnavailable extends Schema.TaggedError<DirectoryUnavailable>()("DirectoryUnavailable", { reason: Schema.String }) {}
 
-/** What a bulk import wrote: one agent id per data row, in order. */
-export interface ImportReport {
-  readonly written: number;
-  readonly ids: ReadonlyArray<string>;
-}
-
 /** The changes `modify` accepts. */
-export type Modification = Omit<Extract<Agent.Command, { _tag: "Modify" }>, "_tag">;
+export type Modification = Agent.Modification;
 
 /** Every refusal of the directory. */
 export type DirectoryError =
@@ -62,7 +47,9 @@ export interface AgentDirectoryShape {
 /** The directory's use cases for one actor. */
 export class AgentDirectory extends Context.Service<AgentDirectory, AgentDirectoryShape>()("@comedec/agaec/AgentDirectory") {}
 
-/** How each refusal of the directory reads over HTTP: one stable code per tag, shared by the API and the client. */
+// Only the local CSV import still reads it, for the codes of its rejected rows: the codes are the
+// problem annotations of the error classes (`Problem.of`), so it goes once Local.ts reads those.
+/** How each refusal of the directory reads over HTTP: one stable code per tag. */
 export const problems = {
   AgentNotFound: { status: 404, code: "agent-not-found", title: "Unknown agent" },
   DuplicatePerson: { status: 409, code: "duplicate-person", title: "This person already has an active record at this site" },

@@ -89,7 +89,8 @@ export const State = Schema.Struct({
 /** An agent record. */
 export type State = typeof State.Type;
 
-const Reason = Schema.String.check(Schema.isMinLength(3), Schema.isMaxLength(500));
+/** Why a record is deactivated or deleted (kept in the log). */
+export const Reason = Schema.String.check(Schema.isMinLength(3), Schema.isMaxLength(500));
 
 // --- commands and events ----------------------------------------------------------------------
 
@@ -99,13 +100,17 @@ export const Register = Schema.TaggedStruct("Register", { id: Schema.String, reg
 export const ChangeContact = Schema.TaggedStruct("ChangeContact", { contact: Contact });
 /** Deactivate the profile: the agent's cards must then be suspended or revoked. */
 export const Deactivate = Schema.TaggedStruct("Deactivate", { reason: Reason });
-/** Change identity (with a new document check), profile or rights. */
-export const Modify = Schema.TaggedStruct("Modify", {
+/** The changes a modification carries: identity (with a new document check), profile or rights. */
+export const Modification = Schema.Struct({
   identity: Schema.optionalKey(Identity),
   document: Schema.optionalKey(IdentityDocument),
   profile: Schema.optionalKey(Profile),
   rights: Schema.optionalKey(Schema.Array(Right).check(Schema.isMaxLength(4))),
 });
+/** The changes a modification carries. */
+export type Modification = typeof Modification.Type;
+/** Change identity (with a new document check), profile or rights. */
+export const Modify = Schema.TaggedStruct("Modify", Modification.fields);
 /** Delete the record: personal data is erased, the log keeps only the retention trail. */
 export const Delete = Schema.TaggedStruct("Delete", { reason: Reason });
 /** A command on an agent record. */

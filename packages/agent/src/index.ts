@@ -8,3 +8,5 @@ export * as Identity from "./Identity.js";
 export * as Agent from "./Agent.js";
 /** The directory's ports: store, cards, and the use cases as one service. */
 export * from "./Ports.js";
+/** Bulk imports: the report, the refusal and its rows. */
+export * from "./Import.js";

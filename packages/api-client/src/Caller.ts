@@ -20,7 +20,12 @@ export interface ClientOptions {
   readonly fetch?: typeof globalThis.fetch;
 }
 
-type PartOf<S extends Schema.Top, K extends string> = S extends Endpoint.None ? { readonly [key in K]?: never } : { readonly [key in K]: S["Type"] };
+// A Struct with fields extends the empty one too: a part is absent only when both extend each other.
+type PartOf<S extends Schema.Top, K extends string> = [S] extends [Endpoint.None]
+  ? [Endpoint.None] extends [S]
+    ? { readonly [key in K]?: never }
+    : { readonly [key in K]: S["Type"] }
+  : { readonly [key in K]: S["Type"] };
 
 /** What a call of an endpoint takes: its params, query and body, each when the endpoint has one. */
 export type CallInput<E extends Endpoint.Any> = PartOf<E["params"], "params"> & PartOf<E["query"], "query"> & PartOf<E["body"], "body">;
