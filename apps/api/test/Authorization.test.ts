@@ -14,7 +14,7 @@ import { CertificateAuthority } from "@comedec/card";
 import { Contract } from "@comedec/http-contract";
 import { Access, Sessions } from "@comedec/rgs";
 import { Effect, ManagedRuntime } from "effect";
-import { generateKeyPairSync, sign } from "node:crypto";
+import { generateKeyPairSync, randomUUID, sign } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as App from "../src/App.js";
 import * as Services from "./Services.js";
@@ -66,7 +66,7 @@ describe(`the authorisation matrix over HTTP on ${adapter.name}`, () => {
     return runtime.runPromise(
       CertificateAuthority.use((authority) =>
         authority.issueForCard({
-          subject: { holder: "matrix-holder", givenName: "Claire", surname: "Matrice", site: { _tag: "commune", commune: "69123" }, card: "matrix-card" },
+          subject: { holder: "matrix-holder", givenName: "Claire", surname: "Matrice", site: { _tag: "commune", commune: "69123" }, card: randomUUID() },
           usage: "authentication",
           algorithm: "P-256",
           publicKey: new Uint8Array(publicKey.export({ format: "der", type: "spki" })),
