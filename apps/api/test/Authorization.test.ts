@@ -66,7 +66,7 @@ describe(`the authorisation matrix over HTTP on ${adapter.name}`, () => {
     return runtime.runPromise(
       CertificateAuthority.use((authority) =>
         authority.issueForCard({
-          subject: { holder: "matrix-holder", givenName: "Claire", surname: "Matrice", site: { _tag: "commune", commune: "69123" }, card: randomUUID() },
+          subject: { holder: randomUUID(), givenName: "Claire", surname: "Matrice", site: { _tag: "commune", commune: "69123" }, card: randomUUID() },
           usage: "authentication",
           algorithm: "P-256",
           publicKey: new Uint8Array(publicKey.export({ format: "der", type: "spki" })),
