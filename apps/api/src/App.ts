@@ -69,7 +69,6 @@ export const endpoints: ReadonlyArray<Endpoint.Endpoint<Services>> = [
   ...Onboarding.endpoints,
   ...Conventions.endpoints,
   ...Editors.endpoints,
-  ...Cards.endpoints,
   ...SessionRoutes.endpoints,
   ...AuditRoutes.endpoints,
   ...Monitoring.endpoints,
@@ -78,7 +77,7 @@ export const endpoints: ReadonlyArray<Endpoint.Endpoint<Services>> = [
 ];
 
 /** The handler of every endpoint of the contract (the PKI's binary routes are registered apart). */
-export const handlers: ReadonlyArray<Handler.Handler<Services>> = [...Communes.handlers, ...Agents.handlers];
+export const handlers: ReadonlyArray<Handler.Handler<Services>> = [...Communes.handlers, ...Agents.handlers, ...Cards.handlers];
 
 /** A contract path (`/agents/{id}`) as a pattern of the request paths it stands for (its segments are plain words). */
 const pathPattern = (path: string): RegExp => new RegExp(`^${path.replace(/\{\w+\}/g, "[^/]+")}$`);
@@ -96,7 +95,6 @@ export const make = (
   const limits = RateLimits.middlewares(options.rateLimits ?? RateLimits.defaults);
   app.use("/sessions/challenges", limits.login);
   app.use("/sessions", limits.login);
-  app.use("/cards/*", limits.codeEntry);
   const limit = (bytes: number) => NodeRequest.bodyLimit(bytes, () => Problem.toResponse(Problem.bodyTooLarge(bytes)));
   // Only the endpoints that declare their own limit (the CSV import of a large commune's agents) take more than a small JSON document.
   const ownLimits = Contract.endpoints.flatMap((endpoint) =>
@@ -128,7 +126,7 @@ export const make = (
   app.get("/openapi.json", (context) => context.json(openApi));
   Docs.register(app);
   Endpoint.register<Services>(app, runtime, endpoints);
-  Handler.register<Services>(app, runtime, handlers, { login: limits.login, "code-entry": limits.codeEntryAlways });
+  Handler.register<Services>(app, runtime, handlers, { login: limits.login, "code-entry": limits.codeEntry });
   app.notFound(() => Problem.toResponse(Problem.notFound()));
   app.onError((error) => {
     console.error(error);

@@ -24,9 +24,6 @@ export interface RateLimits {
 /** A town hall's few agents log in a few times a day; a script guessing codes hits these at once. */
 export const defaults: RateLimits = { windowSeconds: 60, login: 60, codeEntry: 20, trustProxy: false };
 
-/** The routes where codes are typed: publication (activation code), unblock and revocation (secret answers), PIN checks. */
-export const codeEntryPath = /^\/cards\/[^/]+\/(publication|unblock|revocation|pin-verification)$/;
-
 const clientAddress = (context: Context, trustProxy: boolean): string => {
   const forwarded = trustProxy ? context.req.header("x-forwarded-for")?.split(",")[0]?.trim() : undefined;
   if (forwarded !== undefined && forwarded.length > 0) return forwarded;
@@ -62,14 +59,8 @@ const limiter = (kind: string, limit: number, limits: RateLimits): MiddlewareHan
     },
   });
 
-/** The middlewares: one for the login routes, one for code entry. */
-export const middlewares = (limits: RateLimits) => {
-  const login = limiter("login", limits.login, limits);
-  const codeEntry = limiter("code-entry", limits.codeEntry, limits);
-  return {
-    login,
-    codeEntryAlways: codeEntry,
-    codeEntry: (async (context, next) =>
-      context.req.method === "POST" && codeEntryPath.test(context.req.path) ? codeEntry(context, next) : next()) as MiddlewareHandler,
-  };
-};
+/** The middlewares: one for the login routes, one for the routes whose endpoint declares code entry. */
+export const middlewares = (limits: RateLimits) => ({
+  login: limiter("login", limits.login, limits),
+  codeEntry: limiter("code-entry", limits.codeEntry, limits),
+});

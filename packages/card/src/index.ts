@@ -12,3 +12,5 @@ export * as Secrets from "./Secrets.js";
 export * from "./SmartCard.js";
 /** The card platform's ports: store, secrets, certificate authority, notifications. */
 export * from "./Ports.js";
+/** What the card platform's operations take, answer and refuse: inputs, refusals, cards and requests with their version. */
+export * from "./Operations.js";

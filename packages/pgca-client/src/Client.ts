@@ -1,152 +1,72 @@
 /**
  * The card platform over HTTP, for editors' software: the `CardPlatform` port of `@comedec/pgca`
- * implemented against the deployed API with one actor's bearer token. Refusals come back as the
- * same tagged errors the local platform raises (problem codes mapped back through the shared
- * table), so code written against the port runs on either — the contract suite checks both.
+ * implemented against the deployed API with one actor's bearer token. Every call is derived from
+ * the HTTP contract (path, query, body and answer by its Schemas; refusals back as the tagged
+ * errors the endpoint declares, the same classes the local platform raises), so code written
+ * against the port runs on either — the contract suite checks both.
  */
-import { Change } from "@comedec/actor";
-import { AgentNotFound } from "@comedec/agent";
-import {
-  CardAbsent,
-  Card,
-  CardNotFound,
-  CertificateRefused,
-  DeviceFailure,
-  KeyNotFound,
-  PinFinalTry,
-  PinIncorrect,
-  PinLocked,
-  PinRejected,
-  PinRequired,
-  Request,
-  RequestNotFound,
-} from "@comedec/card";
-import { CommuneNotFound, Onboarding } from "@comedec/commune";
-import {
-  ActivationCodeInvalid,
-  CardPlatform,
-  CardPlatformUnavailable,
-  type CardPlatformShape,
-  type CardView,
-  DualControlRequired,
-  FirstCardsMissing,
-  HandOverDocumentMismatch,
-  HolderNotActive,
-  problems,
-  type RequestView,
-  SecretAnswersRefused,
-  type SiteFilter,
-} from "@comedec/pgca";
-import { Transport } from "@comedec/api-client";
+import { Problem } from "@comedec/actor";
+import { Caller } from "@comedec/api-client";
+import type { InseeCode } from "@comedec/commune";
+import { Contract, type Endpoint, Problems } from "@comedec/http-contract";
+import { CardPlatform, type CardPlatformShape, CardPlatformUnavailable, type PlatformError, type SiteFilter } from "@comedec/pgca";
 import { Access } from "@comedec/rgs";
 import { Effect, Layer, Schema } from "effect";
 
+const { Cards, CardRequests } = Contract;
+
 /** Where the API is and who calls it. */
-export type ClientOptions = Transport.ClientOptions;
+export type ClientOptions = Caller.ClientOptions;
 
-// Every tagged error the API can answer with, by tag, to rebuild it from a problem.
-const errors: Record<string, new (fields: never) => Error> = {
-  CardNotFound,
-  RequestNotFound,
-  AgentNotFound,
-  CertificateRefused,
-  ActivationCodeInvalid,
-  HandOverDocumentMismatch,
-  HolderNotActive,
-  SecretAnswersRefused,
-  FirstCardsMissing,
-  DualControlRequired,
-  CardIllegalTransition: Card.CardIllegalTransition,
-  CardPartyNotAllowed: Card.CardPartyNotAllowed,
-  SerialMismatch: Card.SerialMismatch,
-  PinIncorrect,
-  PinLocked,
-  PinFinalTry,
-  PinRequired,
-  PinRejected,
-  CardAbsent,
-  KeyNotFound,
-  DeviceFailure,
-  PrerequisiteMissing: Onboarding.PrerequisiteMissing,
-  CommuneNotFound,
-  Forbidden: Access.Forbidden,
-  ConcurrentModification: Change.ConcurrentModification,
+/**
+ * Whether a refusal is one the API may answer to any request (it did not accept the request, the
+ * token, or was stopping) and the port does not know: but for `Forbidden`, which the port declares.
+ */
+const isUnaccepted = (endpoint: Endpoint.Any, error: unknown): boolean =>
+  Problems.implicitErrors(endpoint).some((schema) => schema !== Access.Forbidden && Schema.is(schema)(error));
+
+const unavailableOf = (error: unknown): CardPlatformUnavailable => {
+  const definition = Problem.ofError(error);
+  const detail = definition === undefined ? undefined : Problem.detailOf(definition, error as Readonly<Record<string, unknown>>);
+  return new CardPlatformUnavailable({ reason: `HTTP ${definition?.status ?? ""} ${definition?.code ?? ""}: ${detail ?? definition?.title ?? ""}` });
 };
-// The codes the API gives to errors of other modules (its Problem table).
-const tagOfCode = new Map<string, string>([
-  ...Object.entries(problems).map(([tag, problem]) => [problem.code, tag] as const),
-  ["agent-not-found", "AgentNotFound"],
-  ["milestone-prerequisite-missing", "PrerequisiteMissing"],
-  ["commune-not-found", "CommuneNotFound"],
-  ...Transport.sharedCodes,
-]);
 
-const decodeCard = Schema.decodeUnknownEffect(Card.State);
-const decodeRequest = Schema.decodeUnknownEffect(Request.State);
-
-const viewOf =
-  <S>(decode: (input: unknown) => Effect.Effect<S, Schema.SchemaError>) =>
-  (body: unknown) => {
-    const { version, ...state } = body as { version: number } & Record<string, unknown>;
-    return Effect.map(
-      Effect.mapError(decode(state), (error) => new CardPlatformUnavailable({ reason: `unexpected record: ${error.message}` })),
-      (decoded) => ({ state: decoded, version }),
-    );
-  };
-const toCard = viewOf(decodeCard);
-const toRequest = viewOf(decodeRequest);
-
-const siteQuery = (filter: SiteFilter, extra: Record<string, string> = {}) => {
-  const parameters = new URLSearchParams(extra);
-  for (const [key, value] of Object.entries(filter)) parameters.set(key, String(value));
-  const text = parameters.toString();
-  return text.length === 0 ? "" : `?${text}`;
-};
+// A listing's site as its query: the filter's one key, the commune as the contract's INSEE code.
+const siteQuery = (filter: SiteFilter): { readonly commune?: InseeCode.InseeCode; readonly prefecture?: string; readonly departement?: string } =>
+  "commune" in filter ? { commune: filter.commune as InseeCode.InseeCode } : filter;
 
 /** The card platform over HTTP, for the actor whose token is given. */
 export const make = (options: ClientOptions): CardPlatformShape => {
-  const call = Transport.make(options, { errors, tagOfCode, unavailable: (reason) => new CardPlatformUnavailable({ reason }) });
-
-  const id = (value: string) => encodeURIComponent(value);
-  const card = (method: string, path: string, body?: unknown): Effect.Effect<CardView, any> => Effect.flatMap(call(method, path, body), toCard);
-  const request = (method: string, path: string, body?: unknown): Effect.Effect<RequestView, any> => Effect.flatMap(call(method, path, body), toRequest);
-  const cards = (path: string) => Effect.flatMap(call("GET", path), (body) => Effect.forEach((body as { items: ReadonlyArray<unknown> }).items, toCard));
+  const caller = Caller.make(options, (reason) => new CardPlatformUnavailable({ reason }));
+  // The port's refusals as they are; what only the HTTP edge answers means the platform could not serve the call.
+  const call = <E extends Endpoint.Any>(endpoint: E, input: Caller.CallInput<E>): Effect.Effect<Endpoint.SuccessOf<E>, PlatformError> =>
+    Effect.mapError(caller.call(endpoint, input), (error) => (isUnaccepted(endpoint, error) ? unavailableOf(error) : (error as PlatformError)));
 
   return {
-    order: (input) => card("POST", "/cards", input),
-    startProduction: (cardId, reason) => card("POST", `/cards/${id(cardId)}/production`, { reason }),
-    ship: (cardId, reason) => card("POST", `/cards/${id(cardId)}/shipment`, { reason }),
-    receive: (cardId, serial, reason) => card("POST", `/cards/${id(cardId)}/receipt`, { serial, reason }),
-    triggerConnection: (commune, reason) =>
-      Effect.map(call("POST", `/communes/${id(commune)}/connection`, { reason }), (body) => body as { codesSent: number }),
-    publish: (cardId, input) => card("POST", `/cards/${id(cardId)}/publication`, input),
-    verifyPin: (cardId, pin) => Effect.map(call("POST", `/cards/${id(cardId)}/pin-verification`, { pin }), () => ({ verified: true as const })),
-    unblock: (cardId, input) => card("POST", `/cards/${id(cardId)}/unblock`, input),
-    setSecretQuestions: (holder, questions) =>
-      Effect.map(call("PUT", `/holders/${id(holder)}/secret-questions`, { questions }), (body) => body as { questions: number }),
-    secretQuestions: (holder) =>
-      Effect.map(call("GET", `/holders/${id(holder)}/secret-questions`), (body) => (body as { questions: ReadonlyArray<string> }).questions),
-    renewCertificates: (cardId, input) => card("POST", `/cards/${id(cardId)}/certificate-renewal`, input),
-    revoke: (cardId, input) => card("POST", `/cards/${id(cardId)}/revocation`, input),
-    renew: (cardId, reason) => card("POST", `/cards/${id(cardId)}/renewal`, { reason }),
-    approvePersonalisation: (cardId, reason) => card("POST", `/cards/${id(cardId)}/personalisation-approval`, { reason }),
-    submitRequest: (input) => request("POST", "/card-requests", input),
-    validateRequest: (requestId, reason) => request("POST", `/card-requests/${id(requestId)}/validation`, { reason }),
-    rejectRequest: (requestId, reason) => request("POST", `/card-requests/${id(requestId)}/rejection`, { reason }),
-    cancelRequest: (requestId, reason) => request("POST", `/card-requests/${id(requestId)}/cancellation`, { reason }),
-    card: (cardId) => card("GET", `/cards/${id(cardId)}`),
-    request: (requestId) => request("GET", `/card-requests/${id(requestId)}`),
-    holders: (filter) =>
-      Effect.flatMap(call("GET", `/holders${siteQuery(filter)}`), (body) =>
-        Effect.forEach((body as { items: ReadonlyArray<{ holder: string; cards: ReadonlyArray<unknown> }> }).items, (entry) =>
-          Effect.map(Effect.forEach(entry.cards, toCard), (held) => ({ holder: entry.holder, cards: held })),
-        ),
-      ),
+    order: (input) => call(Cards.order, { body: input }),
+    startProduction: (id, reason) => call(Cards.startProduction, { params: { id }, body: { reason } }),
+    ship: (id, reason) => call(Cards.ship, { params: { id }, body: { reason } }),
+    receive: (id, serial, reason) => call(Cards.receive, { params: { id }, body: { serial, reason } }),
+    triggerConnection: (commune, reason) => call(Cards.triggerConnection, { params: { code: commune as InseeCode.InseeCode }, body: { reason } }),
+    publish: (id, input) => call(Cards.publish, { params: { id }, body: input }),
+    verifyPin: (id, pin) => call(Cards.verifyPin, { params: { id }, body: { pin } }),
+    unblock: (id, input) => call(Cards.unblock, { params: { id }, body: input }),
+    setSecretQuestions: (holder, questions) => call(Cards.setSecretQuestions, { params: { id: holder }, body: { questions } }),
+    secretQuestions: (holder) => Effect.map(call(Cards.getSecretQuestions, { params: { id: holder } }), (answer) => answer.questions),
+    renewCertificates: (id, input) => call(Cards.renewCertificates, { params: { id }, body: input }),
+    revoke: (id, input) => call(Cards.revoke, { params: { id }, body: input }),
+    approvePersonalisation: (id, reason) => call(Cards.approvePersonalisation, { params: { id }, body: { reason } }),
+    renew: (id, reason) => call(Cards.renew, { params: { id }, body: { reason } }),
+    submitRequest: (input) => call(CardRequests.submit, { body: input }),
+    validateRequest: (id, reason) => call(CardRequests.validate, { params: { id }, body: { reason } }),
+    rejectRequest: (id, reason) => call(CardRequests.reject, { params: { id }, body: { reason } }),
+    cancelRequest: (id, reason) => call(CardRequests.cancel, { params: { id }, body: { reason } }),
+    card: (id) => call(Cards.get, { params: { id } }),
+    request: (id) => call(CardRequests.get, { params: { id } }),
+    holders: (filter) => Effect.map(call(Cards.holders, { query: siteQuery(filter) }), (answer) => answer.items),
     requests: (filter, status) =>
-      Effect.flatMap(call("GET", `/card-requests${siteQuery(filter, status === undefined ? {} : { status })}`), (body) =>
-        Effect.forEach((body as { items: ReadonlyArray<unknown> }).items, toRequest),
-      ),
-    expiring: (filter, days) => cards(`/cards${siteQuery(filter, { expiringWithinDays: String(days) })}`),
+      Effect.map(call(CardRequests.list, { query: { ...siteQuery(filter), ...(status === undefined ? {} : { status }) } }), (answer) => answer.items),
+    expiring: (filter, days) => Effect.map(call(Cards.list, { query: { ...siteQuery(filter), expiringWithinDays: days } }), (answer) => answer.items),
   };
 };
 

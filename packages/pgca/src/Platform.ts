@@ -1,131 +1,52 @@
 /**
  * The card platform's use cases as one port, acting for one actor: what the API and an editor's
  * software call. `Local.layer` provides it over the ports of `@comedec/card`; `@comedec/pgca-client`
- * provides it over HTTP; both pass one contract suite. The input Schemas here validate the API's
- * bodies and type the client's calls alike.
+ * provides it over HTTP; both pass one contract suite. Its inputs and refusals are Schemas of
+ * `@comedec/card` (re-exported here), which the HTTP contract reads too.
  */
 import type { Change } from "@comedec/actor";
 import type { AgentNotFound } from "@comedec/agent";
-import { Card, type CardFailure, type CardNotFound, type CertificateRefused, KeyAlgorithm, type Request, type RequestNotFound, Secrets } from "@comedec/card";
+import type {
+  ActivationCodeInvalid,
+  Card,
+  CardFailure,
+  CardNotFound,
+  CertificateRefused,
+  DualControlRequired,
+  FirstCardsMissing,
+  HandOverDocumentMismatch,
+  HolderNotActive,
+  OrderInput,
+  PublishInput,
+  RenewCertificatesInput,
+  Request,
+  RequestInput,
+  RequestNotFound,
+  RevokeInput,
+  SecretAnswersRefused,
+  Secrets,
+  UnblockInput,
+} from "@comedec/card";
 import type { CommuneNotFound, Onboarding } from "@comedec/commune";
 import type { Access } from "@comedec/rgs";
 import { Context, type Effect, Schema } from "effect";
-import { Problem } from "@comedec/actor";
 
-/** A PIN as typed (the PIN rules are checked by the use case, so the refusal names the rule). */
-export const Pin = Schema.String.check(Schema.isMinLength(1), Schema.isMaxLength(16));
-
-/** Order a card for a holder of the directory. */
-export const OrderInput = Schema.Struct({
-  holder: Schema.String.check(Schema.isMaxLength(64)),
-  firstCard: Schema.optionalKey(Card.FirstCard),
-  reason: Card.Reason,
-});
-/** Order a card. */
-export type OrderInput = typeof OrderInput.Type;
-
-/** Hand over and activate a received card. */
-export const PublishInput = Schema.Struct({
-  activationCode: Secrets.TypedCode,
-  pin: Pin,
-  handOver: Schema.Struct({ document: Card.HandOver.fields.document, place: Card.HandOver.fields.place }),
-  algorithm: Schema.optionalKey(KeyAlgorithm),
-  reason: Card.Reason,
-});
-/** Hand over and activate a received card. */
-export type PublishInput = typeof PublishInput.Type;
-
-/** Unblock a PIN-blocked card: the holder is authenticated face to face or by their secret answers. */
-export const UnblockInput = Schema.Struct({
-  holderAuthentication: Card.HolderAuthentication,
-  answers: Schema.optionalKey(Secrets.GivenAnswers),
-  newPin: Pin,
-  reason: Card.Reason,
-});
-/** Unblock a PIN-blocked card. */
-export type UnblockInput = typeof UnblockInput.Type;
-
-/** Revoke a card; `answers` when an operator acts on the holder's call. */
-export const RevokeInput = Schema.Struct({ revocationReason: Card.RevocationReason, answers: Schema.optionalKey(Secrets.GivenAnswers), reason: Card.Reason });
-/** Revoke a card. */
-export type RevokeInput = typeof RevokeInput.Type;
-
-/** New key pairs and certificates on an active card (the holder types the PIN). */
-export const RenewCertificatesInput = Schema.Struct({ pin: Pin, algorithm: Schema.optionalKey(KeyAlgorithm), reason: Card.Reason });
-/** Renew a card's certificates. */
-export type RenewCertificatesInput = typeof RenewCertificatesInput.Type;
-
-/** A holder's request. */
-export const RequestInput = Schema.Struct({
-  kind: Schema.Literals(["new-card", "card-renewal", "certificate-renewal", "revocation", "unblock"]),
-  card: Schema.optionalKey(Schema.String.check(Schema.isMaxLength(64))),
-  revocationReason: Schema.optionalKey(Card.RevocationReason),
-  reason: Card.Reason,
-});
-/** A holder's request. */
-export type RequestInput = typeof RequestInput.Type;
-
-/** The activation code is unknown, used, expired or burned, or wrong (`attemptsLeft` then says how many tries remain). */
-export class ActivationCodeInvalid extends Schema.TaggedError<ActivationCodeInvalid>()(
-  "ActivationCodeInvalid",
-  {
-    card: Schema.String,
-    reason: Schema.String,
-    attemptsLeft: Schema.Int,
-  },
-  Problem.annotation(422, "activation-code-invalid", "The activation code is not valid"),
-) {}
-
-/** The document presented at hand-over is not the one checked at registration. */
-export class HandOverDocumentMismatch extends Schema.TaggedError<HandOverDocumentMismatch>()(
-  "HandOverDocumentMismatch",
-  { card: Schema.String },
-  Problem.annotation(422, "hand-over-document-mismatch", "The document presented is not the one checked at registration"),
-) {}
-
-/** The holder is not active in the directory (or not of the card's site). */
-export class HolderNotActive extends Schema.TaggedError<HolderNotActive>()(
-  "HolderNotActive",
-  { holder: Schema.String, reason: Schema.String },
-  Problem.annotation(422, "holder-not-active", "The holder is not active in the directory"),
-) {}
-
-/** The secret answers do not match, are missing, or the holder's questions are locked. */
-export class SecretAnswersRefused extends Schema.TaggedError<SecretAnswersRefused>()(
-  "SecretAnswersRefused",
-  {
-    holder: Schema.String,
-    reason: Schema.String,
-    locked: Schema.Boolean,
-  },
-  Problem.annotation(403, "secret-answers-refused", "The holder could not be authenticated by their secret answers"),
-) {}
-
-/** The first cards of a commune are not ordered yet (the connection cannot be triggered). */
-export class FirstCardsMissing extends Schema.TaggedError<FirstCardsMissing>()(
-  "FirstCardsMissing",
-  {
-    commune: Schema.String,
-    missing: Schema.Array(Schema.String),
-  },
-  Problem.annotation<{ readonly missing: ReadonlyArray<string> }>(
-    409,
-    "first-cards-missing",
-    "The commune's first two cards are not ordered",
-    (fields) => `not ordered yet: ${fields.missing.join(", ")}`,
-  ),
-) {}
-
-/** The operation needs a second trusted person (RGS rule roles.dual-control); `reason` says how to get one. */
-export class DualControlRequired extends Schema.TaggedError<DualControlRequired>()(
-  "DualControlRequired",
-  {
-    card: Schema.String,
-    rule: Schema.String,
-    reason: Schema.String,
-  },
-  Problem.annotation(403, "dual-control-required", "A second trusted person must confirm this operation"),
-) {}
+/** The inputs and refusals of the operations, now Schemas of `@comedec/card`: still exported from here. */
+export {
+  ActivationCodeInvalid,
+  DualControlRequired,
+  FirstCardsMissing,
+  HandOverDocumentMismatch,
+  HolderNotActive,
+  OrderInput,
+  Pin,
+  PublishInput,
+  RenewCertificatesInput,
+  RequestInput,
+  RevokeInput,
+  SecretAnswersRefused,
+  UnblockInput,
+} from "@comedec/card";
 
 /** The card platform could not be reached or answered something unexpected (remote clients only). */
 export class CardPlatformUnavailable extends Schema.TaggedError<CardPlatformUnavailable>()("CardPlatformUnavailable", { reason: Schema.String }) {}
@@ -212,27 +133,3 @@ export interface CardPlatformShape {
 
 /** The card platform's use cases for one actor. */
 export class CardPlatform extends Context.Service<CardPlatform, CardPlatformShape>()("@comedec/pgca/CardPlatform") {}
-
-/** How each refusal reads over HTTP: one stable code per tag, shared by the API and the client. */
-export const problems = {
-  CardNotFound: { status: 404, code: "card-not-found", title: "Unknown card" },
-  RequestNotFound: { status: 404, code: "card-request-not-found", title: "Unknown card request" },
-  CardIllegalTransition: { status: 409, code: "card-illegal-transition", title: "Not allowed in the card's (or request's) state" },
-  CardPartyNotAllowed: { status: 403, code: "card-party-not-allowed", title: "This party may not fire this transition" },
-  SerialMismatch: { status: 422, code: "card-serial-mismatch", title: "The card's serial is not the one shipped" },
-  ActivationCodeInvalid: { status: 422, code: "activation-code-invalid", title: "The activation code is not valid" },
-  HandOverDocumentMismatch: { status: 422, code: "hand-over-document-mismatch", title: "The document presented is not the one checked at registration" },
-  HolderNotActive: { status: 422, code: "holder-not-active", title: "The holder is not active in the directory" },
-  SecretAnswersRefused: { status: 403, code: "secret-answers-refused", title: "The holder could not be authenticated by their secret answers" },
-  DualControlRequired: { status: 403, code: "dual-control-required", title: "A second trusted person must confirm this operation" },
-  FirstCardsMissing: { status: 409, code: "first-cards-missing", title: "The commune's first two cards are not ordered" },
-  CertificateRefused: { status: 422, code: "certificate-refused", title: "The certificate request was refused" },
-  PinIncorrect: { status: 422, code: "pin-incorrect", title: "Wrong PIN" },
-  PinLocked: { status: 423, code: "pin-locked", title: "The PIN is locked" },
-  PinFinalTry: { status: 409, code: "pin-final-try", title: "One more wrong PIN would lock the card" },
-  PinRequired: { status: 401, code: "pin-required", title: "The card needs the PIN" },
-  PinRejected: { status: 422, code: "pin-rejected", title: "The PIN does not follow the PIN rules" },
-  CardAbsent: { status: 409, code: "card-absent", title: "The card is not in a reader" },
-  KeyNotFound: { status: 409, code: "card-key-not-found", title: "The card holds no such key" },
-  DeviceFailure: { status: 502, code: "card-device-failure", title: "The card or its reader failed" },
-} as const satisfies Record<string, { readonly status: number; readonly code: string; readonly title: string }>;

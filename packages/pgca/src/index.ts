@@ -2,7 +2,7 @@
  * @comedec/pgca — PGCA, the agents' card platform of COMEDEC: its use cases behind one port.
  */
 
-/** The `CardPlatform` port, its inputs and refusals, and their HTTP problem codes. */
+/** The `CardPlatform` port, its inputs and refusals. */
 export * from "./Platform.js";
 /** The use cases on the ports of `@comedec/card`, for one actor. */
 export * as Local from "./Local.js";
