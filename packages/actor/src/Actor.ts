@@ -33,7 +33,30 @@ export class Actor extends Schema.Class<Actor>("@comedec/actor/Actor")({
   site: Site,
   /**
    * How the actor proved who they are, when it narrows what they may do: a machine account's
-   * token holds fewer rights than a person logged in with their card (RGS 3*).
+   * token holds fewer rights than a person logged in with their card (RGS 3*). `platform` is the
+   * platform's own, which no login issues (`platform` below).
    */
-  credential: Schema.optionalKey(Schema.Literals(["card", "bootstrap-token", "machine-token"])),
+  credential: Schema.optionalKey(Schema.Literals(["card", "bootstrap-token", "machine-token", "platform"])),
 }) {}
+
+/** The id the event log and the records keep for the platform's own acts (the stored data's `system`). */
+export const platformId = "system";
+
+/**
+ * The platform itself, acting on its own: a PIN blocked on the third wrong try, a card replaced by
+ * its renewal, a renewal requested before expiry, the reference communes imported at start. It is
+ * told apart by its credential, not by its id, so no person or token account can pass for it.
+ */
+export const platform: Actor = Actor.make({
+  id: platformId,
+  name: "Plateforme COMEDEC",
+  role: "national-administrator",
+  site: { _tag: "national" },
+  credential: "platform",
+});
+
+/** The platform acting on its own at a site: the event log files its events under that site. */
+export const platformAt = (site: Site): Actor => Actor.make({ ...platform, site });
+
+/** Whether the actor is the platform itself. */
+export const isPlatform = (actor: Actor): boolean => actor.credential === "platform";

@@ -2,16 +2,19 @@
  * Authorisation as a capability. A use case that needs a permission takes a `Grant` of it, and the
  * only way to obtain a grant is `authorize`, which checks the actor's role against the matrix and
  * the actor's site against the target. So a use case cannot be called without the policy check:
- * the type system refuses it.
+ * the type system refuses it, and at run time `require` refuses anything `authorize` did not make
+ * (a grant is an instance of a class private to this module, so a cast or a copy is not one).
+ * The target's kind is in the grant's type, and `covers` checks that a record the use case loads
+ * lies within the grant's target: an API authorises on its route, the use case on what it found.
  *
  * Model (DOMAIN.md §2): permissions come from a role *and* a site. ANTS (national administrator)
  * acts everywhere; a prefecture operator on the communes of its département; a commune operator and
  * an agent on their own commune; an editor reads every commune (progress is public) and records
  * only on its client communes, which the onboarding domain checks against the contract.
  */
-import { type Actor, Site, Problem } from "@comedec/actor";
+import { Actor, Site, Problem } from "@comedec/actor";
 import { InseeCode } from "@comedec/commune";
-import { Effect, Schema } from "effect";
+import { Effect, Predicate, Schema } from "effect";
 
 /** What can be asked of the platform. */
 export const Permission = Schema.Literals([
@@ -134,34 +137,112 @@ export const machinePermissions: ReadonlySet<Permission> = new Set<Permission>([
   "monitoring.read",
 ]);
 
+/** The whole country: listings, the editors list, imports. */
+export interface NationTarget {
+  readonly _tag: "nation";
+}
+/** A département: a prefecture's site, or a listing over it. */
+export interface DepartementTarget {
+  readonly _tag: "departement";
+  readonly departement: string;
+}
+/** A commune, in its département. */
+export interface CommuneTarget {
+  readonly _tag: "commune";
+  readonly commune: string;
+  readonly departement: string;
+}
+
 /** What a permission is exercised on. */
-export type Target =
-  | { readonly _tag: "nation" }
-  | { readonly _tag: "departement"; readonly departement: string }
-  | { readonly _tag: "commune"; readonly commune: string; readonly departement: string };
+export type Target = NationTarget | DepartementTarget | CommuneTarget;
+
+/** The kinds of target: `nation`, `departement`, `commune`. */
+export type TargetKind = Target["_tag"];
+
+interface TargetsByKind {
+  readonly nation: NationTarget;
+  readonly departement: DepartementTarget;
+  readonly commune: CommuneTarget;
+}
+
+/** The target of one kind: `Extract<Target, { _tag: K }>`, written so a grant is covariant in its kind. */
+export type TargetOf<K extends TargetKind> = TargetsByKind[K];
+
+/** A site of the directory: a commune, or the prefecture of a département. */
+export type DirectorySite = { readonly _tag: "commune"; readonly commune: string } | { readonly _tag: "prefecture"; readonly departement: string };
+
+/** The target kind of a site of the directory: a commune's is `commune`, a prefecture's `departement`. */
+export type SiteTargetKind<S extends DirectorySite> = S extends { readonly _tag: "commune" } ? "commune" : "departement";
+
+/** The target of a commune, in its département. */
+export const communeTarget = (commune: string): CommuneTarget => ({
+  _tag: "commune",
+  commune,
+  departement: InseeCode.departementOf(commune as InseeCode.InseeCode),
+});
+
+/** The target of a département. */
+export const departementTarget = (departement: string): DepartementTarget => ({ _tag: "departement", departement });
 
 /** The target of a site of the directory: a commune (in its département), or a prefecture's département. */
-export const siteTarget = (
-  site: { readonly _tag: "commune"; readonly commune: string } | { readonly _tag: "prefecture"; readonly departement: string },
-): Target =>
-  site._tag === "commune"
-    ? { _tag: "commune", commune: site.commune, departement: InseeCode.departementOf(site.commune as InseeCode.InseeCode) }
-    : { _tag: "departement", departement: site.departement };
+export const siteTarget = <S extends DirectorySite>(site: S): TargetOf<SiteTargetKind<S>> =>
+  (site._tag === "commune" ? communeTarget(site.commune) : departementTarget(site.departement)) as TargetOf<SiteTargetKind<S>>;
 
 /** The whole country (listings, the editors list, imports). */
-export const nation: Target = { _tag: "nation" };
+export const nation: NationTarget = { _tag: "nation" };
+
+/** Whether `inner` lies within `outer`: a commune within itself, its département and the nation. */
+export const within = (inner: Target, outer: Target): boolean => {
+  switch (outer._tag) {
+    case "nation":
+      return true;
+    case "departement":
+      return inner._tag !== "nation" && inner.departement === outer.departement;
+    case "commune":
+      return inner._tag === "commune" && inner.commune === outer.commune;
+  }
+};
+
+/**
+ * The platform itself, acting on its own (a PIN blocked on the third wrong try, a card replaced, a
+ * renewal requested before expiry): a typed actor of its own credential, which no login issues.
+ */
+export const platform: Actor.Actor = Actor.platform;
+
+/** Whether the actor is the platform itself. */
+export const isPlatform: (actor: Actor.Actor) => boolean = Actor.isPlatform;
 
 declare const grantBrand: unique symbol;
 
-/** Proof that `actor` holds `permission` on `target`. Only `authorize` makes one. */
-export interface Grant<P extends Permission> {
+/** Proof that `actor` holds `permission` on `target`, a target of kind `K`. Only `authorize` makes one. */
+export interface Grant<P extends Permission, out K extends TargetKind = TargetKind> {
   readonly [grantBrand]: P;
   readonly permission: P;
   readonly actor: Actor.Actor;
-  readonly target: Target;
+  readonly target: TargetOf<K>;
   /** Whether the grant reaches beyond the actor's own site (listings narrow to the site otherwise). */
   readonly reach: Reach;
 }
+
+// The one class of grants, private to this module: `#policy` cannot be read, written or copied
+// from outside, so `isGrant` tells a grant the policy made from any look-alike object.
+class PolicyGrant {
+  readonly #policy = true;
+  constructor(
+    readonly permission: Permission,
+    readonly actor: Actor.Actor,
+    readonly target: Target,
+    readonly reach: Reach,
+  ) {
+    Object.freeze(this);
+  }
+  static made(value: unknown): value is PolicyGrant {
+    return Predicate.isObject(value) && #policy in value;
+  }
+}
+
+/** Whether a value is a grant `authorize` made (not a cast, a copy or a deserialised look-alike). */
+export const isGrant = (value: unknown): value is Grant<Permission> => PolicyGrant.made(value);
 
 /** The actor does not hold the permission, or not on this target. */
 export class Forbidden extends Schema.TaggedError<Forbidden>()(
@@ -199,8 +280,12 @@ export const check = (actor: Actor.Actor, permission: Permission, target: Target
   return undefined;
 };
 
-/** Checks the matrix and returns the grant, or fails with `Forbidden`. */
-export const authorize = <P extends Permission>(actor: Actor.Actor, permission: P, target: Target): Effect.Effect<Grant<P>, Forbidden> => {
+/** Checks the matrix and returns the grant, of the kind of the target passed, or fails with `Forbidden`. */
+export const authorize = <P extends Permission, T extends Target>(
+  actor: Actor.Actor,
+  permission: P,
+  target: T,
+): Effect.Effect<Grant<P, T["_tag"]>, Forbidden> => {
   const reach = check(actor, permission, target);
   if (reach === undefined) {
     const reason =
@@ -211,5 +296,43 @@ export const authorize = <P extends Permission>(actor: Actor.Actor, permission: 
           : "outside the actor's site";
     return Effect.fail(new Forbidden({ permission, role: actor.role, site: Site.siteKey(actor.site), reason }));
   }
-  return Effect.succeed({ permission, actor, target, reach } as unknown as Grant<P>);
+  return Effect.succeed(new PolicyGrant(permission, actor, target, reach) as unknown as Grant<P, T["_tag"]>);
 };
+
+// A refusal that names whoever the value claims to be, without trusting it to be well formed.
+const refusal = (value: unknown, permission: Permission, reason: string): Forbidden => {
+  const actor = Predicate.isObject(value) && "actor" in value ? value.actor : undefined;
+  const role = Predicate.isObject(actor) && "role" in actor && Predicate.isString(actor.role) ? actor.role : "unknown";
+  const site = Predicate.isObject(actor) && "site" in actor && Predicate.hasProperty(actor.site, "_tag") ? Site.siteKey(actor.site as Site.Site) : "unknown";
+  return new Forbidden({ permission, role, site, reason });
+};
+
+/**
+ * What a use case runs first: the grant was made by `authorize`, for this permission (and, when
+ * `kind` is given, on a target of that kind, which narrows the grant's type). Fails with `Forbidden`.
+ */
+export function require<P extends Permission, K extends TargetKind>(grant: Grant<P, K>, permission: NoInfer<P>): Effect.Effect<Grant<P, K>, Forbidden>;
+export function require<P extends Permission, K extends TargetKind, N extends K>(
+  grant: Grant<P, K>,
+  permission: NoInfer<P>,
+  kind: N,
+): Effect.Effect<Grant<P, N>, Forbidden>;
+export function require(grant: unknown, permission: Permission, kind?: TargetKind): Effect.Effect<Grant<Permission>, Forbidden> {
+  if (!isGrant(grant)) return Effect.fail(refusal(grant, permission, "the grant was not made by the policy"));
+  if (grant.permission !== permission) return Effect.fail(refusal(grant, permission, `the grant is for ${grant.permission}, not ${permission}`));
+  if (kind !== undefined && grant.target._tag !== kind) {
+    return Effect.fail(refusal(grant, permission, `the grant is on a ${grant.target._tag} target, a ${kind} was expected`));
+  }
+  return Effect.succeed(grant);
+}
+
+/** Whether the grant covers a target: the target lies within the grant's, and within the actor's reach for the permission. */
+export const coversTarget = (grant: Grant<Permission>, target: Target): boolean =>
+  isGrant(grant) && within(target, grant.target) && check(grant.actor, grant.permission, target) !== undefined;
+
+/**
+ * What a use case checks on the record it loaded: its target (`siteTarget(card.site)`) lies within
+ * the grant's. Fails with `Forbidden` "outside the actor's site" otherwise.
+ */
+export const covers = <P extends Permission>(grant: Grant<P>, target: Target): Effect.Effect<void, Forbidden> =>
+  coversTarget(grant, target) ? Effect.void : Effect.fail(refusal(grant, grant.permission, "outside the actor's site"));
