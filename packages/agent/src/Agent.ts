@@ -5,22 +5,27 @@
  * term) — and the rights the platform grants. Registration authorities create and maintain the
  * records; `decide` enforces the rules, `machine` is the state table they read.
  */
-import type { Actor } from "@comedec/actor";
+import { type Actor, Site } from "@comedec/actor";
 import { CalendarDate, InseeCode } from "@comedec/commune";
-import { Result, Schema } from "effect";
+import { Result, Schema, Struct } from "effect";
 import { Identity, IdentityDocument, matchesDocument } from "./Identity.js";
 import { Problem } from "@comedec/actor";
 
-/** Where an agent works: a commune, or the prefecture of a département. */
-export const AgentSite = Schema.Union([
-  Schema.TaggedStruct("commune", { commune: InseeCode.InseeCode }),
-  Schema.TaggedStruct("prefecture", { departement: Schema.String.check(Schema.isPattern(/^(\d{2}|2A|2B|97[1-6])$/, { message: "not a département" })) }),
-]);
+/** An agent's commune: the actor's `CommuneSite`, whose code must be an INSEE commune code. */
+export const CommuneSite = Site.CommuneSite.mapFields(Struct.assign({ commune: InseeCode.InseeCode }));
+
+/**
+ * Where an agent works: a commune, or the prefecture of a département — the actor's own site
+ * members (one site model: the same `DepartementCode`, so no département `00`), and a subtype of
+ * `Site.Site`, so an agent's site is an actor's site as it is.
+ */
+export const AgentSite = Schema.Union([CommuneSite, Site.PrefectureSite]);
 /** Where an agent works. */
 export type AgentSite = typeof AgentSite.Type;
 
 /** The département a site belongs to (prefecture scope). */
-export const departementOf = (site: AgentSite): string => (site._tag === "commune" ? InseeCode.departementOf(site.commune) : site.departement);
+export const departementOf = (site: AgentSite): Site.DepartementCode =>
+  site._tag === "commune" ? InseeCode.departementOf(site.commune) : site.departement;
 
 /** A stable key for a site: `commune:69123`, `prefecture:69`. */
 export const siteKey = (site: AgentSite): string => (site._tag === "commune" ? `commune:${site.commune}` : `prefecture:${site.departement}`);

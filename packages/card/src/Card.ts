@@ -5,7 +5,7 @@
  * a renewal. The state machine is data (`machine`): the API, the docs and the tests read the same
  * table of states, transitions, who may fire each and the evidence each needs.
  */
-import type { Actor } from "@comedec/actor";
+import { Actor } from "@comedec/actor";
 import { Agent, Identity } from "@comedec/agent";
 import { CalendarDate } from "@comedec/commune";
 import { Result, Schema } from "effect";
@@ -392,7 +392,7 @@ export interface Context {
 /** The party an actor plays for a card: the holder, the platform itself, or an operator by role. */
 export const partyOf = (actor: Actor.Actor, holder: string): Party => {
   if (actor.id === holder) return "holder";
-  if (actor.id === "system") return "platform";
+  if (Actor.isPlatform(actor)) return "platform";
   switch (actor.role) {
     case "national-administrator":
       return "national-operator";

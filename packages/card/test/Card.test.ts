@@ -7,7 +7,7 @@ const site = { _tag: "commune", commune: "69123" as never } as const;
 const operator = Actor.Actor.make({ id: "rc-lyon", name: "Alice", role: "commune-operator", site });
 const ants = Actor.Actor.make({ id: "ants-1", name: "ANTS", role: "national-administrator", site: { _tag: "national" } });
 const holder = Actor.Actor.make({ id: "holder-1", name: "Bruno", role: "agent", site });
-const platform = Actor.Actor.make({ id: "system", name: "Plateforme", role: "national-administrator", site: { _tag: "national" } });
+const platform = Actor.platform;
 const today = "2026-11-22";
 const certificate = { serial: "0a1b", notBefore: "2026-11-22T00:00:00Z", notAfter: "2029-11-21T00:00:00Z", algorithm: "P-256" };
 const handOver = { document: { type: "passeport", number: "18AB12345" }, place: "mairie", activationCodePresented: true } as const;
@@ -118,6 +118,8 @@ describe("Request", () => {
     expect(Result.isFailure(refused) && refused.failure._tag).toBe("CardPartyNotAllowed");
     expect(Result.isFailure(submit(holder, "automatic"))).toBe(true);
     expect(Result.isSuccess(submit(platform, "automatic"))).toBe(true);
+    // The platform is told by its credential: an account named like it is not it.
+    expect(Result.isFailure(submit(Actor.Actor.make({ ...platform, credential: "card" }), "automatic"))).toBe(true);
   });
 });
 
