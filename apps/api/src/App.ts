@@ -65,19 +65,20 @@ export type Services =
 export const maximumBodyBytes = 64 * 1024;
 
 /** Every endpoint of the API. */
-export const endpoints: ReadonlyArray<Endpoint.Endpoint<Services>> = [
-  ...Onboarding.endpoints,
-  ...Conventions.endpoints,
-  ...Editors.endpoints,
-  ...SessionRoutes.endpoints,
-  ...AuditRoutes.endpoints,
-  ...Monitoring.endpoints,
-  ...PlanningRoutes.endpoints,
-  ...ExchangeRoutes.endpoints,
-];
+export const endpoints: ReadonlyArray<Endpoint.Endpoint<Services>> = [...SessionRoutes.endpoints, ...ExchangeRoutes.endpoints];
 
 /** The handler of every endpoint of the contract (the PKI's binary routes are registered apart). */
-export const handlers: ReadonlyArray<Handler.Handler<Services>> = [...Communes.handlers, ...Agents.handlers, ...Cards.handlers];
+export const handlers: ReadonlyArray<Handler.Handler<Services>> = [
+  ...Communes.handlers,
+  ...Agents.handlers,
+  ...Cards.handlers,
+  ...Onboarding.handlers,
+  ...Conventions.handlers,
+  ...Editors.handlers,
+  ...PlanningRoutes.handlers,
+  ...Monitoring.handlers,
+  ...AuditRoutes.handlers,
+];
 
 /** A contract path (`/agents/{id}`) as a pattern of the request paths it stands for (its segments are plain words). */
 const pathPattern = (path: string): RegExp => new RegExp(`^${path.replace(/\{\w+\}/g, "[^/]+")}$`);

@@ -364,6 +364,19 @@ export class TrainingNotSchedulable extends Schema.TaggedError<TrainingNotSchedu
   Problem.annotation(409, "training-not-schedulable", "The training cannot be scheduled now"),
 ) {}
 
+/**
+ * The conventions named as a milestone's evidence are not both validated, or are not this
+ * commune's CARTES and COMEDEC (checked against the conventions, outside `decide`).
+ */
+export class ConventionsNotValidated extends Schema.TaggedError<ConventionsNotValidated>()(
+  "ConventionsNotValidated",
+  {
+    commune: Schema.String,
+    reason: Schema.String,
+  },
+  Problem.annotation(409, "conventions-not-validated", "Both conventions must be validated"),
+) {}
+
 /** Every refusal `decide` can give. */
 export type OnboardingError =
   | PrerequisiteMissing

@@ -8,31 +8,21 @@
  * already recorded, or whose connection was not triggered, is reported and does not hold up the
  * others. To move a session, re-plan: a recorded appointment stays as the milestone's evidence.
  */
-import { InseeCode, Onboarding } from "@comedec/commune";
+import { HandOver, InseeCode, Onboarding } from "@comedec/commune";
 import { Access } from "@comedec/rgs";
-import { Effect, Schema } from "effect";
+import { Effect } from "effect";
 import * as OnboardingUseCases from "./Onboarding.js";
-import { Problem } from "@comedec/actor";
 
 /** A session confirmed: its date, its venue as the invitation names it, its mairies. */
-export interface ConfirmedSession {
-  readonly date: string;
-  readonly venue: string;
-  readonly mairies: ReadonlyArray<InseeCode.InseeCode>;
-}
+export type ConfirmedSession = HandOver.ConfirmedSession;
 
 /** What the confirmation did, mairie by mairie. */
-export interface Confirmation {
-  readonly recorded: ReadonlyArray<InseeCode.InseeCode>;
-  readonly refused: ReadonlyArray<{ readonly commune: InseeCode.InseeCode; readonly reason: string }>;
-}
+export type Confirmation = HandOver.Confirmation;
 
+/** The confirmation cannot be taken as sent (the domain's refusal, kept importable from here). */
+export const AppointmentsRefused = HandOver.AppointmentsRefused;
 /** The confirmation cannot be taken as sent: nothing was recorded. */
-export class AppointmentsRefused extends Schema.TaggedError<AppointmentsRefused>()(
-  "AppointmentsRefused",
-  { reason: Schema.String },
-  Problem.annotation(422, "appointments-refused", "The appointments cannot be confirmed as sent; none was recorded"),
-) {}
+export type AppointmentsRefused = HandOver.AppointmentsRefused;
 
 /** Why a mairie's appointment was not recorded, as the operator reads it. */
 const reasonOf = (error: { readonly _tag: string }): string => {
@@ -57,9 +47,9 @@ export const confirm = (
     for (const session of input.sessions) {
       for (const code of session.mairies) {
         if (InseeCode.departementOf(code) !== input.departement) {
-          return yield* new AppointmentsRefused({ reason: `${code} is not in département ${input.departement}` });
+          return yield* new HandOver.AppointmentsRefused({ reason: `${code} is not in département ${input.departement}` });
         }
-        if (seen.has(code)) return yield* new AppointmentsRefused({ reason: `${code} is in more than one session` });
+        if (seen.has(code)) return yield* new HandOver.AppointmentsRefused({ reason: `${code} is in more than one session` });
         seen.add(code);
       }
     }

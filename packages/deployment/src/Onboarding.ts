@@ -5,19 +5,14 @@
  */
 import { CalendarDate, CommuneDirectory, EditorRegistry, Editor, type InseeCode, Onboarding, OnboardingStore } from "@comedec/commune";
 import { ConventionStore } from "@comedec/convention";
-import { Change, Problem } from "@comedec/actor";
+import { Change } from "@comedec/actor";
 import type { Access } from "@comedec/rgs";
-import { Clock, Effect, Result, Schema } from "effect";
+import { Clock, Effect, Result } from "effect";
 
-/** Conventions named as evidence are not both validated, or are not this commune's CARTES and COMEDEC. */
-export class ConventionsNotValidated extends Schema.TaggedError<ConventionsNotValidated>()(
-  "ConventionsNotValidated",
-  {
-    commune: Schema.String,
-    reason: Schema.String,
-  },
-  Problem.annotation(409, "conventions-not-validated", "Both conventions must be validated"),
-) {}
+/** Conventions named as evidence are not both validated (the domain's refusal, kept importable from here). */
+export const ConventionsNotValidated = Onboarding.ConventionsNotValidated;
+/** Conventions named as evidence are not both validated. */
+export type ConventionsNotValidated = Onboarding.ConventionsNotValidated;
 
 // Commune-scoped use cases read the commune from the grant, so they act on exactly what was authorised.
 type CommuneGrant<P extends Access.Permission> = Access.Grant<P>;
@@ -55,10 +50,10 @@ const checkEvidence = Effect.fnUntraced(function* (code: InseeCode.InseeCode, ev
     const named = conventions.filter((convention) => evidence.conventions.includes(convention.state.id));
     const validatedKinds = new Set(named.filter((convention) => convention.state.status === "validated").map((convention) => convention.state.terms.kind));
     if (named.length !== evidence.conventions.length) {
-      return yield* new ConventionsNotValidated({ commune: code, reason: "a named convention is not one of this commune's" });
+      return yield* new Onboarding.ConventionsNotValidated({ commune: code, reason: "a named convention is not one of this commune's" });
     }
     if (!validatedKinds.has("CARTES") || !validatedKinds.has("COMEDEC")) {
-      return yield* new ConventionsNotValidated({ commune: code, reason: "both the CARTES and the COMEDEC conventions must be validated" });
+      return yield* new Onboarding.ConventionsNotValidated({ commune: code, reason: "both the CARTES and the COMEDEC conventions must be validated" });
     }
   }
 });

@@ -13,10 +13,9 @@
  *   percent of it is within a few percent of the optimum.
  * Distances are great-circle kilometres between the communes' coordinates.
  */
-import { CommuneDirectory, type CommuneSummary, type InseeCode } from "@comedec/commune";
+import { CommuneDirectory, type CommuneSummary, HandOver, type InseeCode } from "@comedec/commune";
 import type { Access } from "@comedec/rgs";
-import { Effect, Schema } from "effect";
-import { Problem } from "@comedec/actor";
+import { Effect } from "effect";
 
 /** A place, in degrees. */
 export interface Point {
@@ -432,7 +431,7 @@ export const forDepartement = (
     const directory = yield* CommuneDirectory;
     const seat = (yield* directory.find(input.prefectureCommune as InseeCode.InseeCode)).commune;
     if (seat.coordinates === undefined) {
-      return yield* new PlanningRefused({ reason: `the gazetteer has no coordinates for ${seat.name}, the prefecture's seat` });
+      return yield* new HandOver.PlanningRefused({ reason: `the gazetteer has no coordinates for ${seat.name}, the prefecture's seat` });
     }
     const waiting: Array<CommuneSummary> = [];
     let after: string | undefined;
@@ -475,9 +474,7 @@ export const toCsv = (placed: Placed): string => {
   return `${lines.join("\n")}\n`;
 };
 
+/** The planning cannot be done as asked (the domain's refusal, kept importable from here). */
+export const PlanningRefused = HandOver.PlanningRefused;
 /** The planning cannot be done as asked. */
-export class PlanningRefused extends Schema.TaggedError<PlanningRefused>()(
-  "PlanningRefused",
-  { reason: Schema.String },
-  Problem.annotation(422, "planning-refused", "The planning cannot be done as asked"),
-) {}
+export type PlanningRefused = HandOver.PlanningRefused;

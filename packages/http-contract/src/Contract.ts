@@ -8,8 +8,14 @@ import * as CardRequests from "./endpoints/CardRequests.js";
 import * as Cards from "./endpoints/Cards.js";
 import * as Communes from "./endpoints/Communes.js";
 import * as Mailbox from "./endpoints/Mailbox.js";
+import * as Onboarding from "./endpoints/Onboarding.js";
+import * as Conventions from "./endpoints/Conventions.js";
+import * as Editors from "./endpoints/Editors.js";
+import * as Planning from "./endpoints/Planning.js";
+import * as Monitoring from "./endpoints/Monitoring.js";
+import * as Audit from "./endpoints/Audit.js";
 
-export { Agents, CardRequests, Cards, Communes, Mailbox };
+export { Agents, CardRequests, Cards, Communes, Mailbox, Onboarding, Conventions, Editors, Planning, Monitoring, Audit };
 
 // Typed by the groups' own lists, so that the declaration names their errors through the groups.
 /** Every endpoint of the API. */
@@ -19,4 +25,22 @@ export const endpoints: readonly [
   ...typeof Cards.endpoints,
   ...typeof CardRequests.endpoints,
   ...typeof Mailbox.endpoints,
-] = [...Communes.endpoints, ...Agents.endpoints, ...Cards.endpoints, ...CardRequests.endpoints, ...Mailbox.endpoints];
+  ...typeof Onboarding.endpoints,
+  ...typeof Conventions.endpoints,
+  ...typeof Editors.endpoints,
+  ...typeof Planning.endpoints,
+  ...typeof Monitoring.endpoints,
+  ...typeof Audit.endpoints,
+] = [
+  ...Communes.endpoints,
+  ...Agents.endpoints,
+  ...Cards.endpoints,
+  ...CardRequests.endpoints,
+  ...Mailbox.endpoints,
+  ...Onboarding.endpoints,
+  ...Conventions.endpoints,
+  ...Editors.endpoints,
+  ...Planning.endpoints,
+  ...Monitoring.endpoints,
+  ...Audit.endpoints,
+];

@@ -1,30 +1,21 @@
 /**
- * The RGS deadlines over HTTP: the revocation requests waiting more than 24 hours, and a CRL older
- * than 24 hours, each named with its rule and source; and the retention purge on demand.
+ * Handlers of the RGS deadlines: the revocation requests waiting more than 24 hours, and a CRL
+ * older than 24 hours, each named with its rule and source; and the retention purge on demand.
  */
+import { Contract } from "@comedec/http-contract";
 import { Monitoring } from "@comedec/pgca";
-import { Access, Retention } from "@comedec/rgs";
+import { Retention } from "@comedec/rgs";
 import { Clock, Effect } from "effect";
-import * as Endpoint from "../Endpoint.js";
+import * as Handler from "../Handler.js";
 
-const deadlines = Endpoint.make({
-  method: "get",
-  path: "/monitoring/deadlines",
-  tag: "monitoring",
-  summary: "The RGS 3* deadlines missed now: revocations processed within 24 hours, a CRL never older than 24 hours",
-  handler: ({ actor }) => Effect.flatMap(Access.authorize(actor, "monitoring.read", Access.nation), Monitoring.breaches),
-});
+const { Monitoring: Endpoints } = Contract;
 
-const purge = Endpoint.make({
-  method: "post",
-  path: "/retention/purge",
-  tag: "monitoring",
-  summary: "Delete now what has outlived its RGS retention period (the platform also does it daily)",
-  handler: ({ actor }) =>
-    Effect.flatMap(Access.authorize(actor, "retention.purge", Access.nation), () =>
-      Effect.flatMap(Clock.currentTimeMillis, (millis) => Retention.Retention.use((retention) => retention.purge(new Date(millis), actor))),
-    ),
-});
+const deadlines = Handler.handle(Endpoints.deadlines, ({ grant }) => Monitoring.breaches(grant));
 
-/** The monitoring endpoints. */
-export const endpoints = [deadlines, purge];
+// The purge takes no grant: the contract's permission was checked before it runs.
+const purge = Handler.handle(Endpoints.purge, ({ actor }) =>
+  Effect.flatMap(Clock.currentTimeMillis, (millis) => Retention.Retention.use((retention) => retention.purge(new Date(millis), actor))),
+);
+
+/** The handlers of the group. */
+export const handlers = [deadlines, purge];
