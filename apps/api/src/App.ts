@@ -65,7 +65,7 @@ export type Services =
 export const maximumBodyBytes = 64 * 1024;
 
 /** Every endpoint of the API. */
-export const endpoints: ReadonlyArray<Endpoint.Endpoint<Services>> = [...SessionRoutes.endpoints, ...ExchangeRoutes.endpoints];
+export const endpoints: ReadonlyArray<Endpoint.Endpoint<Services>> = [];
 
 /** The handler of every endpoint of the contract (the PKI's binary routes are registered apart). */
 export const handlers: ReadonlyArray<Handler.Handler<Services>> = [
@@ -78,7 +78,16 @@ export const handlers: ReadonlyArray<Handler.Handler<Services>> = [
   ...PlanningRoutes.handlers,
   ...Monitoring.handlers,
   ...AuditRoutes.handlers,
+  ...SessionRoutes.handlers,
+  ...ExchangeRoutes.handlers,
 ];
+
+/** Refuses to start when an endpoint of the contract has neither a handler nor a PKI route: the contract would promise a 404. */
+const checkEveryEndpointServed = () => {
+  const served = new Set([...handlers, ...Pki.endpoints.map((endpoint) => ({ endpoint }))].map(({ endpoint }) => endpoint.operationId));
+  const missing = Contract.endpoints.filter((endpoint) => !served.has(endpoint.operationId)).map((endpoint) => endpoint.operationId);
+  if (missing.length > 0) throw new Error(`endpoints of the contract without a handler: ${missing.join(", ")}`);
+};
 
 /** A contract path (`/agents/{id}`) as a pattern of the request paths it stands for (its segments are plain words). */
 const pathPattern = (path: string): RegExp => new RegExp(`^${path.replace(/\{\w+\}/g, "[^/]+")}$`);
@@ -92,10 +101,9 @@ export const make = (
     readonly publicUrl?: string;
   } = {},
 ): Hono => {
+  checkEveryEndpointServed();
   const app = new Hono();
   const limits = RateLimits.middlewares(options.rateLimits ?? RateLimits.defaults);
-  app.use("/sessions/challenges", limits.login);
-  app.use("/sessions", limits.login);
   const limit = (bytes: number) => NodeRequest.bodyLimit(bytes, () => Problem.toResponse(Problem.bodyTooLarge(bytes)));
   // Only the endpoints that declare their own limit (the CSV import of a large commune's agents) take more than a small JSON document.
   const ownLimits = Contract.endpoints.flatMap((endpoint) =>

@@ -31,7 +31,7 @@ const outcomeNames: Readonly<Record<Response.Outcome["_tag"], string>> = {
 };
 
 /** Runs the test; what the platform says of it at the end. */
-export const run = (options: Options) =>
+export const run = (options: Options): Effect.Effect<ExchangeClient.TestStanding, ExchangeClient.ExchangeError, SmartCards> =>
   Effect.gen(function* () {
     const { progress, card, commune } = options;
     progress(`Connexion avec la carte ${card.serial} (clé d'authentification)…`);

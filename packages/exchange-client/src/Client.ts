@@ -8,17 +8,21 @@
  * - `signResponse`: the response's canonical bytes signed with the card's signature key, as a
  *   CAdES-BES message carrying the card's certificate and the issuing CA's.
  *
- * Refusals come back as the tagged errors the platform raises (`ResponseRejected` with its rule,
- * `LoginRefused`…); anything else is `ExchangeUnavailable`.
+ * Every call is derived from the HTTP contract through `Caller` (path, query, body and answer by
+ * the endpoint's Schemas), so refusals come back as the tagged errors the endpoint declares
+ * (`ResponseRejected` with its rule, `LoginRefused`…) or the API's implicit ones (`Unauthenticated`,
+ * `Forbidden`, `RateLimited`…); anything else is `ExchangeUnavailable`.
  */
-import { Transport } from "@comedec/api-client";
-import { SmartCards } from "@comedec/card";
-import { AlreadyAnswered, Request, Response, Signer, SpecimenFileRefused, type Specimen, VerificationRequestNotFound } from "@comedec/exchange";
-import { Access, Sessions } from "@comedec/rgs";
+import { Caller } from "@comedec/api-client";
+import { type CardFailure, SmartCards } from "@comedec/card";
+import { Response, type Specimen } from "@comedec/exchange";
+import { Contract, type Endpoint } from "@comedec/http-contract";
 import { Cades } from "@comedec/signed-message";
 import { Clock, Effect, Schema } from "effect";
 
-/** The API could not be reached, or answered something this client does not know. */
+const { Sessions, Exchange, Pki } = Contract;
+
+/** The API could not be reached, or answered something the contract does not describe. */
 export class ExchangeUnavailable extends Schema.TaggedError<ExchangeUnavailable>()("ExchangeUnavailable", { reason: Schema.String }) {}
 
 /** Where the API is. */
@@ -27,78 +31,66 @@ export interface ApiOptions {
   readonly fetch?: typeof globalThis.fetch;
 }
 
-/** A card session: its token, and whom it is for. */
-export interface Session {
-  readonly token: string;
-  readonly expiresAt: string;
-  readonly actor: { readonly id: string; readonly name: string; readonly role: string; readonly site: { readonly _tag: string; readonly commune?: string } };
-}
+/** What a call of an endpoint may fail with: its declared refusals, the implicit ones, or `ExchangeUnavailable`. */
+export type CallError<E extends Endpoint.Any> = Caller.CallError<E, ExchangeUnavailable>;
 
-const refusals: Transport.Refusals<ExchangeUnavailable> = {
-  errors: {
-    ResponseRejected: Signer.ResponseRejected,
-    VerificationRequestNotFound,
-    AlreadyAnswered,
-    SpecimenFileRefused,
-    LoginRefused: Sessions.LoginRefused,
-    Forbidden: Access.Forbidden,
-  },
-  tagOfCode: new Map([
-    ["response-rejected", "ResponseRejected"],
-    ["verification-request-not-found", "VerificationRequestNotFound"],
-    ["already-answered", "AlreadyAnswered"],
-    ["specimen-file-refused", "SpecimenFileRefused"],
-    ["login-refused", "LoginRefused"],
-    ["forbidden", "Forbidden"],
-  ]),
-  unavailable: (reason) => new ExchangeUnavailable({ reason }),
-};
+/** What logging in may fail with: the login's refusals, or the card's failures. */
+export type LoginError = CallError<typeof Sessions.challenge> | CallError<typeof Sessions.open> | CardFailure;
 
-const base64 = (bytes: Uint8Array) => Buffer.from(bytes).toString("base64");
-const decodeRequests = Schema.decodeUnknownEffect(Schema.Struct({ items: Schema.Array(Request.VerificationRequest) }));
+/** Every refusal or failure of the client's calls and signatures, for a program that makes several. */
+export type ExchangeError =
+  | LoginError
+  | CallError<typeof Pki.issuingCertificate>
+  | CallError<typeof Exchange.pending>
+  | CallError<typeof Exchange.respond>
+  | CallError<typeof Exchange.uploadSpecimenFile>
+  | CallError<typeof Exchange.connectionTest>;
+
+/** A card session: its token, until when, and whom it is for. */
+export type Session = typeof Sessions.CardSession.Type;
 
 /** What the connection test says. */
-export interface TestStanding {
-  readonly total: number;
-  readonly answered: number;
-  readonly correct: number;
-  readonly passed: boolean;
-}
+export type TestStanding = Contract.Exchange.TestStanding;
 
 /** What the platform says of a response it accepted. */
-export interface Accepted {
-  readonly request: string;
-  readonly outcome: string;
-  readonly signer: string;
-  readonly specimen?: { readonly correct: boolean; readonly expected?: Response.Outcome };
-  readonly test?: TestStanding & { readonly milestone?: string };
-}
+export type Accepted = Contract.Exchange.ResponseAccepted;
+
+/** What the platform says of a specimen file it kept. */
+export type SpecimenFileAccepted = typeof Exchange.SpecimenFileAccepted.Type;
+
+/** A request waiting for the commune's response. */
+export type PendingRequest = Endpoint.SuccessOf<typeof Exchange.pending>["items"][number];
+
+// The commune's code as the path takes it; the API checks it, a malformed one coming back as `InvalidRequest`.
+type CommuneCode = Endpoint.ParamsOf<typeof Exchange.pending>["code"];
+
+const callerOf = (api: ApiOptions, token?: string) =>
+  Caller.make({ ...api, ...(token === undefined ? {} : { token }) }, (reason) => new ExchangeUnavailable({ reason }));
+
+const base64 = (bytes: Uint8Array) => Buffer.from(bytes).toString("base64");
 
 /** Opens a card session: the card's holder logs in with its authentication key (the PIN opens the card). */
-export const login = (api: ApiOptions, card: { readonly serial: string; readonly pin: string }) =>
+export const login = (api: ApiOptions, card: { readonly serial: string; readonly pin: string }): Effect.Effect<Session, LoginError, SmartCards> =>
   Effect.gen(function* () {
-    const call = Transport.make({ ...api, token: "" }, refusals);
-    const challenge = (yield* call("POST", "/sessions/challenges")) as { readonly id: string; readonly toSign: string };
+    const { call } = callerOf(api);
+    const challenge = yield* call(Sessions.challenge, {});
     const cards = yield* SmartCards;
     const certificate = yield* cards.readCertificate(card.serial, "authentication");
     yield* cards.login(card.serial, card.pin);
     const signature = yield* cards.sign(card.serial, "authentication", new TextEncoder().encode(challenge.toSign));
-    return (yield* call("POST", "/sessions", { challenge: challenge.id, certificate: base64(certificate), signature: base64(signature) })) as Session;
+    return yield* call(Sessions.open, { body: { challenge: challenge.id, certificate: base64(certificate), signature: base64(signature) } });
   });
 
 /** The issuing CA's certificate (DER), which signed messages carry. */
-export const issuingCertificate = (api: ApiOptions) =>
-  Effect.tryPromise({
-    try: async () => {
-      const response = await (api.fetch ?? globalThis.fetch)(`${api.baseUrl.replace(/\/$/, "")}/pki/ca/issuing.crt`);
-      if (!response.ok) throw new Error(`HTTP ${response.status}`);
-      return new Uint8Array(await response.arrayBuffer());
-    },
-    catch: (error) => new ExchangeUnavailable({ reason: `the issuing CA certificate could not be read: ${String(error)}` }),
-  });
+export const issuingCertificate = (api: ApiOptions): Effect.Effect<Uint8Array, CallError<typeof Pki.issuingCertificate>> =>
+  callerOf(api).call(Pki.issuingCertificate, {});
 
 /** Signs a response with the card's signature key (its PIN is asked for every signature), as CAdES-BES. */
-export const signResponse = (response: Response.Response, card: { readonly serial: string; readonly pin: string }, chain: ReadonlyArray<Uint8Array>) =>
+export const signResponse = (
+  response: Response.Response,
+  card: { readonly serial: string; readonly pin: string },
+  chain: ReadonlyArray<Uint8Array>,
+): Effect.Effect<Uint8Array, CardFailure, SmartCards> =>
   Effect.gen(function* () {
     const cards = yield* SmartCards;
     const certificate = yield* cards.readCertificate(card.serial, "signature");
@@ -113,23 +105,19 @@ export const signResponse = (response: Response.Response, card: { readonly seria
 
 /** The calls of one session (or a bearer token) on a commune. */
 export const make = (api: ApiOptions, token: string) => {
-  const call = Transport.make({ ...api, token }, refusals);
+  const { call } = callerOf(api, token);
   return {
     /** The commune's requests waiting for a response, oldest first. */
-    pending: (commune: string, limit = 100) =>
-      Effect.flatMap(call("GET", `/communes/${commune}/requests?limit=${limit}`), (body) =>
-        Effect.map(
-          Effect.mapError(decodeRequests(body), (issue) => new ExchangeUnavailable({ reason: `unexpected requests: ${issue.message}` })),
-          (decoded) => decoded.items,
-        ),
-      ),
+    pending: (commune: string, limit = 100): Effect.Effect<ReadonlyArray<PendingRequest>, CallError<typeof Exchange.pending>> =>
+      Effect.map(call(Exchange.pending, { params: { code: commune as CommuneCode }, query: { limit } }), (page) => page.items),
     /** Sends a signed response; the platform verifies it before keeping it. */
-    respond: (commune: string, request: string, signed: Uint8Array) =>
-      Effect.map(call("POST", `/communes/${commune}/requests/${encodeURIComponent(request)}/response`, { signed: base64(signed) }), (body) => body as Accepted),
+    respond: (commune: string, request: string, signed: Uint8Array): Effect.Effect<Accepted, CallError<typeof Exchange.respond>> =>
+      call(Exchange.respond, { params: { code: commune as CommuneCode, id: request }, body: { signed: base64(signed) } }),
     /** Sends the mairie's specimen file (at least 7 days before the training). */
-    uploadSpecimenFile: (commune: string, file: Specimen.SpecimenFile) =>
-      Effect.map(call("POST", `/communes/${commune}/specimen-file`, file), (body) => body as { readonly requests: number; readonly dueOn: string }),
+    uploadSpecimenFile: (commune: string, file: Specimen.SpecimenFile): Effect.Effect<SpecimenFileAccepted, CallError<typeof Exchange.uploadSpecimenFile>> =>
+      call(Exchange.uploadSpecimenFile, { params: { code: commune as CommuneCode }, body: file }),
     /** Where the commune's connection test stands. */
-    connectionTest: (commune: string) => Effect.map(call("GET", `/communes/${commune}/connection-test`), (body) => body as TestStanding),
+    connectionTest: (commune: string): Effect.Effect<TestStanding, CallError<typeof Exchange.connectionTest>> =>
+      call(Exchange.connectionTest, { params: { code: commune as CommuneCode } }),
   };
 };

@@ -14,8 +14,11 @@ import * as Editors from "./endpoints/Editors.js";
 import * as Planning from "./endpoints/Planning.js";
 import * as Monitoring from "./endpoints/Monitoring.js";
 import * as Audit from "./endpoints/Audit.js";
+import * as Sessions from "./endpoints/Sessions.js";
+import * as Exchange from "./endpoints/Exchange.js";
+import * as Pki from "./endpoints/Pki.js";
 
-export { Agents, CardRequests, Cards, Communes, Mailbox, Onboarding, Conventions, Editors, Planning, Monitoring, Audit };
+export { Agents, CardRequests, Cards, Communes, Mailbox, Onboarding, Conventions, Editors, Planning, Monitoring, Audit, Sessions, Exchange, Pki };
 
 // Typed by the groups' own lists, so that the declaration names their errors through the groups.
 /** Every endpoint of the API. */
@@ -31,6 +34,9 @@ export const endpoints: readonly [
   ...typeof Planning.endpoints,
   ...typeof Monitoring.endpoints,
   ...typeof Audit.endpoints,
+  ...typeof Sessions.endpoints,
+  ...typeof Exchange.endpoints,
+  ...typeof Pki.endpoints,
 ] = [
   ...Communes.endpoints,
   ...Agents.endpoints,
@@ -43,4 +49,7 @@ export const endpoints: readonly [
   ...Planning.endpoints,
   ...Monitoring.endpoints,
   ...Audit.endpoints,
+  ...Sessions.endpoints,
+  ...Exchange.endpoints,
+  ...Pki.endpoints,
 ];
