@@ -4,12 +4,11 @@
  * deletes one, they are revoked (cessation of operation) and their certificates with them. The
  * platform fires these transitions itself, on behalf of the registrar.
  */
-import type { Actor } from "@comedec/actor";
+import { Actor } from "@comedec/actor";
 import { AgentCards } from "@comedec/agent";
 import { Card, CardStore, CertificateAuthority } from "@comedec/card";
 import { CalendarDate } from "@comedec/commune";
 import { Clock, Effect, Layer, Result } from "effect";
-import { platformActor } from "./Local.js";
 
 const live: ReadonlyArray<Card.Status> = ["ordered", "in-production", "shipped", "received", "active", "pin-blocked", "suspended"];
 
@@ -23,7 +22,8 @@ export const layer = Layer.effect(
     /** Fires a command on every live card of an agent; cards it does not apply to are left as they are. */
     const fireOnAll = (agent: string, command: Card.Command, by: Actor.Actor) =>
       Effect.gen(function* () {
-        const actor = platformActor(by);
+        // The platform acts, filed in the log under the registrar's site.
+        const actor = Actor.platformAt(by.site);
         const now = new Date(yield* Clock.currentTimeMillis);
         const views = yield* store.cards({ holder: agent }, { status: live, limit: 100 });
         let changed = 0;

@@ -13,7 +13,7 @@ import { Clock, Effect, Result } from "effect";
 export const daysBefore = 60;
 
 /** The platform, filing the automatic requests. */
-export const platform = Actor.Actor.make({ id: "system", name: "Plateforme COMEDEC", role: "national-administrator", site: { _tag: "national" } });
+export const platform: Actor.Actor = Actor.platform;
 
 /** Files the renewal requests due; the ids of the cards a request was filed for. */
 export const requestDue = (days: number = daysBefore): Effect.Effect<ReadonlyArray<string>, Change.ConcurrentModification, CardStore | CardNotifications> =>

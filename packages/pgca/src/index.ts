@@ -4,8 +4,28 @@
 
 /** The `CardPlatform` port, its inputs and refusals. */
 export * from "./Platform.js";
-/** The use cases on the ports of `@comedec/card`, for one actor. */
+/** The `CardPlatform` port for one actor: authorises, then calls the use cases below with the grant. */
 export * as Local from "./Local.js";
+/** Use case: order a card for a holder of the directory. */
+export * as Ordering from "./Ordering.js";
+/** Use cases: the card produced, shipped and received; a commune's connection triggered. */
+export * as Production from "./Production.js";
+/** Use cases: the hand-over and activation of a card, and the prefecture's approval of it. */
+export * as Publication from "./Publication.js";
+/** Use cases: a PIN checked on the card, a PIN-blocked card unblocked. */
+export * as Unblocking from "./Unblocking.js";
+/** Use case: a card revoked, under dual control for an operator's card. */
+export * as Revocation from "./Revocation.js";
+/** Use cases: a card replaced by a new one, or its certificates renewed. */
+export * as Renewal from "./Renewal.js";
+/** Use cases: a holder's requests, validated, rejected or withdrawn. */
+export * as Requests from "./Requests.js";
+/** Use cases: a holder's secret questions set and read. */
+export * as SecretQuestions from "./SecretQuestions.js";
+/** Use cases: a card, a request, and the listings of a site. */
+export * as Tracking from "./Tracking.js";
+/** What a grant reaches among cards and requests, checked on the record loaded. */
+export * as Reach from "./Reach.js";
 /** Login with the agent's card: challenge, answer, session. */
 export * as Login from "./Login.js";
 /** `AgentCards` for the directory: deactivation suspends, deletion revokes. */

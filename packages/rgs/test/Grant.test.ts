@@ -5,7 +5,12 @@ import { Access } from "../src/index.js";
 
 const ants = Actor.Actor.make({ id: "ants", name: "ANTS", role: "national-administrator", site: { _tag: "national" } });
 const mairie = Actor.Actor.make({ id: "rc-lyon", name: "RC", role: "commune-operator", site: { _tag: "commune", commune: "69123" } });
-const prefecture = Actor.Actor.make({ id: "pref-69", name: "Préfecture", role: "prefecture-operator", site: { _tag: "prefecture", departement: "69" as never } });
+const prefecture = Actor.Actor.make({
+  id: "pref-69",
+  name: "Préfecture",
+  role: "prefecture-operator",
+  site: { _tag: "prefecture", departement: "69" as never },
+});
 const lyon = Access.communeTarget("69123");
 const paris = Access.communeTarget("75056");
 

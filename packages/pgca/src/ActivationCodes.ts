@@ -1,0 +1,45 @@
+/**
+ * The activation code of a card: sent to its site when the card ships (a commune's first cards:
+ * when ANTS triggers the connection), typed at the hand-over. Stored as a slow hash with a few
+ * tries; a wrong code costs one, which the store counts and records in the log.
+ */
+import type { Actor } from "@comedec/actor";
+import { type Card, CardNotifications, CardSecrets, Secrets } from "@comedec/card";
+import { CalendarDate } from "@comedec/commune";
+import { Effect } from "effect";
+import * as Hashing from "./Hashing.js";
+import { ActivationCodeInvalid } from "./Platform.js";
+import { now } from "./Writes.js";
+
+/** Issues a card's activation code and sends it to the card's site. */
+export const issue = Effect.fnUntraced(function* (card: Card.State, actor: Actor.Actor) {
+  const code = Hashing.newActivationCode();
+  const salt = Hashing.newSalt();
+  const expiresAt = new Date((yield* now).getTime() + Secrets.codeValidityDays * 86_400_000);
+  yield* (yield* CardSecrets).putCode(card.id, { hash: yield* Hashing.hash(code, salt), salt, expiresAt }, Secrets.codeAttempts, actor);
+  yield* (yield* CardNotifications).send({
+    site: card.site,
+    kind: "activation-code",
+    subject: "COMEDEC — code d'activation d'une carte agent",
+    body: [
+      `Carte ${card.serial ?? card.id} (${card.firstCard === "responsable-carte" ? "responsable carte" : card.firstCard === "delegue" ? "délégué" : "agent"}).`,
+      `Code d'activation : ${Secrets.formatCode(code)}`,
+      `À présenter avec une pièce d'identité lors de la remise de la carte, avant le ${CalendarDate.ofInstant(expiresAt)}.`,
+    ].join("\n"),
+  });
+});
+
+/** Checks a typed activation code; a wrong one costs a try. */
+export const check = Effect.fnUntraced(function* (card: string, typed: string, actor: Actor.Actor) {
+  const secrets = yield* CardSecrets;
+  const stored = yield* secrets.code(card);
+  const refuse = (reason: string, attemptsLeft: number) => new ActivationCodeInvalid({ card, reason, attemptsLeft });
+  if (stored === undefined) return yield* refuse("no activation code was sent for this card", 0);
+  if (stored.used) return yield* refuse("the activation code was already used", 0);
+  if (stored.attemptsLeft <= 0) return yield* refuse("too many wrong codes: a new code must be sent", 0);
+  if (stored.expiresAt.getTime() <= (yield* now).getTime()) return yield* refuse("the activation code has expired", stored.attemptsLeft);
+  if (!(yield* Hashing.matches(Secrets.normaliseCode(typed), stored.salt, stored.hash))) {
+    const left = yield* secrets.codeMissed(card, actor);
+    return yield* refuse(left === 0 ? "wrong code; it is now burned and a new code must be sent" : "wrong code", left);
+  }
+});

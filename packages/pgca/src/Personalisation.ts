@@ -1,0 +1,60 @@
+/**
+ * What is done on the card itself: a new PIN checked against the PIN rules, both key pairs
+ * generated on the card and certified by the CA (the card signs its own requests), and the
+ * certificates revoked when a card is revoked or superseded.
+ */
+import { AgentStore } from "@comedec/agent";
+import { type Card, CertificateAuthority, type KeyAlgorithm, pinProblem, PinRejected, SmartCards } from "@comedec/card";
+import { Effect } from "effect";
+import { now } from "./Writes.js";
+
+const keyUsages: ReadonlyArray<Card.KeyUsage> = ["authentication", "signature"];
+
+/** The placeholder certificates a command is decided with before the card makes the real ones. */
+export const placeholder = { serial: "00", notBefore: "", notAfter: "", algorithm: "" };
+
+/** Checks a new PIN against the PIN rules, so the refusal names the rule. */
+export const checkNewPin = (serial: string, pin: string): Effect.Effect<void, PinRejected> => {
+  const problem = pinProblem(pin);
+  return problem === undefined ? Effect.void : Effect.fail(new PinRejected({ serial, reason: problem }));
+};
+
+/** Generates both key pairs on the card and has them certified; the card holds the certificates after. */
+export const personalise = Effect.fnUntraced(function* (card: Card.State, pin: string, algorithm: KeyAlgorithm) {
+  const cards = yield* SmartCards;
+  const authority = yield* CertificateAuthority;
+  const serial = card.serial as string;
+  const holder = yield* (yield* AgentStore).load(card.holder);
+  const identity = holder.state.identity;
+  const subject = {
+    holder: card.holder,
+    givenName: identity?.givenNames.join(" ") ?? "",
+    surname: identity?.usedName ?? identity?.birthName ?? "",
+    site: card.site,
+    card: card.id,
+  };
+  yield* cards.login(serial, pin);
+  const issued = yield* Effect.forEach(keyUsages, (usage) =>
+    Effect.gen(function* () {
+      const key = yield* cards.generateKeyPair(serial, usage, algorithm);
+      const certificate = yield* authority.issueForCard({
+        subject,
+        usage,
+        algorithm,
+        publicKey: key.publicKey,
+        signWithCardKey: (data) => cards.sign(serial, usage, data, usage === "signature" ? pin : undefined),
+      });
+      yield* cards.writeCertificate(serial, usage, certificate.der);
+      return certificate.ref;
+    }),
+  ).pipe(Effect.ensuring(Effect.ignore(cards.logout(serial))));
+  return { authentication: issued[0], signature: issued[1] } as Card.Certificates;
+});
+
+const serialsOf = (card: Card.State) => (card.certificates === undefined ? [] : [card.certificates.authentication.serial, card.certificates.signature.serial]);
+
+/** Revokes a card's certificates (the CRL then lists them). */
+export const revokeCertificates = Effect.fnUntraced(function* (card: Card.State, reason: Card.RevocationReason) {
+  const at = yield* now;
+  return yield* (yield* CertificateAuthority).revoke(serialsOf(card), reason, at);
+});

@@ -1,0 +1,99 @@
+/**
+ * The hand-over: the holder, face to face with the document checked at registration, types the
+ * activation code and chooses a PIN; both key pairs are made on the card and certified. At the
+ * prefecture a second operator approves the personalisation first (dual control). A renewal card
+ * retires the card it replaces; a commune's first two cards advance its onboarding.
+ */
+// biome-ignore lint/correctness/noUnusedImports: the emitted declarations name this type (TS2742 otherwise)
+import type { Onboarding } from "@comedec/commune";
+import { Change } from "@comedec/actor";
+import { Card, CardSecrets, CardStore, SmartCards } from "@comedec/card";
+import { Access, Rules } from "@comedec/rgs";
+import { Effect } from "effect";
+import * as ActivationCodes from "./ActivationCodes.js";
+import * as Milestones from "./Milestones.js";
+import * as Personalisation from "./Personalisation.js";
+import { DualControlRequired, HandOverDocumentMismatch, type PublishInput } from "./Platform.js";
+import * as Reach from "./Reach.js";
+import * as Writes from "./Writes.js";
+
+/** At the prefecture, a second operator approves the personalisation of a received card before another publishes it. */
+export const approvePersonalisation = Effect.fn("Publication.approvePersonalisation")(function* (
+  grant: Access.Grant<"card.operate">,
+  id: string,
+  reason: string,
+) {
+  yield* Access.require(grant, "card.operate");
+  const view = yield* Reach.loadCard(grant, id);
+  const write = yield* Writes.card(view, { _tag: "ApprovePersonalisation", approver: grant.actor.id, reason }, grant.actor);
+  yield* Writes.commit(grant.actor, [write]);
+  return Writes.viewOf(write);
+});
+
+/** Hands a received card over and activates it: activation code, PIN chosen, two key pairs, two certificates. */
+export const publish = Effect.fn("Publication.publish")(function* (grant: Access.Grant<"card.operate">, id: string, input: PublishInput) {
+  yield* Access.require(grant, "card.operate");
+  const actor = grant.actor;
+  const store = yield* CardStore;
+  const view = yield* Reach.loadCard(grant, id);
+  const card = view.state;
+  const handOver = { ...input.handOver, activationCodePresented: true as const };
+  const placeholders = { authentication: Personalisation.placeholder, signature: Personalisation.placeholder };
+  // Every refusal that needs no secret comes first: the state, the party, the holder, the document, the PIN rules, the milestone.
+  yield* Writes.card(view, { _tag: "Publish", handOver, certificates: placeholders, reason: input.reason }, actor);
+  // At the prefecture, personalising a holder's card takes two trusted people: one approved it.
+  if (actor.role === "prefecture-operator") {
+    const approvedBy = card.personalisationApprovedBy;
+    const violation = Rules.rules.dualControl.check({
+      operation: "the prefecture's personalisation of a card",
+      confirmedBy: approvedBy === undefined ? [actor.id] : [approvedBy, actor.id],
+    });
+    if (violation !== undefined) {
+      return yield* new DualControlRequired({
+        card: id,
+        rule: violation.rule,
+        reason: `${violation.detail}: another operator of the prefecture approves the personalisation first`,
+      });
+    }
+  }
+  const holder = yield* Reach.activeHolder(card.holder);
+  if (holder.document?.type !== input.handOver.document.type || holder.document?.number !== input.handOver.document.number) {
+    return yield* new HandOverDocumentMismatch({ card: id });
+  }
+  yield* Personalisation.checkNewPin(card.serial as string, input.pin);
+  const record =
+    card.firstCard === undefined || card.site._tag !== "commune"
+      ? Effect.void
+      : yield* Milestones.prepare(
+          card.site.commune,
+          {
+            milestone: card.firstCard === "responsable-carte" ? "firstCards" : "autonomy",
+            reference: `PGCA carte ${card.serial ?? id}`,
+            note:
+              card.firstCard === "responsable-carte" ? "Carte du responsable carte remise en main propre et activée." : "Carte du délégué activée à la mairie.",
+          },
+          actor,
+        );
+  yield* ActivationCodes.check(id, input.activationCode, actor);
+  const secrets = yield* CardSecrets;
+  // One use wins: a second operator publishing the same card at the same time stops here.
+  if (!(yield* secrets.codeUsed(id, actor))) return yield* new Change.ConcurrentModification({ stream: `card:${id}`, expectedVersion: view.version });
+  const puk = yield* secrets.puk(id);
+  yield* (yield* SmartCards).unblock(card.serial as string, puk ?? "", input.pin);
+  const certificates = yield* Personalisation.personalise(card, input.pin, input.algorithm ?? "P-256");
+  const write = yield* Writes.card(view, { _tag: "Publish", handOver, certificates, reason: input.reason }, actor);
+  // The platform itself fulfils the request the card answers, and retires the card it replaces.
+  const requestWrites =
+    card.request === undefined
+      ? []
+      : [yield* Writes.request(yield* store.loadRequest(card.request), { _tag: "Fulfil", reason: "carte remise et activée" }, Access.platform)];
+  const replaced = card.replaces === undefined ? undefined : yield* store.load(card.replaces);
+  const replacedWrites =
+    replaced === undefined || Card.terminal.includes(replaced.state.status)
+      ? []
+      : [yield* Writes.card(replaced, { _tag: "Replace", by: id, reason: "carte de renouvellement activée" }, Access.platform)];
+  yield* Writes.commit(actor, [write, ...replacedWrites], requestWrites);
+  for (const old of replacedWrites) yield* Personalisation.revokeCertificates(old.state, "superseded");
+  yield* record;
+  return Writes.viewOf(write);
+});

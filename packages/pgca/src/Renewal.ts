@@ -1,0 +1,58 @@
+/**
+ * Renewals: a new card ordered to replace one in use (the old card is retired once the new one is
+ * active), or new key pairs and certificates on the same card, the holder typing the PIN.
+ */
+// biome-ignore lint/correctness/noUnusedImports: the emitted declarations name this type (TS2742 otherwise)
+import type { Change } from "@comedec/actor";
+import { Card } from "@comedec/card";
+import { Access } from "@comedec/rgs";
+import { Effect } from "effect";
+import * as Ordering from "./Ordering.js";
+import * as Personalisation from "./Personalisation.js";
+import type { CardView, RenewCertificatesInput } from "./Platform.js";
+import * as Reach from "./Reach.js";
+import * as Fulfilment from "./Fulfilment.js";
+import * as Writes from "./Writes.js";
+
+/** Decides the order of a card replacing one in use (active or PIN-blocked), and gives its write. */
+export const renewalWrite = Effect.fnUntraced(function* (
+  grant: Access.Grant<"card.order">,
+  view: CardView,
+  options: { readonly request?: string; readonly reason: string },
+) {
+  if (view.state.status !== "active" && view.state.status !== "pin-blocked") {
+    return yield* new Card.CardIllegalTransition({
+      command: "Renew",
+      state: view.state.status,
+      allowedFrom: ["active", "pin-blocked"],
+      rule: "Only a card in use is renewed: the new card replaces it once active.",
+    });
+  }
+  return yield* Ordering.orderWrite(grant, view.state.holder, { ...options, replaces: view.state.id });
+});
+
+/** Orders a new card replacing this one. */
+export const renew = Effect.fn("Renewal.renew")(function* (grant: Access.Grant<"card.order">, id: string, reason: string) {
+  yield* Access.require(grant, "card.order");
+  const view = yield* Reach.loadCard(grant, id);
+  const write = yield* renewalWrite(grant, view, { reason });
+  yield* Writes.commit(grant.actor, [write]);
+  return Writes.viewOf(write);
+});
+
+/** New key pairs and certificates on an active card; the old certificates are revoked as superseded. */
+export const renewCertificates = Effect.fn("Renewal.renewCertificates")(function* (
+  grant: Access.Grant<"card.operate">,
+  id: string,
+  input: RenewCertificatesInput,
+) {
+  yield* Access.require(grant, "card.operate");
+  const view = yield* Reach.loadCard(grant, id);
+  const placeholders = { authentication: Personalisation.placeholder, signature: Personalisation.placeholder };
+  yield* Writes.card(view, { _tag: "RenewCertificates", certificates: placeholders, reason: input.reason }, grant.actor);
+  const certificates = yield* Personalisation.personalise(view.state, input.pin, input.algorithm ?? "P-256");
+  const write = yield* Writes.card(view, { _tag: "RenewCertificates", certificates, reason: input.reason }, grant.actor);
+  yield* Writes.commit(grant.actor, [write], yield* Fulfilment.ofValidated(view.state, "certificate-renewal", input.reason, grant.actor));
+  yield* Personalisation.revokeCertificates(view.state, "superseded");
+  return Writes.viewOf(write);
+});

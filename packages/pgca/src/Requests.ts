@@ -1,0 +1,113 @@
+/**
+ * A holder's requests (a new card, a renewal, a revocation, an unblock) and their validation by
+ * another operator of the site, who carries them out: validating a new-card request orders the
+ * card, a revocation revokes at once. The holder may withdraw a request still pending.
+ */
+// biome-ignore lint/correctness/noUnusedImports: the emitted declarations name this type (TS2742 otherwise)
+import type { Change } from "@comedec/actor";
+// biome-ignore lint/correctness/noUnusedImports: the emitted declarations name this type (TS2742 otherwise)
+import { type Card, CardNotifications, CardStore, type Request } from "@comedec/card";
+import { Access } from "@comedec/rgs";
+import { Effect } from "effect";
+import * as Ordering from "./Ordering.js";
+import * as Personalisation from "./Personalisation.js";
+import type { CardView, RequestInput } from "./Platform.js";
+import * as Reach from "./Reach.js";
+import * as Renewal from "./Renewal.js";
+import * as Writes from "./Writes.js";
+
+/** A holder files a request for themselves, or for one of their cards; the site's operators are told. */
+export const submit = Effect.fn("Requests.submit")(function* (grant: Access.Grant<"card.request">, input: RequestInput) {
+  yield* Access.require(grant, "card.request");
+  const actor = grant.actor;
+  if (input.card !== undefined) {
+    const card = yield* (yield* CardStore).load(input.card);
+    if (card.state.holder !== actor.id) return yield* Reach.forbidden(grant, card.state.site, "a holder requests for their own cards only");
+  }
+  const holder = yield* Reach.activeHolder(actor.id);
+  yield* Access.covers(grant, Access.siteTarget(holder.site));
+  const write = yield* Writes.request(
+    undefined,
+    {
+      _tag: "Submit",
+      id: Writes.newId(),
+      kind: input.kind,
+      origin: "holder",
+      holder: actor.id,
+      site: holder.site,
+      reason: input.reason,
+      ...(input.card === undefined ? {} : { card: input.card }),
+      ...(input.revocationReason === undefined ? {} : { revocationReason: input.revocationReason }),
+    },
+    actor,
+  );
+  yield* Writes.commit(actor, [], [write]);
+  yield* (yield* CardNotifications).send({
+    site: holder.site,
+    kind: "request-waiting",
+    subject: "COMEDEC — une demande de carte attend votre validation",
+    body: `Demande ${write.state.id} (${input.kind}) : ${input.reason}`,
+  });
+  return { state: write.state, version: 1 };
+});
+
+/** Validates a request and carries it out: orders the card, orders its replacement, or revokes it. */
+export const validate = Effect.fn("Requests.validate")(function* (grant: Access.Grant<"card.validate">, id: string, reason: string) {
+  yield* Access.require(grant, "card.validate");
+  const actor = grant.actor;
+  const store = yield* CardStore;
+  const view = yield* Reach.loadRequest(grant, id);
+  const request = view.state;
+  yield* Writes.request(view, { _tag: "Validate", reason }, actor);
+  const card = request.card === undefined ? undefined : yield* store.load(request.card);
+  const cardWrites: Array<Writes.CardWrite> = [];
+  let orderedCard: string | undefined;
+  switch (request.kind) {
+    case "new-card":
+    case "card-renewal": {
+      // Carrying out a card's order takes the permission to order it, on the request's site.
+      const ordering = yield* Access.authorize(actor, "card.order", Access.siteTarget(request.site));
+      const write =
+        request.kind === "new-card"
+          ? yield* Ordering.orderWrite(ordering, request.holder, { request: id, reason })
+          : yield* Renewal.renewalWrite(ordering, card as CardView, { request: id, reason });
+      cardWrites.push(write);
+      orderedCard = write.state.id;
+      break;
+    }
+    case "revocation":
+      cardWrites.push(yield* Writes.card(card as CardView, { _tag: "Revoke", revocationReason: request.revocationReason ?? "unspecified", reason }, actor));
+      break;
+    default:
+      break;
+  }
+  const validated = yield* Writes.request(view, { _tag: "Validate", reason, ...(orderedCard === undefined ? {} : { orderedCard }) }, actor);
+  // A revocation is carried out at once; a card is fulfilled when published, the others by their operation.
+  const final =
+    request.kind === "revocation"
+      ? yield* Writes.request({ state: validated.state, version: validated.expectedVersion + validated.events.length }, { _tag: "Fulfil", reason }, actor)
+      : undefined;
+  const requestWrite = final === undefined ? validated : { ...final, expectedVersion: view.version, events: [...validated.events, ...final.events] };
+  yield* Writes.commit(actor, cardWrites, [requestWrite]);
+  if (request.kind === "revocation" && card !== undefined) yield* Personalisation.revokeCertificates(card.state, request.revocationReason ?? "unspecified");
+  return { state: requestWrite.state, version: view.version + requestWrite.events.length };
+});
+
+const decideRequest = Effect.fnUntraced(function* (grant: Access.Grant<Access.Permission>, id: string, command: Request.Command) {
+  const view = yield* Reach.loadRequest(grant, id);
+  const write = yield* Writes.request(view, command, grant.actor);
+  yield* Writes.commit(grant.actor, [], [write]);
+  return { state: write.state, version: view.version + write.events.length };
+});
+
+/** Rejects a pending request. */
+export const reject = Effect.fn("Requests.reject")(function* (grant: Access.Grant<"card.validate">, id: string, reason: string) {
+  yield* Access.require(grant, "card.validate");
+  return yield* decideRequest(grant, id, { _tag: "Reject", reason });
+});
+
+/** The holder withdraws a pending request. */
+export const cancel = Effect.fn("Requests.cancel")(function* (grant: Access.Grant<"card.request">, id: string, reason: string) {
+  yield* Access.require(grant, "card.request");
+  return yield* decideRequest(grant, id, { _tag: "Cancel", reason });
+});
