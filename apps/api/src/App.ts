@@ -13,11 +13,9 @@ import type { Audit, Retention, Sessions, Tokens } from "@comedec/rgs";
 import { Effect, type ManagedRuntime } from "effect";
 import { Hono } from "hono";
 import * as Docs from "./Docs.js";
-import * as Endpoint from "./Endpoint.js";
 import * as Handler from "./Handler.js";
-import { Contract, OpenApi as ContractOpenApi } from "@comedec/http-contract";
+import { Contract, OpenApi } from "@comedec/http-contract";
 import * as NodeRequest from "./NodeRequest.js";
-import * as OpenApi from "./OpenApi.js";
 import * as Problem from "./Problem.js";
 import * as RateLimits from "./RateLimits.js";
 import * as Agents from "./routes/Agents.js";
@@ -63,9 +61,6 @@ export type Services =
 
 /** The largest request body accepted: evidence and conventions are small. */
 export const maximumBodyBytes = 64 * 1024;
-
-/** Every endpoint of the API. */
-export const endpoints: ReadonlyArray<Endpoint.Endpoint<Services>> = [];
 
 /** The handler of every endpoint of the contract (the PKI's binary routes are registered apart). */
 export const handlers: ReadonlyArray<Handler.Handler<Services>> = [
@@ -116,13 +111,7 @@ export const make = (
     const own = ownLimits.find((entry) => entry.method === context.req.method && entry.path.test(context.req.path));
     return (own?.limit ?? smallBody)(context, next);
   });
-  const legacy = OpenApi.document(endpoints as ReadonlyArray<Endpoint.Endpoint<unknown>>);
-  const contract = ContractOpenApi.document(Contract.endpoints, options.publicUrl === undefined ? {} : { serverUrl: options.publicUrl });
-  const openApi = {
-    ...contract,
-    paths: { ...legacy.paths, ...contract.paths },
-    components: { ...contract.components, schemas: { ...legacy.components.schemas, ...contract.components.schemas } },
-  };
+  const openApi = OpenApi.document(Contract.endpoints, options.publicUrl === undefined ? {} : { serverUrl: options.publicUrl });
   // Unauthenticated on purpose: load balancers probe it. It tells only whether the database answers.
   app.get("/health", async (context) => {
     const database = await runtime.runPromise(RawSql.use((raw) => Effect.promise(() => raw.query("SELECT 1")))).then(
@@ -134,7 +123,6 @@ export const make = (
   Pki.register(app, runtime);
   app.get("/openapi.json", (context) => context.json(openApi));
   Docs.register(app);
-  Endpoint.register<Services>(app, runtime, endpoints);
   Handler.register<Services>(app, runtime, handlers, { login: limits.login, "code-entry": limits.codeEntry });
   app.notFound(() => Problem.toResponse(Problem.notFound()));
   app.onError((error) => {

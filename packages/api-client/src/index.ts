@@ -2,7 +2,5 @@
  * @comedec/api-client — what the typed clients of the COMEDEC API share.
  */
 
-/** One actor's calls, with refusals turned back into tagged errors. */
-export * as Transport from "./Transport.js";
 /** One actor's calls of the contract's endpoints, refusals back as the declared tagged errors. */
 export * as Caller from "./Caller.js";
