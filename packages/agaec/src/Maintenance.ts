@@ -1,0 +1,60 @@
+/**
+ * Keeping a record up to date: contact details, identity (with a new document check), profile and
+ * rights; deactivation, which suspends the agent's cards; deletion, which erases the personal data
+ * and revokes the cards. Each acts on a record the grant reaches, at the version the caller read.
+ */
+// biome-ignore lint/correctness/noUnusedImports: the emitted declarations name this type (TS2742 otherwise)
+import type { Change } from "@comedec/actor";
+import { type Agent, AgentCards, UnknownPlaceOfBirth } from "@comedec/agent";
+import { Access } from "@comedec/rgs";
+import { Effect } from "effect";
+import type { Modification } from "./Directory.js";
+import * as Records from "./Records.js";
+import { unknownPlaceOfBirth } from "./Registration.js";
+
+/** Changes an agent's contact details. */
+export const changeContact = Effect.fn("Maintenance.changeContact")(function* (
+  grant: Access.Grant<"agent.manage">,
+  id: string,
+  contact: Agent.Contact,
+  expectedVersion?: number,
+) {
+  yield* Access.require(grant, "agent.manage");
+  return yield* Records.run(grant, id, { _tag: "ChangeContact", contact }, expectedVersion);
+});
+
+/** Changes an agent's identity, profile or rights. */
+export const modify = Effect.fn("Maintenance.modify")(function* (
+  grant: Access.Grant<"agent.manage">,
+  id: string,
+  changes: Modification,
+  expectedVersion?: number,
+) {
+  yield* Access.require(grant, "agent.manage");
+  if (changes.identity !== undefined) {
+    const unknown = yield* unknownPlaceOfBirth([changes.identity]);
+    if (unknown !== undefined) return yield* new UnknownPlaceOfBirth({ commune: unknown });
+  }
+  return yield* Records.run(grant, id, { _tag: "Modify", ...changes }, expectedVersion);
+});
+
+/** Deactivates the profile and suspends the agent's cards. */
+export const deactivate = Effect.fn("Maintenance.deactivate")(function* (
+  grant: Access.Grant<"agent.manage">,
+  id: string,
+  reason: string,
+  expectedVersion?: number,
+) {
+  yield* Access.require(grant, "agent.manage");
+  const saved = yield* Records.run(grant, id, { _tag: "Deactivate", reason }, expectedVersion);
+  yield* (yield* AgentCards).suspendAll(id, reason, grant.actor);
+  return saved;
+});
+
+/** Deletes the record: personal data is erased and the agent's cards revoked. */
+export const remove = Effect.fn("Maintenance.remove")(function* (grant: Access.Grant<"agent.manage">, id: string, reason: string, expectedVersion?: number) {
+  yield* Access.require(grant, "agent.manage");
+  const saved = yield* Records.run(grant, id, { _tag: "Delete", reason }, expectedVersion);
+  yield* (yield* AgentCards).revokeAll(id, reason, grant.actor);
+  return saved;
+});
