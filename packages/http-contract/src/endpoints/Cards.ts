@@ -6,7 +6,7 @@
  * and credential), then the use case checks the site of the record; listings on the commune their
  * query names. The routes where a code, a PIN or secret answers are typed are rate-limited.
  */
-import { Change } from "@comedec/actor";
+import { Change, Site } from "@comedec/actor";
 import { AgentNotFound } from "@comedec/agent";
 import {
   ActivationCodeInvalid,
@@ -48,7 +48,7 @@ import { CommuneParams, Items } from "./Shared.js";
 export const IdParams = Schema.Struct({ id: Schema.String.check(Schema.isMaxLength(64)) });
 
 /** A département in a query (a prefecture's, or a whole département's). */
-export const Departement = Schema.String.check(Schema.isPattern(/^(\d{2}|2A|2B|97[1-6])$/, { message: "not a département" }));
+export const Departement = Site.DepartementCode;
 
 /** A body that carries only why the transition is fired. */
 export const ReasonBody = Schema.Struct({ reason: Card.Reason });
