@@ -23,7 +23,7 @@ const reference = [
 ];
 const today = new Date().toISOString().slice(0, 10);
 const actor = (id: string, role: Actor.Role, site: Actor.Actor["site"]) => Actor.Actor.make({ id, name: id, role, site });
-const system = actor("system", "national-administrator", { _tag: "national" });
+const system = Actor.platform;
 
 const registration = (birthName: string, givenName: string, number: string) => ({
   identity: { birthName, givenNames: [givenName], sex: "F", birthDate: "1981-02-03", placeOfBirth: { _tag: "commune", commune: "69123" } },

@@ -26,7 +26,7 @@ for (const adapter of adapters) {
     const tokens: Record<string, string> = {};
 
     beforeAll(async () => {
-      const system = actor("system", "national-administrator", { _tag: "national" });
+      const system = Actor.platform;
       await runtime.runPromise(
         Effect.flatMap(Access.authorize(system, "commune.import", Access.nation), (grant) => Directory.importReference(grant, reference)),
       );

@@ -93,7 +93,7 @@ export const persistence = (config: Configuration) => {
 };
 
 /** The platform itself, acting for bootstrap and command-line operations. */
-export const system = Actor.Actor.make({ id: "system", name: "Plateforme COMEDEC", role: "national-administrator", site: { _tag: "national" } });
+export const system: Actor.Actor = Access.platform;
 
 /** Imports the reference list of communes, reporting progress on stderr. */
 export const importCommunes = Effect.gen(function* () {

@@ -16,7 +16,7 @@
 import { Agent, AgentStore } from "@comedec/agent";
 import { CardNotifications, CardStore } from "@comedec/card";
 import { Authority } from "@comedec/pki";
-import { Actor } from "@comedec/actor";
+import type { Actor, Site } from "@comedec/actor";
 import { CalendarDate, CommuneDirectory, type InseeCode } from "@comedec/commune";
 import { Deadlines } from "@comedec/deployment";
 import { Access, Audit } from "@comedec/rgs";
@@ -120,7 +120,7 @@ export const deliver = (batch = 500, most = 20_000) =>
   });
 
 /** The platform, acting for the periodic jobs. */
-export const platform = Actor.Actor.make({ id: "system", name: "Plateforme COMEDEC", role: "national-administrator", site: { _tag: "national" } });
+export const platform: Actor.Actor = Access.platform;
 
 /** Each prefecture's weekly digest of its late communes, made once per département and day; how many were made. */
 export const deadlineDigests = Effect.gen(function* () {
@@ -131,7 +131,8 @@ export const deadlineDigests = Effect.gen(function* () {
     yield* CardNotifications.use((notifications) =>
       notifications.send({
         ...Templates.deadlineDigest(digest, today),
-        site: { _tag: "prefecture", departement: digest.departement },
+        // A digest is per département of the directory, whose codes are the actor's DepartementCode.
+        site: { _tag: "prefecture", departement: digest.departement as Site.DepartementCode },
         source: `digest:${digest.departement}:${today}`,
       }),
     );

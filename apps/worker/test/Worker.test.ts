@@ -332,7 +332,7 @@ describe.each(url === undefined ? [embedded] : [postgres, embedded])("the worker
     expect(await runtime.runPromise(Renewals.requestDue(4 * 365))).toEqual([]);
     const pending = await runtime.runPromise(CardStore.use((store) => store.requests({ site: lyon as never }, { status: "pending-validation", limit: 10 })));
     expect(pending.map((request) => request.state)).toEqual([
-      expect.objectContaining({ kind: "certificate-renewal", origin: "automatic", card: holderCard, requestedBy: "system" }),
+      expect.objectContaining({ kind: "certificate-renewal", origin: "automatic", card: holderCard, requestedBy: Actor.platformId }),
     ]);
   });
 

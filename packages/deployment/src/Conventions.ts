@@ -6,7 +6,7 @@
 import type { Change } from "@comedec/actor";
 import { CalendarDate } from "@comedec/commune";
 import { Convention, type ConventionNotFound, type ConventionSnapshot, ConventionStore } from "@comedec/convention";
-import type { Access } from "@comedec/rgs";
+import { Access } from "@comedec/rgs";
 import { Clock, Effect, Result } from "effect";
 import { randomUUID } from "node:crypto";
 
@@ -28,8 +28,8 @@ const decideAndAppend = Effect.fnUntraced(function* (
 export const submit = (
   grant: Access.Grant<"convention.submit">,
   terms: Convention.Terms,
-): Effect.Effect<ConventionSnapshot, Convention.ConventionError | Change.ConcurrentModification, ConventionStore> =>
-  decideAndAppend(grant, undefined, 0, Convention.Submit.make({ id: randomUUID(), terms }));
+): Effect.Effect<ConventionSnapshot, Convention.ConventionError | Change.ConcurrentModification | Access.Forbidden, ConventionStore> =>
+  Effect.andThen(Access.require(grant, "convention.submit"), decideAndAppend(grant, undefined, 0, Convention.Submit.make({ id: randomUUID(), terms })));
 
 /** Applies an ANTS decision (receipt, validation, rejection) to a convention. */
 export const process = Effect.fnUntraced(function* (
@@ -37,7 +37,8 @@ export const process = Effect.fnUntraced(function* (
   id: string,
   command: typeof Convention.RecordReceipt.Type | typeof Convention.Validate.Type | typeof Convention.Reject.Type,
   expectedVersion?: number,
-): Effect.fn.Return<ConventionSnapshot, Convention.ConventionError | Change.ConcurrentModification | ConventionNotFound, ConventionStore> {
+): Effect.fn.Return<ConventionSnapshot, Convention.ConventionError | Change.ConcurrentModification | ConventionNotFound | Access.Forbidden, ConventionStore> {
+  yield* Access.require(grant, "convention.process");
   const snapshot = yield* (yield* ConventionStore).load(id);
   return yield* decideAndAppend(grant, snapshot.state, expectedVersion ?? snapshot.version, command);
 });

@@ -5,7 +5,7 @@
  * order of the prerequisite graph.
  */
 import { type CalendarDate, CommuneDirectory, type CommuneSummary, Onboarding } from "@comedec/commune";
-import type { Access } from "@comedec/rgs";
+import { Access } from "@comedec/rgs";
 import { Effect } from "effect";
 
 /** One late commune, as a prefecture reads it. */
@@ -33,6 +33,7 @@ const lateOf = (summary: CommuneSummary): LateCommune => ({
 /** The late communes on a day, by département (every département with at least one), within the grant's reach. */
 export const digests = (grant: Access.Grant<"dashboard.read">, today: CalendarDate.CalendarDate) =>
   Effect.gen(function* () {
+    yield* Access.require(grant, "dashboard.read");
     const directory = yield* CommuneDirectory;
     const site = grant.actor.site;
     const scope = grant.reach === "own-site" && site._tag === "prefecture" ? { departement: site.departement } : {};

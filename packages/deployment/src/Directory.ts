@@ -5,7 +5,7 @@
  */
 import type { Actor } from "@comedec/actor";
 import { type CalendarDate, type Commune, CommuneDirectory, type CommuneQuery, type Editor, EditorRegistry } from "@comedec/commune";
-import type { Access } from "@comedec/rgs";
+import { Access } from "@comedec/rgs";
 import { Effect } from "effect";
 
 const narrow = (grant: Access.Grant<Access.Permission>, query: CommuneQuery): CommuneQuery => {
@@ -17,10 +17,15 @@ const narrow = (grant: Access.Grant<Access.Permission>, query: CommuneQuery): Co
 };
 
 /** Communes matching the query, within the grant's reach. */
-export const search = (grant: Access.Grant<"commune.read">, query: CommuneQuery) => CommuneDirectory.use((directory) => directory.search(narrow(grant, query)));
+export const search = (grant: Access.Grant<"commune.read">, query: CommuneQuery) =>
+  Effect.andThen(
+    Access.require(grant, "commune.read"),
+    CommuneDirectory.use((directory) => directory.search(narrow(grant, query))),
+  );
 
 /** Counts per area and the communes under obligation that are late, within the grant's reach. */
 export const dashboard = Effect.fnUntraced(function* (grant: Access.Grant<"dashboard.read">, by: "departement" | "region", today: CalendarDate.CalendarDate) {
+  yield* Access.require(grant, "dashboard.read");
   const directory = yield* CommuneDirectory;
   const site = grant.actor.site;
   const areas = yield* directory.countsBy(by, today);
@@ -32,11 +37,21 @@ export const dashboard = Effect.fnUntraced(function* (grant: Access.Grant<"dashb
 
 /** Replaces the reference list of communes. */
 export const importReference = (grant: Access.Grant<"commune.import">, communes: ReadonlyArray<Commune.Commune>) =>
-  CommuneDirectory.use((directory) => directory.importReference(communes, grant.actor));
+  Effect.andThen(
+    Access.require(grant, "commune.import"),
+    CommuneDirectory.use((directory) => directory.importReference(communes, grant.actor)),
+  );
 
 /** The editors list. */
-export const editors = (_grant: Access.Grant<"editor.read">) => EditorRegistry.use((registry) => registry.list);
+export const editors = (grant: Access.Grant<"editor.read">) =>
+  Effect.andThen(
+    Access.require(grant, "editor.read"),
+    EditorRegistry.use((registry) => registry.list),
+  );
 
 /** Adds or updates an editor of the list. */
 export const saveEditor = (grant: Access.Grant<"editor.manage">, editor: Editor.Editor) =>
-  EditorRegistry.use((registry) => registry.save(editor, grant.actor as Actor.Actor));
+  Effect.andThen(
+    Access.require(grant, "editor.manage"),
+    EditorRegistry.use((registry) => registry.save(editor, grant.actor as Actor.Actor)),
+  );

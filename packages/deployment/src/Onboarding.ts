@@ -6,7 +6,7 @@
 import { CalendarDate, CommuneDirectory, EditorRegistry, Editor, type InseeCode, Onboarding, OnboardingStore } from "@comedec/commune";
 import { ConventionStore } from "@comedec/convention";
 import { Change } from "@comedec/actor";
-import type { Access } from "@comedec/rgs";
+import { Access } from "@comedec/rgs";
 import { Clock, Effect, Result } from "effect";
 
 /** Conventions named as evidence are not both validated (the domain's refusal, kept importable from here). */
@@ -15,19 +15,19 @@ export const ConventionsNotValidated = Onboarding.ConventionsNotValidated;
 export type ConventionsNotValidated = Onboarding.ConventionsNotValidated;
 
 // Commune-scoped use cases read the commune from the grant, so they act on exactly what was authorised.
-type CommuneGrant<P extends Access.Permission> = Access.Grant<P>;
+// The API's routes still hold grants whose kind is known at run time only: the kind is checked then.
+type CommuneGrant<P extends Access.Permission> = Access.Grant<P, "commune"> | Access.Grant<P>;
 
-const communeOf = (grant: Access.Grant<Access.Permission>): InseeCode.InseeCode => {
-  if (grant.target._tag !== "commune") throw new Error("a commune grant was expected");
-  return grant.target.commune as InseeCode.InseeCode;
-};
+/** The commune of a grant made by the policy for this permission, on a commune (`Forbidden` otherwise). */
+const communeOf = <P extends Access.Permission>(grant: Access.Grant<P>, permission: NoInfer<P>) =>
+  Effect.map(Access.require(grant, permission, "commune"), (granted) => granted.target.commune as InseeCode.InseeCode);
 
 const today = Effect.map(Clock.currentTimeMillis, (millis) => CalendarDate.ofInstant(new Date(millis)));
 
 /** The onboarding status of the granted commune, with its timeline. */
 export const status = Effect.fnUntraced(function* (grant: CommuneGrant<"onboarding.read">) {
   const store = yield* OnboardingStore;
-  const code = communeOf(grant);
+  const code = yield* communeOf(grant, "onboarding.read");
   const snapshot = yield* store.load(code);
   return { version: snapshot.version, status: Onboarding.status(snapshot.state, yield* today) };
 });
@@ -35,7 +35,7 @@ export const status = Effect.fnUntraced(function* (grant: CommuneGrant<"onboardi
 /** The granted commune's events, oldest first. */
 export const timeline = Effect.fnUntraced(function* (grant: CommuneGrant<"onboarding.read">) {
   const store = yield* OnboardingStore;
-  const code = communeOf(grant);
+  const code = yield* communeOf(grant, "onboarding.read");
   yield* store.load(code);
   return yield* store.history(code);
 });
@@ -61,7 +61,7 @@ const checkEvidence = Effect.fnUntraced(function* (code: InseeCode.InseeCode, ev
 /** Decides and appends one onboarding command on the granted commune. Returns the new status. */
 export const execute = Effect.fnUntraced(function* (grant: CommuneGrant<"onboarding.record">, command: Onboarding.Command, expectedVersion?: number) {
   const store = yield* OnboardingStore;
-  const code = communeOf(grant);
+  const code = yield* communeOf(grant, "onboarding.record");
   const snapshot = yield* store.load(code);
   if (expectedVersion !== undefined && expectedVersion !== snapshot.version) {
     // The caller decided on a state it read earlier: refuse rather than apply it to a newer one.
@@ -78,4 +78,7 @@ export const execute = Effect.fnUntraced(function* (grant: CommuneGrant<"onboard
 });
 
 /** The granted commune's reference data and progress. */
-export const commune = (grant: CommuneGrant<"commune.read">) => CommuneDirectory.use((directory) => directory.find(communeOf(grant)));
+export const commune = Effect.fnUntraced(function* (grant: CommuneGrant<"commune.read">) {
+  const code = yield* communeOf(grant, "commune.read");
+  return yield* CommuneDirectory.use((directory) => directory.find(code));
+});

@@ -14,7 +14,7 @@
  * Distances are great-circle kilometres between the communes' coordinates.
  */
 import { CommuneDirectory, type CommuneSummary, HandOver, type InseeCode } from "@comedec/commune";
-import type { Access } from "@comedec/rgs";
+import { Access } from "@comedec/rgs";
 import { Effect } from "effect";
 
 /** A place, in degrees. */
@@ -418,7 +418,7 @@ export interface Placed {
  * Run it again after changes: it reads the communes as they stand.
  */
 export const forDepartement = (
-  _grant: Access.Grant<"appointment.plan">,
+  grant: Access.Grant<"appointment.plan">,
   input: {
     readonly departement: string;
     readonly prefectureCommune: string;
@@ -428,6 +428,8 @@ export const forDepartement = (
   },
 ) =>
   Effect.gen(function* () {
+    yield* Access.require(grant, "appointment.plan");
+    yield* Access.covers(grant, Access.departementTarget(input.departement));
     const directory = yield* CommuneDirectory;
     const seat = (yield* directory.find(input.prefectureCommune as InseeCode.InseeCode)).commune;
     if (seat.coordinates === undefined) {

@@ -16,7 +16,6 @@
  * and the last right answer of a specimen file passes the connection test: the `trainingAndTest`
  * milestone is recorded.
  */
-import { Actor } from "@comedec/actor";
 import { CertificateAuthority } from "@comedec/card";
 import { CalendarDate, InseeCode, Onboarding } from "@comedec/commune";
 import { Onboarding as OnboardingUseCases } from "@comedec/deployment";
@@ -30,7 +29,7 @@ import { communeOf, summary } from "./Specimens.js";
 export const clockSkewMillis = 5 * 60_000;
 
 /** The platform, recording the test passed. */
-const platform = Actor.Actor.make({ id: "system", name: "Plateforme COMEDEC", role: "national-administrator", site: { _tag: "national" } });
+const platform = Access.platform;
 
 const rejected = (rule: string, reason: string) => new Signer.ResponseRejected({ rule, reason });
 
@@ -62,7 +61,7 @@ const recordTestPassed = (commune: InseeCode.InseeCode) =>
 /** Checks and keeps a signed response to a request of the granted commune. */
 export const respond = (grant: Access.Grant<"exchange.respond">, id: string, signed: Uint8Array) =>
   Effect.gen(function* () {
-    const commune = communeOf(grant);
+    const commune = yield* communeOf(grant, "exchange.respond");
     // The message is read first (no database): its signer's serial lets one read fetch the
     // request, the certificate's register entry and its holder together.
     const message = yield* Cades.verify(signed).pipe(Effect.mapError((invalid) => rejected(Signer.rules.signature, invalid.reason)));

@@ -13,16 +13,17 @@ import { ExchangeStore, Specimen, SpecimenFileRefused } from "@comedec/exchange"
 import { Access } from "@comedec/rgs";
 import { Clock, Effect, Result } from "effect";
 
-/** The commune a commune-scoped grant is on. */
-export const communeOf = (grant: Access.Grant<Access.Permission>): InseeCode.InseeCode => {
-  if (grant.target._tag !== "commune") throw new Error("a commune grant was expected");
-  return grant.target.commune as InseeCode.InseeCode;
-};
+/**
+ * The commune of a grant made by the policy for this permission, on a commune (`Forbidden`
+ * otherwise). The API's routes hold grants whose target kind is known at run time only.
+ */
+export const communeOf = <P extends Access.Permission>(grant: Access.Grant<P>, permission: NoInfer<P>): Effect.Effect<InseeCode.InseeCode, Access.Forbidden> =>
+  Effect.map(Access.require(grant, permission, "commune"), (granted) => granted.target.commune as InseeCode.InseeCode);
 
 /** Keeps the granted commune's specimen file and makes its specimen requests; says how many, and the dates. */
 export const upload = (grant: Access.Grant<"specimen.upload">, file: Specimen.SpecimenFile) =>
   Effect.gen(function* () {
-    const commune = communeOf(grant);
+    const commune = yield* communeOf(grant, "specimen.upload");
     const now = new Date(yield* Clock.currentTimeMillis);
     const today = CalendarDate.ofInstant(now);
     const snapshot = yield* OnboardingStore.use((store) => store.load(commune));
@@ -56,12 +57,13 @@ export const upload = (grant: Access.Grant<"specimen.upload">, file: Specimen.Sp
   });
 
 /** The granted commune's requests waiting for a response, oldest first. */
-export const pending = (grant: Access.Grant<"exchange.read">, limit = 100) => ExchangeStore.use((store) => store.pending(communeOf(grant), limit));
+export const pending = (grant: Access.Grant<"exchange.read">, limit = 100) =>
+  Effect.flatMap(communeOf(grant, "exchange.read"), (commune) => ExchangeStore.use((store) => store.pending(commune, limit)));
 
 /** Where the granted commune's connection test stands. */
 export const status = (grant: Access.Grant<"onboarding.read">) =>
   Effect.map(
-    ExchangeStore.use((store) => store.testStatus(communeOf(grant))),
+    Effect.flatMap(communeOf(grant, "onboarding.read"), (commune) => ExchangeStore.use((store) => store.testStatus(commune))),
     summary,
   );
 
