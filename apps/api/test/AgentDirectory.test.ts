@@ -3,7 +3,7 @@
  * the database) and against the typed HTTP client (through the real Hono app on a real socket),
  * each on PGlite and, when DATABASE_URL is set, on PostgreSQL.
  */
-import { Actor, type Change } from "@comedec/actor";
+import { Actor, type Change, type Site } from "@comedec/actor";
 import { type AgentDirectoryShape, Local } from "@comedec/agaec";
 import { AgaecClient } from "@comedec/agaec-client";
 import type { Agent, Identity } from "@comedec/agent";
@@ -224,7 +224,7 @@ for (const adapter of adapters) {
         const first = await run(prefecture.register({ ...person("Perrin", ["Manon"]), site: villeurbanne }));
         await run(prefecture.register({ ...person("Perrin", ["Chloé"]), site: villeurbanne }));
         expect(await refusal(prefecture.register({ ...person("Perrin", ["Zoé"]), site: villeurbanne }))).toMatchObject({ _tag: "Forbidden" });
-        await run(prefecture.register({ ...person("Brunet", ["Sarah"]), site: { _tag: "prefecture", departement: "69" } }));
+        await run(prefecture.register({ ...person("Brunet", ["Sarah"]), site: { _tag: "prefecture", departement: "69" as Site.DepartementCode } }));
         expect(
           await refusal(prefecture.register({ ...person("Brunet", ["Sarah"]), site: { _tag: "commune", commune: "75056" as InseeCode.InseeCode } })),
         ).toMatchObject({

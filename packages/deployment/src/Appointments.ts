@@ -13,6 +13,10 @@ import { Access } from "@comedec/rgs";
 import { Effect } from "effect";
 import * as OnboardingUseCases from "./Onboarding.js";
 
+// The API authorised before calling, and its contract lists no Forbidden for these use cases: a
+// grant the policy did not make, for another permission or on another kind of target is a defect
+// of the caller (a 500 and a log line), never a silent pass.
+
 /** A session confirmed: its date, its venue as the invitation names it, its mairies. */
 export type ConfirmedSession = HandOver.ConfirmedSession;
 
@@ -43,8 +47,8 @@ export const confirm = (
   input: { readonly departement: string; readonly reference: string; readonly sessions: ReadonlyArray<ConfirmedSession> },
 ) =>
   Effect.gen(function* () {
-    yield* Access.require(grant, "appointment.plan");
-    yield* Access.covers(grant, Access.departementTarget(input.departement));
+    yield* Effect.orDie(Access.require(grant, "appointment.plan"));
+    yield* Effect.orDie(Access.covers(grant, Access.departementTarget(input.departement)));
     const seen = new Set<string>();
     for (const session of input.sessions) {
       for (const code of session.mairies) {

@@ -8,6 +8,10 @@ import { type CalendarDate, CommuneDirectory, type CommuneSummary, Onboarding } 
 import { Access } from "@comedec/rgs";
 import { Effect } from "effect";
 
+// The API authorised before calling, and its contract lists no Forbidden for these use cases: a
+// grant the policy did not make, for another permission or on another kind of target is a defect
+// of the caller (a 500 and a log line), never a silent pass.
+
 /** One late commune, as a prefecture reads it. */
 export interface LateCommune {
   readonly code: string;
@@ -33,7 +37,7 @@ const lateOf = (summary: CommuneSummary): LateCommune => ({
 /** The late communes on a day, by département (every département with at least one), within the grant's reach. */
 export const digests = (grant: Access.Grant<"dashboard.read">, today: CalendarDate.CalendarDate) =>
   Effect.gen(function* () {
-    yield* Access.require(grant, "dashboard.read");
+    yield* Effect.orDie(Access.require(grant, "dashboard.read"));
     const directory = yield* CommuneDirectory;
     const site = grant.actor.site;
     const scope = grant.reach === "own-site" && site._tag === "prefecture" ? { departement: site.departement } : {};

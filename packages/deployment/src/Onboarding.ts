@@ -18,9 +18,12 @@ export type ConventionsNotValidated = Onboarding.ConventionsNotValidated;
 // The API's routes still hold grants whose kind is known at run time only: the kind is checked then.
 type CommuneGrant<P extends Access.Permission> = Access.Grant<P, "commune"> | Access.Grant<P>;
 
-/** The commune of a grant made by the policy for this permission, on a commune (`Forbidden` otherwise). */
+// The API authorised before calling, and its contract lists no Forbidden for these use cases: a
+// grant the policy did not make, for another permission or on another kind of target is a defect
+// of the caller (a 500 and a log line), never a silent pass.
+/** The commune of a grant made by the policy for this permission, on a commune (a defect otherwise). */
 const communeOf = <P extends Access.Permission>(grant: Access.Grant<P>, permission: NoInfer<P>) =>
-  Effect.map(Access.require(grant, permission, "commune"), (granted) => granted.target.commune as InseeCode.InseeCode);
+  Effect.orDie(Effect.map(Access.require(grant, permission, "commune"), (granted) => granted.target.commune as InseeCode.InseeCode));
 
 const today = Effect.map(Clock.currentTimeMillis, (millis) => CalendarDate.ofInstant(new Date(millis)));
 

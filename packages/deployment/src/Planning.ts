@@ -17,6 +17,10 @@ import { CommuneDirectory, type CommuneSummary, HandOver, type InseeCode } from 
 import { Access } from "@comedec/rgs";
 import { Effect } from "effect";
 
+// The API authorised before calling, and its contract lists no Forbidden for these use cases: a
+// grant the policy did not make, for another permission or on another kind of target is a defect
+// of the caller (a 500 and a log line), never a silent pass.
+
 /** A place, in degrees. */
 export interface Point {
   readonly latitude: number;
@@ -428,8 +432,8 @@ export const forDepartement = (
   },
 ) =>
   Effect.gen(function* () {
-    yield* Access.require(grant, "appointment.plan");
-    yield* Access.covers(grant, Access.departementTarget(input.departement));
+    yield* Effect.orDie(Access.require(grant, "appointment.plan"));
+    yield* Effect.orDie(Access.covers(grant, Access.departementTarget(input.departement)));
     const directory = yield* CommuneDirectory;
     const seat = (yield* directory.find(input.prefectureCommune as InseeCode.InseeCode)).commune;
     if (seat.coordinates === undefined) {

@@ -14,11 +14,12 @@ import { Access } from "@comedec/rgs";
 import { Clock, Effect, Result } from "effect";
 
 /**
- * The commune of a grant made by the policy for this permission, on a commune (`Forbidden`
- * otherwise). The API's routes hold grants whose target kind is known at run time only.
+ * The commune of a grant made by the policy for this permission, on a commune. The API authorised
+ * before calling, and its contract lists no Forbidden here: a grant the policy did not make, for
+ * another permission or on another kind of target is a defect of the caller, never a silent pass.
  */
-export const communeOf = <P extends Access.Permission>(grant: Access.Grant<P>, permission: NoInfer<P>): Effect.Effect<InseeCode.InseeCode, Access.Forbidden> =>
-  Effect.map(Access.require(grant, permission, "commune"), (granted) => granted.target.commune as InseeCode.InseeCode);
+export const communeOf = <P extends Access.Permission>(grant: Access.Grant<P>, permission: NoInfer<P>): Effect.Effect<InseeCode.InseeCode> =>
+  Effect.orDie(Effect.map(Access.require(grant, permission, "commune"), (granted) => granted.target.commune as InseeCode.InseeCode));
 
 /** Keeps the granted commune's specimen file and makes its specimen requests; says how many, and the dates. */
 export const upload = (grant: Access.Grant<"specimen.upload">, file: Specimen.SpecimenFile) =>
