@@ -25,6 +25,14 @@ export type GrantOf<A extends Authorization> = A extends { readonly _tag: "permi
   ? Access.Grant<P>
   : undefined;
 
+/**
+ * The refusals a handler may fail with: those its endpoint declares, and `Forbidden` when it
+ * requires a permission (a use case narrows the grant to the record it reads).
+ */
+export type ErrorOf<E extends Endpoint.Any> =
+  | Endpoint.ErrorOf<E>
+  | (E["authorization"] extends { readonly _tag: "permission" } ? Access.Forbidden : never);
+
 /** What a handler receives. */
 export interface Input<E extends Endpoint.Any> {
   readonly actor: ActorOf<E["authorization"]>;
@@ -45,7 +53,7 @@ export interface Handler<R> {
 /** Registers the handler of an endpoint: `run` answers its success and fails with its declared errors only. */
 export const handle = <E extends Endpoint.Any, R>(
   endpoint: E,
-  run: (input: Input<E>) => Effect.Effect<Endpoint.SuccessOf<E>, Endpoint.ErrorOf<E>, R>,
+  run: (input: Input<E>) => Effect.Effect<Endpoint.SuccessOf<E>, ErrorOf<E>, R>,
 ): Handler<R> => ({ endpoint, run: run as unknown as Handler<R>["run"] });
 
 /**

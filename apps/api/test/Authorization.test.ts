@@ -11,6 +11,7 @@
 import { Actor } from "@comedec/actor";
 import { adapters } from "@comedec/persistence/testing";
 import { CertificateAuthority } from "@comedec/card";
+import type { InseeCode } from "@comedec/commune";
 import { Contract } from "@comedec/http-contract";
 import { Access, Sessions } from "@comedec/rgs";
 import { Effect, ManagedRuntime } from "effect";
@@ -66,7 +67,7 @@ describe(`the authorisation matrix over HTTP on ${adapter.name}`, () => {
     return runtime.runPromise(
       CertificateAuthority.use((authority) =>
         authority.issueForCard({
-          subject: { holder: randomUUID(), givenName: "Claire", surname: "Matrice", site: { _tag: "commune", commune: "69123" }, card: randomUUID() },
+          subject: { holder: randomUUID(), givenName: "Claire", surname: "Matrice", site: { _tag: "commune", commune: "69123" as InseeCode.InseeCode }, card: randomUUID() },
           usage: "authentication",
           algorithm: "P-256",
           publicKey: new Uint8Array(publicKey.export({ format: "der", type: "spki" })),
