@@ -29,9 +29,7 @@ export type GrantOf<A extends Authorization> = A extends { readonly _tag: "permi
  * The refusals a handler may fail with: those its endpoint declares, and `Forbidden` when it
  * requires a permission (a use case narrows the grant to the record it reads).
  */
-export type ErrorOf<E extends Endpoint.Any> =
-  | Endpoint.ErrorOf<E>
-  | (E["authorization"] extends { readonly _tag: "permission" } ? Access.Forbidden : never);
+export type ErrorOf<E extends Endpoint.Any> = Endpoint.ErrorOf<E> | (E["authorization"] extends { readonly _tag: "permission" } ? Access.Forbidden : never);
 
 /** What a handler receives. */
 export interface Input<E extends Endpoint.Any> {
@@ -51,10 +49,10 @@ export interface Handler<R> {
 }
 
 /** Registers the handler of an endpoint: `run` answers its success and fails with its declared errors only. */
-export const handle = <E extends Endpoint.Any, R>(
-  endpoint: E,
-  run: (input: Input<E>) => Effect.Effect<Endpoint.SuccessOf<E>, ErrorOf<E>, R>,
-): Handler<R> => ({ endpoint, run: run as unknown as Handler<R>["run"] });
+export const handle = <E extends Endpoint.Any, R>(endpoint: E, run: (input: Input<E>) => Effect.Effect<Endpoint.SuccessOf<E>, ErrorOf<E>, R>): Handler<R> => ({
+  endpoint,
+  run: run as unknown as Handler<R>["run"],
+});
 
 /**
  * The first string that PostgreSQL could not store as text, or that no one could have typed: a NUL

@@ -67,7 +67,13 @@ describe(`the authorisation matrix over HTTP on ${adapter.name}`, () => {
     return runtime.runPromise(
       CertificateAuthority.use((authority) =>
         authority.issueForCard({
-          subject: { holder: randomUUID(), givenName: "Claire", surname: "Matrice", site: { _tag: "commune", commune: "69123" as InseeCode.InseeCode }, card: randomUUID() },
+          subject: {
+            holder: randomUUID(),
+            givenName: "Claire",
+            surname: "Matrice",
+            site: { _tag: "commune", commune: "69123" as InseeCode.InseeCode },
+            card: randomUUID(),
+          },
           usage: "authentication",
           algorithm: "P-256",
           publicKey: new Uint8Array(publicKey.export({ format: "der", type: "spki" })),

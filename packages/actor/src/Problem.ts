@@ -44,8 +44,8 @@ export const of = (schema: Schema.Top): Definition | undefined => resolveProblem
 
 /** The class of an error instance, when it is a Schema class. */
 const schemaOf = (error: object): Schema.Top | undefined => {
-  const constructor = (error as { readonly constructor?: unknown }).constructor;
-  return Schema.isSchema(constructor) ? constructor : undefined;
+  const errorClass = (error as { readonly constructor?: unknown }).constructor;
+  return Schema.isSchema(errorClass) ? errorClass : undefined;
 };
 
 /** The problem a tagged error instance is declared with, if any. */

@@ -24,8 +24,7 @@ export const AgentSite = Schema.Union([CommuneSite, Site.PrefectureSite]);
 export type AgentSite = typeof AgentSite.Type;
 
 /** The département a site belongs to (prefecture scope). */
-export const departementOf = (site: AgentSite): Site.DepartementCode =>
-  site._tag === "commune" ? InseeCode.departementOf(site.commune) : site.departement;
+export const departementOf = (site: AgentSite): Site.DepartementCode => (site._tag === "commune" ? InseeCode.departementOf(site.commune) : site.departement);
 
 /** A stable key for a site: `commune:69123`, `prefecture:69`. */
 export const siteKey = (site: AgentSite): string => (site._tag === "commune" ? `commune:${site.commune}` : `prefecture:${site.departement}`);

@@ -4,7 +4,7 @@
  * as `application/problem+json` with its stable code, security per operation, the PKI's binary
  * media types. Nothing here is written by hand per endpoint, so the document cannot drift.
  */
-import { Problem } from "@comedec/actor";
+import type { Problem } from "@comedec/actor";
 import { JsonSchema, Schema } from "effect";
 import { type Any, type ErrorSchema, hasBody } from "./Endpoint.js";
 import { definitionOf, errorsOf } from "./Problems.js";
