@@ -9,7 +9,7 @@ import { AgentDirectory, type AgentDirectoryShape, type DirectoryError, Director
 import type { AgentQuery, Snapshot } from "@comedec/agent";
 import { Caller } from "@comedec/api-client";
 import { Contract, type Endpoint, Problems } from "@comedec/http-contract";
-import { Problem } from "@comedec/actor";
+import { Problem, type Site } from "@comedec/actor";
 import { Access } from "@comedec/rgs";
 import { Effect, Layer, Schema } from "effect";
 
@@ -50,7 +50,7 @@ export const make = (options: ClientOptions): AgentDirectoryShape => {
           ...(query.name === undefined ? {} : { name: query.name }),
           ...(query.site?._tag === "commune" ? { commune: query.site.commune } : {}),
           ...(query.site?._tag === "prefecture" ? { prefecture: query.site.departement } : {}),
-          ...(query.departement === undefined ? {} : { departement: query.departement }),
+          ...(query.departement === undefined ? {} : { departement: query.departement as Site.DepartementCode }),
           ...(query.profile === undefined ? {} : { profile: query.profile }),
           ...(query.status === undefined ? {} : { status: query.status }),
           ...(query.after === undefined ? {} : { cursor: query.after }),

@@ -5,7 +5,7 @@
  * errors the endpoint declares, the same classes the local platform raises), so code written
  * against the port runs on either — the contract suite checks both.
  */
-import { Problem } from "@comedec/actor";
+import { Problem, type Site } from "@comedec/actor";
 import { Caller } from "@comedec/api-client";
 import type { InseeCode } from "@comedec/commune";
 import { Contract, type Endpoint, Problems } from "@comedec/http-contract";
@@ -32,8 +32,17 @@ const unavailableOf = (error: unknown): CardPlatformUnavailable => {
 };
 
 // A listing's site as its query: the filter's one key, the commune as the contract's INSEE code.
-const siteQuery = (filter: SiteFilter): { readonly commune?: InseeCode.InseeCode; readonly prefecture?: string; readonly departement?: string } =>
-  "commune" in filter ? { commune: filter.commune as InseeCode.InseeCode } : filter;
+// The port takes plain codes; the contract's Schemas check them when the query is encoded.
+const siteQuery = (
+  filter: SiteFilter,
+): { readonly commune?: InseeCode.InseeCode; readonly prefecture?: Site.DepartementCode; readonly departement?: Site.DepartementCode } =>
+  "commune" in filter
+    ? { commune: filter.commune as InseeCode.InseeCode }
+    : "prefecture" in filter
+      ? { prefecture: filter.prefecture as Site.DepartementCode }
+      : "departement" in filter
+        ? { departement: filter.departement as Site.DepartementCode }
+        : {};
 
 /** The card platform over HTTP, for the actor whose token is given. */
 export const make = (options: ClientOptions): CardPlatformShape => {
