@@ -73,6 +73,30 @@ const problemSchema = (of: (schema: Schema.Top) => Json, definitions: Json, erro
 const mediaSchema = (of: (schema: Schema.Top) => Json, endpointType: string, schema: Schema.Top): Json =>
   endpointType === "application/json" ? of(schema) : { type: "string", contentMediaType: endpointType };
 
+const referenced = (value: unknown, into: Set<string>): Set<string> => {
+  if (Array.isArray(value)) for (const item of value) referenced(item, into);
+  else if (typeof value === "object" && value !== null) {
+    for (const [key, item] of Object.entries(value)) {
+      if (key === "$ref" && typeof item === "string") into.add(item.replace("#/components/schemas/", ""));
+      else referenced(item, into);
+    }
+  }
+  return into;
+};
+
+/** The definitions the operations reach, directly or through other definitions: the others were inlined. */
+const reachable = (paths: unknown, definitions: Json): Json => {
+  const kept = new Set<string>();
+  const pending = [...referenced(paths, new Set())];
+  while (pending.length > 0) {
+    const name = pending.pop() as string;
+    if (kept.has(name) || !(name in definitions)) continue;
+    kept.add(name);
+    pending.push(...referenced(definitions[name], new Set()));
+  }
+  return Object.fromEntries(Object.entries(definitions).filter(([name]) => kept.has(name)));
+};
+
 /** What the document says of the API besides its operations. */
 export interface DocumentOptions {
   /** The URL the API is served at (`COMEDEC_PUBLIC_URL`); `/` when the document is read from the API itself. */
@@ -143,7 +167,7 @@ export const document = (endpoints: ReadonlyArray<Any>, options: DocumentOptions
           description: "A card session (`cmdcs_…`, from POST /sessions) or a machine account's or bootstrap token (`cmdc_…`)",
         },
       },
-      schemas: { ...definitions, Problem: problemBase },
+      schemas: { ...reachable(paths, definitions), Problem: problemBase },
     },
   };
 };
