@@ -6,7 +6,7 @@
  * with authentication, Schema decoding, authorisation, rate limits, success encoding and
  * problem+json, so no route can skip them.
  */
-import type { Actor } from "@comedec/actor";
+import { type Actor, Availability } from "@comedec/actor";
 import { InseeCode } from "@comedec/commune";
 import { Endpoint } from "@comedec/http-contract";
 import { Access, Sessions, Tokens } from "@comedec/rgs";
@@ -20,9 +20,24 @@ type Authorization = Endpoint.Authorization;
 /** The actor a handler acts for: none on a public endpoint. */
 export type ActorOf<A extends Authorization> = A extends { readonly _tag: "public" } ? undefined : Actor.Actor;
 
-/** The grant a handler receives: that of its endpoint's permission. */
-export type GrantOf<A extends Authorization> = A extends { readonly _tag: "permission"; readonly permission: infer P extends Access.Permission }
-  ? Access.Grant<P>
+/**
+ * The kind of target `register` authorises an endpoint's permission on: the commune of a path
+ * parameter; the commune of a query or body field, or the nation when the field is absent (a
+ * listing); the nation for the others (a `resource`'s own site is checked by its use case).
+ */
+export type KindOf<T extends Endpoint.Target> = T extends { readonly _tag: "commune"; readonly in: "params" }
+  ? "commune"
+  : T extends { readonly _tag: "commune" }
+    ? "commune" | "nation"
+    : "nation";
+
+/** The grant a handler receives: that of its endpoint's permission, on the kind of target the contract names. */
+export type GrantOf<A extends Authorization> = A extends {
+  readonly _tag: "permission";
+  readonly permission: infer P extends Access.Permission;
+  readonly target: infer T extends Endpoint.Target;
+}
+  ? Access.Grant<P, KindOf<T>>
   : undefined;
 
 /**
@@ -97,12 +112,15 @@ const authenticate = (token: string | undefined) =>
     return actor;
   });
 
-/** The target a permission is checked on, from the request: a resource's own site is checked by its use case. */
-const targetOf = (target: Endpoint.Target, input: { readonly params: unknown; readonly query: unknown; readonly body: unknown }): Access.Target => {
+/** The target a permission is checked on, from the request (of the kind `KindOf` says): a resource's own site is checked by its use case. */
+const targetOf = (
+  target: Endpoint.Target,
+  input: { readonly params: unknown; readonly query: unknown; readonly body: unknown },
+): Access.TargetOf<"commune" | "nation"> => {
   if (target._tag !== "commune") return Access.nation;
   const code = (input[target.in] as Readonly<Record<string, unknown>>)[target.field];
   if (typeof code !== "string" || !InseeCode.isInseeCode(code)) return Access.nation;
-  return { _tag: "commune", commune: code, departement: InseeCode.departementOf(code as InseeCode.InseeCode) };
+  return Access.communeTarget(code);
 };
 
 /** The middlewares of the rate-limit classes. */
@@ -136,6 +154,8 @@ export const register = <R>(
       });
       const exit = await runtime.runPromiseExit(program);
       if (Exit.isSuccess(exit)) return context.json(exit.value as object, endpoint.status);
+      const unavailable = Problem.databaseUnavailable(exit.cause);
+      if (unavailable !== undefined) return Problem.toResponse(unavailable, { "retry-after": String(Availability.retryAfterSeconds) });
       const failure = Cause.findErrorOption(exit.cause);
       if (Option.isSome(failure)) {
         const response = Problem.bodyOf(failure.value as { readonly _tag: string });

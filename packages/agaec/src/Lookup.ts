@@ -17,7 +17,7 @@ export const targetOf = (query: AgentQuery): Access.Target =>
 /** A record the grant reaches. */
 export const find = Effect.fn("Lookup.find")(function* (grant: Access.Grant<"agent.read">, id: string) {
   yield* Access.require(grant, "agent.read");
-  return yield* Records.load(grant, id);
+  return yield* Records.reached(grant, id);
 });
 
 /** Agents matching the query, within what the grant reaches. */

@@ -12,6 +12,10 @@ import type { Modification } from "./Directory.js";
 import * as Records from "./Records.js";
 import { unknownPlaceOfBirth } from "./Registration.js";
 
+// What a change of contact, a deactivation or a deletion cannot meet: the rules of a modification,
+// and a duplicate (the person's key is unchanged, or the record leaves the active ones). Defects if met.
+const impossible = [...Records.modificationRefusals, "DuplicatePerson"] as const;
+
 /** Changes an agent's contact details. */
 export const changeContact = Effect.fn("Maintenance.changeContact")(function* (
   grant: Access.Grant<"agent.manage">,
@@ -20,7 +24,7 @@ export const changeContact = Effect.fn("Maintenance.changeContact")(function* (
   expectedVersion?: number,
 ) {
   yield* Access.require(grant, "agent.manage");
-  return yield* Records.run(grant, id, { _tag: "ChangeContact", contact }, expectedVersion);
+  return yield* Records.run(grant, id, { _tag: "ChangeContact", contact }, expectedVersion).pipe(Effect.catchTag(impossible, Effect.die));
 });
 
 /** Changes an agent's identity, profile or rights. */
@@ -46,7 +50,7 @@ export const deactivate = Effect.fn("Maintenance.deactivate")(function* (
   expectedVersion?: number,
 ) {
   yield* Access.require(grant, "agent.manage");
-  const saved = yield* Records.run(grant, id, { _tag: "Deactivate", reason }, expectedVersion);
+  const saved = yield* Records.run(grant, id, { _tag: "Deactivate", reason }, expectedVersion).pipe(Effect.catchTag(impossible, Effect.die));
   yield* (yield* AgentCards).suspendAll(id, reason, grant.actor);
   return saved;
 });
@@ -54,7 +58,7 @@ export const deactivate = Effect.fn("Maintenance.deactivate")(function* (
 /** Deletes the record: personal data is erased and the agent's cards revoked. */
 export const remove = Effect.fn("Maintenance.remove")(function* (grant: Access.Grant<"agent.manage">, id: string, reason: string, expectedVersion?: number) {
   yield* Access.require(grant, "agent.manage");
-  const saved = yield* Records.run(grant, id, { _tag: "Delete", reason }, expectedVersion);
+  const saved = yield* Records.run(grant, id, { _tag: "Delete", reason }, expectedVersion).pipe(Effect.catchTag(impossible, Effect.die));
   yield* (yield* AgentCards).revokeAll(id, reason, grant.actor);
   return saved;
 });

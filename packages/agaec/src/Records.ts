@@ -19,15 +19,35 @@ export const newId = (): string => globalThis.crypto.randomUUID();
 export const decided = <A, E>(result: Result.Result<A, E>): Effect.Effect<A, E> =>
   Result.isSuccess(result) ? Effect.succeed(result.success) : Effect.fail(result.failure);
 
-/** Loads a record the grant reaches, refusing it when it moved past the version the caller read. */
-export const load = Effect.fnUntraced(function* (grant: Access.Grant<"agent.read" | "agent.manage">, id: string, expectedVersion?: number) {
+/** Loads a record the grant reaches. */
+export const reached = Effect.fnUntraced(function* (grant: Access.Grant<"agent.read" | "agent.manage">, id: string) {
   const snapshot = yield* (yield* AgentStore).load(id);
   yield* Access.covers(grant, Access.siteTarget(snapshot.state.site));
+  return snapshot;
+});
+
+/** Loads a record the grant reaches, refusing it when it moved past the version the caller read. */
+export const load = Effect.fnUntraced(function* (grant: Access.Grant<"agent.read" | "agent.manage">, id: string, expectedVersion?: number) {
+  const snapshot = yield* reached(grant, id);
   if (expectedVersion !== undefined && expectedVersion !== snapshot.version) {
     return yield* new Change.ConcurrentModification({ stream: `agent:${id}`, expectedVersion });
   }
   return snapshot;
 });
+
+/**
+ * The refusals of the domain a command on a record already registered cannot meet: only a
+ * modification checks a document, a profile or rights (`Agent.decide`). What deciding a change of
+ * contact, a deactivation or a deletion may refuse is the record's state alone.
+ */
+export const modificationRefusals = [
+  "IdentityMismatch",
+  "DocumentNotAcceptable",
+  "DocumentCheckRequired",
+  "ProfileNotAllowed",
+  "OwnRightsChange",
+  "ImpossibleBirthDate",
+] as const;
 
 /** Decides a command on a record the grant reaches and appends its events. */
 export const run = Effect.fnUntraced(function* (grant: Access.Grant<"agent.manage">, id: string, command: Agent.Command, expectedVersion?: number) {

@@ -48,14 +48,16 @@ export const register = Effect.fn("Registration.register")(function* (grant: Acc
   yield* checkPrefectureQuota(grant, registration.site, 1);
   const unknown = yield* unknownPlaceOfBirth([registration.identity]);
   if (unknown !== undefined) return yield* new UnknownPlaceOfBirth({ commune: unknown });
+  // A new record is in no state yet, and only a modification checks a change of document or of rights.
   const events = yield* Records.decided(
     Agent.decide(undefined, { _tag: "Register", id: Records.newId(), registration }, { actor: grant.actor, today: yield* Records.today }),
-  );
+  ).pipe(Effect.catchTag(["AgentIllegalTransition", "DocumentCheckRequired", "OwnRightsChange"], Effect.die));
   const state = events.reduce<Agent.State | undefined>(Agent.evolve, undefined) as Agent.State;
   const store = yield* AgentStore;
   const existing = (yield* store.activeAmong(registration.site, [Identity.personKey(registration.identity)])).values().next().value;
   if (existing !== undefined) return yield* new DuplicatePerson({ existing, site: Agent.siteKey(registration.site) });
-  return yield* store.append({ expectedVersion: 0, state, events, actor: grant.actor });
+  // A record of a new id has no version to conflict with.
+  return yield* store.append({ expectedVersion: 0, state, events, actor: grant.actor }).pipe(Effect.catchTag("ConcurrentModification", Effect.die));
 });
 
 /** The site of the directory a grant on a commune or a département names: the commune, or the prefecture. */

@@ -47,8 +47,8 @@ export const confirm = (
   input: { readonly departement: string; readonly reference: string; readonly sessions: ReadonlyArray<ConfirmedSession> },
 ) =>
   Effect.gen(function* () {
-    yield* Effect.orDie(Access.require(grant, "appointment.plan"));
-    yield* Effect.orDie(Access.covers(grant, Access.departementTarget(input.departement)));
+    yield* Access.require(grant, "appointment.plan");
+    yield* Access.covers(grant, Access.departementTarget(input.departement));
     const seen = new Set<string>();
     for (const session of input.sessions) {
       for (const code of session.mairies) {

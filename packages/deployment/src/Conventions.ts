@@ -10,9 +10,8 @@ import { Access } from "@comedec/rgs";
 import { Clock, Effect, Result } from "effect";
 import { randomUUID } from "node:crypto";
 
-// The API authorised before calling, and its contract lists no Forbidden for these use cases: a
-// grant the policy did not make, for another permission or on another kind of target is a defect
-// of the caller (a 500 and a log line), never a silent pass.
+// Each use case checks its grant first: one the policy did not make, or for another permission, is
+// refused with `Forbidden` (which the API answers as a 403), never a silent pass.
 
 const decideAndAppend = Effect.fnUntraced(function* (
   grant: Access.Grant<"convention.submit" | "convention.process">,
@@ -30,13 +29,10 @@ const decideAndAppend = Effect.fnUntraced(function* (
 
 /** Submits a signed convention for the granted commune. */
 export const submit = (
-  grant: Access.Grant<"convention.submit">,
+  grant: Access.Grant<"convention.submit", "commune">,
   terms: Convention.Terms,
-): Effect.Effect<ConventionSnapshot, Convention.ConventionError | Change.ConcurrentModification, ConventionStore> =>
-  Effect.andThen(
-    Effect.orDie(Access.require(grant, "convention.submit")),
-    decideAndAppend(grant, undefined, 0, Convention.Submit.make({ id: randomUUID(), terms })),
-  );
+): Effect.Effect<ConventionSnapshot, Convention.ConventionError | Change.ConcurrentModification | Access.Forbidden, ConventionStore> =>
+  Effect.andThen(Access.require(grant, "convention.submit"), decideAndAppend(grant, undefined, 0, Convention.Submit.make({ id: randomUUID(), terms })));
 
 /** Applies an ANTS decision (receipt, validation, rejection) to a convention. */
 export const process = Effect.fnUntraced(function* (
@@ -44,8 +40,8 @@ export const process = Effect.fnUntraced(function* (
   id: string,
   command: typeof Convention.RecordReceipt.Type | typeof Convention.Validate.Type | typeof Convention.Reject.Type,
   expectedVersion?: number,
-): Effect.fn.Return<ConventionSnapshot, Convention.ConventionError | Change.ConcurrentModification | ConventionNotFound, ConventionStore> {
-  yield* Effect.orDie(Access.require(grant, "convention.process"));
+): Effect.fn.Return<ConventionSnapshot, Convention.ConventionError | Change.ConcurrentModification | ConventionNotFound | Access.Forbidden, ConventionStore> {
+  yield* Access.require(grant, "convention.process");
   const snapshot = yield* (yield* ConventionStore).load(id);
   return yield* decideAndAppend(grant, snapshot.state, expectedVersion ?? snapshot.version, command);
 });

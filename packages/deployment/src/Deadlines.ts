@@ -37,7 +37,7 @@ const lateOf = (summary: CommuneSummary): LateCommune => ({
 /** The late communes on a day, by département (every département with at least one), within the grant's reach. */
 export const digests = (grant: Access.Grant<"dashboard.read">, today: CalendarDate.CalendarDate) =>
   Effect.gen(function* () {
-    yield* Effect.orDie(Access.require(grant, "dashboard.read"));
+    yield* Access.require(grant, "dashboard.read");
     const directory = yield* CommuneDirectory;
     const site = grant.actor.site;
     const scope = grant.reach === "own-site" && site._tag === "prefecture" ? { departement: site.departement } : {};

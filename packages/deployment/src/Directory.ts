@@ -8,9 +8,8 @@ import { type CalendarDate, type Commune, CommuneDirectory, type CommuneQuery, t
 import { Access } from "@comedec/rgs";
 import { Effect } from "effect";
 
-// The API authorised before calling, and its contract lists no Forbidden for these use cases: a
-// grant the policy did not make, for another permission or on another kind of target is a defect
-// of the caller (a 500 and a log line), never a silent pass.
+// Each use case checks its grant first: one the policy did not make, or for another permission, is
+// refused with `Forbidden` (which the API answers as a 403), never a silent pass.
 
 const narrow = (grant: Access.Grant<Access.Permission>, query: CommuneQuery): CommuneQuery => {
   if (grant.reach === "everywhere") return query;
@@ -23,13 +22,13 @@ const narrow = (grant: Access.Grant<Access.Permission>, query: CommuneQuery): Co
 /** Communes matching the query, within the grant's reach. */
 export const search = (grant: Access.Grant<"commune.read">, query: CommuneQuery) =>
   Effect.andThen(
-    Effect.orDie(Access.require(grant, "commune.read")),
+    Access.require(grant, "commune.read"),
     CommuneDirectory.use((directory) => directory.search(narrow(grant, query))),
   );
 
 /** Counts per area and the communes under obligation that are late, within the grant's reach. */
 export const dashboard = Effect.fnUntraced(function* (grant: Access.Grant<"dashboard.read">, by: "departement" | "region", today: CalendarDate.CalendarDate) {
-  yield* Effect.orDie(Access.require(grant, "dashboard.read"));
+  yield* Access.require(grant, "dashboard.read");
   const directory = yield* CommuneDirectory;
   const site = grant.actor.site;
   const areas = yield* directory.countsBy(by, today);
@@ -42,20 +41,20 @@ export const dashboard = Effect.fnUntraced(function* (grant: Access.Grant<"dashb
 /** Replaces the reference list of communes. */
 export const importReference = (grant: Access.Grant<"commune.import">, communes: ReadonlyArray<Commune.Commune>) =>
   Effect.andThen(
-    Effect.orDie(Access.require(grant, "commune.import")),
+    Access.require(grant, "commune.import"),
     CommuneDirectory.use((directory) => directory.importReference(communes, grant.actor)),
   );
 
 /** The editors list. */
 export const editors = (grant: Access.Grant<"editor.read">) =>
   Effect.andThen(
-    Effect.orDie(Access.require(grant, "editor.read")),
+    Access.require(grant, "editor.read"),
     EditorRegistry.use((registry) => registry.list),
   );
 
 /** Adds or updates an editor of the list. */
 export const saveEditor = (grant: Access.Grant<"editor.manage">, editor: Editor.Editor) =>
   Effect.andThen(
-    Effect.orDie(Access.require(grant, "editor.manage")),
+    Access.require(grant, "editor.manage"),
     EditorRegistry.use((registry) => registry.save(editor, grant.actor as Actor.Actor)),
   );

@@ -15,15 +15,14 @@ export const ConventionsNotValidated = Onboarding.ConventionsNotValidated;
 export type ConventionsNotValidated = Onboarding.ConventionsNotValidated;
 
 // Commune-scoped use cases read the commune from the grant, so they act on exactly what was authorised.
-// The API's routes still hold grants whose kind is known at run time only: the kind is checked then.
-type CommuneGrant<P extends Access.Permission> = Access.Grant<P, "commune"> | Access.Grant<P>;
+// The kind is in the grant's type (the API's contract names the commune of the path), and checked at
+// run time too: a grant the policy did not make, for another permission or on another kind of
+// target is refused with `Forbidden`, never a silent pass.
+type CommuneGrant<P extends Access.Permission> = Access.Grant<P, "commune">;
 
-// The API authorised before calling, and its contract lists no Forbidden for these use cases: a
-// grant the policy did not make, for another permission or on another kind of target is a defect
-// of the caller (a 500 and a log line), never a silent pass.
-/** The commune of a grant made by the policy for this permission, on a commune (a defect otherwise). */
-const communeOf = <P extends Access.Permission>(grant: Access.Grant<P>, permission: NoInfer<P>) =>
-  Effect.orDie(Effect.map(Access.require(grant, permission, "commune"), (granted) => granted.target.commune as InseeCode.InseeCode));
+/** The commune of a grant made by the policy for this permission, on a commune (`Forbidden` otherwise). */
+const communeOf = <P extends Access.Permission>(grant: CommuneGrant<P>, permission: NoInfer<P>) =>
+  Effect.map(Access.require(grant, permission, "commune"), (granted) => granted.target.commune as InseeCode.InseeCode);
 
 const today = Effect.map(Clock.currentTimeMillis, (millis) => CalendarDate.ofInstant(new Date(millis)));
 

@@ -432,8 +432,8 @@ export const forDepartement = (
   },
 ) =>
   Effect.gen(function* () {
-    yield* Effect.orDie(Access.require(grant, "appointment.plan"));
-    yield* Effect.orDie(Access.covers(grant, Access.departementTarget(input.departement)));
+    yield* Access.require(grant, "appointment.plan");
+    yield* Access.covers(grant, Access.departementTarget(input.departement));
     const directory = yield* CommuneDirectory;
     const seat = (yield* directory.find(input.prefectureCommune as InseeCode.InseeCode)).commune;
     if (seat.coordinates === undefined) {

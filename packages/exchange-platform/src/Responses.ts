@@ -59,7 +59,7 @@ const recordTestPassed = (commune: InseeCode.InseeCode) =>
   );
 
 /** Checks and keeps a signed response to a request of the granted commune. */
-export const respond = (grant: Access.Grant<"exchange.respond">, id: string, signed: Uint8Array) =>
+export const respond = (grant: Access.Grant<"exchange.respond", "commune">, id: string, signed: Uint8Array) =>
   Effect.gen(function* () {
     const commune = yield* communeOf(grant, "exchange.respond");
     // The message is read first (no database): its signer's serial lets one read fetch the

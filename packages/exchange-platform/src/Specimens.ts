@@ -14,15 +14,18 @@ import { Access } from "@comedec/rgs";
 import { Clock, Effect, Result } from "effect";
 
 /**
- * The commune of a grant made by the policy for this permission, on a commune. The API authorised
- * before calling, and its contract lists no Forbidden here: a grant the policy did not make, for
- * another permission or on another kind of target is a defect of the caller, never a silent pass.
+ * The commune of a grant made by the policy for this permission, on a commune: the API's contract
+ * names the commune of the path, and a grant the policy did not make, for another permission or on
+ * another kind of target is refused with `Forbidden` (a 403), never a silent pass.
  */
-export const communeOf = <P extends Access.Permission>(grant: Access.Grant<P>, permission: NoInfer<P>): Effect.Effect<InseeCode.InseeCode> =>
-  Effect.orDie(Effect.map(Access.require(grant, permission, "commune"), (granted) => granted.target.commune as InseeCode.InseeCode));
+export const communeOf = <P extends Access.Permission>(
+  grant: Access.Grant<P, "commune">,
+  permission: NoInfer<P>,
+): Effect.Effect<InseeCode.InseeCode, Access.Forbidden> =>
+  Effect.map(Access.require(grant, permission, "commune"), (granted) => granted.target.commune as InseeCode.InseeCode);
 
 /** Keeps the granted commune's specimen file and makes its specimen requests; says how many, and the dates. */
-export const upload = (grant: Access.Grant<"specimen.upload">, file: Specimen.SpecimenFile) =>
+export const upload = (grant: Access.Grant<"specimen.upload", "commune">, file: Specimen.SpecimenFile) =>
   Effect.gen(function* () {
     const commune = yield* communeOf(grant, "specimen.upload");
     const now = new Date(yield* Clock.currentTimeMillis);
@@ -58,11 +61,11 @@ export const upload = (grant: Access.Grant<"specimen.upload">, file: Specimen.Sp
   });
 
 /** The granted commune's requests waiting for a response, oldest first. */
-export const pending = (grant: Access.Grant<"exchange.read">, limit = 100) =>
+export const pending = (grant: Access.Grant<"exchange.read", "commune">, limit = 100) =>
   Effect.flatMap(communeOf(grant, "exchange.read"), (commune) => ExchangeStore.use((store) => store.pending(commune, limit)));
 
 /** Where the granted commune's connection test stands. */
-export const status = (grant: Access.Grant<"onboarding.read">) =>
+export const status = (grant: Access.Grant<"onboarding.read", "commune">) =>
   Effect.map(
     Effect.flatMap(communeOf(grant, "onboarding.read"), (commune) => ExchangeStore.use((store) => store.testStatus(commune))),
     summary,

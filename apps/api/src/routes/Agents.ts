@@ -1,12 +1,15 @@
 /**
  * Handlers of the agents directory (AGAEC): registration authorities create, read, search, modify,
  * deactivate and delete agent records of their site, and import many at once from CSV. Each handler
- * runs one use case of `@comedec/agaec` for the authenticated actor; the use case checks the site.
+ * runs one use case of `@comedec/agaec` with the grant its endpoint's permission was authorised
+ * with; the use case checks the site. The use cases' errors are what the endpoints declare: the
+ * compiler checks each one.
  */
-import { type DirectoryError, Local } from "@comedec/agaec";
+import { Lookup, Maintenance, Registration } from "@comedec/agaec";
 import type { Snapshot } from "@comedec/agent";
-import { Contract, type Endpoint } from "@comedec/http-contract";
-import { Effect, Schema } from "effect";
+import { Contract } from "@comedec/http-contract";
+import { Access } from "@comedec/rgs";
+import { Effect } from "effect";
 import * as Handler from "../Handler.js";
 
 const { Agents } = Contract;
@@ -17,30 +20,11 @@ export const importMaximumBytes = Agents.importMaximumBytes;
 /** An agent record as JSON. */
 export const json = (snapshot: Snapshot): Contract.Agents.AgentRecord => ({ ...snapshot.state, version: snapshot.version });
 
-/**
- * A handler on the directory's port, whose operations are typed with every refusal of the
- * directory: the refusals the endpoint declares go out as problems, any other would be a defect.
- */
-const handle = <E extends Endpoint.Any, R>(
-  endpoint: E,
-  run: (input: Handler.Input<E>) => Effect.Effect<Endpoint.SuccessOf<E>, DirectoryError, R>,
-): Handler.Handler<R> =>
-  Handler.handle(endpoint, (input) =>
-    Effect.catch(run(input), (error) =>
-      endpoint.errors.some((schema) => Schema.is(schema)(error)) ? Effect.fail(error as Extract<DirectoryError, Endpoint.ErrorOf<E>>) : Effect.die(error),
-    ),
-  );
+const register = Handler.handle(Agents.register, ({ grant, body }) => Effect.map(Registration.register(grant, body), json));
 
-const register = handle(Agents.register, ({ actor, body }) =>
+const search = Handler.handle(Agents.search, ({ grant, query }) =>
   Effect.map(
-    Local.forActor(actor, (directory) => directory.register(body)),
-    json,
-  ),
-);
-
-const search = handle(Agents.search, ({ actor, query }) =>
-  Local.forActor(actor, (directory) =>
-    directory.search({
+    Lookup.search(grant, {
       ...(query.name === undefined ? {} : { name: query.name }),
       ...(query.commune !== undefined
         ? { site: { _tag: "commune", commune: query.commune } }
@@ -53,47 +37,32 @@ const search = handle(Agents.search, ({ actor, query }) =>
       ...(query.cursor === undefined ? {} : { after: query.cursor }),
       limit: query.limit ?? 50,
     }),
-  ).pipe(Effect.map((page) => ({ items: page.items.map(json), nextCursor: page.next ?? null }))),
-);
-
-const importCsv = handle(Agents.importCsv, ({ actor, body }) => Local.forActor(actor, (directory) => directory.importCsv(body.site, body.csv)));
-
-const one = handle(Agents.get, ({ actor, params }) =>
-  Effect.map(
-    Local.forActor(actor, (directory) => directory.find(params.id)),
-    json,
+    (page) => ({ items: page.items.map(json), nextCursor: page.next ?? null }),
   ),
 );
 
-const contact = handle(Agents.changeContact, ({ actor, params, body }) =>
-  Effect.map(
-    Local.forActor(actor, (directory) => directory.changeContact(params.id, body.contact, body.expectedVersion)),
-    json,
-  ),
+// An import is for the one site its body names: the grant over the nation is narrowed to it.
+const importCsv = Handler.handle(Agents.importCsv, ({ grant, body }) =>
+  Effect.flatMap(Access.authorize(grant.actor, grant.permission, Access.siteTarget(body.site)), (onSite) => Registration.importCsv(onSite, body.csv)),
 );
 
-const modify = handle(Agents.modify, ({ actor, params, body }) =>
-  Effect.map(
-    Local.forActor(actor, (directory) => {
-      const { expectedVersion, ...changes } = body;
-      return directory.modify(params.id, changes, expectedVersion);
-    }),
-    json,
-  ),
+const one = Handler.handle(Agents.get, ({ grant, params }) => Effect.map(Lookup.find(grant, params.id), json));
+
+const contact = Handler.handle(Agents.changeContact, ({ grant, params, body }) =>
+  Effect.map(Maintenance.changeContact(grant, params.id, body.contact, body.expectedVersion), json),
 );
 
-const deactivate = handle(Agents.deactivate, ({ actor, params, body }) =>
-  Effect.map(
-    Local.forActor(actor, (directory) => directory.deactivate(params.id, body.reason, body.expectedVersion)),
-    json,
-  ),
+const modify = Handler.handle(Agents.modify, ({ grant, params, body }) => {
+  const { expectedVersion, ...changes } = body;
+  return Effect.map(Maintenance.modify(grant, params.id, changes, expectedVersion), json);
+});
+
+const deactivate = Handler.handle(Agents.deactivate, ({ grant, params, body }) =>
+  Effect.map(Maintenance.deactivate(grant, params.id, body.reason, body.expectedVersion), json),
 );
 
-const remove = handle(Agents.remove, ({ actor, params, body }) =>
-  Effect.map(
-    Local.forActor(actor, (directory) => directory.remove(params.id, body.reason, body.expectedVersion)),
-    json,
-  ),
+const remove = Handler.handle(Agents.remove, ({ grant, params, body }) =>
+  Effect.map(Maintenance.remove(grant, params.id, body.reason, body.expectedVersion), json),
 );
 
 /** The handlers of the group. */

@@ -1,32 +1,19 @@
 /**
  * Handlers of the card platform (PGCA): cards from order to revocation, holders' secret questions,
  * card requests, tracking views, the connection of a commune and the site's mailbox. Each handler
- * runs one use case of `@comedec/pgca` for the authenticated actor; the use case checks the site
- * of the record it acts on.
+ * runs one use case of `@comedec/pgca` with the grant its endpoint's permission was authorised
+ * with; the use case checks the site of the record it acts on. The use cases' errors are what the
+ * endpoints declare: the compiler checks each one.
  */
 import { Card, CardNotifications, Request } from "@comedec/card";
 import type { InseeCode } from "@comedec/commune";
-import { Contract, type Endpoint } from "@comedec/http-contract";
-import { Local, type PlatformError, type SiteFilter } from "@comedec/pgca";
+import { Contract } from "@comedec/http-contract";
+import { Ordering, Production, Publication, Renewal, Requests, Revocation, SecretQuestions, type SiteFilter, Tracking, Unblocking } from "@comedec/pgca";
 import { Access } from "@comedec/rgs";
-import { Effect, Schema } from "effect";
+import { Effect } from "effect";
 import * as Handler from "../Handler.js";
 
 const { Cards, CardRequests, Mailbox } = Contract;
-
-/**
- * A handler on the card platform's port, whose operations are typed with every refusal of the
- * platform: the refusals the endpoint declares go out as problems, any other would be a defect.
- */
-const handle = <E extends Endpoint.Any, R>(
-  endpoint: E,
-  run: (input: Handler.Input<E>) => Effect.Effect<Endpoint.SuccessOf<E>, PlatformError, R>,
-): Handler.Handler<R> =>
-  Handler.handle(endpoint, (input) =>
-    Effect.catch(run(input), (error) =>
-      endpoint.errors.some((schema) => Schema.is(schema)(error)) ? Effect.fail(error as Extract<PlatformError, Endpoint.ErrorOf<E>>) : Effect.die(error),
-    ),
-  );
 
 const siteFilterOf = (query: { readonly commune?: string; readonly prefecture?: string; readonly departement?: string }): SiteFilter =>
   query.commune !== undefined
@@ -37,92 +24,69 @@ const siteFilterOf = (query: { readonly commune?: string; readonly prefecture?: 
         ? { departement: query.departement }
         : {};
 
-const order = handle(Cards.order, ({ actor, body }) => Local.forActor(actor, (platform) => platform.order(body)));
+const order = Handler.handle(Cards.order, ({ grant, body }) => Ordering.order(grant, body));
 
-const list = handle(Cards.list, ({ actor, query }) =>
-  Local.forActor(actor, (platform) =>
-    query.expiringWithinDays === undefined
-      ? Effect.map(platform.holders(siteFilterOf(query)), (holders) => holders.flatMap((holder) => holder.cards))
-      : platform.expiring(siteFilterOf(query), query.expiringWithinDays),
-  ).pipe(Effect.map((items) => ({ items }))),
-);
-
-const one = handle(Cards.get, ({ actor, params }) => Local.forActor(actor, (platform) => platform.card(params.id)));
-
-const startProduction = handle(Cards.startProduction, ({ actor, params, body }) =>
-  Local.forActor(actor, (platform) => platform.startProduction(params.id, body.reason)),
-);
-
-const ship = handle(Cards.ship, ({ actor, params, body }) => Local.forActor(actor, (platform) => platform.ship(params.id, body.reason)));
-
-const receive = handle(Cards.receive, ({ actor, params, body }) => Local.forActor(actor, (platform) => platform.receive(params.id, body.serial, body.reason)));
-
-const publish = handle(Cards.publish, ({ actor, params, body }) => Local.forActor(actor, (platform) => platform.publish(params.id, body)));
-
-const verifyPin = handle(Cards.verifyPin, ({ actor, params, body }) => Local.forActor(actor, (platform) => platform.verifyPin(params.id, body.pin)));
-
-const unblock = handle(Cards.unblock, ({ actor, params, body }) => Local.forActor(actor, (platform) => platform.unblock(params.id, body)));
-
-const renewCertificates = handle(Cards.renewCertificates, ({ actor, params, body }) =>
-  Local.forActor(actor, (platform) => platform.renewCertificates(params.id, body)),
-);
-
-const revoke = handle(Cards.revoke, ({ actor, params, body }) => Local.forActor(actor, (platform) => platform.revoke(params.id, body)));
-
-const approvePersonalisation = handle(Cards.approvePersonalisation, ({ actor, params, body }) =>
-  Local.forActor(actor, (platform) => platform.approvePersonalisation(params.id, body.reason)),
-);
-
-const renew = handle(Cards.renew, ({ actor, params, body }) => Local.forActor(actor, (platform) => platform.renew(params.id, body.reason)));
-
-const holders = handle(Cards.holders, ({ actor, query }) =>
+const list = Handler.handle(Cards.list, ({ grant, query }) =>
   Effect.map(
-    Local.forActor(actor, (platform) => platform.holders(siteFilterOf(query))),
+    query.expiringWithinDays === undefined
+      ? Effect.map(Tracking.holders(grant, siteFilterOf(query)), (holders) => holders.flatMap((holder) => holder.cards))
+      : Tracking.expiring(grant, siteFilterOf(query), query.expiringWithinDays),
     (items) => ({ items }),
   ),
 );
 
-const setQuestions = handle(Cards.setSecretQuestions, ({ actor, params, body }) =>
-  Local.forActor(actor, (platform) => platform.setSecretQuestions(params.id, body.questions)),
+const one = Handler.handle(Cards.get, ({ grant, params }) => Tracking.card(grant, params.id));
+
+const startProduction = Handler.handle(Cards.startProduction, ({ grant, params, body }) => Production.startProduction(grant, params.id, body.reason));
+
+const ship = Handler.handle(Cards.ship, ({ grant, params, body }) => Production.ship(grant, params.id, body.reason));
+
+const receive = Handler.handle(Cards.receive, ({ grant, params, body }) => Production.receive(grant, params.id, body.serial, body.reason));
+
+const publish = Handler.handle(Cards.publish, ({ grant, params, body }) => Publication.publish(grant, params.id, body));
+
+// The API's check may take the final try: the card itself counts them, and the third wrong PIN blocks it.
+const verifyPin = Handler.handle(Cards.verifyPin, ({ grant, params, body }) => Unblocking.verifyPin(grant, params.id, body.pin, true));
+
+const unblock = Handler.handle(Cards.unblock, ({ grant, params, body }) => Unblocking.unblock(grant, params.id, body));
+
+const renewCertificates = Handler.handle(Cards.renewCertificates, ({ grant, params, body }) => Renewal.renewCertificates(grant, params.id, body));
+
+const revoke = Handler.handle(Cards.revoke, ({ grant, params, body }) => Revocation.revoke(grant, params.id, body));
+
+const approvePersonalisation = Handler.handle(Cards.approvePersonalisation, ({ grant, params, body }) =>
+  Publication.approvePersonalisation(grant, params.id, body.reason),
 );
 
-const getQuestions = handle(Cards.getSecretQuestions, ({ actor, params }) =>
-  Effect.map(
-    Local.forActor(actor, (platform) => platform.secretQuestions(params.id)),
-    (questions) => ({ questions }),
-  ),
+const renew = Handler.handle(Cards.renew, ({ grant, params, body }) => Renewal.renew(grant, params.id, body.reason));
+
+const holders = Handler.handle(Cards.holders, ({ grant, query }) => Effect.map(Tracking.holders(grant, siteFilterOf(query)), (items) => ({ items })));
+
+const setQuestions = Handler.handle(Cards.setSecretQuestions, ({ grant, params, body }) => SecretQuestions.set(grant, params.id, body.questions));
+
+const getQuestions = Handler.handle(Cards.getSecretQuestions, ({ grant, params }) =>
+  Effect.map(SecretQuestions.questions(grant, params.id), (questions) => ({ questions })),
 );
 
-const connection = handle(Cards.triggerConnection, ({ actor, params, body }) =>
-  Local.forActor(actor, (platform) => platform.triggerConnection(params.code, body.reason)),
-);
+const connection = Handler.handle(Cards.triggerConnection, ({ grant, body }) => Production.triggerConnection(grant, body.reason));
 
 const machines = Handler.handle(Cards.stateMachines, () => Effect.succeed({ card: Card.machine, request: Request.machine }));
 
-const submitRequest = handle(CardRequests.submit, ({ actor, body }) => Local.forActor(actor, (platform) => platform.submitRequest(body)));
+const submitRequest = Handler.handle(CardRequests.submit, ({ grant, body }) => Requests.submit(grant, body));
 
-const listRequests = handle(CardRequests.list, ({ actor, query }) =>
-  Effect.map(
-    Local.forActor(actor, (platform) => platform.requests(siteFilterOf(query), query.status)),
-    (items) => ({ items }),
-  ),
+const listRequests = Handler.handle(CardRequests.list, ({ grant, query }) =>
+  Effect.map(Tracking.requests(grant, siteFilterOf(query), query.status), (items) => ({ items })),
 );
 
-const oneRequest = handle(CardRequests.get, ({ actor, params }) => Local.forActor(actor, (platform) => platform.request(params.id)));
+const oneRequest = Handler.handle(CardRequests.get, ({ grant, params }) => Tracking.request(grant, params.id));
 
-const validateRequest = handle(CardRequests.validate, ({ actor, params, body }) =>
-  Local.forActor(actor, (platform) => platform.validateRequest(params.id, body.reason)),
-);
+const validateRequest = Handler.handle(CardRequests.validate, ({ grant, params, body }) => Requests.validate(grant, params.id, body.reason));
 
-const rejectRequest = handle(CardRequests.reject, ({ actor, params, body }) =>
-  Local.forActor(actor, (platform) => platform.rejectRequest(params.id, body.reason)),
-);
+const rejectRequest = Handler.handle(CardRequests.reject, ({ grant, params, body }) => Requests.reject(grant, params.id, body.reason));
 
-const cancelRequest = handle(CardRequests.cancel, ({ actor, params, body }) =>
-  Local.forActor(actor, (platform) => platform.cancelRequest(params.id, body.reason)),
-);
+const cancelRequest = Handler.handle(CardRequests.cancel, ({ grant, params, body }) => Requests.cancel(grant, params.id, body.reason));
 
-const mailbox = Handler.handle(Mailbox.mailbox, ({ actor, query }) =>
+const mailbox = Handler.handle(Mailbox.mailbox, ({ actor, grant, query }) =>
   Effect.gen(function* () {
     const site =
       query.commune !== undefined
@@ -136,7 +100,7 @@ const mailbox = Handler.handle(Mailbox.mailbox, ({ actor, query }) =>
               : undefined;
     if (site === undefined) return { items: [] };
     // The grant covers the commune the query names; a prefecture's mailbox, or the actor's own, is checked here.
-    if (query.commune === undefined) yield* Access.authorize(actor, "card.order", Access.siteTarget(site));
+    if (query.commune === undefined) yield* Access.covers(grant, Access.siteTarget(site));
     const items = yield* CardNotifications.use((notifications) => notifications.inbox(site, 100));
     return {
       items: items.map((item) => ({

@@ -3,7 +3,7 @@
  * commune-scoped permission, today's date, and the JSON shape of a commune summary.
  */
 import { CalendarDate, type CommuneSummary, InseeCode } from "@comedec/commune";
-import type { Access } from "@comedec/rgs";
+import { Access } from "@comedec/rgs";
 import { Clock, Effect, Schema } from "effect";
 
 /** `{code}` in a path. */
@@ -12,8 +12,8 @@ export const CommuneParams = Schema.Struct({ code: InseeCode.InseeCode });
 /** An optional expected version, for clients that want to refuse a stale write. */
 export const ExpectedVersion = Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)));
 
-/** The permission target of a commune. */
-export const communeTarget = (code: InseeCode.InseeCode): Access.Target => ({ _tag: "commune", commune: code, departement: InseeCode.departementOf(code) });
+/** The permission target of a commune, in its département. */
+export const communeTarget = (code: InseeCode.InseeCode): Access.CommuneTarget => Access.communeTarget(code);
 
 /** Today, from the Effect clock. */
 export const today = Effect.map(Clock.currentTimeMillis, (millis) => CalendarDate.ofInstant(new Date(millis)));

@@ -24,7 +24,7 @@ export type AgentRecord = typeof AgentRecord.Type;
 export const AgentPage = Schema.Struct({ items: Schema.Array(AgentRecord), nextCursor: Schema.NullOr(Schema.String) });
 
 // Where the site's record is checked: the registration or the record read, by the use case.
-const onRecord = (permission: "agent.read" | "agent.register" | "agent.manage") =>
+const onRecord = <P extends "agent.read" | "agent.register" | "agent.manage">(permission: P) =>
   ({ _tag: "permission", permission, target: { _tag: "resource", resource: "agent" } }) as const;
 
 // What the rules may refuse of a registration's identity, document and profile.
