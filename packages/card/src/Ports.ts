@@ -109,15 +109,30 @@ export class CardSecrets extends Context.Service<
     /** Replaces the card's activation code (a previous one stops working). */
     readonly putCode: (card: string, code: Omit<StoredCode, "used" | "attemptsLeft">, attempts: number, actor: Actor.Actor) => Effect.Effect<void>;
     readonly code: (card: string) => Effect.Effect<StoredCode | undefined>;
-    /** Counts a wrong try; returns the tries left (0: the code is burned). */
-    readonly codeMissed: (card: string, actor: Actor.Actor) => Effect.Effect<number>;
+    /**
+     * One try of the card's code, atomic: the stored code is locked, `judge` decides on it (its
+     * failure refuses the try uncounted, `false` is a miss), a miss is counted and audited, and
+     * only then is the lock released, so parallel tries are judged one after the other. The judge
+     * runs under the lock: hash the typed secret before, and only compare there.
+     */
+    readonly tryCode: <E>(
+      card: string,
+      judge: (stored: StoredCode | undefined) => Effect.Effect<boolean, E>,
+      actor: Actor.Actor,
+    ) => Effect.Effect<{ readonly matched: boolean; readonly attemptsLeft: number }, E>;
     /** Marks the code used; false when another request used it first, or it is burned or expired. */
     readonly codeUsed: (card: string, actor: Actor.Actor) => Effect.Effect<boolean>;
     readonly putQuestions: (holder: string, questions: Omit<StoredQuestions, "failures">, actor: Actor.Actor) => Effect.Effect<void>;
     readonly questions: (holder: string) => Effect.Effect<StoredQuestions | undefined>;
-    /** Counts a wrong answer set; returns the failures so far. */
-    readonly answersMissed: (holder: string, actor: Actor.Actor) => Effect.Effect<number>;
-    readonly answersMatched: (holder: string, actor: Actor.Actor) => Effect.Effect<void>;
+    /**
+     * One try of the holder's answers, atomic as `tryCode`: a miss counts a failure, a match
+     * clears them; returns whether it matched and the failures so far.
+     */
+    readonly tryAnswers: <E>(
+      holder: string,
+      judge: (stored: StoredQuestions | undefined) => Effect.Effect<boolean, E>,
+      actor: Actor.Actor,
+    ) => Effect.Effect<{ readonly matched: boolean; readonly failures: number }, E>;
     /** Keeps the card's PUK, encrypted at rest by the adapter. */
     readonly putPuk: (card: string, puk: string) => Effect.Effect<void>;
     readonly puk: (card: string) => Effect.Effect<string | undefined>;
@@ -259,7 +274,23 @@ export interface PublishedCrl {
   readonly der: Uint8Array;
 }
 
-/** The PKI's register of issued and revoked certificates, and of its CRLs (persistence implements it). */
+/** A certificate still unrevoked although its card is revoked or its holder deleted: the reconciliation revokes it. */
+export interface WithdrawnCertificate {
+  readonly serial: string;
+  readonly card: string;
+  readonly holder: string;
+  readonly cause: "card-revoked" | "agent-deleted";
+  /** When the card was revoked or the holder deleted: the 24-hour deadline runs from here. */
+  readonly since: Date;
+  readonly reason: Card.RevocationReason;
+}
+
+/**
+ * The PKI's register of issued and revoked certificates, and of its CRLs (persistence implements
+ * it, recording each issuance, revocation and CRL in the audit trail in the same statement). A
+ * certificate of a revoked card or of a deleted holder reads as revoked (`find`, `revokedAt`) from
+ * then, even before its own revocation is recorded.
+ */
 export class CertificateRegistry extends Context.Service<
   CertificateRegistry,
   {
@@ -274,5 +305,7 @@ export class CertificateRegistry extends Context.Service<
     readonly saveCrl: (crl: PublishedCrl) => Effect.Effect<void>;
     /** The CRL with the highest number, if any was published. */
     readonly latestCrl: Effect.Effect<PublishedCrl | undefined>;
+    /** The certificates of revoked cards and deleted holders not revoked themselves, oldest first. */
+    readonly withdrawn: Effect.Effect<ReadonlyArray<WithdrawnCertificate>>;
   }
 >()("@comedec/card/CertificateRegistry") {}

@@ -21,9 +21,12 @@ import {
   RequestNotFound,
   type RevokedCertificate,
   type Scope,
+  type WithdrawnCertificate,
   type Write,
 } from "@comedec/card";
-import { Effect, Layer, Schema } from "effect";
+import { Access } from "@comedec/rgs";
+import { createHash } from "node:crypto";
+import { Effect, Exit, Layer, Schema } from "effect";
 import { type Kysely, sql } from "kysely";
 import { Database } from "./internal/Database.js";
 import { appendArgument, appendGuarded, type PendingEvent } from "./internal/EventLog.js";
@@ -223,6 +226,76 @@ const countAndAudit = async (
     return row.value;
   });
 
+type Counting = ReturnType<typeof sql<{ value: number; audit_version: number }>>;
+
+/**
+ * One try of a secret under its row's lock: the row is read `FOR UPDATE`, the caller's judge runs
+ * on it with the caller's services (the slow hash, the clock), and the count the verdict calls for
+ * is written and audited before the transaction commits — parallel tries of one secret are judged
+ * one after the other, each on the count the previous one left. A judge's failure refuses the try
+ * with nothing written.
+ */
+const tryUnderLock = Effect.fnUntraced(function* <Row, Stored, E>(
+  db: Kysely<Tables>,
+  valid: boolean,
+  lock: ReturnType<typeof sql<Row>>,
+  decode: (row: Row) => Stored,
+  judge: (stored: Stored | undefined) => Effect.Effect<boolean, E>,
+  count: (matched: boolean) => { readonly update: Counting; readonly event: (value: number) => PendingEvent } | undefined,
+  stream: string,
+  actor: Actor.Actor,
+) {
+  if (!valid) return { matched: yield* judge(undefined), value: undefined as number | undefined };
+  const run = Effect.runPromiseExitWith(yield* Effect.context<never>());
+  const exit = yield* Effect.promise(() =>
+    db.transaction().execute(async (trx) => {
+      const row = (await lock.execute(trx)).rows[0];
+      const stored = row === undefined ? undefined : decode(row);
+      const judged = await run(judge(stored));
+      if (Exit.isFailure(judged) || row === undefined) return Exit.map(judged, (matched) => ({ matched, value: undefined as number | undefined }));
+      const counting = count(judged.value);
+      if (counting === undefined) return Exit.succeed({ matched: judged.value, value: undefined as number | undefined });
+      const counted = (await counting.update.execute(trx)).rows[0] as { value: number; audit_version: number };
+      const argument = appendArgument(stream, counted.audit_version, [counting.event(counted.value)], actor, new Date());
+      await sql`SELECT append_events(${stream}, ${counted.audit_version}, ${argument}::jsonb)`.execute(trx);
+      return Exit.succeed({ matched: judged.value, value: counted.value as number | undefined });
+    }),
+  );
+  return yield* exit;
+});
+
+interface CodeRow {
+  readonly hash: Uint8Array;
+  readonly salt: Uint8Array;
+  readonly attempts_left: number;
+  readonly expires_at: Date;
+  readonly used_at: Date | null;
+}
+const codeRow = (card: string, lock: ReturnType<typeof sql>) =>
+  sql<CodeRow>`SELECT hash, salt, attempts_left, expires_at, used_at FROM activation_code WHERE card = ${card}::uuid ${lock}`;
+const decodeCode = (row: CodeRow) => ({
+  hash: row.hash,
+  salt: row.salt,
+  attemptsLeft: row.attempts_left,
+  expiresAt: new Date(row.expires_at),
+  used: row.used_at !== null,
+});
+
+interface QuestionsRow {
+  readonly questions: ReadonlyArray<string>;
+  readonly answer_hashes: ReadonlyArray<string>;
+  readonly salt: Uint8Array;
+  readonly failures: number;
+}
+const questionsRow = (holder: string, lock: ReturnType<typeof sql>) =>
+  sql<QuestionsRow>`SELECT questions, answer_hashes, salt, failures FROM holder_secret WHERE holder = ${holder}::uuid ${lock}`;
+const decodeQuestions = (row: QuestionsRow) => ({
+  questions: row.questions,
+  answerHashes: row.answer_hashes.map((hash) => new Uint8Array(Buffer.from(hash, "hex"))),
+  salt: row.salt,
+  failures: row.failures,
+});
+
 /** Card secrets on the database. */
 export const cardSecretsLayer = Layer.effect(
   CardSecrets,
@@ -250,26 +323,29 @@ export const cardSecretsLayer = Layer.effect(
       code: (card) =>
         Effect.promise(async () => {
           if (!uuidPattern.test(card)) return undefined;
-          const result = await sql<{ hash: Uint8Array; salt: Uint8Array; attempts_left: number; expires_at: Date; used_at: Date | null }>`
-            SELECT hash, salt, attempts_left, expires_at, used_at FROM activation_code WHERE card = ${card}::uuid`.execute(db);
-          const row = result.rows[0];
-          return row === undefined
-            ? undefined
-            : { hash: row.hash, salt: row.salt, attemptsLeft: row.attempts_left, expiresAt: new Date(row.expires_at), used: row.used_at !== null };
+          const row = (await codeRow(card, sql``).execute(db)).rows[0];
+          return row === undefined ? undefined : decodeCode(row);
         }),
-      codeMissed: (card, actor) =>
+      tryCode: (card, judge, actor) =>
         Effect.map(
-          Effect.promise(() =>
-            countAndAudit(
-              db,
-              sql`UPDATE activation_code SET attempts_left = greatest(attempts_left - 1, 0), audit_version = audit_version + 1
-                  WHERE card = ${card}::uuid RETURNING attempts_left AS value, audit_version`,
-              codeStream(card),
-              (left) => ({ type: "ActivationCodeRejected", payload: { card, attemptsLeft: left } }),
-              actor,
-            ),
+          tryUnderLock(
+            db,
+            uuidPattern.test(card),
+            codeRow(card, sql`FOR UPDATE`),
+            decodeCode,
+            judge,
+            (matched) =>
+              matched
+                ? undefined
+                : {
+                    update: sql`UPDATE activation_code SET attempts_left = greatest(attempts_left - 1, 0), audit_version = audit_version + 1
+                                WHERE card = ${card}::uuid RETURNING attempts_left AS value, audit_version`,
+                    event: (left) => ({ type: "ActivationCodeRejected", payload: { card, attemptsLeft: left } }),
+                  },
+            codeStream(card),
+            actor,
           ),
-          (left) => left ?? 0,
+          ({ matched, value }) => ({ matched, attemptsLeft: value ?? 0 }),
         ),
       codeUsed: (card, actor) =>
         Effect.map(
@@ -304,42 +380,34 @@ export const cardSecretsLayer = Layer.effect(
       questions: (holder) =>
         Effect.promise(async () => {
           if (!uuidPattern.test(holder)) return undefined;
-          const result = await sql<{ questions: ReadonlyArray<string>; answer_hashes: ReadonlyArray<string>; salt: Uint8Array; failures: number }>`
-            SELECT questions, answer_hashes, salt, failures FROM holder_secret WHERE holder = ${holder}::uuid`.execute(db);
-          const row = result.rows[0];
-          return row === undefined
-            ? undefined
-            : {
-                questions: row.questions,
-                answerHashes: row.answer_hashes.map((hash) => new Uint8Array(Buffer.from(hash, "hex"))),
-                salt: row.salt,
-                failures: row.failures,
-              };
+          const row = (await questionsRow(holder, sql``).execute(db)).rows[0];
+          return row === undefined ? undefined : decodeQuestions(row);
         }),
-      answersMissed: (holder, actor) =>
+      tryAnswers: (holder, judge, actor) =>
         Effect.map(
-          Effect.promise(() =>
-            countAndAudit(
-              db,
-              sql`UPDATE holder_secret SET failures = failures + 1, audit_version = audit_version + 1 WHERE holder = ${holder}::uuid
-                  RETURNING failures AS value, audit_version`,
-              holderStream(holder),
-              (failures) => ({ type: "SecretAnswersRejected", payload: { holder, failures } }),
-              actor,
-            ),
-          ),
-          (failures) => failures ?? 0,
-        ),
-      answersMatched: (holder, actor) =>
-        Effect.promise(() =>
-          countAndAudit(
+          tryUnderLock(
             db,
-            sql`UPDATE holder_secret SET failures = 0, audit_version = audit_version + 1 WHERE holder = ${holder}::uuid RETURNING failures AS value, audit_version`,
+            uuidPattern.test(holder),
+            questionsRow(holder, sql`FOR UPDATE`),
+            decodeQuestions,
+            judge,
+            (matched) =>
+              matched
+                ? {
+                    update: sql`UPDATE holder_secret SET failures = 0, audit_version = audit_version + 1 WHERE holder = ${holder}::uuid
+                                RETURNING failures AS value, audit_version`,
+                    event: () => ({ type: "SecretAnswersAccepted", payload: { holder } }),
+                  }
+                : {
+                    update: sql`UPDATE holder_secret SET failures = failures + 1, audit_version = audit_version + 1 WHERE holder = ${holder}::uuid
+                                RETURNING failures AS value, audit_version`,
+                    event: (failures) => ({ type: "SecretAnswersRejected", payload: { holder, failures } }),
+                  },
             holderStream(holder),
-            () => ({ type: "SecretAnswersAccepted", payload: { holder } }),
             actor,
           ),
-        ).pipe(Effect.asVoid),
+          ({ matched, value }) => ({ matched, failures: value ?? 0 }),
+        ),
       putPuk: (card, puk) =>
         Effect.promise(() =>
           sql`INSERT INTO card_puk (card, sealed) VALUES (${card}::uuid, ${seal(key, puk)}) ON CONFLICT (card) DO UPDATE SET sealed = EXCLUDED.sealed`.execute(
@@ -376,41 +444,104 @@ export const registeredOf = (row: CertificateRow): IssuedCertificate & { readonl
     : { ...issued, revoked: { serial: row.serial, revokedAt: new Date(row.revoked_at), reason: row.revocation_reason ?? "unspecified" } };
 };
 
-/** The PKI's register of certificates on the database. */
+/** Who records the PKI's own events in the trail: the platform (the card's events name the person). */
+const pkiActor = Access.platform;
+
+const fingerprint = (der: Uint8Array) => createHash("sha256").update(der).digest("hex");
+
+// A certificate not revoked itself is still revoked once its card is, or its holder deleted.
+const effectiveColumns = sql`c.serial, c.card, c.holder, c.usage, c.not_after, c.der,
+  coalesce(c.revoked_at, (SELECT min(w.since) FROM certificate_withdrawn w WHERE w.serial = c.serial)) AS revoked_at,
+  coalesce(c.revocation_reason, (SELECT w.reason FROM certificate_withdrawn w WHERE w.serial = c.serial ORDER BY w.since LIMIT 1)) AS revocation_reason`;
+
+/** The PKI's register of certificates on the database, each change in the audit trail in the same statement. */
 export const certificateRegistryLayer = Layer.effect(
   CertificateRegistry,
   Effect.gen(function* () {
     const { db } = yield* Database;
     type Row = CertificateRow;
+    const nextVersion = async (stream: string) =>
+      (await sql<{ next: number }>`SELECT coalesce(max(stream_version) + 1, 1)::int AS next FROM event_log WHERE stream = ${stream}`.execute(db)).rows[0]
+        ?.next ?? 1;
+    const revokeOne = async (serial: string, reason: Card.RevocationReason, at: Date) => {
+      const stream = `certificate:${serial}`;
+      const version = await nextVersion(stream);
+      const write = sql`UPDATE certificate SET revoked_at = ${at}, revocation_reason = ${reason} WHERE serial = ${serial} AND revoked_at IS NULL RETURNING serial`;
+      const argument = appendArgument(
+        stream,
+        version,
+        [{ type: "CertificateRevoked", payload: { serial, reason, revokedAt: at.toISOString() } }],
+        pkiActor,
+        new Date(),
+      );
+      // Already revoked (the first revocation wins), or revoked by another process meanwhile: nothing updated, nothing recorded.
+      await sql`WITH changed AS (${write}) SELECT append_events(${stream}, ${version}, ${argument}::jsonb) FROM changed`.execute(db).catch((error: unknown) => {
+        if ((error as { readonly code?: string }).code !== "23505") throw error;
+      });
+    };
     return CertificateRegistry.of({
       record: (certificate) =>
-        Effect.promise(() =>
+        appendGuarded(
+          db,
           sql`INSERT INTO certificate (serial, card, holder, usage, not_after, der)
-              VALUES (${certificate.serial}, ${certificate.card}::uuid, ${certificate.holder}::uuid, ${certificate.usage}, ${certificate.notAfter}, ${Buffer.from(certificate.der)})`.execute(
-            db,
-          ),
-        ).pipe(Effect.asVoid),
+              VALUES (${certificate.serial}, ${certificate.card}::uuid, ${certificate.holder}::uuid, ${certificate.usage}, ${certificate.notAfter}, ${Buffer.from(certificate.der)})
+              RETURNING serial`,
+          {
+            stream: `certificate:${certificate.serial}`,
+            expectedVersion: 0,
+            events: [
+              {
+                type: "CertificateIssued",
+                payload: {
+                  serial: certificate.serial,
+                  card: certificate.card,
+                  holder: certificate.holder,
+                  usage: certificate.usage,
+                  notAfter: certificate.notAfter.toISOString(),
+                  sha256: fingerprint(certificate.der),
+                },
+              },
+            ],
+            actor: pkiActor,
+          },
+        ).pipe(Effect.orDie),
       revoke: (serials, reason, at) =>
         serials.length === 0
           ? Effect.void
-          : Effect.promise(() =>
-              sql`UPDATE certificate SET revoked_at = ${at}, revocation_reason = ${reason} WHERE serial IN (${sql.join(serials)}) AND revoked_at IS NULL`.execute(
-                db,
-              ),
-            ).pipe(Effect.asVoid),
+          : Effect.promise(async () => {
+              for (const serial of serials) await revokeOne(serial, reason, at);
+            }),
       find: (serial) =>
         Effect.promise(async () => {
-          const row = (await sql<Row>`SELECT * FROM certificate WHERE serial = ${serial}`.execute(db)).rows[0];
+          const row = (await sql<Row>`SELECT ${effectiveColumns} FROM certificate c WHERE c.serial = ${serial}`.execute(db)).rows[0];
           return row === undefined ? undefined : registeredOf(row);
         }),
       nextCrlNumber: Effect.promise(async () =>
         BigInt((await sql<{ number: string }>`SELECT nextval('crl_number')::text AS number`.execute(db)).rows[0]?.number ?? "1"),
       ),
       saveCrl: (crl) =>
-        Effect.promise(() =>
+        appendGuarded(
+          db,
           sql`INSERT INTO crl (number, this_update, next_update, entries, der)
-              VALUES (${crl.number.toString()}::bigint, ${crl.thisUpdate}, ${crl.nextUpdate}, ${crl.entries}, ${Buffer.from(crl.der)})`.execute(db),
-        ).pipe(Effect.asVoid),
+              VALUES (${crl.number.toString()}::bigint, ${crl.thisUpdate}, ${crl.nextUpdate}, ${crl.entries}, ${Buffer.from(crl.der)}) RETURNING number`,
+          {
+            stream: `crl:${crl.number}`,
+            expectedVersion: 0,
+            events: [
+              {
+                type: "CrlPublished",
+                payload: {
+                  number: crl.number.toString(),
+                  thisUpdate: crl.thisUpdate.toISOString(),
+                  nextUpdate: crl.nextUpdate.toISOString(),
+                  entries: crl.entries,
+                  sha256: fingerprint(crl.der),
+                },
+              },
+            ],
+            actor: pkiActor,
+          },
+        ).pipe(Effect.orDie),
       latestCrl: Effect.promise(async () => {
         const row = (
           await sql<{ number: string; this_update: Date; next_update: Date; entries: number; der: Uint8Array }>`
@@ -429,12 +560,24 @@ export const certificateRegistryLayer = Layer.effect(
       revokedAt: (at) =>
         Effect.promise(async () => {
           const rows = (
-            await sql<Row>`SELECT serial, revoked_at, revocation_reason FROM certificate WHERE revoked_at IS NOT NULL AND not_after > ${at} ORDER BY serial`.execute(
-              db,
-            )
+            await sql<Pick<Row, "serial" | "revoked_at" | "revocation_reason">>`
+              SELECT serial, revoked_at, revocation_reason FROM certificate WHERE revoked_at IS NOT NULL AND not_after > ${at}
+              UNION ALL
+              SELECT DISTINCT ON (w.serial) w.serial, w.since, w.reason FROM certificate_withdrawn w JOIN certificate c ON c.serial = w.serial
+                WHERE c.not_after > ${at}
+              ORDER BY serial`.execute(db)
           ).rows;
           return rows.map((row) => ({ serial: row.serial, revokedAt: new Date(row.revoked_at as Date), reason: row.revocation_reason ?? "unspecified" }));
         }),
+      withdrawn: Effect.promise(async () => {
+        const rows = (
+          await sql<{ serial: string; card: string; holder: string; cause: WithdrawnCertificate["cause"]; since: Date; reason: Card.RevocationReason }>`
+            SELECT DISTINCT ON (serial) serial, card::text, holder::text, cause, since, reason FROM certificate_withdrawn ORDER BY serial, since`.execute(db)
+        ).rows;
+        return rows
+          .map((row) => ({ serial: row.serial, card: row.card, holder: row.holder, cause: row.cause, since: new Date(row.since), reason: row.reason }))
+          .sort((a, b) => a.since.getTime() - b.since.getTime());
+      }),
     });
   }),
 );

@@ -108,10 +108,40 @@ for (const adapter of adapters) {
           const id = card.state.id;
           yield* secrets.putCode(id, { hash: new Uint8Array([1, 2]), salt: new Uint8Array([3]), expiresAt: new Date(Date.now() + 86_400_000) }, 5, operator);
           const lefts = yield* Effect.all(
-            [1, 2, 3].map(() => secrets.codeMissed(id, operator)),
+            [1, 2, 3].map(() => secrets.tryCode(id, () => Effect.succeed(false), operator)),
             { concurrency: 3 },
           );
-          assert.deepStrictEqual([...lefts].sort(), [2, 3, 4]);
+          assert.deepStrictEqual(lefts.map((tried) => tried.attemptsLeft).sort(), [2, 3, 4]);
+          // Each try is judged on the count the previous one left: past the limit, the judge refuses uncounted.
+          const burnable = order(randomUUID());
+          yield* store.commit({ cards: [{ expectedVersion: 0, ...burnable }], requests: [], actor: operator });
+          yield* secrets.putCode(
+            burnable.state.id,
+            { hash: new Uint8Array([1]), salt: new Uint8Array([2]), expiresAt: new Date(Date.now() + 86_400_000) },
+            2,
+            operator,
+          );
+          const tries = yield* Effect.all(
+            Array.from({ length: 6 }, () =>
+              Effect.result(
+                secrets.tryCode(
+                  burnable.state.id,
+                  (stored) => ((stored?.attemptsLeft ?? 0) <= 0 ? Effect.fail("burned" as const) : Effect.succeed(false)),
+                  operator,
+                ),
+              ),
+            ),
+            { concurrency: 6 },
+          );
+          assert.deepStrictEqual(
+            tries
+              .filter(Result.isSuccess)
+              .map((tried) => tried.success.attemptsLeft)
+              .sort(),
+            [0, 1],
+          );
+          assert.strictEqual(tries.filter(Result.isFailure).length, 4);
+          assert.strictEqual((yield* secrets.code(burnable.state.id))?.attemptsLeft, 0);
           const uses = yield* Effect.all([secrets.codeUsed(id, operator), secrets.codeUsed(id, operator)], { concurrency: 2 });
           assert.deepStrictEqual([...uses].sort(), [false, true]);
           assert.isTrue((yield* secrets.code(id))?.used);

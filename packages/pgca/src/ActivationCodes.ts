@@ -29,17 +29,30 @@ export const issue = Effect.fnUntraced(function* (card: Card.State, actor: Actor
   });
 });
 
-/** Checks a typed activation code; a wrong one costs a try. */
+/**
+ * Checks a typed activation code; a wrong one costs a try. The store judges each try under the
+ * code's row lock, so parallel wrong codes cost one try each and no more than the code allows; the
+ * slow hash of the typed code is made before, so the lock is held only to compare and count.
+ */
 export const check = Effect.fnUntraced(function* (card: string, typed: string, actor: Actor.Actor) {
   const secrets = yield* CardSecrets;
-  const stored = yield* secrets.code(card);
   const refuse = (reason: string, attemptsLeft: number) => new ActivationCodeInvalid({ card, reason, attemptsLeft });
-  if (stored === undefined) return yield* refuse("no activation code was sent for this card", 0);
-  if (stored.used) return yield* refuse("the activation code was already used", 0);
-  if (stored.attemptsLeft <= 0) return yield* refuse("too many wrong codes: a new code must be sent", 0);
-  if (stored.expiresAt.getTime() <= (yield* now).getTime()) return yield* refuse("the activation code has expired", stored.attemptsLeft);
-  if (!(yield* Hashing.matches(Secrets.normaliseCode(typed), stored.salt, stored.hash))) {
-    const left = yield* secrets.codeMissed(card, actor);
-    return yield* refuse(left === 0 ? "wrong code; it is now burned and a new code must be sent" : "wrong code", left);
+  const normalised = Secrets.normaliseCode(typed);
+  const read = yield* secrets.code(card);
+  const early = read === undefined || read.used || read.attemptsLeft <= 0 ? undefined : { salt: read.salt, digest: yield* Hashing.hash(normalised, read.salt) };
+  const tried = yield* secrets.tryCode(
+    card,
+    Effect.fnUntraced(function* (stored) {
+      if (stored === undefined) return yield* refuse("no activation code was sent for this card", 0);
+      // Used since the read: a publication racing this one, which `codeUsed` settles as a conflict (one use wins).
+      if (stored.used && read?.used !== false) return yield* refuse("the activation code was already used", 0);
+      if (stored.attemptsLeft <= 0) return yield* refuse("too many wrong codes: a new code must be sent", 0);
+      if (stored.expiresAt.getTime() <= (yield* now).getTime()) return yield* refuse("the activation code has expired", stored.attemptsLeft);
+      return yield* Hashing.matchesPrepared(early, normalised, stored.salt, stored.hash);
+    }),
+    actor,
+  );
+  if (!tried.matched) {
+    return yield* refuse(tried.attemptsLeft === 0 ? "wrong code; it is now burned and a new code must be sent" : "wrong code", tried.attemptsLeft);
   }
 });

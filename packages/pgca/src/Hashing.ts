@@ -16,9 +16,24 @@ export const hash = (secret: string, salt: Uint8Array): Effect.Effect<Uint8Array
     scrypt(secret, salt, 32, cost, (error, derived) => resume(error === null ? Effect.succeed(new Uint8Array(derived)) : Effect.die(error)));
   });
 
+/** Whether two digests (or salts) are the same bytes, compared in constant time. */
+export const same = (left: Uint8Array, right: Uint8Array): boolean => left.length === right.length && timingSafeEqual(left, right);
+
 /** Whether a secret matches a stored digest. */
 export const matches = (secret: string, salt: Uint8Array, digest: Uint8Array): Effect.Effect<boolean> =>
-  Effect.map(hash(secret, salt), (computed) => computed.length === digest.length && timingSafeEqual(computed, digest));
+  Effect.map(hash(secret, salt), (computed) => same(computed, digest));
+
+/**
+ * Whether a secret matches a stored digest, from a digest made before under `early.salt`: the
+ * slow hash runs before a try takes its row lock, and again under the lock only when the secret
+ * was replaced in between (another salt).
+ */
+export const matchesPrepared = (
+  early: { readonly salt: Uint8Array; readonly digest: Uint8Array } | undefined,
+  secret: string,
+  salt: Uint8Array,
+  digest: Uint8Array,
+): Effect.Effect<boolean> => (early !== undefined && same(early.salt, salt) ? Effect.succeed(same(early.digest, digest)) : matches(secret, salt, digest));
 
 /** A fresh salt. */
 export const newSalt = (): Uint8Array => new Uint8Array(randomBytes(16));
