@@ -8,6 +8,7 @@ import { Audit, Retention, Tokens } from "@comedec/rgs";
 import { Effect, ManagedRuntime, Redacted, Schema } from "effect";
 import { parseArgs } from "node:util";
 import * as Platform from "@comedec/platform";
+import { AuditPublication } from "@comedec/pki";
 
 const usage = `usage:
   comedec token issue --role ROLE --site SITE --name NAME [--id ID] [--days N] [--purpose machine|bootstrap]
@@ -17,9 +18,11 @@ const usage = `usage:
   comedec token list
   comedec token revoke ID
   comedec communes import
-  comedec audit verify
-  comedec audit export --site SITE   (JSON lines, oldest first, with each entry's chain links)
-  comedec audit checkpoint
+  comedec audit verify [--checkpoints DIR]   (against the published checkpoints: the platform's, or a copy shipped elsewhere)
+  comedec audit export --site SITE [--proofs]
+      JSON lines, oldest first, with each entry's chain links; --proofs: the latest signed
+      checkpoint first, then each entry it covers with its RFC 9162 inclusion proof
+  comedec audit checkpoint   (signs the head and publishes it)
   comedec retention purge`;
 
 const parseSite = (text: string) => {
@@ -44,6 +47,8 @@ const { positionals, values } = parseArgs({
     id: { type: "string" },
     days: { type: "string" },
     purpose: { type: "string" },
+    checkpoints: { type: "string" },
+    proofs: { type: "boolean" },
   },
 });
 
@@ -80,7 +85,10 @@ const program = Effect.gen(function* () {
     return 0;
   }
   if (group === "audit" && action === "verify") {
-    const report = yield* Audit.verifyTrail;
+    const report =
+      values.checkpoints === undefined
+        ? yield* Audit.verifyTrail
+        : yield* Audit.verifyAgainst(yield* Effect.promise(() => AuditPublication.readDirectory(values.checkpoints as string)));
     console.log(
       report.valid
         ? `audit trail valid: ${report.events} events, through ${report.checkpoints} signed checkpoints`
@@ -93,6 +101,17 @@ const program = Effect.gen(function* () {
     if (!/^(national|commune:[0-9AB]{5}|prefecture:[0-9AB]{2,3})$/.test(site)) {
       console.error("audit export needs --site national | commune:INSEE | prefecture:DEP");
       return 64;
+    }
+    if (values.proofs === true) {
+      const proven = yield* Audit.exportProven(site);
+      if (proven === undefined) {
+        console.error("no published checkpoint yet: run audit checkpoint first");
+        return 1;
+      }
+      const signer = yield* Audit.CheckpointSigner;
+      console.log(JSON.stringify({ checkpoint: proven.checkpoint, publicKey: signer.publicKey }));
+      for (const entry of proven.entries) console.log(JSON.stringify(entry));
+      return 0;
     }
     let after = 0;
     for (;;) {

@@ -99,6 +99,16 @@ export const pkcs11Library: Config.Config<string | undefined> = text("COMEDEC_PK
   Config.withDefault(undefined),
 );
 
+/**
+ * Where the audit trail's signed checkpoints are published (`COMEDEC_AUDIT_PUBLICATION_DIR`; by
+ * default `audit-checkpoints` in the data directory): an append-only directory the operator ships
+ * off the database's machine.
+ */
+export const auditPublicationDir: Config.Config<string | undefined> = text("COMEDEC_AUDIT_PUBLICATION_DIR", "a directory expected").pipe(
+  Config.map((dir) => resolve(dir)),
+  Config.withDefault(undefined),
+);
+
 /** What the API, the worker and the command lines share. */
 export interface Platform {
   readonly databaseUrl: Redacted.Redacted<string> | undefined;
@@ -132,6 +142,8 @@ export const trustProxy: Config.Config<boolean> = text("COMEDEC_TRUST_PROXY", "1
 );
 
 /** Whether the API on PostgreSQL runs the jobs as well (`COMEDEC_WORKER=in-process`); embedded mode always does. */
+  /** The audit publication directory; `<dataDir>/audit-checkpoints` when unset. */
+  readonly auditPublicationDir: string | undefined;
 export const inProcessWorker: Config.Config<boolean> = text("COMEDEC_WORKER", "in-process expected, or nothing", (value) => value === "in-process").pipe(
   Config.map(() => true),
   Config.withDefault(false),
@@ -147,6 +159,7 @@ export const workerConcurrency = (byDefault: number): Config.Config<number> =>
 
 /** Where notifications are mailed: SMTP when `smtpUrl` is set, else the platform's mailbox only. */
 export interface Mail {
+      auditPublicationDir,
   /** `COMEDEC_SMTP_URL` (`smtp://host:port`, `smtps://user:pass@host`), a secret since it may carry a password. */
   readonly smtpUrl: Redacted.Redacted<string> | undefined;
   /** `COMEDEC_MAIL_FROM`, the sender of every message. */

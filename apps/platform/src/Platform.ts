@@ -11,7 +11,7 @@ import { ReferenceList } from "@comedec/commune-reference";
 import { Directory } from "@comedec/deployment";
 import { Persistence } from "@comedec/persistence";
 import { Holders } from "@comedec/pgca";
-import { AuditKey, Authority } from "@comedec/pki";
+import { AuditKey, AuditPublication, Authority } from "@comedec/pki";
 import { Access, type Audit, Tokens } from "@comedec/rgs";
 import { Pkcs11 } from "@comedec/smartcard-pkcs11";
 import { Simulator } from "@comedec/smartcard-simulator";
@@ -48,6 +48,8 @@ export interface CardPlatformOptions {
   readonly pki: Authority.Options;
   /** The smart-card driver: the simulator's virtual cards, or PKCS#11 on real ones. */
   readonly smartCards: Layer.Layer<SmartCards | CardManufacturer>;
+  /** The directory the audit trail's signed checkpoints are published to; in memory when absent. */
+  readonly auditPublication?: string | undefined;
 }
 
 /** The smart-card driver of the configuration: PKCS#11 when a module is named, else virtual cards in the data directory. */
@@ -69,9 +71,15 @@ export const services = (
   | SmartCards
   | CardManufacturer
   | Audit.CheckpointSigner
+  | Audit.CheckpointPublication
 > => {
   const withPki = Authority.authorityLayer(options.pki).pipe(Layer.provideMerge(persistenceLayer));
-  return Layer.mergeAll(Holders.layer.pipe(Layer.provideMerge(withPki)), options.smartCards, AuditKey.layer(options.pki));
+  return Layer.mergeAll(
+    Holders.layer.pipe(Layer.provideMerge(withPki)),
+    options.smartCards,
+    AuditKey.layer(options.pki),
+    AuditPublication.layer({ directory: options.auditPublication }),
+  );
 };
 
 /** The layers of the configured mode. */
@@ -94,6 +102,7 @@ export const persistence = (config: Configuration) => {
 
 /** The platform itself, acting for bootstrap and command-line operations. */
 export const system: Actor.Actor = Access.platform;
+    auditPublication: config.auditPublicationDir ?? join(config.dataDir, "audit-checkpoints"),
 
 /** Imports the reference list of communes, reporting progress on stderr. */
 export const importCommunes = Effect.gen(function* () {

@@ -11,15 +11,18 @@
  *   sends that one again, with the same Message-ID).
  * - `deadlineDigests`: each prefecture's weekly digest of its late communes, and each late
  *   commune's own reminder;
- * - `publishCrl`: a fresh CRL (the PKI also publishes one at every revocation).
+ * - `publishCrl`: a fresh CRL (the PKI also publishes one at every revocation);
+ * - `reconcileRevocations`: any certificate still unrevoked although its card is revoked or its
+ *   holder deleted (a process stopped between the two writes) is revoked, and reported with the
+ *   time since the card's revocation, against the 24-hour deadline measured on the certificate.
  */
 import { Agent, AgentStore } from "@comedec/agent";
-import { CardNotifications, CardStore } from "@comedec/card";
+import { CardNotifications, CardStore, CertificateAuthority, CertificateRegistry } from "@comedec/card";
 import { Authority } from "@comedec/pki";
 import type { Actor, Site } from "@comedec/actor";
 import { CalendarDate, CommuneDirectory, type InseeCode } from "@comedec/commune";
 import { Deadlines } from "@comedec/deployment";
-import { Access, Audit } from "@comedec/rgs";
+import { Access, Audit, Rules } from "@comedec/rgs";
 import { Clock, Effect } from "effect";
 import { Mailer } from "./Mailer.js";
 import * as Templates from "./Templates.js";
@@ -151,3 +154,42 @@ export const deadlineDigests = Effect.gen(function* () {
 
 /** Publishes a CRL now. */
 export const publishCrl = Authority.Revocation.use((revocation) => revocation.publishCrl);
+
+/** One certificate the reconciliation revoked. */
+export interface Reconciled {
+  readonly serial: string;
+  readonly card: string;
+  readonly holder: string;
+  readonly cause: "card-revoked" | "agent-deleted";
+  /** From the card's revocation (or the holder's deletion) to the certificate's. */
+  readonly delayHours: number;
+  /** The rule broken when the certificate was revoked more than 24 hours after its card (`revocation.24-hours`). */
+  readonly lateRule: string | undefined;
+}
+
+/**
+ * Revokes every certificate of a revoked card or of a deleted holder that is not revoked yet, then
+ * publishes a CRL (the authority does at each revocation), and reports each one.
+ */
+export const reconcileRevocations = Effect.gen(function* () {
+  const registry = yield* CertificateRegistry;
+  const authority = yield* CertificateAuthority;
+  const withdrawn = yield* registry.withdrawn;
+  const reconciled: Array<Reconciled> = [];
+  for (const certificate of withdrawn) {
+    const now = new Date(yield* Clock.currentTimeMillis);
+    yield* authority.revoke([certificate.serial], certificate.reason, now);
+    const late = Rules.rules.revocationDelay.check({ requestedAt: certificate.since, publishedAt: now, now });
+    const report = {
+      serial: certificate.serial,
+      card: certificate.card,
+      holder: certificate.holder,
+      cause: certificate.cause,
+      delayHours: (now.getTime() - certificate.since.getTime()) / 3_600_000,
+      lateRule: late === undefined ? undefined : late.rule,
+    };
+    reconciled.push(report);
+    yield* Effect.logWarning("certificate revoked by reconciliation", report);
+  }
+  return reconciled;
+});

@@ -11,7 +11,9 @@
  *   and the warnings of certificates ending within 30 and 7 days;
  * - `digests`: on Monday mornings, each prefecture's digest of its late communes;
  * - `audit-checkpoint`: hourly, the audit trail's head signed, so a rewrite of the log is found;
- * - `retention-purge`: daily, what has outlived its retention.
+ * - `retention-purge`: daily, what has outlived its retention;
+ * - `reconcile-revocations`: every 10 minutes, the certificates of revoked cards and deleted
+ *   agents that a stopped process left unrevoked.
  *
  * Periodic jobs missed while no worker ran (up to their period) run when one starts again.
  *
@@ -105,6 +107,9 @@ const crontab = parseCrontab(
 
 /** A running worker: stop it to finish the jobs in hand and release the rest. */
 export interface Worker {
+  "reconcile-revocations": async () => {
+    await runtime.runPromise(Effect.asVoid(Jobs.reconcileRevocations));
+  },
   readonly runner: Runner;
   readonly utils: WorkerUtils;
   readonly stop: () => Promise<void>;
@@ -119,6 +124,7 @@ export const start = async (runtime: ManagedRuntime.ManagedRuntime<Services, nev
     // The embedded server's clients share one PostgreSQL session, where two workers' named
     // statements would collide; on a server the re-parsing costs little beside a job's work.
     noPreparedStatements: true,
+    "*/10 * * * * reconcile-revocations ?jobKey=reconcile-revocations",
     pollInterval: 1000,
     taskList: taskList(runtime),
     parsedCronItems: crontab,

@@ -7,7 +7,7 @@ import type { CardNotifications, CardSecrets, CardStore, CertificateRegistry } f
 import type { CommuneDirectory, EditorRegistry, OnboardingStore } from "@comedec/commune";
 import type { ConventionStore } from "@comedec/convention";
 import type { ExchangeStore } from "@comedec/exchange";
-import { Audit, Retention, type Sessions, type Tokens } from "@comedec/rgs";
+import { Audit, Retention, Rules, type Sessions, type Tokens } from "@comedec/rgs";
 import { Effect, Layer } from "effect";
 import { sql } from "kysely";
 import { agentStoreLayer } from "./Agents.js";
@@ -17,7 +17,7 @@ import { conventionStoreLayer } from "./Conventions.js";
 import { editorRegistryLayer } from "./Editors.js";
 import { exchangeStoreLayer } from "./Exchange.js";
 import { Database, layerPglite, layerPostgres, type PgliteOptions, type PostgresOptions } from "./internal/Database.js";
-import { appendStandalone, checkpoint, checkpoints, exportSite, verify } from "./internal/EventLog.js";
+import { appendStandalone, checkpoint, checkpoints, exportProven, exportSite, verify } from "./internal/EventLog.js";
 import { SealingKey } from "./internal/Sealing.js";
 import { randomBytes } from "node:crypto";
 import { type RawSql, rawSqlLayer } from "./RawSql.js";
@@ -30,8 +30,16 @@ const auditTrailLayer = Layer.effect(
     const { db } = yield* Database;
     return Audit.AuditTrail.of({
       verify: Effect.promise(() => verify(db)),
+      verifyPublished: (published) => Effect.promise(() => verify(db, 5_000, published)),
       export: (site, after, limit) => Effect.promise(() => exportSite(db, site, after, limit)),
-      checkpoint: (sign) => Effect.promise(() => checkpoint(db, (head) => Effect.runPromise(sign(head)))),
+      exportProven: (site, published) => Effect.promise(() => exportProven(db, site, published)),
+      checkpoint: (sign, publication) =>
+        Effect.promise(() =>
+          checkpoint(db, (head) => Effect.runPromise(sign(head)), {
+            latest: () => Effect.runPromise(Effect.map(publication.read, (published) => published.at(-1))),
+            publish: (signed) => Effect.runPromise(publication.publish(signed)),
+          }),
+        ),
       checkpoints: Effect.promise(() => checkpoints(db)),
     });
   }),
@@ -45,9 +53,24 @@ const retentionLayer = Layer.effect(
       purge: (on, by) =>
         Effect.promise(() =>
           db.transaction().execute(async (trx) => {
-            const result = await sql<{ report: Retention.PurgeReport }>`SELECT purge_expired(${on.toISOString()}::timestamptz) AS report`.execute(trx);
-            const report = result.rows[0]?.report as Retention.PurgeReport;
-            await appendStandalone(trx, "retention", [{ type: "RetentionPurged", payload: { on: on.toISOString(), ...report } }], by, new Date());
+            // The periods are the policy's (`Rules.retention`); the SQL function only applies them.
+            const periods = {
+              eventLogYears: Rules.retention.eventLog.years,
+              registrationFileYears: Rules.retention.registrationFile.years,
+              certificateYears: Rules.retention.certificatesAndCrls.years,
+              sessionDays: Retention.sessionRetentionDays,
+            };
+            const result = await sql<{ report: Retention.PurgeReport & { readonly eventLogUpTo: number | null } }>`
+              SELECT purge_retained(${on.toISOString()}::timestamptz, ${JSON.stringify(periods)}::jsonb) AS report`.execute(trx);
+            const { eventLogUpTo, ...report } = result.rows[0]?.report as Retention.PurgeReport & { readonly eventLogUpTo: number | null };
+            // What was removed and up to where: verification accepts a log that starts late only after this entry.
+            await appendStandalone(
+              trx,
+              "retention",
+              [{ type: "RetentionPurged", payload: { on: on.toISOString(), ...report, eventLogUpTo: eventLogUpTo ?? undefined, periods } }],
+              by,
+              new Date(),
+            );
             return report;
           }),
         ),

@@ -19,3 +19,5 @@ export * as Issuance from "./Issuance.js";
 export * as Profiles from "./Profiles.js";
 /** The platform's audit key, which signs the audit trail's checkpoints. */
 export * as AuditKey from "./AuditKey.js";
+/** The signed checkpoints published outside the database, in an append-only directory. */
+export * as AuditPublication from "./AuditPublication.js";

@@ -36,6 +36,7 @@ export const memoryRegistry = () => {
         }),
         saveCrl: (crl) => Effect.sync(() => void crls.push(crl)),
         latestCrl: Effect.sync(() => crls.at(-1)),
+        withdrawn: Effect.succeed([]),
       }),
     ),
   };

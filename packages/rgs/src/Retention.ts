@@ -21,6 +21,9 @@ export interface PurgeReport {
   readonly sessions: number;
 }
 
+/** Login challenges and card sessions are kept this long after they end (their events stay in the log). */
+export const sessionRetentionDays = 1;
+
 /** The purge, as of a day, by an actor; what it deleted is itself recorded in the audit trail (`RetentionPurged`). */
 export class Retention extends Context.Service<Retention, { readonly purge: (on: Date, by: Actor.Actor) => Effect.Effect<PurgeReport> }>()(
   "@comedec/rgs/Retention",

@@ -28,6 +28,14 @@ const checkpoints = Handler.handle(Endpoints.checkpoints, () =>
   }),
 );
 
+const published = Handler.handle(Endpoints.published, () =>
+  Effect.gen(function* () {
+    const signer = yield* Audit.CheckpointSigner;
+    const items = yield* (yield* Audit.CheckpointPublication).read;
+    return { keyId: signer.keyId, publicKey: signer.publicKey, items: items.map(({ frontier: _frontier, leaves: _leaves, ...checkpoint }) => checkpoint) };
+  }),
+);
+
 const checkpoint = Handler.handle(Endpoints.checkpoint, () => Effect.map(Audit.checkpoint, (signed) => ({ checkpoint: signed ?? null })));
 
 const trail = Handler.handle(Endpoints.trail, ({ actor, query }) =>
@@ -42,4 +50,4 @@ const trail = Handler.handle(Endpoints.trail, ({ actor, query }) =>
 );
 
 /** The handlers of the group. */
-export const handlers = [verification, trail, checkpoints, checkpoint];
+export const handlers = [verification, trail, checkpoints, checkpoint, published];

@@ -33,6 +33,10 @@ export const Checkpoint = Schema.Struct({
   keyId: Schema.String,
   /** ECDSA P-256 / SHA-256 over the checkpoint's text, DER (base64). */
   signature: Schema.String,
+  /** The RFC 9162 Merkle tree head of the entries 1 to `position` (hex); absent on checkpoints signed before trees. */
+  rootHash: Schema.optionalKey(Schema.String),
+  /** SHA-256 of the previous published checkpoint's text (hex; 64 zeros for the first). */
+  previous: Schema.optionalKey(Schema.String),
 }).annotate({ identifier: "AuditCheckpoint" });
 
 /** One entry of the trail as exported: what happened, who did it from which site, when, and its links. */
@@ -82,6 +86,24 @@ export const checkpoints = Endpoint.make({
   authorization: auditor,
 });
 
+/** The checkpoints published outside the database, for anyone to keep and compare. */
+export const published = Endpoint.make({
+  operationId: "listPublishedAuditCheckpoints",
+  method: "get",
+  path: "/audit/published-checkpoints",
+  tag: "audit",
+  summary:
+    "The signed checkpoints as published outside the database, chained to one another, with the audit key: anyone keeps copies and compares them (no entry is disclosed)",
+  success: Schema.Struct({
+    keyId: Schema.String,
+    /** The audit key, PEM (SubjectPublicKeyInfo). */
+    publicKey: Schema.String,
+    items: Schema.Array(Checkpoint),
+  }),
+  errors: [],
+  authorization: { _tag: "public" },
+});
+
 /** Sign the head now. */
 export const checkpoint = Endpoint.make({
   operationId: "signAuditCheckpoint",
@@ -116,4 +138,4 @@ export const trail = Endpoint.make({
 });
 
 /** Every endpoint of the group. */
-export const endpoints = [verification, trail, checkpoints, checkpoint] as const;
+export const endpoints = [verification, trail, checkpoints, checkpoint, published] as const;

@@ -4,10 +4,11 @@
  * the writer's transaction, and recomputed here by `verify` from the rows alone.
  */
 import { type Actor, Change, Site } from "@comedec/actor";
-import type { Audit } from "@comedec/rgs";
+import { Audit } from "@comedec/rgs";
 import { Effect } from "effect";
 import { createHash, hash } from "node:crypto";
 import { type Kysely, type RawBuilder, type Selectable, sql } from "kysely";
+import * as Merkle from "./Merkle.js";
 import type { Tables } from "./Tables.js";
 
 /**
@@ -159,6 +160,8 @@ interface CheckpointRow {
   readonly signed_at: Date | string;
   readonly key_id: string;
   readonly signature: Uint8Array;
+  readonly root_hash: Uint8Array | null;
+  readonly previous: Uint8Array | null;
 }
 
 const checkpointOf = (row: CheckpointRow): Audit.Checkpoint => ({
@@ -167,40 +170,150 @@ const checkpointOf = (row: CheckpointRow): Audit.Checkpoint => ({
   signedAt: new Date(row.signed_at).toISOString(),
   keyId: row.key_id,
   signature: toBytes(row.signature).toString("base64"),
+  ...(row.root_hash === null ? {} : { rootHash: toBytes(row.root_hash).toString("hex") }),
+  ...(row.previous === null ? {} : { previous: toBytes(row.previous).toString("hex") }),
 });
 
 /** The recorded checkpoints, oldest first. */
 export const checkpoints = async (db: Kysely<Tables>): Promise<ReadonlyArray<Audit.Checkpoint>> =>
-  (await sql<CheckpointRow>`SELECT position, hash, signed_at, key_id, signature FROM audit_checkpoint ORDER BY position`.execute(db)).rows.map(checkpointOf);
+  (
+    await sql<CheckpointRow>`SELECT position, hash, signed_at, key_id, signature, root_hash, previous FROM audit_checkpoint ORDER BY position`.execute(db)
+  ).rows.map(checkpointOf);
 
-/** Reads the head, has it signed, and records the checkpoint unless the head already has one. */
+/** The bytes of an entry's leaf: its content as canonical JSON (the digest of the chain covers the same bytes). */
+export const leafInputOf = (content: EventContent): string => canonicalJson(content);
+
+/** SHA-256 of a published checkpoint's signed text: the next one's `previous`. */
+export const checkpointDigest = (checkpoint: Audit.Checkpoint): string => hash("sha256", Audit.checkpointText(checkpoint), "hex");
+
+const fromHex = (values: ReadonlyArray<string>): Array<Buffer> => values.map((value) => Buffer.from(value, "hex"));
+
+/** The rows after a position up to another, in order, read in batches. */
+async function* rowsBetween(db: Kysely<Tables>, after: bigint, upTo: bigint | undefined, batchSize: number) {
+  let from = after;
+  for (;;) {
+    let query = db.selectFrom("event_log").selectAll().where("position", ">", from.toString());
+    if (upTo !== undefined) query = query.where("position", "<=", upTo.toString());
+    const rows = await query.orderBy("position").limit(batchSize).execute();
+    for (const row of rows) yield row;
+    if (rows.length < batchSize) return;
+    from = BigInt((rows.at(-1) as EventRow).position);
+  }
+}
+
+/**
+ * Reads the head, checks the chain from the latest published checkpoint to it, has it signed with
+ * its tree's root and its predecessor's digest, records it and publishes it — all under one lock,
+ * so two processes never publish two successors of the same checkpoint.
+ */
 export const checkpoint = async (
   db: Kysely<Tables>,
   sign: (head: {
     readonly position: number;
     readonly hash: string;
     readonly signedAt: string;
+    readonly rootHash: string;
+    readonly previous: string;
   }) => Promise<{ readonly keyId: string; readonly signature: string }>,
-): Promise<Audit.Checkpoint | undefined> => {
-  const head = (await sql<{ position: string | number; hash: Uint8Array }>`SELECT position, hash FROM event_log_head`.execute(db)).rows[0];
-  if (head === undefined || Number(head.position) === 0) return undefined;
-  const unsigned = { position: Number(head.position), hash: toBytes(head.hash).toString("hex"), signedAt: new Date().toISOString() };
-  const { keyId, signature } = await sign(unsigned);
-  const inserted = await sql<CheckpointRow>`
-    INSERT INTO audit_checkpoint (position, hash, signed_at, key_id, signature)
-    VALUES (${unsigned.position}, ${toBytes(head.hash)}, ${unsigned.signedAt}, ${keyId}, ${Buffer.from(signature, "base64")})
-    ON CONFLICT (position) DO NOTHING
-    RETURNING position, hash, signed_at, key_id, signature`.execute(db);
-  const row = inserted.rows[0];
-  return row === undefined ? undefined : checkpointOf(row);
+  publication: { readonly latest: () => Promise<Audit.PublishedCheckpoint | undefined>; readonly publish: (checkpoint: Audit.PublishedCheckpoint) => Promise<void> },
+): Promise<Audit.Checkpoint | undefined> =>
+  db.transaction().execute(async (trx) => {
+    await sql`SELECT pg_advisory_xact_lock(hashtext('comedec.audit_checkpoint'))`.execute(trx);
+    const head = (await sql<{ position: string | number; hash: Uint8Array }>`SELECT position, hash FROM event_log_head`.execute(trx)).rows[0];
+    if (head === undefined || Number(head.position) === 0) return undefined;
+    const already = await sql`SELECT 1 FROM audit_checkpoint WHERE position = ${String(head.position)}`.execute(trx);
+    const latest = await publication.latest();
+    if (already.rows.length > 0 && latest !== undefined && latest.position >= Number(head.position)) return undefined;
+    const from = BigInt(latest?.position ?? 0);
+    const headPosition = BigInt(head.position);
+    if (from > headPosition) throw new Error(`the log ends at ${headPosition}, before the published checkpoint at ${from}: not signing`);
+    let frontier: Array<Buffer> = fromHex(latest?.frontier ?? []);
+    let previous: Buffer = latest === undefined ? Buffer.alloc(32) : Buffer.from(latest.hash, "hex");
+    if (latest !== undefined) {
+      const at = (await sql<{ hash: Uint8Array }>`SELECT hash FROM event_log WHERE position = ${String(latest.position)}`.execute(trx)).rows[0];
+      if (at !== undefined && !toBytes(at.hash).equals(previous)) throw new Error(`the chain no longer passes through the published checkpoint at ${from}: not signing`);
+    }
+    const leaves: Array<string> = [];
+    let expected = from + 1n;
+    for await (const row of rowsBetween(trx, from, headPosition, 5_000)) {
+      const position = BigInt(row.position);
+      const content = contentOf(row);
+      const link = chainHash(previous, position, digestOf(content));
+      if (position !== expected || !toBytes(row.previous_hash).equals(previous) || !toBytes(row.hash).equals(link))
+        throw new Error(`the chain breaks at ${expected}: not signing`);
+      const leaf = Merkle.leafHash(Buffer.from(leafInputOf(content)));
+      frontier = Merkle.append(frontier, Number(position) - 1, leaf);
+      leaves.push(leaf.toString("hex"));
+      previous = link;
+      expected += 1n;
+    }
+    if (expected !== headPosition + 1n || !previous.equals(toBytes(head.hash))) throw new Error(`the chain does not reach its head at ${headPosition}: not signing`);
+    const unsigned = {
+      position: Number(head.position),
+      hash: previous.toString("hex"),
+      signedAt: new Date().toISOString(),
+      rootHash: Merkle.rootOf(frontier).toString("hex"),
+      previous: latest === undefined ? Audit.noPreviousCheckpoint : checkpointDigest(latest),
+    };
+    const { keyId, signature } = await sign(unsigned);
+    const published: Audit.PublishedCheckpoint = {
+      ...unsigned,
+      keyId,
+      signature,
+      frontier: frontier.map((node) => node.toString("hex")),
+      leaves,
+    };
+    await sql`
+      INSERT INTO audit_checkpoint (position, hash, signed_at, key_id, signature, root_hash, previous, frontier)
+      VALUES (${unsigned.position}, ${previous}, ${unsigned.signedAt}, ${keyId}, ${Buffer.from(signature, "base64")},
+              ${Buffer.from(unsigned.rootHash, "hex")}, ${Buffer.from(unsigned.previous, "hex")}, ${JSON.stringify(published.frontier)}::jsonb)
+      ON CONFLICT (position) DO NOTHING`.execute(trx);
+    await publication.publish(published);
+    const { frontier: _frontier, leaves: _leaves, ...signed } = published;
+    return signed;
+  });
+
+/** Where the published checkpoints break: their chain, their trees, their order. */
+const publicationBreak = (published: ReadonlyArray<Audit.PublishedCheckpoint>): { readonly position: number; readonly reason: string } | undefined => {
+  let previous: Audit.PublishedCheckpoint | undefined;
+  let frontier: Array<Buffer> = [];
+  for (const signed of published) {
+    const start = previous?.position ?? 0;
+    if (signed.position <= start) return { position: signed.position, reason: "published checkpoints out of order" };
+    if (signed.previous !== (previous === undefined ? Audit.noPreviousCheckpoint : checkpointDigest(previous)))
+      return { position: signed.position, reason: "published checkpoint not chained to the previous one (a checkpoint is missing or replaced)" };
+    if (signed.leaves.length !== signed.position - start) return { position: signed.position, reason: "published checkpoint without the leaves it covers" };
+    signed.leaves.forEach((leaf, index) => {
+      frontier = Merkle.append(frontier, start + index, Buffer.from(leaf, "hex"));
+    });
+    if (Merkle.rootOf(frontier).toString("hex") !== signed.rootHash || frontier.map((node) => node.toString("hex")).join() !== signed.frontier.join())
+      return { position: signed.position, reason: "published checkpoint's tree does not match its leaves" };
+    previous = signed;
+  }
+  return undefined;
 };
+
+const isPurgeUpTo = (row: EventRow, upTo: bigint) =>
+  row.event_type === "RetentionPurged" && String((row.payload as { readonly eventLogUpTo?: unknown } | null)?.eventLogUpTo) === upTo.toString();
 
 /**
  * Recomputes every digest and every link of the chain, in position order, and compares with the
  * head and with every checkpoint's hash (their signatures are the signer's to check: `Audit.verifyTrail`).
  */
-export const verify = async (db: Kysely<Tables>, batchSize = 5_000): Promise<VerifyReport> => {
+export const verify = async (db: Kysely<Tables>, batchSize = 5_000, published?: ReadonlyArray<Audit.PublishedCheckpoint>): Promise<VerifyReport> => {
   const signed = new Map((await checkpoints(db)).map((entry) => [BigInt(entry.position), entry.hash]));
+  const broken = published === undefined ? undefined : publicationBreak(published);
+  if (broken !== undefined) return { events: 0, checkpoints: 0, valid: false, firstBreak: broken };
+  // The leaf signed for each position, and the chain's hash at each published checkpoint.
+  const publishedLeaves = new Map<bigint, string>();
+  const publishedHeads = new Map<bigint, string>();
+  for (const entry of published ?? []) {
+    entry.leaves.forEach((leaf, index) => publishedLeaves.set(BigInt(entry.position - entry.leaves.length + index + 1), leaf));
+    publishedHeads.set(BigInt(entry.position), entry.hash);
+  }
+  const lastPublished = BigInt(published?.at(-1)?.position ?? 0);
+  const revocations = new Map<string, number>();
+  let purgeAnchor: bigint | undefined;
   let passed = 0;
   let previous: Buffer<ArrayBufferLike> = Buffer.alloc(32);
   let expectedPosition = 1n;
@@ -211,7 +324,7 @@ export const verify = async (db: Kysely<Tables>, batchSize = 5_000): Promise<Ver
   ).rows[0];
   const start = bounds?.first === null || bounds?.first === undefined ? BigInt(bounds?.head ?? 0) + 1n : BigInt(bounds.first);
   if (start > 1n) {
-    const anchor = signed.get(start - 1n);
+    const anchor = published === undefined ? signed.get(start - 1n) : publishedHeads.get(start - 1n);
     if (anchor === undefined)
       return {
         events: 0,
@@ -221,7 +334,8 @@ export const verify = async (db: Kysely<Tables>, batchSize = 5_000): Promise<Ver
       };
     previous = Buffer.from(anchor, "hex");
     expectedPosition = start;
-    passed = 1;
+    passed = signed.has(start - 1n) ? 1 : 0;
+    purgeAnchor = start - 1n;
   }
   let after = expectedPosition - 1n;
   let count = 0;
@@ -237,6 +351,16 @@ export const verify = async (db: Kysely<Tables>, batchSize = 5_000): Promise<Ver
       const hash = chainHash(previous, position, digest);
       if (!toBytes(row.hash).equals(hash))
         return { events: count, checkpoints: passed, valid: false, firstBreak: { position: Number(position), reason: "content does not match its hash" } };
+      const signedLeaf = publishedLeaves.get(position);
+      if (signedLeaf !== undefined && signedLeaf !== Merkle.leafHash(Buffer.from(leafInputOf(contentOf(row)))).toString("hex"))
+        return {
+          events: count,
+          checkpoints: passed,
+          valid: false,
+          firstBreak: { position: Number(position), reason: "the row is not the one the published checkpoint signed" },
+        };
+      if (purgeAnchor !== undefined && isPurgeUpTo(row, purgeAnchor)) purgeAnchor = undefined;
+      if (row.event_type === "CertificateRevoked") revocations.set(String((row.payload as { readonly serial?: unknown }).serial), Number(position));
       const checkpointed = signed.get(position);
       if (checkpointed !== undefined) {
         if (checkpointed !== hash.toString("hex"))
@@ -255,6 +379,8 @@ export const verify = async (db: Kysely<Tables>, batchSize = 5_000): Promise<Ver
     if (rows.length < batchSize) break;
     after = expectedPosition - 1n;
   }
+  if (lastPublished >= expectedPosition)
+    return { events: count, checkpoints: passed, valid: false, firstBreak: { position: Number(expectedPosition), reason: "a signed checkpoint lies beyond the log" } };
   const head = await sql<{ position: string | number; hash: Uint8Array }>`SELECT position, hash FROM event_log_head`.execute(db);
   const headRow = head.rows[0];
   if (headRow === undefined || BigInt(headRow.position) !== expectedPosition - 1n || !toBytes(headRow.hash).equals(previous)) {
@@ -272,5 +398,68 @@ export const verify = async (db: Kysely<Tables>, batchSize = 5_000): Promise<Ver
       valid: false,
       firstBreak: { position: Number(expectedPosition), reason: "a signed checkpoint lies beyond the log" },
     };
+  if (published !== undefined && purgeAnchor !== undefined)
+    return {
+      events: count,
+      checkpoints: passed,
+      valid: false,
+      firstBreak: { position: 1, reason: `rows up to ${purgeAnchor} deleted without a retention purge recorded in the trail` },
+    };
+  // The register agrees with the trail: a revocation recorded in the chain is never undone in the table.
+  if (published !== undefined && revocations.size > 0) {
+    const unrevoked = await sql<{ serial: string }>`SELECT serial FROM certificate WHERE revoked_at IS NULL AND serial = ANY(${[...revocations.keys()]}::text[])`.execute(db);
+    const first = unrevoked.rows.map((row) => ({ serial: row.serial, position: revocations.get(row.serial) as number })).sort((a, b) => a.position - b.position)[0];
+    if (first !== undefined)
+      return {
+        events: count,
+        checkpoints: passed,
+        valid: false,
+        firstBreak: { position: first.position, reason: `certificate ${first.serial} is revoked in the trail but not in the register` },
+      };
+  }
   return { events: count, checkpoints: passed, valid: true, firstBreak: undefined };
+};
+
+/**
+ * A site's entries up to the latest published checkpoint, each with its audit path in that
+ * checkpoint's tree. The tree is rebuilt from the rows after the log's start and, once a purge
+ * took the oldest rows, from the frontier of the checkpoint the log starts after.
+ */
+export const exportProven = async (
+  db: Kysely<Tables>,
+  site: string,
+  published: ReadonlyArray<Audit.PublishedCheckpoint>,
+): Promise<Audit.ProvenExport | undefined> => {
+  const latest = published.at(-1);
+  if (latest === undefined) return undefined;
+  const first = (await sql<{ first: string | number | null }>`SELECT min(position) AS first FROM event_log`.execute(db)).rows[0]?.first;
+  const start = first === null || first === undefined ? latest.position + 1 : Number(first);
+  const anchor = published.find((entry) => entry.position === start - 1);
+  if (start > 1 && anchor === undefined) throw new Error(`the log starts at ${start}, after no published checkpoint`);
+  const leaves: Array<Buffer> = [];
+  const mine: Array<{ readonly row: EventRow; readonly leafInput: string }> = [];
+  for await (const row of rowsBetween(db, BigInt(start - 1), BigInt(latest.position), 5_000)) {
+    const leafInput = leafInputOf(contentOf(row));
+    leaves.push(Merkle.leafHash(Buffer.from(leafInput)));
+    if (row.site === site) mine.push({ row, leafInput });
+  }
+  const tree = Merkle.tree({ size: start - 1, frontier: fromHex(anchor?.frontier ?? []) }, leaves);
+  if (tree.size !== latest.position || tree.root().toString("hex") !== latest.rootHash)
+    throw new Error(`the log does not match the published checkpoint at ${latest.position}: run audit verify`);
+  const { frontier: _frontier, leaves: _leaves, ...checkpoint } = latest;
+  return {
+    checkpoint,
+    entries: mine.map(({ row, leafInput }) => ({
+      ...contentOf(row),
+      position: Number(row.position),
+      hash: toBytes(row.hash).toString("hex"),
+      previousHash: toBytes(row.previous_hash).toString("hex"),
+      leafInput,
+      proof: {
+        leafIndex: Number(row.position) - 1,
+        treeSize: latest.position,
+        auditPath: tree.auditPath(Number(row.position) - 1).map((node) => node.toString("hex")),
+      },
+    })),
+  };
 };

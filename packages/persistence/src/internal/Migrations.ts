@@ -459,6 +459,115 @@ const exchangeStatements: ReadonlyArray<string> = [
 
 const exchange = fromStatements(exchangeStatements);
 
+// An audit trail its database administrator cannot quietly rewrite (ADR 0001, 0009): checkpoints
+// carry the Merkle root of the entries they cover and the digest of their predecessor (they are
+// published outside the database too); deletions of the log only from within the purge function,
+// which takes its periods from the policy; TRUNCATE refused.
+const auditTrailStatements: ReadonlyArray<string> = [
+  `ALTER TABLE audit_checkpoint ADD COLUMN root_hash bytea;`,
+  `ALTER TABLE audit_checkpoint ADD COLUMN previous bytea;`,
+  `-- The roots of the perfect subtrees the entries up to the checkpoint split into (RFC 9162 tree),
+      -- hex, largest first: what the tree needs of the entries a purge deletes.
+      ALTER TABLE audit_checkpoint ADD COLUMN frontier jsonb;`,
+  `-- No session flag lets a deletion through any more: only a DELETE run by purge_retained, as the
+      -- call stack shows. Whoever can replace that function or switch triggers off owns the database;
+      -- the checkpoints published outside it are what make their rewrite visible.
+      CREATE OR REPLACE FUNCTION event_log_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+      DECLARE
+        stack text;
+      BEGIN
+        IF TG_OP = 'DELETE' THEN
+          GET DIAGNOSTICS stack = PG_CONTEXT;
+          IF strpos(stack, 'function purge_retained(') > 0 OR strpos(stack, 'function public.purge_retained(') > 0 THEN
+            RETURN OLD;
+          END IF;
+        END IF;
+        RAISE EXCEPTION '% is append-only', TG_TABLE_NAME;
+      END $$;`,
+  `CREATE TRIGGER event_log_no_truncate BEFORE TRUNCATE ON event_log
+        FOR EACH STATEMENT EXECUTE FUNCTION event_log_refuse_change();`,
+  `CREATE TRIGGER audit_checkpoint_no_truncate BEFORE TRUNCATE ON audit_checkpoint
+        FOR EACH STATEMENT EXECUTE FUNCTION event_log_refuse_change();`,
+  `CREATE TRIGGER event_log_head_no_truncate BEFORE TRUNCATE ON event_log_head
+        FOR EACH STATEMENT EXECUTE FUNCTION event_log_refuse_change();`,
+  `DROP FUNCTION purge_expired(timestamptz);`,
+  `-- The registration file keeps the day its retention runs from (the expiry of the holder's last
+      -- certificate); how long it runs is the policy's, given to the purge. The files archived so far
+      -- were given their end date with the 10 years of the policy at the time: moved back once.
+      ALTER TABLE registration_file RENAME COLUMN kept_until TO retained_from;`,
+  `UPDATE registration_file SET retained_from = retained_from - interval '10 years';`,
+  `CREATE OR REPLACE FUNCTION archive_registration_file() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        INSERT INTO registration_file (agent, site_key, state, retained_from)
+        VALUES (OLD.id, OLD.site_key, OLD.state,
+                greatest(now(), coalesce((SELECT max(not_after) FROM certificate WHERE holder = OLD.id), now())))
+        ON CONFLICT (agent) DO NOTHING;
+        RETURN NEW;
+      END $$;`,
+  `-- Deletes what has outlived its retention on the day given, with the periods of the policy
+      -- (p_periods: eventLogYears, registrationFileYears, certificateYears, sessionDays), in the
+      -- caller's transaction, which records what it removed and up to where (RetentionPurged):
+      --  * the event log up to the newest checkpoint with a tree older than the period (it stays,
+      --    as the anchor verification starts from; its frontier carries the tree on);
+      --  * registration files, certificates (5 years after expiry), CRLs (never the latest);
+      --  * login challenges and card sessions once over.
+      CREATE FUNCTION purge_retained(p_on timestamptz, p_periods jsonb) RETURNS jsonb LANGUAGE plpgsql AS $$
+      DECLARE
+        anchor bigint;
+        report jsonb := '{}'::jsonb;
+        counted bigint;
+        certificates_before timestamptz := p_on - make_interval(years => (p_periods->>'certificateYears')::int);
+      BEGIN
+        SELECT c.position INTO anchor FROM audit_checkpoint c JOIN event_log e ON e.position = c.position
+          WHERE c.root_hash IS NOT NULL AND e.recorded_at < p_on - make_interval(years => (p_periods->>'eventLogYears')::int)
+          ORDER BY c.position DESC LIMIT 1;
+        IF anchor IS NOT NULL THEN
+          DELETE FROM event_log WHERE position <= anchor;
+          GET DIAGNOSTICS counted = ROW_COUNT;
+          DELETE FROM audit_checkpoint WHERE position < anchor;
+        ELSE
+          counted := 0;
+        END IF;
+        report := report || jsonb_build_object('eventLog', counted, 'eventLogUpTo', CASE WHEN counted > 0 THEN anchor END);
+        DELETE FROM registration_file WHERE retained_from < p_on - make_interval(years => (p_periods->>'registrationFileYears')::int);
+        GET DIAGNOSTICS counted = ROW_COUNT;
+        report := report || jsonb_build_object('registrationFiles', counted);
+        DELETE FROM card_session WHERE expires_at < p_on - make_interval(days => (p_periods->>'sessionDays')::int);
+        GET DIAGNOSTICS counted = ROW_COUNT;
+        report := report || jsonb_build_object('sessions', counted);
+        DELETE FROM login_challenge WHERE expires_at < p_on - make_interval(days => (p_periods->>'sessionDays')::int);
+        GET DIAGNOSTICS counted = ROW_COUNT;
+        report := report || jsonb_build_object('loginChallenges', counted);
+        DELETE FROM certificate c WHERE c.not_after < certificates_before
+          AND NOT EXISTS (SELECT 1 FROM card_session s WHERE s.certificate_serial = c.serial);
+        GET DIAGNOSTICS counted = ROW_COUNT;
+        report := report || jsonb_build_object('certificates', counted);
+        DELETE FROM crl WHERE next_update < certificates_before AND number < (SELECT max(number) FROM crl);
+        GET DIAGNOSTICS counted = ROW_COUNT;
+        report := report || jsonb_build_object('crls', counted);
+        RETURN report;
+      END $$;`,
+  `-- The certificates whose card is revoked or whose holder is deleted but which are not revoked
+      -- themselves yet (the process stopped between the two writes): the CRL and OCSP count them
+      -- revoked from the card's or the agent's event, and the reconciliation job revokes them.
+      CREATE VIEW certificate_withdrawn AS
+        SELECT c.serial, c.card, c.holder, 'card-revoked'::text AS cause,
+               coalesce((SELECT max(e.recorded_at) FROM event_log e WHERE e.stream = 'card:' || k.id::text AND e.event_type = 'CardRevoked'),
+                        (k.state->'revocation'->>'on')::date::timestamptz, now()) AS since,
+               coalesce(k.state->'revocation'->>'reason', 'unspecified') AS reason
+          FROM certificate c JOIN card k ON k.id = c.card AND k.status = 'revoked'
+          WHERE c.revoked_at IS NULL
+        UNION ALL
+        SELECT c.serial, c.card, c.holder, 'agent-deleted'::text,
+               coalesce((SELECT max(e.recorded_at) FROM event_log e WHERE e.stream = 'agent:' || a.id::text AND e.event_type = 'AgentDeleted'),
+                        (a.state->>'deletedOn')::date::timestamptz, now()),
+               'cessationOfOperation'
+          FROM certificate c JOIN agent a ON a.id = c.holder AND a.status = 'deleted'
+          WHERE c.revoked_at IS NULL;`,
+];
+
+const auditTrail = fromStatements(auditTrailStatements);
+
 /** Every migration, by name; names sort in application order. */
 export const provider: MigrationProvider = {
   getMigrations: async () => ({
@@ -470,5 +579,6 @@ export const provider: MigrationProvider = {
     "0006-retention": retention,
     "0007-outbox": outbox,
     "0008-exchange": exchange,
+    "0009-audit-trail": auditTrail,
   }),
 };
