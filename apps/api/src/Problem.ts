@@ -5,8 +5,9 @@
  * state refused a transition. An error without an annotation, and any defect, is a 500 that shows
  * no stack trace.
  */
-import { Problem } from "@comedec/actor";
+import { Availability, Problem } from "@comedec/actor";
 import { Problems } from "@comedec/http-contract";
+import type { Cause } from "effect";
 
 /** The problem+json body of a tagged error; `undefined` when its class declares no problem. */
 export const bodyOf = (error: { readonly _tag: string }): (Record<string, unknown> & { readonly status: number }) | undefined => {
@@ -44,3 +45,18 @@ export const notFound = () => new Problems.RouteNotFound();
 export const internal = () => new Problems.InternalError();
 /** The server is stopping. */
 export const shuttingDown = () => new Problems.ShuttingDown();
+
+/**
+ * The database's absence in a failed request, wherever the adapter's classification travels: as
+ * an error, or as the defect of a port that declares no such error (or its cause, one level down).
+ * A restart is answered 503 with Retry-After, never as a bug.
+ */
+export const databaseUnavailable = (cause: Cause.Cause<unknown>): Availability.DatabaseUnavailable | undefined => {
+  for (const reason of cause.reasons) {
+    const value: unknown = reason._tag === "Fail" ? reason.error : reason._tag === "Die" ? reason.defect : undefined;
+    const candidates = [value, (value as { readonly cause?: unknown } | undefined)?.cause];
+    const found = candidates.find(Availability.isDatabaseUnavailable);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+};

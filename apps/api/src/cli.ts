@@ -140,10 +140,12 @@ const program = Effect.gen(function* () {
   return 64;
 });
 
-// Embedded mode: through the running platform's socket when it runs (one process only may open the directory).
+// Embedded mode: through the running platform's socket when it runs, else on the embedded server started for this command.
 const config = Platform.Configuration.load(Platform.Configuration.platform);
 const served = config.databaseUrl === undefined ? await Platform.runningEmbeddedServer(config.dataDir) : undefined;
-const runtime = ManagedRuntime.make(Platform.persistence(served === undefined ? config : { ...config, databaseUrl: Redacted.make(served) }));
+const started = config.databaseUrl === undefined && served === undefined ? await Platform.startEmbeddedServer(config.dataDir) : undefined;
+const embeddedUrl = served ?? started?.connectionString;
+const runtime = ManagedRuntime.make(Platform.persistence(embeddedUrl === undefined ? config : { ...config, databaseUrl: Redacted.make(embeddedUrl) }));
 const reportFailure = (error: { readonly message: string }) =>
   Effect.sync(() => {
     console.error(`error: ${error.message}`);
@@ -151,4 +153,5 @@ const reportFailure = (error: { readonly message: string }) =>
   });
 const code = await runtime.runPromise(program.pipe(Effect.catch(reportFailure)));
 await runtime.dispose();
+await started?.stop();
 process.exit(code);

@@ -2,10 +2,15 @@
  * Starts the platform: the API on its configured database, with the communes loaded and an
  * administrator token available on first start.
  *
- * Embedded mode (no DATABASE_URL) runs everything in this process: PGlite served on a private
- * Unix socket, the API, and the worker's jobs (notifications, CRLs, renewals, digests, audit
+ * Embedded mode (no DATABASE_URL) runs everything from this process: a PostgreSQL server of its
+ * own on a private Unix socket of the data directory (ADR 0013), the API, and the worker's jobs (notifications, CRLs, renewals, digests, audit
  * checkpoints, retention). In production the jobs run in separate worker processes
  * (`comedec-worker`), unless COMEDEC_WORKER=in-process asks for them here too.
+ *
+ * SIGTERM (or SIGINT) stops gracefully: no new connection is accepted, the requests in flight
+ * finish, the worker finishes its running jobs and leaves the others queued, then the database
+ * closes; past COMEDEC_SHUTDOWN_TIMEOUT_MS the process exits anyway (PostgreSQL rolls back what a
+ * cut request had not committed).
  */
 import { serve } from "@hono/node-server";
 import * as Platform from "@comedec/platform";
@@ -31,7 +36,11 @@ const runtime = ManagedRuntime.make(Layer.merge(Platform.persistence({ ...config
 const tokenFile = await runtime.runPromise(Effect.andThen(Platform.importCommunesIfEmpty, Platform.ensureAdministratorToken(config)));
 const worker =
   embedded !== undefined || settings.inProcessWorker
-    ? await Worker.start(runtime, { connectionString: Redacted.value(databaseUrl), concurrency: settings.workerConcurrency })
+    ? await Worker.start(runtime, {
+        connectionString: Redacted.value(databaseUrl),
+        concurrency: settings.workerConcurrency,
+        connectionTimeoutMillis: config.timeouts.connectMillis,
+      })
     : undefined;
 const server = serve(
   {
@@ -40,21 +49,33 @@ const server = serve(
     hostname: settings.host,
   },
   (info) => {
-    const database = embedded === undefined ? "PostgreSQL" : `embedded PGlite in ${config.dataDir}`;
+    const database = embedded === undefined ? "PostgreSQL" : `embedded PostgreSQL in ${config.dataDir}`;
     const jobs = worker === undefined ? "jobs in the worker processes" : `jobs in this process, ${mail.description}`;
     console.error(`COMEDEC API on http://${info.address}:${info.port} (${database}; ${jobs})`);
     console.error(`API docs: http://${info.address}:${info.port}/docs — administrator token in ${tokenFile}`);
   },
 );
 
-const stop = () => {
-  server.close();
+let stopping = false;
+const stop = (signal: string) => {
+  if (stopping) return;
+  stopping = true;
+  console.error(`${signal}: stopping — finishing the requests in flight and the running jobs`);
+  setTimeout(() => {
+    console.error(`still busy after ${config.timeouts.shutdownMillis} ms: exiting now`);
+    process.exit(1);
+  }, config.timeouts.shutdownMillis).unref();
   void (async () => {
+    // Stops accepting, closes idle keep-alive connections, and resolves once the requests in flight are answered.
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+    });
     await worker?.stop();
     await runtime.dispose();
     await embedded?.stop();
     process.exit(0);
   })();
 };
-process.on("SIGINT", stop);
-process.on("SIGTERM", stop);
+process.on("SIGINT", () => stop("SIGINT"));
+process.on("SIGTERM", () => stop("SIGTERM"));

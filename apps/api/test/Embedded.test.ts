@@ -37,7 +37,7 @@ describe("the platform started on its embedded defaults", () => {
   afterAll(() => platform?.stop());
 
   it("says on start that its jobs run in its own process, on the embedded database", () => {
-    expect(platform.output()).toContain(`embedded PGlite in ${dataDir}; jobs in this process, mail kept in the mailbox`);
+    expect(platform.output()).toContain(`embedded PostgreSQL in ${dataDir}; jobs in this process, mail kept in the mailbox`);
   });
 
   it("invites the mairie once its hand-over session is confirmed, with no further step", async () => {

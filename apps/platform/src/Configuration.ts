@@ -109,6 +109,30 @@ export const auditPublicationDir: Config.Config<string | undefined> = text("COME
   Config.withDefault(undefined),
 );
 
+/** Milliseconds from a variable, `byDefault` when unset, refused outside `min`…`max`. */
+const millis = (name: string, byDefault: number, min: number, max: number): Config.Config<number> =>
+  text(name, `a whole number of milliseconds from ${min} to ${max} expected`, (value) => /^[0-9]+$/.test(value) && Number(value) >= min && Number(value) <= max).pipe(
+    Config.map(Number),
+    Config.withDefault(byDefault),
+  );
+
+/** The timeouts that keep a request from waiting on a database that does not answer. */
+export interface Timeouts {
+  /** `COMEDEC_DB_CONNECT_TIMEOUT_MS` (5000): the longest wait for a database connection before answering 503. */
+  readonly connectMillis: number;
+  /** `COMEDEC_DB_STATEMENT_TIMEOUT_MS` (30000): the longest a statement runs (PostgreSQL's `statement_timeout`). */
+  readonly statementMillis: number;
+  /** `COMEDEC_SHUTDOWN_TIMEOUT_MS` (30000): on SIGTERM, how long in-flight requests and jobs may take to finish. */
+  readonly shutdownMillis: number;
+}
+
+/** The timeouts (`COMEDEC_DB_CONNECT_TIMEOUT_MS`, `COMEDEC_DB_STATEMENT_TIMEOUT_MS`, `COMEDEC_SHUTDOWN_TIMEOUT_MS`). */
+export const timeouts: Config.Config<Timeouts> = Config.all({
+  connectMillis: millis("COMEDEC_DB_CONNECT_TIMEOUT_MS", 5_000, 100, 600_000),
+  statementMillis: millis("COMEDEC_DB_STATEMENT_TIMEOUT_MS", 30_000, 100, 3_600_000),
+  shutdownMillis: millis("COMEDEC_SHUTDOWN_TIMEOUT_MS", 30_000, 0, 3_600_000),
+});
+
 /** What the API, the worker and the command lines share. */
 export interface Platform {
   readonly databaseUrl: Redacted.Redacted<string> | undefined;
@@ -118,6 +142,10 @@ export interface Platform {
   readonly secretKey: Redacted.Redacted<string> | undefined;
   readonly caCustodians: readonly [Custodian | undefined, Custodian | undefined];
   readonly pkcs11Library: string | undefined;
+  /** The audit publication directory; `<dataDir>/audit-checkpoints` when unset. */
+  readonly auditPublicationDir: string | undefined;
+  /** The database and shutdown timeouts. */
+  readonly timeouts: Timeouts;
 }
 
 /** The shared configuration, every piece above. */
@@ -131,6 +159,8 @@ export const platform: Config.Config<Platform> = port.pipe(
       secretKey,
       caCustodians,
       pkcs11Library,
+      auditPublicationDir,
+      timeouts,
     }),
   ),
 );
@@ -142,8 +172,6 @@ export const trustProxy: Config.Config<boolean> = text("COMEDEC_TRUST_PROXY", "1
 );
 
 /** Whether the API on PostgreSQL runs the jobs as well (`COMEDEC_WORKER=in-process`); embedded mode always does. */
-  /** The audit publication directory; `<dataDir>/audit-checkpoints` when unset. */
-  readonly auditPublicationDir: string | undefined;
 export const inProcessWorker: Config.Config<boolean> = text("COMEDEC_WORKER", "in-process expected, or nothing", (value) => value === "in-process").pipe(
   Config.map(() => true),
   Config.withDefault(false),
@@ -159,7 +187,6 @@ export const workerConcurrency = (byDefault: number): Config.Config<number> =>
 
 /** Where notifications are mailed: SMTP when `smtpUrl` is set, else the platform's mailbox only. */
 export interface Mail {
-      auditPublicationDir,
   /** `COMEDEC_SMTP_URL` (`smtp://host:port`, `smtps://user:pass@host`), a secret since it may carry a password. */
   readonly smtpUrl: Redacted.Redacted<string> | undefined;
   /** `COMEDEC_MAIL_FROM`, the sender of every message. */

@@ -89,7 +89,12 @@ export const persistence = (config: Configuration) => {
   const database =
     config.databaseUrl === undefined
       ? Persistence.pglite({ dataDir: join(config.dataDir, "pglite"), secretKey })
-      : Persistence.postgres({ connectionString: Redacted.value(config.databaseUrl), secretKey });
+      : Persistence.postgres({
+          connectionString: Redacted.value(config.databaseUrl),
+          secretKey,
+          connectionTimeoutMillis: config.timeouts.connectMillis,
+          statementTimeoutMillis: config.timeouts.statementMillis,
+        });
   return services(database, {
     pki: {
       directory: join(config.dataDir, "pki"),
@@ -97,12 +102,12 @@ export const persistence = (config: Configuration) => {
       baseUrl: `${config.publicUrl}/pki`,
     },
     smartCards: smartCards(config),
+    auditPublication: config.auditPublicationDir ?? join(config.dataDir, "audit-checkpoints"),
   });
 };
 
 /** The platform itself, acting for bootstrap and command-line operations. */
 export const system: Actor.Actor = Access.platform;
-    auditPublication: config.auditPublicationDir ?? join(config.dataDir, "audit-checkpoints"),
 
 /** Imports the reference list of communes, reporting progress on stderr. */
 export const importCommunes = Effect.gen(function* () {

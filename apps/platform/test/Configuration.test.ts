@@ -76,12 +76,26 @@ describe("Configuration", () => {
           secretKey: undefined,
           caCustodians: [undefined, undefined],
           pkcs11Library: undefined,
+          timeouts: { connectMillis: 5_000, statementMillis: 30_000, shutdownMillis: 30_000 },
         });
         assert.deepStrictEqual(
           { host: config.host, trustProxy: config.trustProxy, inProcessWorker: config.inProcessWorker, workerConcurrency: config.workerConcurrency },
           { host: "127.0.0.1", trustProxy: false, inProcessWorker: false, workerConcurrency: 2 },
         );
         assert.deepStrictEqual(config.mail, { smtpUrl: undefined, from: "COMEDEC <ne-pas-repondre@comedec.invalid>" });
+      }
+    }),
+  );
+
+  it.effect("reads the timeouts in milliseconds, refusing what is not a whole number in range", () =>
+    Effect.gen(function* () {
+      const config = yield* Configuration.platform.parse(
+        environment({ COMEDEC_DB_CONNECT_TIMEOUT_MS: "1500", COMEDEC_DB_STATEMENT_TIMEOUT_MS: "8000", COMEDEC_SHUTDOWN_TIMEOUT_MS: "0" }),
+      );
+      assert.deepStrictEqual(config.timeouts, { connectMillis: 1500, statementMillis: 8000, shutdownMillis: 0 });
+      for (const value of ["5s", "-1", "99"]) {
+        const refused = Configuration.read(Configuration.platform, environment({ COMEDEC_DB_CONNECT_TIMEOUT_MS: value }));
+        assert.isTrue(Exit.isFailure(refused));
       }
     }),
   );

@@ -28,6 +28,7 @@ import type { Authority } from "@comedec/pki";
 import { Audit, Retention } from "@comedec/rgs";
 import { Effect, type ManagedRuntime } from "effect";
 import { type JobHelpers, Logger, makeWorkerUtils, parseCrontab, run, type Runner, type TaskList, type WorkerUtils } from "graphile-worker";
+import pg from "pg";
 import * as Jobs from "./Jobs.js";
 import type { Mailer } from "./Mailer.js";
 
@@ -47,11 +48,31 @@ export type Services =
 /** How the worker runs. */
 export interface Options {
   readonly connectionString: string;
+  /** The longest wait for a connection before a job's attempt fails (and is retried later); 5 s by default. */
+  readonly connectionTimeoutMillis?: number;
   /** Jobs run at once by this process. */
   readonly concurrency?: number;
   /** How often the outbox is looked at, in milliseconds. */
   readonly outboxEveryMillis?: number;
 }
+
+/**
+ * graphile-worker's pool, made here so that a PostgreSQL restart never kills the process: an
+ * `error` listener on the pool and on every client (graphile-worker's LISTEN client included,
+ * which it reconnects itself), and a connection timeout so a job waits on no dead server.
+ */
+const resilientPool = (options: Options): pg.Pool => {
+  const pool = new pg.Pool({
+    connectionString: options.connectionString,
+    max: (options.concurrency ?? 4) + 2,
+    connectionTimeoutMillis: options.connectionTimeoutMillis ?? 5_000,
+    keepAlive: true,
+  });
+  const report = (error: Error) => console.error(`worker: a database connection failed (${error.message}); it is replaced on the next job`);
+  pool.on("error", report);
+  pool.on("connect", (client) => client.on("error", report));
+  return pool;
+};
 
 /** Attempts before a job is left for an operator (graphile-worker backs off exponentially between them). */
 export const maxAttempts = 10;
@@ -86,6 +107,9 @@ const taskList = (runtime: ManagedRuntime.ManagedRuntime<Services, never>): Task
   "publish-crl": async () => {
     await runtime.runPromise(Effect.asVoid(Jobs.publishCrl));
   },
+  "reconcile-revocations": async () => {
+    await runtime.runPromise(Effect.asVoid(Jobs.reconcileRevocations));
+  },
   "audit-checkpoint": async () => {
     await runtime.runPromise(Effect.asVoid(Audit.checkpoint));
   },
@@ -100,6 +124,7 @@ const crontab = parseCrontab(
     "0 */12 * * * publish-crl ?jobKey=publish-crl&fill=12h",
     "0 3 * * * renewals ?jobKey=renewals&fill=1d",
     "0 7 * * 1 digests ?jobKey=digests&fill=1d",
+    "*/10 * * * * reconcile-revocations ?jobKey=reconcile-revocations",
     "5 * * * * audit-checkpoint ?jobKey=audit-checkpoint&fill=1h",
     "30 2 * * * retention-purge ?jobKey=retention-purge&fill=1d",
   ].join("\n"),
@@ -107,9 +132,6 @@ const crontab = parseCrontab(
 
 /** A running worker: stop it to finish the jobs in hand and release the rest. */
 export interface Worker {
-  "reconcile-revocations": async () => {
-    await runtime.runPromise(Effect.asVoid(Jobs.reconcileRevocations));
-  },
   readonly runner: Runner;
   readonly utils: WorkerUtils;
   readonly stop: () => Promise<void>;
@@ -117,20 +139,17 @@ export interface Worker {
 
 /** Starts a worker process's share of the jobs. */
 export const start = async (runtime: ManagedRuntime.ManagedRuntime<Services, never>, options: Options): Promise<Worker> => {
+  const pool = resilientPool(options);
   const runner = await run({
-    connectionString: options.connectionString,
+    pgPool: pool,
     concurrency: options.concurrency ?? 4,
     noHandleSignals: true,
-    // The embedded server's clients share one PostgreSQL session, where two workers' named
-    // statements would collide; on a server the re-parsing costs little beside a job's work.
-    noPreparedStatements: true,
-    "*/10 * * * * reconcile-revocations ?jobKey=reconcile-revocations",
     pollInterval: 1000,
     taskList: taskList(runtime),
     parsedCronItems: crontab,
     logger: quietLogger,
   });
-  const utils = await makeWorkerUtils({ connectionString: options.connectionString, logger: quietLogger, noPreparedStatements: true });
+  const utils = await makeWorkerUtils({ pgPool: pool, logger: quietLogger });
   const tick = setInterval(
     () => void utils.addJob("outbox", {}, { jobKey: "outbox", jobKeyMode: "preserve_run_at" }).catch(() => undefined),
     options.outboxEveryMillis ?? 2000,
@@ -140,8 +159,10 @@ export const start = async (runtime: ManagedRuntime.ManagedRuntime<Services, nev
     utils,
     stop: async () => {
       clearInterval(tick);
+      // Waits for the running jobs to finish; jobs not started stay queued for another worker.
       await runner.stop();
       await utils.release();
+      await pool.end();
     },
   };
 };

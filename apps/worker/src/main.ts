@@ -18,9 +18,23 @@ if (config.databaseUrl === undefined) {
 }
 const mail = Mailer.fromConfiguration(settings.mail);
 const runtime = ManagedRuntime.make(Layer.merge(Platform.persistence(config), mail.layer));
-const worker = await Worker.start(runtime, { connectionString: Redacted.value(config.databaseUrl), concurrency: settings.concurrency });
+const worker = await Worker.start(runtime, {
+  connectionString: Redacted.value(config.databaseUrl),
+  concurrency: settings.concurrency,
+  connectionTimeoutMillis: config.timeouts.connectMillis,
+});
 console.error(`COMEDEC worker running on PostgreSQL (${mail.description})`);
 
-const stop = () => void worker.stop().then(() => runtime.dispose().then(() => process.exit(0)));
-process.on("SIGINT", stop);
-process.on("SIGTERM", stop);
+// SIGTERM: the running jobs finish, the others stay queued for another worker (graphile-worker
+// unlocks nothing it has not started); past COMEDEC_SHUTDOWN_TIMEOUT_MS the process exits anyway,
+// and the jobs it held are retried once their lock expires or `takeOverDeadWorkers` frees them.
+let stopping = false;
+const stop = (signal: string) => {
+  if (stopping) return;
+  stopping = true;
+  console.error(`${signal}: stopping — finishing the running jobs`);
+  setTimeout(() => process.exit(1), config.timeouts.shutdownMillis).unref();
+  void worker.stop().then(() => runtime.dispose().then(() => process.exit(0)));
+};
+process.on("SIGINT", () => stop("SIGINT"));
+process.on("SIGTERM", () => stop("SIGTERM"));

@@ -10,3 +10,5 @@ export * as Change from "./Change.js";
 export * as Site from "./Site.js";
 /** Problems: the RFC 9457 status and code each tagged error is answered with, as an annotation. */
 export * as Problem from "./Problem.js";
+/** Availability: the server behind a port away, answered 503 with Retry-After. */
+export * as Availability from "./Availability.js";

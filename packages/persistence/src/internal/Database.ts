@@ -3,10 +3,11 @@
  * (embedded) or on PostgreSQL through a `pg` pool, migrated when the layer starts. Internal, so
  * Kysely's and pg's types never cross the package's edge.
  */
+import { Availability } from "@comedec/actor";
 import { PGlite } from "@electric-sql/pglite";
 import { Context, Effect, Layer } from "effect";
 import { mkdir } from "node:fs/promises";
-import { Kysely, PostgresDialect } from "kysely";
+import { Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient } from "kysely";
 import { Migrator } from "kysely/migration";
 import { PGliteDialect } from "kysely-pglite-dialect";
 import pg from "pg";
@@ -53,22 +54,83 @@ export interface PostgresOptions {
   readonly connectionString: string;
   /** Pool size; 10 by default. */
   readonly maxConnections?: number;
+  /** How long to wait for a connection (from the pool, or a new one) before the database counts as away; 5 s by default. */
+  readonly connectionTimeoutMillis?: number;
+  /** The longest a statement may run (PostgreSQL's `statement_timeout`, and the client's read timeout just above it); 30 s by default. */
+  readonly statementTimeoutMillis?: number;
 }
 
+// SQLSTATE classes and codes that say the server, not the statement, failed: connection
+// exceptions (08), too many connections, admin/crash shutdown, cannot connect now, and a
+// statement cancelled by its timeout (the server too slow to answer in time).
+const unavailableStates = new Set(["53300", "57P01", "57P02", "57P03", "57014"]);
+
 /**
- * A pool that survives the server dropping idle connections (a restart, a failover, an
- * administrator's terminate): without an `error` listener, pg re-throws such an error and the
- * process dies. The pool replaces the connection on the next query.
+ * The one place a `pg` failure is classified: a connection refused, dropped or timed out, or the
+ * server shutting down, becomes `DatabaseUnavailable`; anything else (a constraint, a syntax error)
+ * is passed on as it is. pg's server errors are `DatabaseError`s carrying a SQLSTATE; its socket
+ * errors carry Node's system code (`ECONNREFUSED`…); its own connection errors ("Connection
+ * terminated", "Query read timeout") carry neither and are not TypeErrors of the caller's values.
  */
-const resilientPool = (options: PostgresOptions) => {
-  const pool = new pg.Pool({ connectionString: options.connectionString, max: options.maxConnections ?? 10 });
-  pool.on("error", (error) => console.error(`postgres: an idle connection was closed by the server (${error.message})`));
+export const classify = (error: unknown): unknown => {
+  if (Availability.isDatabaseUnavailable(error)) return error;
+  const reason = error instanceof Error ? error.message : String(error);
+  if (error instanceof pg.DatabaseError) {
+    const state = error.code ?? "";
+    return state.startsWith("08") || unavailableStates.has(state) ? new Availability.DatabaseUnavailable({ reason: `${state}: ${reason}` }) : error;
+  }
+  if (error instanceof TypeError || error instanceof RangeError || error instanceof SyntaxError) return error;
+  const code = (error as { readonly code?: unknown } | undefined)?.code;
+  if (typeof code === "string" && !/^E[A-Z]+$/.test(code)) return error;
+  return new Availability.DatabaseUnavailable({ reason });
+};
+
+const rethrow = (error: unknown): never => {
+  throw classify(error);
+};
+
+/** A pooled client whose failures are classified: what Kysely's driver calls, nothing more. */
+const classified = (client: pg.PoolClient): PostgresPoolClient => ({
+  query: ((query: unknown, parameters?: ReadonlyArray<unknown>) =>
+    typeof query === "string" ? client.query(query, parameters as Array<unknown>).catch(rethrow) : client.query(query as never)) as unknown as PostgresPoolClient["query"],
+  release: (destroy?: boolean) => client.release(destroy),
+});
+
+/**
+ * A pool that survives the server going away (a restart, a failover, an administrator's
+ * terminate): an `error` listener on the pool (idle connections) and on every client (a
+ * connection dropped while checked out, between two statements), without which pg re-throws the
+ * error and the process dies; timeouts on connecting and on every statement, so a request never
+ * waits on a server that does not answer. The pool replaces broken connections on the next query.
+ */
+export const resilientPool = (options: PostgresOptions): pg.Pool => {
+  const statementTimeout = options.statementTimeoutMillis ?? 30_000;
+  const pool = new pg.Pool({
+    connectionString: options.connectionString,
+    max: options.maxConnections ?? 10,
+    connectionTimeoutMillis: options.connectionTimeoutMillis ?? 5_000,
+    statement_timeout: statementTimeout,
+    query_timeout: statementTimeout + 2_000,
+    idle_in_transaction_session_timeout: statementTimeout * 2,
+    keepAlive: true,
+  });
+  const report = (error: Error) => console.error(`postgres: a connection failed (${error.message}); it is replaced on the next query`);
+  pool.on("error", report);
+  pool.on("connect", (client) => client.on("error", report));
   return pool;
 };
 
-/** PostgreSQL through a `pg` pool. */
+/** PostgreSQL through a `pg` pool, every failure classified at this edge. */
 export const layerPostgres = (options: PostgresOptions) =>
   Layer.effect(
     Database,
-    acquire(() => new Kysely<Tables>({ dialect: new PostgresDialect({ pool: resilientPool(options) }) })),
+    acquire(() => {
+      const pool = resilientPool(options);
+      const edge: PostgresPool = {
+        connect: () => pool.connect().then(classified, rethrow),
+        end: () => pool.end(),
+        options: pool.options,
+      };
+      return new Kysely<Tables>({ dialect: new PostgresDialect({ pool: edge }) });
+    }),
   );

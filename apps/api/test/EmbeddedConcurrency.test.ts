@@ -1,0 +1,132 @@
+/**
+ * The embedded mode under concurrency (issue 24): the built process as `npm start` runs it, its
+ * worker in the same process, sent many requests at once of every kind — registrations, reads
+ * of what was written, listings, card orders and whole card walks (production, shipment, receipt,
+ * the activation code mailed by the worker, publication on the virtual card) — and every answer
+ * checked against what was written. Afterwards the chain verifies, each card's activation code
+ * was mailed exactly once, and the process is still up with nothing unhandled in its output.
+ * PGlite shared through `pglite-socket` failed this (wrong 404s, 500s, "activation code already
+ * used", the process dying); ADR 0013.
+ */
+import { execFileSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { registration, type Side } from "./Routes.js";
+import { type Started, start, waitFor } from "./Started.js";
+
+const cli = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
+const agents = 24;
+const cards = 12;
+
+describe("the embedded platform under concurrent requests of every kind", () => {
+  let platform: Started;
+  const tokens = { ants: "", prefecture: "", lyon: "" };
+  const lyon: Side = { commune: "69123", departement: "69", agent: "", card: "", request: "", convention: "" };
+
+  /** A request from its own client address (rate limits count by address, and each card walk is one counter's worth). */
+  const send = async (token: string, method: string, path: string, body?: unknown, from = "198.51.100.1") => {
+    const response = await fetch(`${platform.base}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json", "x-forwarded-for": from },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    return { status: response.status, text, body: (text.length === 0 ? {} : JSON.parse(text)) as any };
+  };
+  const ok = async (token: string, method: string, path: string, body?: unknown, from?: string) => {
+    const answer = await send(token, method, path, body, from);
+    if (answer.status >= 300) throw new Error(`${method} ${path}: ${answer.status} ${answer.text}`);
+    return answer.body;
+  };
+  const mailbox = async () =>
+    (await ok(tokens.lyon, "GET", "/mailbox?commune=69123")).items as ReadonlyArray<{ kind: string; body: string; sentAt: string | null }>;
+
+  beforeAll(async () => {
+    platform = await start({ COMEDEC_TRUST_PROXY: "1" });
+    tokens.ants = platform.issue("national-administrator", "national", "ANTS");
+    tokens.prefecture = platform.issue("prefecture-operator", "prefecture:69", "Préfecture du Rhône");
+    tokens.lyon = platform.issue("commune-operator", "commune:69123", "Responsable carte de Lyon");
+  }, 120_000);
+
+  afterAll(() => platform?.stop());
+
+  it("answers every request right, mails each code once, keeps its chain and stays up", async () => {
+    // Registrations, all at once, each with its own document and e-mail.
+    const numbers = Array.from({ length: agents }, (_, index) => `EC${String(index).padStart(7, "0")}`);
+    // Distinct people: the same identity twice at one site is refused as a duplicate.
+    const person = (number: string, index: number) => {
+      const given = registration(lyon, number);
+      const birthDate = `1985-04-${String(index + 1).padStart(2, "0")}`;
+      return { ...given, identity: { ...given.identity, birthDate }, document: { ...given.document, holder: { ...given.document.holder, birthDate } } };
+    };
+    const registered = await Promise.all(numbers.map((number, index) => ok(tokens.lyon, "POST", "/agents", person(number, index))));
+    const ids = registered.map((agent) => agent.id as string);
+    expect(new Set(ids).size).toBe(agents);
+
+    // Reads of each agent, listings, commune look-ups and card orders, interleaved.
+    const ordered = new Map<string, string>();
+    const reads = ids.flatMap((id, index) => [
+      ok(tokens.lyon, "GET", `/agents/${id}`).then((agent) => {
+        expect(agent.id).toBe(id);
+        expect(agent.contact.email).toBe(`claire.${numbers[index]?.toLowerCase()}@mairie.fr`);
+      }),
+      ok(tokens.ants, "GET", "/communes/69123").then((commune) => expect(commune.name).toBe("Lyon")),
+      ok(tokens.lyon, "GET", "/agents?commune=69123").then((page) => expect(JSON.stringify(page)).toContain(id)),
+      ...(index < cards
+        ? [
+            ok(tokens.lyon, "POST", "/cards", { holder: id, reason: "nouvelle carte" }).then((card) => {
+              expect(card.holder).toBe(id);
+              ordered.set(id, card.id as string);
+            }),
+          ]
+        : []),
+    ]);
+    await Promise.all(reads);
+    expect(ordered.size).toBe(cards);
+
+    // Every card walked to publication at once, while the worker mails the activation codes.
+    const walk = async (holder: string, card: string, index: number) => {
+      const from = `198.51.100.${10 + index}`;
+      const produced = await ok(tokens.ants, "POST", `/cards/${card}/production`, { reason: "fabrication" }, from);
+      const serial = produced.serial as string;
+      expect(produced.id).toBe(card);
+      await ok(tokens.ants, "POST", `/cards/${card}/shipment`, { reason: "envoi" }, from);
+      await ok(tokens.lyon, "POST", `/cards/${card}/receipt`, { serial, reason: "reçue" }, from);
+      const code = await waitFor(
+        `the activation code of ${card}`,
+        async () => /Code d'activation : ([0-9A-Z-]+)/.exec((await mailbox()).find((item) => item.kind === "activation-code" && item.body.includes(serial))?.body ?? "")?.[1],
+        60_000,
+      );
+      const published = await ok(
+        tokens.lyon,
+        "POST",
+        `/cards/${card}/publication`,
+        {
+          activationCode: code,
+          pin: "482915",
+          handOver: { document: { type: "carte-nationale-identite", number: numbers[index] }, place: "mairie" },
+          reason: "remise",
+        },
+        from,
+      );
+      expect(published.id).toBe(card);
+      expect(published.holder).toBe(holder);
+      expect(published.status).toBe("active");
+      const read = await ok(tokens.lyon, "GET", `/cards/${card}`, undefined, from);
+      expect(read.status).toBe("active");
+      expect(read.serial).toBe(serial);
+      return serial;
+    };
+    const serials = await Promise.all([...ordered].map(([holder, card]) => walk(holder, card, ids.indexOf(holder))));
+    expect(new Set(serials).size).toBe(cards);
+
+    // Each activation code mailed once (no job ran twice), every one sent.
+    const codes = (await mailbox()).filter((item) => item.kind === "activation-code");
+    for (const serial of serials) expect(codes.filter((item) => item.body.includes(serial)).length).toBe(1);
+
+    const verified = execFileSync(process.execPath, [cli, "audit", "verify"], { env: platform.environment, encoding: "utf8" });
+    expect(verified).toMatch(/^audit trail valid: [0-9]+ events/);
+    expect((await fetch(`${platform.base}/health`)).status).toBe(200);
+    expect(platform.output()).not.toMatch(/Unhandled|uncaught|ECONNRESET|deadlock/i);
+  }, 240_000);
+});
