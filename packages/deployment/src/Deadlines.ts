@@ -8,9 +8,8 @@ import { type CalendarDate, CommuneDirectory, type CommuneSummary, Onboarding } 
 import { Access } from "@comedec/rgs";
 import { Effect } from "effect";
 
-// The API authorised before calling, and its contract lists no Forbidden for these use cases: a
-// grant the policy did not make, for another permission or on another kind of target is a defect
-// of the caller (a 500 and a log line), never a silent pass.
+// Each use case checks its grant first: one the policy did not make, or for another permission, is
+// refused with `Forbidden` (which the API answers as a 403), never a silent pass.
 
 /** One late commune, as a prefecture reads it. */
 export interface LateCommune {

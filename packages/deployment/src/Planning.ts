@@ -17,9 +17,8 @@ import { CommuneDirectory, type CommuneSummary, HandOver, type InseeCode } from 
 import { Access } from "@comedec/rgs";
 import { Effect } from "effect";
 
-// The API authorised before calling, and its contract lists no Forbidden for these use cases: a
-// grant the policy did not make, for another permission or on another kind of target is a defect
-// of the caller (a 500 and a log line), never a silent pass.
+// Each use case checks its grant first: one the policy did not make, for another permission, or
+// that does not cover the département planned, is refused with `Forbidden` (a 403), never a silent pass.
 
 /** A place, in degrees. */
 export interface Point {
