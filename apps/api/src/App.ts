@@ -9,7 +9,7 @@ import type { ConventionStore } from "@comedec/convention";
 import type { ExchangeStore } from "@comedec/exchange";
 import { RawSql } from "@comedec/persistence";
 import type { Authority } from "@comedec/pki";
-import type { Audit, Retention, Sessions, Tokens } from "@comedec/rgs";
+import { type Audit, RateLimits as Counters, type Retention, type Sessions, type Tokens } from "@comedec/rgs";
 import { Effect, type ManagedRuntime } from "effect";
 import { Hono } from "hono";
 import * as Docs from "./Docs.js";
@@ -57,7 +57,8 @@ export type Services =
   | Audit.AuditTrail
   | Audit.CheckpointSigner
   | Retention.Retention
-  | ExchangeStore;
+  | ExchangeStore
+  | Counters.RateLimitCounters;
 
 /** The largest request body accepted: evidence and conventions are small. */
 export const maximumBodyBytes = 64 * 1024;
@@ -98,7 +99,10 @@ export const make = (
 ): Hono => {
   checkEveryEndpointServed();
   const app = new Hono();
-  const limits = RateLimits.middlewares(options.rateLimits ?? RateLimits.defaults);
+  const limits = RateLimits.middlewares(options.rateLimits ?? RateLimits.defaults, {
+    hit: (key, windowSeconds) => runtime.runPromise(Counters.RateLimitCounters.use((counters) => counters.hit(key, windowSeconds))),
+    reset: (key) => runtime.runPromise(Counters.RateLimitCounters.use((counters) => counters.reset(key))),
+  });
   const limit = (bytes: number) => NodeRequest.bodyLimit(bytes, () => Problem.toResponse(Problem.bodyTooLarge(bytes)));
   // Only the endpoints that declare their own limit (the CSV import of a large commune's agents) take more than a small JSON document.
   const ownLimits = Contract.endpoints.flatMap((endpoint) =>

@@ -9,7 +9,7 @@ import { Config } from "effect";
 export interface Api {
   readonly platform: Configuration.Platform;
   readonly host: string;
-  readonly trustProxy: boolean;
+  readonly trustProxy: Configuration.TrustedProxies;
   readonly inProcessWorker: boolean;
   readonly workerConcurrency: number;
   readonly mail: Configuration.Mail;

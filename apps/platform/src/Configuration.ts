@@ -5,6 +5,7 @@
  * `Redacted` until the adapter that uses them.
  */
 import { Config, ConfigProvider, Effect, Exit, Redacted, Schema, SchemaIssue } from "effect";
+import { isIP } from "node:net";
 import { resolve } from "node:path";
 
 /** The exit code of a process refused its configuration (sysexits' EX_CONFIG). */
@@ -111,10 +112,11 @@ export const auditPublicationDir: Config.Config<string | undefined> = text("COME
 
 /** Milliseconds from a variable, `byDefault` when unset, refused outside `min`…`max`. */
 const millis = (name: string, byDefault: number, min: number, max: number): Config.Config<number> =>
-  text(name, `a whole number of milliseconds from ${min} to ${max} expected`, (value) => /^[0-9]+$/.test(value) && Number(value) >= min && Number(value) <= max).pipe(
-    Config.map(Number),
-    Config.withDefault(byDefault),
-  );
+  text(
+    name,
+    `a whole number of milliseconds from ${min} to ${max} expected`,
+    (value) => /^[0-9]+$/.test(value) && Number(value) >= min && Number(value) <= max,
+  ).pipe(Config.map(Number), Config.withDefault(byDefault));
 
 /** The timeouts that keep a request from waiting on a database that does not answer. */
 export interface Timeouts {
@@ -165,10 +167,21 @@ export const platform: Config.Config<Platform> = port.pipe(
   ),
 );
 
-/** Whether the API counts rate limits by the reverse proxy's `X-Forwarded-For` (`COMEDEC_TRUST_PROXY`, 1 or 0; 0). */
-export const trustProxy: Config.Config<boolean> = text("COMEDEC_TRUST_PROXY", "1 or 0 expected", (value) => value === "1" || value === "0").pipe(
-  Config.map((value) => value === "1"),
-  Config.withDefault(false),
+/** The reverse proxies in front of the API: how many (0: none, the socket's peer is the client), or their addresses. */
+export type TrustedProxies = number | ReadonlyArray<string>;
+
+/**
+ * The reverse proxies whose `X-Forwarded-For` the rate limits believe (`COMEDEC_TRUST_PROXY`, 0):
+ * a count of proxies in front of the API (`1`: one proxy), or their addresses separated by commas.
+ * The client is the rightmost hop that is not a trusted proxy.
+ */
+export const trustProxy: Config.Config<TrustedProxies> = text(
+  "COMEDEC_TRUST_PROXY",
+  "a number of proxies from 0 to 10, or their IP addresses separated by commas, expected",
+  (value) => (/^[0-9]+$/.test(value) ? Number(value) <= 10 : value.split(",").every((entry) => isIP(entry.trim()) !== 0)),
+).pipe(
+  Config.map((value): TrustedProxies => (/^[0-9]+$/.test(value) ? Number(value) : value.split(",").map((entry) => entry.trim()))),
+  Config.withDefault(0),
 );
 
 /** Whether the API on PostgreSQL runs the jobs as well (`COMEDEC_WORKER=in-process`); embedded mode always does. */

@@ -71,6 +71,26 @@ describe("the HTTP contract", () => {
     }
   });
 
+  it("limits every endpoint whose body takes a secret: an activation code, a PIN, a PUK or secret answers", () => {
+    const secretFields = new Set(["activationCode", "pin", "newPin", "puk", "answers", "answer"]);
+    // The field names of a body, found anywhere in its schema (nested structs, unions, arrays).
+    const fieldNames = (ast: unknown, seen = new Set<unknown>()): Array<string> => {
+      if (typeof ast !== "object" || ast === null || seen.has(ast)) return [];
+      seen.add(ast);
+      const own = Array.isArray((ast as { propertySignatures?: unknown }).propertySignatures)
+        ? (ast as { propertySignatures: ReadonlyArray<{ name: unknown }> }).propertySignatures.flatMap((property) =>
+            typeof property.name === "string" ? [property.name] : [],
+          )
+        : [];
+      return [...own, ...Object.values(ast).flatMap((value) => fieldNames(value, seen))];
+    };
+    const takingSecrets = endpoints.filter((endpoint) => fieldNames((endpoint.body as { ast?: unknown }).ast).some((name) => secretFields.has(name)));
+    expect(takingSecrets.map((endpoint) => endpoint.operationId)).toEqual(
+      expect.arrayContaining(["publishCard", "verifyCardPin", "unblockCard", "renewCardCertificates", "revokeCard", "setSecretQuestions"]),
+    );
+    expect(takingSecrets.filter((endpoint) => endpoint.rateLimit !== "code-entry").map((endpoint) => endpoint.operationId)).toEqual([]);
+  });
+
   it("documents every endpoint in OpenAPI 3.1 with its operationId", () => {
     const document = OpenApi.document(endpoints, { serverUrl: "https://comedec.example.gouv.fr" });
     expect(document.openapi).toBe("3.1.0");

@@ -7,7 +7,7 @@ import type { CardNotifications, CardSecrets, CardStore, CertificateRegistry } f
 import type { CommuneDirectory, EditorRegistry, OnboardingStore } from "@comedec/commune";
 import type { ConventionStore } from "@comedec/convention";
 import type { ExchangeStore } from "@comedec/exchange";
-import { Audit, Retention, Rules, type Sessions, type Tokens } from "@comedec/rgs";
+import { Audit, type RateLimits, Retention, Rules, type Sessions, type Tokens } from "@comedec/rgs";
 import { Effect, Layer } from "effect";
 import { sql } from "kysely";
 import { agentStoreLayer } from "./Agents.js";
@@ -21,6 +21,7 @@ import { appendStandalone, checkpoint, checkpoints, exportProven, exportSite, ve
 import { SealingKey } from "./internal/Sealing.js";
 import { randomBytes } from "node:crypto";
 import { type RawSql, rawSqlLayer } from "./RawSql.js";
+import { rateLimitCountersLayer } from "./RateLimits.js";
 import { cardSessionsLayer } from "./Sessions.js";
 import { actorTokensLayer } from "./Tokens.js";
 
@@ -121,6 +122,7 @@ const repositories = Layer.mergeAll(
   certificateRegistryLayer,
   cardNotificationsLayer,
   cardSessionsLayer,
+  rateLimitCountersLayer,
   retentionLayer,
   eventFeedLayer,
   exchangeStoreLayer,
@@ -143,7 +145,8 @@ export type Ports =
   | Sessions.CardSessions
   | Retention.Retention
   | Audit.EventFeed
-  | ExchangeStore;
+  | ExchangeStore
+  | RateLimits.RateLimitCounters;
 
 /** What every mode needs besides its database. */
 export interface Secrets {

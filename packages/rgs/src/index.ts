@@ -16,3 +16,5 @@ export * as Sessions from "./Sessions.js";
 export * as Tokens from "./Tokens.js";
 /** The retention purge port. */
 export * as Retention from "./Retention.js";
+/** Rate-limit counters shared by every instance. */
+export * as RateLimits from "./RateLimits.js";

@@ -318,6 +318,8 @@ export const setSecretQuestions = Endpoint.make({
   success: Schema.Struct({ questions: Schema.Int }),
   errors: [AgentNotFound, Access.Forbidden],
   authorization: onHolder("card.operate"),
+  // The body carries the holder's answers: limited like every route that takes a secret.
+  rateLimit: "code-entry",
 });
 
 /** The questions to ask a holder. */

@@ -568,6 +568,21 @@ const auditTrailStatements: ReadonlyArray<string> = [
 
 const auditTrail = fromStatements(auditTrailStatements);
 
+// Rate limits shared by every API instance: a counter per key (kind of limit and client address)
+// and fixed window, counted by one upsert; a row lives one window.
+const rateLimitStatements: ReadonlyArray<string> = [
+  `CREATE TABLE rate_limit_counter (
+      key text NOT NULL,
+      window_start timestamptz NOT NULL,
+      resets_at timestamptz NOT NULL,
+      hits integer NOT NULL CHECK (hits > 0),
+      PRIMARY KEY (key, window_start)
+    )`,
+  "CREATE INDEX rate_limit_counter_resets_at ON rate_limit_counter (resets_at)",
+];
+
+const rateLimits = fromStatements(rateLimitStatements);
+
 /** Every migration, by name; names sort in application order. */
 export const provider: MigrationProvider = {
   getMigrations: async () => ({
@@ -580,5 +595,6 @@ export const provider: MigrationProvider = {
     "0007-outbox": outbox,
     "0008-exchange": exchange,
     "0009-audit-trail": auditTrail,
+    "0010-rate-limits": rateLimits,
   }),
 };
