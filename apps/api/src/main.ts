@@ -56,6 +56,13 @@ const server = serve(
   },
 );
 
+// graphile-worker completes and fails jobs in batches whose promise it does not always await: with
+// the database away, one may reject unhandled, which would end this process. The job stays locked
+// and runs again once the database is back; it is logged, not fatal.
+process.on("unhandledRejection", (reason) => {
+  console.error(`unhandled rejection (kept running): ${reason instanceof Error ? reason.message : String(reason)}`);
+});
+
 let stopping = false;
 const stop = (signal: string) => {
   if (stopping) return;

@@ -76,6 +76,7 @@ describe("Configuration", () => {
           secretKey: undefined,
           caCustodians: [undefined, undefined],
           pkcs11Library: undefined,
+          auditPublicationDir: undefined,
           timeouts: { connectMillis: 5_000, statementMillis: 30_000, shutdownMillis: 30_000 },
         });
         assert.deepStrictEqual(

@@ -48,7 +48,7 @@ export type Services =
 /** How the worker runs. */
 export interface Options {
   readonly connectionString: string;
-  /** The longest wait for a connection before a job's attempt fails (and is retried later); 5 s by default. */
+  /** The longest wait for a connection before a job's attempt fails (and is retried later); none by default. */
   readonly connectionTimeoutMillis?: number;
   /** Jobs run at once by this process. */
   readonly concurrency?: number;
@@ -64,8 +64,8 @@ export interface Options {
 const resilientPool = (options: Options): pg.Pool => {
   const pool = new pg.Pool({
     connectionString: options.connectionString,
-    max: (options.concurrency ?? 4) + 2,
-    connectionTimeoutMillis: options.connectionTimeoutMillis ?? 5_000,
+    max: Math.max(10, (options.concurrency ?? 4) + 4),
+    ...(options.connectionTimeoutMillis === undefined ? {} : { connectionTimeoutMillis: options.connectionTimeoutMillis }),
     keepAlive: true,
   });
   const report = (error: Error) => console.error(`worker: a database connection failed (${error.message}); it is replaced on the next job`);

@@ -28,6 +28,13 @@ console.error(`COMEDEC worker running on PostgreSQL (${mail.description})`);
 // SIGTERM: the running jobs finish, the others stay queued for another worker (graphile-worker
 // unlocks nothing it has not started); past COMEDEC_SHUTDOWN_TIMEOUT_MS the process exits anyway,
 // and the jobs it held are retried once their lock expires or `takeOverDeadWorkers` frees them.
+// graphile-worker completes and fails jobs in batches whose promise it does not always await: with
+// the database away, one may reject unhandled, which would end this process. The job stays locked
+// and runs again once the database is back; it is logged, not fatal.
+process.on("unhandledRejection", (reason) => {
+  console.error(`unhandled rejection (kept running): ${reason instanceof Error ? reason.message : String(reason)}`);
+});
+
 let stopping = false;
 const stop = (signal: string) => {
   if (stopping) return;

@@ -187,7 +187,7 @@ const postgres: Backend = {
 };
 
 const embedded: Backend = {
-  name: "embedded PGlite",
+  name: "embedded PostgreSQL server",
   open: async () => {
     const dataDir = mkdtempSync(join(tmpdir(), "comedec-embedded-"));
     const server = await Platform.startEmbeddedServer(dataDir);

@@ -7,3 +7,6 @@ export * as Persistence from "./Persistence.js";
 
 /** Plain SQL on the adapter's pool: readiness probes and benchmark baselines only. */
 export { RawSql, type Query } from "./RawSql.js";
+
+/** Readiness: the migrations not yet applied. */
+export * as Readiness from "./Readiness.js";
