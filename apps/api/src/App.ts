@@ -2,13 +2,14 @@
  * The Hono app: body limit, the endpoints of every route module, the OpenAPI document and docs,
  * and problem+json for everything that goes wrong outside a handler.
  */
+import { Availability } from "@comedec/actor";
 import type { CommuneDirectory, EditorRegistry, OnboardingStore } from "@comedec/commune";
 import type { AgentCards, AgentStore } from "@comedec/agent";
 import type { CardManufacturer, CardNotifications, CardSecrets, CardStore, CertificateAuthority, CertificateRegistry, SmartCards } from "@comedec/card";
 import type { ConventionStore } from "@comedec/convention";
 import type { ExchangeStore } from "@comedec/exchange";
-import { RawSql } from "@comedec/persistence";
-import type { Authority } from "@comedec/pki";
+import { RawSql, Readiness } from "@comedec/persistence";
+import { Authority } from "@comedec/pki";
 import { type Audit, RateLimits as Counters, type Retention, type Sessions, type Tokens } from "@comedec/rgs";
 import { Effect, type ManagedRuntime } from "effect";
 import { Hono } from "hono";
@@ -116,13 +117,32 @@ export const make = (
     return (own?.limit ?? smallBody)(context, next);
   });
   const openApi = OpenApi.document(Contract.endpoints, options.publicUrl === undefined ? {} : { serverUrl: options.publicUrl });
-  // Unauthenticated on purpose: load balancers probe it. It tells only whether the database answers.
-  app.get("/health", async (context) => {
-    const database = await runtime.runPromise(RawSql.use((raw) => Effect.promise(() => raw.query("SELECT 1")))).then(
-      () => "ok" as const,
-      () => "unavailable" as const,
-    );
-    return context.json({ status: database === "ok" ? "ok" : "degraded", database }, database === "ok" ? 200 : 503);
+  // Unauthenticated on purpose: orchestrators and load balancers probe them, and they tell nothing
+  // beyond up or not. Liveness answers while the process serves, whatever the database does (a
+  // database restart must not get the API restarted); readiness says whether to send it traffic.
+  app.get("/health", (context) => context.json({ status: "ok" }));
+  app.get("/ready", async (context) => {
+    const check = Effect.gen(function* () {
+      const database = yield* RawSql.use((raw) => Effect.promise(() => raw.query("SELECT 1"))).pipe(
+        Effect.as("ok" as const),
+        Effect.catchDefect(() => Effect.succeed("unavailable" as const)),
+      );
+      const migrations =
+        database === "ok"
+          ? yield* Readiness.pendingMigrations.pipe(
+              Effect.map((pending) => (pending.length === 0 ? ("applied" as const) : ("pending" as const))),
+              Effect.catchDefect(() => Effect.succeed("unknown" as const)),
+            )
+          : ("unknown" as const);
+      const { hierarchy } = yield* Authority.CaCertificates;
+      const now = Date.now();
+      const open = [hierarchy.root, hierarchy.issuing].every((key) => key.privateKey !== undefined && key.notAfter.getTime() > now);
+      return { database, migrations, caKeys: open ? ("open" as const) : ("closed" as const) };
+    });
+    const report = await runtime.runPromise(check);
+    const ready = report.database === "ok" && report.migrations === "applied" && report.caKeys === "open";
+    if (!ready) context.header("retry-after", String(Availability.retryAfterSeconds));
+    return context.json({ status: ready ? "ready" : "not-ready", ...report }, ready ? 200 : 503);
   });
   Pki.register(app, runtime);
   app.get("/openapi.json", (context) => context.json(openApi));
