@@ -4,6 +4,8 @@
 
 /** Permissions by role and site, granted as capabilities. */
 export * as Access from "./Access.js";
+/** Trusted duties kept apart: their sources, what one person may combine per site, what takes two people. */
+export * as Duties from "./Duties.js";
 /** Cryptography by date (RGS annex B1): key sizes, curves, hashes. */
 export * as Cryptography from "./Cryptography.js";
 /** The RGS 3* rules as data: id, source, text and a check each; retention periods. */
