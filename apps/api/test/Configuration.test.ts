@@ -33,6 +33,17 @@ describe("the API started with a bad configuration", () => {
     expect(run.opened).toBe(false);
   });
 
+  it("on PostgreSQL, refuses to start without the CA custodians rather than generating them", () => {
+    const production = { DATABASE_URL: "postgres://postgres@127.0.0.1:5432/test", COMEDEC_SECRET_KEY: "ab".repeat(32) };
+    const none = started(production);
+    expect(none.status).toBe(78);
+    expect(none.stderr).toBe("COMEDEC_CA_CUSTODIAN_1: required with DATABASE_URL: production never generates the CA custodians' secrets\n");
+    expect(none.opened).toBe(false);
+    const one = started({ ...production, COMEDEC_CA_CUSTODIAN_1: "Premier Gardien:secret-du-premier-gardien" });
+    expect(one.status).toBe(78);
+    expect(one.stderr).toBe("COMEDEC_CA_CUSTODIAN_2: required with DATABASE_URL: production never generates the CA custodians' secrets\n");
+  });
+
   it("names the secret key, and never repeats it", () => {
     const run = started({ COMEDEC_SECRET_KEY: "0123456789abcdef" });
     expect(run.status).toBe(78);

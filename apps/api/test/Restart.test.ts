@@ -63,7 +63,15 @@ describe.skipIf(bin === undefined)("the platform on PostgreSQL through its fault
     const child = spawn(process.execPath, [main], { env: { ...environment, PORT: String(apiPort) }, stdio: ["ignore", "ignore", "pipe"] });
     child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));
     api = child;
-    await waitFor("the API", () => fetch(`${base()}/ready`).then((response) => (response.ok ? true : undefined), () => undefined), 120_000);
+    await waitFor(
+      "the API",
+      () =>
+        fetch(`${base()}/ready`).then(
+          (response) => (response.ok ? true : undefined),
+          () => undefined,
+        ),
+      120_000,
+    );
     return child;
   };
   const startWorker = () => {
@@ -120,7 +128,7 @@ describe.skipIf(bin === undefined)("the platform on PostgreSQL through its fault
     written += 1;
     const given = registration(lyon, number);
     const birthDate = `19${String(50 + (written % 50)).padStart(2, "0")}-0${1 + (written % 9)}-${String(1 + (written % 28)).padStart(2, "0")}`;
-    const birthName = `Martin${String.fromCharCode(65 + (written % 26))}${String.fromCharCode(65 + Math.floor(written / 26) % 26)}`;
+    const birthName = `Martin${String.fromCharCode(65 + (written % 26))}${String.fromCharCode(65 + (Math.floor(written / 26) % 26))}`;
     return {
       ...given,
       identity: { ...given.identity, birthName, birthDate },
@@ -174,6 +182,8 @@ describe.skipIf(bin === undefined)("the platform on PostgreSQL through its fault
       DATABASE_URL: `postgresql://postgres@127.0.0.1:${databasePort}/postgres`,
       COMEDEC_DATA_DIR: dataDir,
       COMEDEC_SMTP_URL: "",
+      COMEDEC_CA_CUSTODIAN_1: "Premier Gardien:secret-du-premier-gardien",
+      COMEDEC_CA_CUSTODIAN_2: "Seconde Gardienne:secret-de-la-seconde-gardienne",
       COMEDEC_DB_CONNECT_TIMEOUT_MS: "2000",
       COMEDEC_DB_STATEMENT_TIMEOUT_MS: "5000",
       COMEDEC_WORKER_CONCURRENCY: "2",

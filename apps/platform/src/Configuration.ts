@@ -26,7 +26,7 @@ export const host: Config.Config<string> = text("HOST", "a host name or an IP ad
   Config.withDefault("127.0.0.1"),
 );
 
-/** PostgreSQL (`DATABASE_URL`, a secret since it carries the password); embedded PGlite when unset. */
+/** PostgreSQL (`DATABASE_URL`, a secret since it carries the password); the embedded PostgreSQL server when unset. */
 export const databaseUrl: Config.Config<Redacted.Redacted<string> | undefined> = text(
   "DATABASE_URL",
   "a postgres:// or postgresql:// connection string expected",
@@ -165,6 +165,13 @@ export const platform: Config.Config<Platform> = port.pipe(
       timeouts,
     }),
   ),
+  // Production never makes up the custodians' secrets: two people bring them (embedded: two files of the data directory).
+  Config.flatMap((settings) => {
+    const missing = settings.databaseUrl === undefined ? -1 : settings.caCustodians.indexOf(undefined);
+    return missing < 0
+      ? Config.succeed(settings)
+      : Config.fail(refusal(`COMEDEC_CA_CUSTODIAN_${missing + 1}`, "required with DATABASE_URL: production never generates the CA custodians' secrets"));
+  }),
 );
 
 /** The reverse proxies in front of the API: how many (0: none, the socket's peer is the client), or their addresses. */

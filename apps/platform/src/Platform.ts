@@ -1,6 +1,7 @@
 /**
  * Where the layers are wired, once: the persistence adapter for the runtime mode (PostgreSQL when
- * DATABASE_URL is set, otherwise embedded PGlite in a data directory), and the bootstrap steps the
+ * DATABASE_URL is set, PGlite in a data directory for a caller that opens it alone; the embedded
+ * start gives the URL of its own PostgreSQL server, ADR 0013), and the bootstrap steps the
  * embedded start performs (reference communes, a first administrator token).
  */
 import { Actor } from "@comedec/actor";
@@ -128,23 +129,28 @@ export const importCommunesIfEmpty = Effect.gen(function* () {
   if (some.length === 0) yield* importCommunes;
 });
 
-/** Issues a first administrator token when none is valid, written to a file only its owner reads. */
+/** How long the bootstrap token lasts, in days: one, so it expires within 24 hours of the first start. */
+export const bootstrapTokenDays = 1;
+
+/**
+ * Issues the national administrator's bootstrap token at the first start only (no national
+ * administrator's token was ever issued), for one day, written to a file only its owner reads.
+ * Later starts issue nothing, even once it has expired: further tokens come from an administrator
+ * or from the operator's command line.
+ */
 export const ensureAdministratorToken = (config: Configuration) =>
   Effect.gen(function* () {
     const tokens = yield* Tokens.ActorTokens;
-    const now = Date.now();
-    const usable = (yield* tokens.list).some(
-      (token) => token.actor.role === "national-administrator" && token.revokedAt === undefined && token.expiresAt.getTime() > now,
-    );
+    const issuedBefore = (yield* tokens.list).some((token) => token.actor.role === "national-administrator");
     const file = join(config.dataDir, "admin-token");
-    if (usable) return file;
+    if (issuedBefore) return file;
     const administrator = Actor.Actor.make({
       id: "bootstrap-admin",
       name: "Administrateur national (amorçage)",
       role: "national-administrator",
       site: { _tag: "national" },
     });
-    const { token } = yield* tokens.issue(administrator, 30, system, "bootstrap");
+    const { token } = yield* tokens.issue(administrator, bootstrapTokenDays, system, "bootstrap");
     yield* Effect.promise(async () => {
       await mkdir(config.dataDir, { recursive: true });
       await writeFile(file, `${token}\n`, { mode: 0o600 });

@@ -382,6 +382,8 @@ describe.each(url === undefined ? [embedded] : [postgres, embedded])("the worker
         COMEDEC_SMTP_URL: smtp.url,
         COMEDEC_SECRET_KEY: secretKey,
         COMEDEC_DATA_DIR: dataDir,
+        COMEDEC_CA_CUSTODIAN_1: "Premier Gardien:secret-du-premier-gardien",
+        COMEDEC_CA_CUSTODIAN_2: "Seconde Gardienne:secret-de-la-seconde-gardienne",
       },
       stdio: ["ignore", "ignore", "pipe"],
     });
