@@ -56,7 +56,7 @@ describe("Configuration", () => {
       assert.deepStrictEqual([first?.name, second?.name], ["alice", "bob"]);
       assert.deepStrictEqual([Redacted.value(first!.secret), Redacted.value(second!.secret)], ["first-custodian-secret", "second-custodian-secret"]);
       assert.strictEqual(config.host, "0.0.0.0");
-      assert.isTrue(config.trustProxy);
+      assert.strictEqual(config.trustProxy, 1);
       assert.isTrue(config.inProcessWorker);
       assert.strictEqual(config.workerConcurrency, 8);
       assert.strictEqual(Redacted.value(config.mail.smtpUrl!), production.COMEDEC_SMTP_URL);
@@ -81,7 +81,7 @@ describe("Configuration", () => {
         });
         assert.deepStrictEqual(
           { host: config.host, trustProxy: config.trustProxy, inProcessWorker: config.inProcessWorker, workerConcurrency: config.workerConcurrency },
-          { host: "127.0.0.1", trustProxy: false, inProcessWorker: false, workerConcurrency: 2 },
+          { host: "127.0.0.1", trustProxy: 0, inProcessWorker: false, workerConcurrency: 2 },
         );
         assert.deepStrictEqual(config.mail, { smtpUrl: undefined, from: "COMEDEC <ne-pas-repondre@comedec.invalid>" });
       }
@@ -122,7 +122,7 @@ describe("Configuration", () => {
     ["COMEDEC_CA_CUSTODIAN_1", ":first-custodian-secret", "COMEDEC_CA_CUSTODIAN_1: name:secret expected, the secret of at least 16 characters"],
     ["COMEDEC_PUBLIC_URL", "comedec.example.gouv.fr", "COMEDEC_PUBLIC_URL: an http:// or https:// URL expected"],
     ["COMEDEC_PUBLIC_URL", "ftp://comedec.example.gouv.fr", "COMEDEC_PUBLIC_URL: an http:// or https:// URL expected"],
-    ["COMEDEC_TRUST_PROXY", "yes", "COMEDEC_TRUST_PROXY: 1 or 0 expected"],
+    ["COMEDEC_TRUST_PROXY", "yes", "COMEDEC_TRUST_PROXY: a number of proxies from 0 to 10, or their IP addresses separated by commas, expected"],
     ["COMEDEC_WORKER", "separate", "COMEDEC_WORKER: in-process expected, or nothing"],
     ["COMEDEC_WORKER_CONCURRENCY", "0", "COMEDEC_WORKER_CONCURRENCY: a whole number from 1 to 1000 expected"],
     ["COMEDEC_WORKER_CONCURRENCY", "many", "COMEDEC_WORKER_CONCURRENCY: a whole number from 1 to 1000 expected"],
