@@ -16,8 +16,8 @@ for (const dir of dirs) {
 }
 for (const dir of byName.values()) {
   const manifest = JSON.parse(readFileSync(join(root, dir, "package.json"), "utf8"));
-  // Only runtime dependencies are built first: devDependencies serve the tests, which typecheck from source.
-  const deps = Object.keys({ ...manifest.dependencies }).filter((dep) => byName.has(dep));
+  // Only runtime dependencies and peers are built first: devDependencies serve the tests, which typecheck from source.
+  const deps = Object.keys({ ...manifest.dependencies, ...manifest.peerDependencies }).filter((dep) => byName.has(dep));
   const base = relative(join(root, dir), join(root, "tooling/tsconfig/base.json"));
   const build = {
     extends: base,

@@ -8,11 +8,12 @@
  * The PIN comes from COMEDEC_PIN, or is typed without echo in a terminal — never on the command
  * line, where other users could read it.
  * Without --card, the only card present is used. Exit status: 0 passed, 1 not passed, 2 refused
- * or failed (the reason is printed), 64 wrong usage.
+ * or failed (the reason is printed), 64 wrong usage (one line, never a stack trace); `--help` prints
+ * the usage and exits 0. `@comedec/smartcard-pkcs11` (and its native `pkcs11js` build) is an optional
+ * peer, loaded only for --pkcs11: simulator users never install it.
  */
 import { SmartCards } from "@comedec/card";
 import { Specimen } from "@comedec/exchange";
-import { Pkcs11 } from "@comedec/smartcard-pkcs11";
 import { Simulator } from "@comedec/smartcard-simulator";
 import { Effect, Layer, Schema } from "effect";
 import { readFileSync } from "node:fs";
@@ -24,17 +25,31 @@ const usage =
   "usage: comedec-connection-test --api URL --commune INSEE --specimen-file FILE (--simulator DIR | --pkcs11 LIBRARY) [--card SERIAL] [--keep-signed DIR]\n" +
   "       the card's PIN in COMEDEC_PIN, or typed when asked";
 
-const { values } = parseArgs({
-  options: {
-    api: { type: "string" },
-    commune: { type: "string" },
-    "specimen-file": { type: "string" },
-    simulator: { type: "string" },
-    pkcs11: { type: "string" },
-    card: { type: "string" },
-    "keep-signed": { type: "string" },
-  },
-});
+const options = {
+  api: { type: "string" },
+  commune: { type: "string" },
+  "specimen-file": { type: "string" },
+  simulator: { type: "string" },
+  pkcs11: { type: "string" },
+  card: { type: "string" },
+  "keep-signed": { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+/** The options, or one line and exit 64 for an option this command does not know (no stack trace). */
+const values = (() => {
+  try {
+    return parseArgs({ options, strict: true, allowPositionals: false }).values;
+  } catch (error) {
+    console.error(`comedec-connection-test: ${error instanceof Error ? (error.message.split("\n")[0] ?? "") : String(error)} (--help for the usage)`);
+    return process.exit(64);
+  }
+})();
+if (values.help === true) {
+  console.log(usage);
+  process.exit(0);
+}
+
 /** The PIN, typed without echo when the command runs in a terminal and COMEDEC_PIN is not set. */
 const askPin = async (): Promise<string | undefined> => {
   if (!process.stdin.isTTY) return undefined;
@@ -62,7 +77,19 @@ if ((values.simulator === undefined) === (values.pkcs11 === undefined)) {
 const api = values.api;
 const commune = values.commune;
 const fileText = readFileSync(values["specimen-file"], "utf8");
-const cards = values.pkcs11 !== undefined ? Layer.orDie(Pkcs11.layer({ library: values.pkcs11 })) : Simulator.layer({ directory: values.simulator as string });
+/** The PKCS#11 driver, an optional peer: loaded only here, with a clear message when it is not installed. */
+const pkcs11Layer = async (library: string) => {
+  try {
+    const { Pkcs11 } = await import("@comedec/smartcard-pkcs11");
+    return Layer.orDie(Pkcs11.layer({ library }));
+  } catch (error) {
+    const code = (error as { readonly code?: unknown }).code;
+    if (code !== "ERR_MODULE_NOT_FOUND" && code !== "MODULE_NOT_FOUND") throw error;
+    console.error("--pkcs11 needs the PKCS#11 driver, an optional package: npm install @comedec/smartcard-pkcs11 (it builds pkcs11js)");
+    return process.exit(64);
+  }
+};
+const cards = values.pkcs11 !== undefined ? await pkcs11Layer(values.pkcs11) : Simulator.layer({ directory: values.simulator as string });
 
 const program = Effect.gen(function* () {
   const file = yield* Schema.decodeUnknownEffect(Schema.fromJsonString(Specimen.SpecimenFile))(fileText);
