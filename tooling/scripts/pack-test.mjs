@@ -72,10 +72,11 @@ for (const [name, tarball] of tarballOf) {
     if (compiled !== null && !existsSync(join(workspaceDir, "src", `${compiled[1]}.ts`)) && !existsSync(join(workspaceDir, "src", `${compiled[1]}.tsx`)))
       fail(`${name}: ships ${file}, stale build output with no source (rebuild from a clean dist)`);
     if (file.endsWith(".tsbuildinfo")) fail(`${name}: ships build info ${file}`);
-    if (file.startsWith("src/") || file.endsWith(".ts") && !file.endsWith(".d.ts")) fail(`${name}: ships source ${file}`);
+    if (file.startsWith("src/") || (file.endsWith(".ts") && !file.endsWith(".d.ts"))) fail(`${name}: ships source ${file}`);
     if (file.endsWith(".map")) {
       const map = JSON.parse(readFileSync(join(into, file), "utf8"));
-      const complete = Array.isArray(map.sourcesContent) && map.sourcesContent.length === map.sources.length && map.sourcesContent.every((text) => typeof text === "string");
+      const complete =
+        Array.isArray(map.sourcesContent) && map.sourcesContent.length === map.sources.length && map.sourcesContent.every((text) => typeof text === "string");
       if (!complete) fail(`${name}: ${file} has no sourcesContent, and its sources are not shipped`);
     }
     if (file.endsWith(".js") || file.endsWith(".d.ts")) {
@@ -96,7 +97,8 @@ for (const [name, tarball] of tarballOf) {
   }
   const text = JSON.stringify(manifest);
   if (text.includes("workspace:")) fail(`${name}: a workspace: range left in the manifest`);
-  if (manifest.dependencies?.effect !== undefined || manifest.peerDependencies?.effect === undefined) fail(`${name}: effect must be a peer dependency, not a dependency`);
+  if (manifest.dependencies?.effect !== undefined || manifest.peerDependencies?.effect === undefined)
+    fail(`${name}: effect must be a peer dependency, not a dependency`);
   if (typeof manifest.engines?.node !== "string") fail(`${name}: no engines.node`);
   if (typeof manifest.repository?.url !== "string") fail(`${name}: no repository.url`);
   if (typeof manifest.license !== "string") fail(`${name}: no license`);
@@ -108,7 +110,10 @@ step(`${tarballOf.size} tarballs checked, ${(size / 1024).toFixed(0)} kB in all`
 const closure = (name, seen = new Set()) => {
   const manifest = shipped.get(name);
   const optional = manifest?.peerDependenciesMeta ?? {};
-  for (const dependency of [...Object.keys(manifest?.dependencies ?? {}), ...Object.keys(manifest?.peerDependencies ?? {}).filter((peer) => optional[peer]?.optional !== true)]) {
+  for (const dependency of [
+    ...Object.keys(manifest?.dependencies ?? {}),
+    ...Object.keys(manifest?.peerDependencies ?? {}).filter((peer) => optional[peer]?.optional !== true),
+  ]) {
     if (dependency.startsWith("@comedec/") && !seen.has(dependency)) {
       seen.add(dependency);
       closure(dependency, seen);
@@ -135,7 +140,11 @@ for (const { folder, manifest } of published) {
 }
 for (const { folder, file, path } of published.flatMap(({ folder }) => {
   const dir = join(root, "packages", folder, "examples");
-  return existsSync(dir) ? readdirSync(dir).filter((file) => file.endsWith(".ts")).map((file) => ({ folder, file, path: join(dir, file) })) : [];
+  return existsSync(dir)
+    ? readdirSync(dir)
+        .filter((file) => file.endsWith(".ts"))
+        .map((file) => ({ folder, file, path: join(dir, file) }))
+    : [];
 })) {
   if (!readFileSync(join(root, "packages", folder, "README.md"), "utf8").includes(`\`\`\`ts\n${readFileSync(path, "utf8")}\`\`\``))
     fail(`packages/${folder}/README.md does not include examples/${file} as it is`);
@@ -153,7 +162,12 @@ for (const name of alone) {
     if (name === "@comedec/connection-test" && existsSync(join(dir, "node_modules", "pkcs11js"))) fail(`${name}: installs pkcs11js for simulator users`);
     step(`${name} installed alone with its README's companions (${listed.length} packages) and imported`);
   } catch (error) {
-    fail(`${name}: npm install of its README's line failed: ${String(error.stderr ?? error).split("\n").slice(0, 5).join(" ")}`);
+    fail(
+      `${name}: npm install of its README's line failed: ${String(error.stderr ?? error)
+        .split("\n")
+        .slice(0, 5)
+        .join(" ")}`,
+    );
   }
 }
 
@@ -162,7 +176,11 @@ const admitted = JSON.parse(run("npm", ["view", `effect@${peerRange}`, "version"
 const versions = [...new Set([[admitted].flat()[0], [admitted].flat().at(-1)])];
 const examples = published.flatMap(({ folder }) => {
   const dir = join(root, "packages", folder, "examples");
-  return existsSync(dir) ? readdirSync(dir).filter((file) => file.endsWith(".ts")).map((file) => ({ folder, file, path: join(dir, file) })) : [];
+  return existsSync(dir)
+    ? readdirSync(dir)
+        .filter((file) => file.endsWith(".ts"))
+        .map((file) => ({ folder, file, path: join(dir, file) }))
+    : [];
 });
 const consumer = join(work, "consumer");
 mkdirSync(join(consumer, "examples"), { recursive: true });
@@ -183,8 +201,14 @@ const compilerOptions = {
   skipLibCheck: true,
   allowImportingTsExtensions: true,
 };
-writeFileSync(join(consumer, "tsconfig.nodenext.json"), JSON.stringify({ compilerOptions: { ...compilerOptions, module: "NodeNext", moduleResolution: "NodeNext" }, include: ["examples"] }, null, 2));
-writeFileSync(join(consumer, "tsconfig.bundler.json"), JSON.stringify({ compilerOptions: { ...compilerOptions, module: "ESNext", moduleResolution: "Bundler" }, include: ["examples"] }, null, 2));
+writeFileSync(
+  join(consumer, "tsconfig.nodenext.json"),
+  JSON.stringify({ compilerOptions: { ...compilerOptions, module: "NodeNext", moduleResolution: "NodeNext" }, include: ["examples"] }, null, 2),
+);
+writeFileSync(
+  join(consumer, "tsconfig.bundler.json"),
+  JSON.stringify({ compilerOptions: { ...compilerOptions, module: "ESNext", moduleResolution: "Bundler" }, include: ["examples"] }, null, 2),
+);
 const typescript = JSON.parse(readFileSync(join(root, "package.json"), "utf8")).devDependencies.typescript;
 const typesNode = published[0].manifest.devDependencies["@types/node"];
 
@@ -207,7 +231,10 @@ const platform = async () => {
   });
   const base = `http://127.0.0.1:${port}`;
   for (let until = Date.now() + 90_000; ; ) {
-    const up = await fetch(`${base}/health`).then((response) => response.ok, () => false);
+    const up = await fetch(`${base}/health`).then(
+      (response) => response.ok,
+      () => false,
+    );
     if (up) break;
     if (Date.now() > until || server.exitCode !== null) throw new Error(`the platform did not start: ${output}`);
     await new Promise((resolve) => setTimeout(resolve, 250));
@@ -266,9 +293,25 @@ try {
         });
       }
       if (text.includes("COMEDEC_API")) {
-        const token = run(process.execPath, [join(root, "apps/api/dist/cli.js"), "token", "issue", "--role", "national-administrator", "--site", "national", "--name", "pack test", "--purpose", "bootstrap"], {
-          env: embedded.environment,
-        }).trim();
+        const token = run(
+          process.execPath,
+          [
+            join(root, "apps/api/dist/cli.js"),
+            "token",
+            "issue",
+            "--role",
+            "national-administrator",
+            "--site",
+            "national",
+            "--name",
+            "pack test",
+            "--purpose",
+            "bootstrap",
+          ],
+          {
+            env: embedded.environment,
+          },
+        ).trim();
         Object.assign(environment, { COMEDEC_API: embedded.base, COMEDEC_TOKEN: token });
       }
       try {
@@ -283,5 +326,7 @@ try {
   await embedded?.stop();
   if (!keep) rmSync(work, { recursive: true, force: true });
 }
-step(`${problems.length === 0 ? "passed" : `${problems.length} problems`} (effect ${versions.join(" and ")}, peer range ${peerRange})${keep ? `; kept ${work}` : ""}`);
+step(
+  `${problems.length === 0 ? "passed" : `${problems.length} problems`} (effect ${versions.join(" and ")}, peer range ${peerRange})${keep ? `; kept ${work}` : ""}`,
+);
 process.exit(problems.length === 0 ? 0 : 1);

@@ -9,8 +9,29 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 const dir = mkdtempSync(join(tmpdir(), "cades-"));
-execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-subj", "/CN=Alice Roux", "-days", "1",
-  "-keyout", join(dir, "key.pem"), "-outform", "DER", "-out", join(dir, "cert.der")], { stdio: "ignore" });
+execFileSync(
+  "openssl",
+  [
+    "req",
+    "-x509",
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:P-256",
+    "-nodes",
+    "-subj",
+    "/CN=Alice Roux",
+    "-days",
+    "1",
+    "-keyout",
+    join(dir, "key.pem"),
+    "-outform",
+    "DER",
+    "-out",
+    join(dir, "cert.der"),
+  ],
+  { stdio: "ignore" },
+);
 const privateKey = createPrivateKey(readFileSync(join(dir, "key.pem")));
 const certificate = new Uint8Array(readFileSync(join(dir, "cert.der")));
 
