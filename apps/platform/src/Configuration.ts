@@ -148,7 +148,18 @@ export interface Platform {
   readonly auditPublicationDir: string | undefined;
   /** The database and shutdown timeouts. */
   readonly timeouts: Timeouts;
+  /** Tests only: the point between two writes where the process kills itself (`COMEDEC_TEST_KILL_AT`). */
+  readonly testKillAt?: "after-card-commit" | undefined;
 }
+
+/**
+ * A crash test's point (`COMEDEC_TEST_KILL_AT=after-card-commit`): the process SIGKILLs itself
+ * there, after a card's commit and before the CRL's publication. Unset in production.
+ */
+export const testKillAt: Config.Config<"after-card-commit" | undefined> = text("COMEDEC_TEST_KILL_AT", "after-card-commit expected", (value) => value === "after-card-commit").pipe(
+  Config.map((value) => value as "after-card-commit"),
+  Config.withDefault(undefined),
+);
 
 /** The shared configuration, every piece above. */
 export const platform: Config.Config<Platform> = port.pipe(
@@ -163,6 +174,7 @@ export const platform: Config.Config<Platform> = port.pipe(
       pkcs11Library,
       auditPublicationDir,
       timeouts,
+      testKillAt,
     }),
   ),
   // Production never makes up the custodians' secrets: two people bring them (embedded: two files of the data directory).

@@ -11,7 +11,7 @@ import { CommuneDirectory } from "@comedec/commune";
 import { ReferenceList } from "@comedec/commune-reference";
 import { Directory } from "@comedec/deployment";
 import { Persistence } from "@comedec/persistence";
-import { Holders } from "@comedec/pgca";
+import { CrashPoints, Holders } from "@comedec/pgca";
 import { AuditKey, AuditPublication, Authority } from "@comedec/pki";
 import { Access, type Audit, Tokens } from "@comedec/rgs";
 import { Pkcs11 } from "@comedec/smartcard-pkcs11";
@@ -51,7 +51,17 @@ export interface CardPlatformOptions {
   readonly smartCards: Layer.Layer<SmartCards | CardManufacturer>;
   /** The directory the audit trail's signed checkpoints are published to; in memory when absent. */
   readonly auditPublication?: string | undefined;
+  /** Tests only: the point where the process SIGKILLs itself (a crash between two writes). */
+  readonly killAt?: CrashPoints.Point | undefined;
 }
+
+/** The crash points: the process kills itself at `killAt`, passes every other. */
+const crashPoints = (killAt: CrashPoints.Point | undefined) =>
+  killAt === undefined
+    ? Layer.empty
+    : Layer.succeed(CrashPoints.CrashPoints, (point: CrashPoints.Point) =>
+        point === killAt ? Effect.sync(() => void process.kill(process.pid, "SIGKILL")).pipe(Effect.andThen(Effect.never)) : Effect.void,
+      );
 
 /** The smart-card driver of the configuration: PKCS#11 when a module is named, else virtual cards in the data directory. */
 export const smartCards = (config: Configuration): Layer.Layer<SmartCards | CardManufacturer> =>
@@ -80,6 +90,7 @@ export const services = (
     options.smartCards,
     AuditKey.layer(options.pki),
     AuditPublication.layer({ directory: options.auditPublication }),
+    crashPoints(options.killAt),
   );
 };
 
@@ -104,6 +115,7 @@ export const persistence = (config: Configuration) => {
     },
     smartCards: smartCards(config),
     auditPublication: config.auditPublicationDir ?? join(config.dataDir, "audit-checkpoints"),
+    killAt: config.testKillAt,
   });
 };
 

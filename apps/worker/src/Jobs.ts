@@ -12,13 +12,15 @@
  * - `deadlineDigests`: each prefecture's weekly digest of its late communes, and each late
  *   commune's own reminder;
  * - `publishCrl`: a fresh CRL (the PKI also publishes one at every revocation);
- * - `reconcileRevocations`: any certificate still unrevoked although its card is revoked or its
- *   holder deleted (a process stopped between the two writes) is revoked, and reported with the
- *   time since the card's revocation, against the 24-hour deadline measured on the certificate.
+ * - `reconcileRevocations`: the safety net of revocations, which commit with their card: any
+ *   certificate still unrevoked although its card is revoked or its holder deleted is revoked, and
+ *   reported with the time since the card's revocation, against the 24-hour deadline measured on
+ *   the certificate; a revocation the latest CRL does not list (its publication did not run) is
+ *   reported and a CRL published.
  */
 import { Agent, AgentStore } from "@comedec/agent";
-import { CardNotifications, CardStore, CertificateAuthority, CertificateRegistry } from "@comedec/card";
-import { Authority } from "@comedec/pki";
+import { CardNotifications, CardStore, CertificateRegistry } from "@comedec/card";
+import { Authority, Crl } from "@comedec/pki";
 import type { Actor, Site } from "@comedec/actor";
 import { CalendarDate, CommuneDirectory, type InseeCode } from "@comedec/commune";
 import { Deadlines } from "@comedec/deployment";
@@ -167,18 +169,29 @@ export interface Reconciled {
   readonly lateRule: string | undefined;
 }
 
+/** What the reconciliation found and did. */
+export interface ReconciliationReport {
+  /** Certificates of revoked cards or deleted holders the register still held as good, now revoked. */
+  readonly revoked: ReadonlyArray<Reconciled>;
+  /** Certificates revoked in the register that the latest CRL did not list (its publication did not run). */
+  readonly missingFromCrl: ReadonlyArray<string>;
+  /** The CRL published by the reconciliation, when it had to publish one. */
+  readonly publishedCrl: string | undefined;
+}
+
 /**
- * Revokes every certificate of a revoked card or of a deleted holder that is not revoked yet, then
- * publishes a CRL (the authority does at each revocation), and reports each one.
+ * The safety net behind the revocations that commit with their card: revokes every certificate of
+ * a revoked card or of a deleted holder that is not revoked yet (a path that still revokes in two
+ * steps, stopped in between), and publishes a CRL when the latest one misses a revocation of the
+ * register (a process stopped before its publication); reports each one.
  */
 export const reconcileRevocations = Effect.gen(function* () {
   const registry = yield* CertificateRegistry;
-  const authority = yield* CertificateAuthority;
   const withdrawn = yield* registry.withdrawn;
-  const reconciled: Array<Reconciled> = [];
+  const revoked: Array<Reconciled> = [];
   for (const certificate of withdrawn) {
     const now = new Date(yield* Clock.currentTimeMillis);
-    yield* authority.revoke([certificate.serial], certificate.reason, now);
+    yield* registry.revoke([certificate.serial], certificate.reason, now);
     const late = Rules.rules.revocationDelay.check({ requestedAt: certificate.since, publishedAt: now, now });
     const report = {
       serial: certificate.serial,
@@ -188,8 +201,16 @@ export const reconcileRevocations = Effect.gen(function* () {
       delayHours: (now.getTime() - certificate.since.getTime()) / 3_600_000,
       lateRule: late === undefined ? undefined : late.rule,
     };
-    reconciled.push(report);
+    revoked.push(report);
     yield* Effect.logWarning("certificate revoked by reconciliation", report);
   }
-  return reconciled;
+  const now = new Date(yield* Clock.currentTimeMillis);
+  const latest = yield* registry.latestCrl;
+  const listed = new Set(latest === undefined ? [] : Crl.serialsOf(latest.der));
+  const missingFromCrl = (yield* registry.revokedAt(now)).map((entry) => entry.serial).filter((serial) => !listed.has(serial));
+  if (missingFromCrl.length > 0) yield* Effect.logWarning("revocations the latest CRL did not list", { crl: latest?.number.toString(), missingFromCrl });
+  const stale = revoked.length > 0 || missingFromCrl.length > 0 || latest === undefined || (yield* registry.unpublished ?? Effect.succeed(false));
+  const published = stale ? yield* Authority.Revocation.use((revocation) => revocation.publishCrl) : undefined;
+  const report: ReconciliationReport = { revoked, missingFromCrl, publishedCrl: published?.number.toString() };
+  return report;
 });

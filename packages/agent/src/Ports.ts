@@ -59,7 +59,12 @@ export class AgentStore extends Context.Service<
   AgentStore,
   {
     readonly load: (id: string) => Effect.Effect<Snapshot, AgentNotFound>;
-    /** Writes one change; a second active record of the same person at the site fails with DuplicatePerson. */
+    /**
+     * Writes one change; a second active record of the same person at the site fails with
+     * DuplicatePerson. A deletion revokes, in the same transaction, every certificate the PKI's
+     * register holds for the agent (cessation of operation), so no certificate of a deleted agent
+     * stays good even if the cards' own revocation never runs.
+     */
     readonly append: (change: AgentChange) => Effect.Effect<Snapshot, Change.ConcurrentModification | DuplicatePerson>;
     /** Writes new records all together, or none. */
     readonly appendAll: (changes: ReadonlyArray<AgentChange>) => Effect.Effect<number, DuplicatePerson>;

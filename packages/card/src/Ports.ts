@@ -40,11 +40,24 @@ export interface Write<S, E> {
   readonly events: ReadonlyArray<E>;
 }
 
-/** Writes that succeed together or not at all. */
+/** Certificates to mark revoked in the PKI's register, with their reason and instant. */
+export interface CertificateRevocation {
+  readonly serials: ReadonlyArray<string>;
+  readonly reason: Card.RevocationReason;
+  readonly at: Date;
+}
+
+/**
+ * Writes that succeed together or not at all. `revocations` are the certificates a card's
+ * revocation or replacement withdraws: the store marks them revoked in the PKI's register (each in
+ * the audit trail) in the same transaction as the cards, so a card is never revoked while its
+ * certificates stay good; the CRL is published from the register afterwards.
+ */
 export interface Commit {
   readonly cards: ReadonlyArray<Write<Card.State, Card.Event>>;
   readonly requests: ReadonlyArray<Write<Request.State, Request.Event>>;
   readonly actor: Actor.Actor;
+  readonly revocations?: ReadonlyArray<CertificateRevocation>;
 }
 
 /** Which cards or requests a listing covers. */
@@ -307,5 +320,11 @@ export class CertificateRegistry extends Context.Service<
     readonly latestCrl: Effect.Effect<PublishedCrl | undefined>;
     /** The certificates of revoked cards and deleted holders not revoked themselves, oldest first. */
     readonly withdrawn: Effect.Effect<ReadonlyArray<WithdrawnCertificate>>;
+    /**
+     * Whether a certificate was revoked after the latest CRL was numbered (its publication did not
+     * run, or has not finished): the next read publishes a new CRL rather than serve the latest.
+     * A register without it is taken as always published.
+     */
+    readonly unpublished?: Effect.Effect<boolean>;
   }
 >()("@comedec/card/CertificateRegistry") {}

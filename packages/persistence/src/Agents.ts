@@ -5,7 +5,7 @@
  * checked) and an HMAC of the personal data under the agent's salt — evidence of what was recorded
  * while the record lives, and nothing recoverable once deletion has erased row data and salt.
  */
-import type { Actor } from "@comedec/actor";
+import { type Actor, Change } from "@comedec/actor";
 import { Agent, type AgentChange, type AgentQuery, AgentNotFound, AgentStore, DuplicatePerson, Identity } from "@comedec/agent";
 import { Commune } from "@comedec/commune";
 import { Effect, Layer, Schema } from "effect";
@@ -13,6 +13,7 @@ import { sql } from "kysely";
 import { createHmac, randomBytes } from "node:crypto";
 import { Database } from "./internal/Database.js";
 import { appendArgument, appendGuarded, canonicalJson, type PendingEvent } from "./internal/EventLog.js";
+import { revokeHolder } from "./internal/Revocations.js";
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const decodeState = Schema.decodeUnknownSync(Agent.State);
@@ -126,7 +127,22 @@ export const agentStoreLayer = Layer.effect(
                          salt = ${deleting ? null : salt}
                   WHERE id = ${state.id}::uuid AND version = ${expectedVersion} RETURNING id`;
         const pending = events.map((event) => forLog(event, salt));
-        yield* appendGuarded(db, write, { stream: `agent:${state.id}`, expectedVersion, events: pending, actor });
+        const stream = `agent:${state.id}`;
+        if (!deleting || expectedVersion === 0) {
+          yield* appendGuarded(db, write, { stream, expectedVersion, events: pending, actor });
+          return { state, version };
+        }
+        // A deletion and the revocation of the agent's certificates commit together (cessation of operation).
+        const argument = appendArgument(stream, expectedVersion + 1, pending, actor, new Date());
+        const applied = yield* Effect.promise(() =>
+          db.transaction().execute(async (trx) => {
+            const result = await sql`WITH changed AS (${write}) SELECT append_events(${stream}, ${expectedVersion + 1}, ${argument}::jsonb) FROM changed`.execute(trx);
+            if (result.rows.length === 0) return false;
+            await revokeHolder(trx, state.id, "cessationOfOperation", new Date());
+            return true;
+          }),
+        );
+        if (!applied) return yield* new Change.ConcurrentModification({ stream, expectedVersion });
         return { state, version };
       }).pipe(Effect.catchDefect((defect) => (isUniqueViolation(defect) ? duplicateOf(state) : Effect.die(defect))));
     };

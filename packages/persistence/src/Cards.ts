@@ -30,6 +30,7 @@ import { Effect, Exit, Layer, Schema } from "effect";
 import { type Kysely, sql } from "kysely";
 import { Database } from "./internal/Database.js";
 import { appendArgument, appendGuarded, type PendingEvent } from "./internal/EventLog.js";
+import { revokeSerials, unpublished } from "./internal/Revocations.js";
 import { SealingKey, seal, unseal } from "./internal/Sealing.js";
 import type { Tables } from "./internal/Tables.js";
 
@@ -135,7 +136,8 @@ export const cardStoreLayer = Layer.effect(
 
     const commit = (commit: Commit): Effect.Effect<void, Change.ConcurrentModification> => {
       const writes = writesOf(commit);
-      const single = writes.length === 1 ? writes[0] : undefined;
+      const revocations = commit.revocations ?? [];
+      const single = writes.length === 1 && revocations.length === 0 ? writes[0] : undefined;
       // One record: one statement (row write and chained events in a CTE), the common, fast case.
       const written =
         single !== undefined
@@ -152,6 +154,8 @@ export const cardStoreLayer = Layer.effect(
                       );
                     if (result.rows.length === 0) throw new Stale(write.stream, write.expectedVersion);
                   }
+                  // The certificates the cards withdraw, in the register in the same transaction.
+                  for (const revocation of revocations) await revokeSerials(trx, revocation.serials, revocation.reason, revocation.at);
                 }),
               catch: (error) => error,
             }).pipe(
@@ -460,25 +464,6 @@ export const certificateRegistryLayer = Layer.effect(
   Effect.gen(function* () {
     const { db } = yield* Database;
     type Row = CertificateRow;
-    const nextVersion = async (stream: string) =>
-      (await sql<{ next: number }>`SELECT coalesce(max(stream_version) + 1, 1)::int AS next FROM event_log WHERE stream = ${stream}`.execute(db)).rows[0]
-        ?.next ?? 1;
-    const revokeOne = async (serial: string, reason: Card.RevocationReason, at: Date) => {
-      const stream = `certificate:${serial}`;
-      const version = await nextVersion(stream);
-      const write = sql`UPDATE certificate SET revoked_at = ${at}, revocation_reason = ${reason} WHERE serial = ${serial} AND revoked_at IS NULL RETURNING serial`;
-      const argument = appendArgument(
-        stream,
-        version,
-        [{ type: "CertificateRevoked", payload: { serial, reason, revokedAt: at.toISOString() } }],
-        pkiActor,
-        new Date(),
-      );
-      // Already revoked (the first revocation wins), or revoked by another process meanwhile: nothing updated, nothing recorded.
-      await sql`WITH changed AS (${write}) SELECT append_events(${stream}, ${version}, ${argument}::jsonb) FROM changed`.execute(db).catch((error: unknown) => {
-        if ((error as { readonly code?: string }).code !== "23505") throw error;
-      });
-    };
     return CertificateRegistry.of({
       record: (certificate) =>
         appendGuarded(
@@ -509,8 +494,10 @@ export const certificateRegistryLayer = Layer.effect(
         serials.length === 0
           ? Effect.void
           : Effect.promise(async () => {
-              for (const serial of serials) await revokeOne(serial, reason, at);
+              // One transaction: revoked by another process meanwhile, the serial is left as that one revoked it.
+              await db.transaction().execute((trx) => revokeSerials(trx, serials, reason, at));
             }),
+      unpublished: Effect.promise(() => unpublished(db)),
       find: (serial) =>
         Effect.promise(async () => {
           const row = (await sql<Row>`SELECT ${effectiveColumns} FROM certificate c WHERE c.serial = ${serial}`.execute(db)).rows[0];

@@ -1,14 +1,17 @@
 /**
  * The card platform as the directory needs it (`AgentCards`): when a registration authority
  * deactivates an agent, every card of theirs still in the pipeline or in use is suspended; when it
- * deletes one, they are revoked (cessation of operation) and their certificates with them. The
+ * deletes one, they are revoked (cessation of operation) and their certificates with them, each
+ * card with its certificates in one commit (the agent store already revoked the certificates with
+ * the deletion). A card changed meanwhile is reloaded and decided again rather than skipped. The
  * platform fires these transitions itself, on behalf of the registrar.
  */
 import { Actor } from "@comedec/actor";
 import { AgentCards } from "@comedec/agent";
-import { Card, CardStore, CertificateAuthority } from "@comedec/card";
+import { Card, CardStore, CertificateAuthority, type CertificateRevocation, type Versioned } from "@comedec/card";
 import { CalendarDate } from "@comedec/commune";
 import { Clock, Effect, Layer, Result } from "effect";
+import * as CrashPoints from "./CrashPoints.js";
 
 const live: ReadonlyArray<Card.Status> = ["ordered", "in-production", "shipped", "received", "active", "pin-blocked", "suspended"];
 
@@ -19,6 +22,42 @@ export const layer = Layer.effect(
     const store = yield* CardStore;
     const authority = yield* CertificateAuthority;
 
+    /**
+     * Fires a command on one card, reloaded and decided again when another writer changed it in
+     * between (a few times: a card that keeps moving is left to the registrar's next try). A
+     * revocation takes the card's certificates in the same commit. Gives the revocation, if any.
+     */
+    const fireOn = (view: Versioned<Card.State>, command: Card.Command, actor: Actor.Actor, now: Date) =>
+      Effect.gen(function* () {
+        let current = view;
+        for (let attempt = 0; ; attempt++) {
+          const decision = Card.decide(current.state, command, { actor, today: CalendarDate.ofInstant(now) });
+          if (Result.isFailure(decision)) return { changed: false, revocation: undefined };
+          const state = decision.success.reduce<Card.State | undefined>(Card.evolve, current.state) as Card.State;
+          const certificates = current.state.certificates;
+          const revocation: CertificateRevocation | undefined =
+            command._tag === "Revoke" && certificates !== undefined
+              ? { serials: [certificates.authentication.serial, certificates.signature.serial], reason: command.revocationReason, at: now }
+              : undefined;
+          const written = yield* Effect.result(
+            store.commit({
+              cards: [{ expectedVersion: current.version, state, events: decision.success }],
+              requests: [],
+              actor,
+              ...(revocation === undefined ? {} : { revocations: [revocation] }),
+            }),
+          );
+          if (Result.isSuccess(written)) return { changed: true, revocation };
+          if (attempt >= 2) {
+            yield* Effect.logWarning("a card of the agent kept changing: left as it is", { card: current.state.id, command: command._tag });
+            return { changed: false, revocation: undefined };
+          }
+          const reloaded = yield* Effect.option(store.load(current.state.id));
+          if (reloaded._tag === "None") return { changed: false, revocation: undefined };
+          current = reloaded.value;
+        }
+      });
+
     /** Fires a command on every live card of an agent; cards it does not apply to are left as they are. */
     const fireOnAll = (agent: string, command: Card.Command, by: Actor.Actor) =>
       Effect.gen(function* () {
@@ -27,19 +66,20 @@ export const layer = Layer.effect(
         const now = new Date(yield* Clock.currentTimeMillis);
         const views = yield* store.cards({ holder: agent }, { status: live, limit: 100 });
         let changed = 0;
+        const revocations: Array<CertificateRevocation> = [];
         for (const view of views) {
-          const decision = Card.decide(view.state, command, { actor, today: CalendarDate.ofInstant(now) });
-          if (Result.isFailure(decision)) continue;
-          const state = decision.success.reduce<Card.State | undefined>(Card.evolve, view.state) as Card.State;
-          // A concurrent change to the same card wins; the registrar can run the operation again.
-          const written = yield* Effect.result(
-            store.commit({ cards: [{ expectedVersion: view.version, state, events: decision.success }], requests: [], actor }),
+          const fired = yield* fireOn(view, command, actor, now);
+          if (fired.changed) changed += 1;
+          if (fired.revocation !== undefined) revocations.push(fired.revocation);
+        }
+        // Recorded with each card (and, for a deleted agent, with the deletion itself): published now, in one CRL.
+        if (revocations.length > 0) {
+          yield* CrashPoints.reach("after-card-commit");
+          yield* authority.revoke(
+            revocations.flatMap((revocation) => revocation.serials),
+            command._tag === "Revoke" ? command.revocationReason : "unspecified",
+            now,
           );
-          if (Result.isFailure(written)) continue;
-          changed += 1;
-          if (command._tag === "Revoke" && view.state.certificates !== undefined) {
-            yield* authority.revoke([view.state.certificates.authentication.serial, view.state.certificates.signature.serial], command.revocationReason, now);
-          }
         }
         return changed;
       });

@@ -1,6 +1,7 @@
 /**
  * The RGS 3* deadlines of the card platform, watched: a revocation request is processed within
- * 24 hours (rule `revocation.24-hours`) and the CRL relying parties fetch is never older than
+ * 24 hours (rule `revocation.24-hours`), and so is the revocation of each certificate of a revoked
+ * card or deleted holder, measured on the certificate; and the CRL relying parties fetch is never older than
  * 24 hours (rule `crl.24-hours`). The report names each breach with its rule and source; the
  * national operator reads it over the API and the worker turns it into reminders.
  */
@@ -13,12 +14,12 @@ import { Clock, Effect } from "effect";
 export interface Breach {
   readonly rule: string;
   readonly source: string;
-  /** What is late: a request (`card-request:<id>`) or the CRL. */
+  /** What is late: a request (`card-request:<id>`), a certificate (`certificate:<serial>`) or the CRL. */
   readonly subject: string;
-  /** The site concerned (`commune:69123`), or `national` for the CRL. */
+  /** The site concerned (`commune:69123`), or `national` for the CRL (or a certificate whose card is gone). */
   readonly site: string;
   readonly detail: string;
-  /** Since when the clock runs (the request's submission, the CRL's thisUpdate). */
+  /** Since when the clock runs (the request's submission, the card's revocation, the CRL's thisUpdate). */
   readonly since: string;
 }
 
@@ -47,6 +48,22 @@ export const breaches = (_grant: Access.Grant<"monitoring.read">): Effect.Effect
         site: Agent.siteKey(request.site),
         detail: `${violation.detail}: the revocation of card ${request.card ?? "?"} still waits for validation`,
         since: submittedAt.toISOString(),
+      });
+    }
+    // Measured on the certificate, not on the card: a card revoked (or its holder deleted) whose
+    // certificate is still not revoked in the register is late 24 hours after the card.
+    const withdrawn = yield* CertificateRegistry.use((registry) => registry.withdrawn);
+    for (const certificate of withdrawn) {
+      const violation = revocationDelay.check({ requestedAt: certificate.since, publishedAt: undefined, now });
+      if (violation === undefined) continue;
+      const card = yield* Effect.option(CardStore.use((store) => store.load(certificate.card)));
+      found.push({
+        rule: violation.rule,
+        source: revocationDelay.source,
+        subject: `certificate:${certificate.serial}`,
+        site: card._tag === "Some" ? Agent.siteKey(card.value.state.site) : "national",
+        detail: `${violation.detail}: certificate ${certificate.serial} of card ${certificate.card} is still not revoked (${certificate.cause === "card-revoked" ? "card revoked" : "holder deleted"})`,
+        since: certificate.since.toISOString(),
       });
     }
     const crl = yield* CertificateRegistry.use((registry) => registry.latestCrl);

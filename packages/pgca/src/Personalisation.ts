@@ -1,11 +1,13 @@
 /**
  * What is done on the card itself: a new PIN checked against the PIN rules, both key pairs
  * generated on the card and certified by the CA (the card signs its own requests), and the
- * certificates revoked when a card is revoked or superseded.
+ * certificates revoked when a card is revoked or superseded — in the card's own commit, the CRL
+ * published after it.
  */
 import { AgentStore } from "@comedec/agent";
-import { type Card, CertificateAuthority, type KeyAlgorithm, pinProblem, PinRejected, SmartCards } from "@comedec/card";
+import { type Card, CertificateAuthority, type CertificateRevocation, type KeyAlgorithm, pinProblem, PinRejected, SmartCards } from "@comedec/card";
 import { Effect } from "effect";
+import * as CrashPoints from "./CrashPoints.js";
 import { now } from "./Writes.js";
 
 const keyUsages: ReadonlyArray<Card.KeyUsage> = ["authentication", "signature"];
@@ -53,8 +55,19 @@ export const personalise = Effect.fnUntraced(function* (card: Card.State, pin: s
 
 const serialsOf = (card: Card.State) => (card.certificates === undefined ? [] : [card.certificates.authentication.serial, card.certificates.signature.serial]);
 
-/** Revokes a card's certificates (the CRL then lists them). */
-export const revokeCertificates = Effect.fnUntraced(function* (card: Card.State, reason: Card.RevocationReason) {
-  const at = yield* now;
-  return yield* (yield* CertificateAuthority).revoke(serialsOf(card), reason, at);
+/** The revocation of a card's certificates, for the commit that revokes or retires the card. */
+export const revocationOf = Effect.fnUntraced(function* (card: Card.State, reason: Card.RevocationReason) {
+  const revocation: CertificateRevocation = { serials: serialsOf(card), reason, at: yield* now };
+  return revocation;
+});
+
+/**
+ * Publishes the revocations a commit recorded: the authority finds them already in its register
+ * (the first revocation wins) and signs the next CRL. A process stopped before this leaves the
+ * certificates revoked all the same; the next CRL read, or the reconciliation job, publishes them.
+ */
+export const publishRevocations = Effect.fnUntraced(function* (revocations: ReadonlyArray<CertificateRevocation>) {
+  yield* CrashPoints.reach("after-card-commit");
+  const authority = yield* CertificateAuthority;
+  for (const revocation of revocations) yield* authority.revoke(revocation.serials, revocation.reason, revocation.at);
 });

@@ -92,8 +92,9 @@ export const publish = Effect.fn("Publication.publish")(function* (grant: Access
     replaced === undefined || Card.terminal.includes(replaced.state.status)
       ? []
       : [yield* Writes.card(replaced, { _tag: "Replace", by: id, reason: "carte de renouvellement activée" }, Access.platform)];
-  yield* Writes.commit(actor, [write, ...replacedWrites], requestWrites);
-  for (const old of replacedWrites) yield* Personalisation.revokeCertificates(old.state, "superseded");
+  const revocations = yield* Effect.forEach(replacedWrites, (old) => Personalisation.revocationOf(old.state, "superseded"));
+  yield* Writes.commit(actor, [write, ...replacedWrites], requestWrites, revocations);
+  yield* Personalisation.publishRevocations(revocations);
   yield* record;
   return Writes.viewOf(write);
 });

@@ -52,7 +52,8 @@ export const renewCertificates = Effect.fn("Renewal.renewCertificates")(function
   yield* Writes.card(view, { _tag: "RenewCertificates", certificates: placeholders, reason: input.reason }, grant.actor);
   const certificates = yield* Personalisation.personalise(view.state, input.pin, input.algorithm ?? "P-256");
   const write = yield* Writes.card(view, { _tag: "RenewCertificates", certificates, reason: input.reason }, grant.actor);
-  yield* Writes.commit(grant.actor, [write], yield* Fulfilment.ofValidated(view.state, "certificate-renewal", input.reason, grant.actor));
-  yield* Personalisation.revokeCertificates(view.state, "superseded");
+  const revocation = yield* Personalisation.revocationOf(view.state, "superseded");
+  yield* Writes.commit(grant.actor, [write], yield* Fulfilment.ofValidated(view.state, "certificate-renewal", input.reason, grant.actor), [revocation]);
+  yield* Personalisation.publishRevocations([revocation]);
   return Writes.viewOf(write);
 });

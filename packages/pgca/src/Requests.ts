@@ -88,8 +88,10 @@ export const validate = Effect.fn("Requests.validate")(function* (grant: Access.
       ? yield* Writes.request({ state: validated.state, version: validated.expectedVersion + validated.events.length }, { _tag: "Fulfil", reason }, actor)
       : undefined;
   const requestWrite = final === undefined ? validated : { ...final, expectedVersion: view.version, events: [...validated.events, ...final.events] };
-  yield* Writes.commit(actor, cardWrites, [requestWrite]);
-  if (request.kind === "revocation" && card !== undefined) yield* Personalisation.revokeCertificates(card.state, request.revocationReason ?? "unspecified");
+  const revocations =
+    request.kind === "revocation" && card !== undefined ? [yield* Personalisation.revocationOf(card.state, request.revocationReason ?? "unspecified")] : [];
+  yield* Writes.commit(actor, cardWrites, [requestWrite], revocations);
+  yield* Personalisation.publishRevocations(revocations);
   return { state: requestWrite.state, version: view.version + requestWrite.events.length };
 });
 

@@ -40,7 +40,9 @@ export const revoke = Effect.fn("Revocation.revoke")(function* (grant: Access.Gr
   // The holder's secret answers make them the second person: the revocation is theirs too.
   if (input.answers !== undefined) yield* SecretAnswers.check(view.state.holder, input.answers, actor);
   yield* checkDualControl(actor.id, view.state, input.answers === undefined ? [actor.id] : [actor.id, view.state.holder]);
-  yield* Writes.commit(actor, [write]);
-  yield* Personalisation.revokeCertificates(view.state, input.revocationReason);
+  // The card's revocation and its certificates' commit together; the CRL is published after.
+  const revocation = yield* Personalisation.revocationOf(view.state, input.revocationReason);
+  yield* Writes.commit(actor, [write], [], [revocation]);
+  yield* Personalisation.publishRevocations([revocation]);
   return Writes.viewOf(write);
 });

@@ -6,7 +6,7 @@
  */
 // biome-ignore lint/correctness/noUnusedImports: the emitted declarations name this type (TS2742 otherwise)
 import type { Actor, Change } from "@comedec/actor";
-import { Card, CardStore, Request, type Write } from "@comedec/card";
+import { Card, CardStore, type CertificateRevocation, Request, type Write } from "@comedec/card";
 import { CalendarDate } from "@comedec/commune";
 import { Clock, Effect, Result } from "effect";
 import type { CardView, RequestView } from "./Platform.js";
@@ -53,6 +53,13 @@ export const request = Effect.fnUntraced(function* (view: RequestView | undefine
 /** The card as a write leaves it. */
 export const viewOf = (write: CardWrite): CardView => ({ state: write.state, version: write.expectedVersion + write.events.length });
 
-/** Commits the writes of one operation in one transaction, recorded in the log as the actor's. */
-export const commit = (actor: Actor.Actor, cards: ReadonlyArray<CardWrite>, requests: ReadonlyArray<RequestWrite> = []) =>
-  CardStore.use((store) => store.commit({ cards, requests, actor }));
+/**
+ * Commits the writes of one operation in one transaction, recorded in the log as the actor's, with
+ * the certificates they withdraw revoked in the PKI's register in the same transaction.
+ */
+export const commit = (
+  actor: Actor.Actor,
+  cards: ReadonlyArray<CardWrite>,
+  requests: ReadonlyArray<RequestWrite> = [],
+  revocations: ReadonlyArray<CertificateRevocation> = [],
+) => CardStore.use((store) => store.commit({ cards, requests, actor, ...(revocations.length === 0 ? {} : { revocations }) }));

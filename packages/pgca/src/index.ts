@@ -34,5 +34,7 @@ export * as Holders from "./Holders.js";
 export * as Hashing from "./Hashing.js";
 /** The RGS deadlines watched: revocations within 24 hours, CRLs never older than 24 hours. */
 export * as Monitoring from "./Monitoring.js";
+/** The points between two writes where a test may stop the process dead. */
+export * as CrashPoints from "./CrashPoints.js";
 /** Automatic certificate-renewal requests before expiry. */
 export * as Renewals from "./Renewals.js";

@@ -59,7 +59,10 @@ export class Revocation extends Context.Service<
   {
     /** Publishes a new CRL now (numbered, valid 24 hours). */
     readonly publishCrl: Effect.Effect<PublishedCrl>;
-    /** The latest CRL; a new one is published first when none is younger than `crlRefreshHours`. */
+    /**
+     * The latest CRL; a new one is published first when none is younger than `crlRefreshHours`, or
+     * when the register revoked a certificate after the latest was numbered.
+     */
     readonly currentCrl: Effect.Effect<PublishedCrl>;
     /** Answers a DER OCSP request with a DER OCSP response. */
     readonly ocsp: (request: Uint8Array) => Effect.Effect<Uint8Array>;
@@ -299,10 +302,12 @@ export const make = (hierarchy: Hierarchy, baseUrl: string) =>
       return published;
     });
 
+    // A revocation recorded after the latest CRL was numbered (its publication never ran) is published before anything is served.
+    const unpublished = registry.unpublished ?? Effect.succeed(false);
     const currentCrl = Effect.gen(function* () {
       const latest = yield* registry.latestCrl;
       const now = yield* Clock.currentTimeMillis;
-      if (latest !== undefined && now - latest.thisUpdate.getTime() < crlRefreshHours * 3_600_000) return latest;
+      if (latest !== undefined && now - latest.thisUpdate.getTime() < crlRefreshHours * 3_600_000 && !(yield* unpublished)) return latest;
       return yield* publishCrl;
     });
 

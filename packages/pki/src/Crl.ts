@@ -110,3 +110,9 @@ export const build = (issuer: CaKey, content: CrlContent): Uint8Array => {
   const signature = sign("sha256", tbs, issuer.privateKey);
   return new Uint8Array(tlv(0x30, tbs, algorithm, tlv(0x03, Buffer.from([0]), signature)));
 };
+
+/** The serials a CRL lists (lowercase hexadecimal, without leading zero octets), as the register writes them. */
+export const serialsOf = (der: Uint8Array): ReadonlyArray<string> =>
+  (AsnConvert.parse(der, X509.CertificateList).tbsCertList.revokedCertificates ?? []).map((entry) =>
+    Buffer.from(entry.userCertificate).toString("hex").replace(/^(00)+(?=..)/, ""),
+  );
