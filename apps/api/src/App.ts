@@ -136,7 +136,7 @@ export const make = (
           : ("unknown" as const);
       const { hierarchy } = yield* Authority.CaCertificates;
       const now = Date.now();
-      const open = [hierarchy.root, hierarchy.issuing].every((key) => key.privateKey !== undefined && key.notAfter.getTime() > now);
+      const open = [hierarchy.root, hierarchy.issuing].every((ca) => ca.key !== undefined && ca.notAfter.getTime() > now);
       return { database, migrations, caKeys: open ? ("open" as const) : ("closed" as const) };
     });
     const report = await runtime.runPromise(check);

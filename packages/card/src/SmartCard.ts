@@ -153,3 +153,41 @@ export const pinProblem = (pin: string): string | undefined => {
   if ("01234567890123456789".includes(pin) || "98765432109876543210".includes(pin)) return "a PIN is not a run of consecutive digits";
   return undefined;
 };
+
+/** The curves of a service's keys on a token: P-384 for a root CA, P-256 for the rest. */
+export type ServiceKeyCurve = "P-256" | "P-384";
+
+/** A key pair on a token, opened: its public key, and signatures made on the token. */
+export interface TokenKey {
+  readonly curve: ServiceKeyCurve;
+  /** The SubjectPublicKeyInfo (DER). */
+  readonly publicKey: Uint8Array;
+  /**
+   * Signs a digest on the token (ECDSA, as DER `ECDSA-Sig-Value`): one synchronous call of the
+   * module, so that the CA's builders stay synchronous; a token failing here is a defect.
+   */
+  readonly signDigest: (digest: Uint8Array) => Uint8Array;
+}
+
+/**
+ * The service keys of an HSM, through the same driver as the cards: the CA's and the audit
+ * trail's keys, generated on a token found by its label (sensitive, never extractable) and used
+ * under the token's user PIN. Certificates are kept beside their keys, under the same label.
+ */
+export interface KeyTokensShape {
+  /** Logs in to the token with its user PIN (a wrong one is `PinIncorrect`); again is harmless. */
+  readonly login: (token: string, pin: string) => Effect.Effect<void, CardFailure>;
+  /** The key ceremony's step: the security officer sets the token's user PIN. */
+  readonly initialisePin: (token: string, securityOfficerPin: string, pin: string) => Effect.Effect<void, CardFailure>;
+  /** The key pair of a label, when the token holds one (needs a login). */
+  readonly findKey: (token: string, label: string) => Effect.Effect<TokenKey | undefined, CardFailure>;
+  /** Generates a key pair under a label on the token, non-extractable (needs a login; a label is never reused). */
+  readonly generateKey: (token: string, label: string, curve: ServiceKeyCurve) => Effect.Effect<TokenKey, CardFailure>;
+  /** The certificate kept under a label, when there is one. */
+  readonly readCertificate: (token: string, label: string) => Effect.Effect<Uint8Array | undefined, CardFailure>;
+  /** Keeps a certificate under a label (needs a login). */
+  readonly writeCertificate: (token: string, label: string, der: Uint8Array) => Effect.Effect<void, CardFailure>;
+}
+
+/** The HSM's service keys (the PKCS#11 driver provides it; the embedded mode uses sealed software keys instead). */
+export class KeyTokens extends Context.Service<KeyTokens, KeyTokensShape>()("@comedec/card/KeyTokens") {}

@@ -1,6 +1,8 @@
 /**
- * The agents' certification authority: a root CA and an issuing CA whose keys are software keys
- * sealed at rest (PKCS#11 through the smart-card port is the production alternative), and the
+ * The agents' certification authority: a root CA and an issuing CA whose keys sign through the
+ * signing-key port — software keys sealed at rest under the custodians' passphrase (the embedded
+ * mode), or key pairs generated on a PKCS#11 token through the smart-card driver (production,
+ * ADR 0014) — and the
  * `CertificateAuthority` port the card platform calls to certify the keys generated on a card.
  * Every certificate comes from a CSR the card itself signed, checked against RGS annex B1, with
  * the subject taken from the directory and the profile of its usage.
@@ -9,6 +11,7 @@ import { Rules } from "@comedec/rgs";
 import { Agent } from "@comedec/agent";
 import {
   type Card,
+  type CardFailure,
   CertificateAuthority,
   CertificateRefused,
   CertificateRegistry,
@@ -16,11 +19,13 @@ import {
   type PublishedCrl,
   type RevokedCertificate,
   type Subject,
+  DeviceFailure,
+  KeyTokens,
 } from "@comedec/card";
 import { Certificate, type Name } from "@peculiar/asn1-x509";
 import { AsnConvert } from "@peculiar/asn1-schema";
 import { Clock, Context, Effect, Layer } from "effect";
-import { createPublicKey, generateKeyPairSync, hash, type KeyObject, randomBytes, X509Certificate } from "node:crypto";
+import { generateKeyPairSync, hash, type KeyObject, randomBytes, X509Certificate } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import * as Crl from "./Crl.js";
@@ -31,10 +36,12 @@ import * as Ocsp from "./Ocsp.js";
 import * as Der from "./Der.js";
 import { forUsage, type Profile, profiles } from "./Profiles.js";
 import * as Sealed from "./Sealed.js";
+import * as SigningKey from "./SigningKey.js";
 
 /** One CA: its key, certificate and name. */
 export interface CaKey {
-  readonly privateKey: KeyObject;
+  /** The CA's key, in this process or on a token. */
+  readonly key: SigningKey.SigningKey;
   readonly certificate: Uint8Array;
   readonly name: Name;
   readonly keyIdentifier: ArrayBuffer;
@@ -123,25 +130,22 @@ export const newSerial = (): Uint8Array => {
   return serial;
 };
 
-/** The SubjectPublicKeyInfo (DER) of a private key's public half. */
-const publicHalf = (privateKey: KeyObject): Uint8Array => new Uint8Array(createPublicKey(privateKey).export({ format: "der", type: "spki" }));
-
-const caKey = (privateKey: KeyObject, certificate: Uint8Array, name: Name, notAfter: Date): CaKey => ({
-  privateKey,
+const caKey = (key: SigningKey.SigningKey, certificate: Uint8Array, name: Name, notAfter: Date): CaKey => ({
+  key,
   certificate,
   name,
-  keyIdentifier: Der.keyIdentifier(Der.publicKeyInfo(publicHalf(privateKey))),
+  keyIdentifier: Der.keyIdentifier(Der.publicKeyInfo(key.publicKeyInfo)),
   notAfter,
 });
 
 const selfOrIssued = (
   profile: Profile,
   subject: Name,
-  subjectKey: KeyObject,
-  issuer: { name: Name; key: KeyObject; keyIdentifier?: ArrayBuffer },
+  subjectKey: SigningKey.SigningKey,
+  issuer: { name: Name; key: SigningKey.SigningKey; keyIdentifier?: ArrayBuffer },
   now: Date,
 ): CaKey => {
-  const spki = Der.publicKeyInfo(publicHalf(subjectKey));
+  const spki = Der.publicKeyInfo(subjectKey.publicKeyInfo);
   const keyId = Der.keyIdentifier(spki);
   const notAfter = new Date(now.getTime() + profile.maximumValidityDays * day);
   const der = Der.certificate(
@@ -159,16 +163,14 @@ const selfOrIssued = (
   return caKey(subjectKey, der, subject, notAfter);
 };
 
-/** Creates a new root and issuing CA (P-384 root, P-256 issuing). */
-export const createHierarchy = (now: Date): Hierarchy => {
-  const rootKey = generateKeyPairSync("ec", { namedCurve: "P-384" }).privateKey;
+/** A new root and issuing CA on two keys (P-384 root, P-256 issuing), wherever they are. */
+export const hierarchyOn = (rootKey: SigningKey.SigningKey, issuingKey: SigningKey.SigningKey, now: Date): Hierarchy => {
   const rootName = Der.name([
     ["C", "FR"],
     ["O", "COMEDEC"],
     ["CN", "COMEDEC Racine Agents"],
   ]);
   const root = selfOrIssued(profiles.root, rootName, rootKey, { name: rootName, key: rootKey }, now);
-  const issuingKey = generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey;
   const issuingName = Der.name([
     ["C", "FR"],
     ["O", "COMEDEC"],
@@ -177,6 +179,18 @@ export const createHierarchy = (now: Date): Hierarchy => {
   const issuing = selfOrIssued(profiles.issuing, issuingName, issuingKey, { name: rootName, key: rootKey, keyIdentifier: root.keyIdentifier }, now);
   return { root, issuing };
 };
+
+/** Creates a new root and issuing CA on software keys, with the private keys to seal. */
+const createSoftware = (now: Date) => {
+  const privateKeys = {
+    root: generateKeyPairSync("ec", { namedCurve: "P-384" }).privateKey,
+    issuing: generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey,
+  };
+  return { privateKeys, hierarchy: hierarchyOn(SigningKey.software(privateKeys.root), SigningKey.software(privateKeys.issuing), now) };
+};
+
+/** Creates a new root and issuing CA on software keys (P-384 root, P-256 issuing). */
+export const createHierarchy = (now: Date): Hierarchy => createSoftware(now).hierarchy;
 
 interface StoredHierarchy {
   readonly root: { readonly key: Sealed.SealedKey; readonly certificate: string; readonly notAfter: string };
@@ -196,24 +210,60 @@ export const loadOrCreate = async (options: Options, now: Date): Promise<Hierarc
   if (stored !== undefined) {
     const open = (entry: StoredHierarchy["root"]) => {
       const certificate = new Uint8Array(Buffer.from(entry.certificate, "base64"));
-      return caKey(Sealed.unseal(entry.key, options.passphrase), certificate, subjectNameOf(certificate), new Date(entry.notAfter));
+      return caKey(SigningKey.software(Sealed.unseal(entry.key, options.passphrase)), certificate, subjectNameOf(certificate), new Date(entry.notAfter));
     };
     return { root: open(stored.root), issuing: open(stored.issuing) };
   }
-  const hierarchy = createHierarchy(now);
-  const store = (ca: CaKey) => ({
-    key: Sealed.seal(ca.privateKey, options.passphrase),
+  const { hierarchy, privateKeys } = createSoftware(now);
+  const store = (ca: CaKey, privateKey: KeyObject) => ({
+    key: Sealed.seal(privateKey, options.passphrase),
     certificate: Buffer.from(ca.certificate).toString("base64"),
     notAfter: ca.notAfter.toISOString(),
   });
   await mkdir(options.directory, { recursive: true, mode: 0o700 });
   // `wx`: when two processes start together, one writes and the other reads what it wrote.
-  const written = await writeFile(file, JSON.stringify({ root: store(hierarchy.root), issuing: store(hierarchy.issuing) }), { flag: "wx", mode: 0o600 }).then(
+  const written = await writeFile(file, JSON.stringify({ root: store(hierarchy.root, privateKeys.root), issuing: store(hierarchy.issuing, privateKeys.issuing) }), { flag: "wx", mode: 0o600 }).then(
     () => true,
     () => false,
   );
   return written ? hierarchy : loadOrCreate(options, now);
 };
+
+/** The labels of the service keys (and of the CA certificates kept beside them) on the CA's token. */
+export const tokenLabels = { root: "comedec-ca-root", issuing: "comedec-ca-issuing", audit: "comedec-audit" } as const;
+
+/**
+ * Opens the hierarchy on the CA's token (logged in with the PIN both custodians' secrets make),
+ * or, on a token that holds none, generates both key pairs there and keeps the certificates beside
+ * them. A token holding half a hierarchy, or a certificate that is not its key's, is refused.
+ */
+export const loadOrCreateOnToken = (token: SigningKey.Token, now: Date): Effect.Effect<Hierarchy, CardFailure> =>
+  Effect.gen(function* () {
+    const { keys, label } = token;
+    yield* keys.login(label, token.pin);
+    const found = {
+      root: { key: yield* keys.findKey(label, tokenLabels.root), certificate: yield* keys.readCertificate(label, tokenLabels.root) },
+      issuing: { key: yield* keys.findKey(label, tokenLabels.issuing), certificate: yield* keys.readCertificate(label, tokenLabels.issuing) },
+    };
+    const refuse = (reason: string) => new DeviceFailure({ reason: `the CA token ${label} ${reason}: finish or redo the key ceremony` });
+    if (found.root.key === undefined && found.issuing.key === undefined) {
+      const rootKey = SigningKey.onToken(yield* keys.generateKey(label, tokenLabels.root, "P-384"));
+      const issuingKey = SigningKey.onToken(yield* keys.generateKey(label, tokenLabels.issuing, "P-256"));
+      const hierarchy = hierarchyOn(rootKey, issuingKey, now);
+      yield* keys.writeCertificate(label, tokenLabels.root, hierarchy.root.certificate);
+      yield* keys.writeCertificate(label, tokenLabels.issuing, hierarchy.issuing.certificate);
+      return hierarchy;
+    }
+    const open = (entry: (typeof found)["root"]) => {
+      if (entry.key === undefined || entry.certificate === undefined) return Effect.fail(refuse("holds half a CA hierarchy"));
+      const certificate = new X509Certificate(Buffer.from(entry.certificate));
+      if (!Buffer.from(certificate.publicKey.export({ format: "der", type: "spki" })).equals(Buffer.from(entry.key.publicKey))) {
+        return Effect.fail(refuse("keeps a certificate that is not its key's"));
+      }
+      return Effect.succeed(caKey(SigningKey.onToken(entry.key), entry.certificate, subjectNameOf(entry.certificate), new Date(certificate.validTo)));
+    };
+    return { root: yield* open(found.root), issuing: yield* open(found.issuing) };
+  });
 
 const organisationOf = (site: Agent.AgentSite) => (site._tag === "commune" ? `Mairie ${site.commune}` : `Prefecture ${site.departement}`);
 
@@ -370,14 +420,30 @@ export const hierarchyLayer = (options: Options) =>
     ),
   );
 
-/** The `CertificateAuthority` port and the `Revocation` service on the hierarchy, recording in the registry. */
-export const authorityLayer = (options: Options): Layer.Layer<CertificateAuthority | Revocation | CaCertificates, never, CertificateRegistry> => {
+/** The CA hierarchy on the CA's token of `KeyTokens`, opened (or created there) once. */
+export const tokenHierarchyLayer = (options: { readonly token: string; readonly pin: string }): Layer.Layer<CaCertificates, CardFailure, KeyTokens> =>
+  Layer.effect(
+    CaCertificates,
+    Effect.gen(function* () {
+      const keys = yield* KeyTokens;
+      const hierarchy = yield* loadOrCreateOnToken({ keys, label: options.token, pin: options.pin }, new Date(yield* Clock.currentTimeMillis));
+      return CaCertificates.of({ root: hierarchy.root.certificate, issuing: hierarchy.issuing.certificate, hierarchy });
+    }),
+  );
+
+/** The `CertificateAuthority` port and the `Revocation` service on a hierarchy's layer, recording in the registry. */
+export const authorityOn = <E, R>(
+  hierarchy: Layer.Layer<CaCertificates, E, R>,
+  baseUrl: string,
+): Layer.Layer<CertificateAuthority | Revocation | CaCertificates, E, CertificateRegistry | R> => {
   const authority = Layer.effectContext(
     Effect.flatMap(CaCertificates, (certificates) =>
-      Effect.map(make(certificates.hierarchy, options.baseUrl), (made) =>
-        Context.make(CertificateAuthority, made.authority).pipe(Context.add(Revocation, made.revocation)),
-      ),
+      Effect.map(make(certificates.hierarchy, baseUrl), (made) => Context.make(CertificateAuthority, made.authority).pipe(Context.add(Revocation, made.revocation))),
     ),
   );
-  return authority.pipe(Layer.provideMerge(hierarchyLayer(options)));
+  return authority.pipe(Layer.provideMerge(hierarchy));
 };
+
+/** The `CertificateAuthority` port and the `Revocation` service on the sealed software hierarchy, recording in the registry. */
+export const authorityLayer = (options: Options): Layer.Layer<CertificateAuthority | Revocation | CaCertificates, never, CertificateRegistry> =>
+  authorityOn(hierarchyLayer(options), options.baseUrl);

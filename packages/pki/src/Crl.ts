@@ -7,8 +7,6 @@
 import type { Card, RevokedCertificate } from "@comedec/card";
 import { AsnConvert, OctetString } from "@peculiar/asn1-schema";
 import * as X509 from "@peculiar/asn1-x509";
-import { sign } from "node:crypto";
-import { signatureAlgorithmOf } from "./Der.js";
 import { lengthOf, time, tlv } from "./Encoding.js";
 import type { CaKey } from "./Authority.js";
 
@@ -81,7 +79,7 @@ const extension = (id: string, value: unknown) => new X509.Extension({ extnID: i
 
 /** Builds and signs a CRL (v2, with its number and the issuer's key identifier); returns its DER. */
 export const build = (issuer: CaKey, content: CrlContent): Uint8Array => {
-  const algorithm = Buffer.from(AsnConvert.serialize(signatureAlgorithmOf(issuer.privateKey)));
+  const algorithm = Buffer.from(AsnConvert.serialize(issuer.key.algorithm));
   const times = new Map<number, Buffer>();
   const timeOf = (date: Date) => {
     const key = Math.floor(date.getTime() / 1000);
@@ -107,7 +105,7 @@ export const build = (issuer: CaKey, content: CrlContent): Uint8Array => {
     ...(entries === undefined ? [] : [entries]),
     tlv(0xa0, Buffer.from(AsnConvert.serialize(extensions))),
   );
-  const signature = sign("sha256", tbs, issuer.privateKey);
+  const signature = issuer.key.sign(tbs);
   return new Uint8Array(tlv(0x30, tbs, algorithm, tlv(0x03, Buffer.from([0]), signature)));
 };
 

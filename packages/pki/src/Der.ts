@@ -1,13 +1,14 @@
 /**
  * X.509 structures built with `@peculiar/asn1-x509` (not `@peculiar/x509`'s generators, which are
- * an order of magnitude slower and O(n²) on CRLs), and signed with `node:crypto`. Names, key
+ * an order of magnitude slower and O(n²) on CRLs), and signed through the signing-key port. Names, key
  * identifiers, extensions of a profile, and certificates.
  */
 import { AsnConvert, OctetString } from "@peculiar/asn1-schema";
 import * as X509 from "@peculiar/asn1-x509";
-import { createHash, createPublicKey, type KeyObject, sign } from "node:crypto";
+import { createHash, createPublicKey, type KeyObject } from "node:crypto";
 import { oid, tlv } from "./Encoding.js";
 import type { Profile } from "./Profiles.js";
+import type { SigningKey } from "./SigningKey.js";
 
 /** ecdsa-with-SHA256 and sha256WithRSAEncryption. */
 export const algorithms = { ecdsaSha256: "1.2.840.10045.4.3.2", rsaSha256: "1.2.840.113549.1.1.11" } as const;
@@ -131,9 +132,9 @@ export interface CertificateContent {
   readonly extensions: X509.Extensions;
 }
 
-/** Builds and signs a certificate with the issuer's private key; returns its DER. */
-export const certificate = (content: CertificateContent, issuerKey: KeyObject): Uint8Array => {
-  const algorithm = signatureAlgorithmOf(issuerKey);
+/** Builds and signs a certificate with the issuer's key; returns its DER. */
+export const certificate = (content: CertificateContent, issuerKey: SigningKey): Uint8Array => {
+  const algorithm = issuerKey.algorithm;
   const tbsCertificate = new X509.TBSCertificate({
     version: X509.Version.v3,
     serialNumber: new Uint8Array(content.serial).buffer,
@@ -144,7 +145,7 @@ export const certificate = (content: CertificateContent, issuerKey: KeyObject): 
     subjectPublicKeyInfo: content.subjectPublicKeyInfo,
     extensions: content.extensions,
   });
-  const signatureValue = sign("sha256", Buffer.from(AsnConvert.serialize(tbsCertificate)), issuerKey);
+  const signatureValue = issuerKey.sign(new Uint8Array(AsnConvert.serialize(tbsCertificate)));
   return new Uint8Array(
     AsnConvert.serialize(new X509.Certificate({ tbsCertificate, signatureAlgorithm: algorithm, signatureValue: new Uint8Array(signatureValue).buffer })),
   );

@@ -9,11 +9,12 @@
 import { CertificateRefused } from "@comedec/card";
 import { Cryptography } from "@comedec/rgs";
 import { AsnConvert } from "@peculiar/asn1-schema";
-import { createHash, createPublicKey, type KeyObject, sign, verify } from "node:crypto";
+import { createHash, createPublicKey, type KeyObject, verify } from "node:crypto";
 import type { CaKey } from "./Authority.js";
-import { type Endpoints, extensionsOf, signatureAlgorithmOf } from "./Der.js";
+import { type Endpoints, extensionsOf } from "./Der.js";
 import { children, oid, read, time, tlv } from "./Encoding.js";
 import type { Profile } from "./Profiles.js";
+import type { SigningKey } from "./SigningKey.js";
 
 /** The hash of each signature algorithm a CSR may use (SHA-1 listed so that it is refused by name). */
 const hashOfAlgorithm = new Map<string, string>(
@@ -120,7 +121,7 @@ export const checkCsr = (parts: CsrParts, on: Date): CheckedCsr | CertificateRef
 
 /** A profile's certificate with everything constant already encoded. */
 export interface Template {
-  readonly issuerKey: KeyObject;
+  readonly issuerKey: SigningKey;
   readonly algorithm: Buffer;
   readonly issuer: Buffer;
   /** Every extension but the subject key identifier, as DER, concatenated. */
@@ -132,8 +133,8 @@ export const template = (issuer: CaKey, profile: Profile, endpoints: Endpoints |
   const all = Buffer.from(AsnConvert.serialize(extensionsOf(profile, undefined, issuer.keyIdentifier, endpoints)));
   const sequence = read(all, 0);
   return {
-    issuerKey: issuer.privateKey,
-    algorithm: Buffer.from(AsnConvert.serialize(signatureAlgorithmOf(issuer.privateKey))),
+    issuerKey: issuer.key,
+    algorithm: Buffer.from(AsnConvert.serialize(issuer.key.algorithm)),
     issuer: Buffer.from(AsnConvert.serialize(issuer.name)),
     extensions: all.subarray(sequence.contentStart, sequence.end),
   };
@@ -169,6 +170,6 @@ export const certificate = (
     content.publicKeyInfo,
     tlv(0xa3, tlv(0x30, keyIdentifier, on.extensions)),
   );
-  const signature = sign("sha256", tbs, on.issuerKey);
+  const signature = on.issuerKey.sign(tbs);
   return new Uint8Array(tlv(0x30, tbs, on.algorithm, tlv(0x03, Buffer.from([0]), signature)));
 };

@@ -22,9 +22,8 @@ import {
 import { AsnConvert, OctetString } from "@peculiar/asn1-schema";
 import { CRLReason, CRLReasons, SubjectPublicKeyInfo } from "@peculiar/asn1-x509";
 import { Effect } from "effect";
-import { createHash, createPublicKey, sign } from "node:crypto";
+import { createHash } from "node:crypto";
 import type { CaKey } from "./Authority.js";
-import { signatureAlgorithmOf } from "./Der.js";
 
 const hashes: Readonly<Record<string, string>> = {
   "1.3.14.3.2.26": "sha1",
@@ -53,7 +52,7 @@ export const respond = (
     const { issuer, now } = options;
     const issuerName = Buffer.from(AsnConvert.serialize(issuer.name));
     const issuerKeyBits = new Uint8Array(
-      AsnConvert.parse(createPublicKey(issuer.privateKey).export({ format: "der", type: "spki" }), SubjectPublicKeyInfo).subjectPublicKey,
+      AsnConvert.parse(issuer.key.publicKeyInfo, SubjectPublicKeyInfo).subjectPublicKey,
     );
     const nextUpdate = new Date(now.getTime() + validityHours * 3_600_000);
     const responses = yield* Effect.forEach(parsed.success.tbsRequest.requestList, (single) =>
@@ -89,10 +88,10 @@ export const respond = (
       responses,
       ...(nonce === undefined ? {} : { responseExtensions: [nonce] }),
     });
-    const signed = sign("sha256", Buffer.from(AsnConvert.serialize(data)), issuer.privateKey);
+    const signed = issuer.key.sign(new Uint8Array(AsnConvert.serialize(data)));
     const basic = new BasicOCSPResponse({
       tbsResponseData: data,
-      signatureAlgorithm: signatureAlgorithmOf(issuer.privateKey),
+      signatureAlgorithm: issuer.key.algorithm,
       signature: new Uint8Array(signed).buffer,
     });
     return new Uint8Array(

@@ -17,6 +17,8 @@ export * as Der from "./Der.js";
 export * as Issuance from "./Issuance.js";
 /** The certificate profiles. */
 export * as Profiles from "./Profiles.js";
+/** The signing-key port: software keys sealed at rest, or keys on a PKCS#11 token. */
+export * as SigningKey from "./SigningKey.js";
 /** The platform's audit key, which signs the audit trail's checkpoints. */
 export * as AuditKey from "./AuditKey.js";
 /** The signed checkpoints published outside the database, in an append-only directory. */

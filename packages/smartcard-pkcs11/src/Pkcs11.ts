@@ -5,7 +5,9 @@
  * unless told to go ahead (a card's third wrong PIN is final). Keys are generated on the token as
  * sensitive, non-extractable objects; the signature key is marked `CKA_ALWAYS_AUTHENTICATE` and
  * the driver asks for the PIN at every signature. SoftHSM has no `CKM_ECDSA_SHA256`: the driver
- * hashes, then signs with `CKM_ECDSA`. pkcs11js' types never leave this module.
+ * hashes, then signs with `CKM_ECDSA`. The same driver serves the HSM's service keys (`KeyTokens`:
+ * the CA's and the audit trail's keys on a token found by its label). pkcs11js' types never leave
+ * this module.
  */
 import {
   CardAbsent,
@@ -16,6 +18,8 @@ import {
   type GeneratedKey,
   type KeyAlgorithm,
   KeyNotFound,
+  KeyTokens,
+  type KeyTokensShape,
   PinFinalTry,
   PinIncorrect,
   PinLocked,
@@ -23,8 +27,10 @@ import {
   PinRejected,
   PinRequired,
   type PinState,
+  type ServiceKeyCurve,
   SmartCards,
   type SmartCardsShape,
+  type TokenKey,
 } from "@comedec/card";
 import { Context, Effect, Layer } from "effect";
 import { createHash, createPublicKey } from "node:crypto";
@@ -48,11 +54,17 @@ const CKR = {
   tokenNotPresent: 0xe0,
   deviceRemoved: 0x32,
   sessionHandleInvalid: 0xb3,
+  alreadyInitialised: 0x191,
 } as const;
 
 // The DER of the P-256 curve's OID (CKA_EC_PARAMS) and the SubjectPublicKeyInfo prefix of a P-256 point.
 const p256Parameters = Buffer.from("06082a8648ce3d030107", "hex");
 const p256InfoPrefix = Buffer.from("3059301306072a8648ce3d020106082a8648ce3d030107034200", "hex");
+// The same for P-384, the root CA's curve.
+const curves = {
+  "P-256": { parameters: p256Parameters, infoPrefix: p256InfoPrefix, pointLength: 65 },
+  "P-384": { parameters: Buffer.from("06052b81040022", "hex"), infoPrefix: Buffer.from("3076301006072a8648ce3d020106052b81040022036200", "hex"), pointLength: 97 },
+} as const;
 
 const idOf = (usage: Card.KeyUsage) => Buffer.from([usage === "authentication" ? 1 : 2]);
 const trimmed = (text: string) => text.replace(/\0/g, "").trim();
@@ -81,6 +93,8 @@ export interface Driver extends SmartCardsShape {
     readonly puk: string;
     readonly label: string;
   }) => Effect.Effect<{ readonly serial: string }, CardFailure>;
+  /** The service keys (CA, audit) on tokens of the same module. */
+  readonly keyTokens: KeyTokensShape;
 }
 
 /** Loads the module and initialises it; finalises it when the scope closes. */
@@ -91,17 +105,24 @@ export const make = (options: Options) =>
         try: () => {
           const loaded = new pkcs11js.PKCS11();
           loaded.load(options.library);
-          loaded.C_Initialize();
-          return loaded;
+          // The cards and the CA's token may be on one module, loaded twice in a process: the second leaves it initialised.
+          let initialised = true;
+          try {
+            loaded.C_Initialize();
+          } catch (error) {
+            if (codeOf(error) !== CKR.alreadyInitialised) throw error;
+            initialised = false;
+          }
+          return { loaded, initialised };
         },
         catch: (error) => new DeviceFailure({ reason: `cannot load the PKCS#11 module ${options.library}: ${String(error)}` }),
       }),
-      (loaded) =>
+      ({ loaded, initialised }) =>
         Effect.sync(() => {
-          loaded.C_Finalize();
+          if (initialised) loaded.C_Finalize();
           loaded.close();
         }),
-    );
+    ).pipe(Effect.map(({ loaded }) => loaded));
     // Every operation below is one synchronous run of PKCS#11 calls: on Node's single thread two
     // operations cannot interleave, so a token's session and login state need no lock.
     const sessions = new Map<string, Buffer>();
@@ -236,6 +257,151 @@ export const make = (options: Options) =>
       const found = { handle, ec: type[0] === pkcs11js.CKK_EC };
       signingKeys.set(`${serial}/${usage}`, found);
       return found;
+    };
+
+    // The service keys' tokens (the CA's, the audit trail's), found by label: one session each.
+    const tokenSessions = new Map<string, Buffer>();
+    const tokenSlotOf = (token: string) => {
+      for (const slot of module.C_GetSlotList(true)) {
+        if (trimmed(module.C_GetTokenInfo(slot).label) === token) return slot;
+      }
+      return undefined;
+    };
+    const tokenSessionOf = (token: string): Buffer => {
+      const known = tokenSessions.get(token);
+      if (known !== undefined) return known;
+      const slot = tokenSlotOf(token);
+      if (slot === undefined) throw new CardAbsent({ serial: token });
+      const session = module.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION | pkcs11js.CKF_RW_SESSION);
+      tokenSessions.set(token, session);
+      return session;
+    };
+    const onToken = <A>(token: string, work: () => A): Effect.Effect<A, CardFailure> =>
+      Effect.try({
+        try: work,
+        catch: (error): CardFailure => {
+          if (typeof error === "object" && error !== null && typeof (error as { _tag?: unknown })._tag === "string") return error as CardFailure;
+          const code = codeOf(error);
+          if (code === CKR.sessionHandleInvalid || code === CKR.deviceRemoved || code === CKR.tokenNotPresent) tokenSessions.delete(token);
+          switch (code) {
+            case CKR.pinIncorrect:
+              return new PinIncorrect({ serial: token, secret: "pin" });
+            case CKR.pinLocked:
+              return new PinLocked({ serial: token, secret: "pin" });
+            case CKR.userNotLoggedIn:
+              return new PinRequired({ serial: token });
+            case CKR.tokenNotPresent:
+            case CKR.deviceRemoved:
+              return new CardAbsent({ serial: token });
+            default:
+              return new DeviceFailure({ reason: error instanceof Error ? error.message : String(error) });
+          }
+        },
+      });
+    const findLabelled = (session: Buffer, objectClass: number, label: string): Buffer | undefined => {
+      module.C_FindObjectsInit(session, [
+        { type: pkcs11js.CKA_CLASS, value: objectClass },
+        { type: pkcs11js.CKA_LABEL, value: label },
+      ]);
+      try {
+        return module.C_FindObjects(session) ?? undefined;
+      } finally {
+        module.C_FindObjectsFinal(session);
+      }
+    };
+    const tokenKeyOf = (session: Buffer, privateKey: Buffer, publicKey: Buffer): TokenKey => {
+      const [parameters, point] = valuesOf(session, publicKey, [pkcs11js.CKA_EC_PARAMS, pkcs11js.CKA_EC_POINT]) as [Buffer, Buffer];
+      const curve = (Object.keys(curves) as Array<ServiceKeyCurve>).find((name) => curves[name].parameters.equals(parameters));
+      if (curve === undefined) throw new DeviceFailure({ reason: "the token's key is not on P-256 or P-384" });
+      const { infoPrefix, pointLength } = curves[curve];
+      const output = Buffer.alloc(256);
+      return {
+        curve,
+        publicKey: new Uint8Array(Buffer.concat([infoPrefix, point.subarray(point.length - pointLength)])),
+        // SoftHSM 2.6 has no CKM_ECDSA_SHA256: the caller hashes, the token signs the digest.
+        signDigest: (digest) => {
+          module.C_SignInit(session, { mechanism: pkcs11js.CKM_ECDSA }, privateKey);
+          return ecdsaSignatureToDer(module.C_Sign(session, Buffer.from(digest), output));
+        },
+      };
+    };
+    const keyTokens: KeyTokensShape = {
+      login: (token, pin) =>
+        onToken(token, () => {
+          const slot = tokenSlotOf(token);
+          if (slot === undefined) throw new CardAbsent({ serial: token });
+          if (pinStateOf(module.C_GetTokenInfo(slot).flags).locked) throw new PinLocked({ serial: token, secret: "pin" });
+          try {
+            module.C_Login(tokenSessionOf(token), pkcs11js.CKU_USER, pin);
+          } catch (error) {
+            if (codeOf(error) !== CKR.userAlreadyLoggedIn) throw error;
+          }
+        }),
+      initialisePin: (token, securityOfficerPin, pin) =>
+        onToken(token, () => {
+          const session = tokenSessionOf(token);
+          module.C_Login(session, pkcs11js.CKU_SO, securityOfficerPin);
+          try {
+            module.C_InitPIN(session, pin);
+          } finally {
+            module.C_Logout(session);
+          }
+        }),
+      findKey: (token, label) =>
+        onToken(token, () => {
+          const session = tokenSessionOf(token);
+          const privateKey = findLabelled(session, pkcs11js.CKO_PRIVATE_KEY, label);
+          const publicKey = findLabelled(session, pkcs11js.CKO_PUBLIC_KEY, label);
+          return privateKey === undefined || publicKey === undefined ? undefined : tokenKeyOf(session, privateKey, publicKey);
+        }),
+      generateKey: (token, label, curve) =>
+        onToken(token, () => {
+          const session = tokenSessionOf(token);
+          if (findLabelled(session, pkcs11js.CKO_PRIVATE_KEY, label) !== undefined) throw new DeviceFailure({ reason: `the token ${token} already holds a key ${label}` });
+          const common = [
+            { type: pkcs11js.CKA_TOKEN, value: true },
+            { type: pkcs11js.CKA_LABEL, value: label },
+            { type: pkcs11js.CKA_ID, value: Buffer.from(label) },
+          ];
+          const keys = module.C_GenerateKeyPair(
+            session,
+            { mechanism: pkcs11js.CKM_EC_KEY_PAIR_GEN },
+            [...common, { type: pkcs11js.CKA_PRIVATE, value: false }, { type: pkcs11js.CKA_VERIFY, value: true }, { type: pkcs11js.CKA_EC_PARAMS, value: curves[curve].parameters }],
+            [
+              ...common,
+              { type: pkcs11js.CKA_PRIVATE, value: true },
+              { type: pkcs11js.CKA_SENSITIVE, value: true },
+              { type: pkcs11js.CKA_EXTRACTABLE, value: false },
+              { type: pkcs11js.CKA_SIGN, value: true },
+            ],
+          );
+          return tokenKeyOf(session, keys.privateKey, keys.publicKey);
+        }),
+      readCertificate: (token, label) =>
+        onToken(token, () => {
+          const session = tokenSessionOf(token);
+          const handle = findLabelled(session, pkcs11js.CKO_CERTIFICATE, label);
+          if (handle === undefined) return undefined;
+          const [value] = valuesOf(session, handle, [pkcs11js.CKA_VALUE]) as [Buffer];
+          return new Uint8Array(value);
+        }),
+      writeCertificate: (token, label, der) =>
+        onToken(token, () => {
+          const session = tokenSessionOf(token);
+          for (let old = findLabelled(session, pkcs11js.CKO_CERTIFICATE, label); old !== undefined; old = findLabelled(session, pkcs11js.CKO_CERTIFICATE, label)) {
+            module.C_DestroyObject(session, old);
+          }
+          module.C_CreateObject(session, [
+            { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_CERTIFICATE },
+            { type: pkcs11js.CKA_CERTIFICATE_TYPE, value: pkcs11js.CKC_X_509 },
+            { type: pkcs11js.CKA_TOKEN, value: true },
+            { type: pkcs11js.CKA_PRIVATE, value: false },
+            { type: pkcs11js.CKA_LABEL, value: label },
+            { type: pkcs11js.CKA_ID, value: Buffer.from(label) },
+            { type: pkcs11js.CKA_SUBJECT, value: Buffer.from(subjectOf(der)) },
+            { type: pkcs11js.CKA_VALUE, value: Buffer.from(der) },
+          ]);
+        }),
     };
 
     const driver: Driver = {
@@ -402,6 +568,7 @@ export const make = (options: Options) =>
           },
           catch: (error) => (error instanceof DeviceFailure ? error : new DeviceFailure({ reason: String(error) })),
         }),
+      keyTokens,
     };
     return driver;
   });
@@ -410,7 +577,14 @@ export const make = (options: Options) =>
 export const layer = (options: Options): Layer.Layer<SmartCards | CardManufacturer, DeviceFailure> =>
   Layer.effectContext(
     Effect.map(make(options), (driver) => {
-      const { manufacture, ...port } = driver;
+      const { manufacture, keyTokens: _keyTokens, ...port } = driver;
       return Context.make(SmartCards, SmartCards.of(port)).pipe(Context.add(CardManufacturer, CardManufacturer.of({ manufacture })));
     }),
+  );
+
+/** The driver as the HSM's service keys: the CA's and the audit trail's keys on a token of the module. */
+export const keyTokensLayer = (options: Options): Layer.Layer<KeyTokens, DeviceFailure> =>
+  Layer.effect(
+    KeyTokens,
+    Effect.map(make(options), (driver) => KeyTokens.of(driver.keyTokens)),
   );
