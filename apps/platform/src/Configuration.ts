@@ -100,6 +100,33 @@ export const pkcs11Library: Config.Config<string | undefined> = text("COMEDEC_PK
   Config.withDefault(undefined),
 );
 
+/** The CA's HSM: the PKCS#11 module and the label of the token that holds the CA's and the audit trail's keys. */
+export interface CaToken {
+  readonly library: string;
+  readonly token: string;
+}
+
+/**
+ * The CA's HSM (`COMEDEC_CA_PKCS11_LIBRARY`, `COMEDEC_CA_PKCS11_TOKEN`, the token's label,
+ * `comedec-ca` by default): when set, the CA and audit keys are generated and used on that token,
+ * opened with the PIN both custodians' secrets make (ADR 0014); unset, they are software keys
+ * sealed in the data directory, which is the embedded mode's custody.
+ */
+export const caToken: Config.Config<CaToken | undefined> = Config.all({
+  library: text("COMEDEC_CA_PKCS11_LIBRARY", "the path of a PKCS#11 module expected").pipe(Config.withDefault(undefined)),
+  token: text("COMEDEC_CA_PKCS11_TOKEN", "a token label of 1 to 32 characters expected", (value) => value.length >= 1 && value.length <= 32).pipe(
+    Config.withDefault(undefined),
+  ),
+}).pipe(
+  Config.flatMap(({ library, token }) =>
+    library === undefined
+      ? token === undefined
+        ? Config.succeed(undefined)
+        : Config.fail(refusal("COMEDEC_CA_PKCS11_LIBRARY", "required with COMEDEC_CA_PKCS11_TOKEN: the PKCS#11 module of the CA's token"))
+      : Config.succeed({ library, token: token ?? "comedec-ca" }),
+  ),
+);
+
 /**
  * Where the audit trail's signed checkpoints are published (`COMEDEC_AUDIT_PUBLICATION_DIR`; by
  * default `audit-checkpoints` in the data directory): an append-only directory the operator ships
@@ -144,6 +171,8 @@ export interface Platform {
   readonly secretKey: Redacted.Redacted<string> | undefined;
   readonly caCustodians: readonly [Custodian | undefined, Custodian | undefined];
   readonly pkcs11Library: string | undefined;
+  /** The CA's HSM token; software keys sealed in the data directory when unset. */
+  readonly caToken?: CaToken | undefined;
   /** The audit publication directory; `<dataDir>/audit-checkpoints` when unset. */
   readonly auditPublicationDir: string | undefined;
   /** The database and shutdown timeouts. */
@@ -172,6 +201,7 @@ export const platform: Config.Config<Platform> = port.pipe(
       secretKey,
       caCustodians,
       pkcs11Library,
+      caToken,
       auditPublicationDir,
       timeouts,
       testKillAt,

@@ -6,13 +6,13 @@
  */
 import { Actor } from "@comedec/actor";
 import type { AgentCards } from "@comedec/agent";
-import type { CardManufacturer, CertificateAuthority, SmartCards } from "@comedec/card";
+import type { CardFailure, CardManufacturer, CertificateAuthority, KeyTokens, SmartCards } from "@comedec/card";
 import { CommuneDirectory } from "@comedec/commune";
 import { ReferenceList } from "@comedec/commune-reference";
 import { Directory } from "@comedec/deployment";
 import { Persistence } from "@comedec/persistence";
 import { CrashPoints, Holders } from "@comedec/pgca";
-import { AuditKey, AuditPublication, Authority } from "@comedec/pki";
+import { AuditKey, AuditPublication, Authority, SigningKey } from "@comedec/pki";
 import { Access, type Audit, Tokens } from "@comedec/rgs";
 import { Pkcs11 } from "@comedec/smartcard-pkcs11";
 import { Simulator } from "@comedec/smartcard-simulator";
@@ -53,7 +53,26 @@ export interface CardPlatformOptions {
   readonly auditPublication?: string | undefined;
   /** Tests only: the point where the process SIGKILLs itself (a crash between two writes). */
   readonly killAt?: CrashPoints.Point | undefined;
+  /** The CA's HSM token (its label, the PIN both custodians make, the driver): the CA and audit keys there; sealed software keys when absent. */
+  readonly caToken?: { readonly label: string; readonly pin: string; readonly keys: Layer.Layer<KeyTokens> } | undefined;
 }
+
+/** A layer on the CA's token that does not open stops the start, saying why on stderr. */
+const onToken =
+  (label: string) =>
+  <A, R>(layer: Layer.Layer<A, CardFailure, R>): Layer.Layer<A, never, R> =>
+    layer.pipe(
+      Layer.tapError((failure) =>
+        Effect.sync(() =>
+          console.error(
+            failure._tag === "PinIncorrect"
+              ? `the CA token ${label} refused its PIN: COMEDEC_CA_CUSTODIAN_1 and _2 are not the custodians who set it`
+              : `the CA token ${label} did not open: ${failure._tag === "DeviceFailure" ? failure.reason : failure._tag}`,
+          ),
+        ),
+      ),
+      Layer.orDie,
+    );
 
 /** The crash points: the process kills itself at `killAt`, passes every other. */
 const crashPoints = (killAt: CrashPoints.Point | undefined) =>
@@ -84,11 +103,22 @@ export const services = (
   | Audit.CheckpointSigner
   | Audit.CheckpointPublication
 > => {
-  const withPki = Authority.authorityLayer(options.pki).pipe(Layer.provideMerge(persistenceLayer));
+  const token = options.caToken;
+  const custody =
+    token === undefined
+      ? { authority: Authority.authorityLayer(options.pki), audit: AuditKey.layer(options.pki) }
+      : {
+          authority: Authority.authorityOn(Authority.tokenHierarchyLayer({ token: token.label, pin: token.pin }), options.pki.baseUrl).pipe(
+            Layer.provide(token.keys),
+            onToken(token.label),
+          ),
+          audit: AuditKey.tokenLayer({ token: token.label, pin: token.pin }).pipe(Layer.provide(token.keys), onToken(token.label)),
+        };
+  const withPki = custody.authority.pipe(Layer.provideMerge(persistenceLayer));
   return Layer.mergeAll(
     Holders.layer.pipe(Layer.provideMerge(withPki)),
     options.smartCards,
-    AuditKey.layer(options.pki),
+    custody.audit,
     AuditPublication.layer({ directory: options.auditPublication }),
     crashPoints(options.killAt),
   );
@@ -107,12 +137,22 @@ export const persistence = (config: Configuration) => {
           connectionTimeoutMillis: config.timeouts.connectMillis,
           statementTimeoutMillis: config.timeouts.statementMillis,
         });
+  const passphrase = Authority.custodianPassphrase(custodians(config));
+  // Software CA keys are the embedded mode's custody; a deployment on PostgreSQL is told so at every start (ADR 0014).
+  if (config.databaseUrl !== undefined && config.caToken === undefined) {
+    console.error("warning: the CA and audit keys are software keys sealed in the data directory; set COMEDEC_CA_PKCS11_LIBRARY (and COMEDEC_CA_PKCS11_TOKEN) to keep them on an HSM");
+  }
+  const caToken = config.caToken;
   return services(database, {
     pki: {
       directory: join(config.dataDir, "pki"),
-      passphrase: Authority.custodianPassphrase(custodians(config)),
+      passphrase,
       baseUrl: `${config.publicUrl}/pki`,
     },
+    caToken:
+      caToken === undefined
+        ? undefined
+        : { label: caToken.token, pin: SigningKey.tokenPin(passphrase, caToken.token), keys: Layer.orDie(Pkcs11.keyTokensLayer({ library: caToken.library })) },
     smartCards: smartCards(config),
     auditPublication: config.auditPublicationDir ?? join(config.dataDir, "audit-checkpoints"),
     killAt: config.testKillAt,

@@ -76,6 +76,8 @@ describe("Configuration", () => {
           secretKey: undefined,
           caCustodians: [undefined, undefined],
           pkcs11Library: undefined,
+          caToken: undefined,
+          testKillAt: undefined,
           auditPublicationDir: undefined,
           timeouts: { connectMillis: 5_000, statementMillis: 30_000, shutdownMillis: 30_000 },
         });
@@ -98,6 +100,19 @@ describe("Configuration", () => {
         const refused = Configuration.read(Configuration.platform, environment({ COMEDEC_DB_CONNECT_TIMEOUT_MS: value }));
         assert.isTrue(Exit.isFailure(refused));
       }
+    }),
+  );
+
+  it.effect("reads the CA's HSM token, its label comedec-ca by default, and refuses a label without its module", () =>
+    Effect.gen(function* () {
+      const named = yield* Configuration.platform.parse(
+        environment({ ...production, COMEDEC_CA_PKCS11_LIBRARY: "/usr/lib/softhsm/libsofthsm2.so", COMEDEC_CA_PKCS11_TOKEN: "ca-2026" }),
+      );
+      assert.deepStrictEqual(named.caToken, { library: "/usr/lib/softhsm/libsofthsm2.so", token: "ca-2026" });
+      const unnamed = yield* Configuration.platform.parse(environment({ ...production, COMEDEC_CA_PKCS11_LIBRARY: "/usr/lib/softhsm/libsofthsm2.so" }));
+      assert.deepStrictEqual(unnamed.caToken, { library: "/usr/lib/softhsm/libsofthsm2.so", token: "comedec-ca" });
+      const refused = yield* refusal(Configuration.platform, { ...production, COMEDEC_CA_PKCS11_TOKEN: "ca-2026" });
+      assert.strictEqual(refused, "COMEDEC_CA_PKCS11_LIBRARY: required with COMEDEC_CA_PKCS11_TOKEN: the PKCS#11 module of the CA's token");
     }),
   );
 
