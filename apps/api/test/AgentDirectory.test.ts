@@ -183,7 +183,8 @@ for (const adapter of adapters) {
         expect(officer.state.rights).toEqual(["receive-requests", "sign-responses"]);
         expect(await eventCount()).toBe(registered + 2);
         expect(await refusal(ownDirectory.modify(saved.state.id, { rights: ["receive-requests", "sign-responses", "register-agents"] }))).toMatchObject({
-          _tag: "OwnRightsChange",
+          _tag: "RuleBroken",
+          rule: "roles.no-self-grant",
         });
         expect(await refusal(directory.modify(saved.state.id, { identity: { ...person("Faure", ["Hélène"]).identity, usedName: "Blanc" } }))).toMatchObject({
           _tag: "DocumentCheckRequired",

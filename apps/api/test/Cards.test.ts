@@ -155,7 +155,9 @@ for (const adapter of adapters) {
       expect((await problem("prefecture", "POST", path, publication(), 403, "dual-control-required")).rule).toBe("roles.dual-control");
       expect((await ok("prefecture", "POST", approval, { reason: "vérification du dossier" })).personalisationApprovedBy).toBe("pref-69");
       await problem("prefecture", "POST", path, publication(), 403, "dual-control-required");
-      await problem("alice", "POST", approval, { reason: "sa propre carte" }, 403, "card-party-not-allowed");
+      // A commune's first cards are approved by the prefecture alone: neither a commune operator nor ANTS.
+      expect((await problem("alice", "POST", approval, { reason: "sa propre carte" }, 403, "rgs-rule-broken")).rule).toBe("roles.dual-control");
+      expect((await problem("ants", "POST", approval, { reason: "approbation nationale" }, 403, "rgs-rule-broken")).rule).toBe("roles.dual-control");
       expect((await ok("prefectureBis", "POST", approval, { reason: "second contrôle" })).personalisationApprovedBy).toBe("pref-69-bis");
       const early = await problem("prefecture", "POST", path, publication(), 409, "milestone-prerequisite-missing");
       expect(early.missing).toEqual(["handOverAppointment"]);

@@ -5,7 +5,7 @@
  */
 import type { Change } from "@comedec/actor";
 import type { Agent, AgentNotFound, AgentPage, AgentQuery, DuplicatePerson, ImportRejected, ImportReport, Snapshot, UnknownPlaceOfBirth } from "@comedec/agent";
-import type { Access } from "@comedec/rgs";
+import type { Access, Rules } from "@comedec/rgs";
 import { Context, type Effect, Schema } from "effect";
 
 // The import's report and refusal, and the modification's changes, live in `@comedec/agent` (the
@@ -26,6 +26,7 @@ export type DirectoryError =
   | UnknownPlaceOfBirth
   | Change.ConcurrentModification
   | Access.Forbidden
+  | Rules.RuleBroken
   | ImportRejected
   | DirectoryUnavailable;
 

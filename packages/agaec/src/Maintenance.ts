@@ -7,6 +7,8 @@
 import type { Change } from "@comedec/actor";
 import { type Agent, AgentCards, UnknownPlaceOfBirth } from "@comedec/agent";
 import { Access } from "@comedec/rgs";
+// biome-ignore lint/correctness/noUnusedImports: the emitted declarations name this type (TS2742 otherwise)
+import type { Rules } from "@comedec/rgs";
 import { Effect } from "effect";
 import type { Modification } from "./Directory.js";
 import * as Records from "./Records.js";

@@ -6,7 +6,7 @@
 import { Change } from "@comedec/actor";
 import { Agent, AgentStore, type Snapshot } from "@comedec/agent";
 import { CalendarDate } from "@comedec/commune";
-import { Access } from "@comedec/rgs";
+import { Access, Rules } from "@comedec/rgs";
 import { Clock, Effect, Result } from "effect";
 
 /** Today's date, from the clock. */
@@ -47,11 +47,19 @@ export const modificationRefusals = [
   "ProfileNotAllowed",
   "OwnRightsChange",
   "ImpossibleBirthDate",
+  // The policy's no-self-grant, checked only on a change of rights.
+  "RuleBroken",
 ] as const;
 
 /** Decides a command on a record the grant reaches and appends its events. */
 export const run = Effect.fnUntraced(function* (grant: Access.Grant<"agent.manage">, id: string, command: Agent.Command, expectedVersion?: number) {
   const snapshot = yield* load(grant, id, expectedVersion);
+  // Nobody grants themselves privileges (before the domain decides, so the refusal names the rule).
+  if (command._tag === "Modify" && command.rights !== undefined) {
+    const before = new Set(snapshot.state.rights);
+    const rightsChanged = command.rights.length !== before.size || command.rights.some((right) => !before.has(right));
+    yield* Rules.enforce(Rules.rules.noSelfGrant, { actor: grant.actor.id, subject: id, rightsChanged });
+  }
   const events = yield* decided(Agent.decide(snapshot.state, command, { actor: grant.actor, today: yield* today }));
   const state = events.reduce<Agent.State | undefined>(Agent.evolve, snapshot.state) as Agent.State;
   const saved: Snapshot = yield* (yield* AgentStore).append({ expectedVersion: snapshot.version, state, events, actor: grant.actor });

@@ -8,7 +8,7 @@
 import type { Change, Site } from "@comedec/actor";
 import { Agent, AgentStore, type AgentChange, DuplicatePerson, Identity, ImportRejected, type RowError, UnknownPlaceOfBirth } from "@comedec/agent";
 import { CommuneDirectory, type InseeCode } from "@comedec/commune";
-import { Access } from "@comedec/rgs";
+import { Access, Rules } from "@comedec/rgs";
 import { Effect, Result } from "effect";
 import { read } from "./Csv.js";
 import { problems } from "./Directory.js";
@@ -48,6 +48,8 @@ export const register = Effect.fn("Registration.register")(function* (grant: Acc
   yield* checkPrefectureQuota(grant, registration.site, 1);
   const unknown = yield* unknownPlaceOfBirth([registration.identity]);
   if (unknown !== undefined) return yield* new UnknownPlaceOfBirth({ commune: unknown });
+  // RGS 3*: the document was checked face to face, by a registration authority who is named.
+  yield* Rules.enforce(Rules.rules.faceToFace, { faceToFace: registration.document.check.faceToFace, checkedBy: registration.document.check.by });
   // A new record is in no state yet, and only a modification checks a change of document or of rights.
   const events = yield* Records.decided(
     Agent.decide(undefined, { _tag: "Register", id: Records.newId(), registration }, { actor: grant.actor, today: yield* Records.today }),

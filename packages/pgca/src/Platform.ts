@@ -28,7 +28,7 @@ import type {
   UnblockInput,
 } from "@comedec/card";
 import type { CommuneNotFound, Onboarding } from "@comedec/commune";
-import type { Access } from "@comedec/rgs";
+import type { Access, Rules } from "@comedec/rgs";
 import { Context, type Effect, Schema } from "effect";
 
 /** The inputs and refusals of the operations, now Schemas of `@comedec/card`: still exported from here. */
@@ -67,6 +67,7 @@ export type PlatformError =
   | DualControlRequired
   | Change.ConcurrentModification
   | Access.Forbidden
+  | Rules.RuleBroken
   | Onboarding.OnboardingError
   | CommuneNotFound
   | CardPlatformUnavailable;

@@ -11,6 +11,7 @@ import { Card, CardSecrets, CardStore, SmartCards } from "@comedec/card";
 import { Access, Rules } from "@comedec/rgs";
 import { Effect } from "effect";
 import * as ActivationCodes from "./ActivationCodes.js";
+import * as Approval from "./Approval.js";
 import * as Milestones from "./Milestones.js";
 import * as Personalisation from "./Personalisation.js";
 import { DualControlRequired, HandOverDocumentMismatch, type PublishInput } from "./Platform.js";
@@ -25,6 +26,7 @@ export const approvePersonalisation = Effect.fn("Publication.approvePersonalisat
 ) {
   yield* Access.require(grant, "card.operate");
   const view = yield* Reach.loadCard(grant, id);
+  yield* Approval.checkApprover(grant, view.state);
   const write = yield* Writes.card(view, { _tag: "ApprovePersonalisation", approver: grant.actor.id, reason }, grant.actor);
   yield* Writes.commit(grant.actor, [write]);
   return Writes.viewOf(write);

@@ -7,7 +7,7 @@
 import type { Change } from "@comedec/actor";
 // biome-ignore lint/correctness/noUnusedImports: the emitted declarations name this type (TS2742 otherwise)
 import { type Card, CardNotifications, CardStore, type Request } from "@comedec/card";
-import { Access } from "@comedec/rgs";
+import { Access, Rules } from "@comedec/rgs";
 import { Effect } from "effect";
 import * as Ordering from "./Ordering.js";
 import * as Personalisation from "./Personalisation.js";
@@ -58,6 +58,7 @@ export const validate = Effect.fn("Requests.validate")(function* (grant: Access.
   const store = yield* CardStore;
   const view = yield* Reach.loadRequest(grant, id);
   const request = view.state;
+  yield* Rules.enforce(Rules.rules.fourEyes, { decidedBy: actor.id, requestedBy: request.requestedBy, concerns: request.holder });
   yield* Writes.request(view, { _tag: "Validate", reason }, actor);
   const card = request.card === undefined ? undefined : yield* store.load(request.card);
   const cardWrites: Array<Writes.CardWrite> = [];
@@ -105,6 +106,8 @@ const decideRequest = Effect.fnUntraced(function* (grant: Access.Grant<Access.Pe
 /** Rejects a pending request. */
 export const reject = Effect.fn("Requests.reject")(function* (grant: Access.Grant<"card.validate">, id: string, reason: string) {
   yield* Access.require(grant, "card.validate");
+  const view = yield* Reach.loadRequest(grant, id);
+  yield* Rules.enforce(Rules.rules.fourEyes, { decidedBy: grant.actor.id, requestedBy: view.state.requestedBy, concerns: view.state.holder });
   return yield* decideRequest(grant, id, { _tag: "Reject", reason });
 });
 

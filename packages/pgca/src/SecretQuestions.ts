@@ -4,7 +4,7 @@
  */
 import { AgentStore } from "@comedec/agent";
 import { CardSecrets, Secrets } from "@comedec/card";
-import { Access } from "@comedec/rgs";
+import { Access, Rules } from "@comedec/rgs";
 import { Effect } from "effect";
 import * as Hashing from "./Hashing.js";
 import * as Reach from "./Reach.js";
@@ -18,6 +18,14 @@ const holderReached = Effect.fnUntraced(function* (grant: Access.Grant<"card.ope
 export const set = Effect.fn("SecretQuestions.set")(function* (grant: Access.Grant<"card.operate">, holderId: string, questions: Secrets.SecretQuestions) {
   yield* Access.require(grant, "card.operate");
   yield* holderReached(grant, holderId);
+  // Replacing a holder's questions would let an operator answer for them (the second person of an
+  // operator's revocation or unblock at a distance): only the holder replaces their own.
+  if (grant.actor.id !== holderId && (yield* (yield* CardSecrets).questions(holderId)) !== undefined) {
+    yield* Rules.enforce(Rules.rules.dualControl, {
+      operation: "the reset of a holder's secret questions (the holder replaces them with their own card session)",
+      confirmedBy: [grant.actor.id],
+    });
+  }
   const salt = Hashing.newSalt();
   const answerHashes = yield* Effect.forEach(
     questions,

@@ -5,7 +5,9 @@
  * officer and an auditor read the same thing. The figures follow the annexes as DOMAIN.md states
  * them; check the annex before changing one.
  */
+import { Problem } from "@comedec/actor";
 import { pinProblem } from "@comedec/card";
+import { Effect, Schema } from "effect";
 import { type KeyDescription, keyViolation, hashViolation } from "./Cryptography.js";
 
 /** A breach of a rule, with what was found. */
@@ -133,6 +135,24 @@ export const rules = {
     ({ thisUpdate, now }) => (now.getTime() - thisUpdate.getTime() > day ? "the latest CRL is older than 24 hours" : undefined),
   ),
 } as const;
+
+/** An operation refused by a rule of the policy: `rule` is its id, `detail` what was found. */
+export class RuleBroken extends Schema.TaggedError<RuleBroken>()(
+  "RuleBroken",
+  { rule: Schema.String, detail: Schema.String },
+  Problem.annotation<{ readonly rule: string; readonly detail: string }>(
+    403,
+    "rgs-rule-broken",
+    "Refused by a rule of the RGS 3* policy",
+    (fields) => `${fields.rule}: ${fields.detail}`,
+  ),
+) {}
+
+/** Checks a rule on a situation: fails with `RuleBroken`, naming the rule, when it is broken. */
+export const enforce = <S>(rule: Rule<S>, situation: S): Effect.Effect<void, RuleBroken> => {
+  const violation = rule.check(situation);
+  return violation === undefined ? Effect.void : Effect.fail(new RuleBroken(violation));
+};
 
 /** How long records are kept (RGS v2.0 annexe A2, §5.5.2), from when. */
 export const retention = {

@@ -7,7 +7,7 @@
 import { Change } from "@comedec/actor";
 import { Agent, AgentNotFound, DuplicatePerson, ImportRejected, ImportReport, UnknownPlaceOfBirth } from "@comedec/agent";
 import { InseeCode } from "@comedec/commune";
-import { Access } from "@comedec/rgs";
+import { Access, Rules } from "@comedec/rgs";
 import { Schema } from "effect";
 import * as Endpoint from "../Endpoint.js";
 import { ExpectedVersion, IdParams } from "./Shared.js";
@@ -43,7 +43,7 @@ export const register = Endpoint.make({
   body: Agent.Registration,
   success: AgentRecord,
   status: 201,
-  errors: [...registrationRefusals, UnknownPlaceOfBirth, DuplicatePerson, Access.Forbidden],
+  errors: [...registrationRefusals, UnknownPlaceOfBirth, DuplicatePerson, Access.Forbidden, Rules.RuleBroken],
   authorization: onRecord("agent.register"),
 });
 
@@ -125,7 +125,7 @@ export const modify = Endpoint.make({
   params: IdParams,
   body: Schema.Struct({ ...Agent.Modification.fields, expectedVersion: ExpectedVersion }),
   success: AgentRecord,
-  errors: [...writeRefusals, ...registrationRefusals, Agent.DocumentCheckRequired, Agent.OwnRightsChange, UnknownPlaceOfBirth, DuplicatePerson],
+  errors: [...writeRefusals, ...registrationRefusals, Agent.DocumentCheckRequired, Agent.OwnRightsChange, UnknownPlaceOfBirth, DuplicatePerson, Rules.RuleBroken],
   authorization: onRecord("agent.manage"),
 });
 

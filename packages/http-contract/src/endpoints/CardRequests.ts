@@ -7,7 +7,7 @@
 import { Change } from "@comedec/actor";
 import { AgentNotFound } from "@comedec/agent";
 import { Card, CardNotFound, HolderNotActive, Request, RequestInput, RequestNotFound, RequestView } from "@comedec/card";
-import { Access } from "@comedec/rgs";
+import { Access, Rules } from "@comedec/rgs";
 import { Schema } from "effect";
 import * as Endpoint from "../Endpoint.js";
 import { IdParams, onListedCommune, onRecord, ReasonBody, SiteQuery } from "./Cards.js";
@@ -68,7 +68,7 @@ export const validate = Endpoint.make({
   body: ReasonBody,
   success: RequestView,
   // Carrying it out orders or revokes a card: the card's refusals too.
-  errors: [...decisionRefusals, Card.SerialMismatch, CardNotFound, HolderNotActive, AgentNotFound],
+  errors: [...decisionRefusals, Card.SerialMismatch, CardNotFound, HolderNotActive, AgentNotFound, Rules.RuleBroken],
   authorization: onRecord("card.validate", "card-request"),
 });
 
@@ -82,7 +82,7 @@ export const reject = Endpoint.make({
   params: IdParams,
   body: ReasonBody,
   success: RequestView,
-  errors: decisionRefusals,
+  errors: [...decisionRefusals, Rules.RuleBroken],
   authorization: onRecord("card.validate", "card-request"),
 });
 

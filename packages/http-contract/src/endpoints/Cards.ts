@@ -39,7 +39,7 @@ import {
   UnblockInput,
 } from "@comedec/card";
 import { CommuneNotFound, InseeCode, Onboarding } from "@comedec/commune";
-import { Access } from "@comedec/rgs";
+import { Access, Rules } from "@comedec/rgs";
 import { Schema } from "effect";
 import * as Endpoint from "../Endpoint.js";
 import { CommuneParams, Items } from "./Shared.js";
@@ -274,7 +274,7 @@ export const approvePersonalisation = Endpoint.make({
   params: IdParams,
   body: ReasonBody,
   success: CardView,
-  errors: writeRefusals,
+  errors: [...writeRefusals, Rules.RuleBroken],
   authorization: onCard("card.operate"),
 });
 
@@ -316,7 +316,7 @@ export const setSecretQuestions = Endpoint.make({
   params: IdParams,
   body: Schema.Struct({ questions: Secrets.SecretQuestions }),
   success: Schema.Struct({ questions: Schema.Int }),
-  errors: [AgentNotFound, Access.Forbidden],
+  errors: [AgentNotFound, Access.Forbidden, Rules.RuleBroken],
   authorization: onHolder("card.operate"),
   // The body carries the holder's answers: limited like every route that takes a secret.
   rateLimit: "code-entry",
