@@ -1,6 +1,6 @@
 /**
- * The platform as `npm start` runs it: the built API process on its embedded defaults (PGlite in a
- * data directory, the worker's jobs in the same process, mail kept in the mailbox), driven over
+ * The platform as `npm start` runs it: the built API process on its embedded defaults (its own
+ * PostgreSQL server on a data directory, the worker's jobs in the same process, mail kept in the mailbox), driven over
  * HTTP and through its command line, with no manual step between an operator's act and the
  * notifications it calls for:
  * - hand-over sessions planned and confirmed: the mairie finds its invitation in its mailbox;

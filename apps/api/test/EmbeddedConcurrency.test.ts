@@ -94,7 +94,10 @@ describe("the embedded platform under concurrent requests of every kind", () => 
       await ok(tokens.lyon, "POST", `/cards/${card}/receipt`, { serial, reason: "reçue" }, from);
       const code = await waitFor(
         `the activation code of ${card}`,
-        async () => /Code d'activation : ([0-9A-Z-]+)/.exec((await mailbox()).find((item) => item.kind === "activation-code" && item.body.includes(serial))?.body ?? "")?.[1],
+        async () =>
+          /Code d'activation : ([0-9A-Z-]+)/.exec(
+            (await mailbox()).find((item) => item.kind === "activation-code" && item.body.includes(serial))?.body ?? "",
+          )?.[1],
         60_000,
       );
       const published = await ok(
@@ -119,6 +122,15 @@ describe("the embedded platform under concurrent requests of every kind", () => 
     };
     const serials = await Promise.all([...ordered].map(([holder, card]) => walk(holder, card, ids.indexOf(holder))));
     expect(new Set(serials).size).toBe(cards);
+
+    // Twenty requests at once on one card and its holder, as in issue 24's report.
+    const [firstHolder, firstCard] = [...ordered][0] as [string, string];
+    const onOneCard = await Promise.all(
+      Array.from({ length: 20 }, (_, index) =>
+        index % 2 === 0 ? ok(tokens.lyon, "GET", `/cards/${firstCard}`) : ok(tokens.lyon, "GET", `/agents/${firstHolder}`),
+      ),
+    );
+    onOneCard.forEach((answer, index) => expect(answer.id).toBe(index % 2 === 0 ? firstCard : firstHolder));
 
     // Each activation code mailed once (no job ran twice), every one sent.
     const codes = (await mailbox()).filter((item) => item.kind === "activation-code");

@@ -1,7 +1,7 @@
 /**
- * The built platform started as `npm start` starts it (embedded defaults: PGlite in a fresh data
- * directory, the jobs in the same process, mail kept in the mailbox), for suites that drive it
- * over HTTP and through its command line.
+ * The built platform started as `npm start` starts it (embedded defaults: its own PostgreSQL
+ * server on a fresh data directory, the jobs in the same process, mail kept in the mailbox), for
+ * suites that drive it over HTTP and through its command line.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";

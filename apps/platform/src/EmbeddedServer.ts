@@ -151,7 +151,9 @@ export const startEmbeddedServer = async (dataDir: string): Promise<EmbeddedServ
   await stopOrphan(cluster);
   await rm(socketPath, { force: true });
   if (existsSync(join(dataDir, "pglite")) && !existsSync(join(cluster, "PG_VERSION"))) {
-    console.error(`${join(dataDir, "pglite")} holds an earlier embedded database (PGlite), which this version no longer reads: a new one is created in ${cluster}`);
+    console.error(
+      `${join(dataDir, "pglite")} holds an earlier embedded database (PGlite), which this version no longer reads: a new one is created in ${cluster}`,
+    );
   }
 
   const user = serverUser();
@@ -168,11 +170,11 @@ export const startEmbeddedServer = async (dataDir: string): Promise<EmbeddedServ
     await run(initdb, ["--pgdata", cluster, "--username", "postgres", "--auth", "trust", "--encoding", "UTF8", "--locale", "C"], user);
   }
 
-  const server = spawn(
-    postgres,
-    ["-D", cluster, "-k", socketDirectory, "-c", "listen_addresses=", "-c", "unix_socket_permissions=0700", "-c", "port=5432"],
-    { ...user, stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, LC_ALL: "C" } },
-  );
+  const server = spawn(postgres, ["-D", cluster, "-k", socketDirectory, "-c", "listen_addresses=", "-c", "unix_socket_permissions=0700", "-c", "port=5432"], {
+    ...user,
+    stdio: ["ignore", "ignore", "pipe"],
+    env: { ...process.env, LC_ALL: "C" },
+  });
   let output = "";
   server.stderr?.on("data", (chunk: Buffer) => {
     // Only the start is watched; later lines are PostgreSQL's log, kept to the last few kilobytes.

@@ -1,11 +1,12 @@
 /**
  * The refusals every endpoint may answer whatever its use case: a request that does not validate,
- * a body too large, too many requests, no such route, an internal error, a server stopping — and,
+ * a body too large, too many requests, no such route, an internal error, a server stopping, the
+ * database away (`Availability.DatabaseUnavailable`, classified by the persistence adapter) — and,
  * by what an endpoint requires, the policy's `Unauthenticated` and `Forbidden`. They are tagged
  * errors annotated with their problem like the domain's, so the API, the document and the clients
  * treat every refusal alike.
  */
-import { Problem } from "@comedec/actor";
+import { Availability, Problem } from "@comedec/actor";
 import { Access, Tokens } from "@comedec/rgs";
 import { Schema } from "effect";
 import { type Any, type ErrorSchema, hasBody } from "./Endpoint.js";
@@ -57,7 +58,16 @@ export class ShuttingDown extends Schema.TaggedError<ShuttingDown>()(
 ) {}
 
 /** Any of the refusals every endpoint may answer besides its own. */
-export type Implicit = InvalidRequest | MalformedJson | BodyTooLarge | RateLimited | InternalError | ShuttingDown | Tokens.Unauthenticated | Access.Forbidden;
+export type Implicit =
+  | InvalidRequest
+  | MalformedJson
+  | BodyTooLarge
+  | RateLimited
+  | InternalError
+  | ShuttingDown
+  | Availability.DatabaseUnavailable
+  | Tokens.Unauthenticated
+  | Access.Forbidden;
 
 /** The refusals an endpoint answers besides its own: by its body, its authorization and its rate limit. */
 export const implicitErrors = (endpoint: Any): ReadonlyArray<ErrorSchema> => [
@@ -68,6 +78,7 @@ export const implicitErrors = (endpoint: Any): ReadonlyArray<ErrorSchema> => [
   ...(endpoint.rateLimit === "none" ? [] : [RateLimited]),
   InternalError,
   ShuttingDown,
+  Availability.DatabaseUnavailable,
 ];
 
 /** Every refusal an endpoint may answer: its own, then the implicit ones. */

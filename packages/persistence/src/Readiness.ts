@@ -11,8 +11,6 @@ import { RawSql } from "./RawSql.js";
 export const pendingMigrations: Effect.Effect<ReadonlyArray<string>, never, RawSql> = Effect.gen(function* () {
   const raw = yield* RawSql;
   const known = Object.keys(yield* Effect.promise(() => provider.getMigrations())).sort();
-  const applied = new Set(
-    (yield* Effect.promise(() => raw.query<{ name: string }>("SELECT name FROM kysely_migration"))).map((row) => row.name),
-  );
+  const applied = new Set((yield* Effect.promise(() => raw.query<{ name: string }>("SELECT name FROM kysely_migration"))).map((row) => row.name));
   return known.filter((name) => !applied.has(name));
 });

@@ -92,7 +92,9 @@ const rethrow = (error: unknown): never => {
 /** A pooled client whose failures are classified: what Kysely's driver calls, nothing more. */
 const classified = (client: pg.PoolClient): PostgresPoolClient => ({
   query: ((query: unknown, parameters?: ReadonlyArray<unknown>) =>
-    typeof query === "string" ? client.query(query, parameters as Array<unknown>).catch(rethrow) : client.query(query as never)) as unknown as PostgresPoolClient["query"],
+    typeof query === "string"
+      ? client.query(query, parameters as Array<unknown>).catch(rethrow)
+      : client.query(query as never)) as unknown as PostgresPoolClient["query"],
   release: (destroy?: boolean) => client.release(destroy),
 });
 
