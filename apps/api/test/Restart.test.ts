@@ -184,8 +184,6 @@ describe.skipIf(bin === undefined)("the platform on PostgreSQL through its fault
       COMEDEC_SMTP_URL: "",
       // Production (DATABASE_URL) starts only with its secrets and both CA custodians given.
       COMEDEC_SECRET_KEY: "5e".repeat(32),
-      COMEDEC_CA_CUSTODIAN_1: "alice:first-custodian-secret",
-      COMEDEC_CA_CUSTODIAN_2: "bruno:second-custodian-secret",
       COMEDEC_CA_CUSTODIAN_1: "Premier Gardien:secret-du-premier-gardien",
       COMEDEC_CA_CUSTODIAN_2: "Seconde Gardienne:secret-de-la-seconde-gardienne",
       COMEDEC_DB_CONNECT_TIMEOUT_MS: "2000",
