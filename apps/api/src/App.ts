@@ -57,6 +57,7 @@ export type Services =
   | Sessions.CardSessions
   | Audit.AuditTrail
   | Audit.CheckpointSigner
+  | Audit.CheckpointPublication
   | Retention.Retention
   | ExchangeStore
   | Counters.RateLimitCounters;

@@ -21,7 +21,7 @@
  * `deadLetters` lists them and `replay` runs them again.
  */
 import type { AgentStore } from "@comedec/agent";
-import type { CardNotifications, CardStore } from "@comedec/card";
+import type { CardNotifications, CardStore, CertificateRegistry } from "@comedec/card";
 import type { CommuneDirectory } from "@comedec/commune";
 import { Renewals } from "@comedec/pgca";
 import type { Authority } from "@comedec/pki";
@@ -37,8 +37,10 @@ export type Services =
   | Audit.EventFeed
   | Audit.AuditTrail
   | Audit.CheckpointSigner
+  | Audit.CheckpointPublication
   | Retention.Retention
   | CardStore
+  | CertificateRegistry
   | CardNotifications
   | AgentStore
   | CommuneDirectory

@@ -18,7 +18,7 @@ export const checkApprover = (grant: Access.Grant<"card.operate">, card: Card.St
   return Effect.fail(
     new Rules.RuleBroken({
       rule: Rules.rules.dualControl.id,
-      detail:
+      reason:
         card.firstCard !== undefined
           ? `${operation} of a commune's first card is the prefecture's alone`
           : `${operation} is for an operator of the card's site, never ANTS`,

@@ -136,22 +136,25 @@ export const rules = {
   ),
 } as const;
 
-/** An operation refused by a rule of the policy: `rule` is its id, `detail` what was found. */
+/**
+ * An operation refused by a rule of the policy: `rule` is its id, `reason` what was found (not
+ * `detail`, which RFC 9457 reserves for the problem's own text).
+ */
 export class RuleBroken extends Schema.TaggedError<RuleBroken>()(
   "RuleBroken",
-  { rule: Schema.String, detail: Schema.String },
-  Problem.annotation<{ readonly rule: string; readonly detail: string }>(
+  { rule: Schema.String, reason: Schema.String },
+  Problem.annotation<{ readonly rule: string; readonly reason: string }>(
     403,
     "rgs-rule-broken",
     "Refused by a rule of the RGS 3* policy",
-    (fields) => `${fields.rule}: ${fields.detail}`,
+    (fields) => `${fields.rule}: ${fields.reason}`,
   ),
 ) {}
 
 /** Checks a rule on a situation: fails with `RuleBroken`, naming the rule, when it is broken. */
 export const enforce = <S>(rule: Rule<S>, situation: S): Effect.Effect<void, RuleBroken> => {
   const violation = rule.check(situation);
-  return violation === undefined ? Effect.void : Effect.fail(new RuleBroken(violation));
+  return violation === undefined ? Effect.void : Effect.fail(new RuleBroken({ rule: violation.rule, reason: violation.detail }));
 };
 
 /** How long records are kept (RGS v2.0 annexe A2, §5.5.2), from when. */
