@@ -60,6 +60,16 @@ describe("the HTTP contract", () => {
     }
   });
 
+  it("names no refusal field after a member of the problem itself (a client could not rebuild the error)", () => {
+    const members = new Set(["type", "status", "code", "title", "detail", "instance"]);
+    for (const endpoint of endpoints) {
+      for (const error of Problems.errorsOf(endpoint)) {
+        const clashes = fieldsOf(error).filter((field) => members.has(field));
+        expect({ error: Problems.definitionOf(error).code, clashes }).toEqual({ error: Problems.definitionOf(error).code, clashes: [] });
+      }
+    }
+  });
+
   it("adds the refusals an endpoint implies: unauthenticated unless public, forbidden with a permission, rate-limited with a limit", () => {
     for (const endpoint of endpoints) {
       const codes = Problems.errorsOf(endpoint).map((error) => Problems.definitionOf(error).code);
