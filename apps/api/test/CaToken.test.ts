@@ -89,7 +89,10 @@ if (installed) {
       const ceremony = ManagedRuntime.make(keyTokens);
       await ceremony.runPromise(KeyTokens.use((keys) => keys.initialisePin(label, securityOfficerPin, pin)));
       await ceremony.dispose();
-      const wrong = SigningKey.tokenPin(Authority.custodianPassphrase([custodians[0]!, { name: "Seconde Gardienne", secret: "pas-le-bon-secret-du-tout" }]), label);
+      const wrong = SigningKey.tokenPin(
+        Authority.custodianPassphrase([custodians[0]!, { name: "Seconde Gardienne", secret: "pas-le-bon-secret-du-tout" }]),
+        label,
+      );
       expect(wrong).not.toBe(pin);
       const refused = ManagedRuntime.make(platformOn(wrong));
       const exit = await refused.runPromiseExit(Authority.CaCertificates.use(Effect.succeed));
@@ -107,7 +110,13 @@ if (installed) {
       expect(openssl(["x509", "-in", file("root.pem"), "-noout", "-text"])).toMatch(/NIST CURVE: P-384|secp384r1/);
 
       const card = generateKeyPairSync("ec", { namedCurve: "P-256" });
-      const subject = { holder: "8c1f4c52-3a55-4f8e-9d0a-4a1f2b3c4d5e", givenName: "Paul", surname: "Lemoine", site: { _tag: "commune", commune: "69123" as InseeCode.InseeCode }, card: "6f0e1d2c-3b4a-4958-8776-a5b4c3d2e1f0" } as const;
+      const subject = {
+        holder: "8c1f4c52-3a55-4f8e-9d0a-4a1f2b3c4d5e",
+        givenName: "Paul",
+        surname: "Lemoine",
+        site: { _tag: "commune", commune: "69123" as InseeCode.InseeCode },
+        card: "6f0e1d2c-3b4a-4958-8776-a5b4c3d2e1f0",
+      } as const;
       const issued = await runtime.runPromise(
         CertificateAuthority.use((authority) =>
           authority.issueForCard({
@@ -126,9 +135,9 @@ if (installed) {
       const crl = await runtime.runPromise(Authority.Revocation.use((revocation) => revocation.currentCrl));
       writeFileSync(file("crl.pem"), Der.pem("X509 CRL", crl.der));
       expect(openssl(["crl", "-in", file("crl.pem"), "-noout", "-CAfile", file("issuing.pem")])).toContain("verify OK");
-      expect(openssl(["verify", "-crl_check", "-CRLfile", file("crl.pem"), "-CAfile", file("root.pem"), "-untrusted", file("issuing.pem"), file("card.pem")])).toMatch(
-        /certificate revoked/,
-      );
+      expect(
+        openssl(["verify", "-crl_check", "-CRLfile", file("crl.pem"), "-CAfile", file("root.pem"), "-untrusted", file("issuing.pem"), file("card.pem")]),
+      ).toMatch(/certificate revoked/);
 
       openssl(["ocsp", "-issuer", file("issuing.pem"), "-cert", file("card.pem"), "-no_nonce", "-reqout", file("request.der")]);
       const response = await runtime.runPromise(Authority.Revocation.use((revocation) => revocation.ocsp(new Uint8Array(readFileSync(file("request.der"))))));

@@ -185,7 +185,11 @@ export interface Platform {
  * A crash test's point (`COMEDEC_TEST_KILL_AT=after-card-commit`): the process SIGKILLs itself
  * there, after a card's commit and before the CRL's publication. Unset in production.
  */
-export const testKillAt: Config.Config<"after-card-commit" | undefined> = text("COMEDEC_TEST_KILL_AT", "after-card-commit expected", (value) => value === "after-card-commit").pipe(
+export const testKillAt: Config.Config<"after-card-commit" | undefined> = text(
+  "COMEDEC_TEST_KILL_AT",
+  "after-card-commit expected",
+  (value) => value === "after-card-commit",
+).pipe(
   Config.map((value) => value as "after-card-commit"),
   Config.withDefault(undefined),
 );

@@ -140,7 +140,9 @@ export const persistence = (config: Configuration) => {
   const passphrase = Authority.custodianPassphrase(custodians(config));
   // Software CA keys are the embedded mode's custody; a deployment on PostgreSQL is told so at every start (ADR 0014).
   if (config.databaseUrl !== undefined && config.caToken === undefined) {
-    console.error("warning: the CA and audit keys are software keys sealed in the data directory; set COMEDEC_CA_PKCS11_LIBRARY (and COMEDEC_CA_PKCS11_TOKEN) to keep them on an HSM");
+    console.error(
+      "warning: the CA and audit keys are software keys sealed in the data directory; set COMEDEC_CA_PKCS11_LIBRARY (and COMEDEC_CA_PKCS11_TOKEN) to keep them on an HSM",
+    );
   }
   const caToken = config.caToken;
   return services(database, {

@@ -222,7 +222,11 @@ export const loadOrCreate = async (options: Options, now: Date): Promise<Hierarc
   });
   await mkdir(options.directory, { recursive: true, mode: 0o700 });
   // `wx`: when two processes start together, one writes and the other reads what it wrote.
-  const written = await writeFile(file, JSON.stringify({ root: store(hierarchy.root, privateKeys.root), issuing: store(hierarchy.issuing, privateKeys.issuing) }), { flag: "wx", mode: 0o600 }).then(
+  const written = await writeFile(
+    file,
+    JSON.stringify({ root: store(hierarchy.root, privateKeys.root), issuing: store(hierarchy.issuing, privateKeys.issuing) }),
+    { flag: "wx", mode: 0o600 },
+  ).then(
     () => true,
     () => false,
   );
@@ -438,7 +442,9 @@ export const authorityOn = <E, R>(
 ): Layer.Layer<CertificateAuthority | Revocation | CaCertificates, E, CertificateRegistry | R> => {
   const authority = Layer.effectContext(
     Effect.flatMap(CaCertificates, (certificates) =>
-      Effect.map(make(certificates.hierarchy, baseUrl), (made) => Context.make(CertificateAuthority, made.authority).pipe(Context.add(Revocation, made.revocation))),
+      Effect.map(make(certificates.hierarchy, baseUrl), (made) =>
+        Context.make(CertificateAuthority, made.authority).pipe(Context.add(Revocation, made.revocation)),
+      ),
     ),
   );
   return authority.pipe(Layer.provideMerge(hierarchy));

@@ -112,5 +112,7 @@ export const build = (issuer: CaKey, content: CrlContent): Uint8Array => {
 /** The serials a CRL lists (lowercase hexadecimal, without leading zero octets), as the register writes them. */
 export const serialsOf = (der: Uint8Array): ReadonlyArray<string> =>
   (AsnConvert.parse(der, X509.CertificateList).tbsCertList.revokedCertificates ?? []).map((entry) =>
-    Buffer.from(entry.userCertificate).toString("hex").replace(/^(00)+(?=..)/, ""),
+    Buffer.from(entry.userCertificate)
+      .toString("hex")
+      .replace(/^(00)+(?=..)/, ""),
   );

@@ -51,9 +51,7 @@ export const respond = (
     if (parsed._tag === "Failure" || parsed.success.tbsRequest.requestList.length === 0) return malformed();
     const { issuer, now } = options;
     const issuerName = Buffer.from(AsnConvert.serialize(issuer.name));
-    const issuerKeyBits = new Uint8Array(
-      AsnConvert.parse(issuer.key.publicKeyInfo, SubjectPublicKeyInfo).subjectPublicKey,
-    );
+    const issuerKeyBits = new Uint8Array(AsnConvert.parse(issuer.key.publicKeyInfo, SubjectPublicKeyInfo).subjectPublicKey);
     const nextUpdate = new Date(now.getTime() + validityHours * 3_600_000);
     const responses = yield* Effect.forEach(parsed.success.tbsRequest.requestList, (single) =>
       Effect.gen(function* () {
