@@ -151,6 +151,9 @@ export const make = (
   Handler.register<Services>(app, runtime, handlers, { login: limits.login, "code-entry": limits.codeEntry });
   app.notFound(() => Problem.toResponse(Problem.notFound()));
   app.onError((error) => {
+    // A route outside the handlers (the PKI's) met the database away: a 503 to retry, not a bug.
+    const unavailable = [error, (error as { readonly cause?: unknown }).cause].find(Availability.isDatabaseUnavailable);
+    if (unavailable !== undefined) return Problem.toResponse(unavailable, { "retry-after": String(Availability.retryAfterSeconds) });
     console.error(error);
     return Problem.toResponse(Problem.internal());
   });

@@ -241,6 +241,10 @@ describe.skipIf(bin === undefined)("the platform on PostgreSQL through its fault
       expect(ready.headers.get("retry-after")).not.toBeNull();
       expect(await ready.json()).toMatchObject({ status: "not-ready", database: "unavailable" });
       expect((await fetch(`${base()}/health`)).status).toBe(200);
+      // The PKI's routes, outside the handlers, read the register too: a 503 to retry, or what they hold, never a 500.
+      const crl = await fetch(`${base()}/pki/crl`, { signal: AbortSignal.timeout(15_000) });
+      expect([200, 503]).toContain(crl.status);
+      if (crl.status === 503) expect(crl.headers.get("retry-after")).not.toBeNull();
     } finally {
       pgCtl("-o", `-p ${databasePort} -k ${cluster} -c listen_addresses=127.0.0.1`, "-l", join(cluster, "log"), "start");
     }
