@@ -176,7 +176,14 @@ for (const adapter of adapters) {
       await runtime.runPromise(
         CertificateRegistry.use((registry) =>
           Effect.andThen(
-            registry.record({ serial, card: randomUUID(), holder: randomUUID(), usage: "authentication", notAfter: new Date(Date.now() + 86_400_000), der: new Uint8Array([1, 2]) }),
+            registry.record({
+              serial,
+              card: randomUUID(),
+              holder: randomUUID(),
+              usage: "authentication",
+              notAfter: new Date(Date.now() + 86_400_000),
+              der: new Uint8Array([1, 2]),
+            }),
             registry.revoke([serial], "keyCompromise", new Date()),
           ),
         ),
@@ -188,8 +195,13 @@ for (const adapter of adapters) {
       expect(await runtime.runPromise(Audit.verifyTrail)).toMatchObject({ valid: true });
       const shipped = await runtime.runPromise(Audit.CheckpointPublication.use((publication) => publication.read));
       const revokedAt = Number(
-        (await runtime.runPromise(RawSql.use((raw) => Effect.promise(() => raw.query<{ position: string }>("SELECT position FROM event_log WHERE event_type = 'CertificateRevoked'")))))[0]
-          ?.position,
+        (
+          await runtime.runPromise(
+            RawSql.use((raw) =>
+              Effect.promise(() => raw.query<{ position: string }>("SELECT position FROM event_log WHERE event_type = 'CertificateRevoked'")),
+            ),
+          )
+        )[0]?.position,
       );
       return { runtime, app, first, second, shipped, serial, revokedAt };
     };
@@ -302,10 +314,17 @@ for (const adapter of adapters) {
 
     it("deletes only through the purge: no session flag, no TRUNCATE; a published checkpoint removed or forged is found", async () => {
       const made = await platform();
-      const raw = (text: string) => made.runtime.runPromise(RawSql.use((sql) => Effect.promise(() => sql.transaction(async (query) => {
-        await query("SELECT set_config('comedec.purge', 'retention', true)");
-        await query(text);
-      }))));
+      const raw = (text: string) =>
+        made.runtime.runPromise(
+          RawSql.use((sql) =>
+            Effect.promise(() =>
+              sql.transaction(async (query) => {
+                await query("SELECT set_config('comedec.purge', 'retention', true)");
+                await query(text);
+              }),
+            ),
+          ),
+        );
       try {
         await expect(raw("DELETE FROM event_log WHERE position = 1")).rejects.toThrow(/append-only/);
         await expect(raw("TRUNCATE event_log")).rejects.toThrow(/append-only/);
@@ -313,10 +332,16 @@ for (const adapter of adapters) {
         await expect(raw("DELETE FROM audit_checkpoint")).rejects.toThrow(/append-only/);
         const [first, second] = made.shipped;
         // A checkpoint left out of a shipped copy breaks the checkpoints' own chain.
-        expect(await made.runtime.runPromise(Audit.verifyAgainst([second as Audit.PublishedCheckpoint]))).toMatchObject({ valid: false, firstBreak: { position: made.second.position } });
+        expect(await made.runtime.runPromise(Audit.verifyAgainst([second as Audit.PublishedCheckpoint]))).toMatchObject({
+          valid: false,
+          firstBreak: { position: made.second.position },
+        });
         // A checkpoint re-signed with another key does not pass.
         const forged = { ...(first as Audit.PublishedCheckpoint), signature: (second as Audit.PublishedCheckpoint).signature };
-        expect(await made.runtime.runPromise(Audit.verifyAgainst([forged, second as Audit.PublishedCheckpoint]))).toMatchObject({ valid: false, firstBreak: { position: made.first.position } });
+        expect(await made.runtime.runPromise(Audit.verifyAgainst([forged, second as Audit.PublishedCheckpoint]))).toMatchObject({
+          valid: false,
+          firstBreak: { position: made.first.position },
+        });
       } finally {
         await made.runtime.dispose();
       }
@@ -326,7 +351,7 @@ for (const adapter of adapters) {
       const made = await platform();
       try {
         const proven = (await made.runtime.runPromise(Audit.exportProven("commune:69123"))) as Audit.ProvenExport;
-        const publicKey = (await made.app.request("/audit/published-checkpoints").then((response) => response.json())) as {
+        const publicKey = (await (await made.app.request("/audit/published-checkpoints")).json()) as {
           publicKey: string;
           items: ReadonlyArray<Audit.Checkpoint>;
         };

@@ -27,7 +27,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import * as Jobs from "../../worker/src/Jobs.js";
+import * as Jobs from "@comedec/worker/jobs";
 import * as App from "../src/App.js";
 import * as Services from "./Services.js";
 
@@ -53,7 +53,13 @@ const openssl = async (args: ReadonlyArray<string>) => (await run("openssl", arg
 
 const registration = (number: string, givenName: string) =>
   ({
-    identity: { birthName: "Girard", givenNames: [givenName], sex: "F", birthDate: "1980-05-04", placeOfBirth: { _tag: "abroad", country: "CH", city: "Genève" } },
+    identity: {
+      birthName: "Girard",
+      givenNames: [givenName],
+      sex: "F",
+      birthDate: "1980-05-04",
+      placeOfBirth: { _tag: "abroad", country: "CH", city: "Genève" },
+    },
     document: {
       type: "passeport",
       number,
@@ -119,7 +125,19 @@ const relyingParty = (runtime: ManagedRuntime.ManagedRuntime<never, never> | Man
       return [...text.matchAll(/Serial Number: ([0-9A-F]+)/g)].map((match) => (match[1] as string).toLowerCase());
     },
     ocsp: (pem: string) =>
-      openssl(["ocsp", "-url", `${base}/pki/ocsp`, "-issuer", file("issuing.pem"), "-cert", pem, "-CAfile", file("root.pem"), "-verify_other", file("issuing.pem")]),
+      openssl([
+        "ocsp",
+        "-url",
+        `${base}/pki/ocsp`,
+        "-issuer",
+        file("issuing.pem"),
+        "-cert",
+        pem,
+        "-CAfile",
+        file("root.pem"),
+        "-verify_other",
+        file("issuing.pem"),
+      ]),
   };
 };
 
@@ -163,7 +181,11 @@ for (const adapter of adapters) {
         Effect.gen(function* () {
           const store = yield* CardStore;
           const view = yield* store.load(card);
-          const decided = Card.decide(view.state, { _tag: "Revoke", revocationReason: "keyCompromise", reason: "carte volée" }, { actor: operator, today: CalendarDate.ofInstant(new Date()) });
+          const decided = Card.decide(
+            view.state,
+            { _tag: "Revoke", revocationReason: "keyCompromise", reason: "carte volée" },
+            { actor: operator, today: CalendarDate.ofInstant(new Date()) },
+          );
           if (Result.isFailure(decided)) return yield* Effect.die(decided.failure);
           const state = decided.success.reduce<Card.State | undefined>(Card.evolve, view.state) as Card.State;
           yield* store.commit({
@@ -186,14 +208,18 @@ for (const adapter of adapters) {
       await runtime.runPromise(revoke(card));
       // What a path revoking in two steps would leave when stopped in between: the card revoked, its certificates not.
       await runtime.runPromise(
-        RawSql.use((raw) => Effect.promise(() => raw.query("UPDATE certificate SET revoked_at = NULL, revocation_reason = NULL WHERE card = $1::uuid", [card]))),
+        RawSql.use((raw) =>
+          Effect.promise(() => raw.query("UPDATE certificate SET revoked_at = NULL, revocation_reason = NULL WHERE card = $1::uuid", [card])),
+        ),
       );
       expect(await party.ocsp(pem)).toContain(": revoked");
       expect(await party.crlSerials()).toEqual(expect.arrayContaining(serials));
       const day = 86_400_000;
       const later = Services.clockAt(Date.now() + day + 3_600_000);
       const monitored = await runtime.runPromise(
-        Effect.flatMap(Access.authorize(ants, "monitoring.read", Access.nation), (grant) => Monitoring.breaches(grant)).pipe(Effect.provideService(Clock.Clock, later)),
+        Effect.flatMap(Access.authorize(ants, "monitoring.read", Access.nation), (grant) => Monitoring.breaches(grant)).pipe(
+          Effect.provideService(Clock.Clock, later),
+        ),
       );
       const late = monitored.breaches.filter((breach) => breach.subject.startsWith("certificate:"));
       expect(late.map((breach) => breach.subject)).toEqual(expect.arrayContaining(serials.map((serial) => `certificate:${serial}`)));
@@ -240,10 +266,14 @@ describe.skipIf(postgresUrl === undefined || postgresUrl === "")("a process SIGK
     const pem = party.file("killed.pem");
     const { card, serials } = await runtime.runPromise(publishedCard("PA2000001", "Denise", pem));
     expect(await party.crlSerials()).not.toEqual(expect.arrayContaining(serials));
-    const child = await run(process.execPath, [fileURLToPath(new URL("./RevokeThenDie.mjs", import.meta.url)), connectionString, card, JSON.stringify(operator)], {
-      ...process.env,
-      COMEDEC_TEST_KILL_AT: "after-card-commit",
-    });
+    const child = await run(
+      process.execPath,
+      [fileURLToPath(new URL("./RevokeThenDie.mjs", import.meta.url)), connectionString, card, JSON.stringify(operator)],
+      {
+        ...process.env,
+        COMEDEC_TEST_KILL_AT: "after-card-commit",
+      },
+    );
     expect(child.signal).toBe("SIGKILL");
     expect(child.output).not.toContain("still alive");
     const state = await runtime.runPromise(CardStore.use((store) => store.load(card)));

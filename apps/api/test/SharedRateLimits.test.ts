@@ -50,14 +50,22 @@ describe("the client address behind trusted proxies", () => {
 
 const databaseUrl = process.env.DATABASE_URL;
 // The API has no driver of its own to create the database with: the persistence adapter's.
-const pg = createRequire(createRequire(import.meta.url).resolve("@comedec/persistence"))("pg") as typeof import("pg");
+const pg = createRequire(createRequire(import.meta.url).resolve("@comedec/persistence"))("pg") as {
+  readonly Client: new (options: {
+    readonly connectionString: string;
+  }) => {
+    connect(): Promise<void>;
+    query(text: string): Promise<unknown>;
+    end(): Promise<void>;
+  };
+};
 
 describe.skipIf(databaseUrl === undefined || databaseUrl === "")("two API processes on one PostgreSQL database", () => {
   const name = `comedec_limits_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
   const dataDir = mkdtempSync(join(tmpdir(), "comedec-limits-"));
   const instances: Array<Started> = [];
   const admin = async (statement: string) => {
-    const client = new pg.Client({ connectionString: databaseUrl });
+    const client = new pg.Client({ connectionString: databaseUrl as string });
     await client.connect();
     await client.query(statement);
     await client.end();
