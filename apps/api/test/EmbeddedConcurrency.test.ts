@@ -130,7 +130,7 @@ describe("the embedded platform under concurrent requests of every kind", () => 
         index % 2 === 0 ? ok(tokens.lyon, "GET", `/cards/${firstCard}`) : ok(tokens.lyon, "GET", `/agents/${firstHolder}`),
       ),
     );
-    onOneCard.forEach((answer, index) => expect(answer.id).toBe(index % 2 === 0 ? firstCard : firstHolder));
+    for (const [index, answer] of onOneCard.entries()) expect(answer.id).toBe(index % 2 === 0 ? firstCard : firstHolder);
 
     // Each activation code mailed once (no job ran twice), every one sent.
     const codes = (await mailbox()).filter((item) => item.kind === "activation-code");
