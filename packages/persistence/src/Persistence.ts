@@ -63,7 +63,7 @@ const retentionLayer = Layer.effect(
             };
             const result = await sql<{ report: Retention.PurgeReport & { readonly eventLogUpTo: number | null } }>`
               SELECT purge_retained(${on.toISOString()}::timestamptz, ${JSON.stringify(periods)}::jsonb) AS report`.execute(trx);
-            const { eventLogUpTo, ...report } = result.rows[0]?.report as Retention.PurgeReport & { readonly eventLogUpTo: number | null };
+            const { eventLogUpTo, ...report } = (result.rows[0] as (typeof result.rows)[number]).report;
             // What was removed and up to where: verification accepts a log that starts late only after this entry.
             await appendStandalone(
               trx,

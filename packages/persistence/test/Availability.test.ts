@@ -7,7 +7,7 @@
  */
 import { Availability } from "@comedec/actor";
 import { assert, describe, it } from "@effect/vitest";
-import { Cause, Effect, Exit, Layer } from "effect";
+import { type Cause, Effect, Exit, Layer } from "effect";
 import { createServer, type Socket } from "node:net";
 import pg from "pg";
 import { classify } from "../src/internal/Database.js";

@@ -5,7 +5,7 @@
  * approves one; a commune operator never approves the first cards the prefecture hands over.
  */
 import type { Card } from "@comedec/card";
-import { Access, Rules } from "@comedec/rgs";
+import { type Access, Rules } from "@comedec/rgs";
 import { Effect } from "effect";
 
 const operation = "the approval of a card's personalisation";

@@ -196,17 +196,15 @@ export const checkpoint = Effect.gen(function* () {
   const trail = yield* AuditTrail;
   const signer = yield* CheckpointSigner;
   const publication = yield* CheckpointPublication;
-  return yield* trail.checkpoint(
-    (head) => Effect.map(signer.sign(checkpointText(head)), (signature) => ({ keyId: signer.keyId, signature })),
-    publication,
-  );
+  return yield* trail.checkpoint((head) => Effect.map(signer.sign(checkpointText(head)), (signature) => ({ keyId: signer.keyId, signature })), publication);
 });
 
 /** The first published checkpoint not signed by the audit key, as a break. */
 const unsigned = (published: ReadonlyArray<Checkpoint>, signer: CheckpointSigner["Service"]) => {
   for (const signed of published) {
     if (signed.keyId !== signer.keyId) return { position: signed.position, reason: "published checkpoint signed by an unknown key" };
-    if (!signer.verify(checkpointText(signed), signed.signature)) return { position: signed.position, reason: "published checkpoint signature does not verify" };
+    if (!signer.verify(checkpointText(signed), signed.signature))
+      return { position: signed.position, reason: "published checkpoint signature does not verify" };
   }
   return undefined;
 };

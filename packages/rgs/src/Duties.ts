@@ -146,5 +146,4 @@ export const siteKindOf = (role: Actor.Role): SiteKind =>
   role === "commune-operator" || role === "agent" ? "commune" : role === "prefecture-operator" ? "prefecture" : "national";
 
 /** Whether one person on a kind of site may hold all these duties together. */
-export const mayCombine = (kind: SiteKind, held: ReadonlyArray<Duty>): boolean =>
-  combinable[kind].some((group) => held.every((duty) => group.includes(duty)));
+export const mayCombine = (kind: SiteKind, held: ReadonlyArray<Duty>): boolean => combinable[kind].some((group) => held.every((duty) => group.includes(duty)));

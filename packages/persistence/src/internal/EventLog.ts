@@ -215,7 +215,10 @@ export const checkpoint = async (
     readonly rootHash: string;
     readonly previous: string;
   }) => Promise<{ readonly keyId: string; readonly signature: string }>,
-  publication: { readonly latest: () => Promise<Audit.PublishedCheckpoint | undefined>; readonly publish: (checkpoint: Audit.PublishedCheckpoint) => Promise<void> },
+  publication: {
+    readonly latest: () => Promise<Audit.PublishedCheckpoint | undefined>;
+    readonly publish: (checkpoint: Audit.PublishedCheckpoint) => Promise<void>;
+  },
 ): Promise<Audit.Checkpoint | undefined> =>
   db.transaction().execute(async (trx) => {
     await sql`SELECT pg_advisory_xact_lock(hashtext('comedec.audit_checkpoint'))`.execute(trx);
@@ -231,7 +234,8 @@ export const checkpoint = async (
     let previous: Buffer = latest === undefined ? Buffer.alloc(32) : Buffer.from(latest.hash, "hex");
     if (latest !== undefined) {
       const at = (await sql<{ hash: Uint8Array }>`SELECT hash FROM event_log WHERE position = ${String(latest.position)}`.execute(trx)).rows[0];
-      if (at !== undefined && !toBytes(at.hash).equals(previous)) throw new Error(`the chain no longer passes through the published checkpoint at ${from}: not signing`);
+      if (at !== undefined && !toBytes(at.hash).equals(previous))
+        throw new Error(`the chain no longer passes through the published checkpoint at ${from}: not signing`);
     }
     const leaves: Array<string> = [];
     let expected = from + 1n;
@@ -247,7 +251,8 @@ export const checkpoint = async (
       previous = link;
       expected += 1n;
     }
-    if (expected !== headPosition + 1n || !previous.equals(toBytes(head.hash))) throw new Error(`the chain does not reach its head at ${headPosition}: not signing`);
+    if (expected !== headPosition + 1n || !previous.equals(toBytes(head.hash)))
+      throw new Error(`the chain does not reach its head at ${headPosition}: not signing`);
     const unsigned = {
       position: Number(head.position),
       hash: previous.toString("hex"),
@@ -308,7 +313,7 @@ export const verify = async (db: Kysely<Tables>, batchSize = 5_000, published?: 
   const publishedLeaves = new Map<bigint, string>();
   const publishedHeads = new Map<bigint, string>();
   for (const entry of published ?? []) {
-    entry.leaves.forEach((leaf, index) => publishedLeaves.set(BigInt(entry.position - entry.leaves.length + index + 1), leaf));
+    for (const [index, leaf] of entry.leaves.entries()) publishedLeaves.set(BigInt(entry.position - entry.leaves.length + index + 1), leaf);
     publishedHeads.set(BigInt(entry.position), entry.hash);
   }
   const lastPublished = BigInt(published?.at(-1)?.position ?? 0);
@@ -380,7 +385,12 @@ export const verify = async (db: Kysely<Tables>, batchSize = 5_000, published?: 
     after = expectedPosition - 1n;
   }
   if (lastPublished >= expectedPosition)
-    return { events: count, checkpoints: passed, valid: false, firstBreak: { position: Number(expectedPosition), reason: "a signed checkpoint lies beyond the log" } };
+    return {
+      events: count,
+      checkpoints: passed,
+      valid: false,
+      firstBreak: { position: Number(expectedPosition), reason: "a signed checkpoint lies beyond the log" },
+    };
   const head = await sql<{ position: string | number; hash: Uint8Array }>`SELECT position, hash FROM event_log_head`.execute(db);
   const headRow = head.rows[0];
   if (headRow === undefined || BigInt(headRow.position) !== expectedPosition - 1n || !toBytes(headRow.hash).equals(previous)) {
@@ -407,8 +417,12 @@ export const verify = async (db: Kysely<Tables>, batchSize = 5_000, published?: 
     };
   // The register agrees with the trail: a revocation recorded in the chain is never undone in the table.
   if (published !== undefined && revocations.size > 0) {
-    const unrevoked = await sql<{ serial: string }>`SELECT serial FROM certificate WHERE revoked_at IS NULL AND serial = ANY(${[...revocations.keys()]}::text[])`.execute(db);
-    const first = unrevoked.rows.map((row) => ({ serial: row.serial, position: revocations.get(row.serial) as number })).sort((a, b) => a.position - b.position)[0];
+    const unrevoked = await sql<{
+      serial: string;
+    }>`SELECT serial FROM certificate WHERE revoked_at IS NULL AND serial = ANY(${[...revocations.keys()]}::text[])`.execute(db);
+    const first = unrevoked.rows
+      .map((row) => ({ serial: row.serial, position: revocations.get(row.serial) as number }))
+      .sort((a, b) => a.position - b.position)[0];
     if (first !== undefined)
       return {
         events: count,

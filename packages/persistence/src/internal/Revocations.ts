@@ -17,10 +17,16 @@ type Executor = Kysely<Tables> | Transaction<Tables>;
 const revokeOne = async (db: Executor, serial: string, reason: Card.RevocationReason, at: Date): Promise<boolean> => {
   const stream = `certificate:${serial}`;
   const version =
-    (await sql<{ next: number }>`SELECT coalesce(max(stream_version) + 1, 1)::int AS next FROM event_log WHERE stream = ${stream}`.execute(db)).rows[0]
-      ?.next ?? 1;
+    (await sql<{ next: number }>`SELECT coalesce(max(stream_version) + 1, 1)::int AS next FROM event_log WHERE stream = ${stream}`.execute(db)).rows[0]?.next ??
+    1;
   const write = sql`UPDATE certificate SET revoked_at = ${at}, revocation_reason = ${reason} WHERE serial = ${serial} AND revoked_at IS NULL RETURNING serial`;
-  const argument = appendArgument(stream, version, [{ type: "CertificateRevoked", payload: { serial, reason, revokedAt: at.toISOString() } }], Access.platform, new Date());
+  const argument = appendArgument(
+    stream,
+    version,
+    [{ type: "CertificateRevoked", payload: { serial, reason, revokedAt: at.toISOString() } }],
+    Access.platform,
+    new Date(),
+  );
   const result = await sql`WITH changed AS (${write}) SELECT append_events(${stream}, ${version}, ${argument}::jsonb) FROM changed`.execute(db);
   return result.rows.length > 0;
 };
@@ -34,12 +40,7 @@ const revokeOne = async (db: Executor, serial: string, reason: Card.RevocationRe
 const markUnpublished = (db: Executor) => sql`SELECT nextval('crl_number')`.execute(db);
 
 /** Revokes the serials (already revoked ones keep their first revocation); gives the ones it revoked. */
-export const revokeSerials = async (
-  db: Executor,
-  serials: ReadonlyArray<string>,
-  reason: Card.RevocationReason,
-  at: Date,
-): Promise<ReadonlyArray<string>> => {
+export const revokeSerials = async (db: Executor, serials: ReadonlyArray<string>, reason: Card.RevocationReason, at: Date): Promise<ReadonlyArray<string>> => {
   const revoked: Array<string> = [];
   for (const serial of serials) if (await revokeOne(db, serial, reason, at)) revoked.push(serial);
   if (revoked.length > 0) await markUnpublished(db);
