@@ -18,16 +18,6 @@ if (config.databaseUrl === undefined) {
 }
 const mail = Mailer.fromConfiguration(settings.mail);
 const runtime = ManagedRuntime.make(Layer.merge(Platform.persistence(config), mail.layer));
-const worker = await Worker.start(runtime, {
-  connectionString: Redacted.value(config.databaseUrl),
-  concurrency: settings.concurrency,
-  connectionTimeoutMillis: config.timeouts.connectMillis,
-});
-console.error(`COMEDEC worker running on PostgreSQL (${mail.description})`);
-
-// SIGTERM: the running jobs finish, the others stay queued for another worker (graphile-worker
-// unlocks nothing it has not started); past COMEDEC_SHUTDOWN_TIMEOUT_MS the process exits anyway,
-// and the jobs it held are retried once their lock expires or `takeOverDeadWorkers` frees them.
 // graphile-worker completes and fails jobs in batches whose promise it does not always await: with
 // the database away, one may reject unhandled, which would end this process. The job stays locked
 // and runs again once the database is back; it is logged, not fatal.
@@ -35,13 +25,26 @@ process.on("unhandledRejection", (reason) => {
   console.error(`unhandled rejection (kept running): ${reason instanceof Error ? reason.message : String(reason)}`);
 });
 
+// The worker takes jobs as soon as it starts, so the signals are handled from before it starts.
+const started = Worker.start(runtime, {
+  connectionString: Redacted.value(config.databaseUrl),
+  concurrency: settings.concurrency,
+  connectionTimeoutMillis: config.timeouts.connectMillis,
+});
+
+// SIGTERM: the running jobs finish, the others stay queued for another worker (graphile-worker
+// unlocks nothing it has not started); past COMEDEC_SHUTDOWN_TIMEOUT_MS the process exits anyway,
+// and the jobs it held are retried once their lock expires or `takeOverDeadWorkers` frees them.
 let stopping = false;
 const stop = (signal: string) => {
   if (stopping) return;
   stopping = true;
   console.error(`${signal}: stopping — finishing the running jobs`);
   setTimeout(() => process.exit(1), config.timeouts.shutdownMillis).unref();
-  void worker.stop().then(() => runtime.dispose().then(() => process.exit(0)));
+  void started.then((worker) => worker.stop()).then(() => runtime.dispose().then(() => process.exit(0)));
 };
 process.on("SIGINT", () => stop("SIGINT"));
 process.on("SIGTERM", () => stop("SIGTERM"));
+
+await started;
+console.error(`COMEDEC worker running on PostgreSQL (${mail.description})`);
