@@ -153,7 +153,14 @@ export const register = <R>(
         return yield* Effect.orDie(encode(value));
       });
       const exit = await runtime.runPromiseExit(program);
-      if (Exit.isSuccess(exit)) return context.json(exit.value as object, endpoint.status);
+      if (Exit.isSuccess(exit)) {
+        if (endpoint.responseType === "application/json") return context.json(exit.value as object, endpoint.status);
+        // A document made for one request (the activation letter): never kept by a cache.
+        return new Response(Buffer.from(exit.value as Uint8Array), {
+          status: endpoint.status,
+          headers: { "content-type": endpoint.responseType, "cache-control": "no-store" },
+        });
+      }
       const unavailable = Problem.databaseUnavailable(exit.cause);
       if (unavailable !== undefined) return Problem.toResponse(unavailable, { "retry-after": String(Availability.retryAfterSeconds) });
       const failure = Cause.findErrorOption(exit.cause);

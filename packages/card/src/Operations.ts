@@ -80,6 +80,20 @@ export class ActivationCodeInvalid extends Schema.TaggedError<ActivationCodeInva
   Problem.annotation(422, "activation-code-invalid", "The activation code is not valid"),
 ) {}
 
+/**
+ * The activation letter is produced once: it was already (`producedAt` says when), or the card has
+ * no code waiting for one. Its code then exists only as its hash.
+ */
+export class ActivationLetterUnavailable extends Schema.TaggedError<ActivationLetterUnavailable>()(
+  "ActivationLetterUnavailable",
+  {
+    card: Schema.String,
+    reason: Schema.String,
+    producedAt: Schema.optionalKey(Schema.String),
+  },
+  Problem.annotation(409, "activation-letter-unavailable", "The activation letter was already produced, or there is no code to send"),
+) {}
+
 /** The document presented at hand-over is not the one checked at registration. */
 export class HandOverDocumentMismatch extends Schema.TaggedError<HandOverDocumentMismatch>()(
   "HandOverDocumentMismatch",

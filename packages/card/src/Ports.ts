@@ -94,13 +94,15 @@ export class CardStore extends Context.Service<
   }
 >()("@comedec/card/CardStore") {}
 
-/** A stored activation code: its hash and salt, tries left, expiry, whether used. */
+/** A stored activation code: its hash and salt, tries left, expiry, whether used, and when its letter was produced. */
 export interface StoredCode {
   readonly hash: Uint8Array;
   readonly salt: Uint8Array;
   readonly attemptsLeft: number;
   readonly expiresAt: Date;
   readonly used: boolean;
+  /** When the letter to the holder was produced: from then on the code exists only as its hash. */
+  readonly letterProducedAt?: Date;
 }
 
 /** A holder's stored secret questions: the questions in clear, each answer as a hash under the salt. */
@@ -119,8 +121,22 @@ export interface StoredQuestions {
 export class CardSecrets extends Context.Service<
   CardSecrets,
   {
-    /** Replaces the card's activation code (a previous one stops working). */
-    readonly putCode: (card: string, code: Omit<StoredCode, "used" | "attemptsLeft">, attempts: number, actor: Actor.Actor) => Effect.Effect<void>;
+    /**
+     * Replaces the card's activation code (a previous one stops working, and so does its letter).
+     * `forLetter` is the code in clear: the adapter keeps it sealed only until `takeForLetter`.
+     */
+    readonly putCode: (
+      card: string,
+      code: Omit<StoredCode, "used" | "attemptsLeft" | "letterProducedAt"> & { readonly forLetter: string },
+      attempts: number,
+      actor: Actor.Actor,
+    ) => Effect.Effect<void>;
+    /**
+     * Gives the code in clear once, for its letter, and erases it in the same transaction, which
+     * records `ActivationLetterProduced` in the audit trail; `undefined` when there is no code or
+     * its letter was produced already (a second caller racing the first gets `undefined`).
+     */
+    readonly takeForLetter: (card: string, actor: Actor.Actor) => Effect.Effect<{ readonly code: string; readonly expiresAt: Date } | undefined>;
     readonly code: (card: string) => Effect.Effect<StoredCode | undefined>;
     /**
      * One try of the card's code, atomic: the stored code is locked, `judge` decides on it (its
@@ -220,7 +236,11 @@ export interface CheckedCertificate {
   readonly publicKey: Uint8Array;
 }
 
-/** A message for a site's mailbox (sent by the worker; read through the API in embedded mode). */
+/**
+ * A message for a site's mailbox (sent by the worker; read through the API in embedded mode). It
+ * never carries a secret: an `activation-code` notification says a code was issued or its letter
+ * produced, and when — the code itself reaches the holder by the letter only.
+ */
 export interface Notification {
   readonly site: Agent.AgentSite;
   readonly kind:
@@ -246,7 +266,7 @@ export interface Delivered extends Notification {
   readonly sentAt?: Date;
 }
 
-/** The notification outbox (bodies encrypted at rest by the adapter: they carry activation codes). */
+/** The notification outbox (bodies encrypted at rest by the adapter: they carry personal data). */
 export class CardNotifications extends Context.Service<
   CardNotifications,
   {

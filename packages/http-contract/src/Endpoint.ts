@@ -40,8 +40,14 @@ export type Authorization =
   /** A permission of the policy on a target. */
   | { readonly _tag: "permission"; readonly permission: Access.Permission; readonly target: Target };
 
-/** A body that is not JSON: the PKI's DER and the OCSP messages. */
-export type MediaType = "application/json" | "application/pkix-cert" | "application/pkix-crl" | "application/ocsp-request" | "application/ocsp-response";
+/** A body that is not JSON: the PKI's DER, the OCSP messages and the activation letter's PDF. */
+export type MediaType =
+  | "application/json"
+  | "application/pkix-cert"
+  | "application/pkix-crl"
+  | "application/ocsp-request"
+  | "application/ocsp-response"
+  | "application/pdf";
 
 /** One endpoint of the API. */
 export interface Endpoint<

@@ -274,15 +274,17 @@ interface CodeRow {
   readonly attempts_left: number;
   readonly expires_at: Date;
   readonly used_at: Date | null;
+  readonly letter_produced_at: Date | null;
 }
 const codeRow = (card: string, lock: ReturnType<typeof sql>) =>
-  sql<CodeRow>`SELECT hash, salt, attempts_left, expires_at, used_at FROM activation_code WHERE card = ${card}::uuid ${lock}`;
+  sql<CodeRow>`SELECT hash, salt, attempts_left, expires_at, used_at, letter_produced_at FROM activation_code WHERE card = ${card}::uuid ${lock}`;
 const decodeCode = (row: CodeRow) => ({
   hash: row.hash,
   salt: row.salt,
   attemptsLeft: row.attempts_left,
   expiresAt: new Date(row.expires_at),
   used: row.used_at !== null,
+  ...(row.letter_produced_at === null ? {} : { letterProducedAt: new Date(row.letter_produced_at) }),
 });
 
 interface QuestionsRow {
@@ -314,16 +316,39 @@ export const cardSecretsLayer = Layer.effect(
         Effect.promise(() =>
           countAndAudit(
             db,
-            sql`INSERT INTO activation_code (card, hash, salt, attempts_left, expires_at, used_at, audit_version)
-                VALUES (${card}::uuid, ${Buffer.from(code.hash)}, ${Buffer.from(code.salt)}, ${attempts}, ${code.expiresAt}, NULL, 1)
+            sql`INSERT INTO activation_code (card, hash, salt, attempts_left, expires_at, used_at, audit_version, letter, letter_produced_at)
+                VALUES (${card}::uuid, ${Buffer.from(code.hash)}, ${Buffer.from(code.salt)}, ${attempts}, ${code.expiresAt}, NULL, 1,
+                        ${seal(key, code.forLetter)}, NULL)
                 ON CONFLICT (card) DO UPDATE SET hash = EXCLUDED.hash, salt = EXCLUDED.salt, attempts_left = EXCLUDED.attempts_left,
-                  expires_at = EXCLUDED.expires_at, used_at = NULL, audit_version = activation_code.audit_version + 1
+                  expires_at = EXCLUDED.expires_at, used_at = NULL, audit_version = activation_code.audit_version + 1,
+                  letter = EXCLUDED.letter, letter_produced_at = NULL
                 RETURNING attempts_left AS value, audit_version`,
             codeStream(card),
             () => ({ type: "ActivationCodeIssued", payload: { card, expiresAt: code.expiresAt.toISOString(), attempts } }),
             actor,
           ),
         ).pipe(Effect.asVoid),
+      // The sealed code is read and erased under the row's lock, with its audit event: one caller gets it.
+      takeForLetter: (card, actor) =>
+        Effect.promise(async () => {
+          if (!uuidPattern.test(card)) return undefined;
+          return db.transaction().execute(async (trx) => {
+            const held = (
+              await sql<{ letter: Uint8Array | null; expires_at: Date }>`
+                SELECT letter, expires_at FROM activation_code WHERE card = ${card}::uuid FOR UPDATE`.execute(trx)
+            ).rows[0];
+            if (held?.letter == null) return undefined;
+            const row = (
+              await sql<{ audit_version: number }>`
+                UPDATE activation_code SET letter = NULL, letter_produced_at = now(), audit_version = audit_version + 1
+                WHERE card = ${card}::uuid RETURNING audit_version`.execute(trx)
+            ).rows[0] as { audit_version: number };
+            const event = { type: "ActivationLetterProduced", payload: { card } };
+            const argument = appendArgument(codeStream(card), row.audit_version, [event], actor, new Date());
+            await sql`SELECT append_events(${codeStream(card)}, ${row.audit_version}, ${argument}::jsonb)`.execute(trx);
+            return { code: unseal(key, held.letter), expiresAt: new Date(held.expires_at) };
+          });
+        }),
       code: (card) =>
         Effect.promise(async () => {
           if (!uuidPattern.test(card)) return undefined;

@@ -4,6 +4,7 @@ import { Audit } from "@comedec/rgs";
 import { assert, describe, layer } from "@effect/vitest";
 import { Effect, Result } from "effect";
 import { randomUUID } from "node:crypto";
+import { RawSql } from "../src/RawSql.js";
 import { adapters } from "../src/Testing.js";
 
 const site = { _tag: "commune", commune: "69123" as never } as const;
@@ -99,6 +100,39 @@ for (const adapter of adapters) {
         }),
       );
 
+      it.effect("gives a code in clear once, for its letter, then keeps only its hash", () =>
+        Effect.gen(function* () {
+          const store = yield* CardStore;
+          const secrets = yield* CardSecrets;
+          const card = order(randomUUID());
+          yield* store.commit({ cards: [{ expectedVersion: 0, ...card }], requests: [], actor: operator });
+          const id = card.state.id;
+          const expiresAt = new Date(Date.now() + 86_400_000);
+          yield* secrets.putCode(id, { hash: new Uint8Array([1, 2]), salt: new Uint8Array([3]), expiresAt, forLetter: "ZXCV-BNMQ" }, 5, operator);
+          assert.strictEqual((yield* secrets.code(id))?.letterProducedAt, undefined);
+          const takes = yield* Effect.all(
+            [1, 2, 3].map(() => secrets.takeForLetter(id, operator)),
+            { concurrency: 3 },
+          );
+          assert.deepStrictEqual(
+            takes.filter((taken) => taken !== undefined).map((taken) => taken.code),
+            ["ZXCV-BNMQ"],
+          );
+          assert.strictEqual(yield* secrets.takeForLetter(id, operator), undefined);
+          assert.instanceOf((yield* secrets.code(id))?.letterProducedAt, Date);
+          const raw = yield* RawSql;
+          const rows = yield* Effect.promise(() => raw.query<{ letter: Uint8Array | null }>("SELECT letter FROM activation_code WHERE card = $1", [id]));
+          assert.deepStrictEqual(rows, [{ letter: null }]);
+          const audited = yield* Effect.promise(() =>
+            raw.query<{ event_type: string }>("SELECT event_type FROM event_log WHERE stream = $1 ORDER BY position", [`activation-code:${id}`]),
+          );
+          assert.deepStrictEqual(
+            audited.map((row) => row.event_type),
+            ["ActivationCodeIssued", "ActivationLetterProduced"],
+          );
+        }),
+      );
+
       it.effect("counts activation-code misses under a lock, lets one use win, and audits each step", () =>
         Effect.gen(function* () {
           const store = yield* CardStore;
@@ -106,7 +140,12 @@ for (const adapter of adapters) {
           const card = order(randomUUID());
           yield* store.commit({ cards: [{ expectedVersion: 0, ...card }], requests: [], actor: operator });
           const id = card.state.id;
-          yield* secrets.putCode(id, { hash: new Uint8Array([1, 2]), salt: new Uint8Array([3]), expiresAt: new Date(Date.now() + 86_400_000) }, 5, operator);
+          yield* secrets.putCode(
+            id,
+            { hash: new Uint8Array([1, 2]), salt: new Uint8Array([3]), expiresAt: new Date(Date.now() + 86_400_000), forLetter: "ABCD-EFGH" },
+            5,
+            operator,
+          );
           const lefts = yield* Effect.all(
             [1, 2, 3].map(() => secrets.tryCode(id, () => Effect.succeed(false), operator)),
             { concurrency: 3 },
@@ -117,7 +156,7 @@ for (const adapter of adapters) {
           yield* store.commit({ cards: [{ expectedVersion: 0, ...burnable }], requests: [], actor: operator });
           yield* secrets.putCode(
             burnable.state.id,
-            { hash: new Uint8Array([1]), salt: new Uint8Array([2]), expiresAt: new Date(Date.now() + 86_400_000) },
+            { hash: new Uint8Array([1]), salt: new Uint8Array([2]), expiresAt: new Date(Date.now() + 86_400_000), forLetter: "ABCD-EFGH" },
             2,
             operator,
           );
@@ -194,9 +233,9 @@ for (const adapter of adapters) {
           assert.strictEqual(latest?.number, ascending.at(-1));
           assert.deepStrictEqual([...(latest?.der ?? [])], [48, Number(latest?.number)]);
           const notifications = yield* CardNotifications;
-          yield* notifications.send({ site, kind: "activation-code", subject: "Code d'activation", body: "Votre code : ABCD-EFGH" });
+          yield* notifications.send({ site, kind: "activation-code", subject: "Code d'activation", body: "Lettre produite le 2026-01-02" });
           const inbox = yield* notifications.inbox(site, 5);
-          assert.strictEqual(inbox[0]?.body, "Votre code : ABCD-EFGH");
+          assert.strictEqual(inbox[0]?.body, "Lettre produite le 2026-01-02");
         }),
       );
     });

@@ -1,7 +1,8 @@
 /**
- * The activation code of a card: sent to its site when the card ships (a commune's first cards:
- * when ANTS triggers the connection), typed at the hand-over. Stored as a slow hash with a few
- * tries; a wrong code costs one, which the store counts and records in the log.
+ * The activation code of a card: issued when the card ships (a commune's first cards: when ANTS
+ * triggers the connection), printed once in a letter to its holder (`ActivationLetters`), typed
+ * at the hand-over. Stored as a slow hash with a few tries, and in clear only sealed until its
+ * letter is produced; a wrong code costs a try, which the store counts and records in the log.
  */
 import type { Actor } from "@comedec/actor";
 import { type Card, CardNotifications, CardSecrets, Secrets } from "@comedec/card";
@@ -11,20 +12,29 @@ import * as Hashing from "./Hashing.js";
 import { ActivationCodeInvalid } from "./Platform.js";
 import { now } from "./Writes.js";
 
-/** Issues a card's activation code and sends it to the card's site. */
+/** How a card is named in a notification: its serial and which of a commune's first cards it is. */
+export const cardLabel = (card: Card.State): string =>
+  `Carte ${card.serial ?? card.id} (${card.firstCard === "responsable-carte" ? "responsable carte" : card.firstCard === "delegue" ? "délégué" : "agent"})`;
+
+/** Issues a card's activation code, kept for its letter; the site learns that a letter will reach the holder, never the code. */
 export const issue = Effect.fnUntraced(function* (card: Card.State, actor: Actor.Actor) {
   const code = Hashing.newActivationCode();
   const salt = Hashing.newSalt();
   const expiresAt = new Date((yield* now).getTime() + Secrets.codeValidityDays * 86_400_000);
-  yield* (yield* CardSecrets).putCode(card.id, { hash: yield* Hashing.hash(code, salt), salt, expiresAt }, Secrets.codeAttempts, actor);
+  yield* (yield* CardSecrets).putCode(
+    card.id,
+    { hash: yield* Hashing.hash(code, salt), salt, expiresAt, forLetter: Secrets.formatCode(code) },
+    Secrets.codeAttempts,
+    actor,
+  );
   yield* (yield* CardNotifications).send({
     site: card.site,
     kind: "activation-code",
-    subject: "COMEDEC — code d'activation d'une carte agent",
+    subject: "COMEDEC — code d'activation d'une carte agent émis",
     body: [
-      `Carte ${card.serial ?? card.id} (${card.firstCard === "responsable-carte" ? "responsable carte" : card.firstCard === "delegue" ? "délégué" : "agent"}).`,
-      `Code d'activation : ${Secrets.formatCode(code)}`,
-      `À présenter avec une pièce d'identité lors de la remise de la carte, avant le ${CalendarDate.ofInstant(expiresAt)}.`,
+      `${cardLabel(card)}.`,
+      "Un code d'activation a été émis. L'ANTS l'envoie au titulaire, à son nom, par une lettre postée à la mairie ; il n'est communiqué par aucun autre moyen.",
+      `Le titulaire le présente avec une pièce d'identité lors de la remise de la carte, avant le ${CalendarDate.ofInstant(expiresAt)}.`,
     ].join("\n"),
   });
 });

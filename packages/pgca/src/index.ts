@@ -10,6 +10,8 @@ export * as Local from "./Local.js";
 export * as Ordering from "./Ordering.js";
 /** Use cases: the card produced, shipped and received; a commune's connection triggered. */
 export * as Production from "./Production.js";
+/** Use case: ANTS's mail room produces, once, the letter that carries a card's activation code to its holder. */
+export * as ActivationLetters from "./ActivationLetters.js";
 /** Use cases: the hand-over and activation of a card, and the prefecture's approval of it. */
 export * as Publication from "./Publication.js";
 /** Use cases: a PIN checked on the card, a PIN-blocked card unblocked. */

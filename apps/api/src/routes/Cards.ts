@@ -8,7 +8,7 @@
 import { Card, CardNotifications, Request } from "@comedec/card";
 import type { InseeCode } from "@comedec/commune";
 import { Contract } from "@comedec/http-contract";
-import { Ordering, Production, Publication, Renewal, Requests, Revocation, SecretQuestions, type SiteFilter, Tracking, Unblocking } from "@comedec/pgca";
+import { ActivationLetters, Ordering, Production, Publication, Renewal, Requests, Revocation, SecretQuestions, type SiteFilter, Tracking, Unblocking } from "@comedec/pgca";
 import { Access } from "@comedec/rgs";
 import { Effect } from "effect";
 import * as Handler from "../Handler.js";
@@ -40,6 +40,8 @@ const one = Handler.handle(Cards.get, ({ grant, params }) => Tracking.card(grant
 const startProduction = Handler.handle(Cards.startProduction, ({ grant, params, body }) => Production.startProduction(grant, params.id, body.reason));
 
 const ship = Handler.handle(Cards.ship, ({ grant, params, body }) => Production.ship(grant, params.id, body.reason));
+
+const activationLetter = Handler.handle(Cards.activationLetter, ({ grant, params }) => ActivationLetters.produce(grant, params.id));
 
 const receive = Handler.handle(Cards.receive, ({ grant, params, body }) => Production.receive(grant, params.id, body.serial, body.reason));
 
@@ -122,6 +124,7 @@ export const handlers = [
   one,
   startProduction,
   ship,
+  activationLetter,
   receive,
   publish,
   verifyPin,

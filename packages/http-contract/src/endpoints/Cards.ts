@@ -10,6 +10,7 @@ import { Change, Site } from "@comedec/actor";
 import { AgentNotFound } from "@comedec/agent";
 import {
   ActivationCodeInvalid,
+  ActivationLetterUnavailable,
   Card,
   CardAbsent,
   CardNotFound,
@@ -155,11 +156,25 @@ export const ship = Endpoint.make({
   method: "post",
   path: "/cards/{id}/shipment",
   tag: "cards",
-  summary: "ANTS: the card leaves for its site (its activation code goes to the site, first cards excepted)",
+  summary: "ANTS: the card leaves for its site (its activation code is issued for its letter, first cards excepted)",
   params: IdParams,
   body: ReasonBody,
   success: CardView,
   errors: writeRefusals,
+  authorization: onCard("card.produce"),
+});
+
+/** ANTS's mail room: the activation letter, once. */
+export const activationLetter = Endpoint.make({
+  operationId: "getActivationLetter",
+  method: "get",
+  path: "/cards/{id}/activation-letter",
+  tag: "cards",
+  summary: "ANTS's mail room: the letter to post to the holder at their mairie, with the activation code (PDF), produced once; the code then exists only as its hash",
+  params: IdParams,
+  success: Endpoint.Bytes,
+  responseType: "application/pdf",
+  errors: [CardNotFound, Access.Forbidden, AgentNotFound, HolderNotActive, ActivationLetterUnavailable],
   authorization: onCard("card.produce"),
 });
 
@@ -341,7 +356,7 @@ export const triggerConnection = Endpoint.make({
   method: "post",
   path: "/communes/{code}/connection",
   tag: "cards",
-  summary: "ANTS triggers a commune's connection: readers shipped, then the first two cards' activation codes sent to the mairie",
+  summary: "ANTS triggers a commune's connection: readers shipped, then the first two cards' activation codes issued for their letters",
   params: CommuneParams,
   body: ReasonBody,
   success: Schema.Struct({ codesSent: Schema.Int }),
@@ -400,6 +415,7 @@ export const endpoints = [
   get,
   startProduction,
   ship,
+  activationLetter,
   receive,
   publish,
   verifyPin,

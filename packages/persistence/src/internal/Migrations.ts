@@ -583,6 +583,16 @@ const rateLimitStatements: ReadonlyArray<string> = [
 
 const rateLimits = fromStatements(rateLimitStatements);
 
+// Activation codes reach only their holder: the code in clear is kept sealed only until its letter
+// is produced, then erased; the mailbox entries that carried codes in clear are removed (a card
+// shipped before needs a new code: its letter cannot be made from a hash).
+const activationLetterStatements: ReadonlyArray<string> = [
+  "ALTER TABLE activation_code ADD COLUMN letter bytea, ADD COLUMN letter_produced_at timestamptz",
+  "DELETE FROM notification WHERE kind = 'activation-code'",
+];
+
+const activationLetters = fromStatements(activationLetterStatements);
+
 /** Every migration, by name; names sort in application order. */
 export const provider: MigrationProvider = {
   getMigrations: async () => ({
@@ -596,5 +606,6 @@ export const provider: MigrationProvider = {
     "0008-exchange": exchange,
     "0009-audit-trail": auditTrail,
     "0010-rate-limits": rateLimits,
+    "0011-activation-letters": activationLetters,
   }),
 };
