@@ -371,8 +371,23 @@ for (const adapter of adapters) {
       await ok("prefecture", "POST", `/agents/${ids.alice}/deactivation`, { reason: "départ de la commune" });
       const suspended = await ok("ants", "GET", `/cards/${ids.aliceCard}`);
       expect(suspended.status).toBe("suspended");
-      await ok("prefecture", "POST", `/agents/${ids.alice}/deletion`, { reason: "fin de conservation" });
+      // Alice holds an operator's card: deleting her alone would revoke it with one person only.
+      const alone = await problem("prefecture", "POST", `/agents/${ids.alice}/deletion`, { reason: "fin de conservation" }, 403, "rgs-rule-broken");
+      expect(alone.rule).toBe("roles.dual-control");
+      // One operator files the card's revocation, another validates it; the deletion then passes.
+      const filed = await ok("prefecture", "POST", "/card-requests", {
+        kind: "revocation",
+        card: ids.aliceCard,
+        revocationReason: "cessationOfOperation",
+        reason: "départ de la commune",
+      });
+      expect(filed).toMatchObject({ origin: "operator", requestedBy: "pref-69", holder: ids.alice, operatorCard: true });
+      expect((await problem("prefecture", "POST", `/card-requests/${filed.id}/validation`, { reason: "moi-même" }, 403, "rgs-rule-broken")).rule).toBe(
+        "roles.four-eyes",
+      );
+      await ok("prefectureBis", "POST", `/card-requests/${filed.id}/validation`, { reason: "second contrôle" });
       expect((await ok("ants", "GET", `/cards/${ids.aliceCard}`)).status).toBe("revoked");
+      await ok("prefecture", "POST", `/agents/${ids.alice}/deletion`, { reason: "fin de conservation" });
       const certificate = await runtime.runPromise(CertificateRegistry.use((registry) => registry.find(suspended.certificates.signature.serial)));
       expect(certificate?.revoked?.reason).toBe("cessationOfOperation");
       expect((await runtime.runPromise(Audit.AuditTrail.use((trail) => trail.verify))).valid).toBe(true);

@@ -9,5 +9,9 @@ import { Effect, Layer } from "effect";
 /** No card platform yet: an agent has no card to suspend. */
 export const layerWithoutCardPlatform = Layer.succeed(
   AgentCards,
-  AgentCards.of({ suspendAll: () => Effect.succeed({ suspended: 0 }), revokeAll: () => Effect.succeed({ revoked: 0 }) }),
+  AgentCards.of({
+    suspendAll: () => Effect.succeed({ suspended: 0 }),
+    revokeAll: () => Effect.succeed({ revoked: 0 }),
+    operatorCards: () => Effect.succeed([]),
+  }),
 );

@@ -6,9 +6,7 @@
 // biome-ignore lint/correctness/noUnusedImports: the emitted declarations name this type (TS2742 otherwise)
 import type { Change } from "@comedec/actor";
 import { type Agent, AgentCards, UnknownPlaceOfBirth } from "@comedec/agent";
-import { Access } from "@comedec/rgs";
-// biome-ignore lint/correctness/noUnusedImports: the emitted declarations name this type (TS2742 otherwise)
-import type { Rules } from "@comedec/rgs";
+import { Access, Rules } from "@comedec/rgs";
 import { Effect } from "effect";
 import type { Modification } from "./Directory.js";
 import * as Records from "./Records.js";
@@ -60,6 +58,17 @@ export const deactivate = Effect.fn("Maintenance.deactivate")(function* (
 /** Deletes the record: personal data is erased and the agent's cards revoked. */
 export const remove = Effect.fn("Maintenance.remove")(function* (grant: Access.Grant<"agent.manage">, id: string, reason: string, expectedVersion?: number) {
   yield* Access.require(grant, "agent.manage");
+  yield* Records.reached(grant, id);
+  // Deleting revokes every card: an operator's card (as recorded at its publication) takes two
+  // people, so each is revoked first through dual control (a revocation request another operator
+  // validates), deactivated or not.
+  const held = yield* (yield* AgentCards).operatorCards(id);
+  if (held.length > 0) {
+    return yield* new Rules.RuleBroken({
+      rule: Rules.rules.dualControl.id,
+      reason: `deleting an agent who holds an operator's card (${held.join(", ")}) needs a second trusted person: file the revocation of each card, which another operator validates, then delete`,
+    });
+  }
   const saved = yield* Records.run(grant, id, { _tag: "Delete", reason }, expectedVersion).pipe(Effect.catchTag(impossible, Effect.die));
   yield* (yield* AgentCards).revokeAll(id, reason, grant.actor);
   return saved;

@@ -82,6 +82,11 @@ export class AgentCards extends Context.Service<
   {
     readonly suspendAll: (agent: string, reason: string, by: Actor.Actor) => Effect.Effect<{ readonly suspended: number }>;
     readonly revokeAll: (agent: string, reason: string, by: Actor.Actor) => Effect.Effect<{ readonly revoked: number }>;
+    /**
+     * The agent's cards not yet revoked that are operators' cards (as recorded at publication, or
+     * by the agent's rights now): deleting the agent would revoke them with one person only.
+     */
+    readonly operatorCards: (agent: string) => Effect.Effect<ReadonlyArray<string>>;
   }
 >()("@comedec/agent/AgentCards") {}
 

@@ -108,6 +108,13 @@ export const State = Schema.Struct({
   handOver: Schema.optionalKey(HandOver),
   /** Who approved the personalisation at the prefecture (dual control: another person publishes). */
   personalisationApprovedBy: Schema.optionalKey(Schema.String),
+  /** Who ordered the card (the operator, or the validator of the request it answers). */
+  orderedBy: Schema.optionalKey(Schema.String),
+  /**
+   * Whether the card is an operator's card, as its holder's rights stood at its order and its publication: its
+   * revocation then takes two people, whatever is done to the holder's rights afterwards.
+   */
+  operatorCard: Schema.optionalKey(Schema.Boolean),
   revocation: Schema.optionalKey(Schema.Struct({ reason: RevocationReason, on: CalendarDate.CalendarDate })),
   lastReason: Schema.String,
 });
@@ -124,6 +131,10 @@ export const Order = Schema.TaggedStruct("Order", {
   firstCard: Schema.optionalKey(FirstCard),
   request: Schema.optionalKey(Schema.String),
   replaces: Schema.optionalKey(Schema.String),
+  /** The actor who orders (checked against the actor at the decision). */
+  orderedBy: Schema.optionalKey(Schema.String),
+  /** Whether the holder is an operator at the order (their rights then). */
+  operatorCard: Schema.optionalKey(Schema.Boolean),
   reason: Reason,
 });
 /** The national operator sends the order to the card manufacturer. */
@@ -135,7 +146,13 @@ export const Receive = Schema.TaggedStruct("Receive", { serial: Serial, reason: 
 /** At the prefecture, a second trusted person approves the personalisation of a received card (the approver is the actor). */
 export const ApprovePersonalisation = Schema.TaggedStruct("ApprovePersonalisation", { approver: Schema.String, reason: Reason });
 /** Hand-over face to face and activation: the holder chose a PIN, two key pairs and two certificates are on the card. */
-export const Publish = Schema.TaggedStruct("Publish", { handOver: HandOver, certificates: Certificates, reason: Reason });
+export const Publish = Schema.TaggedStruct("Publish", {
+  handOver: HandOver,
+  certificates: Certificates,
+  /** Whether the holder is an operator (their rights now), kept with the card. */
+  operatorCard: Schema.optionalKey(Schema.Boolean),
+  reason: Reason,
+});
 /** The card reported its PIN blocked after too many wrong PINs. */
 export const BlockPin = Schema.TaggedStruct("BlockPin", { reason: Reason });
 /** The operator unblocked the PIN with the PUK after authenticating the holder. */
@@ -427,6 +444,9 @@ export const decide = (state: State | undefined, command: Command, { actor, toda
   if (command._tag === "ApprovePersonalisation" && command.approver !== actor.id) {
     return Result.fail(new CardPartyNotAllowed({ command: command._tag, party, allowed: transition.by, rule: "an approval is the approver's own" }));
   }
+  if (command._tag === "Order" && command.orderedBy !== undefined && command.orderedBy !== actor.id) {
+    return Result.fail(new CardPartyNotAllowed({ command: command._tag, party, allowed: transition.by, rule: "an order is the orderer's own" }));
+  }
   if (command._tag === "Receive" && state?.serial !== undefined && state.serial !== command.serial) {
     return Result.fail(new SerialMismatch({ expected: state.serial, presented: command.serial }));
   }
@@ -450,7 +470,14 @@ export const evolve = (state: State | undefined, event: Event): State => {
     case "CardPersonalisationApproved":
       return { ...card, personalisationApprovedBy: event.approver, lastReason: event.reason };
     case "CardPublished":
-      return { ...card, status: "active", handOver: event.handOver, certificates: event.certificates, lastReason: event.reason };
+      return {
+        ...card,
+        status: "active",
+        handOver: event.handOver,
+        certificates: event.certificates,
+        ...(event.operatorCard === undefined ? {} : { operatorCard: event.operatorCard }),
+        lastReason: event.reason,
+      };
     case "CardPinBlocked":
       return { ...card, status: "pin-blocked", lastReason: event.reason };
     case "CardUnblocked":

@@ -21,8 +21,11 @@ export const Status = Schema.Literals(["pending-validation", "validated", "fulfi
 /** Where a request stands. */
 export type Status = typeof Status.Type;
 
-/** Made by the holder, or by the platform (renewal before expiry). */
-export const Origin = Schema.Literals(["holder", "automatic"]);
+/**
+ * Made by the holder, by the platform (renewal before expiry), or by an operator of the card's
+ * site (a revocation only, which another operator then validates: dual control).
+ */
+export const Origin = Schema.Literals(["holder", "automatic", "operator"]);
 
 /** A card request. */
 export const State = Schema.Struct({
@@ -34,6 +37,8 @@ export const State = Schema.Struct({
   /** The card concerned (every kind but a new card). */
   card: Schema.optionalKey(Schema.String),
   revocationReason: Schema.optionalKey(RevocationReason),
+  /** Whether the card is an operator's card as things stood when the request was made. */
+  operatorCard: Schema.optionalKey(Schema.Boolean),
   requestedBy: Schema.String,
   status: Status,
   /** The card ordered to fulfil a new-card or renewal request. */
@@ -54,6 +59,7 @@ export const Submit = Schema.TaggedStruct("Submit", {
   site: Agent.AgentSite,
   card: Schema.optionalKey(Schema.String),
   revocationReason: Schema.optionalKey(RevocationReason),
+  operatorCard: Schema.optionalKey(Schema.Boolean),
   reason: Reason,
 });
 /** Accept it; `orderedCard` is the card ordered to fulfil it, when it asks for one. */
@@ -91,8 +97,8 @@ export const machine = {
       command: "Submit",
       from: ["none"],
       to: "pending-validation",
-      by: ["holder", "platform"],
-      rule: "A holder requests for their own cards; the platform makes the automatic renewal requests.",
+      by: ["holder", "platform", "site-operator", "national-operator"],
+      rule: "A holder requests for their own cards; the platform makes the automatic renewal requests; an operator requests the revocation of a card of the site.",
     },
     {
       command: "Validate",
@@ -143,6 +149,8 @@ export const decide = (
   switch (command._tag) {
     case "Submit": {
       if ((command.origin === "automatic") !== (party === "platform")) return refuse();
+      if ((command.origin === "holder") !== (party === "holder")) return refuse();
+      if (command.origin === "operator" && command.kind !== "revocation") return refuse();
       if (command.kind !== "new-card" && command.card === undefined) {
         return Result.fail(
           new CardIllegalTransition({ command: "SubmitRequest", state: "none", allowedFrom: [], rule: `A ${command.kind} request names the card.` }),

@@ -7,11 +7,12 @@
  * platform fires these transitions itself, on behalf of the registrar.
  */
 import { Actor } from "@comedec/actor";
-import { AgentCards } from "@comedec/agent";
+import { AgentCards, AgentStore } from "@comedec/agent";
 import { Card, CardStore, CertificateAuthority, type CertificateRevocation, type Versioned } from "@comedec/card";
 import { CalendarDate } from "@comedec/commune";
 import { Clock, Effect, Layer, Result } from "effect";
 import * as CrashPoints from "./CrashPoints.js";
+import * as OperatorCards from "./OperatorCards.js";
 
 const live: ReadonlyArray<Card.Status> = ["ordered", "in-production", "shipped", "received", "active", "pin-blocked", "suspended"];
 
@@ -21,6 +22,7 @@ export const layer = Layer.effect(
   Effect.gen(function* () {
     const store = yield* CardStore;
     const authority = yield* CertificateAuthority;
+    const agents = yield* AgentStore;
 
     /**
      * Fires a command on one card, reloaded and decided again when another writer changed it in
@@ -88,6 +90,13 @@ export const layer = Layer.effect(
       suspendAll: (agent, reason, by) => Effect.map(fireOnAll(agent, { _tag: "Suspend", reason }, by), (suspended) => ({ suspended })),
       revokeAll: (agent, reason, by) =>
         Effect.map(fireOnAll(agent, { _tag: "Revoke", revocationReason: "cessationOfOperation", reason }, by), (revoked) => ({ revoked })),
+      operatorCards: (agent) =>
+        Effect.gen(function* () {
+          const holder = yield* Effect.option(agents.load(agent));
+          const views = yield* store.cards({ holder: agent }, { status: live, limit: 100 });
+          const rights = holder._tag === "Some" ? holder.value.state : undefined;
+          return views.filter((view) => OperatorCards.isOperatorCard(view.state, rights)).map((view) => view.state.id);
+        }),
     });
   }),
 );

@@ -9,6 +9,7 @@ import type { Card } from "@comedec/card";
 import { Access } from "@comedec/rgs";
 import { Effect } from "effect";
 import type { OrderInput } from "./Platform.js";
+import * as OperatorCards from "./OperatorCards.js";
 import * as Reach from "./Reach.js";
 import * as Writes from "./Writes.js";
 
@@ -35,6 +36,9 @@ export const orderWrite = Effect.fnUntraced(function* (grant: Access.Grant<"card
       id: Writes.newId(),
       holder: holderId,
       site: holder.site,
+      orderedBy: grant.actor.id,
+      // The holder's status now is kept with the card: stripping their rights later hides nothing.
+      operatorCard: OperatorCards.isOperatorCard(Reach.draft(holderId, holder.site, options.firstCard), holder),
       reason: options.reason,
       ...(options.firstCard === undefined ? {} : { firstCard: options.firstCard }),
       ...(options.request === undefined ? {} : { request: options.request }),

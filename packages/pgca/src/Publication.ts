@@ -13,6 +13,7 @@ import { Effect } from "effect";
 import * as ActivationCodes from "./ActivationCodes.js";
 import * as Approval from "./Approval.js";
 import * as Milestones from "./Milestones.js";
+import * as OperatorCards from "./OperatorCards.js";
 import * as Personalisation from "./Personalisation.js";
 import { DualControlRequired, HandOverDocumentMismatch, type PublishInput } from "./Platform.js";
 import * as Reach from "./Reach.js";
@@ -83,7 +84,9 @@ export const publish = Effect.fn("Publication.publish")(function* (grant: Access
   const puk = yield* secrets.puk(id);
   yield* (yield* SmartCards).unblock(card.serial as string, puk ?? "", input.pin);
   const certificates = yield* Personalisation.personalise(card, input.pin, input.algorithm ?? "P-256");
-  const write = yield* Writes.card(view, { _tag: "Publish", handOver, certificates, reason: input.reason }, actor);
+  // Whether the holder is an operator is kept with the card: a later change of rights cannot hide it.
+  const operatorCard = OperatorCards.isOperatorCard(card, holder);
+  const write = yield* Writes.card(view, { _tag: "Publish", handOver, certificates, operatorCard, reason: input.reason }, actor);
   // The platform itself fulfils the request the card answers, and retires the card it replaces.
   const requestWrites =
     card.request === undefined

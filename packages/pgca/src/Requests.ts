@@ -6,9 +6,11 @@
 // biome-ignore lint/correctness/noUnusedImports: the emitted declarations name this type (TS2742 otherwise)
 import type { Change } from "@comedec/actor";
 // biome-ignore lint/correctness/noUnusedImports: the emitted declarations name this type (TS2742 otherwise)
+import { AgentStore } from "@comedec/agent";
 import { type Card, CardNotifications, CardStore, type Request } from "@comedec/card";
 import { Access, Rules } from "@comedec/rgs";
 import { Effect } from "effect";
+import * as OperatorCards from "./OperatorCards.js";
 import * as Ordering from "./Ordering.js";
 import * as Personalisation from "./Personalisation.js";
 import type { CardView, RequestInput } from "./Platform.js";
@@ -20,30 +22,40 @@ import * as Writes from "./Writes.js";
 export const submit = Effect.fn("Requests.submit")(function* (grant: Access.Grant<"card.request">, input: RequestInput) {
   yield* Access.require(grant, "card.request");
   const actor = grant.actor;
-  if (input.card !== undefined) {
-    const card = yield* (yield* CardStore).load(input.card);
-    if (card.state.holder !== actor.id) return yield* Reach.forbidden(grant, card.state.site, "a holder requests for their own cards only");
+  const card = input.card === undefined ? undefined : (yield* (yield* CardStore).load(input.card)).state;
+  // An operator may file the revocation of another holder's card of their site: another operator
+  // validates it (dual control), each from their own session.
+  const byOperator = card !== undefined && card.holder !== actor.id;
+  if (card !== undefined && byOperator) {
+    if (input.kind !== "revocation" || actor.role === "agent") return yield* Reach.forbidden(grant, card.site, "a holder requests for their own cards only");
+    const operating = yield* Access.authorize(actor, "card.operate", Access.siteTarget(card.site));
+    yield* Reach.card(operating, card);
   }
-  const holder = yield* Reach.activeHolder(actor.id);
-  yield* Access.covers(grant, Access.siteTarget(holder.site));
+  const holder = byOperator ? (yield* (yield* AgentStore).load((card as Card.State).holder)).state : yield* Reach.activeHolder(actor.id);
+  const site = byOperator ? (card as Card.State).site : holder.site;
+  if (!byOperator) yield* Access.covers(grant, Access.siteTarget(site));
+  // Whether the card is an operator's card is recorded as things stand now: stripping the
+  // holder's rights before the validation changes nothing.
+  const operatorCard = input.kind === "revocation" && card !== undefined ? OperatorCards.isOperatorCard(card, holder) : undefined;
   const write = yield* Writes.request(
     undefined,
     {
       _tag: "Submit",
       id: Writes.newId(),
       kind: input.kind,
-      origin: "holder",
-      holder: actor.id,
-      site: holder.site,
+      origin: byOperator ? "operator" : "holder",
+      holder: holder.id,
+      site,
       reason: input.reason,
       ...(input.card === undefined ? {} : { card: input.card }),
       ...(input.revocationReason === undefined ? {} : { revocationReason: input.revocationReason }),
+      ...(operatorCard === undefined ? {} : { operatorCard }),
     },
     actor,
   );
   yield* Writes.commit(actor, [], [write]);
   yield* (yield* CardNotifications).send({
-    site: holder.site,
+    site,
     kind: "request-waiting",
     subject: "COMEDEC — une demande de carte attend votre validation",
     body: `Demande ${write.state.id} (${input.kind}) : ${input.reason}`,
@@ -77,6 +89,10 @@ export const validate = Effect.fn("Requests.validate")(function* (grant: Access.
       break;
     }
     case "revocation":
+      // An operator's card (as recorded when the request was filed) is revoked by two distinct people.
+      if (request.operatorCard === true || (card !== undefined && card.state.operatorCard === true)) {
+        yield* Rules.enforce(Rules.rules.dualControl, { operation: "the revocation of an operator's card", confirmedBy: [request.requestedBy, actor.id] });
+      }
       cardWrites.push(yield* Writes.card(card as CardView, { _tag: "Revoke", revocationReason: request.revocationReason ?? "unspecified", reason }, actor));
       break;
     default:

@@ -125,7 +125,15 @@ export const modify = Endpoint.make({
   params: IdParams,
   body: Schema.Struct({ ...Agent.Modification.fields, expectedVersion: ExpectedVersion }),
   success: AgentRecord,
-  errors: [...writeRefusals, ...registrationRefusals, Agent.DocumentCheckRequired, Agent.OwnRightsChange, UnknownPlaceOfBirth, DuplicatePerson, Rules.RuleBroken],
+  errors: [
+    ...writeRefusals,
+    ...registrationRefusals,
+    Agent.DocumentCheckRequired,
+    Agent.OwnRightsChange,
+    UnknownPlaceOfBirth,
+    DuplicatePerson,
+    Rules.RuleBroken,
+  ],
   authorization: onRecord("agent.manage"),
 });
 
@@ -151,11 +159,12 @@ export const remove = Endpoint.make({
   method: "post",
   path: "/agents/{id}/deletion",
   tag: "agents",
-  summary: "Delete an agent record: personal data is erased",
+  summary: "Delete an agent record: personal data is erased (an operator's cards revoked first, by two people)",
   params: IdParams,
   body: ReasonBody,
   success: AgentRecord,
-  errors: writeRefusals,
+  // An agent holding an operator's card is refused (roles.dual-control) until each is revoked.
+  errors: [...writeRefusals, Rules.RuleBroken],
   authorization: onRecord("agent.manage"),
 });
 
