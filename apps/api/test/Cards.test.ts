@@ -6,15 +6,17 @@
  * operator, revocation, tracking views, and the onboarding milestones these events advance.
  */
 import { Actor } from "@comedec/actor";
-import { CertificateRegistry } from "@comedec/card";
+import { CardNotifications, CertificateRegistry } from "@comedec/card";
 import { Commune, type InseeCode } from "@comedec/commune";
 import { Directory } from "@comedec/deployment";
 import { RawSql } from "@comedec/persistence";
 import { adapters } from "@comedec/persistence/testing";
+import { ActivationLetters } from "@comedec/pgca";
 import { Access, Audit, Tokens } from "@comedec/rgs";
 import { Effect, ManagedRuntime } from "effect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as App from "../src/App.js";
+import * as Letters from "./Letters.js";
 import * as Services from "./Services.js";
 
 const reference = [
@@ -79,10 +81,7 @@ for (const adapter of adapters) {
     };
     const milestones = async () =>
       ((await ok("ants", "GET", "/communes/69266/onboarding")).status.done as ReadonlyArray<{ milestone: string }>).map((entry) => entry.milestone);
-    const codesInMailbox = async () =>
-      ((await ok("alice", "GET", "/mailbox?commune=69266")).items as ReadonlyArray<{ kind: string; body: string }>)
-        .filter((item) => item.kind === "activation-code")
-        .map((item) => ({ card: /Carte ([A-Za-z0-9-]+)/.exec(item.body)?.[1], code: /Code d'activation : ([0-9A-Z-]+)/.exec(item.body)?.[1] as string }));
+    const letterCode = (card: string) => Letters.codeFromLetter((path, init) => app.request(path, init), tokens.ants as string, card);
     const produceAndShip = async (card: string) => {
       const produced = await ok("ants", "POST", `/cards/${card}/production`, { reason: "commande au fabricant" });
       await ok("ants", "POST", `/cards/${card}/shipment`, { reason: "envoi à la préfecture" });
@@ -134,13 +133,46 @@ for (const adapter of adapters) {
       expect(await ok("ants", "POST", "/communes/69266/connection", { reason: "lecteurs livrés" })).toEqual({ codesSent: 2 });
       expect(await milestones()).toContain("connectionTriggered");
       const serials = { alice: await produceAndShip(ids.aliceCard), bruno: await produceAndShip(ids.brunoCard) };
-      const codes = await codesInMailbox();
-      expect(codes).toHaveLength(2);
+      // The codes reach their holders by letter only: ANTS's mail room gets each letter once, and
+      // no one else gets it — not the commune's operators, the prefecture, nor the holder.
+      const letterPath = `/cards/${ids.aliceCard}/activation-letter`;
+      for (const who of ["alice", "bruno", "lyon", "prefecture"]) await problem(who, "GET", letterPath, undefined, 403, "forbidden");
+      const letter = await app.request(letterPath, { headers: { authorization: `Bearer ${tokens.ants}` } });
+      expect({ status: letter.status, type: letter.headers.get("content-type"), cache: letter.headers.get("cache-control") }).toEqual({
+        status: 200,
+        type: "application/pdf",
+        cache: "no-store",
+      });
+      const pdf = new Uint8Array(await letter.arrayBuffer());
+      const text = ActivationLetters.textOf(pdf);
+      expect(text).toEqual(expect.arrayContaining(["Madame Alice ROUX", "Mairie de Villeurbanne"]));
+      const aliceCode = ActivationLetters.codeOf(pdf) as string;
+      expect(aliceCode).toMatch(/^[0-9A-Z]{4}(-[0-9A-Z]{4}){3}$/);
+      const again = await problem("ants", "GET", letterPath, undefined, 409, "activation-letter-unavailable");
+      expect(again.producedAt).toEqual(expect.any(String));
+      const brunoCode = await letterCode(ids.brunoCard);
+      // The site learns that the letters were produced, and when; no mailbox entry, stored notification or mail carries a code.
+      const site = { _tag: "commune", commune: "69266" } as const;
+      const stored = JSON.stringify(await runtime.runPromise(CardNotifications.use((notifications) => notifications.inbox(site as never, 100))));
+      const mailbox = JSON.stringify(await ok("alice", "GET", "/mailbox?commune=69266"));
+      for (const shown of [stored, mailbox]) {
+        for (const code of [aliceCode, brunoCode]) {
+          expect(shown).not.toContain(code);
+          expect(shown).not.toContain(code.replaceAll("-", ""));
+        }
+      }
+      const notices = ((await ok("alice", "GET", "/mailbox?commune=69266")).items as ReadonlyArray<{ kind: string; body: string }>).filter(
+        (item) => item.kind === "activation-code",
+      );
+      expect(notices.filter((item) => item.body.includes("lettre portant le code d'activation a été produite par l'ANTS le"))).toHaveLength(2);
+      const audited = await runtime.runPromise(
+        RawSql.use((raw) => Effect.promise(() => raw.query<{ event_type: string }>("SELECT event_type FROM event_log WHERE stream = $1", [`activation-code:${ids.aliceCard}`]))),
+      );
+      expect(audited.map((row) => row.event_type)).toEqual(["ActivationCodeIssued", "ActivationLetterProduced"]);
       await problem("prefecture", "POST", `/cards/${ids.aliceCard}/receipt`, { serial: "SIM-000000000000", reason: "colis" }, 422, "card-serial-mismatch");
       await ok("prefecture", "POST", `/cards/${ids.aliceCard}/receipt`, { serial: serials.alice, reason: "colis reçu à la préfecture" });
       await ok("prefecture", "POST", `/cards/${ids.brunoCard}/receipt`, { serial: serials.bruno, reason: "colis reçu à la préfecture" });
 
-      const aliceCode = codes.find((entry) => entry.card === ids.aliceCard)?.code as string;
       const publication = (overrides: Record<string, unknown> = {}) => ({
         activationCode: aliceCode,
         pin: "482915",
@@ -185,7 +217,6 @@ for (const adapter of adapters) {
       expect(published.certificates.authentication.serial).not.toBe(published.certificates.signature.serial);
       expect(await milestones()).toContain("firstCards");
 
-      const brunoCode = (await codesInMailbox()).find((entry) => entry.card === ids.brunoCard)?.code as string;
       await ok("alice", "POST", `/cards/${ids.brunoCard}/publication`, {
         activationCode: brunoCode.toLowerCase(),
         pin: "739164",
@@ -316,7 +347,7 @@ for (const adapter of adapters) {
       const newCard = validated.orderedCard as string;
       const serial = await produceAndShip(newCard);
       await ok("alice", "POST", `/cards/${newCard}/receipt`, { serial, reason: "colis reçu" });
-      const code = (await codesInMailbox()).find((entry) => entry.card === serial)?.code as string;
+      const code = await letterCode(newCard);
       await ok("alice", "POST", `/cards/${newCard}/publication`, {
         activationCode: code,
         pin: "591736",

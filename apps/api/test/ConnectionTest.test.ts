@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { today, triggerConnection } from "./Routes.js";
 import { softHsmLibrary } from "./Services.js";
 import { type Started, start } from "./Started.js";
+import * as Letters from "./Letters.js";
 
 const connectionTest = fileURLToPath(new URL("../../../packages/connection-test/dist/main.js", import.meta.url));
 const commune = "69123";
@@ -78,8 +79,7 @@ describe.each(drivers)("the connection test from the command line, with %s cards
     serial = (await ok(tokens.ants, "POST", `/cards/${card}/production`, { reason: "fabrication" })).serial as string;
     await ok(tokens.ants, "POST", `/cards/${card}/shipment`, { reason: "envoi" });
     await ok(tokens.lyon, "POST", `/cards/${card}/receipt`, { serial, reason: "reçue" });
-    const mailbox = (await ok(tokens.lyon, "GET", `/mailbox?commune=${commune}`)).items as ReadonlyArray<{ body: string }>;
-    const code = /Code d'activation : ([0-9A-Z-]+)/.exec(mailbox.find((item) => item.body.includes(serial))?.body ?? "")?.[1];
+    const code = await Letters.codeFromLetter((path, init) => fetch(`${platform.base}${path}`, init), tokens.ants, card);
     await ok(tokens.lyon, "POST", `/cards/${card}/publication`, {
       activationCode: code,
       pin,

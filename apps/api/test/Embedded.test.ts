@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { registration, type Side, today, triggerConnection } from "./Routes.js";
 import { type Started, start, waitFor } from "./Started.js";
+import * as Letters from "./Letters.js";
 
 describe("the platform started on its embedded defaults", () => {
   let platform: Started;
@@ -70,9 +71,7 @@ describe("the platform started on its embedded defaults", () => {
     const serial = (await ok(tokens.ants, "POST", `/cards/${card}/production`, { reason: "fabrication" })).serial as string;
     await ok(tokens.ants, "POST", `/cards/${card}/shipment`, { reason: "envoi" });
     await ok(tokens.lyon, "POST", `/cards/${card}/receipt`, { serial, reason: "reçue" });
-    const code = /Code d'activation : ([0-9A-Z-]+)/.exec(
-      (await mailbox(tokens.lyon, "activation-code")).find((item) => item.body.includes(serial))?.body ?? "",
-    )?.[1];
+    const code = await Letters.codeFromLetter((path, init) => fetch(`${base}${path}`, init), tokens.ants, card);
     const published = await ok(tokens.lyon, "POST", `/cards/${card}/publication`, {
       activationCode: code,
       pin: "482915",

@@ -12,7 +12,8 @@ import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { registration, type Side } from "./Routes.js";
-import { type Started, start, waitFor } from "./Started.js";
+import { type Started, start } from "./Started.js";
+import * as Letters from "./Letters.js";
 
 const cli = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
 const agents = 24;
@@ -92,14 +93,7 @@ describe("the embedded platform under concurrent requests of every kind", () => 
       expect(produced.id).toBe(card);
       await ok(tokens.ants, "POST", `/cards/${card}/shipment`, { reason: "envoi" }, from);
       await ok(tokens.lyon, "POST", `/cards/${card}/receipt`, { serial, reason: "reçue" }, from);
-      const code = await waitFor(
-        `the activation code of ${card}`,
-        async () =>
-          /Code d'activation : ([0-9A-Z-]+)/.exec(
-            (await mailbox()).find((item) => item.kind === "activation-code" && item.body.includes(serial))?.body ?? "",
-          )?.[1],
-        60_000,
-      );
+      const code = await Letters.codeFromLetter((path, init) => fetch(`${platform.base}${path}`, init), tokens.ants, card);
       const published = await ok(
         tokens.lyon,
         "POST",
@@ -132,9 +126,10 @@ describe("the embedded platform under concurrent requests of every kind", () => 
     );
     for (const [index, answer] of onOneCard.entries()) expect(answer.id).toBe(index % 2 === 0 ? firstCard : firstHolder);
 
-    // Each activation code mailed once (no job ran twice), every one sent.
-    const codes = (await mailbox()).filter((item) => item.kind === "activation-code");
-    for (const serial of serials) expect(codes.filter((item) => item.body.includes(serial)).length).toBe(1);
+    // Each card's code issued once and its letter produced once, and no notice carries a code.
+    const notices = (await mailbox()).filter((item) => item.kind === "activation-code");
+    for (const serial of serials) expect(notices.filter((item) => item.body.includes(serial)).length).toBe(2);
+    for (const notice of notices) expect(notice.body).not.toMatch(/[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}/);
 
     const verified = execFileSync(process.execPath, [cli, "audit", "verify"], { env: platform.environment, encoding: "utf8" });
     expect(verified).toMatch(/^audit trail valid: [0-9]+ events/);

@@ -19,6 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as App from "../src/App.js";
 import { client, today } from "./Routes.js";
 import * as Services from "./Services.js";
+import * as Letters from "./Letters.js";
 
 const lyon = "69123" as InseeCode.InseeCode;
 const villeurbanne = "69266" as InseeCode.InseeCode;
@@ -70,8 +71,7 @@ for (const adapter of adapters) {
       const serial = (await ok(tokens.ants as string, "POST", `/cards/${card}/production`, { reason: "fabrication" })).serial as string;
       await ok(tokens.ants as string, "POST", `/cards/${card}/shipment`, { reason: "envoi" });
       await ok(tokens[operator] as string, "POST", `/cards/${card}/receipt`, { serial, reason: "reçue" });
-      const mailbox = (await ok(tokens[operator] as string, "GET", `/mailbox?commune=${commune}`)).items as ReadonlyArray<{ body: string }>;
-      const code = /Code d'activation : ([0-9A-Z-]+)/.exec(mailbox.find((item) => item.body.includes(serial))?.body ?? "")?.[1];
+      const code = await Letters.codeFromLetter((path, init) => app.request(path, init), tokens.ants as string, card);
       await ok(tokens[operator] as string, "POST", `/cards/${card}/publication`, {
         activationCode: code,
         pin,

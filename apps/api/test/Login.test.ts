@@ -21,6 +21,7 @@ import { generateKeyPairSync, sign } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as App from "../src/App.js";
 import * as Services from "./Services.js";
+import * as Letters from "./Letters.js";
 
 const lyon = { _tag: "commune", commune: "69123" } as const;
 const ants = Actor.Actor.make({ id: "ants", name: "ANTS", role: "national-administrator", site: { _tag: "national" } });
@@ -62,8 +63,7 @@ for (const adapter of adapters) {
           const serial = (yield* byAnts.startProduction(ordered.state.id, "fabrication")).state.serial as string;
           yield* byAnts.ship(ordered.state.id, "envoi");
           yield* byOperator.receive(ordered.state.id, serial, "reçue");
-          const inbox = yield* CardNotifications.use((notifications) => notifications.inbox(lyon as never, 20));
-          const code = /Code d'activation : ([0-9A-Z-]+)/.exec(inbox.find((item) => item.body.includes(serial))?.body ?? "")?.[1] as string;
+          const code = yield* Letters.codeFromLetterOf(ants, ordered.state.id);
           yield* byOperator.publish(ordered.state.id, {
             activationCode: code,
             pin,

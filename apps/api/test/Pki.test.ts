@@ -24,6 +24,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as App from "../src/App.js";
 import * as Services from "./Services.js";
+import * as Letters from "./Letters.js";
 
 const lyon = { _tag: "commune", commune: "69123" } as const;
 const ants = Actor.Actor.make({ id: "ants", name: "ANTS", role: "national-administrator", site: { _tag: "national" } });
@@ -90,8 +91,7 @@ describe(`the PKI endpoints on ${adapter.name}`, () => {
         const produced = yield* byAnts.startProduction(ordered.state.id, "fabrication");
         yield* byAnts.ship(ordered.state.id, "envoi");
         yield* byOperator.receive(ordered.state.id, produced.state.serial as string, "reçue");
-        const inbox = yield* CardNotifications.use((notifications) => notifications.inbox(lyon as never, 5));
-        const code = /Code d'activation : ([0-9A-Z-]+)/.exec(inbox[0]?.body ?? "")?.[1] as string;
+        const code = yield* Letters.codeFromLetterOf(ants, ordered.state.id);
         yield* byOperator.publish(ordered.state.id, {
           activationCode: code,
           pin: "482915",

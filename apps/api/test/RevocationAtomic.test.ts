@@ -30,6 +30,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as Jobs from "@comedec/worker/jobs";
 import * as App from "../src/App.js";
 import * as Services from "./Services.js";
+import * as Letters from "./Letters.js";
 
 const lyon = { _tag: "commune", commune: "69123" } as const;
 const ants = Actor.Actor.make({ id: "ants", name: "ANTS", role: "national-administrator", site: { _tag: "national" } });
@@ -84,8 +85,7 @@ const publishedCard = (number: string, givenName: string, pem: string) =>
     const produced = yield* byAnts.startProduction(ordered.state.id, "fabrication");
     yield* byAnts.ship(ordered.state.id, "envoi");
     yield* byOperator.receive(ordered.state.id, produced.state.serial as string, "reçue");
-    const inbox = yield* CardNotifications.use((notifications) => notifications.inbox(lyon as never, 20));
-    const code = inbox.map((message) => /Code d'activation : ([0-9A-Z-]+)/.exec(message.body)?.[1]).find((found) => found !== undefined) as string;
+    const code = yield* Letters.codeFromLetterOf(ants, ordered.state.id);
     const published = yield* byOperator.publish(ordered.state.id, {
       activationCode: code,
       pin: "482915",

@@ -15,6 +15,7 @@ import { Effect, ManagedRuntime } from "effect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as App from "../src/App.js";
 import * as Services from "./Services.js";
+import * as Letters from "./Letters.js";
 
 const reference = [
   Commune.Commune.make({ code: "69266" as InseeCode.InseeCode, name: "Villeurbanne", departement: "69" as never, region: "84", population: 150_000 }),
@@ -117,17 +118,16 @@ for (const adapter of adapters) {
         await ok("ants", "POST", `/cards/${card}/shipment`, { reason: "envoi à la préfecture" });
         await ok("prefecture", "POST", `/cards/${card}/receipt`, { serial, reason: "colis reçu" });
       }
-      const codes = ((await ok("alice", "GET", "/mailbox?commune=69266")).items as ReadonlyArray<{ kind: string; body: string }>)
-        .filter((item) => item.kind === "activation-code")
-        .map((item) => ({ card: /Carte ([A-Za-z0-9-]+)/.exec(item.body)?.[1], code: /Code d'activation : ([0-9A-Z-]+)/.exec(item.body)?.[1] as string }));
-      ids.brunoCode = codes.find((entry) => entry.card === ids.brunoCard)?.code as string;
+      const letter = (card: string) => Letters.codeFromLetter((path, init) => app.request(path, init), tokens.ants as string, card);
+      ids.brunoCode = await letter(ids.brunoCard);
+      const aliceCode = await letter(ids.aliceCard);
       await ok("prefecture", "POST", `/cards/${ids.aliceCard}/personalisation-approval`, { reason: "vérification du dossier" });
       await ok("prefectureBis", "POST", `/cards/${ids.aliceCard}/personalisation-approval`, { reason: "second contrôle" });
       await ok("ants", "POST", "/communes/69266/onboarding/milestones", {
         evidence: { milestone: "handOverAppointment", reference: "rdv", appointmentOn: today, venue: "Préfecture du Rhône" },
       });
       await ok("prefecture", "POST", `/cards/${ids.aliceCard}/publication`, {
-        activationCode: codes.find((entry) => entry.card === ids.aliceCard)?.code,
+        activationCode: aliceCode,
         pin: "482915",
         handOver: { document: { type: "carte-nationale-identite", number: "AR1234567" }, place: "prefecture" },
         reason: "remise en main propre",

@@ -9,6 +9,7 @@ import { ActivationLetterUnavailable, type Card, CardNotifications, CardSecrets 
 import { CalendarDate, CommuneDirectory, type InseeCode } from "@comedec/commune";
 import { Access } from "@comedec/rgs";
 import { Effect } from "effect";
+import { inflateSync } from "node:zlib";
 import { PDFDocument, type PDFFont, StandardFonts } from "pdf-lib";
 import { cardLabel } from "./ActivationCodes.js";
 import * as Reach from "./Reach.js";
@@ -142,3 +143,33 @@ export const produce = Effect.fn("ActivationLetters.produce")(function* (grant: 
   });
   return pdf;
 });
+
+const winAnsiPunctuation: Readonly<Record<string, string>> = { "\x91": "\u2018", "\x92": "\u2019", "\x93": "\u201c", "\x94": "\u201d", "\x96": "\u2013", "\x97": "\u2014" };
+
+/**
+ * The text of a letter this module rendered, line by line: its content streams inflated and their
+ * strings read back. For the mail room's check of what it prints, and for tests that must get the
+ * code the way its holder does.
+ */
+export const textOf = (pdf: Uint8Array): ReadonlyArray<string> => {
+  const raw = Buffer.from(pdf).toString("latin1");
+  const lines: Array<string> = [];
+  for (const match of raw.matchAll(/stream\r?\n([\s\S]*?)\r?\nendstream/g)) {
+    let content: string;
+    try {
+      content = inflateSync(Buffer.from(match[1] ?? "", "latin1")).toString("latin1");
+    } catch {
+      content = match[1] ?? "";
+    }
+    for (const text of content.matchAll(/<([0-9A-Fa-f]*)>\s*Tj/g)) {
+      lines.push(Buffer.from(text[1] ?? "", "hex").toString("latin1").replace(/[\x91-\x97]/g, (char) => winAnsiPunctuation[char] ?? char));
+    }
+  }
+  return lines;
+};
+
+/** The activation code a letter carries, as printed. */
+export const codeOf = (pdf: Uint8Array): string | undefined =>
+  textOf(pdf)
+    .map((line) => /^Code d'activation : ([0-9A-Z-]+)$/.exec(line)?.[1])
+    .find((code) => code !== undefined);
