@@ -248,6 +248,11 @@ export const routes: ReadonlyArray<Route> = [
     request: (s) => ({ path: `/cards/${s.card}/shipment`, body: reason }),
   }),
   route({
+    method: "GET",
+    path: "/cards/{id}/activation-letter",
+    request: (s) => ({ path: `/cards/${s.card}/activation-letter` }),
+  }),
+  route({
     method: "POST",
     path: "/cards/{id}/receipt",
     request: (s) => ({ path: `/cards/${s.card}/receipt`, body: { serial: "SIM-000000000000", reason: "colis" } }),
@@ -395,7 +400,7 @@ export const client = (app: Requester) => {
       ...(body === undefined ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) }),
     });
     const text = await response.text();
-    return { status: response.status, type: response.headers.get("content-type"), text, body: (text.length === 0 ? {} : JSON.parse(text)) as any };
+    return { status: response.status, type: response.headers.get("content-type"), text, body: (text.length === 0 || !(response.headers.get("content-type") ?? "").includes("json") ? {} : JSON.parse(text)) as any };
   };
   const ok = async (token: string, method: string, path: string, body?: unknown) => {
     const response = await call(token, method, path, body);
