@@ -13,7 +13,7 @@ import { Commune, Onboarding as CommuneOnboarding, type InseeCode, OnboardingSto
 import { Directory as Deployment, Onboarding } from "@comedec/deployment";
 import * as Platform from "@comedec/platform";
 import { Persistence } from "@comedec/persistence";
-import { Local, Renewals } from "@comedec/pgca";
+import { ActivationLetters, Local, Renewals } from "@comedec/pgca";
 import { Access, Audit } from "@comedec/rgs";
 import { Simulator } from "@comedec/smartcard-simulator";
 import { Effect, Layer, ManagedRuntime } from "effect";
@@ -231,8 +231,9 @@ describe.each(url === undefined ? [embedded] : [postgres, embedded])("the worker
         const serial = (yield* byAnts.startProduction(holderCard, "fabrication")).state.serial as string;
         yield* byAnts.ship(holderCard, "envoi");
         yield* byOperator.receive(holderCard, serial, "reçue");
-        const inbox = yield* CardNotifications.use((notifications) => notifications.inbox(lyon as never, 20));
-        const code = /Code d'activation : ([0-9A-Z-]+)/.exec(inbox.find((item) => item.body.includes(serial))?.body ?? "")?.[1] as string;
+        // The code, the holder's way: from the letter ANTS's mail room produces once.
+        const letter = yield* Effect.orDie(Effect.flatMap(Access.authorize(ants, "card.produce", Access.nation), (grant) => ActivationLetters.produce(grant, holderCard)));
+        const code = ActivationLetters.codeOf(letter) as string;
         yield* byOperator.publish(holderCard, {
           activationCode: code,
           pin: "482915",
@@ -418,6 +419,64 @@ describe.each(url === undefined ? [embedded] : [postgres, embedded])("the worker
       expect(sent[0]?.messageId).toMatch(/^<notification-\d+@comedec>$/);
     } finally {
       await second.stop();
+    }
+  }, 60_000);
+
+  it("finishes the mail it is sending when stopped with SIGTERM, then exits, leaving nothing locked", async () => {
+    const before = smtp.accepted.length;
+    await runtime.runPromise(
+      CardNotifications.use((notifications) =>
+        notifications.send({
+          site: lyon as never,
+          kind: "request-waiting",
+          subject: "COMEDEC — une demande attend",
+          body: "Demande arrêtée en cours d'envoi",
+          source: "test:sigterm",
+        }),
+      ),
+    );
+    await freeLeftovers(connectionString);
+    let release = () => {};
+    smtp.setHold(new Promise<void>((resolve) => (release = resolve)));
+    const dataDir = mkdtempSync(join(tmpdir(), "comedec-worker-"));
+    const child = spawn(process.execPath, [fileURLToPath(new URL("../dist/main.js", import.meta.url))], {
+      env: {
+        ...process.env,
+        DATABASE_URL: connectionString,
+        COMEDEC_SMTP_URL: smtp.url,
+        COMEDEC_SECRET_KEY: secretKey,
+        COMEDEC_DATA_DIR: dataDir,
+        COMEDEC_SHUTDOWN_TIMEOUT_MS: "30000",
+      },
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    let childOutput = "";
+    child.stderr?.on("data", (chunk: Buffer) => {
+      childOutput += chunk.toString("utf8");
+    });
+    const exited = new Promise<number | string | null>((resolve) => child.once("exit", (code, signal) => resolve(code ?? signal)));
+    try {
+      await waitFor(() => smtp.held() > 0, 40_000);
+      child.kill("SIGTERM");
+      // The job in flight holds the stop: the process waits for the server's answer.
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      expect({ code: child.exitCode, signal: child.signalCode }, childOutput).toEqual({ code: null, signal: null });
+      release();
+      expect(await exited, childOutput).toBe(0);
+    } finally {
+      release();
+      smtp.setHold(undefined);
+      if (child.exitCode === null) child.kill("SIGKILL");
+    }
+    const sent = smtp.accepted.slice(before).filter((mail) => mail.text.includes("Demande arrêtée en cours d'envoi"));
+    expect(sent).toHaveLength(1);
+    expect(await runtime.runPromise(CardNotifications.use((notifications) => notifications.unsent(10)))).toHaveLength(0);
+    const utils = await makeWorkerUtils({ connectionString });
+    try {
+      const locked = await utils.withPgClient((client) => client.query("SELECT id FROM graphile_worker._private_jobs WHERE locked_by IS NOT NULL"));
+      expect(locked.rows).toEqual([]);
+    } finally {
+      await utils.release();
     }
   }, 60_000);
 

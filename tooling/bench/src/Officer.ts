@@ -6,8 +6,8 @@
 import { Actor } from "@comedec/actor";
 import { Local as Directory } from "@comedec/agaec";
 import type { Agent } from "@comedec/agent";
-import { CardNotifications } from "@comedec/card";
-import { Local } from "@comedec/pgca";
+import { ActivationLetters, Local } from "@comedec/pgca";
+import { Access } from "@comedec/rgs";
 import { Effect } from "effect";
 
 export const lyon = { _tag: "commune", commune: "69123" } as const;
@@ -50,8 +50,9 @@ export const officerCard = (
     const serial = (yield* byAnts.startProduction(ordered.state.id, "fabrication")).state.serial as string;
     yield* byAnts.ship(ordered.state.id, "envoi");
     yield* byOperator.receive(ordered.state.id, serial, "reçue");
-    const inbox = yield* CardNotifications.use((notifications) => notifications.inbox(lyon as never, 50));
-    const code = /Code d'activation : ([0-9A-Z-]+)/.exec(inbox.find((item) => item.body.includes(serial))?.body ?? "")?.[1] as string;
+    // The code, the holder's way: from the letter ANTS's mail room produces once.
+    const grant = yield* Access.authorize(administrator, "card.produce", Access.nation);
+    const code = ActivationLetters.codeOf(yield* ActivationLetters.produce(grant, ordered.state.id)) as string;
     yield* byOperator.publish(ordered.state.id, {
       activationCode: code,
       pin,
