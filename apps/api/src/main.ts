@@ -21,10 +21,16 @@ import * as App from "./App.js";
 import * as Configuration from "./Configuration.js";
 
 const settings = Platform.Configuration.load(Configuration.api);
+let stopping = false;
 const config = settings.platform;
 const embedded =
   config.databaseUrl === undefined
-    ? await Platform.startEmbeddedServer(config.dataDir).catch((error: unknown) => {
+    ? await Platform.startEmbeddedServer(config.dataDir, (reason) => {
+        // Without its database the embedded platform can only answer 503: better to stop, saying why, and be restarted.
+        if (stopping) return;
+        console.error(`${reason}: the embedded database is gone, stopping`);
+        process.exit(70);
+      }).catch((error: unknown) => {
         if (!(error instanceof Platform.EmbeddedServerRunning)) throw error;
         console.error(`${error.message}: stop it first, or give this one its own COMEDEC_DATA_DIR`);
         process.exit(69);
@@ -63,7 +69,6 @@ process.on("unhandledRejection", (reason) => {
   console.error(`unhandled rejection (kept running): ${reason instanceof Error ? reason.message : String(reason)}`);
 });
 
-let stopping = false;
 const stop = (signal: string) => {
   if (stopping) return;
   stopping = true;

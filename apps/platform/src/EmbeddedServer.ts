@@ -17,7 +17,7 @@
  * afresh, so a restart sees exactly the committed state.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { chmod, chown, mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { connect } from "node:net";
 import { join } from "node:path";
@@ -67,9 +67,14 @@ const answers = (socketPath: string) =>
 const alive = (pid: number) => {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+  // A process that exited but was not reaped yet (a zombie) still takes signals: it is not alive.
+  try {
+    return readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.[0] !== "Z";
+  } catch {
+    return true;
   }
 };
 
@@ -138,8 +143,12 @@ const ready = async (server: ChildProcess, socketPath: string, output: () => str
   }
 };
 
-/** Creates the cluster of `dataDir` on first start, and serves it on `<dataDir>/run/.s.PGSQL.5432`. */
-export const startEmbeddedServer = async (dataDir: string): Promise<EmbeddedServer> => {
+/**
+ * Creates the cluster of `dataDir` on first start, and serves it on `<dataDir>/run/.s.PGSQL.5432`.
+ * `onExit` hears of the server ending when it was not asked to stop (killed, crashed): nothing
+ * restarts it behind the caller's back, the caller decides (the API exits, for its supervisor).
+ */
+export const startEmbeddedServer = async (dataDir: string, onExit: (reason: string) => void = () => {}): Promise<EmbeddedServer> => {
   const { initdb, postgres } = await binaries();
   const socketDirectory = socketDirectoryOf(dataDir);
   const cluster = clusterOf(dataDir);
@@ -184,13 +193,18 @@ export const startEmbeddedServer = async (dataDir: string): Promise<EmbeddedServ
   await ready(server, socketPath, () => output);
   await writeFile(ownerFileOf(dataDir), `${process.pid}\n`, { mode: 0o644 });
 
+  let stopping = false;
   const exited = new Promise<void>((resolve) => {
     if (server.exitCode !== null || server.signalCode !== null) resolve();
     else server.once("exit", () => resolve());
   });
+  void exited.then(() => {
+    if (!stopping) onExit(`PostgreSQL exited (${server.exitCode ?? server.signalCode}): ${output.trim().split("\n").slice(-3).join(" | ")}`);
+  });
   return {
     connectionString: connectionStringOf(socketDirectory),
     stop: async () => {
+      stopping = true;
       server.kill("SIGINT");
       await exited;
       await rm(ownerFileOf(dataDir), { force: true });

@@ -27,7 +27,8 @@ import { Renewals } from "@comedec/pgca";
 import type { Authority } from "@comedec/pki";
 import { Audit, Retention } from "@comedec/rgs";
 import { Effect, type ManagedRuntime } from "effect";
-import { type JobHelpers, Logger, makeWorkerUtils, parseCrontab, run, type Runner, type TaskList, type WorkerUtils } from "graphile-worker";
+import { type JobHelpers, Logger, makeWorkerUtils, parseCrontab, run, type Runner, type TaskList, type WorkerEvents, type WorkerUtils } from "graphile-worker";
+import { EventEmitter } from "node:events";
 import pg from "pg";
 import * as Jobs from "./Jobs.js";
 import type { Mailer } from "./Mailer.js";
@@ -142,8 +143,13 @@ export interface Worker {
 /** Starts a worker process's share of the jobs. */
 export const start = async (runtime: ManagedRuntime.ManagedRuntime<Services, never>, options: Options): Promise<Worker> => {
   const pool = resilientPool(options);
+  // The worker pools this runner makes, so that a stop can hand back the jobs they fetched but did not start.
+  const events = new EventEmitter() as WorkerEvents;
+  const pools = new Set<string>();
+  events.on("pool:create", ({ workerPool }) => void pools.add(workerPool.id));
   const runner = await run({
     pgPool: pool,
+    events,
     concurrency: options.concurrency ?? 4,
     noHandleSignals: true,
     pollInterval: 1000,
@@ -161,8 +167,10 @@ export const start = async (runtime: ManagedRuntime.ManagedRuntime<Services, nev
     utils,
     stop: async () => {
       clearInterval(tick);
-      // Waits for the running jobs to finish; jobs not started stay queued for another worker.
+      // Waits for the running jobs to finish; a job fetched while stopping, not started, would stay
+      // locked (four hours) by a pool that no longer runs: it is handed back for another worker.
       await runner.stop();
+      if (pools.size > 0) await utils.forceUnlockWorkers([...pools]);
       await utils.release();
       await pool.end();
     },

@@ -232,7 +232,9 @@ describe.each(url === undefined ? [embedded] : [postgres, embedded])("the worker
         yield* byAnts.ship(holderCard, "envoi");
         yield* byOperator.receive(holderCard, serial, "reçue");
         // The code, the holder's way: from the letter ANTS's mail room produces once.
-        const letter = yield* Effect.orDie(Effect.flatMap(Access.authorize(ants, "card.produce", Access.nation), (grant) => ActivationLetters.produce(grant, holderCard)));
+        const letter = yield* Effect.orDie(
+          Effect.flatMap(Access.authorize(ants, "card.produce", Access.nation), (grant) => ActivationLetters.produce(grant, holderCard)),
+        );
         const code = ActivationLetters.codeOf(letter) as string;
         yield* byOperator.publish(holderCard, {
           activationCode: code,
@@ -436,6 +438,7 @@ describe.each(url === undefined ? [embedded] : [postgres, embedded])("the worker
       ),
     );
     await freeLeftovers(connectionString);
+    const heldBefore = smtp.held();
     let release = () => {};
     smtp.setHold(new Promise<void>((resolve) => (release = resolve)));
     const dataDir = mkdtempSync(join(tmpdir(), "comedec-worker-"));
@@ -446,6 +449,8 @@ describe.each(url === undefined ? [embedded] : [postgres, embedded])("the worker
         COMEDEC_SMTP_URL: smtp.url,
         COMEDEC_SECRET_KEY: secretKey,
         COMEDEC_DATA_DIR: dataDir,
+        COMEDEC_CA_CUSTODIAN_1: "Premier Gardien:secret-du-premier-gardien",
+        COMEDEC_CA_CUSTODIAN_2: "Seconde Gardienne:secret-de-la-seconde-gardienne",
         COMEDEC_SHUTDOWN_TIMEOUT_MS: "30000",
       },
       stdio: ["ignore", "ignore", "pipe"],
@@ -456,7 +461,7 @@ describe.each(url === undefined ? [embedded] : [postgres, embedded])("the worker
     });
     const exited = new Promise<number | string | null>((resolve) => child.once("exit", (code, signal) => resolve(code ?? signal)));
     try {
-      await waitFor(() => smtp.held() > 0, 40_000);
+      await waitFor(() => smtp.held() > heldBefore, 40_000);
       child.kill("SIGTERM");
       // The job in flight holds the stop: the process waits for the server's answer.
       await new Promise((resolve) => setTimeout(resolve, 1000));
@@ -473,7 +478,11 @@ describe.each(url === undefined ? [embedded] : [postgres, embedded])("the worker
     expect(await runtime.runPromise(CardNotifications.use((notifications) => notifications.unsent(10)))).toHaveLength(0);
     const utils = await makeWorkerUtils({ connectionString });
     try {
-      const locked = await utils.withPgClient((client) => client.query("SELECT id FROM graphile_worker._private_jobs WHERE locked_by IS NOT NULL"));
+      const locked = await utils.withPgClient((client) =>
+        client.query(
+          "SELECT j.id, t.identifier, j.locked_by, j.locked_at, j.run_at FROM graphile_worker._private_jobs j JOIN graphile_worker._private_tasks t ON t.id = j.task_id WHERE j.locked_by IS NOT NULL",
+        ),
+      );
       expect(locked.rows).toEqual([]);
     } finally {
       await utils.release();
