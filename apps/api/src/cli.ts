@@ -1,7 +1,11 @@
 #!/usr/bin/env node
 /**
  * The operator's command line: bearer tokens (issue, list, revoke), the import of the reference
- * communes, and the verification of the audit trail. Same configuration as the API.
+ * communes, the verification of the audit trail, and the demo's preparation of a commune for an
+ * editor's integration tests. Same configuration as the API.
+ *
+ * `--help` prints the usage and exits 0; an unknown option or command gets one line and exit 64,
+ * before any database is opened.
  */
 import { Actor } from "@comedec/actor";
 import { Audit, Retention, Tokens } from "@comedec/rgs";
@@ -9,6 +13,8 @@ import { Effect, ManagedRuntime, Redacted, Schema } from "effect";
 import { parseArgs } from "node:util";
 import * as Platform from "@comedec/platform";
 import { AuditPublication } from "@comedec/pki";
+import { join } from "node:path";
+import * as Demo from "./Demo.js";
 
 const usage = `usage:
   comedec token issue --role ROLE --site SITE --name NAME [--id ID] [--days N] [--purpose machine|bootstrap]
@@ -23,7 +29,33 @@ const usage = `usage:
       JSON lines, oldest first, with each entry's chain links; --proofs: the latest signed
       checkpoint first, then each entry it covers with its RFC 9162 inclusion proof
   comedec audit checkpoint   (signs the head and publishes it)
-  comedec retention purge`;
+  comedec retention purge
+  comedec demo prepare [--commune INSEE] [--pin PIN] [--json]
+      the embedded demo: the commune (default 69123) onboarded up to its specimen file, an officer
+      signing by delegation with a published virtual card (PIN ${Demo.defaultPin} unless --pin), and
+      pending specimen requests; prints the card's serial, the PIN, the cards' directory and the
+      specimen file (--json: one JSON object {commune, cards, serial, pin, officer, specimenFile,
+      pendingRequests, trainingOn})
+  comedec --help`;
+
+/** The commands this line knows, as group and action. */
+const commands = [
+  "token issue",
+  "token list",
+  "token revoke",
+  "communes import",
+  "audit verify",
+  "audit export",
+  "audit checkpoint",
+  "retention purge",
+  "demo prepare",
+];
+
+/** One line on stderr and exit 64: a wrong usage never shows a stack trace. */
+const wrongUsage = (message: string): never => {
+  console.error(`comedec: ${message} (--help for the usage)`);
+  return process.exit(64);
+};
 
 const parseSite = (text: string) => {
   const [kind, value] = text.split(":");
@@ -38,19 +70,34 @@ const parseSite = (text: string) => {
   return site;
 };
 
-const { positionals, values } = parseArgs({
-  allowPositionals: true,
-  options: {
-    role: { type: "string" },
-    site: { type: "string" },
-    name: { type: "string" },
-    id: { type: "string" },
-    days: { type: "string" },
-    purpose: { type: "string" },
-    checkpoints: { type: "string" },
-    proofs: { type: "boolean" },
-  },
-});
+const options = {
+  role: { type: "string" },
+  site: { type: "string" },
+  name: { type: "string" },
+  id: { type: "string" },
+  days: { type: "string" },
+  purpose: { type: "string" },
+  checkpoints: { type: "string" },
+  proofs: { type: "boolean" },
+  commune: { type: "string" },
+  pin: { type: "string" },
+  json: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+const { positionals, values } = (() => {
+  try {
+    return parseArgs({ allowPositionals: true, strict: true, options });
+  } catch (error) {
+    return wrongUsage(error instanceof Error ? (error.message.split("\n")[0] ?? "") : String(error));
+  }
+})();
+if (values.help === true) {
+  console.log(usage);
+  process.exit(0);
+}
+if (positionals.length === 0) wrongUsage("no command given");
+if (!commands.includes(positionals.slice(0, 2).join(" "))) wrongUsage(`unknown command: ${positionals.slice(0, 2).join(" ")}`);
 
 const program = Effect.gen(function* () {
   const [group, action, argument] = positionals;
@@ -136,8 +183,27 @@ const program = Effect.gen(function* () {
     );
     return 0;
   }
-  console.error(usage);
-  return 64;
+  if (group === "demo" && action === "prepare") {
+    const prepared = yield* Demo.prepare({
+      commune: values.commune ?? "69123",
+      pin: values.pin ?? Demo.defaultPin,
+      dataDir: config.dataDir,
+      cards: config.pkcs11Library === undefined ? join(config.dataDir, "cards") : undefined,
+    });
+    if (values.json === true) console.log(JSON.stringify(prepared));
+    else
+      console.log(
+        [
+          `commune ${prepared.commune}: ${prepared.pendingRequests} specimen requests pending (training on ${prepared.trainingOn})`,
+          `officer ${prepared.officer}, card ${prepared.serial}, PIN ${prepared.pin}`,
+          prepared.cards === undefined ? "cards: the PKCS#11 module of the configuration" : `virtual cards: ${prepared.cards}`,
+          `specimen file (the mairie's register): ${prepared.specimenFile}`,
+          `log in with the card: ExchangeClient.login({ baseUrl: "${config.publicUrl}" }, { serial: "${prepared.serial}", pin: "${prepared.pin}" })`,
+        ].join("\n"),
+      );
+    return 0;
+  }
+  return wrongUsage(`unknown command: ${positionals.join(" ")}`);
 });
 
 // Embedded mode: through the running platform's socket when it runs, else on the embedded server started for this command.
@@ -146,9 +212,9 @@ const served = config.databaseUrl === undefined ? await Platform.runningEmbedded
 const started = config.databaseUrl === undefined && served === undefined ? await Platform.startEmbeddedServer(config.dataDir) : undefined;
 const embeddedUrl = served ?? started?.connectionString;
 const runtime = ManagedRuntime.make(Platform.persistence(embeddedUrl === undefined ? config : { ...config, databaseUrl: Redacted.make(embeddedUrl) }));
-const reportFailure = (error: { readonly message: string }) =>
+const reportFailure = (error: { readonly message: string; readonly _tag?: string; readonly reason?: string }) =>
   Effect.sync(() => {
-    console.error(`error: ${error.message}`);
+    console.error(`error: ${error.message || error.reason || error._tag}`);
     return 65;
   });
 const code = await runtime.runPromise(program.pipe(Effect.catch(reportFailure)));
