@@ -7,7 +7,7 @@
 import { Actor } from "@comedec/actor";
 import { Local as Directory } from "@comedec/agaec";
 import type { Agent } from "@comedec/agent";
-import { CardNotifications, SmartCards } from "@comedec/card";
+import { SmartCards } from "@comedec/card";
 import { Commune, type InseeCode } from "@comedec/commune";
 import { Directory as Deployment } from "@comedec/deployment";
 import { Local } from "@comedec/pgca";
@@ -141,6 +141,55 @@ describe(`the PKI endpoints on ${adapter.name}`, () => {
     expect(answer).toContain("Response verify OK");
     expect(answer).toContain("card.pem: good");
     expect(await openssl(["x509", "-in", file("card.pem"), "-noout", "-text"])).toContain(`${base.replace(/:\d+$/, "")}`);
+  });
+
+  it("serves both CA certificates in PEM and the root's CRL, so OpenSSL checks the whole chain (-crl_check_all)", async () => {
+    for (const name of ["root", "issuing"]) {
+      const response = await fetch(`${base}/pki/ca/${name}.pem`);
+      expect(response.headers.get("content-type")).toBe("application/x-pem-file");
+      const text = await response.text();
+      writeFileSync(file(`${name}-served.pem`), text);
+      const der = new Uint8Array(await (await fetch(`${base}/pki/ca/${name}.crt`)).arrayBuffer());
+      expect(text).toBe(Der.pem("CERTIFICATE", der));
+    }
+    const root = await fetch(`${base}/pki/crl/root`);
+    expect(root.headers.get("content-type")).toBe("application/pkix-crl");
+    writeFileSync(file("root-crl.der"), new Uint8Array(await root.arrayBuffer()));
+    const rootCrl = await openssl(["crl", "-inform", "DER", "-in", file("root-crl.der"), "-noout", "-text", "-CAfile", file("root-served.pem")]);
+    expect(rootCrl).toContain("verify OK");
+    expect(rootCrl).toMatch(/Issuer: C ?= ?FR, O ?= ?COMEDEC, CN ?= ?COMEDEC Racine Agents/);
+    expect(rootCrl).toContain("No Revoked Certificates");
+    await openssl(["crl", "-inform", "DER", "-in", file("root-crl.der"), "-out", file("root-crl.pem")]);
+    await download("/pki/crl", "crl.pem", "X509 CRL");
+    const checked = await openssl([
+      "verify",
+      "-crl_check_all",
+      "-CAfile",
+      file("root-served.pem"),
+      "-untrusted",
+      file("issuing-served.pem"),
+      "-CRLfile",
+      file("root-crl.pem"),
+      "-CRLfile",
+      file("crl.pem"),
+      file("card.pem"),
+    ]);
+    expect(checked).toContain("card.pem: OK");
+    // Without the root's CRL, the issuing CA's status is unknown: the check the route exists for.
+    const without = await openssl([
+      "verify",
+      "-crl_check_all",
+      "-CAfile",
+      file("root-served.pem"),
+      "-untrusted",
+      file("issuing-served.pem"),
+      "-CRLfile",
+      file("crl.pem"),
+      file("card.pem"),
+    ]);
+    expect(without).toContain("unable to get certificate CRL");
+    // The issuing CA's certificate names where the root's CRL is.
+    expect(await openssl(["x509", "-in", file("issuing-served.pem"), "-noout", "-ext", "crlDistributionPoints"])).toContain("/pki/crl/root");
   });
 
   it("lists a revoked card's certificates in the next CRL and answers revoked over OCSP", async () => {

@@ -45,6 +45,7 @@ export type MediaType =
   | "application/json"
   | "application/pkix-cert"
   | "application/pkix-crl"
+  | "application/x-pem-file"
   | "application/ocsp-request"
   | "application/ocsp-response"
   | "application/pdf";

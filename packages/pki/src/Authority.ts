@@ -123,6 +123,25 @@ export interface Options {
 
 const day = 86_400_000;
 
+/** Where the root's CRL is published, under the PKI's base URL. */
+export const rootCrlPath = "/crl/root";
+
+/** The root's CRL says it is valid this long; a new one is signed when half of it has passed. */
+export const rootCrlValidityDays = 30;
+
+/**
+ * The root CA's CRL: the intermediate CAs it revoked (none: the platform's one issuing CA is in
+ * service), signed by the root, numbered by its second of issue so a later one has a higher
+ * number. With the issuing CA's CRL, it lets a relying party check the whole chain
+ * (`openssl verify -crl_check_all`).
+ */
+export const rootCrl = (hierarchy: Hierarchy, now: Date): PublishedCrl => {
+  const thisUpdate = new Date(Math.floor(now.getTime() / 1000) * 1000);
+  const nextUpdate = new Date(thisUpdate.getTime() + rootCrlValidityDays * day);
+  const number = BigInt(Math.floor(thisUpdate.getTime() / 1000));
+  return { number, thisUpdate, nextUpdate, entries: 0, der: Crl.build(hierarchy.root, { number, thisUpdate, nextUpdate, revoked: [] }) };
+};
+
 /** A positive 128-bit serial number (RFC 5280: at most 20 octets, positive). */
 export const newSerial = (): Uint8Array => {
   const serial = randomBytes(16);
@@ -144,6 +163,7 @@ const selfOrIssued = (
   subjectKey: SigningKey.SigningKey,
   issuer: { name: Name; key: SigningKey.SigningKey; keyIdentifier?: ArrayBuffer },
   now: Date,
+  endpoints?: Der.Endpoints,
 ): CaKey => {
   const spki = Der.publicKeyInfo(subjectKey.publicKeyInfo);
   const keyId = Der.keyIdentifier(spki);
@@ -156,15 +176,18 @@ const selfOrIssued = (
       notBefore: now,
       notAfter,
       subjectPublicKeyInfo: spki,
-      extensions: Der.extensionsOf(profile, keyId, issuer.keyIdentifier ?? keyId, undefined),
+      extensions: Der.extensionsOf(profile, keyId, issuer.keyIdentifier ?? keyId, endpoints),
     },
     issuer.key,
   );
   return caKey(subjectKey, der, subject, notAfter);
 };
 
-/** A new root and issuing CA on two keys (P-384 root, P-256 issuing), wherever they are. */
-export const hierarchyOn = (rootKey: SigningKey.SigningKey, issuingKey: SigningKey.SigningKey, now: Date): Hierarchy => {
+/**
+ * A new root and issuing CA on two keys (P-384 root, P-256 issuing), wherever they are; the issuing
+ * CA's certificate names the root's CRL (`rootCrlUrl`, see `rootCrl`) as its distribution point.
+ */
+export const hierarchyOn = (rootKey: SigningKey.SigningKey, issuingKey: SigningKey.SigningKey, now: Date, rootCrlUrl?: string): Hierarchy => {
   const rootName = Der.name([
     ["C", "FR"],
     ["O", "COMEDEC"],
@@ -176,21 +199,28 @@ export const hierarchyOn = (rootKey: SigningKey.SigningKey, issuingKey: SigningK
     ["O", "COMEDEC"],
     ["CN", "COMEDEC AC Agents Etat Civil"],
   ]);
-  const issuing = selfOrIssued(profiles.issuing, issuingName, issuingKey, { name: rootName, key: rootKey, keyIdentifier: root.keyIdentifier }, now);
+  const issuing = selfOrIssued(
+    profiles.issuing,
+    issuingName,
+    issuingKey,
+    { name: rootName, key: rootKey, keyIdentifier: root.keyIdentifier },
+    now,
+    rootCrlUrl === undefined ? undefined : { crl: rootCrlUrl },
+  );
   return { root, issuing };
 };
 
 /** Creates a new root and issuing CA on software keys, with the private keys to seal. */
-const createSoftware = (now: Date) => {
+const createSoftware = (now: Date, rootCrlUrl?: string) => {
   const privateKeys = {
     root: generateKeyPairSync("ec", { namedCurve: "P-384" }).privateKey,
     issuing: generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey,
   };
-  return { privateKeys, hierarchy: hierarchyOn(SigningKey.software(privateKeys.root), SigningKey.software(privateKeys.issuing), now) };
+  return { privateKeys, hierarchy: hierarchyOn(SigningKey.software(privateKeys.root), SigningKey.software(privateKeys.issuing), now, rootCrlUrl) };
 };
 
-/** Creates a new root and issuing CA on software keys (P-384 root, P-256 issuing). */
-export const createHierarchy = (now: Date): Hierarchy => createSoftware(now).hierarchy;
+/** Creates a new root and issuing CA on software keys (P-384 root, P-256 issuing), the issuing CA naming the root's CRL when given. */
+export const createHierarchy = (now: Date, rootCrlUrl?: string): Hierarchy => createSoftware(now, rootCrlUrl).hierarchy;
 
 interface StoredHierarchy {
   readonly root: { readonly key: Sealed.SealedKey; readonly certificate: string; readonly notAfter: string };
@@ -201,7 +231,7 @@ const subjectNameOf = (certificate: Uint8Array): Name => AsnConvert.parse(certif
 
 /** Loads the sealed hierarchy from the directory, or creates and stores it on first start. */
 export const loadOrCreate = async (options: Options, now: Date): Promise<Hierarchy> => {
-  if (options.directory === undefined) return createHierarchy(now);
+  if (options.directory === undefined) return createHierarchy(now, `${options.baseUrl}${rootCrlPath}`);
   const file = join(options.directory, "ca.json");
   const stored = await readFile(file, "utf8").then(
     (text) => JSON.parse(text) as StoredHierarchy,
@@ -214,7 +244,7 @@ export const loadOrCreate = async (options: Options, now: Date): Promise<Hierarc
     };
     return { root: open(stored.root), issuing: open(stored.issuing) };
   }
-  const { hierarchy, privateKeys } = createSoftware(now);
+  const { hierarchy, privateKeys } = createSoftware(now, `${options.baseUrl}${rootCrlPath}`);
   const store = (ca: CaKey, privateKey: KeyObject) => ({
     key: Sealed.seal(privateKey, options.passphrase),
     certificate: Buffer.from(ca.certificate).toString("base64"),

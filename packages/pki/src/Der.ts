@@ -74,7 +74,8 @@ const keyUsageBits = {
 /** Where relying parties fetch the CRL and ask OCSP. */
 export interface Endpoints {
   readonly crl: string;
-  readonly ocsp: string;
+  /** The OCSP responder, in the AIA; absent for a CA certificate, which only the root's CRL covers. */
+  readonly ocsp?: string;
 }
 
 /** The extensions of a profile for a subject key, issued by a key. */
@@ -105,12 +106,16 @@ export const extensionsOf = (
         false,
         new X509.CRLDistributionPoints([new X509.DistributionPoint({ distributionPoint: new X509.DistributionPointName({ fullName: [uri(endpoints.crl)] }) })]),
       ),
-      extension(
-        X509.id_pe_authorityInfoAccess,
-        false,
-        new X509.AuthorityInfoAccessSyntax([new X509.AccessDescription({ accessMethod: X509.id_ad_ocsp, accessLocation: uri(endpoints.ocsp) })]),
-      ),
     );
+    if (endpoints.ocsp !== undefined) {
+      list.push(
+        extension(
+          X509.id_pe_authorityInfoAccess,
+          false,
+          new X509.AuthorityInfoAccessSyntax([new X509.AccessDescription({ accessMethod: X509.id_ad_ocsp, accessLocation: uri(endpoints.ocsp) })]),
+        ),
+      );
+    }
   }
   return new X509.Extensions(list);
 };

@@ -1,13 +1,13 @@
 /**
  * The PKI's public endpoints, for relying parties and tools that know nothing of our tokens:
- * the CA certificates, the current CRL (the URL certificates name in their CRL distribution
- * point) and the OCSP responder (the URL in their AIA), by POST and by GET (RFC 6960 A.1). They
+ * the CA certificates (DER and PEM), the current CRL (the URL certificates name in their CRL
+ * distribution point), the root's CRL (the URL the issuing CA's certificate names) and the OCSP responder (the URL in their AIA), by POST and by GET (RFC 6960 A.1). They
  * disclose only what a PKI publishes by design, so they are the API's unauthenticated routes,
  * with /health — see ADR 0006. Their paths are the contract's; they are registered here rather
- * than by `Handler.register` because they answer DER with cache headers, not JSON.
+ * than by `Handler.register` because they answer DER or PEM with cache headers, not JSON.
  */
 import { Contract, type Endpoint } from "@comedec/http-contract";
-import { Authority } from "@comedec/pki";
+import { Authority, Der } from "@comedec/pki";
 import { Effect, type ManagedRuntime } from "effect";
 import type { Handler, Hono } from "hono";
 import * as Problem from "../Problem.js";
@@ -41,12 +41,36 @@ const certificate = (endpoint: Endpoint.Any, which: "root" | "issuing"): Route =
   handler: (run) => async () => binary(await run(Authority.CaCertificates.use((ca) => Effect.succeed(ca[which]))), endpoint.responseType, 86_400),
 });
 
+const certificatePem = (endpoint: Endpoint.Any, which: "root" | "issuing"): Route => ({
+  endpoint,
+  handler: (run) => async () =>
+    binary(Buffer.from(Der.pem("CERTIFICATE", await run(Authority.CaCertificates.use((ca) => Effect.succeed(ca[which]))))), endpoint.responseType, 86_400),
+});
+
+/** The root's CRL of this process, signed again once half of its validity has passed. */
+const rootCrl = (): Route => {
+  let signed: ReturnType<typeof Authority.rootCrl> | undefined;
+  return {
+    endpoint: Pki.rootCrl,
+    handler: (run) => async () => {
+      const now = Date.now();
+      if (signed === undefined || now - signed.thisUpdate.getTime() > (Authority.rootCrlValidityDays * 86_400_000) / 2) {
+        signed = Authority.rootCrl(await run(Authority.CaCertificates.use((ca) => Effect.succeed(ca.hierarchy))), new Date(now));
+      }
+      return binary(signed.der, Pki.rootCrl.responseType, 86_400);
+    },
+  };
+};
+
 const answer = async (run: Run, request: Uint8Array) =>
   binary(await run(Authority.Revocation.use((revocation) => revocation.ocsp(request))), Pki.ocsp.responseType, 0);
 
 const routes: ReadonlyArray<Route> = [
   certificate(Pki.rootCertificate, "root"),
   certificate(Pki.issuingCertificate, "issuing"),
+  certificatePem(Pki.rootCertificatePem, "root"),
+  certificatePem(Pki.issuingCertificatePem, "issuing"),
+  rootCrl(),
   {
     endpoint: Pki.crl,
     handler: (run) => async () => {

@@ -1,8 +1,10 @@
 /**
  * The PKI's publications, for relying parties and tools that know nothing of our tokens: the CA
- * certificates, the current CRL (the URL certificates name in their CRL distribution point) and
- * the OCSP responder (the URL in their AIA), by POST and by GET (RFC 6960 A.1). They answer DER,
- * not JSON, and disclose only what a PKI publishes by design, so they are public (ADR 0006).
+ * certificates (DER, and PEM for the tools that take nothing else), the issuing CA's current CRL
+ * (the URL certificates name in their CRL distribution point), the root's CRL (the URL the issuing
+ * CA's certificate names) and the OCSP responder (the URL in their AIA), by POST and by GET (RFC
+ * 6960 A.1). They answer DER or PEM, not JSON, and disclose only what a PKI publishes by design,
+ * so they are public (ADR 0006).
  */
 import { Schema } from "effect";
 import * as Endpoint from "../Endpoint.js";
@@ -33,6 +35,39 @@ export const issuingCertificate = Endpoint.make({
   summary: "The issuing CA's certificate (DER), which signed messages carry in their chain",
   success: Endpoint.Bytes,
   responseType: "application/pkix-cert",
+});
+
+/** The root CA's certificate in PEM. */
+export const rootCertificatePem = Endpoint.make({
+  ...publication,
+  operationId: "getRootCertificatePem",
+  method: "get",
+  path: "/pki/ca/root.pem",
+  summary: "The root CA's certificate (PEM), the trust anchor relying parties install (openssl -CAfile)",
+  success: Endpoint.Bytes,
+  responseType: "application/x-pem-file",
+});
+
+/** The issuing CA's certificate in PEM. */
+export const issuingCertificatePem = Endpoint.make({
+  ...publication,
+  operationId: "getIssuingCertificatePem",
+  method: "get",
+  path: "/pki/ca/issuing.pem",
+  summary: "The issuing CA's certificate (PEM), the intermediate between the root and the agents' certificates (openssl -untrusted)",
+  success: Endpoint.Bytes,
+  responseType: "application/x-pem-file",
+});
+
+/** The root CA's CRL. */
+export const rootCrl = Endpoint.make({
+  ...publication,
+  operationId: "getRootCrl",
+  method: "get",
+  path: "/pki/crl/root",
+  summary: "The root CA's certificate revocation list (DER): the intermediate CAs it revoked, none while the issuing CA is in service",
+  success: Endpoint.Bytes,
+  responseType: "application/pkix-crl",
 });
 
 /** The current CRL. */
@@ -74,4 +109,4 @@ export const ocspByGet = Endpoint.make({
 });
 
 /** Every endpoint of the group. */
-export const endpoints = [rootCertificate, issuingCertificate, crl, ocsp, ocspByGet] as const;
+export const endpoints = [rootCertificate, issuingCertificate, rootCertificatePem, issuingCertificatePem, crl, rootCrl, ocsp, ocspByGet] as const;
