@@ -137,8 +137,12 @@ export const prepare = (options: { readonly commune: string; readonly pin: strin
       yield* milestone(mairie, { milestone: "editorContract", reference: "démo : contrat", editor: editor.id });
     }
     if (!reached.has("installation")) yield* milestone(ants, { milestone: "installation", reference: "démo : installé" });
-    // The training in ten days, so the specimen file is on time (due seven days before).
-    yield* OnboardingUseCases.execute(yield* Access.authorize(mairie, "onboarding.record", target), Onboarding.ScheduleTraining.make({ trainingOn }));
+    // The training in ten days, so the specimen file is on time (due seven days before); once the
+    // connection test has passed, the training is over and its date stays (the file may be sent
+    // again until seven days before it).
+    if (!reached.has("trainingAndTest")) {
+      yield* OnboardingUseCases.execute(yield* Access.authorize(mairie, "onboarding.record", target), Onboarding.ScheduleTraining.make({ trainingOn }));
+    }
 
     // The officer: registered face to face at the prefecture, signing by delegation of the mayor.
     const birthName = "Roux";
