@@ -166,7 +166,9 @@ for (const adapter of adapters) {
       );
       expect(notices.filter((item) => item.body.includes("lettre portant le code d'activation a été produite par l'ANTS le"))).toHaveLength(2);
       const audited = await runtime.runPromise(
-        RawSql.use((raw) => Effect.promise(() => raw.query<{ event_type: string }>("SELECT event_type FROM event_log WHERE stream = $1", [`activation-code:${ids.aliceCard}`]))),
+        RawSql.use((raw) =>
+          Effect.promise(() => raw.query<{ event_type: string }>("SELECT event_type FROM event_log WHERE stream = $1", [`activation-code:${ids.aliceCard}`])),
+        ),
       );
       expect(audited.map((row) => row.event_type)).toEqual(["ActivationCodeIssued", "ActivationLetterProduced"]);
       await problem("prefecture", "POST", `/cards/${ids.aliceCard}/receipt`, { serial: "SIM-000000000000", reason: "colis" }, 422, "card-serial-mismatch");

@@ -10,7 +10,7 @@
 import { Actor } from "@comedec/actor";
 import { Local as Directory } from "@comedec/agaec";
 import type { Agent } from "@comedec/agent";
-import { Card, CardNotifications, CardStore, CertificateRegistry, SmartCards } from "@comedec/card";
+import { Card, CardStore, CertificateRegistry, SmartCards } from "@comedec/card";
 import { CalendarDate, Commune, type InseeCode } from "@comedec/commune";
 import { Directory as Deployment } from "@comedec/deployment";
 import { Persistence, RawSql } from "@comedec/persistence";

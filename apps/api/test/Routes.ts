@@ -400,7 +400,12 @@ export const client = (app: Requester) => {
       ...(body === undefined ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) }),
     });
     const text = await response.text();
-    return { status: response.status, type: response.headers.get("content-type"), text, body: (text.length === 0 || !(response.headers.get("content-type") ?? "").includes("json") ? {} : JSON.parse(text)) as any };
+    return {
+      status: response.status,
+      type: response.headers.get("content-type"),
+      text,
+      body: (text.length === 0 || !(response.headers.get("content-type") ?? "").includes("json") ? {} : JSON.parse(text)) as any,
+    };
   };
   const ok = async (token: string, method: string, path: string, body?: unknown) => {
     const response = await call(token, method, path, body);

@@ -136,7 +136,8 @@ export const agentStoreLayer = Layer.effect(
         const argument = appendArgument(stream, expectedVersion + 1, pending, actor, new Date());
         const applied = yield* Effect.promise(() =>
           db.transaction().execute(async (trx) => {
-            const result = await sql`WITH changed AS (${write}) SELECT append_events(${stream}, ${expectedVersion + 1}, ${argument}::jsonb) FROM changed`.execute(trx);
+            const result =
+              await sql`WITH changed AS (${write}) SELECT append_events(${stream}, ${expectedVersion + 1}, ${argument}::jsonb) FROM changed`.execute(trx);
             if (result.rows.length === 0) return false;
             await revokeHolder(trx, state.id, "cessationOfOperation", new Date());
             return true;

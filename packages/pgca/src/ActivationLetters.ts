@@ -33,7 +33,10 @@ const printable = (text: string): string =>
     .map((char) =>
       char.charCodeAt(0) <= 0xff || winAnsiExtras.includes(char)
         ? char
-        : char.normalize("NFD").replace(/[\u0300-\u036f]/g, "").replace(/[^\u0020-\u00ff]/g, "?"),
+        : char
+            .normalize("NFD")
+            .replace(/[\u0300-\u036f]/g, "")
+            .replace(/[^\u0020-\u00ff]/g, "?"),
     )
     .join("");
 
@@ -116,7 +119,10 @@ export const produce = Effect.fn("ActivationLetters.produce")(function* (grant: 
     return yield* new ActivationLetterUnavailable({
       card: id,
       ...(stored?.letterProducedAt === undefined
-        ? { reason: stored === undefined ? "no activation code was issued for this card" : "the code was issued before letters existed: a new code must be issued" }
+        ? {
+            reason:
+              stored === undefined ? "no activation code was issued for this card" : "the code was issued before letters existed: a new code must be issued",
+          }
         : { reason: "the letter was already produced: its code exists only as its hash", producedAt: stored.letterProducedAt.toISOString() }),
     });
   }
@@ -144,7 +150,14 @@ export const produce = Effect.fn("ActivationLetters.produce")(function* (grant: 
   return pdf;
 });
 
-const winAnsiPunctuation: Readonly<Record<string, string>> = { "\x91": "\u2018", "\x92": "\u2019", "\x93": "\u201c", "\x94": "\u201d", "\x96": "\u2013", "\x97": "\u2014" };
+const winAnsiPunctuation: Readonly<Record<string, string>> = {
+  "\x91": "\u2018",
+  "\x92": "\u2019",
+  "\x93": "\u201c",
+  "\x94": "\u201d",
+  "\x96": "\u2013",
+  "\x97": "\u2014",
+};
 
 /**
  * The text of a letter this module rendered, line by line: its content streams inflated and their
@@ -162,7 +175,11 @@ export const textOf = (pdf: Uint8Array): ReadonlyArray<string> => {
       content = match[1] ?? "";
     }
     for (const text of content.matchAll(/<([0-9A-Fa-f]*)>\s*Tj/g)) {
-      lines.push(Buffer.from(text[1] ?? "", "hex").toString("latin1").replace(/[\x91-\x97]/g, (char) => winAnsiPunctuation[char] ?? char));
+      lines.push(
+        Buffer.from(text[1] ?? "", "hex")
+          .toString("latin1")
+          .replace(/[\x91-\x97]/g, (char) => winAnsiPunctuation[char] ?? char),
+      );
     }
   }
   return lines;

@@ -5,7 +5,6 @@
  */
 // biome-ignore lint/correctness/noUnusedImports: the emitted declarations name this type (TS2742 otherwise)
 import type { Change } from "@comedec/actor";
-// biome-ignore lint/correctness/noUnusedImports: the emitted declarations name this type (TS2742 otherwise)
 import { AgentStore } from "@comedec/agent";
 import { type Card, CardNotifications, CardStore, type Request } from "@comedec/card";
 import { Access, Rules } from "@comedec/rgs";

@@ -30,7 +30,13 @@ describe("duties kept apart", () => {
 
   it("names a rule of the policy for each operation that takes two people", () => {
     expect(Duties.separated.map((entry) => entry.operation)).toEqual(
-      expect.arrayContaining(["card.publish", "card.approve-personalisation", "card.revoke-operator", "holder.reset-secret-questions", "agent.delete-operator"]),
+      expect.arrayContaining([
+        "card.publish",
+        "card.approve-personalisation",
+        "card.revoke-operator",
+        "holder.reset-secret-questions",
+        "agent.delete-operator",
+      ]),
     );
     for (const entry of Duties.separated) expect(["roles.dual-control", "roles.four-eyes"]).toContain(entry.rule);
   });

@@ -63,7 +63,11 @@ const p256InfoPrefix = Buffer.from("3059301306072a8648ce3d020106082a8648ce3d0301
 // The same for P-384, the root CA's curve.
 const curves = {
   "P-256": { parameters: p256Parameters, infoPrefix: p256InfoPrefix, pointLength: 65 },
-  "P-384": { parameters: Buffer.from("06052b81040022", "hex"), infoPrefix: Buffer.from("3076301006072a8648ce3d020106052b81040022036200", "hex"), pointLength: 97 },
+  "P-384": {
+    parameters: Buffer.from("06052b81040022", "hex"),
+    infoPrefix: Buffer.from("3076301006072a8648ce3d020106052b81040022036200", "hex"),
+    pointLength: 97,
+  },
 } as const;
 
 const idOf = (usage: Card.KeyUsage) => Buffer.from([usage === "authentication" ? 1 : 2]);
@@ -357,7 +361,8 @@ export const make = (options: Options) =>
       generateKey: (token, label, curve) =>
         onToken(token, () => {
           const session = tokenSessionOf(token);
-          if (findLabelled(session, pkcs11js.CKO_PRIVATE_KEY, label) !== undefined) throw new DeviceFailure({ reason: `the token ${token} already holds a key ${label}` });
+          if (findLabelled(session, pkcs11js.CKO_PRIVATE_KEY, label) !== undefined)
+            throw new DeviceFailure({ reason: `the token ${token} already holds a key ${label}` });
           const common = [
             { type: pkcs11js.CKA_TOKEN, value: true },
             { type: pkcs11js.CKA_LABEL, value: label },
@@ -366,7 +371,12 @@ export const make = (options: Options) =>
           const keys = module.C_GenerateKeyPair(
             session,
             { mechanism: pkcs11js.CKM_EC_KEY_PAIR_GEN },
-            [...common, { type: pkcs11js.CKA_PRIVATE, value: false }, { type: pkcs11js.CKA_VERIFY, value: true }, { type: pkcs11js.CKA_EC_PARAMS, value: curves[curve].parameters }],
+            [
+              ...common,
+              { type: pkcs11js.CKA_PRIVATE, value: false },
+              { type: pkcs11js.CKA_VERIFY, value: true },
+              { type: pkcs11js.CKA_EC_PARAMS, value: curves[curve].parameters },
+            ],
             [
               ...common,
               { type: pkcs11js.CKA_PRIVATE, value: true },
@@ -388,7 +398,11 @@ export const make = (options: Options) =>
       writeCertificate: (token, label, der) =>
         onToken(token, () => {
           const session = tokenSessionOf(token);
-          for (let old = findLabelled(session, pkcs11js.CKO_CERTIFICATE, label); old !== undefined; old = findLabelled(session, pkcs11js.CKO_CERTIFICATE, label)) {
+          for (
+            let old = findLabelled(session, pkcs11js.CKO_CERTIFICATE, label);
+            old !== undefined;
+            old = findLabelled(session, pkcs11js.CKO_CERTIFICATE, label)
+          ) {
             module.C_DestroyObject(session, old);
           }
           module.C_CreateObject(session, [

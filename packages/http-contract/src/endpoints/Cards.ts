@@ -170,7 +170,8 @@ export const activationLetter = Endpoint.make({
   method: "get",
   path: "/cards/{id}/activation-letter",
   tag: "cards",
-  summary: "ANTS's mail room: the letter to post to the holder at their mairie, with the activation code (PDF), produced once; the code then exists only as its hash",
+  summary:
+    "ANTS's mail room: the letter to post to the holder at their mairie, with the activation code (PDF), produced once; the code then exists only as its hash",
   params: IdParams,
   success: Endpoint.Bytes,
   responseType: "application/pdf",

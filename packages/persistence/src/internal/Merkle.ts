@@ -59,7 +59,7 @@ const largestPowerOfTwoBelow = (n: number): number => 2 ** Math.floor(Math.log2(
 export const tree = (anchor: { readonly size: number; readonly frontier: ReadonlyArray<Buffer> }, leaves: ReadonlyArray<Buffer>) => {
   const size = anchor.size + leaves.length;
   const memo = new Map<string, Buffer>();
-  frontierRanges(anchor.size).forEach(([start, end], index) => memo.set(`${start}:${end}`, anchor.frontier[index] as Buffer));
+  for (const [index, [start, end]] of frontierRanges(anchor.size).entries()) memo.set(`${start}:${end}`, anchor.frontier[index] as Buffer);
   const subtree = (start: number, end: number): Buffer => {
     const key = `${start}:${end}`;
     const known = memo.get(key);
