@@ -6,7 +6,10 @@
 // consumer type-checks every README's example (packages/*/examples/*.ts, which the READMEs include)
 // under `moduleResolution: nodenext` and `bundler`, and runs each one; the examples that talk to a
 // platform get the embedded one (apps/api/dist/main.js) prepared by `demo prepare`. Each package is
-// also installed alone with the companions its README's `npm install` line lists.
+// also installed alone with the companions its README's `npm install` line lists. Last, the
+// editors' guide (docs/editors.md): its `sh test` blocks run in order in an empty directory against
+// the embedded platform (its `ts file=NAME` blocks written there first), `npm install` taking the
+// tarballs and `effect` at the oldest version the range admits, which the monorepo does not use.
 //
 // Needs the packages built (`turbo run build`). `node tooling/scripts/pack-test.mjs [--keep]`.
 import { execFileSync, spawn, spawnSync } from "node:child_process";
@@ -250,7 +253,49 @@ const platform = async () => {
     },
   };
 };
-const needsPlatform = examples.some(({ path }) => readFileSync(path, "utf8").includes("COMEDEC_API"));
+const guidePath = join(root, "docs/editors.md");
+const needsPlatform = existsSync(guidePath) || examples.some(({ path }) => readFileSync(path, "utf8").includes("COMEDEC_API"));
+/** The guide's fenced blocks: language, info string, body; the English part before `# Guide des éditeurs`. */
+function runGuide(path, platform, effectVersion) {
+  const text = readFileSync(path, "utf8");
+  const french = text.indexOf("\n# Guide des éditeurs");
+  const blocksOf = (part) =>
+    [...part.matchAll(/^```(\w+)([^\n]*)\n([\s\S]*?)^```$/gm)].map((match) => ({ language: match[1], info: match[2].trim(), body: match[3] }));
+  const english = blocksOf(french < 0 ? text : text.slice(0, french));
+  const frenchBodies = new Set(blocksOf(french < 0 ? "" : text.slice(french)).map((block) => block.body));
+  const tested = english.filter((block) => block.language === "sh" && block.info === "test");
+  for (const block of tested) if (french >= 0 && !frenchBodies.has(block.body)) fail(`docs/editors.md: the French part lacks the tested block\n${block.body}`);
+  const dir = join(work, "guide");
+  mkdirSync(dir);
+  const environment = { ...platform.environment, COMEDEC_REPO: root, COMEDEC_API: platform.base, NODE_NO_WARNINGS: "1" };
+  const guideStarted = Date.now();
+  for (const [index, block] of english.entries()) {
+    const file = /^file=(\S+)$/.exec(block.info)?.[1];
+    if (file !== undefined) {
+      writeFileSync(join(dir, file), block.body);
+      continue;
+    }
+    if (!(block.language === "sh" && block.info === "test")) continue;
+    // The registry has no @comedec packages of this tree: npm install takes their tarballs, and effect the version under test.
+    const body = block.body.replace(
+      /^npm install (.+)$/gm,
+      (_, words) =>
+        `npm install --no-audit --no-fund --loglevel=error ${words
+          .split(/\s+/)
+          .map((word) => (word === "effect" ? `effect@${effectVersion}` : (tarballOf.get(word) ?? word)))
+          .join(" ")}`,
+    );
+    const ran = spawnSync("bash", ["-e", "-o", "pipefail", "-c", body], { cwd: dir, env: environment, encoding: "utf8", timeout: 300_000 });
+    if (ran.status !== 0) {
+      fail(`docs/editors.md, block ${index + 1} failed (exit ${ran.status}):\n${block.body}${ran.stdout}\n${ran.stderr}`);
+      return;
+    }
+  }
+  const installed = JSON.parse(readFileSync(join(dir, "node_modules/effect/package.json"), "utf8")).version;
+  if (installed !== effectVersion) fail(`docs/editors.md: effect ${installed} installed, not ${effectVersion}`);
+  step(`docs/editors.md: ${tested.length} tested blocks passed with effect@${installed} (${((Date.now() - guideStarted) / 1000).toFixed(0)} s)`);
+}
+
 let embedded;
 try {
   if (needsPlatform) {
@@ -322,6 +367,7 @@ try {
       }
     }
   }
+  if (existsSync(guidePath)) runGuide(guidePath, embedded, versions[0]);
 } finally {
   await embedded?.stop();
   if (!keep) rmSync(work, { recursive: true, force: true });
