@@ -78,8 +78,22 @@ export const crlFigure = (): Figure => {
       .join(""),
   );
   writeFileSync(join(directory, "crlnumber"), "01\n");
-  writeFileSync(join(directory, "key.pem"), hierarchy.issuing.privateKey.export({ format: "pem", type: "pkcs8" }));
-  writeFileSync(join(directory, "ca.pem"), Der.pem("CERTIFICATE", hierarchy.issuing.certificate));
+  // The CA's key stays behind its signing-key port (it may be on a token): OpenSSL signs with a
+  // P-256 CA of its own, the same work for the same entries.
+  execFileSync("openssl", ["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", join(directory, "key.pem")]);
+  execFileSync("openssl", [
+    "req",
+    "-new",
+    "-x509",
+    "-key",
+    join(directory, "key.pem"),
+    "-subj",
+    "/CN=bench CA",
+    "-days",
+    "2",
+    "-out",
+    join(directory, "ca.pem"),
+  ]);
   writeFileSync(
     join(directory, "openssl.cnf"),
     `[ca]\ndefault_ca = agents\n[agents]\ndatabase = ${directory}/index.txt\ncrlnumber = ${directory}/crlnumber\ndefault_md = sha256\ndefault_crl_days = 1\nunique_subject = no\n`,

@@ -22,6 +22,7 @@ const registry = Layer.succeed(
     nextCrlNumber: Effect.succeed(1n),
     saveCrl: () => Effect.void,
     latestCrl: Effect.succeed(undefined),
+    withdrawn: Effect.succeed([]),
   }),
 );
 const hierarchy = Authority.createHierarchy(new Date());
@@ -48,7 +49,7 @@ let count = 0;
 while (performance.now() < until) {
   for (let batch = 0; batch < 50; batch++) {
     if (kind === "issue") Effect.runSync(issue);
-    else sign("sha256", tbs, hierarchy.issuing.privateKey);
+    else hierarchy.issuing.key.sign(tbs);
   }
   count += 50;
 }
