@@ -5,7 +5,7 @@
  * loop on the same SoftHSM2 token (when SoftHSM2 is installed).
  */
 import { CardManufacturer, SmartCards } from "@comedec/card";
-import { Authority, Crl, Der } from "@comedec/pki";
+import { Authority, Crl } from "@comedec/pki";
 import { Pkcs11 } from "@comedec/smartcard-pkcs11";
 import { Effect, ManagedRuntime } from "effect";
 import { execFileSync } from "node:child_process";
