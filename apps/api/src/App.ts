@@ -15,10 +15,12 @@ import { Effect, type ManagedRuntime } from "effect";
 import { Hono } from "hono";
 import * as Docs from "./Docs.js";
 import * as Handler from "./Handler.js";
+import type * as Metrics from "./Metrics.js";
 import { Contract, OpenApi } from "@comedec/http-contract";
 import * as NodeRequest from "./NodeRequest.js";
 import * as Problem from "./Problem.js";
 import * as RateLimits from "./RateLimits.js";
+import * as RequestLog from "./RequestLog.js";
 import * as Agents from "./routes/Agents.js";
 import * as AuditRoutes from "./routes/Audit.js";
 import * as Cards from "./routes/Cards.js";
@@ -97,10 +99,16 @@ export const make = (
     readonly rateLimits?: RateLimits.RateLimits;
     /** The URL the API is published at (`COMEDEC_PUBLIC_URL`), named as the document's server. */
     readonly publicUrl?: string;
+    /** Counts and times every request by route (`main` serves them on `COMEDEC_METRICS_PORT`). */
+    readonly metrics?: Metrics.Metrics;
+    /** Writes one JSON line per request, with its request id (none written when absent). */
+    readonly requestLog?: RequestLog.Writer;
   } = {},
 ): Hono => {
   checkEveryEndpointServed();
   const app = new Hono();
+  if (options.requestLog !== undefined) app.use("*", RequestLog.middleware(options.requestLog));
+  if (options.metrics !== undefined) app.use("*", options.metrics.middleware);
   const limits = RateLimits.middlewares(options.rateLimits ?? RateLimits.defaults, {
     hit: (key, windowSeconds) => runtime.runPromise(Counters.RateLimitCounters.use((counters) => counters.hit(key, windowSeconds))),
     reset: (key) => runtime.runPromise(Counters.RateLimitCounters.use((counters) => counters.reset(key))),

@@ -3,7 +3,7 @@
  * jobs it runs itself (always in embedded mode, on PostgreSQL with `COMEDEC_WORKER=in-process`).
  */
 import { Configuration } from "@comedec/platform";
-import { Config } from "effect";
+import { Config, Schema } from "effect";
 
 /** What `main` reads once at start. */
 export interface Api {
@@ -13,7 +13,32 @@ export interface Api {
   readonly inProcessWorker: boolean;
   readonly workerConcurrency: number;
   readonly mail: Configuration.Mail;
+  /** Where `/metrics` is served (`COMEDEC_METRICS_PORT`, off when unset; `COMEDEC_METRICS_HOST`, 127.0.0.1). */
+  readonly metrics: { readonly port: number | undefined; readonly host: string };
+  /** The JSON request log on standard output (`COMEDEC_REQUEST_LOG`: `json`, the default, or `off`). */
+  readonly requestLog: "json" | "off";
 }
+
+/** The Prometheus port (`COMEDEC_METRICS_PORT`): unset, no metrics are served. */
+export const metricsPort: Config.Config<number | undefined> = Config.schema(
+  Schema.String.check(
+    Schema.makeFilter((value: string) => /^[0-9]+$/.test(value) && Number(value) >= 1 && Number(value) <= 65535, {
+      message: "a port number from 1 to 65535 expected",
+    }),
+  ),
+  "COMEDEC_METRICS_PORT",
+).pipe(Config.map(Number), Config.withDefault(undefined));
+
+/** The address `/metrics` listens on (`COMEDEC_METRICS_HOST`, 127.0.0.1: only the host's own Prometheus agent reaches it). */
+export const metricsHost: Config.Config<string> = Config.schema(
+  Schema.String.check(Schema.makeFilter((value: string) => /^[^\s/]+$/.test(value), { message: "a host name or an IP address expected" })),
+  "COMEDEC_METRICS_HOST",
+).pipe(Config.withDefault("127.0.0.1"));
+
+/** The request log (`COMEDEC_REQUEST_LOG`, `json` or `off`). */
+export const requestLog: Config.Config<"json" | "off"> = Config.schema(Schema.Literals(["json", "off"]), "COMEDEC_REQUEST_LOG").pipe(
+  Config.withDefault("json" as const),
+);
 
 /** The API's configuration, from the shared pieces. */
 export const api: Config.Config<Api> = Config.all({
@@ -23,4 +48,6 @@ export const api: Config.Config<Api> = Config.all({
   inProcessWorker: Configuration.inProcessWorker,
   workerConcurrency: Configuration.workerConcurrency(2),
   mail: Configuration.mail,
+  metrics: Config.all({ port: metricsPort, host: metricsHost }),
+  requestLog,
 });

@@ -19,6 +19,9 @@ import * as Mailer from "@comedec/worker/mailer";
 import { Effect, Layer, ManagedRuntime, Redacted } from "effect";
 import * as App from "./App.js";
 import * as Configuration from "./Configuration.js";
+import * as Metrics from "./Metrics.js";
+import * as RequestLog from "./RequestLog.js";
+import { RawSql } from "@comedec/persistence";
 
 const settings = Platform.Configuration.load(Configuration.api);
 let stopping = false;
@@ -48,9 +51,22 @@ const worker =
         connectionTimeoutMillis: config.timeouts.connectMillis,
       })
     : undefined;
+const metricsPort = settings.metrics.port;
+const metrics = metricsPort === undefined ? undefined : Metrics.make(await runtime.runPromise(RawSql.use((raw) => Effect.succeed(raw.query))));
+const metricsServer =
+  metrics === undefined
+    ? undefined
+    : serve({ fetch: metrics.app.fetch, port: metricsPort as number, hostname: settings.metrics.host }, (info) =>
+        console.error(`metrics on http://${info.address}:${info.port}/metrics`),
+      );
 const server = serve(
   {
-    fetch: App.make(runtime, { rateLimits: { ...App.RateLimits.defaults, trustProxy: settings.trustProxy }, publicUrl: config.publicUrl }).fetch,
+    fetch: App.make(runtime, {
+      rateLimits: { ...App.RateLimits.defaults, trustProxy: settings.trustProxy },
+      publicUrl: config.publicUrl,
+      ...(metrics === undefined ? {} : { metrics }),
+      ...(settings.requestLog === "json" ? { requestLog: RequestLog.stdout } : {}),
+    }).fetch,
     port: config.port,
     hostname: settings.host,
   },
@@ -83,6 +99,7 @@ const stop = (signal: string) => {
       server.close(() => resolve());
       (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
     });
+    metricsServer?.close();
     await worker?.stop();
     await runtime.dispose();
     await embedded?.stop();
