@@ -9,7 +9,6 @@ import { Contract } from "@comedec/http-contract";
 import { Access } from "@comedec/rgs";
 import { Effect } from "effect";
 import * as Handler from "../Handler.js";
-import { communeTarget } from "./Shared.js";
 
 const { Conventions: Endpoints } = Contract;
 
@@ -28,7 +27,7 @@ const submit = Handler.handle(Endpoints.submit, ({ grant, params, body }) => Eff
 const one = Handler.handle(Endpoints.get, ({ actor, params }) =>
   Effect.gen(function* () {
     const snapshot = yield* Conventions.find(params.id);
-    yield* Access.authorize(actor, "convention.read", communeTarget(snapshot.state.terms.commune));
+    yield* Access.authorize(actor, "convention.read", Access.communeTarget(snapshot.state.terms.commune));
     return json(snapshot);
   }),
 );

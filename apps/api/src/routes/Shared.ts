@@ -1,19 +1,9 @@
 /**
- * Schemas and helpers the route modules share: the commune path parameter, the target of a
- * commune-scoped permission, today's date, and the JSON shape of a commune summary.
+ * Helpers the route modules share: today's date, and the JSON shape of a commune summary (the
+ * request and answer Schemas are the contract's).
  */
-import { CalendarDate, type CommuneSummary, InseeCode } from "@comedec/commune";
-import { Access } from "@comedec/rgs";
-import { Clock, Effect, Schema } from "effect";
-
-/** `{code}` in a path. */
-export const CommuneParams = Schema.Struct({ code: InseeCode.InseeCode });
-
-/** An optional expected version, for clients that want to refuse a stale write. */
-export const ExpectedVersion = Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)));
-
-/** The permission target of a commune, in its département. */
-export const communeTarget = (code: InseeCode.InseeCode): Access.CommuneTarget => Access.communeTarget(code);
+import { CalendarDate, type CommuneSummary } from "@comedec/commune";
+import { Clock, Effect } from "effect";
 
 /** Today, from the Effect clock. */
 export const today = Effect.map(Clock.currentTimeMillis, (millis) => CalendarDate.ofInstant(new Date(millis)));
