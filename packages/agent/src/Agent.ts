@@ -88,6 +88,11 @@ export const State = Schema.Struct({
   profile: Schema.optionalKey(Profile),
   rights: Schema.Array(Right),
   deactivationReason: Schema.optionalKey(Schema.String),
+  /**
+   * The registration authority who registered the agent or last checked their identity document:
+   * the first person of their card's publication, who never publishes that card alone (Duties.separated).
+   */
+  registeredBy: Schema.optionalKey(Schema.String),
   deletedOn: Schema.optionalKey(CalendarDate.CalendarDate),
 });
 /** An agent record. */
@@ -124,7 +129,7 @@ export type Command = typeof Command.Type;
 
 /** What happened to an agent record. */
 export const Event = Schema.Union([
-  Schema.TaggedStruct("AgentRegistered", { id: Schema.String, registration: Registration }),
+  Schema.TaggedStruct("AgentRegistered", { id: Schema.String, registration: Registration, registeredBy: Schema.optionalKey(Schema.String) }),
   Schema.TaggedStruct("AgentContactChanged", { contact: Contact }),
   Schema.TaggedStruct("AgentDeactivated", { reason: Reason }),
   Schema.TaggedStruct("AgentModified", {
@@ -132,6 +137,8 @@ export const Event = Schema.Union([
     document: Schema.optionalKey(IdentityDocument),
     profile: Schema.optionalKey(Profile),
     rights: Schema.optionalKey(Schema.Array(Right)),
+    /** Who checked the new document, when the modification carries one. */
+    checkedBy: Schema.optionalKey(Schema.String),
   }),
   Schema.TaggedStruct("AgentDeleted", { reason: Reason, on: CalendarDate.CalendarDate }),
 ]);
@@ -278,7 +285,7 @@ export const decide = (state: State | undefined, command: Command, { actor, toda
       const { registration } = command;
       const refused = checkIdentity(registration.identity, registration.document, today) ?? checkProfile(registration.profile, registration.rights, today);
       if (refused !== undefined) return Result.fail(refused);
-      return Result.succeed([{ _tag: "AgentRegistered", id: command.id, registration }]);
+      return Result.succeed([{ _tag: "AgentRegistered", id: command.id, registration, registeredBy: actor.id }]);
     }
     case "ChangeContact":
       return Result.succeed([{ _tag: "AgentContactChanged", contact: command.contact }]);
@@ -305,6 +312,7 @@ export const decide = (state: State | undefined, command: Command, { actor, toda
           ...(command.document === undefined ? {} : { document: command.document }),
           ...(command.profile === undefined ? {} : { profile: command.profile }),
           ...(command.rights === undefined ? {} : { rights: command.rights }),
+          ...(command.document === undefined ? {} : { checkedBy: actor.id }),
         },
       ]);
     }
@@ -316,15 +324,16 @@ export const evolve = (state: State | undefined, event: Event): State => {
   switch (event._tag) {
     case "AgentRegistered": {
       const { identity, document, contact, site, profile, rights } = event.registration;
-      return { id: event.id, site, status: "active", identity, document, contact, profile, rights };
+      const registeredBy = event.registeredBy === undefined ? {} : { registeredBy: event.registeredBy };
+      return { id: event.id, site, status: "active", identity, document, contact, profile, rights, ...registeredBy };
     }
     case "AgentContactChanged":
       return { ...(state as State), contact: event.contact };
     case "AgentDeactivated":
       return { ...(state as State), status: "deactivated", deactivationReason: event.reason };
     case "AgentModified": {
-      const { _tag, ...changes } = event;
-      return { ...(state as State), ...changes };
+      const { _tag, checkedBy, ...changes } = event;
+      return { ...(state as State), ...changes, ...(checkedBy === undefined ? {} : { registeredBy: checkedBy }) };
     }
     case "AgentDeleted": {
       // Personal data goes; what remains says only that a record of this site existed.

@@ -47,6 +47,7 @@ const forLog = (event: Agent.Event, salt: Buffer | null): PendingEvent => {
           rights,
           document: { type: document.type, expiresOn: document.expiresOn, check: document.check },
           personalDigest: seal({ identity, document, contact }),
+          ...(event.registeredBy === undefined ? {} : { registeredBy: event.registeredBy }),
         },
       };
     }
@@ -55,11 +56,12 @@ const forLog = (event: Agent.Event, salt: Buffer | null): PendingEvent => {
       return {
         type: event._tag,
         payload: {
-          changed: Object.keys(encoded).filter((key) => key !== "_tag"),
+          changed: Object.keys(encoded).filter((key) => key !== "_tag" && key !== "checkedBy"),
           ...(profile === undefined ? {} : { profile }),
           ...(rights === undefined ? {} : { rights }),
           ...(document === undefined ? {} : { document: { type: document.type, expiresOn: document.expiresOn, check: document.check } }),
           ...(identity === undefined && document === undefined ? {} : { personalDigest: seal({ identity, document }) }),
+          ...(event.checkedBy === undefined ? {} : { checkedBy: event.checkedBy }),
         },
       };
     }
