@@ -189,8 +189,11 @@ for (const adapter of adapters) {
       expect((await problem("prefecture", "POST", path, publication(), 403, "dual-control-required")).rule).toBe("roles.dual-control");
       expect((await ok("prefecture", "POST", approval, { reason: "vérification du dossier" })).personalisationApprovedBy).toBe("pref-69");
       await problem("prefecture", "POST", path, publication(), 403, "dual-control-required");
-      // A commune's first cards are approved by the prefecture alone: neither a commune operator nor ANTS.
+      // A commune's first cards are approved by the prefecture alone: neither a commune operator nor ANTS, and never their holder.
       expect((await problem("alice", "POST", approval, { reason: "sa propre carte" }, 403, "rgs-rule-broken")).rule).toBe("roles.dual-control");
+      expect(
+        (await problem("alice", "POST", `/cards/${ids.brunoCard}/personalisation-approval`, { reason: "carte du délégué" }, 403, "rgs-rule-broken")).rule,
+      ).toBe("roles.dual-control");
       expect((await problem("ants", "POST", approval, { reason: "approbation nationale" }, 403, "rgs-rule-broken")).rule).toBe("roles.dual-control");
       expect((await ok("prefectureBis", "POST", approval, { reason: "second contrôle" })).personalisationApprovedBy).toBe("pref-69-bis");
       const early = await problem("prefecture", "POST", path, publication(), 409, "milestone-prerequisite-missing");
@@ -350,12 +353,23 @@ for (const adapter of adapters) {
       const serial = await produceAndShip(newCard);
       await ok("alice", "POST", `/cards/${newCard}/receipt`, { serial, reason: "colis reçu" });
       const code = await letterCode(newCard);
-      await ok("alice", "POST", `/cards/${newCard}/publication`, {
+      const handOver = {
         activationCode: code,
         pin: "591736",
         handOver: { document: { type: "carte-nationale-identite", number: "BF7654321" }, place: "mairie" },
         reason: "remise de la nouvelle carte",
-      });
+      };
+      // Alice validated the request that ordered the card: she never publishes it alone. Bruno, its
+      // holder, signed in with his current card, is the second person (the prefecture no longer handles
+      // the commune's cards after its first two).
+      const alone = await problem("alice", "POST", `/cards/${newCard}/publication`, handOver, 403, "dual-control-required");
+      expect(alone.rule).toBe("roles.dual-control");
+      // Approving it herself first changes nothing: the approver and the publisher are one person.
+      await ok("alice", "POST", `/cards/${newCard}/personalisation-approval`, { reason: "moi-même" });
+      await problem("alice", "POST", `/cards/${newCard}/publication`, handOver, 403, "dual-control-required");
+      await problem("prefecture", "POST", `/cards/${newCard}/personalisation-approval`, { reason: "second contrôle" }, 403, "forbidden");
+      await ok("bruno", "POST", `/cards/${newCard}/personalisation-approval`, { reason: "ma nouvelle carte" });
+      await ok("alice", "POST", `/cards/${newCard}/publication`, handOver);
       expect((await ok("alice", "GET", `/cards/${ids.brunoCard}`)).status).toBe("replaced");
       expect((await ok("alice", "GET", `/card-requests/${request.id}`)).status).toBe("fulfilled");
       ids.brunoNewCard = newCard;

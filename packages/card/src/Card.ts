@@ -272,9 +272,9 @@ export const machine = {
       event: "CardPersonalisationApproved",
       from: ["received"],
       to: "received",
-      by: ["site-operator"],
+      by: ["site-operator", "holder"],
       evidence: ["approver", "reason"],
-      rule: "At the prefecture, a second trusted person approves the personalisation of a received card; another operator then publishes it (dual control).",
+      rule: "A second trusted person of the site approves the personalisation of a received card: whoever registered its holder or ordered it, and the prefecture, never publish it alone (dual control); a holder who already has a card may approve their new one.",
     },
     {
       command: "Publish",

@@ -1,8 +1,11 @@
 /**
  * Who may be the second person of a card's personalisation (RGS rule roles.dual-control, the
- * `card.approve-personalisation` entry of `Duties.separated`): an operator of the card's own site,
- * and for a commune's first two cards the prefecture alone. ANTS produces the cards and never
- * approves one; a commune operator never approves the first cards the prefecture hands over.
+ * `card.approve-personalisation` entry of `Duties.separated`): an operator of the card's own kind
+ * of site — a commune's operators for its cards, the prefecture for its own, ANTS for the national
+ * operator's — and for a commune's first two cards the prefecture alone. ANTS produces the cards of
+ * the communes and prefectures and never approves one. A holder who already has a card may approve
+ * their new one from their own session: they are then the second authenticated person, which is
+ * what a fictitious holder never is.
  */
 import type { Card } from "@comedec/card";
 import { type Access, Rules } from "@comedec/rgs";
@@ -10,18 +13,27 @@ import { Effect } from "effect";
 
 const operation = "the approval of a card's personalisation";
 
+const approvers = (card: Card.State): ReadonlyArray<string> =>
+  card.firstCard !== undefined
+    ? ["prefecture-operator"]
+    : card.site._tag === "commune"
+      ? ["commune-operator", "prefecture-operator"]
+      : card.site._tag === "prefecture"
+        ? ["prefecture-operator"]
+        : ["national-administrator"];
+
 /** Refuses an approver who may not be the second person of this card's personalisation. */
 export const checkApprover = (grant: Access.Grant<"card.operate">, card: Card.State): Effect.Effect<void, Rules.RuleBroken> => {
-  const role = grant.actor.role;
-  const allowed = card.firstCard !== undefined ? role === "prefecture-operator" : role === "prefecture-operator" || role === "commune-operator";
-  if (allowed) return Effect.void;
+  const { id, role } = grant.actor;
+  const holderWithCard = id === card.holder && card.firstCard === undefined;
+  if (holderWithCard || approvers(card).includes(role)) return Effect.void;
   return Effect.fail(
     new Rules.RuleBroken({
       rule: Rules.rules.dualControl.id,
       reason:
         card.firstCard !== undefined
           ? `${operation} of a commune's first card is the prefecture's alone`
-          : `${operation} is for an operator of the card's site, never ANTS`,
+          : `${operation} is for an operator of the card's site (${approvers(card).join(", ")})`,
     }),
   );
 };

@@ -6,7 +6,8 @@
  */
 // biome-ignore lint/correctness/noUnusedImports: the emitted declarations name this type (TS2742 otherwise)
 import type { Onboarding } from "@comedec/commune";
-import { Change } from "@comedec/actor";
+import { type Actor, Change } from "@comedec/actor";
+import type { Agent } from "@comedec/agent";
 import { Card, CardSecrets, CardStore, SmartCards } from "@comedec/card";
 import { Access, Rules } from "@comedec/rgs";
 import { Effect } from "effect";
@@ -18,6 +19,35 @@ import * as Personalisation from "./Personalisation.js";
 import { DualControlRequired, HandOverDocumentMismatch, type PublishInput } from "./Platform.js";
 import * as Reach from "./Reach.js";
 import * as Writes from "./Writes.js";
+
+/**
+ * The second person of a publication (`card.publish` in `Duties.separated`): whoever registered the
+ * holder (or last checked their document) or ordered the card never publishes it alone, and the
+ * prefecture never personalises a card alone; another operator of the site — the délégué for the
+ * responsable carte and the other way round, the prefecture for a commune's first two cards — has
+ * approved it from their own session first. Read from the records, not from anything the
+ * publisher sends.
+ */
+const checkSecondPerson = (actor: Actor.Actor, card: Card.State, holder: Agent.State): Effect.Effect<void, DualControlRequired> => {
+  const firstPersons = [holder.registeredBy, card.orderedBy].filter((id): id is string => id !== undefined);
+  if (actor.role !== "prefecture-operator" && !firstPersons.includes(actor.id)) return Effect.void;
+  const approvedBy = card.personalisationApprovedBy;
+  const violation = Rules.rules.dualControl.check({
+    operation:
+      actor.role === "prefecture-operator"
+        ? "the prefecture's personalisation of a card"
+        : "the publication of a card by whoever registered its holder or ordered it",
+    confirmedBy: approvedBy === undefined ? [actor.id] : [approvedBy, actor.id],
+  });
+  if (violation === undefined) return Effect.void;
+  return Effect.fail(
+    new DualControlRequired({
+      card: card.id,
+      rule: violation.rule,
+      reason: `${violation.detail}: another operator of the site approves the personalisation first`,
+    }),
+  );
+};
 
 /** At the prefecture, a second operator approves the personalisation of a received card before another publishes it. */
 export const approvePersonalisation = Effect.fn("Publication.approvePersonalisation")(function* (
@@ -44,22 +74,8 @@ export const publish = Effect.fn("Publication.publish")(function* (grant: Access
   const placeholders = { authentication: Personalisation.placeholder, signature: Personalisation.placeholder };
   // Every refusal that needs no secret comes first: the state, the party, the holder, the document, the PIN rules, the milestone.
   yield* Writes.card(view, { _tag: "Publish", handOver, certificates: placeholders, reason: input.reason }, actor);
-  // At the prefecture, personalising a holder's card takes two trusted people: one approved it.
-  if (actor.role === "prefecture-operator") {
-    const approvedBy = card.personalisationApprovedBy;
-    const violation = Rules.rules.dualControl.check({
-      operation: "the prefecture's personalisation of a card",
-      confirmedBy: approvedBy === undefined ? [actor.id] : [approvedBy, actor.id],
-    });
-    if (violation !== undefined) {
-      return yield* new DualControlRequired({
-        card: id,
-        rule: violation.rule,
-        reason: `${violation.detail}: another operator of the prefecture approves the personalisation first`,
-      });
-    }
-  }
   const holder = yield* Reach.activeHolder(card.holder);
+  yield* checkSecondPerson(actor, card, holder);
   if (holder.document?.type !== input.handOver.document.type || holder.document?.number !== input.handOver.document.number) {
     return yield* new HandOverDocumentMismatch({ card: id });
   }
