@@ -1,6 +1,6 @@
 import { Actor } from "@comedec/actor";
-import { Commune, type InseeCode } from "@comedec/commune";
-import { Directory } from "@comedec/deployment";
+import { Commune, type InseeCode, Onboarding } from "@comedec/commune";
+import { Directory, Onboarding as OnboardingUseCases } from "@comedec/deployment";
 import { Access, Audit, Tokens } from "@comedec/rgs";
 import { Effect, ManagedRuntime } from "effect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -16,6 +16,7 @@ const reference = [
   commune("69266", "Villeurbanne", "69", "84"),
   commune("13055", "Marseille", "13", "93"),
   commune("2A004", "Ajaccio", "2A", "94"),
+  commune("33063", "Bordeaux", "33", "75"),
 ];
 const actor = (id: string, role: Actor.Role, site: Actor.Actor["site"]) => Actor.Actor.make({ id, name: id, role, site });
 
@@ -40,6 +41,8 @@ for (const adapter of adapters) {
       await issue("prefecture69", actor("pref-69", "prefecture-operator", { _tag: "prefecture", departement: "69" as never }));
       await issue("lyon", actor("rc-lyon", "commune-operator", { _tag: "commune", commune: "69123" }));
       await issue("paris", actor("rc-paris", "commune-operator", { _tag: "commune", commune: "75056" }));
+      await issue("bordeaux", actor("rc-bordeaux", "commune-operator", { _tag: "commune", commune: "33063" }));
+      await issue("prefecture33", actor("pref-33", "prefecture-operator", { _tag: "prefecture", departement: "33" as never }));
       await issue("editor", actor("dev-logiciel", "editor", { _tag: "editor", editor: "logiciel-etat-civil" }));
       await issue("otherEditor", actor("dev-autre", "editor", { _tag: "editor", editor: "autre-editeur" }));
     }, 120_000);
@@ -59,6 +62,23 @@ for (const adapter of adapters) {
         ...(expectedVersion === undefined ? {} : { expectedVersion }),
       });
     const events = async (code: string) => (await call("ants", "GET", `/communes/${code}/onboarding/timeline`)).body.events.length as number;
+    const lastEvent = async (code: string) => (await call("ants", "GET", `/communes/${code}/onboarding/timeline`)).body.events.at(-1).event;
+    const withdraw = (who: string, code: string, milestone: string, reason = "enregistré par erreur") =>
+      call(who, "POST", `/communes/${code}/onboarding/milestones/${milestone}/withdrawal`, { reason });
+    const move = (who: string, code: string, appointmentOn: string, venue: string) =>
+      call(who, "POST", `/communes/${code}/onboarding/appointment/move`, { appointmentOn, venue, reference: "replanification", reason: "salle indisponible" });
+    /**
+     * A milestone recorded as the platform's operation records it (the publication of a first card,
+     * the specimen file, the connection test: their own suites walk them over HTTP) — through the
+     * same use case, without the API's `byHand`.
+     */
+    const byOperation = (who: Actor.Actor, code: string, evidence: Record<string, unknown>) =>
+      runtime.runPromise(
+        Effect.flatMap(Access.authorize(who, "onboarding.record", Access.communeTarget(code as InseeCode.InseeCode)), (grant) =>
+          OnboardingUseCases.execute(grant, Onboarding.RecordMilestone.make({ evidence: { reference: "opération", ...evidence } as Onboarding.Evidence })),
+        ),
+      );
+    const prefecture69 = actor("pref-69", "prefecture-operator", { _tag: "prefecture", departement: "69" as never });
 
     it("walks the whole onboarding of a commune under the obligation, from census to connection", async () => {
       expect((await call("ants", "POST", "/communes/69123/onboarding/maternity", { hasMaternity: true, reference: "census-2017" })).status).toBe(201);
@@ -97,8 +117,30 @@ for (const adapter of adapters) {
       expect((await milestone("ants", "69123", { milestone: "handOverAppointment", appointmentOn: "2017-10-02", venue: "Préfecture du Rhône" })).status).toBe(
         201,
       );
-      expect((await milestone("prefecture69", "69123", { milestone: "firstCards" })).status).toBe(201);
-      expect((await milestone("lyon", "69123", { milestone: "autonomy" })).status).toBe(201);
+      // The appointment moves before the hand-over, by the roles that record it; the timeline keeps both.
+      expect((await move("lyon", "69123", "2017-10-09", "Mairie de Lyon")).body.code).toBe("milestone-role-not-allowed");
+      const moved = await move("prefecture69", "69123", "2017-10-09", "Mairie de Lyon");
+      expect(moved.status).toBe(201);
+      expect(await lastEvent("69123")).toMatchObject({
+        _tag: "AppointmentMoved",
+        reason: "salle indisponible",
+        previous: { appointmentOn: "2017-10-02", venue: "Préfecture du Rhône" },
+        record: { evidence: { appointmentOn: "2017-10-09", venue: "Mairie de Lyon" }, by: { id: "pref-69" } },
+      });
+      expect((await move("prefecture69", "69123", "2017-10-09", "Mairie de Lyon")).body.code).toBe("appointment-not-movable");
+      // The first cards are the publication's to record: by hand, refused, with nothing written.
+      const before = await events("69123");
+      const byHand = await milestone("prefecture69", "69123", { milestone: "firstCards" });
+      expect(byHand).toMatchObject({ status: 409, body: { code: "milestone-recorded-by-operation", milestone: "firstCards" } });
+      expect(byHand.body.detail).toContain("publication");
+      expect(await events("69123")).toBe(before);
+      await byOperation(prefecture69, "69123", { milestone: "firstCards" });
+      expect((await move("prefecture69", "69123", "2017-10-16", "Préfecture du Rhône")).body).toMatchObject({
+        status: 409,
+        code: "appointment-not-movable",
+      });
+      expect((await milestone("lyon", "69123", { milestone: "autonomy" })).body.code).toBe("milestone-recorded-by-operation");
+      await byOperation(actor("rc-lyon", "commune-operator", { _tag: "commune", commune: "69123" }), "69123", { milestone: "autonomy" });
 
       const refused = await milestone("lyon", "69123", { milestone: "editorContract", editor: "logiciel-etat-civil" });
       expect(refused.body.code).toBe("editor-not-found");
@@ -110,8 +152,18 @@ for (const adapter of adapters) {
       expect((await call("lyon", "POST", "/communes/69123/onboarding/training", { trainingOn: "2017-11-20" })).status).toBe(201);
       expect((await milestone("otherEditor", "69123", { milestone: "installation" })).body.code).toBe("editor-not-contracted");
       expect((await milestone("editor", "69123", { milestone: "installation" })).status).toBe(201);
-      expect((await milestone("lyon", "69123", { milestone: "specimenRequests" })).status).toBe(201);
-      expect((await milestone("editor", "69123", { milestone: "trainingAndTest", trainedBy: "editor" })).status).toBe(201);
+      expect((await milestone("lyon", "69123", { milestone: "specimenRequests" })).body.code).toBe("milestone-recorded-by-operation");
+      await byOperation(actor("rc-lyon", "commune-operator", { _tag: "commune", commune: "69123" }), "69123", { milestone: "specimenRequests" });
+      expect((await milestone("editor", "69123", { milestone: "trainingAndTest", trainedBy: "editor" })).body.code).toBe("milestone-recorded-by-operation");
+      await byOperation(Actor.platform, "69123", { milestone: "trainingAndTest", trainedBy: "editor" });
+      // Under the obligation, the connection date is the deadline at the latest.
+      const afterDeadline = await milestone("lyon", "69123", { milestone: "connectionDate", connectionOn: "2018-11-02" });
+      expect(afterDeadline).toMatchObject({
+        status: 422,
+        body: { code: "connection-date-after-deadline", connectionOn: "2018-11-02", deadline: "2018-11-01" },
+      });
+      expect((await milestone("lyon", "69123", { milestone: "connectionDate", connectionOn: "2018-11-01" })).status).toBe(201);
+      expect((await withdraw("lyon", "69123", "connectionDate", "date avancée")).status).toBe(201);
       expect((await milestone("lyon", "69123", { milestone: "connectionDate", connectionOn: "2018-10-15" })).status).toBe(201);
       const connected = await milestone("ants", "69123", { milestone: "connected" });
       expect(connected.status).toBe(201);
@@ -120,6 +172,86 @@ for (const adapter of adapters) {
 
       const listed = await call("ants", "GET", "/communes?reached=connected");
       expect(listed.body.items.map((item: { code: string }) => item.code)).toEqual(["69123"]);
+
+      // Connected by mistake: withdrawn, the commune is late again — from the day after the date it
+      // chose, before the deadline — and its listing follows.
+      const withdrawn = await withdraw("ants", "69123", "connected", "raccordement confirmé par erreur : test en échec");
+      expect(withdrawn.status).toBe(201);
+      expect(withdrawn.body.status).toMatchObject({ connected: false, late: true, next: [{ milestone: "connected" }] });
+      expect(withdrawn.body.status.overdue.map((due: { reason: string }) => due.reason).sort()).toEqual([
+        "connection-date-passed",
+        "connection-deadline-missed",
+      ]);
+      expect((await call("ants", "GET", "/communes/69123")).body).toMatchObject({ lateFrom: "2018-10-16", late: true });
+      expect((await call("ants", "GET", "/communes?reached=connected")).body.items).toEqual([]);
+      expect(await lastEvent("69123")).toMatchObject({
+        _tag: "MilestoneWithdrawn",
+        milestone: "connected",
+        reason: "raccordement confirmé par erreur : test en échec",
+        by: { id: "ants", role: "national-administrator" },
+        withdrawn: { evidence: { milestone: "connected" } },
+      });
+      expect((await milestone("ants", "69123", { milestone: "connected" })).body.status).toMatchObject({ connected: true, late: false });
+    });
+
+    it("refuses by hand every milestone an operation of the platform records, and says so in the machine", async () => {
+      const machine = (await call("ants", "GET", "/onboarding/machine")).body;
+      const throughOperation = machine.milestones.filter((definition: { recordedThrough: string }) => definition.recordedThrough === "operation");
+      expect(throughOperation.map((definition: { milestone: string }) => definition.milestone)).toEqual([
+        "firstCards",
+        "autonomy",
+        "specimenRequests",
+        "trainingAndTest",
+      ]);
+      const before = await events("13055");
+      for (const definition of throughOperation as ReadonlyArray<{ milestone: string; operation: string }>) {
+        const refused = await milestone("ants", "13055", {
+          milestone: definition.milestone,
+          ...(definition.milestone === "trainingAndTest" ? { trainedBy: "editor" } : {}),
+        });
+        expect(refused).toMatchObject({ status: 409, type: "application/problem+json", body: { code: "milestone-recorded-by-operation" } });
+        expect(refused.body.operation).toBe(definition.operation);
+      }
+      expect(await events("13055")).toBe(before);
+    });
+
+    it("withdraws a milestone recorded by hand, by a role that records it, with the reason, and the status follows", async () => {
+      expect((await call("ants", "POST", "/communes/33063/onboarding/maternity", { hasMaternity: true, reference: "recensement" })).status).toBe(201);
+      for (const evidence of [{ milestone: "census" }, { milestone: "adhesion" }]) expect((await milestone("bordeaux", "33063", evidence)).status).toBe(201);
+      expect((await milestone("bordeaux", "33063", { milestone: "editorContract", editor: "logiciel-etat-civil" })).status).toBe(201);
+      const recorded = await events("33063");
+
+      // Each refusal names why, and writes nothing.
+      const operation = await withdraw("ants", "33063", "firstCards");
+      expect(operation).toMatchObject({ status: 409, body: { code: "milestone-not-withdrawable", milestone: "firstCards" } });
+      expect(operation.body.detail).toContain("not by hand");
+      expect((await withdraw("ants", "33063", "adhesion")).body).toMatchObject({ code: "milestone-not-withdrawable", dependents: ["editorContract"] });
+      expect((await withdraw("prefecture33", "33063", "editorContract")).body.code).toBe("milestone-role-not-allowed");
+      expect((await withdraw("paris", "33063", "editorContract")).status).toBe(403);
+      expect((await withdraw("bordeaux", "33063", "installation")).body).toMatchObject({ code: "milestone-not-withdrawable", dependents: [] });
+      expect((await call("bordeaux", "POST", "/communes/33063/onboarding/milestones/editorContract/withdrawal", { reason: "" })).status).toBe(400);
+      expect(await events("33063")).toBe(recorded);
+
+      const withdrawn = await withdraw("bordeaux", "33063", "editorContract", "contrat signé avec un autre éditeur");
+      expect(withdrawn.status).toBe(201);
+      expect(withdrawn.body.status.done.map((entry: { milestone: string }) => entry.milestone)).toEqual(["census", "adhesion"]);
+      expect(withdrawn.body.status.next.map((entry: { milestone: string }) => entry.milestone)).toContain("editorContract");
+      expect((await call("ants", "GET", "/communes/33063")).body.reached).toEqual(["census", "adhesion"]);
+      expect((await call("ants", "GET", "/communes?notReached=editorContract&departement=33")).body.items.map((item: { code: string }) => item.code)).toEqual([
+        "33063",
+      ]);
+      expect(await lastEvent("33063")).toMatchObject({
+        _tag: "MilestoneWithdrawn",
+        milestone: "editorContract",
+        reason: "contrat signé avec un autre éditeur",
+        by: { id: "rc-bordeaux", role: "commune-operator", site: "commune:33063" },
+        withdrawn: { evidence: { editor: "logiciel-etat-civil" }, by: { id: "rc-bordeaux" } },
+      });
+      expect((await withdraw("bordeaux", "33063", "editorContract")).body).toMatchObject({ code: "milestone-not-withdrawable" });
+      // Recorded again once right.
+      expect((await milestone("bordeaux", "33063", { milestone: "editorContract", editor: "logiciel-etat-civil" })).status).toBe(201);
+      const trail = await runtime.runPromise(Audit.AuditTrail.use((trail) => trail.verify));
+      expect(trail.valid).toBe(true);
     });
 
     it("walks a voluntary commune, for which the census does not apply", async () => {

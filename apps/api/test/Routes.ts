@@ -124,6 +124,20 @@ export const routes: ReadonlyArray<Route> = [
   }),
   route({
     method: "POST",
+    path: "/communes/{code}/onboarding/milestones/{milestone}/withdrawal",
+    request: (s) => ({ path: `/communes/${s.commune}/onboarding/milestones/editorContract/withdrawal`, body: { reason: "enregistré par erreur" } }),
+    narrowed: ["editor"],
+  }),
+  route({
+    method: "POST",
+    path: "/communes/{code}/onboarding/appointment/move",
+    request: (s) => ({
+      path: `/communes/${s.commune}/onboarding/appointment/move`,
+      body: { appointmentOn: today, venue: "Mairie", reference: "replanifié", reason: "salle indisponible" },
+    }),
+  }),
+  route({
+    method: "POST",
     path: "/communes/{code}/onboarding/maternity",
     request: (s) => ({ path: `/communes/${s.commune}/onboarding/maternity`, body: { hasMaternity: true, reference: "recensement" } }),
     narrowed: ["editor", "prefecture-operator", "commune-operator"],

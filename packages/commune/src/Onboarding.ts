@@ -5,7 +5,11 @@
  * file) run in parallel and meet at the training and connection test. The census applies only to
  * communes under the connection obligation (a maternity on their territory, now or in the past).
  *
- * The graph is data (`machine`), read alike by `decide`, the API, the docs and the tests.
+ * The graph is data (`machine`), read alike by `decide`, the API, the docs and the tests. Some
+ * milestones follow an operation of the platform (the first cards handed over and activated, the
+ * specimen file kept, the connection test passed): only that operation records them, never a hand
+ * with a free-text reference. Every other milestone is recorded by hand, and can be withdrawn by
+ * the roles that record it, with a reason, while nothing that depends on it is recorded.
  */
 import { type Actor, Site, Problem } from "@comedec/actor";
 import { Result, Schema } from "effect";
@@ -48,6 +52,13 @@ export interface MilestoneDefinition {
   readonly party: Party;
   /** Which roles may record it on the platform (ANTS keeps the tracking, so it may record all). */
   readonly recordedBy: ReadonlyArray<Actor.Role>;
+  /**
+   * `hand`: recorded (and withdrawn) by one of `recordedBy` with its evidence; `operation`: only
+   * the platform's own operation records it, as that operation happens (named in `operation`).
+   */
+  readonly recordedThrough: "hand" | "operation";
+  /** The operation that records it, for a milestone recorded through one. */
+  readonly operation?: string;
 }
 
 const ants = "national-administrator" as const;
@@ -55,7 +66,7 @@ const ants = "national-administrator" as const;
 /** The onboarding state machine, versioned: a change of graph is a new version. */
 export const machine = {
   name: "commune-onboarding",
-  version: 1,
+  version: 2,
   milestones: [
     {
       step: 1,
@@ -66,6 +77,7 @@ export const machine = {
       onlyUnderObligation: true,
       party: "ministry-of-justice",
       recordedBy: [ants, "commune-operator"],
+      recordedThrough: "hand",
     },
     {
       step: 2,
@@ -76,6 +88,7 @@ export const machine = {
       onlyUnderObligation: false,
       party: "commune",
       recordedBy: [ants, "commune-operator"],
+      recordedThrough: "hand",
     },
     {
       step: 3,
@@ -86,6 +99,7 @@ export const machine = {
       onlyUnderObligation: false,
       party: "national-operator",
       recordedBy: [ants],
+      recordedThrough: "hand",
     },
     {
       step: 4,
@@ -96,6 +110,7 @@ export const machine = {
       onlyUnderObligation: false,
       party: "national-operator",
       recordedBy: [ants],
+      recordedThrough: "hand",
     },
     {
       step: 5,
@@ -106,6 +121,7 @@ export const machine = {
       onlyUnderObligation: false,
       party: "national-operator",
       recordedBy: [ants, "prefecture-operator"],
+      recordedThrough: "hand",
     },
     {
       step: 6,
@@ -116,6 +132,8 @@ export const machine = {
       onlyUnderObligation: false,
       party: "prefecture",
       recordedBy: [ants, "prefecture-operator"],
+      recordedThrough: "operation",
+      operation: "the publication of the responsable carte's first card (POST /cards/{id}/publication)",
     },
     {
       step: 7,
@@ -126,6 +144,8 @@ export const machine = {
       onlyUnderObligation: false,
       party: "commune",
       recordedBy: [ants, "commune-operator"],
+      recordedThrough: "operation",
+      operation: "the activation of the délégué's first card (POST /cards/{id}/publication)",
     },
     {
       step: 8,
@@ -136,6 +156,7 @@ export const machine = {
       onlyUnderObligation: false,
       party: "commune",
       recordedBy: [ants, "commune-operator"],
+      recordedThrough: "hand",
     },
     {
       step: 9,
@@ -146,6 +167,7 @@ export const machine = {
       onlyUnderObligation: false,
       party: "editor",
       recordedBy: [ants, "commune-operator", "editor"],
+      recordedThrough: "hand",
     },
     {
       step: 10,
@@ -156,6 +178,8 @@ export const machine = {
       onlyUnderObligation: false,
       party: "commune",
       recordedBy: [ants, "commune-operator"],
+      recordedThrough: "operation",
+      operation: "the specimen file sent (POST /communes/{code}/specimen-file)",
     },
     {
       step: 11,
@@ -166,6 +190,8 @@ export const machine = {
       onlyUnderObligation: false,
       party: "editor",
       recordedBy: [ants, "commune-operator", "editor"],
+      recordedThrough: "operation",
+      operation: "the connection test passed: every specimen request answered right (POST /communes/{code}/requests/{id}/response)",
     },
     {
       step: 12,
@@ -176,6 +202,7 @@ export const machine = {
       onlyUnderObligation: false,
       party: "commune",
       recordedBy: [ants, "commune-operator"],
+      recordedThrough: "hand",
     },
     {
       step: 13,
@@ -186,6 +213,7 @@ export const machine = {
       onlyUnderObligation: false,
       party: "national-operator",
       recordedBy: [ants],
+      recordedThrough: "hand",
     },
   ],
 } as const satisfies { name: string; version: number; milestones: ReadonlyArray<MilestoneDefinition> };
@@ -246,14 +274,37 @@ export type MilestoneRecord = typeof MilestoneRecord.Type;
 
 // --- commands ---------------------------------------------------------------------------------
 
-/** Record a milestone with its evidence. */
-export const RecordMilestone = Schema.TaggedStruct("RecordMilestone", { evidence: Evidence });
+/**
+ * Record a milestone with its evidence. `byHand` is set by the API's recording route (a person
+ * typing the evidence); an operation of the platform that reaches a milestone records it without,
+ * which is the only way a milestone recorded through an operation is recorded.
+ */
+export const RecordMilestone = Schema.TaggedStruct("RecordMilestone", { evidence: Evidence, byHand: Schema.optionalKey(Schema.Boolean) });
+/** Why a milestone is withdrawn or an appointment moved, as the audit trail keeps it. */
+const Reason = Schema.String.check(Schema.isMinLength(1), Schema.isMaxLength(500));
+/** Withdraw a milestone recorded by hand by mistake, with the reason (kept in the audit trail). */
+export const WithdrawMilestone = Schema.TaggedStruct("WithdrawMilestone", { milestone: Milestone, reason: Reason });
+/** Move a confirmed hand-over appointment to a new date and venue (a new invitation follows). */
+export const MoveAppointment = Schema.TaggedStruct("MoveAppointment", {
+  appointmentOn: CalendarDate.CalendarDate,
+  venue: Schema.String.check(Schema.isMinLength(1), Schema.isMaxLength(300)),
+  reference: Reference,
+  reason: Reason,
+});
+/**
+ * The connection test passed (the platform's, on its last right specimen answer): recorded as the
+ * `trainingAndTest` milestone now, or kept until its prerequisites are recorded, then recorded.
+ */
+export const RecordConnectionTestPassed = Schema.TaggedStruct("RecordConnectionTestPassed", {
+  reference: Reference,
+  trainedBy: Schema.Literals(["editor", "commune"]),
+});
 /** Declare whether the commune has or had a maternity (which puts it under the obligation). */
 export const DeclareMaternity = Schema.TaggedStruct("DeclareMaternity", { hasMaternity: Schema.Boolean, reference: Reference });
 /** Fix the date of the editor's training, which sets the specimen file's deadline. */
 export const ScheduleTraining = Schema.TaggedStruct("ScheduleTraining", { trainingOn: CalendarDate.CalendarDate });
 /** Any onboarding command. */
-export const Command = Schema.Union([RecordMilestone, DeclareMaternity, ScheduleTraining]);
+export const Command = Schema.Union([RecordMilestone, DeclareMaternity, ScheduleTraining, WithdrawMilestone, MoveAppointment, RecordConnectionTestPassed]);
 /** Any onboarding command. */
 export type Command = typeof Command.Type;
 
@@ -265,8 +316,24 @@ export const MilestoneRecorded = Schema.TaggedStruct("MilestoneRecorded", { reco
 export const MaternityDeclared = Schema.TaggedStruct("MaternityDeclared", { hasMaternity: Schema.Boolean, reference: Reference });
 /** The training date was fixed. */
 export const TrainingScheduled = Schema.TaggedStruct("TrainingScheduled", { trainingOn: CalendarDate.CalendarDate });
+/** A milestone recorded by mistake was withdrawn: who, when, why, and the record withdrawn. */
+export const MilestoneWithdrawn = Schema.TaggedStruct("MilestoneWithdrawn", {
+  milestone: Milestone,
+  reason: Reason,
+  at: Schema.String,
+  by: RecordedBy,
+  withdrawn: MilestoneRecord,
+});
+/** The hand-over appointment was moved: the new record, the previous date and venue, why. */
+export const AppointmentMoved = Schema.TaggedStruct("AppointmentMoved", {
+  record: MilestoneRecord,
+  previous: Schema.Struct({ appointmentOn: CalendarDate.CalendarDate, venue: Schema.String }),
+  reason: Reason,
+});
+/** The connection test passed before its prerequisites were recorded: its record waits for them. */
+export const ConnectionTestPassed = Schema.TaggedStruct("ConnectionTestPassed", { record: MilestoneRecord });
 /** Any onboarding event. */
-export const Event = Schema.Union([MilestoneRecorded, MaternityDeclared, TrainingScheduled]);
+export const Event = Schema.Union([MilestoneRecorded, MaternityDeclared, TrainingScheduled, MilestoneWithdrawn, AppointmentMoved, ConnectionTestPassed]);
 /** Any onboarding event. */
 export type Event = typeof Event.Type;
 
@@ -278,6 +345,8 @@ export const State = Schema.Struct({
   underObligation: Schema.Boolean,
   trainingOn: Schema.optionalKey(CalendarDate.CalendarDate),
   milestones: Schema.Record(Schema.String, MilestoneRecord),
+  /** A connection test passed before `trainingAndTest`'s prerequisites: recorded once they are. */
+  testPassed: Schema.optionalKey(MilestoneRecord),
 });
 /** Where a commune's onboarding stands. */
 export type State = typeof State.Type;
@@ -377,6 +446,61 @@ export class ConventionsNotValidated extends Schema.TaggedError<ConventionsNotVa
   Problem.annotation(409, "conventions-not-validated", "Both conventions must be validated"),
 ) {}
 
+/** The milestone follows an operation of the platform: that operation records it, not a hand. */
+export class MilestoneRecordedByOperation extends Schema.TaggedError<MilestoneRecordedByOperation>()(
+  "MilestoneRecordedByOperation",
+  {
+    commune: Schema.String,
+    milestone: Milestone,
+    operation: Schema.String,
+  },
+  Problem.annotation<{ readonly milestone: string; readonly operation: string }>(
+    409,
+    "milestone-recorded-by-operation",
+    "This milestone is recorded by an operation of the platform, not by hand",
+    (fields) => `${fields.milestone} is recorded by ${fields.operation}`,
+  ),
+) {}
+
+/** The milestone cannot be withdrawn: not recorded, recorded by an operation, or others depend on it. */
+export class MilestoneNotWithdrawable extends Schema.TaggedError<MilestoneNotWithdrawable>()(
+  "MilestoneNotWithdrawable",
+  {
+    commune: Schema.String,
+    milestone: Milestone,
+    reason: Schema.String,
+    /** The milestones recorded on it, to withdraw first. */
+    dependents: Schema.Array(Milestone),
+  },
+  Problem.annotation<{ readonly reason: string }>(409, "milestone-not-withdrawable", "The milestone cannot be withdrawn", (fields) => fields.reason),
+) {}
+
+/** The hand-over appointment cannot be moved: none is recorded, or the cards were handed over. */
+export class AppointmentNotMovable extends Schema.TaggedError<AppointmentNotMovable>()(
+  "AppointmentNotMovable",
+  {
+    commune: Schema.String,
+    reason: Schema.String,
+  },
+  Problem.annotation<{ readonly reason: string }>(409, "appointment-not-movable", "The hand-over appointment cannot be moved", (fields) => fields.reason),
+) {}
+
+/** A commune under the obligation chose a connection date after the legal deadline. */
+export class ConnectionDateAfterDeadline extends Schema.TaggedError<ConnectionDateAfterDeadline>()(
+  "ConnectionDateAfterDeadline",
+  {
+    commune: Schema.String,
+    connectionOn: CalendarDate.CalendarDate,
+    deadline: CalendarDate.CalendarDate,
+  },
+  Problem.annotation<{ readonly connectionOn: string; readonly deadline: string }>(
+    422,
+    "connection-date-after-deadline",
+    "A commune under the connection obligation must be connected by the deadline",
+    (fields) => `${fields.connectionOn} is after the deadline of ${fields.deadline} (law 2016-1547, art. 114-XVII)`,
+  ),
+) {}
+
 /** Every refusal `decide` can give. */
 export type OnboardingError =
   | PrerequisiteMissing
@@ -385,7 +509,11 @@ export type OnboardingError =
   | MilestoneRoleNotAllowed
   | EditorNotContracted
   | ObligationAlreadySettled
-  | TrainingNotSchedulable;
+  | TrainingNotSchedulable
+  | MilestoneRecordedByOperation
+  | MilestoneNotWithdrawable
+  | AppointmentNotMovable
+  | ConnectionDateAfterDeadline;
 
 // --- decide / evolve --------------------------------------------------------------------------
 
@@ -422,15 +550,39 @@ export const decide = (state: State, command: Command, context: Context): Result
       }
       return Result.succeed([TrainingScheduled.make({ trainingOn: command.trainingOn })]);
     case "RecordMilestone":
-      return decideMilestone(state, command.evidence, context);
+      return Result.map(decideMilestone(state, command.evidence, command.byHand === true, context), (events) => withTestPassed(state, events, context));
+    case "WithdrawMilestone":
+      return decideWithdrawal(state, command, context);
+    case "MoveAppointment":
+      return decideMove(state, command, context);
+    case "RecordConnectionTestPassed": {
+      const evidence: Evidence = { milestone: "trainingAndTest", reference: command.reference, trainedBy: command.trainedBy };
+      if ("trainingAndTest" in state.milestones) return Result.fail(new MilestoneAlreadyRecorded({ commune: state.commune, milestone: "trainingAndTest" }));
+      if (missingFor(state, "trainingAndTest").length === 0) return decideMilestone(state, evidence, false, context);
+      // Passed before the first cards (or the file's milestone): kept, and recorded once they are.
+      return Result.succeed([ConnectionTestPassed.make({ record: { at: context.now.toISOString(), by: recordedBy(context.actor), evidence } })]);
+    }
   }
 };
 
-const decideMilestone = (state: State, evidence: Evidence, { actor, now }: Context): Result.Result<ReadonlyArray<Event>, OnboardingError> => {
+/** The editor acting must be the one under contract with the commune. */
+const editorRefusal = (state: State, actor: Actor.Actor): EditorNotContracted | undefined => {
+  if (actor.site._tag !== "editor") return undefined;
+  const contract = state.milestones.editorContract?.evidence;
+  const contracted = contract?.milestone === "editorContract" ? contract.editor : undefined;
+  return contracted === actor.site.editor ? undefined : new EditorNotContracted({ commune: state.commune, editor: actor.site.editor });
+};
+
+const decideMilestone = (state: State, evidence: Evidence, byHand: boolean, { actor, now }: Context): Result.Result<ReadonlyArray<Event>, OnboardingError> => {
   const { milestone } = evidence;
   const definition = definitionOf(milestone);
   if (!definition.recordedBy.includes(actor.role)) {
     return Result.fail(new MilestoneRoleNotAllowed({ milestone, role: actor.role, allowed: [...definition.recordedBy] }));
+  }
+  if (byHand && definition.recordedThrough === "operation") {
+    return Result.fail(
+      new MilestoneRecordedByOperation({ commune: state.commune, milestone, operation: definition.operation ?? "an operation of the platform" }),
+    );
   }
   if (!applies(state, milestone)) {
     return Result.fail(
@@ -440,12 +592,80 @@ const decideMilestone = (state: State, evidence: Evidence, { actor, now }: Conte
   if (milestone in state.milestones) return Result.fail(new MilestoneAlreadyRecorded({ commune: state.commune, milestone }));
   const missing = missingFor(state, milestone);
   if (missing.length > 0) return Result.fail(new PrerequisiteMissing({ commune: state.commune, milestone, missing: [...missing] }));
-  if (actor.site._tag === "editor") {
-    const contract = state.milestones.editorContract?.evidence;
-    const contracted = contract?.milestone === "editorContract" ? contract.editor : undefined;
-    if (contracted !== actor.site.editor) return Result.fail(new EditorNotContracted({ commune: state.commune, editor: actor.site.editor }));
+  const editor = editorRefusal(state, actor);
+  if (editor !== undefined) return Result.fail(editor);
+  if (evidence.milestone === "connectionDate" && state.underObligation && evidence.connectionOn > connectionDeadline) {
+    return Result.fail(new ConnectionDateAfterDeadline({ commune: state.commune, connectionOn: evidence.connectionOn, deadline: connectionDeadline }));
   }
   return Result.succeed([MilestoneRecorded.make({ record: { at: now.toISOString(), by: recordedBy(actor), evidence } })]);
+};
+
+/**
+ * A connection test passed early is recorded with the milestone that completes its prerequisites
+ * (the first cards, most often), in the same append: by whoever passed it, noting when.
+ */
+const withTestPassed = (state: State, events: ReadonlyArray<Event>, { now }: Context): ReadonlyArray<Event> => {
+  const next = events.reduce(evolve, state);
+  const passed = next.testPassed;
+  if (passed === undefined || "trainingAndTest" in next.milestones || missingFor(next, "trainingAndTest").length > 0) return events;
+  const note = `Test de raccordement réussi le ${passed.at.slice(0, 10)}, enregistré une fois ses prérequis atteints.`;
+  return [...events, MilestoneRecorded.make({ record: { at: now.toISOString(), by: passed.by, evidence: { ...passed.evidence, note } } })];
+};
+
+/** The milestones recorded that require this one. */
+const dependentsOf = (state: State, milestone: Milestone): ReadonlyArray<Milestone> =>
+  machine.milestones
+    .filter((definition) => (definition.requires as ReadonlyArray<Milestone>).includes(milestone) && definition.milestone in state.milestones)
+    .map((definition) => definition.milestone);
+
+const decideWithdrawal = (
+  state: State,
+  command: typeof WithdrawMilestone.Type,
+  { actor, now }: Context,
+): Result.Result<ReadonlyArray<Event>, OnboardingError> => {
+  const { milestone } = command;
+  const definition = definitionOf(milestone);
+  if (!definition.recordedBy.includes(actor.role)) {
+    return Result.fail(new MilestoneRoleNotAllowed({ milestone, role: actor.role, allowed: [...definition.recordedBy] }));
+  }
+  const refuse = (reason: string, dependents: ReadonlyArray<Milestone> = []) =>
+    Result.fail(new MilestoneNotWithdrawable({ commune: state.commune, milestone, reason, dependents: [...dependents] }));
+  if (definition.recordedThrough === "operation") {
+    return refuse(`${milestone} is recorded by ${definition.operation ?? "an operation of the platform"}, not by hand: it cannot be withdrawn by hand`);
+  }
+  const record = state.milestones[milestone];
+  if (record === undefined) return refuse(`${milestone} is not recorded`);
+  const dependents = dependentsOf(state, milestone);
+  if (dependents.length > 0)
+    return refuse(`${dependents.join(", ")} ${dependents.length > 1 ? "are" : "is"} recorded on ${milestone}: withdraw first`, dependents);
+  const editor = editorRefusal(state, actor);
+  if (editor !== undefined) return Result.fail(editor);
+  return Result.succeed([MilestoneWithdrawn.make({ milestone, reason: command.reason, at: now.toISOString(), by: recordedBy(actor), withdrawn: record })]);
+};
+
+const decideMove = (state: State, command: typeof MoveAppointment.Type, { actor, now }: Context): Result.Result<ReadonlyArray<Event>, OnboardingError> => {
+  const definition = definitionOf("handOverAppointment");
+  if (!definition.recordedBy.includes(actor.role)) {
+    return Result.fail(new MilestoneRoleNotAllowed({ milestone: "handOverAppointment", role: actor.role, allowed: [...definition.recordedBy] }));
+  }
+  const current = state.milestones.handOverAppointment?.evidence;
+  if (current?.milestone !== "handOverAppointment") {
+    return Result.fail(new AppointmentNotMovable({ commune: state.commune, reason: "no hand-over appointment is recorded: confirm one first" }));
+  }
+  if ("firstCards" in state.milestones) {
+    return Result.fail(new AppointmentNotMovable({ commune: state.commune, reason: "the first cards were handed over: the appointment took place" }));
+  }
+  if (current.appointmentOn === command.appointmentOn && current.venue === command.venue) {
+    return Result.fail(new AppointmentNotMovable({ commune: state.commune, reason: "the appointment is already on that day at that venue" }));
+  }
+  const evidence: Evidence = { milestone: "handOverAppointment", reference: command.reference, appointmentOn: command.appointmentOn, venue: command.venue };
+  return Result.succeed([
+    AppointmentMoved.make({
+      record: { at: now.toISOString(), by: recordedBy(actor), evidence },
+      previous: { appointmentOn: current.appointmentOn, venue: current.venue },
+      reason: command.reason,
+    }),
+  ]);
 };
 
 /** Applies one event to the state. Pure and total: events are facts already decided. */
@@ -455,8 +675,20 @@ export const evolve = (state: State, event: Event): State => {
       return { ...state, underObligation: event.hasMaternity };
     case "TrainingScheduled":
       return { ...state, trainingOn: event.trainingOn };
-    case "MilestoneRecorded":
-      return { ...state, milestones: { ...state.milestones, [event.record.evidence.milestone]: event.record } };
+    case "MilestoneRecorded": {
+      const next = { ...state, milestones: { ...state.milestones, [event.record.evidence.milestone]: event.record } };
+      if (event.record.evidence.milestone !== "trainingAndTest") return next;
+      const { testPassed: _recorded, ...rest } = next;
+      return rest;
+    }
+    case "MilestoneWithdrawn": {
+      const { [event.milestone]: _withdrawn, ...milestones } = state.milestones;
+      return { ...state, milestones };
+    }
+    case "AppointmentMoved":
+      return { ...state, milestones: { ...state.milestones, handOverAppointment: event.record } };
+    case "ConnectionTestPassed":
+      return { ...state, testPassed: event.record };
   }
 };
 
@@ -464,7 +696,7 @@ export const evolve = (state: State, event: Event): State => {
 
 /** Why a commune is late. */
 export interface Overdue {
-  readonly reason: "connection-deadline-missed" | "specimen-file-overdue";
+  readonly reason: "connection-deadline-missed" | "connection-date-passed" | "specimen-file-overdue";
   readonly dueOn: CalendarDate.CalendarDate;
 }
 
@@ -473,6 +705,11 @@ export const dues = (state: State): ReadonlyArray<Overdue> => {
   const result: Array<Overdue> = [];
   if (state.underObligation && !("connected" in state.milestones)) {
     result.push({ reason: "connection-deadline-missed", dueOn: connectionDeadline });
+  }
+  // The day the commune chose: passed without the connection, it is late from then (any commune).
+  const chosen = state.milestones.connectionDate?.evidence;
+  if (chosen?.milestone === "connectionDate" && !("connected" in state.milestones)) {
+    result.push({ reason: "connection-date-passed", dueOn: chosen.connectionOn });
   }
   if (state.trainingOn !== undefined && !("specimenRequests" in state.milestones)) {
     result.push({ reason: "specimen-file-overdue", dueOn: CalendarDate.addDays(state.trainingOn, -specimenLeadDays) });
@@ -503,6 +740,8 @@ export interface Status {
   readonly late: boolean;
   readonly overdue: ReadonlyArray<Overdue>;
   readonly trainingOn?: CalendarDate.CalendarDate;
+  /** When the connection test passed, while `trainingAndTest` waits for its prerequisites. */
+  readonly testPassedAt?: string;
 }
 
 /** Computes the status of a commune on a given day. */
@@ -526,6 +765,7 @@ export const status = (state: State, today: CalendarDate.CalendarDate): Status =
     late: overdue.length > 0,
     overdue,
     ...(state.trainingOn === undefined ? {} : { trainingOn: state.trainingOn }),
+    ...(state.testPassed === undefined ? {} : { testPassedAt: state.testPassed.at }),
   };
 };
 

@@ -53,3 +53,35 @@ describe("the onboarding graph", () => {
     expect(Result.isFailure(decision) && decision.failure._tag).toBe("MilestoneRoleNotAllowed");
   });
 });
+
+describe("what follows an operation of the platform", () => {
+  const reach = (milestones: ReadonlyArray<Onboarding.Evidence>, state = Onboarding.initial(code)) =>
+    milestones.reduce((current, evidence) => apply(current, { _tag: "RecordMilestone", evidence }) as Onboarding.State, state);
+  const untilSpecimens = reach([
+    { milestone: "adhesion", reference: "f" },
+    { milestone: "conventionsReceived", reference: "c", conventions: ["a", "b"] },
+    { milestone: "connectionTriggered", reference: "t" },
+    { milestone: "handOverAppointment", reference: "r", appointmentOn: "2017-10-02", venue: "Préfecture" },
+    { milestone: "editorContract", reference: "e", editor: "x" },
+    { milestone: "installation", reference: "i" },
+    { milestone: "specimenRequests", reference: "s" },
+  ]);
+
+  it("keeps a connection test passed before the first cards, and records it with them", () => {
+    const passed = apply(untilSpecimens, { _tag: "RecordConnectionTestPassed", reference: "test", trainedBy: "editor" }) as Onboarding.State;
+    expect(passed.milestones.trainingAndTest).toBeUndefined();
+    expect(Onboarding.status(passed, "2017-10-03").testPassedAt).toBe(now.toISOString());
+    const decision = Onboarding.decide(passed, { _tag: "RecordMilestone", evidence: { milestone: "firstCards", reference: "carte" } }, { actor: ants, now });
+    expect(Result.isSuccess(decision) && decision.success.map((event) => event._tag)).toEqual(["MilestoneRecorded", "MilestoneRecorded"]);
+    const after = apply(passed, { _tag: "RecordMilestone", evidence: { milestone: "firstCards", reference: "carte" } }) as Onboarding.State;
+    expect(after.milestones.trainingAndTest?.evidence).toMatchObject({ milestone: "trainingAndTest", trainedBy: "editor" });
+    expect(after.testPassed).toBeUndefined();
+  });
+
+  it("refuses by hand what an operation records, and takes it from the operation", () => {
+    const byHand = apply(untilSpecimens, { _tag: "RecordMilestone", evidence: { milestone: "firstCards", reference: "x" }, byHand: true });
+    expect(byHand).toBeInstanceOf(Onboarding.MilestoneRecordedByOperation);
+    const fromOperation = apply(untilSpecimens, { _tag: "RecordMilestone", evidence: { milestone: "firstCards", reference: "x" } }) as Onboarding.State;
+    expect(fromOperation.milestones.firstCards).toBeDefined();
+  });
+});

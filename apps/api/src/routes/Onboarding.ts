@@ -1,7 +1,8 @@
 /**
  * Handlers of a commune's onboarding: status, timeline, recording a milestone with its evidence,
- * declaring the maternity, scheduling the training, and the state machine as data. Each runs one
- * use case of `@comedec/deployment` on the grant of the commune of the path.
+ * withdrawing one, moving the hand-over appointment, declaring the maternity, scheduling the
+ * training, and the state machine as data. Each runs one use case of `@comedec/deployment` on the
+ * grant of the commune of the path.
  */
 import { Onboarding } from "@comedec/commune";
 import { Onboarding as OnboardingUseCases } from "@comedec/deployment";
@@ -15,8 +16,21 @@ const status = Handler.handle(Endpoints.status, ({ grant }) => OnboardingUseCase
 
 const timeline = Handler.handle(Endpoints.timeline, ({ grant }) => Effect.map(OnboardingUseCases.timeline(grant), (events) => ({ events })));
 
+// Recorded through this route, a milestone is recorded by hand: one an operation of the platform records is refused.
 const recordMilestone = Handler.handle(Endpoints.recordMilestone, ({ grant, body }) =>
-  OnboardingUseCases.execute(grant, Onboarding.RecordMilestone.make({ evidence: body.evidence }), body.expectedVersion),
+  OnboardingUseCases.execute(grant, Onboarding.RecordMilestone.make({ evidence: body.evidence, byHand: true }), body.expectedVersion),
+);
+
+const withdrawMilestone = Handler.handle(Endpoints.withdrawMilestone, ({ grant, params, body }) =>
+  OnboardingUseCases.execute(grant, Onboarding.WithdrawMilestone.make({ milestone: params.milestone, reason: body.reason }), body.expectedVersion),
+);
+
+const moveAppointment = Handler.handle(Endpoints.moveAppointment, ({ grant, body }) =>
+  OnboardingUseCases.execute(
+    grant,
+    Onboarding.MoveAppointment.make({ appointmentOn: body.appointmentOn, venue: body.venue, reference: body.reference, reason: body.reason }),
+    body.expectedVersion,
+  ),
 );
 
 const declareMaternity = Handler.handle(Endpoints.declareMaternity, ({ grant, body }) =>
@@ -30,4 +44,4 @@ const scheduleTraining = Handler.handle(Endpoints.scheduleTraining, ({ grant, bo
 const machine = Handler.handle(Endpoints.machine, () => Effect.succeed(Onboarding.machine));
 
 /** The handlers of the group. */
-export const handlers = [status, timeline, recordMilestone, declareMaternity, scheduleTraining, machine];
+export const handlers = [status, timeline, recordMilestone, withdrawMilestone, moveAppointment, declareMaternity, scheduleTraining, machine];

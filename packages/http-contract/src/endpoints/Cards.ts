@@ -89,6 +89,11 @@ const milestoneRefusals = [
   Onboarding.EditorNotContracted,
   Onboarding.ObligationAlreadySettled,
   Onboarding.TrainingNotSchedulable,
+  // The onboarding's other refusals, which its decision may give in general (not for this milestone).
+  Onboarding.MilestoneRecordedByOperation,
+  Onboarding.MilestoneNotWithdrawable,
+  Onboarding.AppointmentNotMovable,
+  Onboarding.ConnectionDateAfterDeadline,
   CommuneNotFound,
 ] as const;
 

@@ -21,8 +21,15 @@ export const OnboardingStatus = Schema.Struct({
   next: Schema.Array(Schema.Struct({ milestone: Onboarding.Milestone, title: Schema.String, party: Party, recordedBy: Schema.Array(Actor.Role) })),
   blocked: Schema.Array(Schema.Struct({ milestone: Onboarding.Milestone, missing: Schema.Array(Onboarding.Milestone) })),
   late: Schema.Boolean,
-  overdue: Schema.Array(Schema.Struct({ reason: Schema.Literals(["connection-deadline-missed", "specimen-file-overdue"]), dueOn: CalendarDate.CalendarDate })),
+  overdue: Schema.Array(
+    Schema.Struct({
+      reason: Schema.Literals(["connection-deadline-missed", "connection-date-passed", "specimen-file-overdue"]),
+      dueOn: CalendarDate.CalendarDate,
+    }),
+  ),
   trainingOn: Schema.optionalKey(CalendarDate.CalendarDate),
+  /** When the connection test passed, while `trainingAndTest` waits for its prerequisites. */
+  testPassedAt: Schema.optionalKey(Schema.String),
 }).annotate({ identifier: "OnboardingStatus" });
 
 /** A commune's onboarding status with the version of its stream (for `expectedVersion`). */
@@ -38,6 +45,9 @@ export const MilestoneDefinition = Schema.Struct({
   onlyUnderObligation: Schema.Boolean,
   party: Party,
   recordedBy: Schema.Array(Actor.Role),
+  /** `operation`: only the named operation of the platform records it; `hand`: recorded and withdrawn by hand. */
+  recordedThrough: Schema.Literals(["hand", "operation"]),
+  operation: Schema.optionalKey(Schema.String),
 }).annotate({ identifier: "MilestoneDefinition" });
 
 // Every refusal of a command on the commune's stream: the commune, a stale version, the domain's
@@ -52,6 +62,10 @@ const commandRefusals = [
   Onboarding.EditorNotContracted,
   Onboarding.ObligationAlreadySettled,
   Onboarding.TrainingNotSchedulable,
+  Onboarding.MilestoneRecordedByOperation,
+  Onboarding.MilestoneNotWithdrawable,
+  Onboarding.AppointmentNotMovable,
+  Onboarding.ConnectionDateAfterDeadline,
   Editor.EditorNotFound,
   Editor.EditorNotCompatible,
   Onboarding.ConventionsNotValidated,
@@ -92,9 +106,47 @@ export const recordMilestone = Endpoint.make({
   method: "post",
   path: "/communes/{code}/onboarding/milestones",
   tag: "onboarding",
-  summary: "Record a milestone with its evidence (refused with the missing prerequisites when out of order)",
+  summary:
+    "Record a milestone with its evidence (refused with the missing prerequisites when out of order, and for a milestone an operation of the platform records)",
   params: CommuneParams,
   body: Schema.Struct({ evidence: Onboarding.Evidence, expectedVersion: ExpectedVersion }),
+  success: VersionedStatus,
+  status: 201,
+  errors: commandRefusals,
+  authorization: onCommune("onboarding.record"),
+});
+
+/** Withdraw a milestone recorded by hand by mistake. */
+export const withdrawMilestone = Endpoint.make({
+  operationId: "withdrawMilestone",
+  method: "post",
+  path: "/communes/{code}/onboarding/milestones/{milestone}/withdrawal",
+  tag: "onboarding",
+  summary:
+    "Withdraw a milestone recorded by hand, with the reason (by a role that records it; refused while a milestone recorded on it stands, and for one an operation records)",
+  params: Schema.Struct({ code: CommuneParams.fields.code, milestone: Onboarding.Milestone }),
+  body: Schema.Struct({ reason: Onboarding.WithdrawMilestone.fields.reason, expectedVersion: ExpectedVersion }),
+  success: VersionedStatus,
+  status: 201,
+  errors: commandRefusals,
+  authorization: onCommune("onboarding.record"),
+});
+
+/** Move the confirmed hand-over appointment. */
+export const moveAppointment = Endpoint.make({
+  operationId: "moveAppointment",
+  method: "post",
+  path: "/communes/{code}/onboarding/appointment/move",
+  tag: "onboarding",
+  summary: "Move the commune's confirmed hand-over appointment to a new date and venue, before the hand-over; the mairie is sent a new invitation",
+  params: CommuneParams,
+  body: Schema.Struct({
+    appointmentOn: Onboarding.MoveAppointment.fields.appointmentOn,
+    venue: Onboarding.MoveAppointment.fields.venue,
+    reference: Onboarding.MoveAppointment.fields.reference,
+    reason: Onboarding.MoveAppointment.fields.reason,
+    expectedVersion: ExpectedVersion,
+  }),
   success: VersionedStatus,
   status: 201,
   errors: commandRefusals,
@@ -151,4 +203,4 @@ export const machine = Endpoint.make({
 });
 
 /** Every endpoint of the group. */
-export const endpoints = [status, timeline, recordMilestone, declareMaternity, scheduleTraining, machine] as const;
+export const endpoints = [status, timeline, recordMilestone, withdrawMilestone, moveAppointment, declareMaternity, scheduleTraining, machine] as const;
