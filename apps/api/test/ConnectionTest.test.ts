@@ -1,8 +1,8 @@
 /**
  * The connection test end to end, as a mairie runs it: the platform started as `npm start` starts
  * it (with virtual cards, and again with SoftHSM2 tokens through PKCS#11 where installed), the
- * commune taken through its onboarding over HTTP up to its specimen file, its officer's card
- * issued and handed over, then `comedec-connection-test` run on that card: it logs in with the
+ * commune taken through its onboarding over HTTP up to its specimen file, its responsable carte's
+ * first card issued and handed over at the prefecture (which records the first cards), then `comedec-connection-test` run on that card: it logs in with the
  * authentication key, answers every specimen request from the file, signs each with the signature
  * key, and the platform verifies them and records the test passed. OpenSSL, which nobody here
  * wrote, verifies a response as the card signed it against the platform's CA.
@@ -42,6 +42,14 @@ const officer = {
   rights: ["receive-requests", "sign-responses", "operate-cards"],
 };
 
+/** The délégué named in the conventions, whose first card is ordered with the responsable carte's. */
+const delegue = {
+  ...officer,
+  identity: { ...officer.identity, birthName: "Faure", givenNames: ["Bruno"], sex: "M" },
+  document: { ...officer.document, number: "BF7654321", holder: { birthName: "FAURE", givenNames: ["Bruno"], birthDate: "1981-02-03" } },
+  contact: { email: "bruno.faure@mairie-lyon.fr" },
+};
+
 /** A SoftHSM2 configuration of its own, shared by the platform and the command (its tokens are the cards). */
 const softHsmEnvironment = (): NodeJS.ProcessEnv => {
   const directory = mkdtempSync(join(tmpdir(), "softhsm-connection-"));
@@ -55,37 +63,46 @@ const drivers = existsSync(softHsmLibrary) ? (["simulator", "softhsm"] as const)
 describe.each(drivers)("the connection test from the command line, with %s cards", (driver) => {
   let platform: Started;
   let serial = "";
-  const tokens = { ants: "", prefecture: "", lyon: "" };
+  const tokens = { ants: "", prefecture: "", prefectureBis: "", lyon: "" };
 
   beforeAll(async () => {
     platform = await start(driver === "softhsm" ? softHsmEnvironment() : {});
     const { ok } = platform;
     tokens.ants = platform.issue("national-administrator", "national", "ANTS");
-    tokens.prefecture = platform.issue("prefecture-operator", "prefecture:69", "Préfecture du Rhône");
+    tokens.prefecture = platform.issue("prefecture-operator", "prefecture:69", "Préfecture du Rhône", "pref-69");
+    tokens.prefectureBis = platform.issue("prefecture-operator", "prefecture:69", "Préfecture du Rhône (second contrôle)", "pref-69-bis");
     tokens.lyon = platform.issue("commune-operator", "commune:69123", "Responsable carte de Lyon");
-    // The card track, as far as the test needs: the connection triggered, the first cards handed over.
-    await triggerConnection(ok, tokens.ants, commune);
+    // The card track, as the platform runs it: the conventions, the first two cards ordered by the
+    // prefecture, the connection triggered (their codes issued), the appointment.
+    await triggerConnection(ok, tokens.ants, commune, false);
     const milestone = (token: string, evidence: Record<string, unknown>) => ok(token, "POST", `/communes/${commune}/onboarding/milestones`, { evidence });
+    // The officer who will sign is the responsable carte: registered face to face, their first card ordered by the prefecture.
+    const alice = (await ok(tokens.prefecture, "POST", "/agents", officer)).id as string;
+    const bruno = (await ok(tokens.prefecture, "POST", "/agents", delegue)).id as string;
+    const card = (await ok(tokens.prefecture, "POST", "/cards", { holder: alice, firstCard: "responsable-carte", reason: "première carte" })).id as string;
+    await ok(tokens.prefecture, "POST", "/cards", { holder: bruno, firstCard: "delegue", reason: "première carte" });
+    await ok(tokens.ants, "POST", `/communes/${commune}/connection`, { reason: "lecteurs livrés" });
     await milestone(tokens.ants, { milestone: "handOverAppointment", reference: "rdv", appointmentOn: today, venue: "Préfecture du Rhône" });
-    await milestone(tokens.prefecture, { milestone: "firstCards", reference: "remise" });
     // The editor track: a compatible editor under contract, its installation, the training in ten days.
     await ok(tokens.ants, "PUT", "/editors/logiciel-etat-civil", { name: "Logiciel État Civil", contactEmail: "contact@logiciel.fr", compatible: true });
     await milestone(tokens.lyon, { milestone: "editorContract", reference: "contrat", editor: "logiciel-etat-civil" });
     await milestone(tokens.ants, { milestone: "installation", reference: "installé" });
     await ok(tokens.lyon, "POST", `/communes/${commune}/onboarding/training`, { trainingOn: inTenDays });
-    // The officer who will sign: registered face to face, their card ordered, made, handed over with its code.
-    const alice = (await ok(tokens.prefecture, "POST", "/agents", officer)).id as string;
-    const card = (await ok(tokens.lyon, "POST", "/cards", { holder: alice, reason: "carte de l'officier" })).id as string;
+    // The responsable carte's card made, received at the prefecture, handed over with its code under
+    // dual control: its publication records the first cards (they cannot be recorded by hand).
     serial = (await ok(tokens.ants, "POST", `/cards/${card}/production`, { reason: "fabrication" })).serial as string;
     await ok(tokens.ants, "POST", `/cards/${card}/shipment`, { reason: "envoi" });
-    await ok(tokens.lyon, "POST", `/cards/${card}/receipt`, { serial, reason: "reçue" });
+    await ok(tokens.prefecture, "POST", `/cards/${card}/receipt`, { serial, reason: "reçue" });
     const code = await Letters.codeFromLetter((path, init) => fetch(`${platform.base}${path}`, init), tokens.ants, card);
-    await ok(tokens.lyon, "POST", `/cards/${card}/publication`, {
+    await ok(tokens.prefectureBis, "POST", `/cards/${card}/personalisation-approval`, { reason: "second contrôle" });
+    await ok(tokens.prefecture, "POST", `/cards/${card}/publication`, {
       activationCode: code,
       pin,
-      handOver: { document: { type: "carte-nationale-identite", number: "AR1234567" }, place: "mairie" },
+      handOver: { document: { type: "carte-nationale-identite", number: "AR1234567" }, place: "prefecture" },
       reason: "remise en main propre",
     });
+    const status = await ok(tokens.ants, "GET", `/communes/${commune}/onboarding`);
+    expect(status.status.done.map((entry: { milestone: string }) => entry.milestone)).toContain("firstCards");
   }, 240_000);
 
   afterAll(() => platform?.stop());

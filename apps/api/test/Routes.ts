@@ -431,9 +431,10 @@ export const client = (app: Requester) => {
 
 /**
  * Takes a commune to `connectionTriggered` through the routes, as ANTS: adhesion, both
- * conventions submitted, received and validated, then recorded, then the connection.
+ * conventions submitted, received and validated, then recorded, then the connection (recorded by
+ * hand, unless `recordConnection` is false: the caller then triggers it with the first cards).
  */
-export const triggerConnection = async (ok: ReturnType<typeof client>["ok"], antsToken: string, code: string) => {
+export const triggerConnection = async (ok: ReturnType<typeof client>["ok"], antsToken: string, code: string, recordConnection = true) => {
   await ok(antsToken, "POST", `/communes/${code}/onboarding/milestones`, { evidence: { milestone: "adhesion", reference: "formulaire en ligne" } });
   const conventions: Array<string> = [];
   for (const kind of ["CARTES", "COMEDEC"]) {
@@ -451,6 +452,8 @@ export const triggerConnection = async (ok: ReturnType<typeof client>["ok"], ant
   await ok(antsToken, "POST", `/communes/${code}/onboarding/milestones`, {
     evidence: { milestone: "conventionsReceived", reference: "courriel", conventions },
   });
+  // Without it, the caller triggers the connection with the first cards ordered (POST /communes/{code}/connection).
+  if (!recordConnection) return;
   await ok(antsToken, "POST", `/communes/${code}/onboarding/milestones`, { evidence: { milestone: "connectionTriggered", reference: "lecteurs expédiés" } });
 };
 
