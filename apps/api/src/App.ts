@@ -21,6 +21,8 @@ import * as NodeRequest from "./NodeRequest.js";
 import * as Problem from "./Problem.js";
 import * as RateLimits from "./RateLimits.js";
 import * as RequestLog from "./RequestLog.js";
+import * as Tracing from "./Tracing.js";
+import type * as Otel from "@opentelemetry/api";
 import * as Agents from "./routes/Agents.js";
 import * as AuditRoutes from "./routes/Audit.js";
 import * as Cards from "./routes/Cards.js";
@@ -103,12 +105,15 @@ export const make = (
     readonly metrics?: Metrics.Metrics;
     /** Writes one JSON line per request, with its request id (none written when absent). */
     readonly requestLog?: RequestLog.Writer;
+    /** Makes a span of every request, parent of its use cases and statements (`Platform.Tracing`; no span when absent). */
+    readonly tracer?: Otel.Tracer;
   } = {},
 ): Hono => {
   checkEveryEndpointServed();
   const app = new Hono();
   if (options.requestLog !== undefined) app.use("*", RequestLog.middleware(options.requestLog));
   if (options.metrics !== undefined) app.use("*", options.metrics.middleware);
+  if (options.tracer !== undefined) app.use("*", Tracing.middleware(options.tracer));
   const limits = RateLimits.middlewares(options.rateLimits ?? RateLimits.defaults, {
     hit: (key, windowSeconds) => runtime.runPromise(Counters.RateLimitCounters.use((counters) => counters.hit(key, windowSeconds))),
     reset: (key) => runtime.runPromise(Counters.RateLimitCounters.use((counters) => counters.reset(key))),

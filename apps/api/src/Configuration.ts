@@ -17,6 +17,8 @@ export interface Api {
   readonly metrics: { readonly port: number | undefined; readonly host: string };
   /** The JSON request log on standard output (`COMEDEC_REQUEST_LOG`: `json`, the default, or `off`). */
   readonly requestLog: "json" | "off";
+  /** The OpenTelemetry traces (the `OTEL_*` variables); `undefined`, nothing traced, without an OTLP endpoint. */
+  readonly tracing: Configuration.Tracing | undefined;
 }
 
 /** The Prometheus port (`COMEDEC_METRICS_PORT`): unset, no metrics are served. */
@@ -50,4 +52,5 @@ export const api: Config.Config<Api> = Config.all({
   mail: Configuration.mail,
   metrics: Config.all({ port: metricsPort, host: metricsHost }),
   requestLog,
+  tracing: Configuration.tracing("comedec-api"),
 });

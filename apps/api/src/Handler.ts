@@ -14,6 +14,7 @@ import { Cause, Effect, Exit, type ManagedRuntime, Option, Schema } from "effect
 import type { Context, Handler as HonoHandler, Hono, MiddlewareHandler } from "hono";
 import * as NodeRequest from "./NodeRequest.js";
 import * as Problem from "./Problem.js";
+import * as Tracing from "./Tracing.js";
 
 type Authorization = Endpoint.Authorization;
 
@@ -152,7 +153,7 @@ export const register = <R>(
         // What leaves is what the contract says: encoded by the success Schema, excess fields dropped.
         return yield* Effect.orDie(encode(value));
       });
-      const exit = await runtime.runPromiseExit(program);
+      const exit = await runtime.runPromiseExit(Tracing.withinRequest(context, program));
       if (Exit.isSuccess(exit)) {
         if (endpoint.responseType === "application/json") return context.json(exit.value as object, endpoint.status);
         // A document made for one request (the activation letter): never kept by a cache.

@@ -5,7 +5,7 @@
  * request is written: no query, body, header or token, so no secret or personal data.
  */
 import { randomUUID } from "node:crypto";
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { routeOf } from "./Metrics.js";
 
 /** The header that carries the request id, both ways. */
@@ -34,13 +34,22 @@ export const stdout: Writer = (line) => {
   process.stdout.write(`${line}\n`);
 };
 
+/** The request's id: the caller's plain `x-request-id`, else a generated one, the same for every middleware that asks. */
+export const requestIdOf = (context: Context): string => {
+  const known: unknown = context.get(requestIdHeader);
+  if (typeof known === "string") return known;
+  const given = context.req.header(requestIdHeader);
+  const requestId = given !== undefined && acceptable.test(given) ? given : randomUUID();
+  context.set(requestIdHeader, requestId);
+  return requestId;
+};
+
 /** The middleware that gives every request its id and writes its line once answered. */
 export const middleware =
   (write: Writer = stdout): MiddlewareHandler =>
   async (context, next) => {
     const started = process.hrtime.bigint();
-    const given = context.req.header(requestIdHeader);
-    const requestId = given !== undefined && acceptable.test(given) ? given : randomUUID();
+    const requestId = requestIdOf(context);
     try {
       await next();
     } finally {

@@ -41,7 +41,10 @@ const embedded =
     : undefined;
 const databaseUrl = embedded === undefined ? (config.databaseUrl as Redacted.Redacted<string>) : Redacted.make(embedded.connectionString);
 const mail = Mailer.fromConfiguration(settings.mail);
-const runtime = ManagedRuntime.make(Layer.merge(Platform.persistence({ ...config, databaseUrl }), mail.layer));
+// Off (no OTLP endpoint), nothing of OpenTelemetry is made: the persistence layer keeps its plain driver.
+const tracing = Platform.Tracing.fromConfiguration(settings.tracing);
+const persistence = Platform.persistence({ ...config, databaseUrl });
+const runtime = ManagedRuntime.make(Layer.merge(tracing === undefined ? persistence : persistence.pipe(Layer.provideMerge(tracing.layer)), mail.layer));
 const tokenFile = await runtime.runPromise(Effect.andThen(Platform.importCommunesIfEmpty, Platform.ensureAdministratorToken(config)));
 const worker =
   embedded !== undefined || settings.inProcessWorker
@@ -49,6 +52,7 @@ const worker =
         connectionString: Redacted.value(databaseUrl),
         concurrency: settings.workerConcurrency,
         connectionTimeoutMillis: config.timeouts.connectMillis,
+        ...(tracing === undefined ? {} : { around: tracing.job }),
       })
     : undefined;
 const metricsPort = settings.metrics.port;
@@ -66,6 +70,7 @@ const server = serve(
       publicUrl: config.publicUrl,
       ...(metrics === undefined ? {} : { metrics }),
       ...(settings.requestLog === "json" ? { requestLog: RequestLog.stdout } : {}),
+      ...(tracing === undefined ? {} : { tracer: tracing.tracer }),
     }).fetch,
     port: config.port,
     hostname: settings.host,
@@ -73,7 +78,8 @@ const server = serve(
   (info) => {
     const database = embedded === undefined ? "PostgreSQL" : `embedded PostgreSQL in ${config.dataDir}`;
     const jobs = worker === undefined ? "jobs in the worker processes" : `jobs in this process, ${mail.description}`;
-    console.error(`COMEDEC API on http://${info.address}:${info.port} (${database}; ${jobs})`);
+    const traces = settings.tracing === undefined ? "" : `; traces to ${new URL(settings.tracing.endpoint).origin}`;
+    console.error(`COMEDEC API on http://${info.address}:${info.port} (${database}; ${jobs}${traces})`);
     console.error(`API docs: http://${info.address}:${info.port}/docs — administrator token in ${tokenFile}`);
   },
 );
@@ -102,6 +108,7 @@ const stop = (signal: string) => {
     metricsServer?.close();
     await worker?.stop();
     await runtime.dispose();
+    await tracing?.shutdown().catch(() => undefined);
     await embedded?.stop();
     process.exit(0);
   })();

@@ -270,6 +270,81 @@ export const mail: Config.Config<Mail> = Config.all({
   ).pipe(Config.withDefault("COMEDEC <ne-pas-repondre@comedec.invalid>")),
 });
 
+/** The OpenTelemetry samplers `OTEL_TRACES_SAMPLER` names (those of the specification the SDK has built in). */
+export const samplers = ["always_on", "always_off", "traceidratio", "parentbased_always_on", "parentbased_always_off", "parentbased_traceidratio"] as const;
+
+/** How traces are exported when they are (an OTLP collector over HTTP). */
+export interface Tracing {
+  /** Where spans are sent: `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` as given, or `OTEL_EXPORTER_OTLP_ENDPOINT` with `/v1/traces`. */
+  readonly endpoint: string;
+  /** `OTEL_EXPORTER_OTLP_TRACES_PROTOCOL` or `OTEL_EXPORTER_OTLP_PROTOCOL`: `http/protobuf` (the default) or `http/json`. */
+  readonly protocol: "http/protobuf" | "http/json";
+  /** `OTEL_SERVICE_NAME`, or the app's own name. */
+  readonly serviceName: string;
+  /** `OTEL_TRACES_SAMPLER` (`parentbased_always_on`) and, for the ratio samplers, `OTEL_TRACES_SAMPLER_ARG` (1). */
+  readonly sampler: { readonly name: (typeof samplers)[number]; readonly ratio: number };
+}
+
+const otlpUrl = (name: string): Config.Config<string | undefined> =>
+  text(name, "an http:// or https:// URL expected", (value) => URL.canParse(value) && /^https?:$/.test(new URL(value).protocol)).pipe(
+    Config.withDefault(undefined),
+  );
+
+const otlpProtocol = (name: string): Config.Config<"http/protobuf" | "http/json" | undefined> =>
+  text(name, "http/protobuf or http/json expected (no gRPC exporter is built in)", (value) => value === "http/protobuf" || value === "http/json").pipe(
+    Config.map((value) => value as "http/protobuf" | "http/json"),
+    Config.withDefault(undefined),
+  );
+
+/**
+ * The traces (the standard `OTEL_*` variables): off — `undefined`, nothing installed — unless an
+ * OTLP endpoint is given (`OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` or `OTEL_EXPORTER_OTLP_ENDPOINT`) or
+ * `OTEL_TRACES_EXPORTER=otlp` asks for the specification's default collector
+ * (`http://localhost:4318`); off whatever else is set with `OTEL_TRACES_EXPORTER=none` or
+ * `OTEL_SDK_DISABLED=true`. Every value read here is checked, also when tracing stays off.
+ */
+export const tracing = (serviceName: string): Config.Config<Tracing | undefined> =>
+  Config.all({
+    disabled: text("OTEL_SDK_DISABLED", "true or false expected", (value) => /^(true|false)$/i.test(value)).pipe(
+      Config.map((value) => value.toLowerCase() === "true"),
+      Config.withDefault(false),
+    ),
+    exporter: text("OTEL_TRACES_EXPORTER", "otlp or none expected", (value) => value === "otlp" || value === "none").pipe(Config.withDefault(undefined)),
+    tracesEndpoint: otlpUrl("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"),
+    endpoint: otlpUrl("OTEL_EXPORTER_OTLP_ENDPOINT"),
+    tracesProtocol: otlpProtocol("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"),
+    protocol: otlpProtocol("OTEL_EXPORTER_OTLP_PROTOCOL"),
+    serviceName: text("OTEL_SERVICE_NAME", "a service name of 1 to 255 characters expected", (value) => value.trim().length >= 1 && value.length <= 255).pipe(
+      Config.withDefault(serviceName),
+    ),
+    sampler: text("OTEL_TRACES_SAMPLER", `one of ${samplers.join(", ")} expected`, (value) => (samplers as ReadonlyArray<string>).includes(value)).pipe(
+      Config.map((value) => value as (typeof samplers)[number]),
+      Config.withDefault("parentbased_always_on" as const),
+    ),
+    ratio: text("OTEL_TRACES_SAMPLER_ARG", "a ratio from 0 to 1 expected", (value) => /^(0(\.[0-9]+)?|1(\.0+)?|\.[0-9]+)$/.test(value)).pipe(
+      Config.map(Number),
+      Config.withDefault(1),
+    ),
+  }).pipe(
+    Config.map((read): Tracing | undefined => {
+      if (read.disabled || read.exporter === "none") return undefined;
+      const endpoint =
+        read.tracesEndpoint ??
+        (read.endpoint === undefined
+          ? read.exporter === "otlp"
+            ? "http://localhost:4318/v1/traces"
+            : undefined
+          : `${read.endpoint.replace(/\/+$/, "")}/v1/traces`);
+      if (endpoint === undefined) return undefined;
+      return {
+        endpoint,
+        protocol: read.tracesProtocol ?? read.protocol ?? "http/protobuf",
+        serviceName: read.serviceName,
+        sampler: { name: read.sampler, ratio: read.ratio },
+      };
+    }),
+  );
+
 /** A refusal of `variable`'s value, as `Config` reports one. */
 const refusal = (variable: string, message: string): Schema.SchemaError =>
   new Schema.SchemaError(new SchemaIssue.Pointer([variable], new SchemaIssue.InvalidValue({ message })));

@@ -7,6 +7,8 @@ export interface Worker {
   readonly platform: Configuration.Platform;
   readonly concurrency: number;
   readonly mail: Configuration.Mail;
+  /** The OpenTelemetry traces (the `OTEL_*` variables); `undefined`, nothing traced, without an OTLP endpoint. */
+  readonly tracing: Configuration.Tracing | undefined;
 }
 
 /** The worker's configuration, from the shared pieces. */
@@ -14,4 +16,5 @@ export const worker: Config.Config<Worker> = Config.all({
   platform: Configuration.platform,
   concurrency: Configuration.workerConcurrency(4),
   mail: Configuration.mail,
+  tracing: Configuration.tracing("comedec-worker"),
 });

@@ -9,6 +9,8 @@
  * - `publish-crl`: every 12 hours, so the published CRL is never older than 24 (RGS 3*);
  * - `renewals`: daily, the automatic certificate-renewal requests due (`Renewals.daysBefore`),
  *   and the warnings of certificates ending within 30 and 7 days;
+ * - `card-expiry`: daily, the cards whose certificates ended recorded `expired`, their pending
+ *   requests cancelled (`Expiry.expireEnded`);
  * - `digests`: on Monday mornings, each prefecture's digest of its late communes;
  * - `audit-checkpoint`: hourly, the audit trail's head signed, so a rewrite of the log is found;
  * - `retention-purge`: daily, what has outlived its retention;
@@ -23,7 +25,7 @@
 import type { AgentStore } from "@comedec/agent";
 import type { CardNotifications, CardStore, CertificateRegistry } from "@comedec/card";
 import type { CommuneDirectory } from "@comedec/commune";
-import { Renewals } from "@comedec/pgca";
+import { Expiry, Renewals } from "@comedec/pgca";
 import type { Authority } from "@comedec/pki";
 import { Audit, Retention } from "@comedec/rgs";
 import { Effect, type ManagedRuntime } from "effect";
@@ -57,6 +59,8 @@ export interface Options {
   readonly concurrency?: number;
   /** How often the outbox is looked at, in milliseconds. */
   readonly outboxEveryMillis?: number;
+  /** Runs each job, given its task's name: in its span when the process traces (`Platform.Tracing`). */
+  readonly around?: <A>(task: string, run: () => Promise<A>) => Promise<A>;
 }
 
 /**
@@ -107,6 +111,9 @@ const taskList = (runtime: ManagedRuntime.ManagedRuntime<Services, never>): Task
     await runtime.runPromise(Effect.asVoid(Effect.andThen(Renewals.requestDue(), Renewals.warnExpiring())));
     await deliverNext(helpers);
   },
+  "card-expiry": async () => {
+    await runtime.runPromise(Effect.asVoid(Expiry.expireEnded()));
+  },
   "publish-crl": async () => {
     await runtime.runPromise(Effect.asVoid(Jobs.publishCrl));
   },
@@ -121,11 +128,20 @@ const taskList = (runtime: ManagedRuntime.ManagedRuntime<Services, never>): Task
   },
 });
 
+/** Every task of `tasks` run through `around` (each job in its span). */
+const aroundEach = (tasks: TaskList, around: NonNullable<Options["around"]>): TaskList =>
+  Object.fromEntries(
+    Object.entries(tasks).flatMap(([name, task]) =>
+      task === undefined ? [] : [[name, (payload, helpers) => around(name, async () => task(payload, helpers))]],
+    ),
+  );
+
 const crontab = parseCrontab(
   [
     "* * * * * outbox ?jobKey=outbox",
     "0 */12 * * * publish-crl ?jobKey=publish-crl&fill=12h",
     "0 3 * * * renewals ?jobKey=renewals&fill=1d",
+    "10 0 * * * card-expiry ?jobKey=card-expiry&fill=1d",
     "0 7 * * 1 digests ?jobKey=digests&fill=1d",
     "*/10 * * * * reconcile-revocations ?jobKey=reconcile-revocations",
     "5 * * * * audit-checkpoint ?jobKey=audit-checkpoint&fill=1h",
@@ -153,7 +169,7 @@ export const start = async (runtime: ManagedRuntime.ManagedRuntime<Services, nev
     concurrency: options.concurrency ?? 4,
     noHandleSignals: true,
     pollInterval: 1000,
-    taskList: taskList(runtime),
+    taskList: options.around === undefined ? taskList(runtime) : aroundEach(taskList(runtime), options.around),
     parsedCronItems: crontab,
     logger: quietLogger,
   });

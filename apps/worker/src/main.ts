@@ -17,7 +17,10 @@ if (config.databaseUrl === undefined) {
   process.exit(64);
 }
 const mail = Mailer.fromConfiguration(settings.mail);
-const runtime = ManagedRuntime.make(Layer.merge(Platform.persistence(config), mail.layer));
+// Off (no OTLP endpoint), nothing of OpenTelemetry is made: the persistence layer keeps its plain driver.
+const tracing = Platform.Tracing.fromConfiguration(settings.tracing);
+const persistence = Platform.persistence(config);
+const runtime = ManagedRuntime.make(Layer.merge(tracing === undefined ? persistence : persistence.pipe(Layer.provideMerge(tracing.layer)), mail.layer));
 // graphile-worker completes and fails jobs in batches whose promise it does not always await: with
 // the database away, one may reject unhandled, which would end this process. The job stays locked
 // and runs again once the database is back; it is logged, not fatal.
@@ -30,6 +33,7 @@ const started = Worker.start(runtime, {
   connectionString: Redacted.value(config.databaseUrl),
   concurrency: settings.concurrency,
   connectionTimeoutMillis: config.timeouts.connectMillis,
+  ...(tracing === undefined ? {} : { around: tracing.job }),
 });
 
 // SIGTERM: the running jobs finish, the others stay queued for another worker (graphile-worker
@@ -41,7 +45,11 @@ const stop = (signal: string) => {
   stopping = true;
   console.error(`${signal}: stopping — finishing the running jobs`);
   setTimeout(() => process.exit(1), config.timeouts.shutdownMillis).unref();
-  void started.then((worker) => worker.stop()).then(() => runtime.dispose().then(() => process.exit(0)));
+  void started
+    .then((worker) => worker.stop())
+    .then(() => runtime.dispose())
+    .then(() => tracing?.shutdown().catch(() => undefined))
+    .then(() => process.exit(0));
 };
 process.on("SIGINT", () => stop("SIGINT"));
 process.on("SIGTERM", () => stop("SIGTERM"));

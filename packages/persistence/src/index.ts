@@ -10,3 +10,6 @@ export { RawSql, type Query } from "./RawSql.js";
 
 /** Readiness: the migrations not yet applied. */
 export * as Readiness from "./Readiness.js";
+
+/** The hook the platform's tracing wraps every statement with (one span each); none by default. */
+export { type StatementObserver, StatementSpans } from "./StatementSpans.js";

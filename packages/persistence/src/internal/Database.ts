@@ -7,10 +7,11 @@ import { Availability } from "@comedec/actor";
 import { PGlite } from "@electric-sql/pglite";
 import { Context, Effect, Layer } from "effect";
 import { mkdir } from "node:fs/promises";
-import { Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient } from "kysely";
+import { type Dialect, Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient } from "kysely";
 import { Migrator } from "kysely/migration";
 import { PGliteDialect } from "kysely-pglite-dialect";
 import pg from "pg";
+import { observeDialect, StatementSpans } from "../StatementSpans.js";
 import { provider } from "./Migrations.js";
 import type { Tables } from "./Tables.js";
 
@@ -23,8 +24,14 @@ const migrate = (db: Kysely<Tables>) =>
     if (error !== undefined) throw error;
   });
 
-const acquire = (makeDb: () => Kysely<Tables>) =>
-  Effect.acquireRelease(Effect.sync(makeDb), (db) => Effect.promise(() => db.destroy())).pipe(
+/** The Kysely instance on `dialect`, its statements observed when the platform traces them (`StatementSpans`), migrated. */
+const acquire = (dialect: () => Dialect) =>
+  Effect.flatMap(Effect.service(StatementSpans), (observer) =>
+    Effect.acquireRelease(
+      Effect.sync(() => new Kysely<Tables>({ dialect: observeDialect(dialect(), observer) })),
+      (db) => Effect.promise(() => db.destroy()),
+    ),
+  ).pipe(
     Effect.tap(migrate),
     Effect.map((db) => Database.of({ db })),
   );
@@ -45,7 +52,7 @@ export const layerPglite = (options: PgliteOptions = {}) =>
         await mkdir(options.dataDir, { recursive: true });
         return PGlite.create({ dataDir: options.dataDir });
       }),
-      (client) => acquire(() => new Kysely<Tables>({ dialect: new PGliteDialect(client) })),
+      (client) => acquire(() => new PGliteDialect(client)),
     ),
   );
 
@@ -133,6 +140,6 @@ export const layerPostgres = (options: PostgresOptions) =>
         end: () => pool.end(),
         options: pool.options,
       };
-      return new Kysely<Tables>({ dialect: new PostgresDialect({ pool: edge }) });
+      return new PostgresDialect({ pool: edge });
     }),
   );
