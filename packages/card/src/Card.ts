@@ -50,6 +50,15 @@ export const RevocationReason = Schema.Literals([
 /** An RFC 5280 revocation reason. */
 export type RevocationReason = typeof RevocationReason.Type;
 
+/**
+ * What the PKI's register, its CRL and its OCSP answers say of a certificate taken out of use: a
+ * revocation (final, with its reason), or `certificateHold` (RFC 5280 §5.3.1), the hold a suspended
+ * card's certificates are under, which its resumption lifts (the entry leaves the next CRL).
+ */
+export const CrlReason = Schema.Literals([...RevocationReason.literals, "certificateHold"]);
+/** A revocation reason, or a hold. */
+export type CrlReason = typeof CrlReason.Type;
+
 /** Which of the commune's first two cards this is (the convention names both holders). */
 export const FirstCard = Schema.Literals(["responsable-carte", "delegue"]);
 /** Which of the commune's first two cards this is. */
@@ -116,6 +125,8 @@ export const State = Schema.Struct({
    */
   operatorCard: Schema.optionalKey(Schema.Boolean),
   revocation: Schema.optionalKey(Schema.Struct({ reason: RevocationReason, on: CalendarDate.CalendarDate })),
+  /** The state a suspended card was in when its holder was deactivated: where its resumption takes it back. */
+  suspendedFrom: Schema.optionalKey(Status),
   lastReason: Schema.String,
 });
 /** A card record. */
@@ -159,8 +170,10 @@ export const BlockPin = Schema.TaggedStruct("BlockPin", { reason: Reason });
 export const Unblock = Schema.TaggedStruct("Unblock", { holderAuthentication: HolderAuthentication, reason: Reason });
 /** New key pairs and certificates on the same card. */
 export const RenewCertificates = Schema.TaggedStruct("RenewCertificates", { certificates: Certificates, reason: Reason });
-/** The holder was deactivated in the directory. */
+/** The holder was deactivated in the directory: the card, and its certificates (on hold), are out of use until they are reactivated. */
 export const Suspend = Schema.TaggedStruct("Suspend", { reason: Reason });
+/** The holder was reactivated in the directory: the card goes back to the state it was suspended from, its certificates out of hold. */
+export const Resume = Schema.TaggedStruct("Resume", { reason: Reason });
 /** Revoke the card and its certificates. */
 export const Revoke = Schema.TaggedStruct("Revoke", { revocationReason: RevocationReason, reason: Reason });
 /** The renewal card is active: this one is retired and its certificates revoked as superseded. */
@@ -180,6 +193,7 @@ export const Command = Schema.Union([
   Unblock,
   RenewCertificates,
   Suspend,
+  Resume,
   Revoke,
   Replace,
   Expire,
@@ -202,6 +216,7 @@ export const Event = Schema.Union([
   Schema.TaggedStruct("CardUnblocked", fieldsOf(Unblock.fields)),
   Schema.TaggedStruct("CardCertificatesRenewed", fieldsOf(RenewCertificates.fields)),
   Schema.TaggedStruct("CardSuspended", fieldsOf(Suspend.fields)),
+  Schema.TaggedStruct("CardResumed", fieldsOf(Resume.fields)),
   Schema.TaggedStruct("CardRevoked", { ...fieldsOf(Revoke.fields), on: CalendarDate.CalendarDate }),
   Schema.TaggedStruct("CardReplaced", fieldsOf(Replace.fields)),
   Schema.TaggedStruct("CardExpired", fieldsOf(Expire.fields)),
@@ -220,6 +235,8 @@ export interface Transition {
   readonly evidence: ReadonlyArray<string>;
   /** The rule, as the problem+json of a refusal names it. */
   readonly rule: string;
+  /** Why these parties, and only they, fire it. */
+  readonly why: string;
 }
 
 const usable = ["active", "pin-blocked", "suspended"] as const;
@@ -227,7 +244,7 @@ const usable = ["active", "pin-blocked", "suspended"] as const;
 /** The card state machine, versioned: a change of table is a new version. */
 export const machine = {
   name: "pgca-card",
-  version: 2,
+  version: 3,
   states: Status.literals,
   terminal,
   transitions: [
@@ -239,6 +256,7 @@ export const machine = {
       by: ["site-operator", "national-operator"],
       evidence: ["holder", "site", "reason"],
       rule: "A card is ordered for a holder who is active in the directory.",
+      why: "The site's responsable carte orders its agents' cards (the prefecture a commune's first two); ANTS may order for any site.",
     },
     {
       command: "StartProduction",
@@ -248,6 +266,7 @@ export const machine = {
       by: ["national-operator", "platform"],
       evidence: ["serial", "reason"],
       rule: "Only an ordered card goes into production; the manufacturer gives its serial.",
+      why: "ANTS gives the cards and deals with their manufacturer; the platform records what the manufacturer reports.",
     },
     {
       command: "Ship",
@@ -257,6 +276,7 @@ export const machine = {
       by: ["national-operator", "platform"],
       evidence: ["reason"],
       rule: "Only a card in production is shipped.",
+      why: "Shipping is the manufacturer's and ANTS's side of the chain; no site sends itself a card.",
     },
     {
       command: "Receive",
@@ -266,6 +286,7 @@ export const machine = {
       by: ["site-operator", "national-operator"],
       evidence: ["serial", "reason"],
       rule: "Only a shipped card is received, and its serial must be the one shipped.",
+      why: "The person who holds the parcel at the site reads the serial off the card; ANTS may record it for a site.",
     },
     {
       command: "ApprovePersonalisation",
@@ -275,6 +296,7 @@ export const machine = {
       by: ["site-operator", "holder"],
       evidence: ["approver", "reason"],
       rule: "A second trusted person of the site approves the personalisation of a received card: whoever registered its holder or ordered it, and the prefecture, never publish it alone (dual control); a holder who already has a card may approve their new one.",
+      why: "RGS 3* wants two trusted people to personalise a card: the approver is an operator of the prefecture, never the publisher.",
     },
     {
       command: "Publish",
@@ -284,6 +306,7 @@ export const machine = {
       by: ["site-operator"],
       evidence: ["handOver", "certificates", "reason"],
       rule: "Only a received card is published, face to face, with its activation code, by an operator who is not its holder.",
+      why: "The hand-over is face to face at the site, identity document in hand: only an operator there can do it, and never ANTS from afar.",
     },
     {
       command: "BlockPin",
@@ -293,6 +316,7 @@ export const machine = {
       by: ["holder", "platform", "site-operator"],
       evidence: ["reason"],
       rule: "Only an active card's PIN gets blocked.",
+      why: "The card blocks itself after three wrong PINs: whoever sees it (the holder's workstation, the platform, an operator) reports it.",
     },
     {
       command: "Unblock",
@@ -302,6 +326,7 @@ export const machine = {
       by: ["site-operator"],
       evidence: ["holderAuthentication", "reason"],
       rule: "Only a PIN-blocked card is unblocked, by an operator who authenticated the holder and is not the holder.",
+      why: "The PUK stays with the operators: the holder proves who they are (face to face or secret answers) to someone else.",
     },
     {
       command: "RenewCertificates",
@@ -311,6 +336,7 @@ export const machine = {
       by: ["site-operator"],
       evidence: ["certificates", "reason"],
       rule: "Only an active card's certificates are renewed, with new key pairs.",
+      why: "New keys are generated on the card at the operator's workstation, the holder typing the PIN there.",
     },
     {
       command: "Suspend",
@@ -319,7 +345,18 @@ export const machine = {
       to: "suspended",
       by: ["platform", "site-operator", "national-operator"],
       evidence: ["reason"],
-      rule: "A card whose holder is deactivated is suspended.",
+      rule: "A card whose holder is deactivated is suspended; a published card's two certificates are put on hold (certificateHold on the CRL and in OCSP).",
+      why: "The registration authority deactivates the holder in the directory; the platform suspends every card of theirs at once, on the registrar's behalf, and ends their sessions.",
+    },
+    {
+      command: "Resume",
+      event: "CardResumed",
+      from: ["suspended"],
+      to: "active",
+      by: ["platform"],
+      evidence: ["reason"],
+      rule: "A suspended card resumes the state it was suspended from (active for a published card) when its holder is reactivated in the directory; its certificates leave the hold.",
+      why: "Only the directory's reactivation of the holder lifts a suspension (with a new identity-document check after a long one): no operator can give a card back to a holder the directory still calls inactive.",
     },
     {
       command: "Revoke",
@@ -328,7 +365,8 @@ export const machine = {
       to: "revoked",
       by: ["site-operator", "national-operator", "holder", "platform"],
       evidence: ["revocationReason", "reason"],
-      rule: "Any card not yet revoked, expired or replaced can be revoked, with an RFC 5280 reason.",
+      rule: "Any card not yet revoked, expired or replaced can be revoked, with an RFC 5280 reason; a held certificate's hold becomes a revocation.",
+      why: "RGS 3*: the holder, the CA, the operator or an authorised person may ask for a revocation (an operator's card by two people); the platform revokes on an agent's deletion.",
     },
     {
       command: "Replace",
@@ -338,6 +376,7 @@ export const machine = {
       by: ["platform", "site-operator"],
       evidence: ["by", "reason"],
       rule: "A card is replaced once its renewal card is active.",
+      why: "The platform retires the old card when the operator publishes its renewal, so a holder never has two cards in force.",
     },
     {
       command: "Expire",
@@ -346,7 +385,8 @@ export const machine = {
       to: "expired",
       by: ["platform"],
       evidence: ["reason"],
-      rule: "A card expires with its certificates.",
+      rule: "A card expires with its certificates; its pending requests are cancelled.",
+      why: "Nobody decides an end of validity: the platform's daily job records it the day after the certificates end.",
     },
   ] satisfies ReadonlyArray<Transition>,
 } as const;
@@ -485,7 +525,11 @@ export const evolve = (state: State | undefined, event: Event): State => {
     case "CardCertificatesRenewed":
       return { ...card, certificates: event.certificates, lastReason: event.reason };
     case "CardSuspended":
-      return { ...card, status: "suspended", lastReason: event.reason };
+      return { ...card, status: "suspended", suspendedFrom: card.status, lastReason: event.reason };
+    case "CardResumed": {
+      const { suspendedFrom, ...resumed } = card;
+      return { ...resumed, status: suspendedFrom ?? "active", lastReason: event.reason };
+    }
     case "CardRevoked":
       return { ...card, status: "revoked", revocation: { reason: event.revocationReason, on: event.on }, lastReason: event.reason };
     case "CardReplaced":

@@ -57,6 +57,46 @@ describe("Card", () => {
     expect(card.revocation).toEqual({ reason: "keyCompromise", on: today });
   });
 
+  it("suspends a card from any live state and resumes it, by the platform only, back to the state it was suspended from", () => {
+    const published = run(
+      received(),
+      { _tag: "Publish", handOver, certificates: { authentication: certificate, signature: certificate }, reason: "remise" },
+      operator,
+    ) as Card.State;
+    const blocked = run(published, { _tag: "BlockPin", reason: "3 PIN faux" }, holder) as Card.State;
+    for (const [before, actor] of [
+      [received(), operator],
+      [published, platform],
+      [blocked, platform],
+    ] as const) {
+      const suspended = run(before, { _tag: "Suspend", reason: "porteur désactivé" }, actor) as Card.State;
+      expect(suspended).toMatchObject({ status: "suspended", suspendedFrom: before.status });
+      // Nobody but the platform, on the directory's reactivation, lifts a suspension.
+      for (const refused of [operator, ants, holder]) {
+        expect(run(suspended, { _tag: "Resume", reason: "reprise" }, refused)).toMatchObject({ _tag: "CardPartyNotAllowed", command: "Resume" });
+      }
+      const resumed = run(suspended, { _tag: "Resume", reason: "porteur réactivé" }, platform) as Card.State;
+      expect(resumed.status).toBe(before.status);
+      expect(resumed.suspendedFrom).toBeUndefined();
+      expect(resumed.lastReason).toBe("porteur réactivé");
+    }
+    expect(run(published, { _tag: "Resume", reason: "reprise" }, platform)).toMatchObject({ _tag: "CardIllegalTransition", state: "active" });
+    // A suspended card still expires with its certificates, and can still be revoked.
+    const suspended = run(published, { _tag: "Suspend", reason: "porteur désactivé" }, platform) as Card.State;
+    expect(run(suspended, { _tag: "Expire", reason: "échéance" }, platform)).toMatchObject({ status: "expired" });
+    expect(run(suspended, { _tag: "Revoke", revocationReason: "cessationOfOperation", reason: "départ" }, operator)).toMatchObject({ status: "revoked" });
+    expect(run(suspended, { _tag: "Expire", reason: "échéance" }, operator)).toMatchObject({ _tag: "CardPartyNotAllowed" });
+  });
+
+  it("says, for every transition, who fires it and why", () => {
+    for (const transition of Card.machine.transitions) {
+      expect(transition.by.length, transition.command).toBeGreaterThan(0);
+      expect(transition.why.length, transition.command).toBeGreaterThan(20);
+    }
+    expect(Card.transitionOf("Resume")).toMatchObject({ from: ["suspended"], by: ["platform"] });
+    expect(Card.transitionOf("Expire")).toMatchObject({ by: ["platform"] });
+  });
+
   it("refuses every transition the table does not list, naming the state and the rule", () => {
     const card = received();
     for (const transition of Card.machine.transitions) {

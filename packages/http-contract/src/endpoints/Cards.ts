@@ -217,6 +217,7 @@ export const publish = Endpoint.make({
     RequestNotFound,
     AgentNotFound,
     CertificateRefused,
+    Rules.RuleBroken,
     ...cardFailures,
     ...milestoneRefusals,
   ],
@@ -264,7 +265,7 @@ export const renewCertificates = Endpoint.make({
   params: IdParams,
   body: RenewCertificatesInput,
   success: CardView,
-  errors: [...writeRefusals, AgentNotFound, CertificateRefused, ...cardFailures],
+  errors: [...writeRefusals, AgentNotFound, CertificateRefused, Rules.RuleBroken, ...cardFailures],
   authorization: onCard("card.operate"),
   // The holder types the PIN.
   rateLimit: "code-entry",
@@ -379,6 +380,8 @@ export const CardTransition = Schema.Struct({
   by: Schema.Array(Card.Party),
   evidence: Schema.Array(Schema.String),
   rule: Schema.String,
+  /** Why these parties, and only they, fire it. */
+  why: Schema.String,
 }).annotate({ identifier: "CardTransition" });
 
 /** One transition of the card request's state machine. */
@@ -408,7 +411,7 @@ export const stateMachines = Endpoint.make({
   method: "get",
   path: "/card-platform/state-machines",
   tag: "cards",
-  summary: "The card and card-request state machines: states, transitions, who fires each, the evidence each needs",
+  summary: "The card and card-request state machines: states, transitions, who fires each and why, the evidence each needs",
   success: StateMachines,
   errors: [],
   authorization: { _tag: "authenticated" },
