@@ -11,6 +11,7 @@ export const layerWithoutCardPlatform = Layer.succeed(
   AgentCards,
   AgentCards.of({
     suspendAll: () => Effect.succeed({ suspended: 0 }),
+    resumeAll: () => Effect.succeed({ resumed: 0 }),
     revokeAll: () => Effect.succeed({ revoked: 0 }),
     operatorCards: () => Effect.succeed([]),
   }),

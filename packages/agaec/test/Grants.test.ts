@@ -19,7 +19,7 @@ const services = Layer.mergeAll(
     AgentStore,
     AgentStore.of({ load: (id: string) => Effect.succeed({ state: id === lyonAgent.id ? lyonAgent : parisAgent, version: 2 }) } as never),
   ),
-  Layer.succeed(AgentCards, AgentCards.of({ suspendAll: unused, revokeAll: unused, operatorCards: unused })),
+  Layer.succeed(AgentCards, AgentCards.of({ suspendAll: unused, resumeAll: unused, revokeAll: unused, operatorCards: unused })),
   Layer.succeed(CommuneDirectory, CommuneDirectory.of({} as never)),
 );
 

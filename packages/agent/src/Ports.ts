@@ -63,7 +63,8 @@ export class AgentStore extends Context.Service<
      * Writes one change; a second active record of the same person at the site fails with
      * DuplicatePerson. A deletion revokes, in the same transaction, every certificate the PKI's
      * register holds for the agent (cessation of operation), so no certificate of a deleted agent
-     * stays good even if the cards' own revocation never runs.
+     * stays good even if the cards' own revocation never runs. A deactivation or a deletion closes
+     * the agent's open card sessions in the same transaction: they end at once.
      */
     readonly append: (change: AgentChange) => Effect.Effect<Snapshot, Change.ConcurrentModification | DuplicatePerson>;
     /** Writes new records all together, or none. */
@@ -76,11 +77,15 @@ export class AgentStore extends Context.Service<
   }
 >()("@comedec/agent/AgentStore") {}
 
-/** The card platform, as the directory needs it: deactivating an agent suspends their cards, deleting one revokes them. */
+/**
+ * The card platform, as the directory needs it: deactivating an agent suspends their cards (their
+ * certificates on hold), reactivating one resumes them (out of hold), deleting one revokes them.
+ */
 export class AgentCards extends Context.Service<
   AgentCards,
   {
     readonly suspendAll: (agent: string, reason: string, by: Actor.Actor) => Effect.Effect<{ readonly suspended: number }>;
+    readonly resumeAll: (agent: string, reason: string, by: Actor.Actor) => Effect.Effect<{ readonly resumed: number }>;
     readonly revokeAll: (agent: string, reason: string, by: Actor.Actor) => Effect.Effect<{ readonly revoked: number }>;
     /**
      * The agent's cards not yet revoked that are operators' cards (as recorded at publication, or

@@ -40,10 +40,16 @@ export interface Write<S, E> {
   readonly events: ReadonlyArray<E>;
 }
 
-/** Certificates to mark revoked in the PKI's register, with their reason and instant. */
+/** Certificates to mark revoked (or, with `certificateHold`, on hold) in the PKI's register, with their reason and instant. */
 export interface CertificateRevocation {
   readonly serials: ReadonlyArray<string>;
-  readonly reason: Card.RevocationReason;
+  readonly reason: Card.CrlReason;
+  readonly at: Date;
+}
+
+/** Certificates on hold to release (RFC 5280 §5.3.1 removeFromCRL: the next CRL no longer lists them). */
+export interface CertificateRelease {
+  readonly serials: ReadonlyArray<string>;
   readonly at: Date;
 }
 
@@ -58,6 +64,8 @@ export interface Commit {
   readonly requests: ReadonlyArray<Write<Request.State, Request.Event>>;
   readonly actor: Actor.Actor;
   readonly revocations?: ReadonlyArray<CertificateRevocation>;
+  /** The held certificates a card's resumption releases, in the same transaction. */
+  readonly releases?: ReadonlyArray<CertificateRelease>;
 }
 
 /** Which cards or requests a listing covers. */
@@ -86,6 +94,8 @@ export class CardStore extends Context.Service<
     ) => Effect.Effect<ReadonlyArray<Versioned<Request.State>>>;
     /** Cards in force whose first certificate ends before `before` (ISO instant). */
     readonly expiring: (scope: Scope, before: string, limit: number) => Effect.Effect<ReadonlyArray<Versioned<Card.State>>>;
+    /** Cards in use (in force or suspended) whose first certificate ended before `before` (ISO instant), the oldest end first: the ones to expire. */
+    readonly ended: (before: string, limit: number) => Effect.Effect<ReadonlyArray<Versioned<Card.State>>>;
     /** Revocation requests still waiting for validation, submitted before `before` (ISO instant), oldest first, with the instant they were submitted. */
     readonly waitingRevocations: (
       before: string,
@@ -205,8 +215,10 @@ export class CertificateAuthority extends Context.Service<
       readonly publicKey: Uint8Array;
       readonly signWithCardKey: (data: Uint8Array) => Effect.Effect<Uint8Array, CardFailure>;
     }) => Effect.Effect<Issued, CertificateRefused | CardFailure>;
-    /** Revokes certificates; the next CRL lists them. */
-    readonly revoke: (serials: ReadonlyArray<string>, reason: Card.RevocationReason, at: Date) => Effect.Effect<void>;
+    /** Revokes certificates (or puts them on hold, `certificateHold`); the next CRL lists them. */
+    readonly revoke: (serials: ReadonlyArray<string>, reason: Card.CrlReason, at: Date) => Effect.Effect<void>;
+    /** Releases certificates on hold; the next CRL, published now, no longer lists them. */
+    readonly release: (serials: ReadonlyArray<string>, at: Date) => Effect.Effect<void>;
     /**
      * Checks a certificate presented by a relying party's user at `at`: issued by this CA (chain
      * and signature), within its validity, registered and not revoked. Gives what it certifies.
@@ -295,7 +307,8 @@ export interface IssuedCertificate {
 export interface RevokedCertificate {
   readonly serial: string;
   readonly revokedAt: Date;
-  readonly reason: Card.RevocationReason;
+  /** `certificateHold` while the card is suspended. */
+  readonly reason: Card.CrlReason;
 }
 
 /** A published certificate revocation list. */
@@ -328,8 +341,17 @@ export class CertificateRegistry extends Context.Service<
   CertificateRegistry,
   {
     readonly record: (certificate: IssuedCertificate) => Effect.Effect<void>;
-    /** Marks certificates revoked; a serial already revoked keeps its first date and reason. */
-    readonly revoke: (serials: ReadonlyArray<string>, reason: Card.RevocationReason, at: Date) => Effect.Effect<void>;
+    /**
+     * Marks certificates revoked; a serial already revoked keeps its first date and reason. A hold
+     * (`certificateHold`) applies to certificates in force only; a revocation of a held certificate
+     * replaces the hold's reason and keeps its date (the certificate was out of use since then).
+     */
+    readonly revoke: (serials: ReadonlyArray<string>, reason: Card.CrlReason, at: Date) => Effect.Effect<void>;
+    /**
+     * Releases the certificates on hold among these (the others are left as they are): they are in
+     * force again, and the next CRL no longer lists them. A register without it cannot release.
+     */
+    readonly release?: (serials: ReadonlyArray<string>, at: Date) => Effect.Effect<void>;
     readonly find: (serial: string) => Effect.Effect<(IssuedCertificate & { readonly revoked?: RevokedCertificate }) | undefined>;
     /** Every revoked certificate not yet past its end of validity at `at`. */
     readonly revokedAt: (at: Date) => Effect.Effect<ReadonlyArray<RevokedCertificate>>;

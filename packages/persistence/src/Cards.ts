@@ -30,7 +30,7 @@ import { Effect, Exit, Layer, Schema } from "effect";
 import { type Kysely, sql } from "kysely";
 import { Database } from "./internal/Database.js";
 import { appendArgument, appendGuarded, type PendingEvent } from "./internal/EventLog.js";
-import { revokeSerials, unpublished } from "./internal/Revocations.js";
+import { releaseSerials, revokeSerials, unpublished } from "./internal/Revocations.js";
 import { SealingKey, seal, unseal } from "./internal/Sealing.js";
 import type { Tables } from "./internal/Tables.js";
 
@@ -137,7 +137,8 @@ export const cardStoreLayer = Layer.effect(
     const commit = (commit: Commit): Effect.Effect<void, Change.ConcurrentModification> => {
       const writes = writesOf(commit);
       const revocations = commit.revocations ?? [];
-      const single = writes.length === 1 && revocations.length === 0 ? writes[0] : undefined;
+      const releases = commit.releases ?? [];
+      const single = writes.length === 1 && revocations.length === 0 && releases.length === 0 ? writes[0] : undefined;
       // One record: one statement (row write and chained events in a CTE), the common, fast case.
       const written =
         single !== undefined
@@ -156,6 +157,8 @@ export const cardStoreLayer = Layer.effect(
                   }
                   // The certificates the cards withdraw, in the register in the same transaction.
                   for (const revocation of revocations) await revokeSerials(trx, revocation.serials, revocation.reason, revocation.at);
+                  // A resumed card's certificates leave the hold with it.
+                  for (const release of releases) await releaseSerials(trx, release.serials, release.at);
                 }),
               catch: (error) => error,
             }).pipe(
@@ -199,6 +202,14 @@ export const cardStoreLayer = Layer.effect(
         return result.rows;
       });
 
+    const ended = (before: string, limit: number) =>
+      Effect.promise(async () => {
+        const result = await sql<{ state: Card.State; version: number }>`
+          SELECT state, version FROM card WHERE status IN ('active', 'pin-blocked', 'suspended') AND expires_at < ${before}::timestamptz
+          ORDER BY expires_at, id LIMIT ${limit}`.execute(db);
+        return result.rows;
+      });
+
     // When a request was submitted is the instant its first event was recorded in the trail.
     const waitingRevocations = (before: string, limit: number) =>
       Effect.promise(async () => {
@@ -210,7 +221,7 @@ export const cardStoreLayer = Layer.effect(
         return result.rows.map((row) => ({ request: row.state, submittedAt: new Date(row.recorded_at) }));
       });
 
-    return CardStore.of({ load, loadRequest, commit, cards, requests, expiring, waitingRevocations });
+    return CardStore.of({ load, loadRequest, commit, cards, requests, expiring, ended, waitingRevocations });
   }),
 );
 
@@ -462,7 +473,7 @@ export interface CertificateRow {
   not_after: Date;
   der: Uint8Array;
   revoked_at: Date | null;
-  revocation_reason: Card.RevocationReason | null;
+  revocation_reason: Card.CrlReason | null;
 }
 
 /** A register row as the PKI reads it. */
@@ -521,6 +532,12 @@ export const certificateRegistryLayer = Layer.effect(
           : Effect.promise(async () => {
               // One transaction: revoked by another process meanwhile, the serial is left as that one revoked it.
               await db.transaction().execute((trx) => revokeSerials(trx, serials, reason, at));
+            }),
+      release: (serials, at) =>
+        serials.length === 0
+          ? Effect.void
+          : Effect.promise(async () => {
+              await db.transaction().execute((trx) => releaseSerials(trx, serials, at));
             }),
       unpublished: Effect.promise(() => unpublished(db)),
       find: (serial) =>

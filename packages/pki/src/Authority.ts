@@ -434,6 +434,13 @@ export const make = (hierarchy: Hierarchy, baseUrl: string) =>
         checkAt: (der, signedAt, registered) => checkCertificate(der, signedAt, "then", registered),
         // A revocation is published at once: the next CRL is signed right after it is recorded.
         revoke: (serials, reason, at) => (serials.length === 0 ? Effect.void : Effect.andThen(registry.revoke(serials, reason, at), Effect.asVoid(publishCrl))),
+        // A release too: the next CRL, signed now, leaves the released entries out (removeFromCRL).
+        release: (serials, at) => {
+          const release = registry.release;
+          if (serials.length === 0) return Effect.void;
+          if (release === undefined) return Effect.die(new Error("this certificate register cannot release a hold"));
+          return Effect.andThen(release(serials, at), Effect.asVoid(publishCrl));
+        },
       }),
       revocation: Revocation.of({
         publishCrl,

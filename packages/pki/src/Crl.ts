@@ -10,20 +10,21 @@ import * as X509 from "@peculiar/asn1-x509";
 import { lengthOf, time, tlv } from "./Encoding.js";
 import type { CaKey } from "./Authority.js";
 
-/** The CRLReason codes of RFC 5280 §5.3.1. */
-const reasonCodes: Readonly<Record<Card.RevocationReason, number>> = {
+/** The CRLReason codes of RFC 5280 §5.3.1 (`certificateHold`: a suspended card's certificates, until it resumes). */
+const reasonCodes: Readonly<Record<Card.CrlReason, number>> = {
   unspecified: 0,
   keyCompromise: 1,
   affiliationChanged: 3,
   superseded: 4,
   cessationOfOperation: 5,
+  certificateHold: 6,
   privilegeWithdrawn: 9,
 };
 
 // Extensions { Extension { id-ce-cRLReasons, OCTET STRING { ENUMERATED code } } }, one per reason.
-const reasonExtensions = new Map<Card.RevocationReason, Buffer>(
+const reasonExtensions = new Map<Card.CrlReason, Buffer>(
   Object.entries(reasonCodes).map(([reason, code]) => [
-    reason as Card.RevocationReason,
+    reason as Card.CrlReason,
     tlv(0x30, tlv(0x30, tlv(0x06, Buffer.from("551d15", "hex")), tlv(0x04, tlv(0x0a, Buffer.from([code]))))),
   ]),
 );

@@ -1,7 +1,8 @@
 /**
  * An in-memory `CertificateRegistry` for the PKI's own tests. The registry is the persistence
  * adapter's job (tested there on PostgreSQL and PGlite); this one behaves the same: the first
- * revocation of a certificate wins, CRLs are numbered in order.
+ * revocation of a certificate wins (a hold gives way to a revocation), a release lifts a hold
+ * only, CRLs are numbered in order.
  */
 import { CertificateRegistry, type IssuedCertificate, type PublishedCrl, type RevokedCertificate } from "@comedec/card";
 import { Effect, Layer } from "effect";
@@ -22,7 +23,21 @@ export const memoryRegistry = () => {
           Effect.sync(() => {
             for (const serial of serials) {
               const found = issued.get(serial);
-              if (found !== undefined && found.revoked === undefined) issued.set(serial, { ...found, revoked: { serial, revokedAt: at, reason } });
+              if (found === undefined) continue;
+              if (found.revoked === undefined) issued.set(serial, { ...found, revoked: { serial, revokedAt: at, reason } });
+              // A revocation of a held certificate replaces the hold, and keeps its date.
+              else if (found.revoked.reason === "certificateHold" && reason !== "certificateHold") {
+                issued.set(serial, { ...found, revoked: { ...found.revoked, reason } });
+              }
+            }
+          }),
+        release: (serials) =>
+          Effect.sync(() => {
+            for (const serial of serials) {
+              const found = issued.get(serial);
+              if (found?.revoked?.reason !== "certificateHold") continue;
+              const { revoked, ...released } = found;
+              issued.set(serial, released);
             }
           }),
         find: (serial) => Effect.sync(() => issued.get(serial)),

@@ -138,4 +138,49 @@ describe("Revocation", () => {
     writeFileSync(file("malformed.der"), malformed);
     expect(openssl(["ocsp", "-respin", file("malformed.der"), "-resp_text", "-noverify"])).toContain("malformedrequest");
   });
+
+  it("puts a certificate on hold (Certificate Hold on the CRL, then gone from the next one once released) and makes a hold final on revocation", async () => {
+    const registry = memoryRegistry();
+    const key = generateKeyPairSync("ec", { namedCurve: "P-256" });
+    const { authority, revocation } = await Effect.runPromise(Effect.provide(Authority.make(hierarchy, "http://pki.test"), registry.layer));
+    const issued = await Effect.runPromise(
+      authority.issueForCard({
+        subject: { ...subject, card: "card-hold" },
+        usage: "authentication",
+        algorithm: "P-256",
+        publicKey: new Uint8Array(key.publicKey.export({ format: "der", type: "spki" })),
+        signWithCardKey: (data) => Effect.sync(() => new Uint8Array(sign("sha256", data, key.privateKey))),
+      }),
+    );
+    writeFileSync(file("held.pem"), Der.pem("CERTIFICATE", issued.der));
+    const crlText = async (name: string) => {
+      const crl = await Effect.runPromise(revocation.currentCrl);
+      writeFileSync(file(name), Der.pem("X509 CRL", crl.der));
+      return openssl(["crl", "-in", file(name), "-noout", "-text"]);
+    };
+    const verify = (crl: string) =>
+      openssl(["verify", "-crl_check", "-CRLfile", file(crl), "-CAfile", file("root.pem"), "-untrusted", file("issuing.pem"), file("held.pem")]);
+    const heldAt = new Date();
+    await Effect.runPromise(authority.revoke([issued.ref.serial], "certificateHold", heldAt));
+    const held = await crlText("held-crl.pem");
+    expect(held).toContain(`Serial Number: ${issued.ref.serial.toUpperCase()}`);
+    expect(held).toContain("Certificate Hold");
+    expect(verify("held-crl.pem")).toContain("certificate revoked");
+    // A second hold changes nothing; the release lifts it and the CRL published with it lists nothing.
+    await Effect.runPromise(authority.revoke([issued.ref.serial], "certificateHold", new Date(heldAt.getTime() + 1000)));
+    expect(registry.issued.get(issued.ref.serial)?.revoked?.revokedAt).toEqual(heldAt);
+    await Effect.runPromise(authority.release([issued.ref.serial], new Date()));
+    const latest = registry.crls.at(-1);
+    writeFileSync(file("released.pem"), Der.pem("X509 CRL", (latest as { der: Uint8Array }).der));
+    const releasedText = openssl(["crl", "-in", file("released.pem"), "-noout", "-text"]);
+    expect(releasedText).toContain("No Revoked Certificates");
+    expect(verify("released.pem")).toContain("held.pem: OK");
+    // Held again, then revoked for good: the reason becomes the revocation's, the date stays the hold's.
+    await Effect.runPromise(authority.revoke([issued.ref.serial], "certificateHold", heldAt));
+    await Effect.runPromise(authority.revoke([issued.ref.serial], "cessationOfOperation", new Date(heldAt.getTime() + 60_000)));
+    expect(registry.issued.get(issued.ref.serial)?.revoked).toMatchObject({ reason: "cessationOfOperation", revokedAt: heldAt });
+    await Effect.runPromise(authority.release([issued.ref.serial], new Date()));
+    writeFileSync(file("final.pem"), Der.pem("X509 CRL", (registry.crls.at(-1) as { der: Uint8Array }).der));
+    expect(openssl(["crl", "-in", file("final.pem"), "-noout", "-text"])).toContain("Cessation Of Operation");
+  });
 });
