@@ -69,6 +69,8 @@ export const make = (options: ClientOptions): AgentDirectoryShape => {
       Effect.map(call(Agents.modify, { params: { id }, body: { ...changes, ...versioned(expectedVersion) } }), snapshotOf),
     deactivate: (id, reason, expectedVersion) =>
       Effect.map(call(Agents.deactivate, { params: { id }, body: { reason, ...versioned(expectedVersion) } }), snapshotOf),
+    reactivate: (id, input, expectedVersion) =>
+      Effect.map(call(Agents.reactivate, { params: { id }, body: { ...input, ...versioned(expectedVersion) } }), snapshotOf),
     remove: (id, reason, expectedVersion) => Effect.map(call(Agents.remove, { params: { id }, body: { reason, ...versioned(expectedVersion) } }), snapshotOf),
     importCsv: (site, csv) => call(Agents.importCsv, { body: { site, csv } }),
   };

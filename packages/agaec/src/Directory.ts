@@ -39,6 +39,11 @@ export interface AgentDirectoryShape {
   readonly modify: (id: string, changes: Modification, expectedVersion?: number) => Effect.Effect<Snapshot, DirectoryError>;
   /** Deactivates the profile and suspends the agent's cards. */
   readonly deactivate: (id: string, reason: string, expectedVersion?: number) => Effect.Effect<Snapshot, DirectoryError>;
+  /**
+   * Reactivates the profile and resumes the agent's suspended cards; after a long deactivation
+   * (`Agent.longDeactivationDays`) the identity document checked again face to face is required.
+   */
+  readonly reactivate: (id: string, input: Agent.ReactivationInput, expectedVersion?: number) => Effect.Effect<Snapshot, DirectoryError>;
   /** Deletes the record: personal data is erased and the agent's cards revoked. */
   readonly remove: (id: string, reason: string, expectedVersion?: number) => Effect.Effect<Snapshot, DirectoryError>;
   /** Registers every row of a CSV file for one site, or none. */

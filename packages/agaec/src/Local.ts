@@ -42,6 +42,7 @@ export const make = (actor: Actor.Actor) =>
       modify: (id, changes, expectedVersion) => granted("agent.manage", Access.nation)((grant) => Maintenance.modify(grant, id, changes, expectedVersion)),
       deactivate: (id, reason, expectedVersion) =>
         granted("agent.manage", Access.nation)((grant) => Maintenance.deactivate(grant, id, reason, expectedVersion)),
+      reactivate: (id, input, expectedVersion) => granted("agent.manage", Access.nation)((grant) => Maintenance.reactivate(grant, id, input, expectedVersion)),
       remove: (id, reason, expectedVersion) => granted("agent.manage", Access.nation)((grant) => Maintenance.remove(grant, id, reason, expectedVersion)),
       importCsv: (site, csv) => granted("agent.register", Access.siteTarget(site))((grant) => Registration.importCsv(grant, csv)),
     });

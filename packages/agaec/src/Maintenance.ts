@@ -1,7 +1,9 @@
 /**
  * Keeping a record up to date: contact details, identity (with a new document check), profile and
- * rights; deactivation, which suspends the agent's cards; deletion, which erases the personal data
- * and revokes the cards. Each acts on a record the grant reaches, at the version the caller read.
+ * rights; deactivation, which suspends the agent's cards (their certificates on hold) and ends
+ * their sessions; reactivation, which resumes them (with the identity document checked again after
+ * a long deactivation, `Agent.longDeactivationDays`); deletion, which erases the personal data and
+ * revokes the cards. Each acts on a record the grant reaches, at the version the caller read.
  */
 // biome-ignore lint/correctness/noUnusedImports: the emitted declarations name this type (TS2742 otherwise)
 import type { Change } from "@comedec/actor";
@@ -52,6 +54,27 @@ export const deactivate = Effect.fn("Maintenance.deactivate")(function* (
   yield* Access.require(grant, "agent.manage");
   const saved = yield* Records.run(grant, id, { _tag: "Deactivate", reason }, expectedVersion).pipe(Effect.catchTag(impossible, Effect.die));
   yield* (yield* AgentCards).suspendAll(id, reason, grant.actor);
+  return saved;
+});
+
+// What a reactivation cannot meet: a profile or rights check, or the no-self-grant rule, which only a modification runs.
+const notOnReactivation = ["ProfileNotAllowed", "OwnRightsChange", "RuleBroken"] as const;
+
+/**
+ * Reactivates a deactivated profile and resumes the agent's suspended cards, whose certificates
+ * leave the hold. After a long deactivation the identity document must be checked again, face to
+ * face (`document`), or the reactivation is refused (`DocumentCheckRequired`).
+ */
+export const reactivate = Effect.fn("Maintenance.reactivate")(function* (
+  grant: Access.Grant<"agent.manage">,
+  id: string,
+  input: Agent.ReactivationInput,
+  expectedVersion?: number,
+) {
+  yield* Access.require(grant, "agent.manage");
+  const command = { _tag: "Reactivate", reason: input.reason, ...(input.document === undefined ? {} : { document: input.document }) } as const;
+  const saved = yield* Records.run(grant, id, command, expectedVersion).pipe(Effect.catchTag(notOnReactivation, Effect.die));
+  yield* (yield* AgentCards).resumeAll(id, input.reason, grant.actor);
   return saved;
 });
 

@@ -88,6 +88,8 @@ export const State = Schema.Struct({
   profile: Schema.optionalKey(Profile),
   rights: Schema.Array(Right),
   deactivationReason: Schema.optionalKey(Schema.String),
+  /** When the record was deactivated: a reactivation after a long absence needs a new document check. */
+  deactivatedOn: Schema.optionalKey(CalendarDate.CalendarDate),
   /**
    * The registration authority who registered the agent or last checked their identity document:
    * the first person of their card's publication, who never publishes that card alone (Duties.separated).
@@ -109,6 +111,15 @@ export const Register = Schema.TaggedStruct("Register", { id: Schema.String, reg
 export const ChangeContact = Schema.TaggedStruct("ChangeContact", { contact: Contact });
 /** Deactivate the profile: the agent's cards must then be suspended or revoked. */
 export const Deactivate = Schema.TaggedStruct("Deactivate", { reason: Reason });
+/**
+ * Reactivate a deactivated profile: their suspended cards resume. After a deactivation of more than
+ * `longDeactivationDays` (or of unknown length), the identity document is checked again, face to face.
+ */
+export const Reactivate = Schema.TaggedStruct("Reactivate", { reason: Reason, document: Schema.optionalKey(IdentityDocument) });
+/** What a reactivation takes: why, and the document checked anew (needed after a long deactivation). */
+export const ReactivationInput = Schema.Struct({ reason: Reason, document: Schema.optionalKey(IdentityDocument) });
+/** What a reactivation takes. */
+export type ReactivationInput = typeof ReactivationInput.Type;
 /** The changes a modification carries: identity (with a new document check), profile or rights. */
 export const Modification = Schema.Struct({
   identity: Schema.optionalKey(Identity),
@@ -123,7 +134,7 @@ export const Modify = Schema.TaggedStruct("Modify", Modification.fields);
 /** Delete the record: personal data is erased, the log keeps only the retention trail. */
 export const Delete = Schema.TaggedStruct("Delete", { reason: Reason });
 /** A command on an agent record. */
-export const Command = Schema.Union([Register, ChangeContact, Deactivate, Modify, Delete]);
+export const Command = Schema.Union([Register, ChangeContact, Deactivate, Reactivate, Modify, Delete]);
 /** A command on an agent record. */
 export type Command = typeof Command.Type;
 
@@ -131,7 +142,14 @@ export type Command = typeof Command.Type;
 export const Event = Schema.Union([
   Schema.TaggedStruct("AgentRegistered", { id: Schema.String, registration: Registration, registeredBy: Schema.optionalKey(Schema.String) }),
   Schema.TaggedStruct("AgentContactChanged", { contact: Contact }),
-  Schema.TaggedStruct("AgentDeactivated", { reason: Reason }),
+  Schema.TaggedStruct("AgentDeactivated", { reason: Reason, on: Schema.optionalKey(CalendarDate.CalendarDate) }),
+  Schema.TaggedStruct("AgentReactivated", {
+    reason: Reason,
+    on: CalendarDate.CalendarDate,
+    /** The document checked anew, after a long deactivation, and who checked it. */
+    document: Schema.optionalKey(IdentityDocument),
+    checkedBy: Schema.optionalKey(Schema.String),
+  }),
   Schema.TaggedStruct("AgentModified", {
     identity: Schema.optionalKey(Identity),
     document: Schema.optionalKey(IdentityDocument),
@@ -145,16 +163,30 @@ export const Event = Schema.Union([
 /** What happened to an agent record. */
 export type Event = typeof Event.Type;
 
+/**
+ * How long a deactivation may last before a reactivation needs the identity document checked again
+ * (face to face, RGS 3*). A model choice, the platform's: after a year away, the document checked
+ * at registration may have expired and the person's civil status or function may have changed,
+ * and RGS 3* makes identity proofing the registrar's face-to-face check — so a long absence is
+ * treated as a new registration's proofing, a short one (leave, a mistaken deactivation) is not.
+ */
+export const longDeactivationDays = 365;
+
+/** Whether a deactivation that began on `since` (unknown: before the date was kept) is long on `today`. */
+export const longDeactivation = (since: CalendarDate.CalendarDate | undefined, today: CalendarDate.CalendarDate): boolean =>
+  since === undefined || CalendarDate.addDays(since, longDeactivationDays) < today;
+
 /** The state table: from which states a command may fire. */
 export const machine = {
   name: "agaec-agent",
-  version: 1,
+  version: 2,
   states: Status.literals,
   transitions: [
     { command: "Register", from: ["none"], to: "active" },
     { command: "ChangeContact", from: ["active", "deactivated"], to: "same" },
     { command: "Modify", from: ["active"], to: "same" },
     { command: "Deactivate", from: ["active"], to: "deactivated" },
+    { command: "Reactivate", from: ["deactivated"], to: "active" },
     { command: "Delete", from: ["active", "deactivated"], to: "deleted" },
   ],
 } as const;
@@ -190,7 +222,7 @@ export class DocumentNotAcceptable extends Schema.TaggedError<DocumentNotAccepta
   Problem.annotation(422, "document-not-acceptable", "The identity document is not acceptable"),
 ) {}
 
-/** An identity change comes without a new document check. */
+/** An identity change, or a reactivation after a long deactivation, comes without a new document check. */
 export class DocumentCheckRequired extends Schema.TaggedError<DocumentCheckRequired>()(
   "DocumentCheckRequired",
   {},
@@ -290,7 +322,29 @@ export const decide = (state: State | undefined, command: Command, { actor, toda
     case "ChangeContact":
       return Result.succeed([{ _tag: "AgentContactChanged", contact: command.contact }]);
     case "Deactivate":
-      return Result.succeed([{ _tag: "AgentDeactivated", reason: command.reason }]);
+      return Result.succeed([{ _tag: "AgentDeactivated", reason: command.reason, on: today }]);
+    case "Reactivate": {
+      const current = state as State;
+      const long = longDeactivation(current.deactivatedOn, today);
+      if (long && command.document === undefined) return Result.fail(new DocumentCheckRequired());
+      if (command.document !== undefined) {
+        if (current.identity === undefined) return Result.fail(new DocumentCheckRequired());
+        // A check made before the deactivation proves nothing about the person coming back.
+        if (current.deactivatedOn !== undefined && command.document.check.on < current.deactivatedOn) {
+          return Result.fail(new DocumentNotAcceptable({ reason: `the document was checked before the deactivation (${current.deactivatedOn})` }));
+        }
+        const refused = checkIdentity(current.identity, command.document, today);
+        if (refused !== undefined) return Result.fail(refused);
+      }
+      return Result.succeed([
+        {
+          _tag: "AgentReactivated",
+          reason: command.reason,
+          on: today,
+          ...(command.document === undefined ? {} : { document: command.document, checkedBy: actor.id }),
+        },
+      ]);
+    }
     case "Delete":
       return Result.succeed([{ _tag: "AgentDeleted", reason: command.reason, on: today }]);
     case "Modify": {
@@ -330,7 +384,16 @@ export const evolve = (state: State | undefined, event: Event): State => {
     case "AgentContactChanged":
       return { ...(state as State), contact: event.contact };
     case "AgentDeactivated":
-      return { ...(state as State), status: "deactivated", deactivationReason: event.reason };
+      return { ...(state as State), status: "deactivated", deactivationReason: event.reason, ...(event.on === undefined ? {} : { deactivatedOn: event.on }) };
+    case "AgentReactivated": {
+      const { deactivationReason, deactivatedOn, ...active } = state as State;
+      return {
+        ...active,
+        status: "active",
+        ...(event.document === undefined ? {} : { document: event.document }),
+        ...(event.checkedBy === undefined ? {} : { registeredBy: event.checkedBy }),
+      };
+    }
     case "AgentModified": {
       const { _tag, checkedBy, ...changes } = event;
       return { ...(state as State), ...changes, ...(checkedBy === undefined ? {} : { registeredBy: checkedBy }) };

@@ -123,7 +123,47 @@ describe("changing an agent record", () => {
     expect(deleted).toEqual({ id: "a-1", site: registration.site, status: "deleted", rights: [], deletedOn: today });
     expect(JSON.stringify(deleted)).not.toMatch(/Dupr|lodie|X4RT|mairie-lyon/);
     expect(failure(Agent.decide(deleted, { _tag: "ChangeContact", contact: { email: "x@y.fr" } }, context))).toMatchObject({ _tag: "AgentIllegalTransition" });
-    for (const transition of Agent.machine.transitions) expect(["Register", "ChangeContact", "Modify", "Deactivate", "Delete"]).toContain(transition.command);
+    for (const transition of Agent.machine.transitions) {
+      expect(["Register", "ChangeContact", "Modify", "Deactivate", "Reactivate", "Delete"]).toContain(transition.command);
+    }
+  });
+
+  it("reactivates a deactivated record, with a new document check after a long deactivation", () => {
+    const state = registered();
+    expect(failure(Agent.decide(state, { _tag: "Reactivate", reason: "retour" }, context))).toMatchObject({ _tag: "AgentIllegalTransition", state: "active" });
+    const deactivation = Agent.decide(state, { _tag: "Deactivate", reason: "congé" }, context);
+    if (Result.isFailure(deactivation)) throw new Error(deactivation.failure._tag);
+    expect(deactivation.success).toEqual([{ _tag: "AgentDeactivated", reason: "congé", on: today }]);
+    const deactivated = deactivation.success.reduce<Agent.State | undefined>(Agent.evolve, state) as Agent.State;
+    expect(deactivated).toMatchObject({ status: "deactivated", deactivatedOn: today });
+    // Within the threshold: no document needed.
+    const soon = { actor: registrar, today: "2027-03-10" };
+    const back = Agent.decide(deactivated, { _tag: "Reactivate", reason: "retour de congé" }, soon);
+    if (Result.isFailure(back)) throw new Error(back.failure._tag);
+    const reactivated = back.success.reduce<Agent.State | undefined>(Agent.evolve, deactivated) as Agent.State;
+    expect(reactivated.status).toBe("active");
+    expect(reactivated.deactivatedOn).toBeUndefined();
+    expect(reactivated.deactivationReason).toBeUndefined();
+    // Past it: the document, checked face to face again after the deactivation, matching the identity.
+    const late = { actor: registrar, today: "2027-03-11" };
+    expect(Agent.longDeactivation(today, "2027-03-10")).toBe(false);
+    expect(Agent.longDeactivation(today, "2027-03-11")).toBe(true);
+    expect(Agent.longDeactivation(undefined, today)).toBe(true);
+    expect(failure(Agent.decide(deactivated, { _tag: "Reactivate", reason: "retour" }, late))).toMatchObject({ _tag: "DocumentCheckRequired" });
+    const stale = Agent.decide(deactivated, { _tag: "Reactivate", reason: "retour", document }, late);
+    expect(failure(stale)).toMatchObject({ _tag: "DocumentNotAcceptable" });
+    const fresh = { ...document, number: "NEW123456", check: { by: "rc-lyon", on: "2027-03-11", faceToFace: true } };
+    const otherPerson = { ...fresh, holder: { ...fresh.holder, birthDate: "1981-05-17" } };
+    expect(failure(Agent.decide(deactivated, { _tag: "Reactivate", reason: "retour", document: otherPerson }, late))).toMatchObject({
+      _tag: "IdentityMismatch",
+    });
+    expect(
+      failure(Agent.decide(deactivated, { _tag: "Reactivate", reason: "retour", document: { ...fresh, check: { ...fresh.check, faceToFace: false } } }, late)),
+    ).toMatchObject({ _tag: "DocumentNotAcceptable" });
+    const checked = Agent.decide(deactivated, { _tag: "Reactivate", reason: "retour", document: fresh }, late);
+    if (Result.isFailure(checked)) throw new Error(checked.failure._tag);
+    const again = checked.success.reduce<Agent.State | undefined>(Agent.evolve, deactivated) as Agent.State;
+    expect(again).toMatchObject({ status: "active", document: fresh, registeredBy: "rc-lyon" });
   });
 
   it("keys a person by folded birth name, given names and birth date", () => {

@@ -14,6 +14,7 @@ import { createHmac, randomBytes } from "node:crypto";
 import { Database } from "./internal/Database.js";
 import { appendArgument, appendGuarded, canonicalJson, type PendingEvent } from "./internal/EventLog.js";
 import { revokeHolder } from "./internal/Revocations.js";
+import { closeHolderSessions } from "./Sessions.js";
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const decodeState = Schema.decodeUnknownSync(Agent.State);
@@ -67,6 +68,20 @@ const forLog = (event: Agent.Event, salt: Buffer | null): PendingEvent => {
     }
     case "AgentContactChanged":
       return { type: event._tag, payload: { personalDigest: seal(event.contact) } };
+    case "AgentReactivated": {
+      const { document } = event;
+      return {
+        type: event._tag,
+        payload: {
+          reason: event.reason,
+          on: event.on,
+          ...(document === undefined
+            ? {}
+            : { document: { type: document.type, expiresOn: document.expiresOn, check: document.check }, personalDigest: seal({ document }) }),
+          ...(event.checkedBy === undefined ? {} : { checkedBy: event.checkedBy }),
+        },
+      };
+    }
     default:
       return { type: event._tag, payload: encoded };
   }
@@ -113,6 +128,8 @@ export const agentStoreLayer = Layer.effect(
       const derived = columns(state);
       const json = JSON.stringify(state);
       const deleting = state.status === "deleted";
+      // A holder leaving (deactivated or deleted) loses their sessions in the same commit.
+      const leaving = events.some((event) => event._tag === "AgentDeactivated" || event._tag === "AgentDeleted");
       return Effect.gen(function* () {
         const salt =
           expectedVersion === 0
@@ -130,18 +147,21 @@ export const agentStoreLayer = Layer.effect(
                   WHERE id = ${state.id}::uuid AND version = ${expectedVersion} RETURNING id`;
         const pending = events.map((event) => forLog(event, salt));
         const stream = `agent:${state.id}`;
-        if (!deleting || expectedVersion === 0) {
+        if (!leaving || expectedVersion === 0) {
           yield* appendGuarded(db, write, { stream, expectedVersion, events: pending, actor });
           return { state, version };
         }
-        // A deletion and the revocation of the agent's certificates commit together (cessation of operation).
-        const argument = appendArgument(stream, expectedVersion + 1, pending, actor, new Date());
+        // A deletion and the revocation of the agent's certificates commit together (cessation of
+        // operation); a deactivation or a deletion and the end of the agent's sessions too.
+        const now = new Date();
+        const argument = appendArgument(stream, expectedVersion + 1, pending, actor, now);
         const applied = yield* Effect.promise(() =>
           db.transaction().execute(async (trx) => {
             const result =
               await sql`WITH changed AS (${write}) SELECT append_events(${stream}, ${expectedVersion + 1}, ${argument}::jsonb) FROM changed`.execute(trx);
             if (result.rows.length === 0) return false;
-            await revokeHolder(trx, state.id, "cessationOfOperation", new Date());
+            if (deleting) await revokeHolder(trx, state.id, "cessationOfOperation", now);
+            await closeHolderSessions(trx, state.id, deleting ? "holder-deleted" : "holder-deactivated", actor, now);
             return true;
           }),
         );

@@ -3,16 +3,30 @@
  * replay finds it used). A session token reads `cmdcs_<uuid>.<secret>`: the secret (256 random
  * bits) is kept as SHA-256, compared in constant time; each request checks, in one query, that the
  * session is open and unexpired and that the certificate it was opened with is not revoked.
- * Opening and closing a session land in the audit trail.
+ * Opening and closing a session land in the audit trail. A holder's deactivation or deletion
+ * closes their open sessions in its own transaction (`closeHolderSessions`): they end at once,
+ * not when they expire, and a hold lifted later does not bring them back.
  */
 import { Actor } from "@comedec/actor";
 import { Sessions } from "@comedec/rgs";
 import { Effect, Layer, Schema } from "effect";
-import { sql } from "kysely";
+import { type Kysely, sql } from "kysely";
 import { hash, randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
 import { Database } from "./internal/Database.js";
 import { appendArgument, appendStandalone } from "./internal/EventLog.js";
 import { groupCommit } from "./internal/GroupCommit.js";
+import type { Tables } from "./internal/Tables.js";
+
+/**
+ * Closes every open session of a holder inside the caller's transaction, each closing in the audit
+ * trail as the actor's (the registrar who deactivated them), with the cause; gives how many.
+ */
+export const closeHolderSessions = async (db: Kysely<Tables>, holder: string, cause: string, actor: Actor.Actor, now: Date): Promise<number> => {
+  const closed = await sql<{ id: string }>`
+    UPDATE card_session SET closed_at = now() WHERE actor->>'id' = ${holder} AND closed_at IS NULL AND expires_at > now() RETURNING id::text`.execute(db);
+  for (const row of closed.rows) await appendStandalone(db, `session:${row.id}`, [{ type: "SessionClosed", payload: { id: row.id, cause } }], actor, now);
+  return closed.rows.length;
+};
 
 const format = new RegExp(`^${Sessions.tokenPrefix}([0-9a-f-]{36})\\.([A-Za-z0-9_-]{43})$`);
 const hashOf = (secret: string) => hash("sha256", secret, "buffer");

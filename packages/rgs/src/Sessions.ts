@@ -2,7 +2,10 @@
  * Sessions opened by logging in with the agent's card (RGS 3*: strong authentication with the
  * card's authentication key). The platform gives a single-use challenge; the agent's software
  * signs it with the card; a session is opened for the holder, short-lived, stored server-side,
- * revocable, and bound to the certificate that signed — revoking the certificate ends it.
+ * revocable, and bound to the certificate that signed — revoking the certificate, or putting it on
+ * hold, ends it. Deactivating or deleting the holder in the directory closes their sessions at once
+ * (the agent store does it in the deactivation's own transaction): a session never outlives its
+ * holder's record, even for the `sessionMinutes` it had left, nor comes back when a hold is lifted.
  */
 import type { Actor } from "@comedec/actor";
 import { Context, type Effect, Schema } from "effect";

@@ -1,6 +1,6 @@
 /**
  * Handlers of the agents directory (AGAEC): registration authorities create, read, search, modify,
- * deactivate and delete agent records of their site, and import many at once from CSV. Each handler
+ * deactivate, reactivate and delete agent records of their site, and import many at once from CSV. Each handler
  * runs one use case of `@comedec/agaec` with the grant its endpoint's permission was authorised
  * with; the use case checks the site. The use cases' errors are what the endpoints declare: the
  * compiler checks each one.
@@ -61,9 +61,14 @@ const deactivate = Handler.handle(Agents.deactivate, ({ grant, params, body }) =
   Effect.map(Maintenance.deactivate(grant, params.id, body.reason, body.expectedVersion), json),
 );
 
+const reactivate = Handler.handle(Agents.reactivate, ({ grant, params, body }) => {
+  const { expectedVersion, ...input } = body;
+  return Effect.map(Maintenance.reactivate(grant, params.id, input, expectedVersion), json);
+});
+
 const remove = Handler.handle(Agents.remove, ({ grant, params, body }) =>
   Effect.map(Maintenance.remove(grant, params.id, body.reason, body.expectedVersion), json),
 );
 
 /** The handlers of the group. */
-export const handlers = [register, search, importCsv, one, contact, modify, deactivate, remove];
+export const handlers = [register, search, importCsv, one, contact, modify, deactivate, reactivate, remove];

@@ -153,6 +153,20 @@ export const deactivate = Endpoint.make({
   authorization: onRecord("agent.manage"),
 });
 
+/** Reactivate an agent. */
+export const reactivate = Endpoint.make({
+  operationId: "reactivateAgent",
+  method: "post",
+  path: "/agents/{id}/reactivation",
+  tag: "agents",
+  summary: `Reactivate a deactivated agent (their suspended cards resume, certificates out of hold); after ${Agent.longDeactivationDays} days deactivated, with the identity document checked again face to face`,
+  params: IdParams,
+  body: Schema.Struct({ ...Agent.ReactivationInput.fields, expectedVersion: ExpectedVersion }),
+  success: AgentRecord,
+  errors: [...writeRefusals, Agent.DocumentCheckRequired, Agent.DocumentNotAcceptable, Agent.IdentityMismatch, Agent.ImpossibleBirthDate, DuplicatePerson],
+  authorization: onRecord("agent.manage"),
+});
+
 /** Delete an agent record. */
 export const remove = Endpoint.make({
   operationId: "deleteAgent",
@@ -169,4 +183,4 @@ export const remove = Endpoint.make({
 });
 
 /** Every endpoint of the group. */
-export const endpoints = [register, search, importCsv, get, changeContact, modify, deactivate, remove] as const;
+export const endpoints = [register, search, importCsv, get, changeContact, modify, deactivate, reactivate, remove] as const;
