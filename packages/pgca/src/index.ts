@@ -30,7 +30,7 @@ export * as Tracking from "./Tracking.js";
 export * as Reach from "./Reach.js";
 /** Login with the agent's card: challenge, answer, session. */
 export * as Login from "./Login.js";
-/** `AgentCards` for the directory: deactivation suspends, deletion revokes. */
+/** `AgentCards` for the directory: deactivation suspends (certificates on hold), reactivation resumes, deletion revokes. */
 export * as Holders from "./Holders.js";
 /** Slow hashes of activation codes and secret answers. */
 export * as Hashing from "./Hashing.js";
@@ -40,3 +40,5 @@ export * as Monitoring from "./Monitoring.js";
 export * as CrashPoints from "./CrashPoints.js";
 /** Automatic certificate-renewal requests before expiry. */
 export * as Renewals from "./Renewals.js";
+/** The daily job's use case: cards whose certificates ended are expired, their pending requests cancelled. */
+export * as Expiry from "./Expiry.js";
