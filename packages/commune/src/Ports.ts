@@ -8,6 +8,7 @@ import { Context, type Effect, Schema } from "effect";
 import type { CalendarDate } from "./CalendarDate.js";
 import type { Commune } from "./Commune.js";
 import type { Editor, EditorNotFound } from "./Editor.js";
+import type * as Forecast from "./Forecast.js";
 import type { InseeCode } from "./InseeCode.js";
 import type * as Onboarding from "./Onboarding.js";
 import { Problem } from "@comedec/actor";
@@ -73,6 +74,11 @@ export class CommuneDirectory extends Context.Service<
     /** Replaces the reference list: adds, renames, updates, and marks as removed what is gone. */
     readonly importReference: (communes: ReadonlyArray<Commune>, actor: Actor.Actor) => Effect.Effect<ImportReport>;
     readonly countsBy: (area: "departement" | "region", today: CalendarDate) => Effect.Effect<ReadonlyArray<AreaCounts>>;
+    /**
+     * What the forecast reads: every commune under the obligation or with a milestone reached (in
+     * this département only, when given), with the day of its first milestone.
+     */
+    readonly progress: (scope: { readonly departement?: string }) => Effect.Effect<ReadonlyArray<Forecast.Progress>>;
     /** Which of these codes the reference list holds or held (a place of birth may be a commune since merged). */
     readonly known: (codes: ReadonlyArray<string>) => Effect.Effect<ReadonlySet<string>>;
   }

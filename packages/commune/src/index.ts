@@ -10,6 +10,8 @@ export * as Commune from "./Commune.js";
 export * as InseeCode from "./InseeCode.js";
 /** The onboarding milestones, their graph, decide/evolve and status. */
 export * as Onboarding from "./Onboarding.js";
+/** The forecast: communes under the obligation that cannot make the deadline at their département's pace. */
+export * as Forecast from "./Forecast.js";
 /** Hand-over appointments: the planning request, the confirmed sessions, their refusals. */
 export * as HandOver from "./HandOver.js";
 /** Compatible civil-status software editors. */

@@ -4,7 +4,7 @@
  * serves ANTS (everything), a prefecture (its département) and a mairie (itself).
  */
 import type { Actor } from "@comedec/actor";
-import { type CalendarDate, type Commune, CommuneDirectory, type CommuneQuery, type Editor, EditorRegistry } from "@comedec/commune";
+import { type CalendarDate, Commune, CommuneDirectory, type CommuneQuery, type Editor, EditorRegistry, Forecast } from "@comedec/commune";
 import { Access } from "@comedec/rgs";
 import { Effect } from "effect";
 
@@ -58,3 +58,22 @@ export const saveEditor = (grant: Access.Grant<"editor.manage">, editor: Editor.
     Access.require(grant, "editor.manage"),
     EditorRegistry.use((registry) => registry.save(editor, grant.actor as Actor.Actor)),
   );
+
+/**
+ * The communes under the obligation that cannot make the deadline at their département's pace
+ * (the model is `Forecast`'s, in `@comedec/commune`), within the grant's reach: a prefecture sees
+ * its département, measured on its own communes.
+ */
+export const forecast = Effect.fnUntraced(function* (grant: Access.Grant<"dashboard.read">, today: CalendarDate.CalendarDate) {
+  yield* Access.require(grant, "dashboard.read");
+  const site = grant.actor.site;
+  const scope = grant.reach === "own-site" && site._tag === "prefecture" ? { departement: site.departement } : {};
+  const communes = yield* CommuneDirectory.use((directory) => directory.progress(scope));
+  const paces = Forecast.paces(communes, today);
+  return {
+    today,
+    deadline: Commune.connectionDeadline,
+    atRisk: Forecast.atRisk(communes, today),
+    paces: [...paces.values()].sort((a, b) => a.departement.localeCompare(b.departement)),
+  };
+});

@@ -178,7 +178,36 @@ export const communeDirectoryLayer = Layer.effect(
         return new Set(rows.rows.map((row) => row.code));
       });
 
-    return CommuneDirectory.of({ find, search, importReference, countsBy, known });
+    // The first milestone's day is read from the stream's state: the communes under way are a few
+    // thousand at most, and the obligation's about a thousand.
+    const progress = (scope: { readonly departement?: string }) =>
+      Effect.promise(async () => {
+        const rows = await sql<{
+          code: string;
+          name: string;
+          departement: string;
+          under_obligation: boolean;
+          reached: Array<string>;
+          started_on: string | null;
+        }>`
+          SELECT code, name, departement, under_obligation, reached,
+                 -- Instants are ISO 8601 in UTC: their first ten characters are the UTC day, and they sort as text.
+                 (SELECT left(min(value->>'at'), 10) FROM jsonb_each(onboarding_state->'milestones')) AS started_on
+          FROM commune
+          WHERE removed_at IS NULL AND (under_obligation OR cardinality(reached) > 0)
+                ${scope.departement === undefined ? sql`` : sql`AND departement = ${scope.departement}`}
+          ORDER BY code`.execute(db);
+        return rows.rows.map((row) => ({
+          code: row.code,
+          name: row.name,
+          departement: row.departement,
+          underObligation: row.under_obligation,
+          reached: row.reached as ReadonlyArray<Onboarding.Milestone>,
+          startedOn: row.started_on ?? undefined,
+        }));
+      });
+
+    return CommuneDirectory.of({ find, search, importReference, countsBy, progress, known });
   }),
 );
 

@@ -39,7 +39,16 @@ const dashboard = Handler.handle(Communes.dashboard, ({ grant, query }) =>
   Effect.gen(function* () {
     const on = yield* today;
     const result = yield* Directory.dashboard(grant, query.by ?? "departement", on);
-    return { ...result, atRisk: result.atRisk.map((item) => summaryJson(item, on)) };
+    const forecast = yield* Directory.forecast(grant, on);
+    return {
+      ...result,
+      atRisk: result.atRisk.map((item) => summaryJson(item, on)),
+      forecast: {
+        deadline: forecast.deadline,
+        paces: forecast.paces,
+        atRisk: forecast.atRisk.map((commune) => ({ ...commune, projectedOn: commune.projectedOn ?? null })),
+      },
+    };
   }),
 );
 

@@ -60,19 +60,46 @@ export const AreaCounts = Schema.Struct({
   reached: Schema.Record(Schema.String, Schema.Int),
 });
 
+/** One commune under the obligation that cannot make the deadline at its département's pace. */
+export const ForecastAtRisk = Schema.Struct({
+  code: InseeCode.InseeCode,
+  name: Schema.String,
+  departement: Schema.String,
+  /** Milestones that apply to it and are not reached. */
+  remaining: Schema.Int,
+  /** Its département's pace: milestones per 30 days per commune under way. */
+  pacePerMonth: Schema.Number,
+  /** When it would be connected at that pace (`null`: nothing moves in its département). */
+  projectedOn: Schema.NullOr(CalendarDate.CalendarDate),
+  verdict: Schema.Literals(["deadline-passed", "no-progress-in-departement", "too-slow"]),
+}).annotate({ identifier: "ForecastAtRisk" });
+
+/**
+ * The forecast (model in `@comedec/commune`'s `Forecast` and the README's dashboard section): each
+ * département's pace, and the communes under the obligation that cannot make the deadline at it.
+ */
+export const DeadlineForecast = Schema.Struct({
+  deadline: CalendarDate.CalendarDate,
+  paces: Schema.Array(Schema.Struct({ departement: Schema.String, milestonesPerDay: Schema.Number, startedCommunes: Schema.Int })),
+  atRisk: Schema.Array(ForecastAtRisk),
+}).annotate({ identifier: "DeadlineForecast" });
+
 /** The deployment dashboard. */
 export const dashboard = Endpoint.make({
   operationId: "getDashboard",
   method: "get",
   path: "/dashboard",
   tag: "dashboard",
-  summary: "Deployment dashboard: counts per milestone per département or region, communes under obligation at risk",
+  summary:
+    "Deployment dashboard: counts per milestone per département or region, the communes under obligation already late (atRisk), and the forecast of those that cannot make the deadline at their département's pace",
   query: Schema.Struct({ by: Schema.optionalKey(Schema.Literals(["departement", "region"])) }),
   success: Schema.Struct({
     by: Schema.Literals(["departement", "region"]),
     today: CalendarDate.CalendarDate,
     areas: Schema.Array(AreaCounts),
+    /** The communes under the obligation late today. */
     atRisk: Schema.Array(CommuneSummary),
+    forecast: DeadlineForecast,
   }),
   errors: [],
   authorization: { _tag: "permission", permission: "dashboard.read", target: { _tag: "nation" } },
