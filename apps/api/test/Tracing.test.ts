@@ -8,8 +8,12 @@
  * before anything is installed in this process), the app makes no OpenTelemetry span at all.
  */
 import * as Platform from "@comedec/platform";
-import { StatementSpans } from "@comedec/persistence";
+import { Persistence, StatementSpans } from "@comedec/persistence";
 import { adapters } from "@comedec/persistence/testing";
+import * as Worker from "@comedec/worker";
+import * as Mailer from "@comedec/worker/mailer";
+import { createServer, type Server } from "node:http";
+import { createRequire } from "node:module";
 import * as Otel from "@opentelemetry/api";
 import { InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { Effect, Layer, ManagedRuntime } from "effect";
@@ -17,8 +21,18 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as App from "../src/App.js";
 import { client, fixture, type Side } from "./Routes.js";
 import * as Services from "./Services.js";
+import * as Started from "./Started.js";
 
-const adapter = adapters[0]!;
+// pg is the persistence adapter's, not the API's: the admin connection that makes the jobs' database borrows it.
+const pg = createRequire(createRequire(import.meta.url).resolve("@comedec/persistence"))("pg") as {
+  readonly Client: new (options: {
+    readonly connectionString: string;
+  }) => {
+    connect(): Promise<void>;
+    query(text: string): Promise<unknown>;
+    end(): Promise<void>;
+  };
+};
 
 /** The span's parent id, if it has one. */
 const parentOf = (span: ReadableSpan): string | undefined => span.parentSpanContext?.spanId;
@@ -36,7 +50,7 @@ const ancestors = (span: ReadableSpan, spans: ReadonlyArray<ReadableSpan>): Read
 const isSql = (span: ReadableSpan) => span.attributes["db.system"] === "postgresql";
 
 describe("untraced: nothing of OpenTelemetry installed", () => {
-  const runtime = ManagedRuntime.make(Services.on(adapter.layer()));
+  const runtime = ManagedRuntime.make(Services.on(adapters[0]!.layer()));
   afterAll(() => runtime.dispose());
 
   it("answers without a context manager, an Effect OpenTelemetry tracer or a wrapped driver", async () => {
@@ -54,7 +68,7 @@ describe("untraced: nothing of OpenTelemetry installed", () => {
   });
 });
 
-describe(`traces of the real app on ${adapter.name}`, () => {
+describe.each(adapters)("traces of the real app on $name", (adapter) => {
   const exporter = new InMemorySpanExporter();
   let tracing: Platform.Tracing.Tracing;
   let runtime: ManagedRuntime.ManagedRuntime<App.Services, never>;
@@ -189,5 +203,103 @@ describe(`traces of the real app on ${adapter.name}`, () => {
     for (const secret of ["Zébulon", "ZÉBULON", "Hortense", "1979-11-23", "hortense.zebulon", "TRACE0001", made.antsToken, agent.id, card.id]) {
       expect(text, secret).not.toContain(secret);
     }
+  });
+});
+
+const postgresUrl = process.env.DATABASE_URL;
+
+describe.skipIf(postgresUrl === undefined || postgresUrl === "")("traces of the worker's jobs on PostgreSQL", () => {
+  const exporter = new InMemorySpanExporter();
+  const name = `comedec_tracing_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+  const target = new URL(postgresUrl ?? "postgres://localhost/x");
+  target.pathname = `/${name}`;
+  const admin = async (statement: string) => {
+    const client = new pg.Client({ connectionString: postgresUrl as string });
+    await client.connect();
+    await client.query(statement);
+    await client.end();
+  };
+  let tracing: Platform.Tracing.Tracing;
+  let runtime: ManagedRuntime.ManagedRuntime<App.Services | Worker.Services, never>;
+  let worker: Worker.Worker | undefined;
+
+  beforeAll(async () => {
+    await admin(`CREATE DATABASE ${name}`);
+    tracing = Platform.Tracing.make({ processor: new SimpleSpanProcessor(exporter), serviceName: "comedec-worker-test" });
+    const persistence = Persistence.postgres({ connectionString: target.toString() }).pipe(Layer.provideMerge(tracing.layer));
+    runtime = ManagedRuntime.make(Layer.merge(Services.on(persistence), Mailer.mailbox));
+    await runtime.runPromise(Effect.void);
+  }, 120_000);
+  afterAll(async () => {
+    await worker?.stop();
+    await runtime.dispose();
+    await tracing.shutdown();
+    await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  });
+
+  it("a job runs in its span, its statements under it", async () => {
+    worker = await Worker.start(runtime, { connectionString: target.toString(), concurrency: 1, around: tracing.job });
+    await worker.utils.addJob("audit-checkpoint", {}, { jobKey: "tracing-checkpoint" });
+    const job = await Started.waitFor("the job's span", async () =>
+      exporter.getFinishedSpans().find((span) => span.name === "job audit-checkpoint" && span.attributes["comedec.job.task"] === "audit-checkpoint"),
+    );
+    expect(job.kind).toBe(Otel.SpanKind.CONSUMER);
+    expect(job.status.code).not.toBe(Otel.SpanStatusCode.ERROR);
+    const spans = exporter.getFinishedSpans().filter((span) => span.spanContext().traceId === job.spanContext().traceId);
+    const statements = spans.filter(isSql);
+    expect(statements.length).toBeGreaterThan(0);
+    for (const statement of statements) expect(ancestors(statement, spans)).toContain(job.spanContext().spanId);
+  });
+});
+
+describe("the started API exports its traces by OTLP", () => {
+  const received: Array<unknown> = [];
+  let collector: Server;
+  let started: Started.Started;
+
+  beforeAll(async () => {
+    // A collector of its own: OTLP/HTTP in JSON, as OTEL_EXPORTER_OTLP_PROTOCOL=http/json asks.
+    collector = createServer((request, response) => {
+      let body = "";
+      request.on("data", (chunk: Buffer) => (body += chunk.toString("utf8")));
+      request.on("end", () => {
+        if (request.url === "/v1/traces") received.push(JSON.parse(body));
+        response.writeHead(200, { "content-type": "application/json" }).end("{}");
+      });
+    });
+    await new Promise<void>((resolve) => collector.listen(0, "127.0.0.1", resolve));
+    const { port } = collector.address() as { port: number };
+    started = await Started.start({
+      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`,
+      OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
+      OTEL_SERVICE_NAME: "comedec-api-started",
+      OTEL_BSP_SCHEDULE_DELAY: "100",
+    });
+  }, 150_000);
+  afterAll(async () => {
+    await started?.stop();
+    await new Promise((resolve) => collector.close(resolve));
+  });
+
+  it("sends the request's span and its statements to the collector, under its service name", async () => {
+    expect((await fetch(`${started.base}/ready`, { headers: { "x-request-id": "started-ready" } })).status).toBe(200);
+    type Exported = {
+      resourceSpans: ReadonlyArray<{
+        resource: { attributes: ReadonlyArray<{ key: string; value: { stringValue?: string } }> };
+        scopeSpans: ReadonlyArray<{ spans: ReadonlyArray<{ name: string; traceId: string; attributes: ReadonlyArray<{ key: string; value: unknown }> }> }>;
+      }>;
+    };
+    const spans = () =>
+      (received as ReadonlyArray<Exported>).flatMap((batch) =>
+        batch.resourceSpans.flatMap((resource) =>
+          resource.scopeSpans.flatMap((scope) =>
+            scope.spans.map((span) => ({ ...span, service: resource.resource.attributes.find((a) => a.key === "service.name")?.value.stringValue })),
+          ),
+        ),
+      );
+    const ready = await Started.waitFor("the /ready span at the collector", async () => spans().find((span) => span.name === "GET /ready"));
+    expect(ready.service).toBe("comedec-api-started");
+    const sql = spans().filter((span) => span.traceId === ready.traceId && span.attributes.some((a) => a.key === "db.system"));
+    expect(sql.length).toBeGreaterThan(0);
   });
 });

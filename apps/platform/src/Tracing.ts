@@ -58,6 +58,9 @@ const followAsyncContext = () => {
   Otel.context.setGlobalContextManager(contextManager);
 };
 
+/** The longest statement text kept in `db.statement`: a batch's `VALUES ($1, $2…), …` can run to megabytes. */
+const statementLength = 4096;
+
 /** The statement's keyword (`SELECT`, `INSERT`, `BEGIN`…), the span's name. */
 const operationOf = (text: string): string => /^\s*([A-Za-z]+)/.exec(text)?.[1]?.toUpperCase() ?? "SQL";
 
@@ -93,7 +96,12 @@ export const make = (options: { readonly processor: SpanProcessor; readonly serv
       const operation = operationOf(text);
       const span = tracer.startSpan(operation, {
         kind: Otel.SpanKind.CLIENT,
-        attributes: { "db.system": "postgresql", "db.system.name": "postgresql", "db.operation.name": operation, "db.statement": text, "db.query.text": text },
+        attributes: {
+          "db.system": "postgresql",
+          "db.system.name": "postgresql",
+          "db.operation.name": operation,
+          "db.statement": text.length > statementLength ? `${text.slice(0, statementLength)}…` : text,
+        },
       });
       return Otel.context.with(Otel.trace.setSpan(Otel.context.active(), span), () =>
         within(span, execute, (error) => {
