@@ -2,7 +2,9 @@
  * One contract suite for the `CardPlatform` port, run against the local platform (use cases on
  * the database) and against the typed HTTP client (through the real Hono app on a real socket),
  * each on PGlite and, when DATABASE_URL is set, on PostgreSQL: a card's life at the port, the
- * refusals as typed errors, and two operators racing on the same card or request.
+ * refusals as typed errors, and two operators racing on the same card or request. The operator who
+ * registered the holder and ordered their card never publishes it alone: the délégué approves its
+ * personalisation first, from their own session.
  */
 import { Actor } from "@comedec/actor";
 import { Local as Directory } from "@comedec/agaec";
@@ -113,6 +115,13 @@ for (const { adapter, driver, over } of combinations) {
       await run(operator.receive(ordered.state.id, produced.state.serial as string, "reçue"));
       return { id: ordered.state.id, serial: produced.state.serial as string };
     };
+    /** A received card whose personalisation the délégué approved: the second person of its publication. */
+    const approved = async () => {
+      const card = await received();
+      const deputy = await as(actors.deputy);
+      expect((await run(deputy.approvePersonalisation(card.id, "second contrôle"))).state.personalisationApprovedBy).toBe(actors.deputy.id);
+      return card;
+    };
     const publication = (code: string, pin = "482915") => ({
       activationCode: code,
       pin,
@@ -123,8 +132,14 @@ for (const { adapter, driver, over } of combinations) {
     it("orders, produces, ships, receives and publishes a card, whose PIN then works on the card", async () => {
       const card = await received();
       const operator = await as(actors.operator);
-      const published = await run(operator.publish(card.id, publication(await codeOf(card.id))));
-      expect(published).toMatchObject({ version: 5, state: { status: "active", serial: card.serial } });
+      const code = await codeOf(card.id);
+      // The operator registered the holder and ordered the card: alone, or approving it themselves, they may not publish it.
+      expect(await refusal(operator.publish(card.id, publication(code)))).toMatchObject({ _tag: "DualControlRequired", rule: "roles.dual-control" });
+      await run(operator.approvePersonalisation(card.id, "moi-même"));
+      expect(await refusal(operator.publish(card.id, publication(code)))).toMatchObject({ _tag: "DualControlRequired", rule: "roles.dual-control" });
+      await run((await as(actors.deputy)).approvePersonalisation(card.id, "second contrôle"));
+      const published = await run(operator.publish(card.id, publication(code)));
+      expect(published).toMatchObject({ version: 7, state: { status: "active", serial: card.serial } });
       expect(published.state.certificates?.authentication.algorithm).toBe("prime256v1");
       // The certificates are on the card itself, bound to the keys generated there.
       const onCard = await harness.runtime.runPromise(SmartCards.use((cards) => cards.readCertificate(card.serial, "signature")));
@@ -134,7 +149,7 @@ for (const { adapter, driver, over } of combinations) {
     });
 
     it("refuses illegal transitions and foreign sites with typed errors", async () => {
-      const card = await received();
+      const card = await approved();
       const ants = await as(actors.ants);
       expect(await refusal(ants.ship(card.id, "encore"))).toMatchObject({
         _tag: "CardIllegalTransition",
@@ -153,7 +168,7 @@ for (const { adapter, driver, over } of combinations) {
     });
 
     it("lets exactly one of two operators publishing the same card win", async () => {
-      const card = await received();
+      const card = await approved();
       const code = await codeOf(card.id);
       const [first, second] = await Promise.all([as(actors.operator), as(actors.deputy)]);
       const outcomes = await Promise.all([
@@ -163,11 +178,11 @@ for (const { adapter, driver, over } of combinations) {
       expect(outcomes.filter(Result.isSuccess)).toHaveLength(1);
       const loser = outcomes.find(Result.isFailure);
       expect(loser !== undefined && Result.isFailure(loser) && loser.failure._tag).toMatch(/ConcurrentModification|ActivationCodeInvalid/);
-      expect((await run(first.card(card.id))).version).toBe(5);
+      expect((await run(first.card(card.id))).version).toBe(6);
     });
 
     it("lets exactly one of two operators validating the same request win, and orders one card", async () => {
-      const card = await received();
+      const card = await approved();
       const operator = await as(actors.operator);
       await run(operator.publish(card.id, publication(await codeOf(card.id))));
       const holderActor = Actor.Actor.make({ id: holder, name: "Camille Perrin", role: "agent", site: lyon });
