@@ -26,6 +26,7 @@ import * as Letters from "./Letters.js";
 const lyon = { _tag: "commune", commune: "69123" } as const;
 const ants = Actor.Actor.make({ id: "ants", name: "ANTS", role: "national-administrator", site: { _tag: "national" } });
 const operator = Actor.Actor.make({ id: "rc-lyon", name: "RC Lyon", role: "commune-operator", site: lyon });
+const deputy = Actor.Actor.make({ id: "delegue-lyon", name: "Délégué Lyon", role: "commune-operator", site: lyon });
 const today = new Date().toISOString().slice(0, 10);
 const pin = "482915";
 
@@ -64,6 +65,8 @@ for (const adapter of adapters) {
           yield* byAnts.ship(ordered.state.id, "envoi");
           yield* byOperator.receive(ordered.state.id, serial, "reçue");
           const code = yield* Letters.codeFromLetterOf(ants, ordered.state.id);
+          // The operator registered the holder and ordered the card: the délégué is the second person.
+          yield* (yield* Local.make(deputy)).approvePersonalisation(ordered.state.id, "second contrôle");
           yield* byOperator.publish(ordered.state.id, {
             activationCode: code,
             pin,
