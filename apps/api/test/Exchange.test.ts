@@ -27,6 +27,8 @@ const pin = "482915";
 const ants = Actor.Actor.make({ id: "ants-exchange", name: "ANTS", role: "national-administrator", site: { _tag: "national" } });
 const operatorOf = (commune: string) =>
   Actor.Actor.make({ id: `rc-${commune}`, name: `Responsable carte ${commune}`, role: "commune-operator", site: { _tag: "commune", commune } });
+const deputyOf = (commune: string) =>
+  Actor.Actor.make({ id: `delegue-${commune}`, name: `Délégué ${commune}`, role: "commune-operator", site: { _tag: "commune", commune } });
 
 const registration = (commune: string, number: string, profile: unknown, rights: ReadonlyArray<string>) => ({
   identity: { birthName: `Martin${number.slice(0, 2)}`, givenNames: ["Claire"], sex: "F", birthDate: "1985-04-05", placeOfBirth: { _tag: "commune", commune } },
@@ -72,6 +74,8 @@ for (const adapter of adapters) {
       await ok(tokens.ants as string, "POST", `/cards/${card}/shipment`, { reason: "envoi" });
       await ok(tokens[operator] as string, "POST", `/cards/${card}/receipt`, { serial, reason: "reçue" });
       const code = await Letters.codeFromLetter((path, init) => app.request(path, init), tokens.ants as string, card);
+      // The responsable carte ordered the card: the délégué approves it first, from their own session.
+      await ok(tokens[`delegue-${commune}`] as string, "POST", `/cards/${card}/personalisation-approval`, { reason: "second contrôle" });
       await ok(tokens[operator] as string, "POST", `/cards/${card}/publication`, {
         activationCode: code,
         pin,
@@ -110,7 +114,7 @@ for (const adapter of adapters) {
           ]),
         ),
       );
-      for (const actor of [ants, operatorOf(lyon), operatorOf(villeurbanne)]) {
+      for (const actor of [ants, operatorOf(lyon), operatorOf(villeurbanne), deputyOf(lyon), deputyOf(villeurbanne)]) {
         tokens[actor.id] = (await runtime.runPromise(Tokens.ActorTokens.use((store) => store.issue(actor, 1, ants, "bootstrap")))).token;
       }
       tokens.ants = tokens[ants.id] as string;
