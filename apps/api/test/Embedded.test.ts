@@ -19,7 +19,7 @@ describe("the platform started on its embedded defaults", () => {
   let base = "";
   let dataDir = "";
   const ok: Started["ok"] = (...args) => platform.ok(...args);
-  const tokens = { ants: "", prefecture: "", lyon: "" };
+  const tokens = { ants: "", prefecture: "", lyon: "", lyonDelegue: "" };
   const lyon: Side = { commune: "69123", departement: "69", agent: "", card: "", request: "", convention: "" };
 
   const mailbox = async (token: string, kind: string) =>
@@ -33,6 +33,7 @@ describe("the platform started on its embedded defaults", () => {
     tokens.ants = platform.issue("national-administrator", "national", "ANTS");
     tokens.prefecture = platform.issue("prefecture-operator", "prefecture:69", "Préfecture du Rhône");
     tokens.lyon = platform.issue("commune-operator", "commune:69123", "Responsable carte de Lyon");
+    tokens.lyonDelegue = platform.issue("commune-operator", "commune:69123", "Délégué de Lyon", "delegue-lyon");
   }, 120_000);
 
   afterAll(() => platform?.stop());
@@ -72,6 +73,8 @@ describe("the platform started on its embedded defaults", () => {
     await ok(tokens.ants, "POST", `/cards/${card}/shipment`, { reason: "envoi" });
     await ok(tokens.lyon, "POST", `/cards/${card}/receipt`, { serial, reason: "reçue" });
     const code = await Letters.codeFromLetter((path, init) => fetch(`${base}${path}`, init), tokens.ants, card);
+    // The responsable carte ordered the card: the délégué approves it first, from their own session.
+    await ok(tokens.lyonDelegue, "POST", `/cards/${card}/personalisation-approval`, { reason: "second contrôle" });
     const published = await ok(tokens.lyon, "POST", `/cards/${card}/publication`, {
       activationCode: code,
       pin: "482915",
