@@ -121,6 +121,8 @@ export interface StoredQuestions {
   readonly answerHashes: ReadonlyArray<Uint8Array>;
   readonly salt: Uint8Array;
   readonly failures: number;
+  /** Who set them: an operator's answers never stand for the holder in that operator's own acts. */
+  readonly setBy?: string;
 }
 
 /**
@@ -161,7 +163,7 @@ export class CardSecrets extends Context.Service<
     ) => Effect.Effect<{ readonly matched: boolean; readonly attemptsLeft: number }, E>;
     /** Marks the code used; false when another request used it first, or it is burned or expired. */
     readonly codeUsed: (card: string, actor: Actor.Actor) => Effect.Effect<boolean>;
-    readonly putQuestions: (holder: string, questions: Omit<StoredQuestions, "failures">, actor: Actor.Actor) => Effect.Effect<void>;
+    readonly putQuestions: (holder: string, questions: Omit<StoredQuestions, "failures" | "setBy">, actor: Actor.Actor) => Effect.Effect<void>;
     readonly questions: (holder: string) => Effect.Effect<StoredQuestions | undefined>;
     /**
      * One try of the holder's answers, atomic as `tryCode`: a miss counts a failure, a match

@@ -303,14 +303,16 @@ interface QuestionsRow {
   readonly answer_hashes: ReadonlyArray<string>;
   readonly salt: Uint8Array;
   readonly failures: number;
+  readonly set_by: string | null;
 }
 const questionsRow = (holder: string, lock: ReturnType<typeof sql>) =>
-  sql<QuestionsRow>`SELECT questions, answer_hashes, salt, failures FROM holder_secret WHERE holder = ${holder}::uuid ${lock}`;
+  sql<QuestionsRow>`SELECT questions, answer_hashes, salt, failures, set_by FROM holder_secret WHERE holder = ${holder}::uuid ${lock}`;
 const decodeQuestions = (row: QuestionsRow) => ({
   questions: row.questions,
   answerHashes: row.answer_hashes.map((hash) => new Uint8Array(Buffer.from(hash, "hex"))),
   salt: row.salt,
   failures: row.failures,
+  ...(row.set_by === null ? {} : { setBy: row.set_by }),
 });
 
 /** Card secrets on the database. */
@@ -406,11 +408,11 @@ export const cardSecretsLayer = Layer.effect(
         Effect.promise(() =>
           countAndAudit(
             db,
-            sql`INSERT INTO holder_secret (holder, questions, answer_hashes, salt, failures, audit_version)
+            sql`INSERT INTO holder_secret (holder, questions, answer_hashes, salt, failures, audit_version, set_by)
                 VALUES (${holder}::uuid, ${JSON.stringify(stored.questions)}::jsonb, ${JSON.stringify(stored.answerHashes.map((hash) => Buffer.from(hash).toString("hex")))}::jsonb,
-                        ${Buffer.from(stored.salt)}, 0, 1)
+                        ${Buffer.from(stored.salt)}, 0, 1, ${actor.id})
                 ON CONFLICT (holder) DO UPDATE SET questions = EXCLUDED.questions, answer_hashes = EXCLUDED.answer_hashes, salt = EXCLUDED.salt,
-                  failures = 0, audit_version = holder_secret.audit_version + 1
+                  failures = 0, audit_version = holder_secret.audit_version + 1, set_by = EXCLUDED.set_by
                 RETURNING failures AS value, audit_version`,
             holderStream(holder),
             () => ({ type: "SecretQuestionsSet", payload: { holder, questions: stored.questions.length } }),

@@ -6,6 +6,7 @@
  */
 import { AgentStore } from "@comedec/agent";
 import { type Card, CertificateAuthority, type CertificateRevocation, type KeyAlgorithm, pinProblem, PinRejected, SmartCards } from "@comedec/card";
+import { Rules } from "@comedec/rgs";
 import { Effect } from "effect";
 import * as CrashPoints from "./CrashPoints.js";
 import { now } from "./Writes.js";
@@ -36,20 +37,27 @@ export const personalise = Effect.fnUntraced(function* (card: Card.State, pin: s
     card: card.id,
   };
   yield* cards.login(serial, pin);
-  const issued = yield* Effect.forEach(keyUsages, (usage) =>
-    Effect.gen(function* () {
-      const key = yield* cards.generateKeyPair(serial, usage, algorithm);
-      const certificate = yield* authority.issueForCard({
-        subject,
-        usage,
-        algorithm,
-        publicKey: key.publicKey,
-        signWithCardKey: (data) => cards.sign(serial, usage, data, usage === "signature" ? pin : undefined),
-      });
-      yield* cards.writeCertificate(serial, usage, certificate.der);
-      return certificate.ref;
-    }),
-  ).pipe(Effect.ensuring(Effect.ignore(cards.logout(serial))));
+  const issued = yield* Effect.gen(function* () {
+    const keys = yield* Effect.forEach(keyUsages, (usage) => cards.generateKeyPair(serial, usage, algorithm));
+    // RGS: one key pair per usage. A card or middleware that answers one key for both is refused before anything is certified.
+    yield* Rules.enforce(Rules.rules.separateKeys, {
+      authentication: Buffer.from(keys[0]?.publicKey ?? []).toString("hex"),
+      signature: Buffer.from(keys[1]?.publicKey ?? []).toString("hex"),
+    });
+    return yield* Effect.forEach(keyUsages, (usage, index) =>
+      Effect.gen(function* () {
+        const certificate = yield* authority.issueForCard({
+          subject,
+          usage,
+          algorithm,
+          publicKey: (keys[index] as { readonly publicKey: Uint8Array }).publicKey,
+          signWithCardKey: (data) => cards.sign(serial, usage, data, usage === "signature" ? pin : undefined),
+        });
+        yield* cards.writeCertificate(serial, usage, certificate.der);
+        return certificate.ref;
+      }),
+    );
+  }).pipe(Effect.ensuring(Effect.ignore(cards.logout(serial))));
   return { authentication: issued[0], signature: issued[1] } as Card.Certificates;
 });
 

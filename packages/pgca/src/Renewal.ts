@@ -5,7 +5,8 @@
 // biome-ignore lint/correctness/noUnusedImports: the emitted declarations name this type (TS2742 otherwise)
 import type { Change } from "@comedec/actor";
 import { Card } from "@comedec/card";
-import { Access } from "@comedec/rgs";
+// biome-ignore lint/correctness/noUnusedImports: the emitted declarations name RuleBroken (TS2742 otherwise)
+import { Access, type Rules } from "@comedec/rgs";
 import { Effect } from "effect";
 import * as Ordering from "./Ordering.js";
 import * as Personalisation from "./Personalisation.js";

@@ -7,7 +7,7 @@
 // biome-ignore lint/correctness/noUnusedImports: the emitted declarations name this type (TS2742 otherwise)
 import type { Change } from "@comedec/actor";
 import { AgentStore } from "@comedec/agent";
-import type { Card } from "@comedec/card";
+import { type Card, CardSecrets } from "@comedec/card";
 import { Access, Rules } from "@comedec/rgs";
 import { Effect } from "effect";
 import * as OperatorCards from "./OperatorCards.js";
@@ -39,9 +39,13 @@ export const revoke = Effect.fn("Revocation.revoke")(function* (grant: Access.Gr
   const actor = grant.actor;
   const view = yield* Reach.loadCard(grant, id);
   const write = yield* Writes.card(view, { _tag: "Revoke", revocationReason: input.revocationReason, reason: input.reason }, actor);
-  // The holder's secret answers make them the second person: the revocation is theirs too.
+  // The holder's secret answers make them the second person: the revocation is theirs too — unless
+  // this operator set the questions, and so could answer them without the holder (refused before any answer counts).
+  const setByActor = input.answers !== undefined && (yield* (yield* CardSecrets).questions(view.state.holder))?.setBy === actor.id;
+  const confirmedBy = input.answers === undefined || setByActor ? [actor.id] : [actor.id, view.state.holder];
+  if (setByActor) yield* checkDualControl(actor.id, view.state, confirmedBy);
   if (input.answers !== undefined) yield* SecretAnswers.check(view.state.holder, input.answers, actor);
-  yield* checkDualControl(actor.id, view.state, input.answers === undefined ? [actor.id] : [actor.id, view.state.holder]);
+  yield* checkDualControl(actor.id, view.state, confirmedBy);
   // The card's revocation and its certificates' commit together; the CRL is published after.
   const revocation = yield* Personalisation.revocationOf(view.state, input.revocationReason);
   yield* Writes.commit(actor, [write], [], [revocation]);

@@ -593,6 +593,12 @@ const activationLetterStatements: ReadonlyArray<string> = [
 
 const activationLetters = fromStatements(activationLetterStatements);
 
+// Who set a holder's secret questions: an operator who set them could answer them, so their
+// answers never make the holder the second person of that operator's own revocation.
+const questionsSetByStatements: ReadonlyArray<string> = ["ALTER TABLE holder_secret ADD COLUMN set_by text"];
+
+const questionsSetBy = fromStatements(questionsSetByStatements);
+
 /** Every migration, by name; names sort in application order. */
 export const provider: MigrationProvider = {
   getMigrations: async () => ({
@@ -607,5 +613,6 @@ export const provider: MigrationProvider = {
     "0009-audit-trail": auditTrail,
     "0010-rate-limits": rateLimits,
     "0011-activation-letters": activationLetters,
+    "0012-questions-set-by": questionsSetBy,
   }),
 };
