@@ -98,14 +98,15 @@ export const separated: ReadonlyArray<SeparatedOperation> = [
     source: "RGS v2.0 annexe A2, §5.2.2",
     first: "whoever registered the holder or ordered the card (or, at the prefecture, any operator)",
     second:
-      "another operator of the card's site who approved its personalisation: the délégué for the responsable carte and the other way round, or the prefecture for a commune's first two cards",
+      "another actor of the card's site who approved its personalisation from their own session: the délégué for the responsable carte and the other way round, the prefecture for a commune's first two cards, or the holder for a new card of theirs — never the publisher",
   },
   {
     operation: "card.approve-personalisation",
     rule: "roles.dual-control",
     source: "RGS v2.0 annexe A2, §5.2.2",
     first: "the operator who publishes",
-    second: "an operator of the card's site; for a commune's first two cards, the prefecture only (never a commune operator, never ANTS)",
+    second:
+      "an operator of the card's kind of site (or the holder, for a new card of theirs); for a commune's first two cards, the prefecture only; ANTS approves no commune's or prefecture's card",
   },
   {
     operation: "card.revoke-operator",
