@@ -38,6 +38,7 @@ const lyon = { _tag: "commune", commune: "69123" } as const;
 const today = new Date().toISOString().slice(0, 10);
 const ants = Actor.Actor.make({ id: "ants-worker", name: "ANTS", role: "national-administrator", site: { _tag: "national" } });
 const operator = Actor.Actor.make({ id: "rc-worker", name: "RC", role: "commune-operator", site: lyon });
+const deputy = Actor.Actor.make({ id: "delegue-worker", name: "Délégué", role: "commune-operator", site: lyon });
 
 const registration = (name: string, number: string, rights: ReadonlyArray<string>) =>
   ({
@@ -236,6 +237,8 @@ describe.each(url === undefined ? [embedded] : [postgres, embedded])("the worker
           Effect.flatMap(Access.authorize(ants, "card.produce", Access.nation), (grant) => ActivationLetters.produce(grant, holderCard)),
         );
         const code = ActivationLetters.codeOf(letter) as string;
+        // The operator ordered the card: the délégué is the second person of its publication.
+        yield* (yield* Local.make(deputy)).approvePersonalisation(holderCard, "second contrôle");
         yield* byOperator.publish(holderCard, {
           activationCode: code,
           pin: "482915",
