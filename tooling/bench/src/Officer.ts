@@ -1,7 +1,8 @@
 /**
  * An officer of Lyon with a card handed over, as the benches that sign with a card need one:
- * registered face to face, the card ordered, made, shipped, received and published with its
- * activation code through the card platform's use cases.
+ * registered face to face, the card ordered, made, shipped, received, its personalisation approved
+ * by a second operator of the mairie (the one who registered and ordered never publishes alone) and
+ * published with its activation code through the card platform's use cases.
  */
 import { Actor } from "@comedec/actor";
 import { Local as Directory } from "@comedec/agaec";
@@ -21,6 +22,7 @@ export const officerCard = (
 ) =>
   Effect.gen(function* () {
     const operator = Actor.Actor.make({ id: officer.operatorId, name: "Benchmark", role: "commune-operator", site: lyon });
+    const deputy = Actor.Actor.make({ id: `${officer.operatorId}-delegue`, name: "Benchmark (délégué)", role: "commune-operator", site: lyon });
     const today = new Date().toISOString().slice(0, 10);
     const registration = {
       identity: {
@@ -53,6 +55,7 @@ export const officerCard = (
     // The code, the holder's way: from the letter ANTS's mail room produces once.
     const grant = yield* Access.authorize(administrator, "card.produce", Access.nation);
     const code = ActivationLetters.codeOf(yield* ActivationLetters.produce(grant, ordered.state.id)) as string;
+    yield* (yield* Local.make(deputy)).approvePersonalisation(ordered.state.id, "second contrôle");
     yield* byOperator.publish(ordered.state.id, {
       activationCode: code,
       pin,
