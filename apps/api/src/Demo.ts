@@ -4,9 +4,11 @@
  * yet there (adhesion, the two conventions received and validated, the connection triggered, the
  * first cards handed over, a compatible editor under contract, its installation, the training in
  * ten days), an officier d'état civil registered face to face with the right to sign and a
- * delegation of the mayor, a virtual card ordered for them, made, shipped, received and published
- * with a known PIN, and the specimen file (re)sent, so specimen requests are pending. Running it
- * again on the same commune reuses what is there and sends the specimen file again.
+ * delegation of the mayor, a virtual card ordered for them by the responsable carte, made, shipped,
+ * received, its personalisation approved by the délégué (the one who orders a card never publishes
+ * it alone) and published by the responsable carte with a known PIN, and the specimen file
+ * (re)sent, so specimen requests are pending. Running it again on the same commune reuses what is
+ * there and sends the specimen file again.
  */
 // biome-ignore lint/correctness/noUnusedImports: the emitted declarations name these types (TS2742 otherwise)
 import type { Change } from "@comedec/actor";
@@ -84,6 +86,13 @@ export const prepare = (options: { readonly commune: string; readonly pin: strin
     const mairie = Actor.Actor.make({
       id: `demo-mairie-${commune}`,
       name: `Responsable carte ${commune} (démo)`,
+      role: "commune-operator",
+      site: { _tag: "commune", commune },
+    });
+    // The mairie's second card operator: the second person of a card the responsable carte ordered.
+    const delegue = Actor.Actor.make({
+      id: `demo-delegue-${commune}`,
+      name: `Délégué ${commune} (démo)`,
       role: "commune-operator",
       site: { _tag: "commune", commune },
     });
@@ -180,7 +189,7 @@ export const prepare = (options: { readonly commune: string; readonly pin: strin
         }),
       )).state.id;
 
-    // Their card: an active one kept, else ordered, made, shipped, received and published with the PIN.
+    // Their card: an active one kept, else ordered, made, shipped, received, approved by the délégué and published with the PIN.
     const held = yield* Tracking.holders(yield* Access.authorize(mairie, "card.read", target), { commune });
     const active = held.find((holder) => holder.holder === officer)?.cards.find((card) => card.state.status === "active");
     const serial =
@@ -202,6 +211,11 @@ export const prepare = (options: { readonly commune: string; readonly pin: strin
           handOver: { document: { type: "carte-nationale-identite", number: "AR1234567" }, place: "mairie" },
           reason: "démo : remise en main propre",
         });
+        yield* Publication.approvePersonalisation(
+          yield* Access.authorize(delegue, "card.operate", target),
+          ordered.state.id,
+          "démo : second contrôle du délégué",
+        );
         yield* Publication.publish(operating, ordered.state.id, input);
         return serial;
       }));
