@@ -573,10 +573,11 @@ export const certificateRegistryLayer = Layer.effect(
             actor: pkiActor,
           },
         ).pipe(Effect.orDie),
+      // Ordered by the column, not by the text the select list casts it to (where "9" comes after "11").
       latestCrl: Effect.promise(async () => {
         const row = (
           await sql<{ number: string; this_update: Date; next_update: Date; entries: number; der: Uint8Array }>`
-            SELECT number::text, this_update, next_update, entries, der FROM crl ORDER BY number DESC LIMIT 1`.execute(db)
+            SELECT number::text, this_update, next_update, entries, der FROM crl ORDER BY crl.number DESC LIMIT 1`.execute(db)
         ).rows[0];
         return row === undefined
           ? undefined

@@ -238,6 +238,48 @@ for (const adapter of adapters) {
           assert.strictEqual(inbox[0]?.body, "Lettre produite le 2026-01-02");
         }),
       );
+
+      it.effect("holds and releases certificates, makes a hold final on revocation, and reads the latest CRL by number past 9", () =>
+        Effect.gen(function* () {
+          const registry = yield* CertificateRegistry;
+          const release = registry.release as NonNullable<typeof registry.release>;
+          const card = randomUUID();
+          const [held, kept] = [randomUUID().replaceAll("-", ""), randomUUID().replaceAll("-", "")];
+          for (const serial of [held, kept]) {
+            yield* registry.record({ serial, card, holder, usage: "signature", notAfter: new Date(Date.now() + 86_400_000), der: new Uint8Array([48, 0]) });
+          }
+          const heldAt = new Date(Date.now() - 60_000);
+          yield* registry.revoke([held, kept], "certificateHold", heldAt);
+          assert.strictEqual((yield* registry.find(held))?.revoked?.reason, "certificateHold");
+          assert.isTrue(yield* registry.unpublished ?? Effect.succeed(false));
+          // A second hold changes nothing; a revocation replaces the hold and keeps its date.
+          yield* registry.revoke([kept], "certificateHold", new Date());
+          yield* registry.revoke([kept], "keyCompromise", new Date());
+          assert.deepStrictEqual((yield* registry.find(kept))?.revoked, { serial: kept, revokedAt: heldAt, reason: "keyCompromise" });
+          // A release lifts only a hold.
+          yield* release([held, kept], new Date());
+          assert.strictEqual((yield* registry.find(held))?.revoked, undefined);
+          assert.strictEqual((yield* registry.find(kept))?.revoked?.reason, "keyCompromise");
+          const listed = (yield* registry.revokedAt(new Date())).map((entry) => entry.serial);
+          assert.isFalse(listed.includes(held));
+          assert.isTrue(listed.includes(kept));
+          // Past CRL 9, the latest is still the highest number (not the highest as text).
+          for (let index = 0; index < 11; index++) {
+            const number = yield* registry.nextCrlNumber;
+            yield* registry.saveCrl({
+              number,
+              thisUpdate: new Date(),
+              nextUpdate: new Date(Date.now() + 86_400_000),
+              entries: 0,
+              der: new Uint8Array([48, 0]),
+            });
+          }
+          const [highest] = yield* RawSql.use((sql) => Effect.promise(() => sql.query<{ number: string }>("SELECT max(number)::text AS number FROM crl")));
+          assert.strictEqual((yield* registry.latestCrl)?.number, BigInt(highest?.number ?? "0"));
+          assert.isTrue(((yield* registry.latestCrl)?.number ?? 0n) >= 10n);
+          assert.isTrue((yield* Audit.AuditTrail.use((trail) => trail.verify)).valid);
+        }),
+      );
     });
   });
 }
