@@ -2,7 +2,7 @@
  * The embedded mode under concurrency (issue 24): the built process as `npm start` runs it, its
  * worker in the same process, sent many requests at once of every kind — registrations, reads
  * of what was written, listings, card orders and whole card walks (production, shipment, receipt,
- * the activation code mailed by the worker, publication on the virtual card) — and every answer
+ * the activation code mailed by the worker, the délégué's approval, publication on the virtual card) — and every answer
  * checked against what was written. Afterwards the chain verifies, each card's activation code
  * was mailed exactly once, and the process is still up with nothing unhandled in its output.
  * PGlite shared through `pglite-socket` failed this (wrong 404s, 500s, "activation code already
@@ -21,7 +21,7 @@ const cards = 12;
 
 describe("the embedded platform under concurrent requests of every kind", () => {
   let platform: Started;
-  const tokens = { ants: "", prefecture: "", lyon: "" };
+  const tokens = { ants: "", prefecture: "", lyon: "", lyonDelegue: "" };
   const lyon: Side = { commune: "69123", departement: "69", agent: "", card: "", request: "", convention: "" };
 
   /** A request from its own client address (rate limits count by address, and each card walk is one counter's worth). */
@@ -47,6 +47,7 @@ describe("the embedded platform under concurrent requests of every kind", () => 
     tokens.ants = platform.issue("national-administrator", "national", "ANTS");
     tokens.prefecture = platform.issue("prefecture-operator", "prefecture:69", "Préfecture du Rhône");
     tokens.lyon = platform.issue("commune-operator", "commune:69123", "Responsable carte de Lyon");
+    tokens.lyonDelegue = platform.issue("commune-operator", "commune:69123", "Délégué de Lyon", "delegue-lyon");
   }, 120_000);
 
   afterAll(() => platform?.stop());
@@ -94,6 +95,8 @@ describe("the embedded platform under concurrent requests of every kind", () => 
       await ok(tokens.ants, "POST", `/cards/${card}/shipment`, { reason: "envoi" }, from);
       await ok(tokens.lyon, "POST", `/cards/${card}/receipt`, { serial, reason: "reçue" }, from);
       const code = await Letters.codeFromLetter((path, init) => fetch(`${platform.base}${path}`, init), tokens.ants, card);
+      // The responsable carte registered the holder and ordered the card: the délégué approves it first, from their own session.
+      await ok(tokens.lyonDelegue, "POST", `/cards/${card}/personalisation-approval`, { reason: "second contrôle" }, from);
       const published = await ok(
         tokens.lyon,
         "POST",
