@@ -6,8 +6,8 @@
  */
 import { Actor } from "@comedec/actor";
 import { SmartCards } from "@comedec/card";
-import { Commune, type InseeCode } from "@comedec/commune";
-import { Directory } from "@comedec/deployment";
+import { Commune, type InseeCode, Onboarding } from "@comedec/commune";
+import { Directory, Onboarding as OnboardingUseCases } from "@comedec/deployment";
 import { ExchangeStore, type Response, Specimen } from "@comedec/exchange";
 import { ExchangeClient } from "@comedec/exchange-client";
 import { adapters } from "@comedec/persistence/testing";
@@ -17,7 +17,7 @@ import { Cades } from "@comedec/signed-message";
 import { Effect, ManagedRuntime } from "effect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as App from "../src/App.js";
-import { client, today } from "./Routes.js";
+import { client, today, triggerConnection } from "./Routes.js";
 import * as Services from "./Services.js";
 import * as Letters from "./Letters.js";
 
@@ -207,6 +207,56 @@ for (const adapter of adapters) {
       const accepted = await send(lyon, third.request.id, signed);
       expect(accepted.status).toBe(201);
       expect(accepted.body).toMatchObject({ outcome: "not-found", specimen: { correct: true } });
+    });
+
+    it("takes a specimen answered wrong again, without a new file; the test passed waits for the first cards, then is recorded", async () => {
+      const second = requests[1] as Specimen.Planned;
+      const operator = tokens[`rc-${lyon}`] as string;
+      // Answered wrong above: it waits again, and only it.
+      const waiting = (await ok(operator, "GET", `/communes/${lyon}/requests`)).items as ReadonlyArray<{ id: string }>;
+      expect(waiting.map((request) => request.id)).toEqual([second.request.id]);
+      const right = await send(lyon, second.request.id, await signedBy("officer", answerOf(second)));
+      expect(right.status).toBe(201);
+      // Lyon's onboarding has neither its specimen file's milestone nor its first cards: the pass is kept.
+      expect(right.body).toMatchObject({
+        specimen: { correct: true },
+        test: { total: 3, answered: 3, correct: 3, passed: true, milestone: "recorded once specimenRequests, firstCards are recorded" },
+      });
+      expect((await send(lyon, second.request.id, await signedBy("officer", answerOf(second)))).body.code).toBe("already-answered");
+      expect((await ok(operator, "GET", `/communes/${lyon}/requests`)).items).toEqual([]);
+      const kept = await ok(tokens.ants as string, "GET", `/communes/${lyon}/onboarding`);
+      expect(kept.status.testPassedAt).toEqual(expect.any(String));
+      expect(kept.status.done.map((entry: { milestone: string }) => entry.milestone)).not.toContain("trainingAndTest");
+
+      // The onboarding catches up: the card track by hand, then the two milestones operations record.
+      await triggerConnection(ok, tokens.ants as string, lyon);
+      const evidence = (milestone: string, fields: Record<string, unknown> = {}) => ({ evidence: { milestone, reference: "r", ...fields } });
+      await ok(
+        tokens.ants as string,
+        "POST",
+        `/communes/${lyon}/onboarding/milestones`,
+        evidence("handOverAppointment", { appointmentOn: today, venue: "Préfecture" }),
+      );
+      await ok(tokens.ants as string, "PUT", "/editors/logiciel-etat-civil", { name: "Logiciel", contactEmail: "contact@logiciel.fr", compatible: true });
+      await ok(tokens.ants as string, "POST", `/communes/${lyon}/onboarding/milestones`, evidence("editorContract", { editor: "logiciel-etat-civil" }));
+      await ok(tokens.ants as string, "POST", `/communes/${lyon}/onboarding/milestones`, evidence("installation"));
+      // As the file's upload and the first card's publication record them (their own suites walk those).
+      const operation = (milestone: "specimenRequests" | "firstCards") =>
+        runtime.runPromise(
+          Effect.flatMap(Access.authorize(ants, "onboarding.record", Access.communeTarget(lyon)), (grant) =>
+            OnboardingUseCases.execute(grant, Onboarding.RecordMilestone.make({ evidence: { milestone, reference: "opération" } })),
+          ),
+        );
+      expect((await operation("specimenRequests")).status.done.map((entry) => entry.milestone)).not.toContain("trainingAndTest");
+      const caughtUp = await operation("firstCards");
+      expect(caughtUp.status.done.map((entry) => entry.milestone)).toEqual(expect.arrayContaining(["firstCards", "trainingAndTest"]));
+      expect(caughtUp.status.testPassedAt).toBeUndefined();
+      const timeline = (await ok(tokens.ants as string, "GET", `/communes/${lyon}/onboarding/timeline`)).events as ReadonlyArray<{ event: any }>;
+      expect(timeline.map((entry) => entry.event._tag)).toContain("ConnectionTestPassed");
+      expect(timeline.at(-1)?.event).toMatchObject({
+        _tag: "MilestoneRecorded",
+        record: { by: { id: "system" }, evidence: { milestone: "trainingAndTest", trainedBy: "editor" } },
+      });
     });
   });
 }

@@ -14,7 +14,8 @@
  * Each refusal is a `ResponseRejected` naming its rule. An accepted response is kept once, with its
  * signed bytes, in the audit trail; a specimen response also says whether it was answered right,
  * and the last right answer of a specimen file passes the connection test: the `trainingAndTest`
- * milestone is recorded.
+ * milestone is recorded, at once or as soon as its prerequisites are. A specimen answered wrong is
+ * answered again, right, without a new file.
  */
 import { CertificateAuthority } from "@comedec/card";
 import { CalendarDate, InseeCode, Onboarding } from "@comedec/commune";
@@ -38,14 +39,14 @@ const recordTestPassed = (commune: InseeCode.InseeCode) =>
   Effect.gen(function* () {
     const file = yield* ExchangeStore.use((store) => store.specimenFile(commune));
     const grant = yield* Access.authorize(platform, "onboarding.record", { _tag: "commune", commune, departement: InseeCode.departementOf(commune) });
-    const record = Onboarding.RecordMilestone.make({
-      evidence: {
-        milestone: "trainingAndTest",
-        reference: "test de raccordement : demandes spécimens traitées et signées",
-        trainedBy: file?.trainedBy ?? "editor",
-      },
+    // Recorded now, or kept by the onboarding until its prerequisites (the first cards) are recorded.
+    const passed = Onboarding.RecordConnectionTestPassed.make({
+      reference: "test de raccordement : demandes spécimens traitées et signées",
+      trainedBy: file?.trainedBy ?? "editor",
     });
-    return yield* Effect.as(OnboardingUseCases.execute(grant, record), "recorded");
+    const outcome = yield* OnboardingUseCases.execute(grant, passed);
+    const missing = outcome.status.blocked.find((entry) => entry.milestone === "trainingAndTest")?.missing ?? [];
+    return missing.length === 0 ? "recorded" : `recorded once ${missing.join(", ")} ${missing.length > 1 ? "are" : "is"} recorded`;
   }).pipe(
     Effect.catch((error: { readonly _tag: string; readonly missing?: ReadonlyArray<string> }) =>
       Effect.succeed(
@@ -69,7 +70,8 @@ export const respond = (grant: Access.Grant<"exchange.respond", "commune">, id: 
     const stored = context.stored;
     // Another commune's request is none of this one's business: as if it did not exist.
     if (stored.request.commune !== commune) return yield* new VerificationRequestNotFound({ id });
-    if (stored.answered !== undefined) return yield* new AlreadyAnswered({ id });
+    // Accepted once; a specimen answered wrong may be answered again, without a new file.
+    if (stored.answered !== undefined && (stored.answered.passed || !stored.request.specimen)) return yield* new AlreadyAnswered({ id });
     const now = yield* Clock.currentTimeMillis;
 
     const signedAt = message.signingTime;
@@ -94,7 +96,15 @@ export const respond = (grant: Access.Grant<"exchange.respond", "commune">, id: 
 
     const passed = stored.expected === undefined || Response.sameOutcome(stored.expected, response.outcome);
     yield* ExchangeStore.use((store) =>
-      store.answer({ response, signed, signer: { agent: signer.id, certificate: certificate.serial }, signedAt, passed, actor: grant.actor }),
+      store.answer({
+        response,
+        signed,
+        signer: { agent: signer.id, certificate: certificate.serial },
+        signedAt,
+        passed,
+        actor: grant.actor,
+        attempt: (stored.answered?.responses ?? (stored.answered === undefined ? 0 : 1)) + 1,
+      }),
     );
     if (!stored.request.specimen) return { request: id, outcome: response.outcome._tag, signer: signer.id, signedAt: signedAt.toISOString() };
     const test = summary(yield* ExchangeStore.use((store) => store.testStatus(commune)));

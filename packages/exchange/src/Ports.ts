@@ -17,7 +17,14 @@ export interface StoredRequest {
   readonly request: VerificationRequest;
   /** What a specimen request must be answered. */
   readonly expected?: Outcome;
-  readonly answered?: { readonly outcome: Outcome; readonly passed: boolean; readonly signer: string; readonly signedAt: Date };
+  readonly answered?: {
+    readonly outcome: Outcome;
+    readonly passed: boolean;
+    readonly signer: string;
+    readonly signedAt: Date;
+    /** How many responses were accepted for it (more than one: a specimen answered wrong, then again). */
+    readonly responses?: number;
+  };
 }
 
 /** What a response is checked against. */
@@ -47,6 +54,8 @@ export interface AcceptedResponse {
   /** For a specimen request: whether it says what was expected. */
   readonly passed: boolean;
   readonly actor: Actor.Actor;
+  /** Which response this is for its request (1 unless a specimen answered wrong is answered again). */
+  readonly attempt?: number;
 }
 
 /** No such request. */

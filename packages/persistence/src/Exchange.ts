@@ -2,7 +2,8 @@
  * The exchange on SQL: specimen files, requests (a specimen one with its expected outcome), and
  * the responses accepted with their signed bytes. A response is kept once: the request's
  * `answered_at` is set in the same statement as the response row and its audit event, so two
- * responses racing for one request give one acceptance. Responses arriving together are read in
+ * responses racing for one request give one acceptance. A specimen request answered wrong can be
+ * answered again, without a new file: the right answer replaces the wrong one (the log keeps both). Responses arriving together are read in
  * one statement, and kept in one statement (one commit for all), as card logins are.
  */
 import type { InseeCode } from "@comedec/commune";
@@ -33,7 +34,15 @@ const storedOf = (row: RequestRow): StoredRequest => ({
   ...(row.expected === null ? {} : { expected: row.expected }),
   ...(row.outcome === null
     ? {}
-    : { answered: { outcome: row.outcome, passed: row.passed === true, signer: row.signer ?? "", signedAt: new Date(row.signed_at ?? 0) } }),
+    : {
+        answered: {
+          outcome: row.outcome,
+          passed: row.passed === true,
+          signer: row.signer ?? "",
+          signedAt: new Date(row.signed_at ?? 0),
+          ...(row.responses === undefined || row.responses === null ? {} : { responses: Number(row.responses) }),
+        },
+      }),
 });
 
 // Only what the signer rules read: decoding the whole agent (identity, document) costs more on this hot path.
@@ -49,6 +58,8 @@ interface RequestRow {
   passed: boolean | null;
   signer: string | null;
   signed_at: Date | string | null;
+  /** The responses accepted so far (events of the request's stream), read only for a request answered. */
+  responses?: number | null;
 }
 
 /** The exchange store on the database. */
@@ -67,6 +78,7 @@ export const exchangeStoreLayer = Layer.effect(
         batch.map((accepted, ord) => {
           const { response } = accepted;
           const stream = `exchange:${response.request}`;
+          const version = accepted.attempt ?? 1;
           const payload = {
             request: response.request,
             commune: response.commune,
@@ -88,8 +100,8 @@ export const exchangeStoreLayer = Layer.effect(
             passed: accepted.passed,
             entry: {
               stream,
-              firstVersion: 1,
-              events: appendEntries(stream, 1, [{ type: "ResponseAccepted", payload }], accepted.actor, new Date()),
+              firstVersion: version,
+              events: appendEntries(stream, version, [{ type: "ResponseAccepted", payload }], accepted.actor, new Date()),
             },
           };
         }),
@@ -100,13 +112,19 @@ export const exchangeStoreLayer = Layer.effect(
             AS i(ord integer, request text, commune text, outcome jsonb, signed text, signer text, serial text, signed_at timestamptz, passed boolean, entry jsonb)),
         chosen AS (SELECT DISTINCT ON (request) * FROM input ORDER BY request, ord),
         -- By the primary key (= ANY of an array): joined to the input, the planner scans the table.
+        -- A request answered once is claimed no more, unless it is a specimen answered wrong: the
+        -- mairie answers it again (the test is for learning), and the right answer replaces it.
         claimed AS (
           UPDATE exchange_request q SET answered_at = now()
-          WHERE q.id = ANY (ARRAY(SELECT request FROM chosen)) AND q.answered_at IS NULL RETURNING q.id),
+          WHERE q.id = ANY (ARRAY(SELECT request FROM chosen))
+            AND (q.answered_at IS NULL OR (q.specimen AND EXISTS (SELECT 1 FROM exchange_response s WHERE s.request = q.id AND NOT s.passed)))
+          RETURNING q.id),
         kept AS (
           INSERT INTO exchange_response (request, commune, outcome, signed, signer, certificate_serial, signed_at, passed)
           SELECT i.request, i.commune, i.outcome, decode(i.signed, 'base64'), i.signer, i.serial, i.signed_at, i.passed
           FROM chosen i JOIN claimed c ON c.id = i.request
+          ON CONFLICT (request) DO UPDATE SET outcome = excluded.outcome, signed = excluded.signed, signer = excluded.signer,
+            certificate_serial = excluded.certificate_serial, signed_at = excluded.signed_at, passed = excluded.passed, received_at = now()
           RETURNING request),
         logged AS (SELECT append_event_batch(jsonb_agg(i.entry ORDER BY i.ord)) AS head FROM chosen i JOIN kept k ON k.request = i.request HAVING count(*) > 0)
         SELECT i.ord FROM chosen i JOIN kept k ON k.request = i.request CROSS JOIN (SELECT count(head) FROM logged) AS chained`.execute(db);
@@ -124,6 +142,7 @@ export const exchangeStoreLayer = Layer.effect(
     const loadBatch = async (batch: ReadonlyArray<{ readonly id: string; readonly serial: string }>) => {
       const rows = await sql<{ ord: number } & RequestRow & Prefixed<CertificateRow> & { signer_state: unknown }>`
         SELECT i.ord, q.request, q.expected, s.outcome, s.passed, s.signer, s.signed_at,
+               CASE WHEN s.request IS NULL THEN NULL ELSE (SELECT count(*)::int FROM event_log e WHERE e.stream = 'exchange:' || i.id) END AS responses,
                c.serial AS c_serial, c.card AS c_card, c.holder AS c_holder, c.usage AS c_usage, c.not_after AS c_not_after,
                c.der AS c_der, c.revoked_at AS c_revoked_at, c.revocation_reason AS c_revocation_reason,
                -- Only what the signer rules read (Signer.Candidate): the rest of the agent is not parsed.
@@ -191,8 +210,14 @@ export const exchangeStoreLayer = Layer.effect(
         }),
       pending: (commune, limit) =>
         Effect.promise(async () => {
+          // Waiting: the requests not answered, and the specimen requests answered wrong (answered again).
           const rows = await sql<{ request: Request.VerificationRequest }>`
-            SELECT request FROM exchange_request WHERE commune = ${commune} AND answered_at IS NULL ORDER BY issued_at, id LIMIT ${limit}`.execute(db);
+            SELECT request FROM (
+              (SELECT request, issued_at, id FROM exchange_request WHERE commune = ${commune} AND answered_at IS NULL ORDER BY issued_at, id LIMIT ${limit})
+              UNION ALL
+              (SELECT q.request, q.issued_at, q.id FROM exchange_request q JOIN exchange_response s ON s.request = q.id AND NOT s.passed
+               WHERE q.commune = ${commune} AND q.specimen)
+            ) AS waiting ORDER BY issued_at, id LIMIT ${limit}`.execute(db);
           return rows.rows.map((row) => row.request);
         }),
       loadForResponse: (id, certificateSerial) =>
