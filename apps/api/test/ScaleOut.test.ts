@@ -1,10 +1,14 @@
 /**
  * Scale out on PostgreSQL (issue 24): two built API processes and two built worker processes on
  * one database behave as one. A token issued once is honoured by both APIs, a record written
- * through one is read through the other, the login limit is one count across both, and jobs
+ * through one is read through the other, a card session opened on one is used on the other and
+ * closed through it, then refused by both, the login limit is one count across both, and jobs
  * queued many times over while both workers take jobs make one audit checkpoint, leave no job
  * behind or failed, and the chain verifies. Runs where `DATABASE_URL` is set.
  */
+import { ExchangeClient } from "@comedec/exchange-client";
+import { Simulator } from "@comedec/smartcard-simulator";
+import { Effect } from "effect";
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -15,6 +19,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as RateLimits from "../src/RateLimits.js";
 import { registration, type Side } from "./Routes.js";
+import * as Letters from "./Letters.js";
 import { waitFor } from "./Started.js";
 
 const main = fileURLToPath(new URL("../dist/main.js", import.meta.url));
@@ -88,6 +93,13 @@ describe.skipIf(databaseUrl === undefined || databaseUrl === "")("two API proces
   const bases: Array<string> = [];
   let output = "";
   let token = "";
+  const tokens = { ants: "", deputy: "" };
+  const issue = (role: string, site: string, name: string, ...id: ReadonlyArray<string>) =>
+    execFileSync(process.execPath, [cli, "token", "issue", "--role", role, "--site", site, "--name", name, "--purpose", "bootstrap", "--days", "1", ...id], {
+      env: environment,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+    }).trim();
 
   const spawnLogged = (file: string, extra: NodeJS.ProcessEnv = {}) => {
     const child = spawn(process.execPath, [file], { env: { ...environment, ...extra }, stdio: ["ignore", "ignore", "pipe"] });
@@ -132,11 +144,11 @@ describe.skipIf(databaseUrl === undefined || databaseUrl === "")("two API proces
     await startApi();
     spawnLogged(workerMain);
     spawnLogged(workerMain);
-    token = execFileSync(
-      process.execPath,
-      [cli, "token", "issue", "--role", "commune-operator", "--site", "commune:69123", "--name", "Responsable carte", "--purpose", "bootstrap", "--days", "1"],
-      { env: environment, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] },
-    ).trim();
+    token = issue("commune-operator", "commune:69123", "Responsable carte");
+    // Here, not in a test: a command run synchronously blocks this process past the servers'
+    // keep-alive timeout, and the next request on a connection they closed meanwhile would fail.
+    tokens.ants = issue("national-administrator", "national", "ANTS");
+    tokens.deputy = issue("commune-operator", "commune:69123", "Délégué de Lyon", "--id", "delegue-lyon-echelle");
   }, 400_000);
 
   afterAll(async () => {
@@ -170,6 +182,64 @@ describe.skipIf(databaseUrl === undefined || databaseUrl === "")("two API proces
     expect(listed.status).toBe(200);
     expect((await call(second, "GET", "/agents?commune=69123&limit=50")).status).toBe(200);
   }, 60_000);
+
+  it("use on the second a card session opened on the first, and once closed through the second, neither honours it", async () => {
+    const [first, second] = bases as [string, string];
+    const { ants, deputy } = tokens;
+    const ok = async (as: string, base: string, method: string, path: string, body?: unknown) => {
+      const response = await fetch(`${base}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${as}`, "content-type": "application/json", connection: "close" },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      const text = await response.text();
+      if (response.status >= 300) throw new Error(`${method} ${path}: ${response.status} ${text}`);
+      return JSON.parse(text);
+    };
+    // A holder's card published through the APIs, each step on either: the virtual card is in the shared data directory.
+    const number = `SS${Date.now()}`;
+    const holder = (await ok(token, first, "POST", "/agents", person(number))).id as string;
+    const card = (await ok(token, second, "POST", "/cards", { holder, reason: "nouvelle carte" })).id as string;
+    const serial = (await ok(ants, first, "POST", `/cards/${card}/production`, { reason: "fabrication" })).serial as string;
+    await ok(ants, second, "POST", `/cards/${card}/shipment`, { reason: "envoi" });
+    await ok(token, first, "POST", `/cards/${card}/receipt`, { serial, reason: "reçue" });
+    const code = await Letters.codeFromLetter((path, init) => fetch(`${second}${path}`, init), ants, card);
+    // The responsable carte registered the holder and ordered the card: the délégué is the second person.
+    await ok(deputy, second, "POST", `/cards/${card}/personalisation-approval`, { reason: "second contrôle" });
+    const pin = "482915";
+    await ok(token, first, "POST", `/cards/${card}/publication`, {
+      activationCode: code,
+      pin,
+      handOver: { document: { type: "carte-nationale-identite", number }, place: "mairie" },
+      reason: "remise",
+    });
+    // The challenge asked of the first API, signed by the card, the session opened there.
+    const session = await Effect.runPromise(
+      ExchangeClient.login({ baseUrl: first }, { serial, pin }).pipe(Effect.provide(Simulator.layer({ directory: join(root, "data", "cards") }))),
+    );
+    expect(session.token).toMatch(/^cmdcs_/);
+    expect(session.actor).toMatchObject({ id: holder, role: "agent" });
+    const asHolder = (base: string, method: string, path: string, body?: unknown) =>
+      fetch(`${base}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${session.token}`, "content-type": "application/json", connection: "close" },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    // The second API honours it: the holder reads their own card there, and on the first.
+    const read = await asHolder(second, "GET", `/cards/${card}`);
+    expect(read.status).toBe(200);
+    expect(((await read.json()) as { readonly status: string }).status).toBe("active");
+    expect((await asHolder(first, "GET", `/cards/${card}`)).status).toBe(200);
+    // Closed through the second, it is closed for both.
+    const closed = await asHolder(second, "POST", "/sessions/logout", { token: session.token });
+    expect(closed.status).toBe(200);
+    expect(await closed.json()).toEqual({ closed: true });
+    for (const base of [first, second]) {
+      const refused = await asHolder(base, "GET", `/cards/${card}`);
+      expect(refused.status).toBe(401);
+      expect(((await refused.json()) as { readonly code: string }).code).toBe("unauthenticated");
+    }
+  }, 180_000);
 
   it("count one login limit across both", async () => {
     const [first, second] = bases as [string, string];
