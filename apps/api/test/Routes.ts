@@ -387,6 +387,11 @@ export const routes: ReadonlyArray<Route> = [
   }),
   route({
     method: "POST",
+    path: "/agents/{id}/reactivation",
+    request: (s) => ({ path: `/agents/${s.agent}/reactivation`, body: reason }),
+  }),
+  route({
+    method: "POST",
     path: "/agents/{id}/deletion",
     request: (s) => ({ path: `/agents/${s.agent}/deletion`, body: reason }),
   }),
