@@ -17,7 +17,7 @@ module.exports = {
       name: "domain-does-not-import-policy-or-outer-layers",
       severity: "error",
       from: { path: domain },
-      to: { path: "^packages/(rgs|deployment|persistence|commune-reference|agaec|agaec-client|pgca|pgca-client|pki|smartcard-[a-z0-9-]+)/|^apps/" },
+      to: { path: "^packages/(rgs|deployment|persistence|commune-reference|agaec|agaec-client|pgca|pgca-client|pki|card-agent|smartcard-[a-z0-9-]+)/|^apps/" },
     },
     {
       name: "policy-imports-only-effect-and-domain",
@@ -44,6 +44,14 @@ module.exports = {
       severity: "error",
       from: { path: "^packages/(actor|commune|convention|agent|card|exchange|rgs)/src" },
       to: { path: "^packages/http-contract/" },
+    },
+    {
+      name: "card-agent-is-workstation-side",
+      comment:
+        "The card agent runs on the workstation: the contract, the card port and its drivers, the policy — never the platform's use cases, stores or CA.",
+      severity: "error",
+      from: { path: "^packages/card-agent/src" },
+      to: { path: "^packages/(persistence|deployment|commune-reference|agaec|pgca|pki|exchange-platform)/" },
     },
     {
       name: "packages-never-import-apps",

@@ -9,7 +9,7 @@ import type { CardManufacturer, CardNotifications, CardSecrets, CardStore, Certi
 import type { ConventionStore } from "@comedec/convention";
 import type { ExchangeStore } from "@comedec/exchange";
 import { RawSql, Readiness } from "@comedec/persistence";
-import { Authority } from "@comedec/pki";
+import { Authority, type CardAgentKey } from "@comedec/pki";
 import { type Audit, RateLimits as Counters, type Retention, type Sessions, type Tokens } from "@comedec/rgs";
 import { Effect, type ManagedRuntime } from "effect";
 import { Hono } from "hono";
@@ -35,6 +35,7 @@ import * as Onboarding from "./routes/Onboarding.js";
 import * as Pki from "./routes/Pki.js";
 import * as PlanningRoutes from "./routes/Planning.js";
 import * as SessionRoutes from "./routes/Sessions.js";
+import * as CardAgentRoutes from "./routes/CardAgent.js";
 
 /** The rate limits on logging in and typing codes, for who builds the app. */
 export { RateLimits };
@@ -64,7 +65,8 @@ export type Services =
   | Audit.CheckpointPublication
   | Retention.Retention
   | ExchangeStore
-  | Counters.RateLimitCounters;
+  | Counters.RateLimitCounters
+  | CardAgentKey.CardAgentKey;
 
 /** The largest request body accepted: evidence and conventions are small. */
 export const maximumBodyBytes = 64 * 1024;
@@ -82,6 +84,7 @@ export const handlers: ReadonlyArray<Handler.Handler<Services>> = [
   ...AuditRoutes.handlers,
   ...SessionRoutes.handlers,
   ...ExchangeRoutes.handlers,
+  ...CardAgentRoutes.handlers,
 ];
 
 /** Refuses to start when an endpoint of the contract has neither a handler nor a PKI route: the contract would promise a 404. */

@@ -12,7 +12,7 @@ import { ReferenceList } from "@comedec/commune-reference";
 import { Directory } from "@comedec/deployment";
 import { Persistence } from "@comedec/persistence";
 import { CrashPoints, Holders } from "@comedec/pgca";
-import { AuditKey, AuditPublication, Authority, SigningKey } from "@comedec/pki";
+import { AuditKey, AuditPublication, Authority, CardAgentKey, SigningKey } from "@comedec/pki";
 import { Access, type Audit, Tokens } from "@comedec/rgs";
 import { Pkcs11 } from "@comedec/smartcard-pkcs11";
 import { Simulator } from "@comedec/smartcard-simulator";
@@ -102,23 +102,26 @@ export const services = (
   | CardManufacturer
   | Audit.CheckpointSigner
   | Audit.CheckpointPublication
+  | CardAgentKey.CardAgentKey
 > => {
   const token = options.caToken;
   const custody =
     token === undefined
-      ? { authority: Authority.authorityLayer(options.pki), audit: AuditKey.layer(options.pki) }
+      ? { authority: Authority.authorityLayer(options.pki), audit: AuditKey.layer(options.pki), cardAgent: CardAgentKey.layer(options.pki) }
       : {
           authority: Authority.authorityOn(Authority.tokenHierarchyLayer({ token: token.label, pin: token.pin }), options.pki.baseUrl).pipe(
             Layer.provide(token.keys),
             onToken(token.label),
           ),
           audit: AuditKey.tokenLayer({ token: token.label, pin: token.pin }).pipe(Layer.provide(token.keys), onToken(token.label)),
+          cardAgent: CardAgentKey.tokenLayer({ token: token.label, pin: token.pin }).pipe(Layer.provide(token.keys), onToken(token.label)),
         };
   const withPki = custody.authority.pipe(Layer.provideMerge(persistenceLayer));
   return Layer.mergeAll(
     Holders.layer.pipe(Layer.provideMerge(withPki)),
     options.smartCards,
     custody.audit,
+    custody.cardAgent,
     AuditPublication.layer({ directory: options.auditPublication }),
     crashPoints(options.killAt),
   );

@@ -17,8 +17,9 @@ import * as Audit from "./endpoints/Audit.js";
 import * as Sessions from "./endpoints/Sessions.js";
 import * as Exchange from "./endpoints/Exchange.js";
 import * as Pki from "./endpoints/Pki.js";
+import * as CardAgent from "./endpoints/CardAgent.js";
 
-export { Agents, CardRequests, Cards, Communes, Mailbox, Onboarding, Conventions, Editors, Planning, Monitoring, Audit, Sessions, Exchange, Pki };
+export { Agents, CardRequests, Cards, Communes, Mailbox, Onboarding, Conventions, Editors, Planning, Monitoring, Audit, Sessions, Exchange, Pki, CardAgent };
 
 // Typed by the groups' own lists, so that the declaration names their errors through the groups.
 /** Every endpoint of the API. */
@@ -37,6 +38,7 @@ export const endpoints: readonly [
   ...typeof Sessions.endpoints,
   ...typeof Exchange.endpoints,
   ...typeof Pki.endpoints,
+  ...typeof CardAgent.endpoints,
 ] = [
   ...Communes.endpoints,
   ...Agents.endpoints,
@@ -52,4 +54,5 @@ export const endpoints: readonly [
   ...Sessions.endpoints,
   ...Exchange.endpoints,
   ...Pki.endpoints,
+  ...CardAgent.endpoints,
 ];

@@ -23,3 +23,5 @@ export * as SigningKey from "./SigningKey.js";
 export * as AuditKey from "./AuditKey.js";
 /** The signed checkpoints published outside the database, in an append-only directory. */
 export * as AuditPublication from "./AuditPublication.js";
+/** The platform's card-agent key, which signs the pairings and tickets the card agents check. */
+export * as CardAgentKey from "./CardAgentKey.js";
