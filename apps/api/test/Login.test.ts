@@ -206,8 +206,8 @@ for (const adapter of adapters) {
       expect((await get(`/cards/${cards.officer?.id}`, session)).status).toBe(401);
       expect((await login(cards.officer?.serial as string)).response.body.reason).toContain("revoked");
       await runtime.runPromise(Directory.forActor(operator, (agaec) => agaec.deactivate(cards.operator?.holder as string, "départ")));
-      // Deactivation suspends the card but does not revoke its certificate: the directory refuses the holder.
-      expect((await login(cards.operator?.serial as string)).response.body.reason).toContain("deactivated");
+      // Deactivation suspends the card and puts its certificates on hold (issue 23): the login is refused on the certificate.
+      expect((await login(cards.operator?.serial as string)).response.body.reason).toContain("certificateHold");
       // Machine accounts keep their bearer tokens.
       const { token } = await runtime.runPromise(Tokens.ActorTokens.use((store) => store.issue(ants, 1, ants, "bootstrap")));
       expect((await get(`/cards/${cards.officer?.id}`, token)).status).toBe(200);
