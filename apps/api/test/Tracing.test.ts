@@ -175,6 +175,21 @@ describe.each(adapters)("traces of the real app on $name", (adapter) => {
     expect(http.status.code).not.toBe(Otel.SpanStatusCode.ERROR);
   });
 
+  it("a use case that fails is an error span recording its error's kind, never its fields", async () => {
+    exporter.reset();
+    const unknown = "0b9c6a1e-5d3f-4e2a-9c1b-7f3e2d1c0a99";
+    const response = await app.request(`/agents/${unknown}`, { headers: { authorization: `Bearer ${made.antsToken}`, "x-request-id": "failed" } });
+    expect(response.status).toBe(404);
+    const { http, spans } = traceOf("failed");
+    expect(http.attributes["http.response.status_code"]).toBe(404);
+    const useCase = spans.find((span) => span.name === "Lookup.find");
+    expect(useCase?.status.code).toBe(Otel.SpanStatusCode.ERROR);
+    expect(useCase?.events.map((event) => [event.attributes?.["exception.type"], event.attributes?.["exception.message"]])).toEqual([
+      ["AgentNotFound", "AgentNotFound"],
+    ]);
+    expect(JSON.stringify(spans.map((span) => [span.attributes, span.events, span.status]))).not.toContain(unknown);
+  });
+
   it("a walk (an agent registered by name, a card ordered and read) leaves no personal data or token in any span", async () => {
     exporter.reset();
     const { ok } = client(app);

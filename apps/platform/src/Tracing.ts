@@ -7,7 +7,8 @@
  *
  * No attribute carries a value of a request: statements are sent with their values bound apart
  * (`$1`…), a failed statement keeps only its SQLSTATE, never the server's message (which may
- * quote a value).
+ * quote a value), and a use case that fails is recorded by its error's tag alone (`AgentNotFound`),
+ * never the error's fields or message.
  */
 // By module: the package's index also loads its logger and metrics, whose SDKs are not installed.
 import * as OtelTracer from "@effect/opentelemetry/OtelTracer";
@@ -28,7 +29,7 @@ import {
   type SpanProcessor,
   TraceIdRatioBasedSampler,
 } from "@opentelemetry/sdk-trace-node";
-import { Layer } from "effect";
+import { Cause, Effect, Exit, Layer, Tracer } from "effect";
 import type * as Configuration from "./Configuration.js";
 
 /** A process's tracing, made only when traces are exported. */
@@ -82,6 +83,42 @@ const within = async <A>(span: Otel.Span, run: () => Promise<A>, kindOf: (error:
   }
 };
 
+/** An error that tells only its kind: what a failed span records, in place of the error itself. */
+const kindOnly = (kind: string): Error => {
+  const error = new Error(kind);
+  error.name = kind;
+  error.stack = kind;
+  return error;
+};
+
+/** The kind of the first error of `cause`: its `_tag`, or its class's name (`Error`, `TypeError`…). */
+const kindOf = (cause: Cause.Cause<unknown>): string => {
+  for (const reason of cause.reasons) {
+    const error = Cause.isFailReason(reason) ? reason.error : Cause.isDieReason(reason) ? reason.defect : undefined;
+    if (error === undefined) continue;
+    const tag = (error as { readonly _tag?: unknown } | null)?._tag;
+    if (typeof tag === "string") return tag;
+    return error instanceof Error ? error.constructor.name : typeof error;
+  }
+  return "failure";
+};
+
+/**
+ * The Effect tracer of `@effect/opentelemetry`, its spans ended with an exit that carries only the
+ * error's kind: the OpenTelemetry span records the exception's message and stack, and an error's
+ * message may quote a value (a name, a date of birth in a driver's refusal).
+ */
+const redacting = (tracer: Tracer.Tracer): Tracer.Tracer =>
+  Tracer.make({
+    span: (options) => {
+      const span = tracer.span(options);
+      const end = span.end.bind(span);
+      span.end = (endTime, exit) => end(endTime, Exit.isSuccess(exit) || Cause.hasInterruptsOnly(exit.cause) ? exit : Exit.die(kindOnly(kindOf(exit.cause))));
+      return span;
+    },
+    ...(tracer.context === undefined ? {} : { context: tracer.context }),
+  });
+
 /** Tracing on the given span processor (an OTLP batch exporter, or a test's in-memory one). */
 export const make = (options: { readonly processor: SpanProcessor; readonly serviceName: string; readonly sampler?: Sampler }): Tracing => {
   followAsyncContext();
@@ -114,7 +151,7 @@ export const make = (options: { readonly processor: SpanProcessor; readonly serv
   });
   return {
     tracer,
-    layer: Layer.merge(OtelTracer.layerWithoutOtelTracer, Layer.succeed(StatementSpans, statements)).pipe(
+    layer: Layer.merge(Layer.effect(Tracer.Tracer, Effect.map(OtelTracer.make, redacting)), Layer.succeed(StatementSpans, statements)).pipe(
       Layer.provideMerge(Layer.succeed(OtelTracer.OtelTracer, tracer)),
     ),
     job: (task, run) => {
