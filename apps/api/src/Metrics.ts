@@ -155,6 +155,18 @@ const sqlGauges = (registry: Prometheus.Registry, query: Query) => {
     );
     if (rows?.[0] !== undefined) g.set(Number(rows[0].count));
   });
+  gauge(
+    "comedec_notifications_kept",
+    "Notifications still undelivered 15 minutes after they were made, by kind: nobody can receive them (or the mail server refuses); GET /monitoring/notifications lists them.",
+    ["kind"],
+    async (g) => {
+      const rows = await rowsOf<{ kind: string; count: string }>(
+        query,
+        "SELECT kind, count(*)::text AS count FROM notification WHERE sent_at IS NULL AND created_at < now() - interval '15 minutes' GROUP BY 1",
+      );
+      for (const row of rows ?? []) g.set({ kind: row.kind }, Number(row.count));
+    },
+  );
   gauge("comedec_cards", "Cards by state.", ["state"], async (g) => {
     const rows = await rowsOf<{ status: string; count: string }>(query, "SELECT status, count(*)::text AS count FROM card GROUP BY 1");
     for (const row of rows ?? []) g.set({ state: row.status }, Number(row.count));

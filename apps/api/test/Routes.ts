@@ -362,6 +362,7 @@ export const routes: ReadonlyArray<Route> = [
   }),
   route({ method: "POST", path: "/retention/purge", request: () => ({ path: "/retention/purge", body: {} }) }),
   route({ method: "GET", path: "/monitoring/deadlines", request: () => ({ path: "/monitoring/deadlines" }) }),
+  route({ method: "GET", path: "/monitoring/notifications", request: () => ({ path: "/monitoring/notifications" }) }),
   route({ method: "GET", path: "/audit/checkpoints", request: () => ({ path: "/audit/checkpoints" }) }),
   route({ method: "POST", path: "/audit/checkpoints", request: () => ({ path: "/audit/checkpoints", body: {} }) }),
   // Last: what destroys the records the routes above are exercised on.

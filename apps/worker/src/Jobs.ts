@@ -4,13 +4,15 @@
  * simply published again).
  *
  * - `outbox`: reads the event log after the worker's position and makes the notifications its
- *   events call for (a revoked card: its site is told; a hand-over appointment recorded: the mairie
- *   is invited); then moves the position.
- * - `deliver`: sends the undelivered notifications by mail to the site's card operators, each
- *   marked delivered after the server accepted it (at least once: a worker killed between the two
- *   sends that one again, with the same Message-ID).
+ *   events call for, to the people they concern (a revoked card: its holder; a hand-over
+ *   appointment recorded or moved, a connection date recorded, a commune connected: the people
+ *   its conventions name and its operators; a person a convention names registered in AGAEC:
+ *   that person); then moves the position.
+ * - `deliver`: sends the undelivered notifications by mail to their recipients, each marked
+ *   delivered after the server accepted it (at least once: a worker killed between the two sends
+ *   that one again, with the same Message-ID); one nobody can receive is kept and reported.
  * - `deadlineDigests`: each prefecture's weekly digest of its late communes, and each late
- *   commune's own reminder;
+ *   commune's own reminder; `lateAlerts`: a prefecture told once when one of its communes falls late;
  * - `publishCrl`: a fresh CRL (the PKI also publishes one at every revocation);
  * - `reconcileRevocations`: the safety net of revocations, which commit with their card: any
  *   certificate still unrevoked although its card is revoked or its holder deleted is revoked, and
@@ -19,38 +21,89 @@
  *   reported and a CRL published.
  */
 import { Agent, AgentStore } from "@comedec/agent";
-import { CardNotifications, CardStore, CertificateRegistry } from "@comedec/card";
+import { CardNotifications, CardStore, CertificateRegistry, type Delivered, type Notification } from "@comedec/card";
+import type { ConventionStore } from "@comedec/convention";
 import { Authority, Crl } from "@comedec/pki";
 import type { Actor, Site } from "@comedec/actor";
-import { CalendarDate, CommuneDirectory, type InseeCode } from "@comedec/commune";
+import { CalendarDate, CommuneDirectory, type InseeCode, Onboarding, OnboardingStore } from "@comedec/commune";
 import { Deadlines } from "@comedec/deployment";
 import { Access, Audit, Rules } from "@comedec/rgs";
 import { Clock, Effect } from "effect";
 import { Mailer } from "./Mailer.js";
+import * as Recipients from "./Recipients.js";
 import * as Templates from "./Templates.js";
 
 /** The outbox's name as a consumer of the event log. */
 export const outboxConsumer = "worker-outbox";
 
-/** The notification an event calls for, if any. */
-const notificationOf = (event: Audit.FedEvent) =>
-  Effect.gen(function* () {
+/** A commune's reference data, if the directory has it. */
+const communeOf = (code: string) =>
+  Effect.map(CommuneDirectory.use((directory) => directory.find(code as InseeCode.InseeCode)).pipe(Effect.option), (found) =>
+    found._tag === "None" ? undefined : found.value.commune,
+  );
+
+/** What concerns a commune goes to the people its conventions name, and to its card operators. */
+const toCommune = (code: string) =>
+  Effect.map(Recipients.namedFor(code), (named) => ({
+    site: { _tag: "commune", commune: code } as Agent.AgentSite,
+    recipients: {
+      agents: named.flatMap((person) => (person.agent === undefined ? [] : [person.agent])),
+      addresses: named.flatMap((person) => (person.agent === undefined ? [person.email] : [])),
+      operators: true,
+    },
+  }));
+
+type Made = Omit<Notification, "source">;
+
+/** The notifications an event calls for. */
+const notificationsOf = (event: Audit.FedEvent) =>
+  Effect.gen(function* (): Effect.fn.Return<ReadonlyArray<Made>, never, CardStore | CommuneDirectory | ConventionStore | AgentStore> {
     if (event.type === "CardRevoked") {
       const card = yield* CardStore.use((store) => store.load(event.stream.replace(/^card:/, ""))).pipe(Effect.option);
-      if (card._tag === "None") return undefined;
-      return { ...Templates.cardRevoked(card.value.state, event), site: card.value.state.site };
+      if (card._tag === "None") return [];
+      // The holder, whose card it was; the operators revoked it or validated its request, and have nothing to do.
+      return [{ ...Templates.cardRevoked(card.value.state, event), site: card.value.state.site, recipients: { agents: [card.value.state.holder] } }];
     }
-    const evidence = (event.payload as { readonly record?: { readonly evidence?: { readonly milestone?: string } } }).record?.evidence;
-    if (event.type === "MilestoneRecorded" && evidence?.milestone === "handOverAppointment") {
-      const code = event.stream.replace(/^onboarding:/, "") as InseeCode.InseeCode;
-      const commune = yield* CommuneDirectory.use((directory) => directory.find(code)).pipe(Effect.option);
-      if (commune._tag === "None") return undefined;
-      return {
-        ...Templates.appointmentInvitation(commune.value.commune, evidence as Templates.Appointment),
-        site: { _tag: "commune", commune: code } as Agent.AgentSite,
+    if (event.type === "AgentRegistered") {
+      // A person a convention names, now in the directory: linked (same address or name), and told.
+      const agent = yield* AgentStore.use((agents) => agents.load(event.stream.replace(/^agent:/, ""))).pipe(Effect.option);
+      if (agent._tag === "None" || agent.value.state.site._tag !== "commune") return [];
+      const code = agent.value.state.site.commune;
+      const commune = yield* communeOf(code);
+      const named = (yield* Recipients.namedFor(code)).filter((person) => person.agent === agent.value.state.id);
+      if (commune === undefined) return [];
+      return named.map((person) => ({
+        ...Templates.namedInConvention(commune, person.role),
+        site: agent.value.state.site,
+        recipients: { agents: [agent.value.state.id] },
+      }));
+    }
+    const code = event.stream.replace(/^onboarding:/, "");
+    if (event.type === "AppointmentMoved") {
+      const payload = event.payload as {
+        readonly record: { readonly evidence: Templates.Appointment };
+        readonly previous: { readonly appointmentOn: string; readonly venue: string };
+        readonly reason: string;
       };
+      const commune = yield* communeOf(code);
+      if (commune === undefined) return [];
+      return [{ ...Templates.appointmentMoved(commune, payload.record.evidence, payload.previous, payload.reason), ...(yield* toCommune(code)) }];
     }
-    return undefined;
+    if (event.type !== "MilestoneRecorded") return [];
+    const evidence = (event.payload as { readonly record?: { readonly evidence?: { readonly milestone?: string; readonly connectionOn?: string } } }).record
+      ?.evidence;
+    if (evidence?.milestone !== "handOverAppointment" && evidence?.milestone !== "connectionDate" && evidence?.milestone !== "connected") return [];
+    const commune = yield* communeOf(code);
+    if (commune === undefined) return [];
+    const to = yield* toCommune(code);
+    switch (evidence.milestone) {
+      case "handOverAppointment":
+        return [{ ...Templates.appointmentInvitation(commune, evidence as Templates.Appointment), ...to }];
+      case "connectionDate":
+        return [{ ...Templates.connectionDateRecorded(commune, evidence.connectionOn ?? ""), ...to }];
+      case "connected":
+        return [{ ...Templates.communeConnected(commune, event.recordedAt.slice(0, 10)), ...to }];
+    }
   });
 
 /** Notifications made from the events after the outbox's position; how many events were read. */
@@ -58,48 +111,46 @@ export const outbox = (batch = 500) =>
   Effect.gen(function* () {
     const events = yield* Audit.EventFeed.use((feed) => feed.read(outboxConsumer, batch));
     for (const event of events) {
-      const notification = yield* notificationOf(event);
-      if (notification !== undefined)
-        yield* CardNotifications.use((notifications) => notifications.send({ ...notification, source: `event:${event.position}` }));
+      const made = yield* notificationsOf(event);
+      // One per event, or numbered after the first when an event makes several: made once.
+      for (const [index, notification] of made.entries()) {
+        const source = index === 0 ? `event:${event.position}` : `event:${event.position}:${index}`;
+        yield* CardNotifications.use((notifications) => notifications.send({ ...notification, source }));
+      }
     }
     const last = events.at(-1);
     if (last !== undefined) yield* Audit.EventFeed.use((feed) => feed.advance(outboxConsumer, last.position));
     return events.length;
   });
 
-/** The e-mail addresses of a site's active card operators. */
-const operatorsOf = (site: Agent.AgentSite) =>
-  Effect.map(
-    AgentStore.use((agents) => agents.search({ site, status: "active", limit: 50 })),
-    (page) =>
-      page.items
-        .filter((item) => item.state.rights?.includes("operate-cards"))
-        .flatMap((item) => (item.state.contact === undefined ? [] : [item.state.contact.email])),
-  );
-
 /** Mails sent at once, and marked together once all are accepted. */
 const inFlight = 16;
 
 /**
- * Sends the undelivered notifications, a batch at a time, each site's operators read once per
- * batch. Mails go `inFlight` at once, and each group is marked delivered as soon as the server
- * accepted it, so a worker killed mid-batch sends again at most the one group it had in flight
- * (with the same Message-IDs). Those without any
- * recipient (a site with no card operator yet: the mailbox is their delivery) are marked together.
- * Stops after `most`, so one job never runs for long; returns how many were delivered.
+ * Sends the undelivered notifications, a batch at a time, each to the people it is for
+ * (`Recipients.addressesOf`, read once per batch for the same recipients). Mails go `inFlight` at
+ * once, and each group is marked delivered as soon as the server accepted it, so a worker killed
+ * mid-batch sends again at most the one group it had in flight (with the same Message-IDs). One
+ * nobody can receive (no card operator yet, a holder without an address) is kept, never marked
+ * sent: it is tried again at every run, logged, and listed to the national operator by
+ * `GET /monitoring/notifications` (with a metric). Stops after `most`, so one
+ * job never runs for long; returns how many were delivered.
  */
 export const deliver = (batch = 500, most = 20_000) =>
   Effect.gen(function* () {
     let delivered = 0;
+    let after: string | undefined;
     while (delivered < most) {
-      const pending = yield* CardNotifications.use((notifications) => notifications.unsent(batch));
+      const pending = yield* CardNotifications.use((notifications) => notifications.unsent(batch, after));
       if (pending.length === 0) break;
-      const recipients = new Map<string, ReadonlyArray<string>>();
+      after = pending.at(-1)?.id;
+      const addresses = new Map<string, ReadonlyArray<string>>();
+      const keyOf = (notification: Delivered) => `${Agent.siteKey(notification.site)} ${JSON.stringify(notification.recipients ?? null)}`;
       for (const notification of pending) {
-        const key = Agent.siteKey(notification.site);
-        if (!recipients.has(key)) recipients.set(key, yield* operatorsOf(notification.site));
+        const key = keyOf(notification);
+        if (!addresses.has(key)) addresses.set(key, yield* Recipients.addressesOf(notification));
       }
-      const mailed = pending.filter((notification) => (recipients.get(Agent.siteKey(notification.site)) ?? []).length > 0);
+      const mailed = pending.filter((notification) => (addresses.get(keyOf(notification)) ?? []).length > 0);
       for (let start = 0; start < mailed.length; start += inFlight) {
         const chunk = mailed.slice(start, start + inFlight);
         yield* Effect.forEach(
@@ -107,7 +158,7 @@ export const deliver = (batch = 500, most = 20_000) =>
           (notification) =>
             Mailer.use((mailer) =>
               mailer.send({
-                to: recipients.get(Agent.siteKey(notification.site)) ?? [],
+                to: addresses.get(keyOf(notification)) ?? [],
                 subject: notification.subject,
                 text: notification.body,
                 messageId: `<notification-${notification.id}@comedec>`,
@@ -117,8 +168,10 @@ export const deliver = (batch = 500, most = 20_000) =>
         );
         delivered += yield* CardNotifications.use((notifications) => notifications.markSent(chunk.map((notification) => notification.id)));
       }
-      const unaddressed = pending.filter((notification) => !mailed.includes(notification)).map((notification) => notification.id);
-      delivered += yield* CardNotifications.use((notifications) => notifications.markSent(unaddressed));
+      // Kept for the next run, and reported: `GET /monitoring/notifications` lists what stays unsent.
+      for (const kept of pending.filter((notification) => !mailed.includes(notification))) {
+        yield* Effect.logWarning("notification kept: nobody can receive it", { id: kept.id, kind: kept.kind, site: Agent.siteKey(kept.site) });
+      }
       if (pending.length < batch) break;
     }
     return delivered;
@@ -142,16 +195,46 @@ export const deadlineDigests = Effect.gen(function* () {
       }),
     );
     for (const commune of digest.late) {
+      const to = yield* toCommune(commune.code);
       yield* CardNotifications.use((notifications) =>
-        notifications.send({
-          ...Templates.deadlineReminder(commune, today),
-          site: { _tag: "commune", commune: commune.code } as Agent.AgentSite,
-          source: `reminder:${commune.code}:${today}`,
-        }),
+        notifications.send({ ...Templates.deadlineReminder(commune, today), ...to, source: `reminder:${commune.code}:${today}` }),
       );
     }
   }
   return digests.length;
+});
+
+/** How far back a commune's first late day may be for the prefecture to be told it fell late (older ones are in the weekly digest). */
+export const lateAlertDays = 7;
+
+/**
+ * Tells each prefecture, once, that one of its communes fell late (its first late day within the
+ * last `lateAlertDays` days), with why; a commune late again later (another due missed) is told
+ * again. Run daily; returns how many communes are reported.
+ */
+export const lateAlerts = Effect.gen(function* () {
+  const today = CalendarDate.ofInstant(new Date(yield* Clock.currentTimeMillis));
+  const since = CalendarDate.addDays(today, -lateAlertDays);
+  const grant = yield* Access.authorize(platform, "dashboard.read", Access.nation);
+  let reported = 0;
+  for (const digest of yield* Deadlines.digests(grant, today)) {
+    for (const commune of digest.late) {
+      if (commune.lateFrom < since) continue;
+      const state = (yield* OnboardingStore.use((store) => store.load(commune.code as InseeCode.InseeCode)).pipe(Effect.option)).pipe((found) =>
+        found._tag === "None" ? undefined : found.value.state,
+      );
+      const reason = state === undefined ? undefined : Onboarding.dues(state).find((due) => CalendarDate.addDays(due.dueOn, 1) === commune.lateFrom)?.reason;
+      yield* CardNotifications.use((notifications) =>
+        notifications.send({
+          ...Templates.communeLate(commune, reason),
+          site: { _tag: "prefecture", departement: digest.departement as Site.DepartementCode },
+          source: `late:${commune.code}:${commune.lateFrom}`,
+        }),
+      );
+      reported++;
+    }
+  }
+  return reported;
 });
 
 /** Publishes a CRL now. */

@@ -1,5 +1,6 @@
 /**
- * The notifications' texts, in French: what a mairie's card operator reads.
+ * The notifications' texts, in French: what a holder, a mairie's card operator, the people its
+ * conventions name, a prefecture or the national operator reads.
  */
 import type { Card } from "@comedec/card";
 import type * as Deployment from "@comedec/deployment";
@@ -100,3 +101,71 @@ export const deadlineDigest = (digest: Deployment.Deadlines.Digest, today: strin
     ].join("\n"),
   };
 };
+
+/** A hand-over appointment moved: the new invitation, naming the one it replaces. */
+export const appointmentMoved = (
+  commune: { readonly code: string; readonly name: string },
+  appointment: Appointment,
+  previous: { readonly appointmentOn: string; readonly venue: string },
+  reason: string,
+) => {
+  const invitation = appointmentInvitation(commune, appointment);
+  return {
+    kind: "appointment-moved" as const,
+    subject: `COMEDEC — rendez-vous déplacé : remise de vos cartes agent le ${appointment.appointmentOn} (${appointment.venue})`,
+    body: [`Le rendez-vous du ${previous.appointmentOn} (${previous.venue}) est déplacé (${reason}). Cette convocation le remplace.`, "", invitation.body].join(
+      "\n",
+    ),
+  };
+};
+
+const roleNames = { "responsable-carte": "responsable carte", delegue: "délégué(e)" } as const;
+
+/** A person a convention names, now registered in AGAEC: their record is linked, and what comes next. */
+export const namedInConvention = (commune: { readonly code: string; readonly name: string }, role: "responsable-carte" | "delegue") => ({
+  kind: "named-in-convention" as const,
+  subject: `COMEDEC — vous êtes ${roleNames[role]} de ${commune.name}`,
+  body: [
+    `Vous êtes désigné(e) ${roleNames[role]} dans les conventions CARTES et COMEDEC de ${commune.name} (${commune.code}).`,
+    "Votre fiche de l'annuaire des agents (AGAEC) est désormais liée à cette désignation : les messages qui vous concernent vous sont adressés.",
+    role === "responsable-carte"
+      ? "Vous recevrez la convocation à la remise de votre carte agent, en personne, avec une pièce d'identité et le code d'activation reçu par courrier."
+      : "Votre carte agent sera activée à la mairie par le responsable carte, avec le code d'activation reçu par courrier.",
+  ].join("\n"),
+});
+
+/** The commune chose its connection date: it is told what was recorded, and what follows. */
+export const connectionDateRecorded = (commune: { readonly code: string; readonly name: string }, connectionOn: string) => ({
+  kind: "connection-date-recorded" as const,
+  subject: `COMEDEC — date de raccordement de ${commune.name} enregistrée : ${connectionOn}`,
+  body: [
+    `La date de raccordement de ${commune.name} (${commune.code}) à COMEDEC est enregistrée : le ${connectionOn}.`,
+    "L'ANTS confirmera le raccordement effectif ; vous en serez informés.",
+  ].join("\n"),
+});
+
+/** The connection is effective: the commune is told. */
+export const communeConnected = (commune: { readonly code: string; readonly name: string }, on: string) => ({
+  kind: "commune-connected" as const,
+  subject: `COMEDEC — ${commune.name} est raccordée`,
+  body: [
+    `Le raccordement de ${commune.name} (${commune.code}) à COMEDEC est effectif depuis le ${on}, confirmé par l'ANTS.`,
+    "Les demandes de vérification d'état civil vous parviennent désormais par COMEDEC : vos officiers d'état civil y répondent et les signent avec leur carte agent.",
+  ].join("\n"),
+});
+
+const overdueNames: Readonly<Record<string, string>> = {
+  "connection-deadline-missed": "raccordement obligatoire avant le 1er novembre 2018 non effectué",
+  "connection-date-passed": "date de raccordement choisie dépassée",
+  "specimen-file-overdue": "fichier de demandes spécimens non envoyé 7 jours avant la formation",
+};
+
+/** One of the prefecture's communes has just fallen late: when, and why. */
+export const communeLate = (commune: Deployment.Deadlines.LateCommune, reason: string | undefined) => ({
+  kind: "commune-late" as const,
+  subject: `COMEDEC — ${commune.name} (${commune.code}) est en retard dans son raccordement`,
+  body: [
+    `La commune de ${commune.name} (${commune.code}) est en retard dans son raccordement à COMEDEC depuis le ${commune.lateFrom}${reason === undefined ? "" : ` : ${overdueNames[reason] ?? reason}`}.`,
+    `Étape attendue : ${milestoneNames[commune.next ?? ""] ?? commune.next ?? "—"}.`,
+  ].join("\n"),
+});

@@ -11,7 +11,8 @@
  *   and the warnings of certificates ending within 30 and 7 days;
  * - `card-expiry`: daily, the cards whose certificates ended recorded `expired`, their pending
  *   requests cancelled (`Expiry.expireEnded`);
- * - `digests`: on Monday mornings, each prefecture's digest of its late communes;
+ * - `digests`: on Monday mornings, each prefecture's digest of its late communes; `late-alerts`: daily, a
+ *   prefecture told once when one of its communes falls late;
  * - `audit-checkpoint`: hourly, the audit trail's head signed, so a rewrite of the log is found;
  * - `retention-purge`: daily, what has outlived its retention;
  * - `reconcile-revocations`: every 10 minutes, the certificates of revoked cards and deleted
@@ -24,7 +25,8 @@
  */
 import type { AgentStore } from "@comedec/agent";
 import type { CardNotifications, CardStore, CertificateRegistry } from "@comedec/card";
-import type { CommuneDirectory } from "@comedec/commune";
+import type { CommuneDirectory, OnboardingStore } from "@comedec/commune";
+import type { ConventionStore } from "@comedec/convention";
 import { Expiry, Renewals } from "@comedec/pgca";
 import type { Authority } from "@comedec/pki";
 import { Audit, Retention } from "@comedec/rgs";
@@ -47,6 +49,8 @@ export type Services =
   | CardNotifications
   | AgentStore
   | CommuneDirectory
+  | OnboardingStore
+  | ConventionStore
   | Authority.Revocation
   | Mailer;
 
@@ -107,6 +111,10 @@ const taskList = (runtime: ManagedRuntime.ManagedRuntime<Services, never>): Task
     await runtime.runPromise(Effect.asVoid(Jobs.deadlineDigests));
     await deliverNext(helpers);
   },
+  "late-alerts": async (_payload, helpers) => {
+    await runtime.runPromise(Effect.asVoid(Jobs.lateAlerts));
+    await deliverNext(helpers);
+  },
   renewals: async (_payload, helpers) => {
     await runtime.runPromise(Effect.asVoid(Effect.andThen(Renewals.requestDue(), Renewals.warnExpiring())));
     await deliverNext(helpers);
@@ -143,6 +151,7 @@ const crontab = parseCrontab(
     "0 3 * * * renewals ?jobKey=renewals&fill=1d",
     "10 0 * * * card-expiry ?jobKey=card-expiry&fill=1d",
     "0 7 * * 1 digests ?jobKey=digests&fill=1d",
+    "15 7 * * * late-alerts ?jobKey=late-alerts&fill=1d",
     "*/10 * * * * reconcile-revocations ?jobKey=reconcile-revocations",
     "5 * * * * audit-checkpoint ?jobKey=audit-checkpoint&fill=1h",
     "30 2 * * * retention-purge ?jobKey=retention-purge&fill=1d",

@@ -342,7 +342,7 @@ describe.each(url === undefined ? [embedded] : [postgres, embedded])("the worker
     ]);
   });
 
-  it("turns a revocation into a new CRL and a mail to the site's card operator, with no manual step", async () => {
+  it("turns a revocation into a new CRL and a mail to the card's holder, with no manual step", async () => {
     const crlBefore = await runtime.runPromise(CertificateRegistry.use((registry) => registry.latestCrl));
     const worker = await startAlone(runtime, { connectionString, outboxEveryMillis: 200 });
     try {
@@ -351,7 +351,8 @@ describe.each(url === undefined ? [embedded] : [postgres, embedded])("the worker
       );
       await waitFor(() => smtp.accepted.some((mail) => mail.text.includes("révoquée")));
       const mail = smtp.accepted.find((message) => message.text.includes("révoquée"));
-      expect(mail?.to).toEqual(["operatrice@mairie-lyon.fr"]);
+      // The holder's card: the holder is told; the operator who revoked it is not mailed about it.
+      expect(mail?.to).toEqual(["porteuse@mairie-lyon.fr"]);
       expect(mail?.text).toContain("clé compromise");
       const crlAfter = await runtime.runPromise(CertificateRegistry.use((registry) => registry.latestCrl));
       expect(crlAfter?.number).toBeGreaterThan(crlBefore?.number ?? -1n);

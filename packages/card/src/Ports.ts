@@ -265,11 +265,30 @@ export interface Notification {
     | "certificate-expiring"
     | "appointment-invitation"
     | "deadline-reminder"
-    | "deadline-digest";
+    | "deadline-digest"
+    | "appointment-moved"
+    | "named-in-convention"
+    | "connection-date-recorded"
+    | "commune-connected"
+    | "commune-late";
   readonly subject: string;
   readonly body: string;
+  /** Who it is for; absent, the site's card operators. */
+  readonly recipients?: Recipients;
   /** What it was made from (`event:<position>`), when made by the worker from the event log: made once. */
   readonly source?: string;
+}
+
+/**
+ * Who a notification is for: the agents it concerns (by AGAEC id, mailed at their contact in the
+ * directory), the site's card operators when they must act, and addresses outside the directory
+ * (a person a convention names, not yet registered). One nobody can receive is kept, never marked
+ * sent, and listed to the national operator.
+ */
+export interface Recipients {
+  readonly agents?: ReadonlyArray<string>;
+  readonly operators?: boolean;
+  readonly addresses?: ReadonlyArray<string>;
 }
 
 /** A notification in a site's mailbox. */
@@ -288,8 +307,8 @@ export class CardNotifications extends Context.Service<
     readonly send: (notification: Notification) => Effect.Effect<void>;
     /** A site's mailbox, newest first. */
     readonly inbox: (site: Agent.AgentSite, limit: number) => Effect.Effect<ReadonlyArray<Delivered>>;
-    /** The notifications not yet delivered by mail, oldest first. */
-    readonly unsent: (limit: number) => Effect.Effect<ReadonlyArray<Delivered>>;
+    /** The notifications not yet delivered by mail, oldest first (after the one of id `after`, when given). */
+    readonly unsent: (limit: number, after?: string) => Effect.Effect<ReadonlyArray<Delivered>>;
     /** Records notifications delivered; how many were not already. */
     readonly markSent: (ids: ReadonlyArray<string>) => Effect.Effect<number>;
   }

@@ -22,11 +22,12 @@
  */
 import * as CalendarDate from "./CalendarDate.js";
 import { connectionDeadline } from "./Commune.js";
+import type { InseeCode } from "./InseeCode.js";
 import * as Onboarding from "./Onboarding.js";
 
 /** What the forecast reads of one commune. */
 export interface Progress {
-  readonly code: string;
+  readonly code: InseeCode;
   readonly name: string;
   readonly departement: string;
   readonly underObligation: boolean;
@@ -47,7 +48,7 @@ export type Verdict = "deadline-passed" | "no-progress-in-departement" | "too-sl
 
 /** One commune under the obligation that cannot make the deadline. */
 export interface AtRisk {
-  readonly code: string;
+  readonly code: InseeCode;
   readonly name: string;
   readonly departement: string;
   readonly remaining: number;

@@ -17,6 +17,7 @@ import {
   type Commit,
   type IssuedCertificate,
   type Notification,
+  type Recipients,
   Request,
   RequestNotFound,
   type RevokedCertificate,
@@ -624,17 +625,27 @@ export const cardNotificationsLayer = Layer.effect(
       send: (notification) =>
         Effect.promise(() =>
           sql`INSERT INTO notification (site_key, kind, sealed, source) VALUES (${Agent.siteKey(notification.site)}, ${notification.kind},
-              ${seal(key, JSON.stringify({ subject: notification.subject, body: notification.body, site: notification.site }))}, ${notification.source ?? null})
+              ${seal(
+                key,
+                JSON.stringify({
+                  subject: notification.subject,
+                  body: notification.body,
+                  site: notification.site,
+                  ...(notification.recipients === undefined ? {} : { recipients: notification.recipients }),
+                }),
+              )}, ${notification.source ?? null})
               ON CONFLICT (source) DO NOTHING`.execute(db),
         ).pipe(Effect.asVoid),
-      unsent: (limit) =>
+      unsent: (limit, after) =>
         Effect.promise(async () => {
+          // Paged by id: one kept because nobody can receive it does not hold up the ones after it.
           const rows = (
             await sql<{ id: string; kind: string; sealed: Uint8Array; created_at: Date }>`
-              SELECT id::text, kind, sealed, created_at FROM notification WHERE sent_at IS NULL ORDER BY id LIMIT ${limit}`.execute(db)
+              SELECT id::text, kind, sealed, created_at FROM notification WHERE sent_at IS NULL AND id > ${Number(after ?? 0)}
+              ORDER BY id LIMIT ${limit}`.execute(db)
           ).rows;
           return rows.map((row) => {
-            const content = JSON.parse(unseal(key, row.sealed)) as { subject: string; body: string; site: Agent.AgentSite };
+            const content = JSON.parse(unseal(key, row.sealed)) as { subject: string; body: string; site: Agent.AgentSite; recipients?: Recipients };
             return { id: row.id, kind: row.kind as "activation-code", createdAt: new Date(row.created_at), ...content };
           });
         }),

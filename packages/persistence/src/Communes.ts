@@ -198,7 +198,7 @@ export const communeDirectoryLayer = Layer.effect(
                 ${scope.departement === undefined ? sql`` : sql`AND departement = ${scope.departement}`}
           ORDER BY code`.execute(db);
         return rows.rows.map((row) => ({
-          code: row.code,
+          code: row.code as InseeCode.InseeCode,
           name: row.name,
           departement: row.departement,
           underObligation: row.under_obligation,

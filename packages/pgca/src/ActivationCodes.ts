@@ -29,6 +29,8 @@ export const issue = Effect.fnUntraced(function* (card: Card.State, actor: Actor
   );
   yield* (yield* CardNotifications).send({
     site: card.site,
+    // The holder, whose letter it announces, and the operators who will hand the card over.
+    recipients: { agents: [card.holder], operators: true },
     kind: "activation-code",
     subject: "COMEDEC — code d'activation d'une carte agent émis",
     body: [

@@ -139,6 +139,8 @@ export const produce = Effect.fn("ActivationLetters.produce")(function* (grant: 
   );
   yield* (yield* CardNotifications).send({
     site: view.state.site,
+    // The holder, whose letter it announces, and the operators who will hand the card over.
+    recipients: { agents: [view.state.holder], operators: true },
     kind: "activation-code",
     subject: "COMEDEC — lettre du code d'activation produite",
     body: [

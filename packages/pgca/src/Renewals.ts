@@ -85,6 +85,8 @@ export const warnExpiring = (thresholds: ReadonlyArray<number> = warningDays): E
         yield* CardNotifications.use((notifications) =>
           notifications.send({
             site: card.state.site,
+            // The holder, whose card it is, and the operators, who validate the renewal.
+            recipients: { agents: [card.state.holder], operators: true },
             kind: "certificate-expiring",
             subject: `COMEDEC — les certificats de la carte ${card.state.serial ?? card.state.id} expirent le ${notAfter}`,
             body: [

@@ -20,6 +20,11 @@ export const NotificationKind = Schema.Literals([
   "appointment-invitation",
   "deadline-reminder",
   "deadline-digest",
+  "appointment-moved",
+  "named-in-convention",
+  "connection-date-recorded",
+  "commune-connected",
+  "commune-late",
 ]);
 
 /** A notification of a site's mailbox; `sentAt` once the worker delivered it. */

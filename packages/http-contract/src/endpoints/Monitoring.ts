@@ -1,7 +1,7 @@
 /**
  * The RGS deadlines watched (revocation requests processed within 24 hours, a CRL never older than
- * 24 hours), each breach named with its rule and source; and the retention purge on demand. Both
- * national tasks, authorised on the nation.
+ * 24 hours), each breach named with its rule and source; the notifications kept undelivered; and
+ * the retention purge on demand. National tasks, authorised on the nation.
  */
 import { Schema } from "effect";
 import * as Endpoint from "../Endpoint.js";
@@ -63,5 +63,30 @@ export const purge = Endpoint.make({
   authorization: { _tag: "permission", permission: "retention.purge", target: { _tag: "nation" } },
 });
 
+/** A notification kept because it could not be delivered (nobody can receive it, or the mail server refuses). */
+export const KeptNotification = Schema.Struct({
+  id: Schema.String,
+  kind: Schema.String,
+  /** The site it is for (`commune:69123`, `prefecture:69`). */
+  site: Schema.String,
+  subject: Schema.String,
+  createdAt: Schema.String,
+}).annotate({ identifier: "KeptNotification" });
+
+/** The notifications kept undelivered. */
+export const notifications = Endpoint.make({
+  operationId: "getKeptNotifications",
+  method: "get",
+  path: "/monitoring/notifications",
+  tag: "monitoring",
+  summary:
+    "The notifications kept undelivered for more than 15 minutes (the worker delivers within seconds): a site with no card operator, a person without an address — never marked sent, tried again at every delivery",
+  success: Schema.Struct({ checkedAt: Schema.String, count: Schema.Int, kept: Schema.Array(KeptNotification) }).annotate({
+    identifier: "KeptNotifications",
+  }),
+  errors: [],
+  authorization: { _tag: "permission", permission: "monitoring.read", target: { _tag: "nation" } },
+});
+
 /** Every endpoint of the group. */
-export const endpoints = [deadlines, purge] as const;
+export const endpoints = [deadlines, notifications, purge] as const;
