@@ -220,6 +220,27 @@ for (const adapter of adapters) {
         expect(report.valid).toBe(true);
       });
 
+      it("reactivates a deactivated agent, refuses an active one, and keeps the document checked anew out of the log", async () => {
+        const directory = await at("lyon");
+        const saved = await run(directory.register(person("Chauvin", ["Maëlys"])));
+        expect(await refusal(directory.reactivate(saved.state.id, { reason: "retour" }))).toMatchObject({ _tag: "AgentIllegalTransition" });
+        const deactivated = await run(directory.deactivate(saved.state.id, "congé parental"));
+        expect(deactivated.state).toMatchObject({ status: "deactivated", deactivatedOn: today });
+        const document = { ...(saved.state.document as NonNullable<typeof saved.state.document>), number: "77CC99887" };
+        const notFaceToFace = { ...document, check: { ...document.check, faceToFace: false } };
+        expect(await refusal(directory.reactivate(saved.state.id, { reason: "retour", document: notFaceToFace }))).toMatchObject({
+          _tag: "DocumentNotAcceptable",
+        });
+        const reactivated = await run(directory.reactivate(saved.state.id, { reason: "retour de congé", document }, deactivated.version));
+        expect(reactivated.state).toMatchObject({ status: "active", document: { number: "77CC99887" }, registeredBy: "rc-lyon" });
+        expect(reactivated.state.deactivatedOn).toBeUndefined();
+        expect(reactivated.version).toBe(deactivated.version + 1);
+        const leaks = await harness.runtime.runPromise(
+          RawSql.use((sql) => Effect.promise(() => sql.query("SELECT count(*)::int AS n FROM event_log WHERE payload::text ILIKE '%77CC99887%'"))),
+        );
+        expect(leaks[0]).toEqual({ n: 0 });
+      });
+
       it("lets the prefecture register a commune's first two agents only, and its own", async () => {
         const prefecture = await at("prefecture");
         const first = await run(prefecture.register({ ...person("Perrin", ["Manon"]), site: villeurbanne }));
