@@ -6,7 +6,9 @@
  * The whole confirmation is checked before anything is written (every mairie in the granted
  * département, none twice); then each mairie is recorded on its own, so one whose appointment is
  * already recorded, or whose connection was not triggered, is reported and does not hold up the
- * others. To move a session, re-plan: a recorded appointment stays as the milestone's evidence.
+ * others. A recorded appointment is not replaced by a new confirmation (it is refused with its
+ * reason); one mairie's appointment moves with `Onboarding.MoveAppointment`
+ * (`POST /communes/{code}/onboarding/appointment/move`), which sends a new invitation.
  */
 import { HandOver, InseeCode, Onboarding } from "@comedec/commune";
 import { Access } from "@comedec/rgs";
