@@ -1,5 +1,5 @@
 /**
- * The agent's local interface for the web console (ADR 0015): HTTP served on 127.0.0.1 only, to
+ * The agent's local interface for the web console (ADR 0016): HTTP served on 127.0.0.1 only, to
  * one origin. Every request is checked in this order, and a refusal carries no CORS header, so a
  * page of another origin reads nothing:
  * 1. `Host` is the agent's own (`127.0.0.1:<port>` or `localhost:<port>`): a rebinding host name

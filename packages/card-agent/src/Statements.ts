@@ -1,5 +1,5 @@
 /**
- * The platform's statements as the agent checks them (ADR 0015): `base64url(JSON) "." base64url(DER
+ * The platform's statements as the agent checks them (ADR 0016): `base64url(JSON) "." base64url(DER
  * ECDSA-SHA-256)` over the contract's prefix, signed with the key the agent fetched from the
  * platform at start. A pairing binds the agent to one platform session (a digest of its token) and
  * to the console's origin; a ticket names one operation of a session, once. The agent holds no

@@ -1,6 +1,6 @@
 /**
  * The platform's card-agent key: an ECDSA P-256 key that signs the pairings and operation tickets
- * the card agents on the workstations check (ADR 0015). Kept like the audit key — sealed under the
+ * the card agents on the workstations check (ADR 0016). Kept like the audit key — sealed under the
  * CA's passphrase in the CA's directory (embedded mode), or generated on the CA's token
  * (production) — but a key of its own: a statement to an agent is neither a certificate nor a
  * checkpoint, and an agent trusts this key for nothing else.

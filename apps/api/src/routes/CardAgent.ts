@@ -1,5 +1,5 @@
 /**
- * Handlers of the card agent's protocol, the platform's side (ADR 0015): the key agents check the
+ * Handlers of the card agent's protocol, the platform's side (ADR 0016): the key agents check the
  * platform's statements with, a pairing for the caller's session, the tickets a session asks for
  * itself, and a login's challenge with its pairing and ticket. A statement names the session by a
  * digest of its bearer token, never the token. The platform's own card operations (publication,

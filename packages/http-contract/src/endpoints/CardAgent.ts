@@ -1,5 +1,5 @@
 /**
- * The platform's side of the card agent's protocol (ADR 0015): the key the agent checks the
+ * The platform's side of the card agent's protocol (ADR 0016): the key the agent checks the
  * platform's statements with, the pairing a console page hands to the agent on its workstation,
  * and the operation tickets that name what the agent may do with a card for that page's session.
  * The agent never holds a secret of the platform: it verifies statements with the public key it
