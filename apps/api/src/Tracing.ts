@@ -12,7 +12,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import { routeOf } from "./Metrics.js";
 import { requestIdOf } from "./RequestLog.js";
 
-/** Where the request's span is kept for the handler (`parentOf`). */
+/** Where the request's span is kept for the handler (`withinRequest`). */
 const spanKey = "comedec.http.span";
 
 /** The path template of each `operationId`: `http.route`. */
