@@ -312,6 +312,55 @@ for (const adapter of adapters) {
       }
     }, 120_000);
 
+    it("finds a certificate taken off hold in the register without its release in the trail, and takes a recorded release as none", async () => {
+      const made = await platform();
+      try {
+        const [held, released] = [`0b${randomUUID().replaceAll("-", "").slice(0, 30)}`, `0c${randomUUID().replaceAll("-", "").slice(0, 30)}`];
+        await made.runtime.runPromise(
+          CertificateRegistry.use((registry) =>
+            Effect.gen(function* () {
+              for (const serial of [held, released]) {
+                yield* registry.record({
+                  serial,
+                  card: randomUUID(),
+                  holder: randomUUID(),
+                  usage: "signature",
+                  notAfter: new Date(Date.now() + 86_400_000),
+                  der: new Uint8Array([1, 2]),
+                });
+              }
+              yield* registry.revoke([held, released], "certificateHold", new Date());
+              yield* (registry.release as NonNullable<typeof registry.release>)([released], new Date());
+            }),
+          ),
+        );
+        for (const report of await verdicts(made)) expect(report).toMatchObject({ valid: true });
+        const heldAt = Number(
+          (
+            await made.runtime.runPromise(
+              RawSql.use((raw) =>
+                Effect.promise(() =>
+                  raw.query<{ position: string }>("SELECT position FROM event_log WHERE event_type = 'CertificateHeld' AND stream = $1", [
+                    `certificate:${held}`,
+                  ]),
+                ),
+              ),
+            )
+          )[0]?.position,
+        );
+        await made.runtime.runPromise(
+          RawSql.use((raw) => Effect.promise(() => raw.query("UPDATE certificate SET revoked_at = NULL, revocation_reason = NULL WHERE serial = $1", [held]))),
+        );
+        for (const report of await verdicts(made))
+          expect(report).toMatchObject({
+            valid: false,
+            firstBreak: { position: heldAt, reason: `certificate ${held} is on hold in the trail but not in the register` },
+          });
+      } finally {
+        await made.runtime.dispose();
+      }
+    }, 120_000);
+
     it("deletes only through the purge: no session flag, no TRUNCATE; a published checkpoint removed or forged is found", async () => {
       const made = await platform();
       const raw = (text: string) =>

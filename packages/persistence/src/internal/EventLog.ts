@@ -318,6 +318,8 @@ export const verify = async (db: Kysely<Tables>, batchSize = 5_000, published?: 
   }
   const lastPublished = BigInt(published?.at(-1)?.position ?? 0);
   const revocations = new Map<string, number>();
+  // Holds not released in the trail (issue 23): the register must keep them too.
+  const holds = new Map<string, number>();
   let purgeAnchor: bigint | undefined;
   let passed = 0;
   let previous: Buffer<ArrayBufferLike> = Buffer.alloc(32);
@@ -365,7 +367,10 @@ export const verify = async (db: Kysely<Tables>, batchSize = 5_000, published?: 
           firstBreak: { position: Number(position), reason: "the row is not the one the published checkpoint signed" },
         };
       if (purgeAnchor !== undefined && isPurgeUpTo(row, purgeAnchor)) purgeAnchor = undefined;
-      if (row.event_type === "CertificateRevoked") revocations.set(String((row.payload as { readonly serial?: unknown }).serial), Number(position));
+      const certificateSerial = String((row.payload as { readonly serial?: unknown }).serial);
+      if (row.event_type === "CertificateRevoked") revocations.set(certificateSerial, Number(position));
+      else if (row.event_type === "CertificateHeld") holds.set(certificateSerial, Number(position));
+      else if (row.event_type === "CertificateReleased") holds.delete(certificateSerial);
       const checkpointed = signed.get(position);
       if (checkpointed !== undefined) {
         if (checkpointed !== hash.toString("hex"))
@@ -415,20 +420,26 @@ export const verify = async (db: Kysely<Tables>, batchSize = 5_000, published?: 
       valid: false,
       firstBreak: { position: 1, reason: `rows up to ${purgeAnchor} deleted without a retention purge recorded in the trail` },
     };
-  // The register agrees with the trail: a revocation recorded in the chain is never undone in the table.
-  if (published !== undefined && revocations.size > 0) {
+  // The register agrees with the trail: a revocation recorded in the chain is never undone in the
+  // table, nor a hold lifted without its release recorded.
+  if (published !== undefined && (revocations.size > 0 || holds.size > 0)) {
     const unrevoked = await sql<{
       serial: string;
-    }>`SELECT serial FROM certificate WHERE revoked_at IS NULL AND serial = ANY(${[...revocations.keys()]}::text[])`.execute(db);
+    }>`SELECT serial FROM certificate WHERE revoked_at IS NULL AND serial = ANY(${[...revocations.keys(), ...holds.keys()]}::text[])`.execute(db);
     const first = unrevoked.rows
-      .map((row) => ({ serial: row.serial, position: revocations.get(row.serial) as number }))
+      .map((row) => {
+        const revoked = revocations.get(row.serial);
+        return revoked === undefined
+          ? { serial: row.serial, position: holds.get(row.serial) as number, what: "on hold" }
+          : { serial: row.serial, position: revoked, what: "revoked" };
+      })
       .sort((a, b) => a.position - b.position)[0];
     if (first !== undefined)
       return {
         events: count,
         checkpoints: passed,
         valid: false,
-        firstBreak: { position: first.position, reason: `certificate ${first.serial} is revoked in the trail but not in the register` },
+        firstBreak: { position: first.position, reason: `certificate ${first.serial} is ${first.what} in the trail but not in the register` },
       };
   }
   return { events: count, checkpoints: passed, valid: true, firstBreak: undefined };
