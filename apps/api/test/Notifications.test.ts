@@ -187,6 +187,16 @@ for (const adapter of adapters) {
       await ok(tokens.alice as string, "POST", `/cards/${ids.card}/revocation`, { revocationReason: "cessationOfOperation", reason: "départ de l'agent" });
       const revoked = about(await round(), "révoquée");
       expect(revoked.map((mail) => mail.to)).toEqual([["claire.martin@mairie-villeurbanne.fr"]]);
+
+      // Claire asks for a new card: the operators, who validate, are told; the decision goes to Claire.
+      await issue("claire", Actor.Actor.make({ id: ids.claire, name: "Claire Martin", role: "agent", site: atVilleurbanne as never }));
+      const request = await ok(tokens.claire as string, "POST", "/card-requests", { kind: "new-card", reason: "carte perdue, départ annulé" });
+      const waiting = about(await round(), "attend votre validation");
+      expect(waiting.map((mail) => mail.to)).toEqual([["a.roux@villeurbanne.fr"]]);
+      await ok(tokens.alice as string, "POST", `/card-requests/${request.id}/rejection`, { reason: "une carte est déjà commandée" });
+      const decided = about(await round(), "votre demande de nouvelle carte est refusée");
+      expect(decided.map((mail) => mail.to)).toEqual([["claire.martin@mairie-villeurbanne.fr"]]);
+      expect(decided[0]?.text).toContain("une carte est déjà commandée");
     });
 
     it("tells the commune its connection date and its connection, and the prefecture once when it falls late", async () => {

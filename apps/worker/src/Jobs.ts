@@ -4,7 +4,7 @@
  * simply published again).
  *
  * - `outbox`: reads the event log after the worker's position and makes the notifications its
- *   events call for, to the people they concern (a revoked card: its holder; a hand-over
+ *   events call for, to the people they concern (a revoked card, a request decided: the holder; a hand-over
  *   appointment recorded or moved, a connection date recorded, a commune connected: the people
  *   its conventions name and its operators; a person a convention names registered in AGAEC:
  *   that person); then moves the position.
@@ -63,6 +63,19 @@ const notificationsOf = (event: Audit.FedEvent) =>
       if (card._tag === "None") return [];
       // The holder, whose card it was; the operators revoked it or validated its request, and have nothing to do.
       return [{ ...Templates.cardRevoked(card.value.state, event), site: card.value.state.site, recipients: { agents: [card.value.state.holder] } }];
+    }
+    if (event.type === "RequestValidated" || event.type === "RequestRejected") {
+      // The holder's request decided: the holder is told (the operators decided it).
+      const request = yield* CardStore.use((store) => store.loadRequest(event.stream.replace(/^card-request:/, ""))).pipe(Effect.option);
+      if (request._tag === "None" || request.value.state.origin === "automatic") return [];
+      const reason = (event.payload as { readonly reason?: string }).reason ?? "";
+      return [
+        {
+          ...Templates.requestDecided(request.value.state, event.type === "RequestValidated", reason),
+          site: request.value.state.site,
+          recipients: { agents: [request.value.state.holder] },
+        },
+      ];
     }
     if (event.type === "AgentRegistered") {
       // A person a convention names, now in the directory: linked (same address or name), and told.

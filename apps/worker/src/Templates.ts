@@ -2,7 +2,7 @@
  * The notifications' texts, in French: what a holder, a mairie's card operator, the people its
  * conventions name, a prefecture or the national operator reads.
  */
-import type { Card } from "@comedec/card";
+import type { Card, Request } from "@comedec/card";
 import type * as Deployment from "@comedec/deployment";
 import type { Audit } from "@comedec/rgs";
 
@@ -29,6 +29,26 @@ export const cardRevoked = (card: Card.State, event: Audit.FedEvent) => {
     ].join("\n"),
   };
 };
+
+const requestKinds: Readonly<Record<string, string>> = {
+  "new-card": "nouvelle carte",
+  "card-renewal": "renouvellement de carte",
+  "certificate-renewal": "renouvellement des certificats",
+  revocation: "révocation",
+  unblock: "déblocage",
+};
+
+/** A holder's request validated or rejected by the site's operators: the holder is told, with the reason. */
+export const requestDecided = (request: Request.State, validated: boolean, reason: string) => ({
+  kind: "request-decided" as const,
+  subject: `COMEDEC — votre demande de ${requestKinds[request.kind] ?? request.kind} est ${validated ? "validée" : "refusée"}`,
+  body: [
+    `Votre demande de ${requestKinds[request.kind] ?? request.kind} (n° ${request.id}) a été ${validated ? "validée" : "refusée"} par un opérateur de cartes : ${reason}.`,
+    validated && request.kind === "new-card" ? "Votre carte est commandée ; la lettre portant son code d'activation vous sera adressée à la mairie." : "",
+  ]
+    .filter((line) => line.length > 0)
+    .join("\n"),
+});
 
 const milestoneNames: Readonly<Record<string, string>> = {
   census: "recensement",

@@ -270,7 +270,8 @@ export interface Notification {
     | "named-in-convention"
     | "connection-date-recorded"
     | "commune-connected"
-    | "commune-late";
+    | "commune-late"
+    | "request-decided";
   readonly subject: string;
   readonly body: string;
   /** Who it is for; absent, the site's card operators. */

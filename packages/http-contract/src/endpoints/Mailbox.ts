@@ -25,6 +25,7 @@ export const NotificationKind = Schema.Literals([
   "connection-date-recorded",
   "commune-connected",
   "commune-late",
+  "request-decided",
 ]);
 
 /** A notification of a site's mailbox; `sentAt` once the worker delivered it. */
