@@ -16,6 +16,7 @@ import type { SmartCards } from "@comedec/card";
 import { type Contract, Problems } from "@comedec/http-contract";
 import { Effect, Exit, type ManagedRuntime, Schema } from "effect";
 import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import type { Context } from "hono";
 import { createHash } from "node:crypto";
 import * as CardOperations from "./CardOperations.js";
@@ -40,6 +41,9 @@ export interface Options {
   /** The current time (tests). */
   readonly now?: () => number;
 }
+
+/** The largest body the interface reads. */
+export const maximumBodyBytes = 128 * 1024;
 
 /** The header that carries the pairing. */
 export const pairingHeader = "comedec-pairing";
@@ -107,6 +111,8 @@ export const make = (options: Options): Hono => {
     await next();
     for (const [name, value] of Object.entries(cors)) context.res.headers.set(name, value);
   });
+  // Data to sign and certificates are small; nothing larger is read.
+  app.use("*", bodyLimit({ maxSize: maximumBodyBytes, onError: () => problem(new Problems.BodyTooLarge({ limit: maximumBodyBytes })) }));
 
   /** The pairing of the request, checked; fetches the platform's key again once when the pairing names another. */
   const pairingOf = async (context: Context): Promise<Statements.Pairing | Response> => {

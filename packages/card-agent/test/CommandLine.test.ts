@@ -3,12 +3,19 @@
  * wrong option or a missing one gets one line and exit code 64 (never a stack trace), and an
  * address other than 127.0.0.1 is refused before anything is opened.
  */
+import { Simulator } from "@comedec/smartcard-simulator";
+import { Effect } from "effect";
 import { spawnSync } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 
 const main = fileURLToPath(new URL("../dist/main.js", import.meta.url));
-const run = (...args: ReadonlyArray<string>) => spawnSync(process.execPath, [main, ...args], { encoding: "utf8", env: { ...process.env, COMEDEC_PIN: "" } });
+const run = (...args: ReadonlyArray<string>) => runWith({}, ...args);
+const runWith = (environment: NodeJS.ProcessEnv, ...args: ReadonlyArray<string>) =>
+  spawnSync(process.execPath, [main, ...args], { encoding: "utf8", env: { ...process.env, COMEDEC_PIN: "", COMEDEC_NEW_PIN: "", ...environment } });
 
 describe("comedec-card-agent's command line", () => {
   it.each(["--help", "-h"])("answers %s with its usage and exit 0", (flag) => {
@@ -53,5 +60,25 @@ describe("comedec-card-agent's command line", () => {
     expect(result.status).toBe(2);
     expect(result.stderr.trim().split("\n")).toHaveLength(1);
     expect(result.stderr).toContain("comedec-card-agent:");
+  });
+
+  it("lists the cards in the readers, and changes a PIN typed (here, given) at the workstation", async () => {
+    const directory = mkdtempSync(join(tmpdir(), "comedec-agent-cli-"));
+    const readers = await Effect.runPromise(Simulator.make({ directory }));
+    const { serial } = await Effect.runPromise(readers.manufacture({ card: "card-cli", puk: "8123456701", label: "Carte agent" }));
+    await Effect.runPromise(readers.unblock(serial, "8123456701", "482915"));
+    const listed = run("cards", "--simulator", directory);
+    expect(listed.status).toBe(0);
+    expect(listed.stdout).toContain(`${serial}\tCarte agent\tPIN défini`);
+    const noTerminal = run("change-pin", "--card", serial, "--simulator", directory);
+    expect(noTerminal.status).toBe(64);
+    expect(noTerminal.stderr).toContain("set COMEDEC_PIN");
+    const wrong = runWith({ COMEDEC_PIN: "000000", COMEDEC_NEW_PIN: "731864" }, "change-pin", "--card", serial, "--simulator", directory);
+    expect(wrong.status).toBe(2);
+    expect(wrong.stderr.trim()).toBe("Échec : PinIncorrect");
+    const changed = runWith({ COMEDEC_PIN: "482915", COMEDEC_NEW_PIN: "731864" }, "change-pin", "--card", serial, "--simulator", directory);
+    expect([changed.status, changed.stdout.trim()]).toEqual([0, "Code PIN changé."]);
+    const reopened = await Effect.runPromise(Simulator.make({ directory }));
+    await Effect.runPromise(reopened.login(serial, "731864"));
   });
 });
