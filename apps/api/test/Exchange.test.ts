@@ -258,5 +258,40 @@ for (const adapter of adapters) {
         record: { by: { id: "system" }, evidence: { milestone: "trainingAndTest", trainedBy: "editor" } },
       });
     });
+
+    it("drops a pass kept for the first cards when a new specimen file restarts the test", async () => {
+      const ants_ = tokens.ants as string;
+      await triggerConnection(ok, ants_, villeurbanne);
+      const evidence = (milestone: string, fields: Record<string, unknown> = {}) => ({ evidence: { milestone, reference: "r", ...fields } });
+      await ok(
+        ants_,
+        "POST",
+        `/communes/${villeurbanne}/onboarding/milestones`,
+        evidence("handOverAppointment", { appointmentOn: today, venue: "Préfecture" }),
+      );
+      await ok(ants_, "POST", `/communes/${villeurbanne}/onboarding/milestones`, evidence("editorContract", { editor: "logiciel-etat-civil" }));
+      await ok(ants_, "POST", `/communes/${villeurbanne}/onboarding/milestones`, evidence("installation"));
+      const inTenDays = new Date(Date.now() + 10 * 86_400_000).toISOString().slice(0, 10);
+      await ok(ants_, "POST", `/communes/${villeurbanne}/onboarding/training`, { trainingOn: inTenDays });
+      await ok(tokens[`rc-${villeurbanne}`] as string, "POST", `/communes/${villeurbanne}/specimen-file`, file);
+      // The test passed (as its last right answer records it), before the first cards: kept.
+      await runtime.runPromise(
+        Effect.flatMap(Access.authorize(Actor.platform, "onboarding.record", Access.communeTarget(villeurbanne)), (grant) =>
+          OnboardingUseCases.execute(grant, Onboarding.RecordConnectionTestPassed.make({ reference: "test", trainedBy: "editor" })),
+        ),
+      );
+      expect((await ok(ants_, "GET", `/communes/${villeurbanne}/onboarding`)).status.testPassedAt).toEqual(expect.any(String));
+      // A new file: its requests wait, and the pass kept from the previous file goes.
+      await ok(tokens[`rc-${villeurbanne}`] as string, "POST", `/communes/${villeurbanne}/specimen-file`, file);
+      expect((await ok(ants_, "GET", `/communes/${villeurbanne}/onboarding`)).status.testPassedAt).toBeUndefined();
+      const timeline = (await ok(ants_, "GET", `/communes/${villeurbanne}/onboarding/timeline`)).events as ReadonlyArray<{ event: { _tag: string } }>;
+      expect(timeline.at(-1)?.event._tag).toBe("ConnectionTestReset");
+      const caughtUp = await runtime.runPromise(
+        Effect.flatMap(Access.authorize(ants, "onboarding.record", Access.communeTarget(villeurbanne)), (grant) =>
+          OnboardingUseCases.execute(grant, Onboarding.RecordMilestone.make({ evidence: { milestone: "firstCards", reference: "opération" } })),
+        ),
+      );
+      expect(caughtUp.status.done.map((entry) => entry.milestone)).not.toContain("trainingAndTest");
+    });
   });
 }

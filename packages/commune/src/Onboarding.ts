@@ -303,8 +303,18 @@ export const RecordConnectionTestPassed = Schema.TaggedStruct("RecordConnectionT
 export const DeclareMaternity = Schema.TaggedStruct("DeclareMaternity", { hasMaternity: Schema.Boolean, reference: Reference });
 /** Fix the date of the editor's training, which sets the specimen file's deadline. */
 export const ScheduleTraining = Schema.TaggedStruct("ScheduleTraining", { trainingOn: CalendarDate.CalendarDate });
+/** A new specimen file starts the connection test afresh: a pass kept from the previous file no longer stands. */
+export const ResetConnectionTest = Schema.TaggedStruct("ResetConnectionTest", {});
 /** Any onboarding command. */
-export const Command = Schema.Union([RecordMilestone, DeclareMaternity, ScheduleTraining, WithdrawMilestone, MoveAppointment, RecordConnectionTestPassed]);
+export const Command = Schema.Union([
+  RecordMilestone,
+  DeclareMaternity,
+  ScheduleTraining,
+  WithdrawMilestone,
+  MoveAppointment,
+  RecordConnectionTestPassed,
+  ResetConnectionTest,
+]);
 /** Any onboarding command. */
 export type Command = typeof Command.Type;
 
@@ -332,8 +342,18 @@ export const AppointmentMoved = Schema.TaggedStruct("AppointmentMoved", {
 });
 /** The connection test passed before its prerequisites were recorded: its record waits for them. */
 export const ConnectionTestPassed = Schema.TaggedStruct("ConnectionTestPassed", { record: MilestoneRecord });
+/** The pass kept was dropped: a new specimen file restarted the test. */
+export const ConnectionTestReset = Schema.TaggedStruct("ConnectionTestReset", {});
 /** Any onboarding event. */
-export const Event = Schema.Union([MilestoneRecorded, MaternityDeclared, TrainingScheduled, MilestoneWithdrawn, AppointmentMoved, ConnectionTestPassed]);
+export const Event = Schema.Union([
+  MilestoneRecorded,
+  MaternityDeclared,
+  TrainingScheduled,
+  MilestoneWithdrawn,
+  AppointmentMoved,
+  ConnectionTestPassed,
+  ConnectionTestReset,
+]);
 /** Any onboarding event. */
 export type Event = typeof Event.Type;
 
@@ -555,6 +575,9 @@ export const decide = (state: State, command: Command, context: Context): Result
       return decideWithdrawal(state, command, context);
     case "MoveAppointment":
       return decideMove(state, command, context);
+    case "ResetConnectionTest":
+      // Nothing kept, or the test already recorded (the file is then sent for practice): nothing to drop.
+      return Result.succeed(state.testPassed === undefined || "trainingAndTest" in state.milestones ? [] : [ConnectionTestReset.make({})]);
     case "RecordConnectionTestPassed": {
       const evidence: Evidence = { milestone: "trainingAndTest", reference: command.reference, trainedBy: command.trainedBy };
       if ("trainingAndTest" in state.milestones) return Result.fail(new MilestoneAlreadyRecorded({ commune: state.commune, milestone: "trainingAndTest" }));
@@ -689,6 +712,10 @@ export const evolve = (state: State, event: Event): State => {
       return { ...state, milestones: { ...state.milestones, handOverAppointment: event.record } };
     case "ConnectionTestPassed":
       return { ...state, testPassed: event.record };
+    case "ConnectionTestReset": {
+      const { testPassed: _dropped, ...rest } = state;
+      return rest;
+    }
   }
 };
 

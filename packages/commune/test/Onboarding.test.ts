@@ -85,3 +85,19 @@ describe("what follows an operation of the platform", () => {
     expect(fromOperation.milestones.firstCards).toBeDefined();
   });
 });
+
+describe("a connection test passed early, then a new specimen file", () => {
+  it("drops the pass kept: the new file's test must pass again", () => {
+    const state = {
+      ...Onboarding.initial(code),
+      testPassed: {
+        at: now.toISOString(),
+        by: { id: "system", name: "p", role: "national-administrator", site: "national" },
+        evidence: { milestone: "trainingAndTest" as const, reference: "t", trainedBy: "editor" as const },
+      },
+    };
+    const reset = apply(state, { _tag: "ResetConnectionTest" }) as Onboarding.State;
+    expect(reset.testPassed).toBeUndefined();
+    expect(Onboarding.decide(reset, { _tag: "ResetConnectionTest" }, { actor: ants, now })).toEqual(Result.succeed([]));
+  });
+});

@@ -74,6 +74,8 @@ export const execute = Effect.fnUntraced(function* (grant: CommuneGrant<"onboard
   const decision = Onboarding.decide(snapshot.state, command, { actor: grant.actor, now });
   if (Result.isFailure(decision)) return yield* Effect.fail(decision.failure);
   const events = decision.success;
+  // A command with nothing to change (a reset with nothing kept) writes nothing.
+  if (events.length === 0) return { version: snapshot.version, status: Onboarding.status(snapshot.state, CalendarDate.ofInstant(now)) };
   const state = events.reduce(Onboarding.evolve, snapshot.state);
   const saved = yield* store.append({ expectedVersion: snapshot.version, state, events, actor: grant.actor });
   return { version: saved.version, status: Onboarding.status(saved.state, CalendarDate.ofInstant(now)) };

@@ -56,6 +56,10 @@ export const upload = (grant: Access.Grant<"specimen.upload", "commune">, file: 
       const recording = yield* Access.authorize(grant.actor, "onboarding.record", grant.target);
       // Decided above: only a concurrent change of the commune's onboarding can refuse it now.
       yield* OnboardingUseCases.execute(recording, record).pipe(Effect.retry({ times: 2 }), Effect.ignore);
+    } else if (snapshot.state.testPassed !== undefined) {
+      // The test starts afresh with this file: a pass kept from the previous one, waiting for the first cards, goes.
+      const recording = yield* Access.authorize(grant.actor, "onboarding.record", grant.target);
+      yield* OnboardingUseCases.execute(recording, Onboarding.ResetConnectionTest.make({})).pipe(Effect.retry({ times: 2 }), Effect.ignore);
     }
     return { commune, requests: planned.length, trainingOn, dueOn };
   });
