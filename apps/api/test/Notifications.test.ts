@@ -164,6 +164,16 @@ for (const adapter of adapters) {
       expect(moved.map((mail) => [...mail.to].sort())).toEqual([["a.roux@villeurbanne.fr", "bruno.faure@mairie-villeurbanne.fr"]]);
       expect(moved[0]?.text).toContain("Le rendez-vous du 2027-01-12 (Préfecture du Rhône) est déplacé (salle indisponible)");
       expect(moved[0]?.text).toContain("2027-01-19, à Mairie de Villeurbanne");
+
+      // Withdrawn (recorded by mistake): nobody should travel to it; recorded again, a new invitation.
+      await ok(tokens.ants as string, "POST", `/communes/${villeurbanne}/onboarding/milestones/handOverAppointment/withdrawal`, {
+        reason: "session annulée par la préfecture",
+      });
+      const cancelled = about(await round(), "rendez-vous du 2027-01-19 annulé");
+      expect(cancelled.map((mail) => [...mail.to].sort())).toEqual([["a.roux@villeurbanne.fr", "bruno.faure@mairie-villeurbanne.fr"]]);
+      expect(cancelled[0]?.text).toContain("session annulée par la préfecture");
+      await milestone(villeurbanne, { milestone: "handOverAppointment", appointmentOn: "2027-01-26", venue: "Préfecture du Rhône" });
+      expect(about(await round(), "remise de vos cartes agent le 2027-01-26")).toHaveLength(1);
     });
 
     it("tells a holder what happens to their card, and the operators only when they must act", async () => {

@@ -102,6 +102,17 @@ const notificationsOf = (event: Audit.FedEvent) =>
       if (commune === undefined) return [];
       return [{ ...Templates.appointmentMoved(commune, payload.record.evidence, payload.previous, payload.reason), ...(yield* toCommune(code)) }];
     }
+    if (event.type === "MilestoneWithdrawn") {
+      // An appointment withdrawn is one nobody should travel to: the people invited are told.
+      const payload = event.payload as {
+        readonly withdrawn: { readonly evidence: Templates.Appointment & { readonly milestone: string } };
+        readonly reason: string;
+      };
+      if (payload.withdrawn.evidence.milestone !== "handOverAppointment") return [];
+      const commune = yield* communeOf(code);
+      if (commune === undefined) return [];
+      return [{ ...Templates.appointmentCancelled(commune, payload.withdrawn.evidence, payload.reason), ...(yield* toCommune(code)) }];
+    }
     if (event.type !== "MilestoneRecorded") return [];
     const evidence = (event.payload as { readonly record?: { readonly evidence?: { readonly milestone?: string; readonly connectionOn?: string } } }).record
       ?.evidence;

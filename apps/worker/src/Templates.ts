@@ -139,6 +139,18 @@ export const appointmentMoved = (
   };
 };
 
+/** A hand-over appointment withdrawn: it will not take place; a new one will be sent. */
+export const appointmentCancelled = (commune: { readonly code: string; readonly name: string }, appointment: Appointment, reason: string) => ({
+  kind: "appointment-moved" as const,
+  subject: `COMEDEC — rendez-vous du ${appointment.appointmentOn} annulé (${appointment.venue})`,
+  body: [
+    `Madame, Monsieur le Maire de ${commune.name} (${commune.code}),`,
+    "",
+    `Le rendez-vous de remise des cartes agent du ${appointment.appointmentOn}, à ${appointment.venue}, est annulé : ${reason}.`,
+    "Une nouvelle convocation vous sera adressée.",
+  ].join("\n"),
+});
+
 const roleNames = { "responsable-carte": "responsable carte", delegue: "délégué(e)" } as const;
 
 /** A person a convention names, now registered in AGAEC: their record is linked, and what comes next. */
