@@ -202,6 +202,11 @@ export interface Issued {
   readonly ref: Card.CertificateRef;
 }
 
+/** A certificate issued from a CSR, with the public key it certifies (SubjectPublicKeyInfo, DER). */
+export interface IssuedFromCsr extends Issued {
+  readonly publicKey: Uint8Array;
+}
+
 /** The PKI, as the card platform uses it. */
 export class CertificateAuthority extends Context.Service<
   CertificateAuthority,
@@ -217,6 +222,18 @@ export class CertificateAuthority extends Context.Service<
       readonly publicKey: Uint8Array;
       readonly signWithCardKey: (data: Uint8Array) => Effect.Effect<Uint8Array, CardFailure>;
     }) => Effect.Effect<Issued, CertificateRefused | CardFailure>;
+    /**
+     * Issues a certificate from a CSR the card signed at the workstation (the card agent, ADR 0016).
+     * The CA checks the request's signature by its own key (proof of possession), the key rules
+     * (`crypto.key`), that the key is of the algorithm the platform asked the card for, and that it
+     * names exactly the subject the platform decided for this usage; the profile is the usage's.
+     */
+    readonly issueFromCsr: (request: {
+      readonly csr: Uint8Array;
+      readonly subject: Subject;
+      readonly usage: Card.KeyUsage;
+      readonly algorithm: KeyAlgorithm;
+    }) => Effect.Effect<IssuedFromCsr, CertificateRefused>;
     /** Revokes certificates (or puts them on hold, `certificateHold`); the next CRL lists them. */
     readonly revoke: (serials: ReadonlyArray<string>, reason: Card.CrlReason, at: Date) => Effect.Effect<void>;
     /** Releases certificates on hold; the next CRL, published now, no longer lists them. */

@@ -16,6 +16,7 @@ import {
   CertificateRefused,
   CertificateRegistry,
   type IssuedCertificate,
+  type KeyAlgorithm,
   type PublishedCrl,
   type RevokedCertificate,
   type Subject,
@@ -315,6 +316,10 @@ export const subjectParts = (subject: Subject, usage: Card.KeyUsage): Der.NamePa
 /** The subject name of a card holder's certificate. */
 export const subjectName = (subject: Subject, usage: Card.KeyUsage): Name => Der.name(subjectParts(subject, usage));
 
+/** Whether a checked key is of the algorithm the platform asked the card to generate. */
+const isOfAlgorithm = (key: { readonly type: "ec"; readonly curve: string } | { readonly type: "rsa"; readonly bits: number }, algorithm: KeyAlgorithm) =>
+  algorithm === "P-256" ? key.type === "ec" && key.curve === "prime256v1" : key.type === "rsa" && `RSA-${key.bits}` === algorithm;
+
 /** The authority on a hierarchy: issues from CSRs, revokes through the registry. */
 export const make = (hierarchy: Hierarchy, baseUrl: string) =>
   Effect.gen(function* () {
@@ -350,13 +355,16 @@ export const make = (hierarchy: Hierarchy, baseUrl: string) =>
       signature: Issuance.template(hierarchy.issuing, forUsage("signature"), endpoints),
     };
 
-    /** Issues from a CSR whose subject must be the holder's. */
-    const issueFromCsr = (csr: Uint8Array, subject: Subject, usage: Card.KeyUsage) =>
+    /** Issues from a CSR whose subject must be the holder's (and whose key of the algorithm asked for, when one is). */
+    const issueFromCsr = (csr: Uint8Array, subject: Subject, usage: Card.KeyUsage, asked?: KeyAlgorithm) =>
       Effect.gen(function* () {
         const now = new Date(yield* Clock.currentTimeMillis);
         const checked = yield* Csr.check(csr, now);
         const expected = Der.nameDer(subjectParts(subject, usage));
         if (!expected.equals(checked.subject)) return yield* new CertificateRefused({ reason: "the request's subject is not the holder's identity and site" });
+        if (asked !== undefined && !isOfAlgorithm(checked.key, asked)) {
+          return yield* new CertificateRefused({ reason: `the request's key is not a ${asked} key, which the platform asked the card for` });
+        }
         const profile = forUsage(usage);
         // Never past the issuing CA: a relying party would reject the tail of the validity anyway.
         const notAfter = new Date(Math.min(now.getTime() + profile.maximumValidityDays * day, hierarchy.issuing.notAfter.getTime()));
@@ -371,7 +379,11 @@ export const make = (hierarchy: Hierarchy, baseUrl: string) =>
         const serialHex = Buffer.from(serial).toString("hex");
         yield* registry.record({ serial: serialHex, card: subject.card, holder: subject.holder, usage, notAfter, der });
         const algorithm = checked.key.type === "ec" ? checked.key.curve : `RSA-${checked.key.bits}`;
-        return { der, ref: { serial: serialHex, notBefore: now.toISOString(), notAfter: notAfter.toISOString(), algorithm } };
+        return {
+          der,
+          ref: { serial: serialHex, notBefore: now.toISOString(), notAfter: notAfter.toISOString(), algorithm },
+          publicKey: new Uint8Array(checked.publicKeyInfo),
+        };
       });
 
     const publishCrl = Effect.gen(function* () {
@@ -429,7 +441,10 @@ export const make = (hierarchy: Hierarchy, baseUrl: string) =>
       issueFromCsr,
       authority: CertificateAuthority.of({
         issueForCard: ({ subject, usage, publicKey, signWithCardKey }) =>
-          Effect.flatMap(Csr.create(subjectName(subject, usage), publicKey, signWithCardKey), (csr) => issueFromCsr(csr, subject, usage)),
+          Effect.flatMap(Csr.create(subjectName(subject, usage), publicKey, signWithCardKey), (csr) =>
+            Effect.map(issueFromCsr(csr, subject, usage), ({ der, ref }) => ({ der, ref })),
+          ),
+        issueFromCsr: ({ csr, subject, usage, algorithm }) => issueFromCsr(csr, subject, usage, algorithm),
         check: (der, at) => checkCertificate(der, at, "now"),
         checkAt: (der, signedAt, registered) => checkCertificate(der, signedAt, "then", registered),
         // A revocation is published at once: the next CRL is signed right after it is recorded.
