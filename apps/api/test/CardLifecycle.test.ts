@@ -219,6 +219,11 @@ for (const adapter of adapters) {
       expect(heldOcsp).toContain("Reason: certificateHold");
       expect((await login(card.serial)).status).toBe(401);
 
+      // Nobody reactivates their own record, whatever token they still hold (RGS roles.no-self-grant).
+      const self = Actor.Actor.make({ id: card.holder, name: "lui-même", role: "commune-operator", site: { _tag: "commune", commune: "69123" } });
+      const selfToken = (await runtime.runPromise(Tokens.ActorTokens.use((tokens) => tokens.issue(self, 1, operator, "bootstrap")))).token;
+      const selfReactivation = await call("POST", `/agents/${card.holder}/reactivation`, { reason: "moi-même" }, selfToken);
+      expect(`${selfReactivation.status} ${selfReactivation.body.code} ${selfReactivation.body.rule}`).toBe("403 rgs-rule-broken roles.no-self-grant");
       // Reactivating an active agent, or one unknown, is refused.
       expect((await call("POST", `/agents/${card.holder}/reactivation`, { reason: "retour", expectedVersion: 0 })).body.code).toBe("stale-version");
       const reactivated = await call("POST", `/agents/${card.holder}/reactivation`, { reason: "retour de mutation" });

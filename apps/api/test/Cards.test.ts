@@ -6,7 +6,7 @@
  * operator, revocation, tracking views, and the onboarding milestones these events advance.
  */
 import { Actor } from "@comedec/actor";
-import { CardNotifications, CertificateRegistry } from "@comedec/card";
+import { CardNotifications, CertificateRegistry, SmartCards } from "@comedec/card";
 import { Commune, type InseeCode } from "@comedec/commune";
 import { Directory } from "@comedec/deployment";
 import { RawSql } from "@comedec/persistence";
@@ -78,6 +78,30 @@ for (const adapter of adapters) {
       expect(response.type).toBe("application/problem+json");
       expect({ status: response.status, code: response.body.code }).toEqual({ status, code });
       return response.body;
+    };
+    /** A card session, the way the holder's software opens one: the PIN entered, the challenge signed with the card's authentication key. */
+    const cardSession = async (serial: string, pin: string): Promise<string> => {
+      const post = (path: string, body?: unknown) =>
+        app.request(path, { method: "POST", headers: { "content-type": "application/json" }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+      const challenge = (await (await post("/sessions/challenges")).json()) as { id: string; toSign: string };
+      const { certificate, signature } = await runtime.runPromise(
+        SmartCards.use((cards) =>
+          Effect.gen(function* () {
+            yield* cards.login(serial, pin);
+            const certificate = yield* cards.readCertificate(serial, "authentication");
+            const signature = yield* cards.sign(serial, "authentication", new TextEncoder().encode(challenge.toSign));
+            yield* cards.logout(serial);
+            return { certificate, signature };
+          }),
+        ),
+      );
+      const opened = await post("/sessions", {
+        challenge: challenge.id,
+        certificate: Buffer.from(certificate).toString("base64"),
+        signature: Buffer.from(signature).toString("base64"),
+      });
+      if (opened.status !== 201) throw new Error(`card session: ${opened.status} ${await opened.text()}`);
+      return ((await opened.json()) as { token: string }).token;
     };
     const milestones = async () =>
       ((await ok("ants", "GET", "/communes/69266/onboarding")).status.done as ReadonlyArray<{ milestone: string }>).map((entry) => entry.milestone);
@@ -368,7 +392,12 @@ for (const adapter of adapters) {
       await ok("alice", "POST", `/cards/${newCard}/personalisation-approval`, { reason: "moi-même" });
       await problem("alice", "POST", `/cards/${newCard}/publication`, handOver, 403, "dual-control-required");
       await problem("prefecture", "POST", `/cards/${newCard}/personalisation-approval`, { reason: "second contrôle" }, 403, "forbidden");
-      await ok("bruno", "POST", `/cards/${newCard}/personalisation-approval`, { reason: "ma nouvelle carte" });
+      // A token in Bruno's name proves no person: he approves signed in with his current card.
+      expect((await problem("bruno", "POST", `/cards/${newCard}/personalisation-approval`, { reason: "ma carte" }, 403, "rgs-rule-broken")).rule).toBe(
+        "roles.dual-control",
+      );
+      tokens.brunoCard = await cardSession((await ok("alice", "GET", `/cards/${ids.brunoCard}`)).serial, "264813");
+      await ok("brunoCard", "POST", `/cards/${newCard}/personalisation-approval`, { reason: "ma nouvelle carte" });
       await ok("alice", "POST", `/cards/${newCard}/publication`, handOver);
       expect((await ok("alice", "GET", `/cards/${ids.brunoCard}`)).status).toBe("replaced");
       expect((await ok("alice", "GET", `/card-requests/${request.id}`)).status).toBe("fulfilled");

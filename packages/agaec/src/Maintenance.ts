@@ -72,6 +72,8 @@ export const reactivate = Effect.fn("Maintenance.reactivate")(function* (
   expectedVersion?: number,
 ) {
   yield* Access.require(grant, "agent.manage");
+  // A reactivation gives the record its rights back: never by the agent themselves.
+  yield* Rules.enforce(Rules.rules.noSelfGrant, { actor: grant.actor.id, subject: id, rightsChanged: true });
   const command = { _tag: "Reactivate", reason: input.reason, ...(input.document === undefined ? {} : { document: input.document }) } as const;
   const saved = yield* Records.run(grant, id, command, expectedVersion).pipe(Effect.catchTag(notOnReactivation, Effect.die));
   yield* (yield* AgentCards).resumeAll(id, input.reason, grant.actor);

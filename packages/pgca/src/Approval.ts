@@ -4,8 +4,8 @@
  * of site — a commune's operators for its cards, the prefecture for its own, ANTS for the national
  * operator's — and for a commune's first two cards the prefecture alone. ANTS produces the cards of
  * the communes and prefectures and never approves one. A holder who already has a card may approve
- * their new one from their own session: they are then the second authenticated person, which is
- * what a fictitious holder never is.
+ * their new one from their own card session (signed in with their current card): they are then the
+ * second authenticated person, which a fictitious holder never is.
  */
 import type { Card } from "@comedec/card";
 import { type Access, Rules } from "@comedec/rgs";
@@ -25,7 +25,8 @@ const approvers = (card: Card.State): ReadonlyArray<string> =>
 /** Refuses an approver who may not be the second person of this card's personalisation. */
 export const checkApprover = (grant: Access.Grant<"card.operate">, card: Card.State): Effect.Effect<void, Rules.RuleBroken> => {
   const { id, role } = grant.actor;
-  const holderWithCard = id === card.holder && card.firstCard === undefined;
+  // Signed in with their current card: a token issued in their name proves no person.
+  const holderWithCard = id === card.holder && card.firstCard === undefined && grant.actor.credential === "card";
   if (holderWithCard || approvers(card).includes(role)) return Effect.void;
   return Effect.fail(
     new Rules.RuleBroken({

@@ -163,7 +163,15 @@ export const reactivate = Endpoint.make({
   params: IdParams,
   body: Schema.Struct({ ...Agent.ReactivationInput.fields, expectedVersion: ExpectedVersion }),
   success: AgentRecord,
-  errors: [...writeRefusals, Agent.DocumentCheckRequired, Agent.DocumentNotAcceptable, Agent.IdentityMismatch, Agent.ImpossibleBirthDate, DuplicatePerson],
+  errors: [
+    ...writeRefusals,
+    Agent.DocumentCheckRequired,
+    Agent.DocumentNotAcceptable,
+    Agent.IdentityMismatch,
+    Agent.ImpossibleBirthDate,
+    DuplicatePerson,
+    Rules.RuleBroken,
+  ],
   authorization: onRecord("agent.manage"),
 });
 
