@@ -140,6 +140,8 @@ export const prepare = (options: { readonly commune: string; readonly pin: strin
     if (!reached.has("connectionTriggered")) yield* milestone(ants, { milestone: "connectionTriggered", reference: "démo : lecteurs expédiés" });
     if (!reached.has("handOverAppointment"))
       yield* milestone(ants, { milestone: "handOverAppointment", reference: "démo : rdv", appointmentOn: on, venue: `Préfecture ${departement}` });
+    // The demo stands in for the first cards' hand-over at the prefecture (an operation's milestone,
+    // which the API refuses by hand): recorded through the use case, as the publication records it.
     if (!reached.has("firstCards")) yield* milestone(prefecture, { milestone: "firstCards", reference: "démo : remise" });
     if (!reached.has("editorContract")) {
       yield* Directory.saveEditor(yield* Access.authorize(ants, "editor.manage", Access.nation), Editor.Editor.make({ ...editor, compatible: true }));
