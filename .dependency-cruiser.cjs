@@ -54,6 +54,24 @@ module.exports = {
       to: { path: "^packages/(persistence|deployment|commune-reference|agaec|pgca|pki|exchange-platform)/" },
     },
     {
+      name: "console-imports-only-clients-contract-and-domain",
+      comment:
+        "The web console runs in a browser: the contract's typed caller, the contract and the domain's and policy's Schemas — never the platform's use cases, stores, CA, card drivers or the agent.",
+      severity: "error",
+      from: { path: "^apps/console/src" },
+      to: { path: "^(packages|apps)/", pathNot: "^packages/(actor|commune|convention|agent|card|exchange|rgs|http-contract|api-client)/|^apps/console/" },
+    },
+    {
+      name: "console-reaches-no-node-builtin",
+      comment: "Nothing the console's bundle reaches, through any package, may need Node's own modules.",
+      severity: "error",
+      from: { path: "^apps/console/src" },
+      to: {
+        path: "^(node:|(assert|buffer|child_process|crypto|dns|events|fs|http|http2|https|module|net|os|path|perf_hooks|process|readline|stream|tls|url|util|v8|vm|worker_threads|zlib)(/|$))",
+        reachable: true,
+      },
+    },
+    {
       name: "packages-never-import-apps",
       severity: "error",
       from: { path: "^packages/" },

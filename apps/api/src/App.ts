@@ -1,5 +1,5 @@
 /**
- * The Hono app: body limit, the endpoints of every route module, the OpenAPI document and docs,
+ * The Hono app: body limit, the endpoints of every route module, the OpenAPI document and docs, the web console,
  * and problem+json for everything that goes wrong outside a handler.
  */
 import { Availability } from "@comedec/actor";
@@ -13,6 +13,7 @@ import { Authority, type CardAgentKey } from "@comedec/pki";
 import { type Audit, RateLimits as Counters, type Retention, type Sessions, type Tokens } from "@comedec/rgs";
 import { Effect, type ManagedRuntime } from "effect";
 import { Hono } from "hono";
+import * as Console from "./Console.js";
 import * as Docs from "./Docs.js";
 import * as Handler from "./Handler.js";
 import type * as Metrics from "./Metrics.js";
@@ -164,6 +165,7 @@ export const make = (
   Pki.register(app, runtime);
   app.get("/openapi.json", (context) => context.json(openApi));
   Docs.register(app);
+  Console.register(app);
   Handler.register<Services>(app, runtime, handlers, { login: limits.login, "code-entry": limits.codeEntry });
   app.notFound(() => Problem.toResponse(Problem.notFound()));
   app.onError((error) => {

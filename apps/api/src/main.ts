@@ -81,6 +81,7 @@ const server = serve(
     const traces = settings.tracing === undefined ? "" : `; traces to ${new URL(settings.tracing.endpoint).origin}`;
     console.error(`COMEDEC API on http://${info.address}:${info.port} (${database}; ${jobs}${traces})`);
     console.error(`API docs: http://${info.address}:${info.port}/docs — administrator token in ${tokenFile}`);
+    console.error(`Console: http://${info.address}:${info.port}/console (sign in with a card through comedec-card-agent, or once with the bootstrap token)`);
   },
 );
 

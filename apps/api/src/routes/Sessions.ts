@@ -1,7 +1,8 @@
 /**
  * Handlers of the login with the agent's card: a challenge, then its answer signed with the card's
  * authentication key opens a session; logout closes it. The first two are the only JSON routes
- * reachable without a token — they are how one gets a session.
+ * reachable without a token — they are how one gets a session; the current session says whom a
+ * token acts for.
  */
 import { Contract } from "@comedec/http-contract";
 import { Login } from "@comedec/pgca";
@@ -38,5 +39,8 @@ const logout = Handler.handle(Sessions.logout, ({ body }) =>
   ),
 );
 
+// The actor the Handler authenticated: what the console narrows its screens to.
+const current = Handler.handle(Sessions.current, ({ actor }) => Effect.succeed({ actor }));
+
 /** The handlers of the group. */
-export const handlers = [challenge, open, logout];
+export const handlers = [challenge, open, logout, current];

@@ -65,5 +65,17 @@ export const logout = Endpoint.make({
   authorization: { _tag: "authenticated" },
 });
 
+/** Whom the caller's token acts for. */
+export const current = Endpoint.make({
+  operationId: "getCurrentSession",
+  method: "get",
+  path: "/sessions/current",
+  tag: "sessions",
+  summary: "Whom the caller's token acts for (a card session, a bootstrap or a machine token): the web console shows it and narrows its screens to that site",
+  success: Schema.Struct({ actor: Actor.Actor }),
+  errors: [],
+  authorization: { _tag: "authenticated" },
+});
+
 /** Every endpoint of the group. */
-export const endpoints = [challenge, open, logout] as const;
+export const endpoints = [challenge, open, logout, current] as const;
