@@ -80,6 +80,13 @@ describe(`the agents routes on ${adapter.name}`, () => {
       expect(response.type).toMatch(/application\/problem\+json/);
       expect(JSON.stringify(response.body)).not.toMatch(/at .*\.(ts|js):\d+/);
     }
+    // RGS identity.face-to-face: a document not seen face to face registers nobody (a check nobody is
+    // named for is refused at the edge already, 400).
+    const unseen = { ...registration, document: { ...registration.document, check: { ...registration.document.check, faceToFace: false } } };
+    const refused = await post("/agents", JSON.stringify(unseen));
+    expect(`${refused.status} ${refused.body.code} ${refused.body.rule}`).toBe("403 rgs-rule-broken identity.face-to-face");
+    const nobody = { ...registration, document: { ...registration.document, check: { ...registration.document.check, by: "" } } };
+    expect((await post("/agents", JSON.stringify(nobody))).body.code).toBe("invalid-request");
     expect(await count()).toBe(0);
     expect((await post("/agents", JSON.stringify(registration), false)).status).toBe(401);
     expect((await post("/agents", JSON.stringify(registration))).status).toBe(201);

@@ -234,7 +234,7 @@ for (const adapter of adapters) {
         422,
         "hand-over-document-mismatch",
       );
-      await problem("prefecture", "POST", path, publication({ pin: "123456" }), 422, "pin-rejected");
+      expect((await problem("prefecture", "POST", path, publication({ pin: "123456" }), 422, "pin-rejected")).rule).toBe("pin.format");
       const wrong = await problem("prefecture", "POST", path, publication({ activationCode: "0000-0000-0000-0000" }), 422, "activation-code-invalid");
       expect(wrong.attemptsLeft).toBe(4);
 

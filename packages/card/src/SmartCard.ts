@@ -5,7 +5,7 @@
  * signatures do. Every failure belongs to one tagged family, so a caller can tell a wrong PIN
  * (with the tries left) from a locked card, a missing card or a broken reader.
  */
-import { Context, type Effect, Schema } from "effect";
+import { Context, Effect, Schema } from "effect";
 import type { KeyUsage } from "./Card.js";
 import { Problem } from "@comedec/actor";
 
@@ -69,7 +69,12 @@ export class PinRequired extends Schema.TaggedError<PinRequired>()(
 /** The new PIN breaks the PIN rules (length, digits). */
 export class PinRejected extends Schema.TaggedError<PinRejected>()(
   "PinRejected",
-  { serial: Schema.String, reason: Schema.String },
+  {
+    serial: Schema.String,
+    reason: Schema.String,
+    /** The RGS rule it breaks, named like every refusal of the policy (`Rules.rules.pinFormat`). */
+    rule: Schema.Literal("pin.format").pipe(Schema.withConstructorDefault(Effect.succeed("pin.format" as const))),
+  },
   Problem.annotation(422, "pin-rejected", "The PIN does not follow the PIN rules"),
 ) {}
 
