@@ -5,7 +5,16 @@
 import { Availability } from "@comedec/actor";
 import type { CommuneDirectory, EditorRegistry, OnboardingStore } from "@comedec/commune";
 import type { AgentCards, AgentStore } from "@comedec/agent";
-import type { CardManufacturer, CardNotifications, CardSecrets, CardStore, CertificateAuthority, CertificateRegistry, SmartCards } from "@comedec/card";
+import type {
+  CardManufacturer,
+  CardNotifications,
+  CardSecrets,
+  CardStore,
+  CertificateAuthority,
+  CertificateRegistry,
+  KeyOperations,
+  SmartCards,
+} from "@comedec/card";
 import type { ConventionStore } from "@comedec/convention";
 import type { ExchangeStore } from "@comedec/exchange";
 import { RawSql, Readiness } from "@comedec/persistence";
@@ -37,6 +46,7 @@ import * as Pki from "./routes/Pki.js";
 import * as PlanningRoutes from "./routes/Planning.js";
 import * as SessionRoutes from "./routes/Sessions.js";
 import * as CardAgentRoutes from "./routes/CardAgent.js";
+import * as AgentOperationRoutes from "./routes/AgentOperations.js";
 
 /** The rate limits on logging in and typing codes, for who builds the app. */
 export { RateLimits };
@@ -67,7 +77,8 @@ export type Services =
   | Retention.Retention
   | ExchangeStore
   | Counters.RateLimitCounters
-  | CardAgentKey.CardAgentKey;
+  | CardAgentKey.CardAgentKey
+  | KeyOperations.KeyOperations;
 
 /** The largest request body accepted: evidence and conventions are small. */
 export const maximumBodyBytes = 64 * 1024;
@@ -86,6 +97,7 @@ export const handlers: ReadonlyArray<Handler.Handler<Services>> = [
   ...SessionRoutes.handlers,
   ...ExchangeRoutes.handlers,
   ...CardAgentRoutes.handlers,
+  ...AgentOperationRoutes.handlers,
 ];
 
 /** Refuses to start when an endpoint of the contract has neither a handler nor a PKI route: the contract would promise a 404. */

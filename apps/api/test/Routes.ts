@@ -11,6 +11,7 @@ import { Contract, Endpoint } from "@comedec/http-contract";
 import { Access, Tokens } from "@comedec/rgs";
 import { Effect, type ManagedRuntime } from "effect";
 import type { Hono } from "hono";
+import { generateKeyPairSync } from "node:crypto";
 import type * as App from "../src/App.js";
 
 export const today = new Date().toISOString().slice(0, 10);
@@ -100,6 +101,9 @@ const route = (definition: RouteRequest): Route => {
   if (required === undefined) throw new Error(`${definition.method} ${definition.path} requires no permission: it is not a row of the matrix`);
   return { ...definition, operationId: endpoint.operationId, permission: required.permission, on: required.target._tag === "nation" ? "nation" : "commune" };
 };
+
+/** An agent's sealing key, as its answer to a pairing gives it (X25519, SubjectPublicKeyInfo, base64url). */
+const agentSealingKey = generateKeyPairSync("x25519").publicKey.export({ format: "der", type: "spki" }).toString("base64url");
 
 export const routes: ReadonlyArray<Route> = [
   route({ method: "GET", path: "/communes", request: () => ({ path: "/communes" }) }),
@@ -308,6 +312,58 @@ export const routes: ReadonlyArray<Route> = [
     method: "POST",
     path: "/cards/{id}/renewal",
     request: (s) => ({ path: `/cards/${s.card}/renewal`, body: reason }),
+  }),
+  // The card operations through the card agent (ADR 0016): an X25519 key of an agent, CSRs and a proof that validate.
+  route({
+    method: "POST",
+    path: "/cards/{id}/hand-over",
+    request: (s) => ({
+      path: `/cards/${s.card}/hand-over`,
+      body: {
+        activationCode: "0000-0000-0000-0000",
+        handOver: { document: { type: "carte-nationale-identite", number: "XY123456" }, place: "mairie" },
+        agentKey: agentSealingKey,
+        reason: "remise",
+      },
+    }),
+  }),
+  route({
+    method: "POST",
+    path: "/cards/{id}/hand-over/resumption",
+    request: (s) => ({ path: `/cards/${s.card}/hand-over/resumption`, body: { agentKey: agentSealingKey, reason: "reprise" } }),
+  }),
+  route({
+    method: "POST",
+    path: "/cards/{id}/hand-over/certificate-requests",
+    request: (s) => ({ path: `/cards/${s.card}/hand-over/certificate-requests`, body: { csrs: { authentication: "MAA=", signature: "MAA=" } } }),
+  }),
+  route({
+    method: "POST",
+    path: "/cards/{id}/hand-over/confirmation",
+    request: (s) => ({ path: `/cards/${s.card}/hand-over/confirmation`, body: { proof: "MAA=" } }),
+  }),
+  route({
+    method: "POST",
+    path: "/cards/{id}/new-certificates",
+    request: (s) => ({ path: `/cards/${s.card}/new-certificates`, body: { reason: "expiration" } }),
+  }),
+  route({
+    method: "POST",
+    path: "/cards/{id}/new-certificates/certificate-requests",
+    request: (s) => ({ path: `/cards/${s.card}/new-certificates/certificate-requests`, body: { csrs: { authentication: "MAA=", signature: "MAA=" } } }),
+  }),
+  route({
+    method: "POST",
+    path: "/cards/{id}/new-certificates/confirmation",
+    request: (s) => ({ path: `/cards/${s.card}/new-certificates/confirmation`, body: { proof: "MAA=" } }),
+  }),
+  route({
+    method: "POST",
+    path: "/cards/{id}/unblock-ticket",
+    request: (s) => ({
+      path: `/cards/${s.card}/unblock-ticket`,
+      body: { holderAuthentication: "face-to-face", agentKey: agentSealingKey, reason: "oubli" },
+    }),
   }),
   route({
     method: "PUT",

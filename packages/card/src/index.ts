@@ -14,3 +14,5 @@ export * from "./SmartCard.js";
 export * from "./Ports.js";
 /** What the card platform's operations take, answer and refuse: inputs, refusals, cards and requests with their version. */
 export * from "./Operations.js";
+/** The operations the card agent carries out at the workstation, kept from their start to the card's proof: the store port, inputs and refusals. */
+export * as KeyOperations from "./KeyOperations.js";

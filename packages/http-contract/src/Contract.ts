@@ -18,8 +18,26 @@ import * as Sessions from "./endpoints/Sessions.js";
 import * as Exchange from "./endpoints/Exchange.js";
 import * as Pki from "./endpoints/Pki.js";
 import * as CardAgent from "./endpoints/CardAgent.js";
+import * as AgentOperations from "./endpoints/AgentOperations.js";
 
-export { Agents, CardRequests, Cards, Communes, Mailbox, Onboarding, Conventions, Editors, Planning, Monitoring, Audit, Sessions, Exchange, Pki, CardAgent };
+export {
+  Agents,
+  CardRequests,
+  Cards,
+  Communes,
+  Mailbox,
+  Onboarding,
+  Conventions,
+  Editors,
+  Planning,
+  Monitoring,
+  Audit,
+  Sessions,
+  Exchange,
+  Pki,
+  CardAgent,
+  AgentOperations,
+};
 
 // Typed by the groups' own lists, so that the declaration names their errors through the groups.
 /** Every endpoint of the API. */
@@ -39,6 +57,7 @@ export const endpoints: readonly [
   ...typeof Exchange.endpoints,
   ...typeof Pki.endpoints,
   ...typeof CardAgent.endpoints,
+  ...typeof AgentOperations.endpoints,
 ] = [
   ...Communes.endpoints,
   ...Agents.endpoints,
@@ -55,4 +74,5 @@ export const endpoints: readonly [
   ...Exchange.endpoints,
   ...Pki.endpoints,
   ...CardAgent.endpoints,
+  ...AgentOperations.endpoints,
 ];

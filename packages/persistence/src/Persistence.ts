@@ -3,7 +3,7 @@
  * lives in the database, on PGlite or on PostgreSQL, with the same code and the same migrations.
  */
 import type { AgentStore } from "@comedec/agent";
-import type { CardNotifications, CardSecrets, CardStore, CertificateRegistry } from "@comedec/card";
+import type { CardNotifications, CardSecrets, CardStore, CertificateRegistry, KeyOperations } from "@comedec/card";
 import type { CommuneDirectory, EditorRegistry, OnboardingStore } from "@comedec/commune";
 import type { ConventionStore } from "@comedec/convention";
 import type { ExchangeStore } from "@comedec/exchange";
@@ -16,6 +16,7 @@ import { communeDirectoryLayer, onboardingStoreLayer } from "./Communes.js";
 import { conventionStoreLayer } from "./Conventions.js";
 import { editorRegistryLayer } from "./Editors.js";
 import { exchangeStoreLayer } from "./Exchange.js";
+import { keyOperationsLayer } from "./KeyOperations.js";
 import { Database, layerPglite, layerPostgres, type PgliteOptions, type PostgresOptions } from "./internal/Database.js";
 import { appendStandalone, checkpoint, checkpoints, exportProven, exportSite, verify } from "./internal/EventLog.js";
 import { SealingKey } from "./internal/Sealing.js";
@@ -121,6 +122,7 @@ const repositories = Layer.mergeAll(
   cardSecretsLayer,
   certificateRegistryLayer,
   cardNotificationsLayer,
+  keyOperationsLayer,
   cardSessionsLayer,
   rateLimitCountersLayer,
   retentionLayer,
@@ -142,6 +144,7 @@ export type Ports =
   | CardSecrets
   | CertificateRegistry
   | CardNotifications
+  | KeyOperations.KeyOperations
   | Sessions.CardSessions
   | Retention.Retention
   | Audit.EventFeed

@@ -5,7 +5,16 @@
  * published after it.
  */
 import { AgentStore } from "@comedec/agent";
-import { type Card, CertificateAuthority, type CertificateRevocation, type KeyAlgorithm, pinProblem, PinRejected, SmartCards } from "@comedec/card";
+import {
+  type Card,
+  CertificateAuthority,
+  type CertificateRevocation,
+  type KeyAlgorithm,
+  pinProblem,
+  PinRejected,
+  SmartCards,
+  type Subject,
+} from "@comedec/card";
 import { Rules } from "@comedec/rgs";
 import { Effect } from "effect";
 import * as CrashPoints from "./CrashPoints.js";
@@ -22,20 +31,26 @@ export const checkNewPin = (serial: string, pin: string): Effect.Effect<void, Pi
   return problem === undefined ? Effect.void : Effect.fail(new PinRejected({ serial, reason: problem }));
 };
 
-/** Generates both key pairs on the card and has them certified; the card holds the certificates after. */
-export const personalise = Effect.fnUntraced(function* (card: Card.State, pin: string, algorithm: KeyAlgorithm) {
-  const cards = yield* SmartCards;
-  const authority = yield* CertificateAuthority;
-  const serial = card.serial as string;
+/** Who a card's certificates are for: its holder's identity in the directory, and the card's site. */
+export const subjectOf = Effect.fnUntraced(function* (card: Card.State) {
   const holder = yield* (yield* AgentStore).load(card.holder);
   const identity = holder.state.identity;
-  const subject = {
+  const subject: Subject = {
     holder: card.holder,
     givenName: identity?.givenNames.join(" ") ?? "",
     surname: identity?.usedName ?? identity?.birthName ?? "",
     site: card.site,
     card: card.id,
   };
+  return subject;
+});
+
+/** Generates both key pairs on the card and has them certified; the card holds the certificates after. */
+export const personalise = Effect.fnUntraced(function* (card: Card.State, pin: string, algorithm: KeyAlgorithm) {
+  const cards = yield* SmartCards;
+  const authority = yield* CertificateAuthority;
+  const serial = card.serial as string;
+  const subject = yield* subjectOf(card);
   yield* cards.login(serial, pin);
   const issued = yield* Effect.gen(function* () {
     const keys = yield* Effect.forEach(keyUsages, (usage) => cards.generateKeyPair(serial, usage, algorithm));

@@ -5,7 +5,7 @@
  * retires the card it replaces; a commune's first two cards advance its onboarding.
  */
 // biome-ignore lint/correctness/noUnusedImports: the emitted declarations name this type (TS2742 otherwise)
-import type { Onboarding } from "@comedec/commune";
+import type { Onboarding, OnboardingStore } from "@comedec/commune";
 import { type Actor, Change } from "@comedec/actor";
 import type { Agent } from "@comedec/agent";
 import { Card, CardSecrets, CardStore, SmartCards } from "@comedec/card";
@@ -16,7 +16,7 @@ import * as Approval from "./Approval.js";
 import * as Milestones from "./Milestones.js";
 import * as OperatorCards from "./OperatorCards.js";
 import * as Personalisation from "./Personalisation.js";
-import { DualControlRequired, HandOverDocumentMismatch, type PublishInput } from "./Platform.js";
+import { type CardView, DualControlRequired, HandOverDocumentMismatch, type PublishInput } from "./Platform.js";
 import * as Reach from "./Reach.js";
 import * as Writes from "./Writes.js";
 
@@ -28,7 +28,7 @@ import * as Writes from "./Writes.js";
  * approved it from their own session first. Read from the records, not from anything the
  * publisher sends.
  */
-const checkSecondPerson = (actor: Actor.Actor, card: Card.State, holder: Agent.State): Effect.Effect<void, DualControlRequired> => {
+export const checkSecondPerson = (actor: Actor.Actor, card: Card.State, holder: Agent.State): Effect.Effect<void, DualControlRequired> => {
   const firstPersons = [holder.registeredBy, card.orderedBy].filter((id): id is string => id !== undefined);
   if (actor.role !== "prefecture-operator" && !firstPersons.includes(actor.id)) return Effect.void;
   const approvedBy = card.personalisationApprovedBy;
@@ -63,46 +63,69 @@ export const approvePersonalisation = Effect.fn("Publication.approvePersonalisat
   return Writes.viewOf(write);
 });
 
-/** Hands a received card over and activates it: activation code, PIN chosen, two key pairs, two certificates. */
-export const publish = Effect.fn("Publication.publish")(function* (grant: Access.Grant<"card.operate">, id: string, input: PublishInput) {
-  yield* Access.require(grant, "card.operate");
-  const actor = grant.actor;
-  const store = yield* CardStore;
-  const view = yield* Reach.loadCard(grant, id);
+/** The document presented at a hand-over and where it happens. */
+export type PresentedHandOver = PublishInput["handOver"];
+
+/** The placeholder certificates a publication is decided with before the card makes the real ones. */
+const placeholders = { authentication: Personalisation.placeholder, signature: Personalisation.placeholder };
+
+/**
+ * The checks of a hand-over that need no secret, in the order a publication makes them: the card's
+ * state and the actor's party (the `Publish` decision), the holder active, the second person, the
+ * document presented; gives the holder and the hand-over's evidence. The publication through the
+ * agent makes them again when the card proves it holds its keys, with the certificates issued.
+ */
+export const checkHandOver = Effect.fnUntraced(function* (
+  actor: Actor.Actor,
+  view: CardView,
+  presented: PresentedHandOver,
+  reason: string,
+  certificates: Card.Certificates = placeholders,
+) {
   const card = view.state;
-  const handOver = { ...input.handOver, activationCodePresented: true as const };
-  const placeholders = { authentication: Personalisation.placeholder, signature: Personalisation.placeholder };
-  // Every refusal that needs no secret comes first: the state, the party, the holder, the document, the PIN rules, the milestone.
-  yield* Writes.card(view, { _tag: "Publish", handOver, certificates: placeholders, reason: input.reason }, actor);
+  const handOver = { ...presented, activationCodePresented: true as const };
+  yield* Writes.card(view, { _tag: "Publish", handOver, certificates, reason }, actor);
   const holder = yield* Reach.activeHolder(card.holder);
   yield* checkSecondPerson(actor, card, holder);
-  if (holder.document?.type !== input.handOver.document.type || holder.document?.number !== input.handOver.document.number) {
-    return yield* new HandOverDocumentMismatch({ card: id });
+  if (holder.document?.type !== presented.document.type || holder.document?.number !== presented.document.number) {
+    return yield* new HandOverDocumentMismatch({ card: card.id });
   }
-  yield* Personalisation.checkNewPin(card.serial as string, input.pin);
-  const record =
-    card.firstCard === undefined || card.site._tag !== "commune"
-      ? Effect.void
-      : yield* Milestones.prepare(
-          card.site.commune,
-          {
-            milestone: card.firstCard === "responsable-carte" ? "firstCards" : "autonomy",
-            reference: `PGCA carte ${card.serial ?? id}`,
-            note:
-              card.firstCard === "responsable-carte" ? "Carte du responsable carte remise en main propre et activée." : "Carte du délégué activée à la mairie.",
-          },
-          actor,
-        );
-  yield* ActivationCodes.check(id, input.activationCode, actor);
-  const secrets = yield* CardSecrets;
-  // One use wins: a second operator publishing the same card at the same time stops here.
-  if (!(yield* secrets.codeUsed(id, actor))) return yield* new Change.ConcurrentModification({ stream: `card:${id}`, expectedVersion: view.version });
-  const puk = yield* secrets.puk(id);
-  yield* (yield* SmartCards).unblock(card.serial as string, puk ?? "", input.pin);
-  const certificates = yield* Personalisation.personalise(card, input.pin, input.algorithm ?? "P-256");
+  return { holder, handOver };
+});
+
+/** Checks the onboarding milestone a commune's first card advances, and gives what records it once the card is published. */
+export const milestoneOf = Effect.fnUntraced(function* (card: Card.State, actor: Actor.Actor) {
+  if (card.firstCard === undefined || card.site._tag !== "commune") return Effect.void;
+  return yield* Milestones.prepare(
+    card.site.commune,
+    {
+      milestone: card.firstCard === "responsable-carte" ? "firstCards" : "autonomy",
+      reference: `PGCA carte ${card.serial ?? card.id}`,
+      note: card.firstCard === "responsable-carte" ? "Carte du responsable carte remise en main propre et activée." : "Carte du délégué activée à la mairie.",
+    },
+    actor,
+  );
+});
+
+/**
+ * Publishes a card whose certificates are on it: the `Publish` command with them, the request the
+ * card answers fulfilled and the card it replaces retired (its certificates revoked as
+ * superseded) in one commit, then the revocations published and the milestone recorded.
+ */
+export const completePublication = Effect.fnUntraced(function* (
+  actor: Actor.Actor,
+  view: CardView,
+  holder: Agent.State,
+  handOver: Card.HandOver,
+  certificates: Card.Certificates,
+  reason: string,
+  record: Effect.Effect<void, never, OnboardingStore>,
+) {
+  const store = yield* CardStore;
+  const card = view.state;
   // Whether the holder is an operator is kept with the card: a later change of rights cannot hide it.
   const operatorCard = OperatorCards.isOperatorCard(card, holder);
-  const write = yield* Writes.card(view, { _tag: "Publish", handOver, certificates, operatorCard, reason: input.reason }, actor);
+  const write = yield* Writes.card(view, { _tag: "Publish", handOver, certificates, operatorCard, reason }, actor);
   // The platform itself fulfils the request the card answers, and retires the card it replaces.
   const requestWrites =
     card.request === undefined
@@ -112,10 +135,30 @@ export const publish = Effect.fn("Publication.publish")(function* (grant: Access
   const replacedWrites =
     replaced === undefined || Card.terminal.includes(replaced.state.status)
       ? []
-      : [yield* Writes.card(replaced, { _tag: "Replace", by: id, reason: "carte de renouvellement activée" }, Access.platform)];
+      : [yield* Writes.card(replaced, { _tag: "Replace", by: card.id, reason: "carte de renouvellement activée" }, Access.platform)];
   const revocations = yield* Effect.forEach(replacedWrites, (old) => Personalisation.revocationOf(old.state, "superseded"));
   yield* Writes.commit(actor, [write, ...replacedWrites], requestWrites, revocations);
   yield* Personalisation.publishRevocations(revocations);
   yield* record;
   return Writes.viewOf(write);
+});
+
+/** Hands a received card over and activates it: activation code, PIN chosen, two key pairs, two certificates. */
+export const publish = Effect.fn("Publication.publish")(function* (grant: Access.Grant<"card.operate">, id: string, input: PublishInput) {
+  yield* Access.require(grant, "card.operate");
+  const actor = grant.actor;
+  const view = yield* Reach.loadCard(grant, id);
+  const card = view.state;
+  // Every refusal that needs no secret comes first: the state, the party, the holder, the document, the PIN rules, the milestone.
+  const { holder, handOver } = yield* checkHandOver(actor, view, input.handOver, input.reason);
+  yield* Personalisation.checkNewPin(card.serial as string, input.pin);
+  const record = yield* milestoneOf(card, actor);
+  yield* ActivationCodes.check(id, input.activationCode, actor);
+  const secrets = yield* CardSecrets;
+  // One use wins: a second operator publishing the same card at the same time stops here.
+  if (!(yield* secrets.codeUsed(id, actor))) return yield* new Change.ConcurrentModification({ stream: `card:${id}`, expectedVersion: view.version });
+  const puk = yield* secrets.puk(id);
+  yield* (yield* SmartCards).unblock(card.serial as string, puk ?? "", input.pin);
+  const certificates = yield* Personalisation.personalise(card, input.pin, input.algorithm ?? "P-256");
+  return yield* completePublication(actor, view, holder, handOver, certificates, input.reason, record);
 });

@@ -3,7 +3,7 @@
  * active), or new key pairs and certificates on the same card, the holder typing the PIN.
  */
 // biome-ignore lint/correctness/noUnusedImports: the emitted declarations name this type (TS2742 otherwise)
-import type { Change } from "@comedec/actor";
+import type { Actor, Change } from "@comedec/actor";
 import { Card } from "@comedec/card";
 // biome-ignore lint/correctness/noUnusedImports: the emitted declarations name RuleBroken (TS2742 otherwise)
 import { Access, type Rules } from "@comedec/rgs";
@@ -52,9 +52,17 @@ export const renewCertificates = Effect.fn("Renewal.renewCertificates")(function
   const placeholders = { authentication: Personalisation.placeholder, signature: Personalisation.placeholder };
   yield* Writes.card(view, { _tag: "RenewCertificates", certificates: placeholders, reason: input.reason }, grant.actor);
   const certificates = yield* Personalisation.personalise(view.state, input.pin, input.algorithm ?? "P-256");
-  const write = yield* Writes.card(view, { _tag: "RenewCertificates", certificates, reason: input.reason }, grant.actor);
+  return yield* completeRenewal(grant.actor, view, certificates, input.reason);
+});
+
+/**
+ * Records a card's new certificates, once they are on the card: the old ones revoked as superseded
+ * in the same commit (and the holder's validated request fulfilled), the CRL published after.
+ */
+export const completeRenewal = Effect.fnUntraced(function* (actor: Actor.Actor, view: CardView, certificates: Card.Certificates, reason: string) {
+  const write = yield* Writes.card(view, { _tag: "RenewCertificates", certificates, reason }, actor);
   const revocation = yield* Personalisation.revocationOf(view.state, "superseded");
-  yield* Writes.commit(grant.actor, [write], yield* Fulfilment.ofValidated(view.state, "certificate-renewal", input.reason, grant.actor), [revocation]);
+  yield* Writes.commit(actor, [write], yield* Fulfilment.ofValidated(view.state, "certificate-renewal", reason, actor), [revocation]);
   yield* Personalisation.publishRevocations([revocation]);
   return Writes.viewOf(write);
 });

@@ -9,7 +9,7 @@ import { type Card, CardSecrets, CardStore, PinLocked, SmartCards } from "@comed
 import { Access } from "@comedec/rgs";
 import { Effect } from "effect";
 import * as Personalisation from "./Personalisation.js";
-import type { UnblockInput } from "./Platform.js";
+import type { CardView, UnblockInput } from "./Platform.js";
 import * as Reach from "./Reach.js";
 import * as Fulfilment from "./Fulfilment.js";
 import * as SecretAnswers from "./SecretAnswers.js";
@@ -40,17 +40,51 @@ export const verifyPin = Effect.fn("Unblocking.verifyPin")(function* (grant: Acc
   );
 });
 
+/** How the holder of an unblock was authenticated, and why: what an unblock takes besides the new PIN. */
+export type UnblockAuthorisation = Pick<UnblockInput, "holderAuthentication" | "answers" | "reason">;
+
+/** The unblock's command, decided for the actor: the card's state and the actor's party. */
+const unblockCommand = (input: UnblockAuthorisation): Card.Command => ({
+  _tag: "Unblock",
+  holderAuthentication: input.holderAuthentication,
+  reason: input.reason,
+});
+
+/** Records the unblock, and fulfils the holder's validated unblock request. */
+const commitUnblock = Effect.fnUntraced(function* (grant: Access.Grant<"card.operate">, view: CardView, input: UnblockAuthorisation) {
+  const write = yield* Writes.card(view, unblockCommand(input), grant.actor);
+  yield* Writes.commit(grant.actor, [write], yield* Fulfilment.ofValidated(view.state, "unblock", input.reason, grant.actor));
+  return Writes.viewOf(write);
+});
+
 /** Unblocks a PIN-blocked card with its PUK and a new PIN. */
 export const unblock = Effect.fn("Unblocking.unblock")(function* (grant: Access.Grant<"card.operate">, id: string, input: UnblockInput) {
   yield* Access.require(grant, "card.operate");
   const view = yield* Reach.loadCard(grant, id);
-  const command: Card.Command = { _tag: "Unblock", holderAuthentication: input.holderAuthentication, reason: input.reason };
-  yield* Writes.card(view, command, grant.actor);
+  yield* Writes.card(view, unblockCommand(input), grant.actor);
   const serial = view.state.serial as string;
   yield* Personalisation.checkNewPin(serial, input.newPin);
   if (input.holderAuthentication === "secret-answers") yield* SecretAnswers.check(view.state.holder, input.answers, grant.actor);
   yield* (yield* SmartCards).unblock(serial, (yield* (yield* CardSecrets).puk(id)) ?? "", input.newPin);
-  const write = yield* Writes.card(view, command, grant.actor);
-  yield* Writes.commit(grant.actor, [write], yield* Fulfilment.ofValidated(view.state, "unblock", input.reason, grant.actor));
-  return Writes.viewOf(write);
+  return yield* commitUnblock(grant, view, input);
+});
+
+/**
+ * Authorises the unblock of a PIN-blocked card at the agent: the same checks as `unblock` (the
+ * card's state and party, the holder's secret answers when they are not face to face), the unblock
+ * recorded, and the PUK given to seal for the agent at once — the holder types the new PIN there,
+ * and the card checks it against its PIN rules.
+ */
+export const authoriseAtAgent = Effect.fn("Unblocking.authoriseAtAgent")(function* (
+  grant: Access.Grant<"card.operate">,
+  id: string,
+  input: UnblockAuthorisation,
+) {
+  yield* Access.require(grant, "card.operate");
+  const view = yield* Reach.loadCard(grant, id);
+  yield* Writes.card(view, unblockCommand(input), grant.actor);
+  if (input.holderAuthentication === "secret-answers") yield* SecretAnswers.check(view.state.holder, input.answers, grant.actor);
+  const puk = (yield* (yield* CardSecrets).puk(id)) ?? "";
+  const card = yield* commitUnblock(grant, view, input);
+  return { card, serial: view.state.serial as string, puk };
 });

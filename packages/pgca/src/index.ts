@@ -14,7 +14,11 @@ export * as Production from "./Production.js";
 export * as ActivationLetters from "./ActivationLetters.js";
 /** Use cases: the hand-over and activation of a card, and the prefecture's approval of it. */
 export * as Publication from "./Publication.js";
-/** Use cases: a PIN checked on the card, a PIN-blocked card unblocked. */
+/** Use cases: the hand-over through the card agent at the desk — started, resumed, certified from the card's CSRs, confirmed by the card's proof. */
+export * as AgentPublication from "./AgentPublication.js";
+/** Use cases: new key pairs and certificates on an active card through the card agent. */
+export * as AgentRenewal from "./AgentRenewal.js";
+/** Use cases: a PIN checked on the card, a PIN-blocked card unblocked (on the server, or authorised for the card agent). */
 export * as Unblocking from "./Unblocking.js";
 /** Use case: a card revoked, under dual control for an operator's card. */
 export * as Revocation from "./Revocation.js";

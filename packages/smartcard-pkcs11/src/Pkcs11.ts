@@ -445,6 +445,8 @@ export const make = (options: Options) =>
       logout: (serial) =>
         onCard(serial, () => {
           loggedIn.delete(serial);
+          // A token forgets the handles of its private objects at logout (SoftHSM does): found again after the next login.
+          for (const usage of ["authentication", "signature"]) signingKeys.delete(`${serial}/${usage}`);
           try {
             module.C_Logout(sessionOf(serial));
           } catch (error) {
@@ -465,7 +467,10 @@ export const make = (options: Options) =>
             if (problem !== undefined) throw new PinRejected({ serial, reason: problem });
             const session = sessionOf(serial);
             // The user and the security officer cannot be logged in at once on one token.
-            if (loggedIn.delete(serial)) module.C_Logout(session);
+            if (loggedIn.delete(serial)) {
+              module.C_Logout(session);
+              for (const usage of ["authentication", "signature"]) signingKeys.delete(`${serial}/${usage}`);
+            }
             module.C_Login(session, pkcs11js.CKU_SO, puk);
             try {
               module.C_InitPIN(session, newPin);

@@ -599,6 +599,30 @@ const questionsSetByStatements: ReadonlyArray<string> = ["ALTER TABLE holder_sec
 
 const questionsSetBy = fromStatements(questionsSetByStatements);
 
+// The operations the card agent carries out at the workstation (ADR 0016): a hand-over or a
+// renewal of certificates, kept from its start to the card's proof, at most one open per card;
+// the certificates issued for its CSRs are kept with it, so a retry with the same keys gets them.
+const keyOperationStatements: ReadonlyArray<string> = [
+  `CREATE TABLE key_operation (
+      id uuid PRIMARY KEY,
+      card uuid NOT NULL REFERENCES card (id),
+      purpose text NOT NULL CHECK (purpose IN ('hand-over', 'certificate-renewal')),
+      status text NOT NULL CHECK (status IN ('started', 'certified', 'completed', 'abandoned')),
+      algorithm text NOT NULL,
+      started_by text NOT NULL,
+      reason text NOT NULL,
+      hand_over jsonb,
+      certificates jsonb,
+      to_sign text,
+      version integer NOT NULL CHECK (version > 0),
+      created_at timestamptz NOT NULL DEFAULT now(),
+      updated_at timestamptz NOT NULL DEFAULT now()
+    )`,
+  "CREATE UNIQUE INDEX key_operation_open ON key_operation (card) WHERE status IN ('started', 'certified')",
+];
+
+const keyOperations = fromStatements(keyOperationStatements);
+
 /** Every migration, by name; names sort in application order. */
 export const provider: MigrationProvider = {
   getMigrations: async () => ({
@@ -614,5 +638,6 @@ export const provider: MigrationProvider = {
     "0010-rate-limits": rateLimits,
     "0011-activation-letters": activationLetters,
     "0012-questions-set-by": questionsSetBy,
+    "0013-key-operations": keyOperations,
   }),
 };
