@@ -382,7 +382,14 @@ for (const adapter of adapters) {
         const csrs = (prepared: Record<string, any>) => ({ csrs: { authentication: prepared.authentication.csr, signature: prepared.signature.csr } });
         const certify = (prepared: Record<string, any>) => ok("prefecture", "POST", `/cards/${ids.aliceCard}/hand-over/certificate-requests`, csrs(prepared));
         // The card's proof before any certificate is out of step.
-        await problem("prefecture", "POST", `/cards/${ids.aliceCard}/hand-over/confirmation`, { proof: "MAA=" }, 409, "key-operation-out-of-step");
+        await problem(
+          "prefecture",
+          "POST",
+          `/cards/${ids.aliceCard}/hand-over/confirmation`,
+          { proof: "MAA=", certificate: "MAA=" },
+          409,
+          "key-operation-out-of-step",
+        );
         // RGS certificate.separate-keys: one key for both usages is refused before anything is issued.
         const same = await problem(
           "prefecture",
@@ -431,19 +438,38 @@ for (const adapter of adapters) {
           "prefecture",
           "POST",
           `/cards/${ids.aliceCard}/hand-over/confirmation`,
-          { proof: forged.toString("base64") },
+          { proof: forged.toString("base64"), certificate: signed.certificate },
+          422,
+          "key-operation-proof-refused",
+        );
+        // A certificate other than the one issued for the card's key (the card does not hold it): refused too.
+        await problem(
+          "prefecture",
+          "POST",
+          `/cards/${ids.aliceCard}/hand-over/confirmation`,
+          { proof: signed.signature, certificate: Buffer.from(first.certificates.authentication, "base64url").toString("base64") },
           422,
           "key-operation-proof-refused",
         );
         expect((await ok("prefecture", "GET", `/cards/${ids.aliceCard}`)).status).toBe("received");
-        const published = await ok("prefecture", "POST", `/cards/${ids.aliceCard}/hand-over/confirmation`, { proof: signed.signature });
+        const published = await ok("prefecture", "POST", `/cards/${ids.aliceCard}/hand-over/confirmation`, {
+          proof: signed.signature,
+          certificate: signed.certificate,
+        });
         expect(published).toMatchObject({ status: "active", handOver: { place: "prefecture", activationCodePresented: true } });
         expect(published.certificates.authentication.serial).toBe(
           new X509Certificate(Buffer.from(certified.certificates.authentication, "base64url")).serialNumber.toLowerCase().replace(/^(00)+/, ""),
         );
         expect((await registered(published.certificates.signature.serial))?.revoked).toBeUndefined();
         // Confirmed once: the operation is closed.
-        await problem("prefecture", "POST", `/cards/${ids.aliceCard}/hand-over/confirmation`, { proof: signed.signature }, 404, "key-operation-not-found");
+        await problem(
+          "prefecture",
+          "POST",
+          `/cards/${ids.aliceCard}/hand-over/confirmation`,
+          { proof: signed.signature, certificate: signed.certificate },
+          404,
+          "key-operation-not-found",
+        );
         const onboarding = await ok("ants", "GET", "/communes/69266/onboarding");
         expect((onboarding.status.done as ReadonlyArray<{ milestone: string }>).map((entry) => entry.milestone)).toContain("firstCards");
       }, 300_000);
@@ -471,7 +497,10 @@ for (const adapter of adapters) {
         });
         await agentOk("/v1/certificates", page.pairing, { ticket: certified.tickets.writeCertificates, pin: pins.bruno });
         const proof = await agentOk("/v1/login", page.pairing, { ticket: certified.tickets.proof, pin: pins.bruno });
-        const published = await ok("alice", "POST", `/cards/${ids.brunoCard}/hand-over/confirmation`, { proof: proof.signature });
+        const published = await ok("alice", "POST", `/cards/${ids.brunoCard}/hand-over/confirmation`, {
+          proof: proof.signature,
+          certificate: proof.certificate,
+        });
         expect(published.status).toBe("active");
         const onboarding = await ok("ants", "GET", "/communes/69266/onboarding");
         expect((onboarding.status.done as ReadonlyArray<{ milestone: string }>).map((entry) => entry.milestone)).toContain("autonomy");
@@ -490,7 +519,10 @@ for (const adapter of adapters) {
         expect((await registered(before.certificates.authentication.serial))?.revoked).toBeUndefined();
         await agentOk("/v1/certificates", page.pairing, { ticket: certified.tickets.writeCertificates, pin: pins.bruno });
         const proof = await agentOk("/v1/login", page.pairing, { ticket: certified.tickets.proof, pin: pins.bruno });
-        const renewed = await ok("alice", "POST", `/cards/${ids.brunoCard}/new-certificates/confirmation`, { proof: proof.signature });
+        const renewed = await ok("alice", "POST", `/cards/${ids.brunoCard}/new-certificates/confirmation`, {
+          proof: proof.signature,
+          certificate: proof.certificate,
+        });
         expect(renewed.status).toBe("active");
         expect(renewed.certificates.authentication.serial).not.toBe(before.certificates.authentication.serial);
         for (const usage of ["authentication", "signature"] as const) {

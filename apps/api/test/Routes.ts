@@ -340,7 +340,7 @@ export const routes: ReadonlyArray<Route> = [
   route({
     method: "POST",
     path: "/cards/{id}/hand-over/confirmation",
-    request: (s) => ({ path: `/cards/${s.card}/hand-over/confirmation`, body: { proof: "MAA=" } }),
+    request: (s) => ({ path: `/cards/${s.card}/hand-over/confirmation`, body: { proof: "MAA=", certificate: "MAA=" } }),
   }),
   route({
     method: "POST",
@@ -355,7 +355,7 @@ export const routes: ReadonlyArray<Route> = [
   route({
     method: "POST",
     path: "/cards/{id}/new-certificates/confirmation",
-    request: (s) => ({ path: `/cards/${s.card}/new-certificates/confirmation`, body: { proof: "MAA=" } }),
+    request: (s) => ({ path: `/cards/${s.card}/new-certificates/confirmation`, body: { proof: "MAA=", certificate: "MAA=" } }),
   }),
   route({
     method: "POST",

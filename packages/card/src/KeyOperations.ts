@@ -107,8 +107,15 @@ export const ResumptionInput = Schema.Struct({ agentKey: AgentSealingKey, reason
 /** The two CSRs the card signed at the agent (`POST /v1/keys`). */
 export const CertificateRequestsInput = Schema.Struct({ csrs: Schema.Struct({ authentication: CsrDer, signature: CsrDer }) });
 
-/** The card's proof: the signature by its authentication key of the operation's `toSign` (the agent's `POST /v1/login`), base64. */
-export const ConfirmationInput = Schema.Struct({ proof: Schema.String.check(Schema.isPattern(/^[A-Za-z0-9+/_-]+={0,2}$/), Schema.isMaxLength(2048)) });
+/**
+ * The card's proof, as the agent's `POST /v1/login` under the operation's proof ticket answers it:
+ * `signature`, by the card's authentication key over the operation's `toSign`, and `certificate`,
+ * the authentication certificate read back from the card (both base64) — the one issued for it.
+ */
+export const ConfirmationInput = Schema.Struct({
+  proof: Schema.String.check(Schema.isPattern(/^[A-Za-z0-9+/_-]+={0,2}$/), Schema.isMaxLength(2048)),
+  certificate: Schema.String.check(Schema.isPattern(/^[A-Za-z0-9+/_-]+={0,2}$/), Schema.isMaxLength(16_384)),
+});
 
 /** Start a renewal of the certificates at the agent: new key pairs on the card. */
 export const CertificateRenewalInput = Schema.Struct({ algorithm: Schema.optionalKey(KeyAlgorithm), reason: Card.Reason });

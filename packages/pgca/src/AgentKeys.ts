@@ -101,8 +101,11 @@ export const certify = Effect.fnUntraced(function* (
   );
 });
 
-/** Checks the card's proof: the operation's text signed by the key its authentication certificate certifies. */
-export const checkProof = (operation: KeyOperations.KeyOperation, proof: Uint8Array) => {
+/**
+ * Checks the card's proof: the authentication certificate it read back from the card is the one
+ * issued (so it was written there), and the operation's text is signed by the key it certifies.
+ */
+export const checkProof = (operation: KeyOperations.KeyOperation, proof: { readonly signature: Uint8Array; readonly certificate: Uint8Array }) => {
   const refused = new KeyOperations.KeyOperationProofRefused({ card: operation.card, operation: operation.id });
   const certificates = operation.certificates;
   if (operation.status !== "certified" || certificates === undefined || operation.toSign === undefined) {
@@ -110,9 +113,10 @@ export const checkProof = (operation: KeyOperations.KeyOperation, proof: Uint8Ar
       new KeyOperations.KeyOperationOutOfStep({ card: operation.card, operation: operation.id, reason: "no certificates were issued for the card's keys yet" }),
     );
   }
+  if (!Buffer.from(proof.certificate).equals(Buffer.from(certificates.authentication.der))) return Effect.fail(refused);
   try {
     const key = createPublicKey({ key: Buffer.from(certificates.authentication.publicKey), format: "der", type: "spki" });
-    return verify("sha256", Buffer.from(operation.toSign, "utf8"), key, proof) ? Effect.void : Effect.fail(refused);
+    return verify("sha256", Buffer.from(operation.toSign, "utf8"), key, proof.signature) ? Effect.void : Effect.fail(refused);
   } catch {
     return Effect.fail(refused);
   }

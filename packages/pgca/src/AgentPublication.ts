@@ -136,7 +136,11 @@ export const certificateRequests = Effect.fn("AgentPublication.certificateReques
  * replaced card retired, milestone). A card published already with them (the process stopped
  * before the operation was closed) is answered as it is.
  */
-export const confirm = Effect.fn("AgentPublication.confirm")(function* (grant: Access.Grant<"card.operate">, id: string, proof: Uint8Array) {
+export const confirm = Effect.fn("AgentPublication.confirm")(function* (
+  grant: Access.Grant<"card.operate">,
+  id: string,
+  proof: { readonly signature: Uint8Array; readonly certificate: Uint8Array },
+) {
   yield* Access.require(grant, "card.operate");
   const actor = grant.actor;
   const view = yield* Reach.loadCard(grant, id);

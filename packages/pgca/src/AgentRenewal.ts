@@ -73,7 +73,11 @@ export const certificateRequests = Effect.fn("AgentRenewal.certificateRequests")
 });
 
 /** Gives the card its new certificates once it proved it holds their keys; the old ones are revoked as superseded. */
-export const confirm = Effect.fn("AgentRenewal.confirm")(function* (grant: Access.Grant<"card.operate">, id: string, proof: Uint8Array) {
+export const confirm = Effect.fn("AgentRenewal.confirm")(function* (
+  grant: Access.Grant<"card.operate">,
+  id: string,
+  proof: { readonly signature: Uint8Array; readonly certificate: Uint8Array },
+) {
   yield* Access.require(grant, "card.operate");
   const view = yield* Reach.loadCard(grant, id);
   const operation = yield* AgentKeys.openOf(id, "certificate-renewal");

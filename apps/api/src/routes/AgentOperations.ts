@@ -86,6 +86,11 @@ const csrsOf = (body: { readonly csrs: { readonly authentication: string; readon
   signature: fromBase64(body.csrs.signature),
 });
 
+const proofOf = (body: { readonly proof: string; readonly certificate: string }) => ({
+  signature: fromBase64(body.proof),
+  certificate: fromBase64(body.certificate),
+});
+
 const handOver = Handler.handle(AgentOperations.handOver, ({ grant, params, body, token }) =>
   Effect.gen(function* () {
     const agentKey = yield* checkedAgentKey(body.agentKey);
@@ -106,9 +111,7 @@ const handOverCertificates = Handler.handle(AgentOperations.handOverCertificates
   Effect.flatMap(AgentPublication.certificateRequests(grant, params.id, csrsOf(body)), (certified) => certifiedAnswer(sessionOf(token ?? ""), certified)),
 );
 
-const confirmHandOver = Handler.handle(AgentOperations.confirmHandOver, ({ grant, params, body }) =>
-  AgentPublication.confirm(grant, params.id, fromBase64(body.proof)),
-);
+const confirmHandOver = Handler.handle(AgentOperations.confirmHandOver, ({ grant, params, body }) => AgentPublication.confirm(grant, params.id, proofOf(body)));
 
 const renewCertificates = Handler.handle(AgentOperations.renewCertificates, ({ grant, params, body, token }) =>
   Effect.flatMap(AgentRenewal.start(grant, params.id, body), (started) => startAnswer(sessionOf(token ?? ""), started, undefined)),
@@ -118,9 +121,7 @@ const renewalCertificates = Handler.handle(AgentOperations.renewalCertificates, 
   Effect.flatMap(AgentRenewal.certificateRequests(grant, params.id, csrsOf(body)), (certified) => certifiedAnswer(sessionOf(token ?? ""), certified)),
 );
 
-const confirmRenewal = Handler.handle(AgentOperations.confirmRenewal, ({ grant, params, body }) =>
-  AgentRenewal.confirm(grant, params.id, fromBase64(body.proof)),
-);
+const confirmRenewal = Handler.handle(AgentOperations.confirmRenewal, ({ grant, params, body }) => AgentRenewal.confirm(grant, params.id, proofOf(body)));
 
 const unblockTicket = Handler.handle(AgentOperations.unblockTicket, ({ grant, params, body, token }) =>
   Effect.gen(function* () {

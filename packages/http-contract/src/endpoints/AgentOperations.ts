@@ -12,8 +12,8 @@
  * 2. `POST /cards/{id}/hand-over {activationCode, handOver, agentKey, reason}` → `tickets.unblock`, `tickets.prepareKeys`;
  * 3. agent `POST /v1/unblock {ticket: unblock, newPin}` (the first PIN), then `POST /v1/keys {ticket: prepareKeys, pin}` → both CSRs;
  * 4. `POST /cards/{id}/hand-over/certificate-requests {csrs}` → `tickets.writeCertificates`, `tickets.proof`;
- * 5. agent `POST /v1/certificates {ticket: writeCertificates, pin}`, then `POST /v1/login {ticket: proof, pin}` → its `signature`;
- * 6. `POST /cards/{id}/hand-over/confirmation {proof: signature}` → the card, published.
+ * 5. agent `POST /v1/certificates {ticket: writeCertificates, pin}`, then `POST /v1/login {ticket: proof, pin}` → `signature`, `certificate`;
+ * 6. `POST /cards/{id}/hand-over/confirmation {proof: signature, certificate}` → the card, published.
  * A card pulled out after step 2: `POST /cards/{id}/hand-over/resumption {agentKey, reason}` gives fresh
  * tickets for the same operation (the agent reuses its key pairs; the same keys get the same certificates).
  */
