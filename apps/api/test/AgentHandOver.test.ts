@@ -484,12 +484,17 @@ for (const adapter of adapters) {
         });
         tokens.alice = session.token;
         const page = await paired("alice");
-        const started = await ok("alice", "POST", `/cards/${ids.brunoCard}/hand-over`, {
+        const body = {
           activationCode: codes.bruno.toLowerCase(),
           handOver: { document: { type: "carte-nationale-identite", number: "BF7654321" }, place: "mairie" },
           agentKey: page.agentKey,
           reason: "activée à la mairie par la responsable carte",
-        });
+        };
+        // Two hand-overs of the card at once: exactly one goes on, the code used once.
+        const race = await Promise.all([1, 2].map(() => call("alice", "POST", `/cards/${ids.brunoCard}/hand-over`, body)));
+        expect(race.filter((answer) => answer.status === 201)).toHaveLength(1);
+        expect(["key-operation-under-way", "stale-version", "activation-code-invalid"]).toContain(race.find((answer) => answer.status !== 201)?.body.code);
+        const started = race.find((answer) => answer.status === 201)?.body as Record<string, any>;
         await agentOk("/v1/unblock", page.pairing, { ticket: started.tickets.unblock, newPin: pins.bruno });
         const keys = await agentOk("/v1/keys", page.pairing, { ticket: started.tickets.prepareKeys, pin: pins.bruno });
         const certified = await ok("alice", "POST", `/cards/${ids.brunoCard}/hand-over/certificate-requests`, {

@@ -53,6 +53,8 @@ export interface KeyOperation {
   readonly toSign?: string;
   /** How many changes it went through (its stream's version in the audit trail). */
   readonly version: number;
+  /** When it last changed, as the store recorded it. */
+  readonly changedAt?: Date;
 }
 
 /** What a change of an operation records in the audit trail. */
@@ -67,13 +69,16 @@ export class KeyOperations extends Context.Service<
   KeyOperations,
   {
     /** Records a new operation; `ConcurrentModification` when the card has an open one already. */
-    readonly start: (operation: Omit<KeyOperation, "status" | "version">, actor: Actor.Actor) => Effect.Effect<KeyOperation, Change.ConcurrentModification>;
+    readonly start: (
+      operation: Omit<KeyOperation, "status" | "version" | "changedAt">,
+      actor: Actor.Actor,
+    ) => Effect.Effect<KeyOperation, Change.ConcurrentModification>;
     /** The card's open operation, if any. */
     readonly open: (card: string) => Effect.Effect<KeyOperation | undefined>;
     /** Writes an operation's new content, based on `expected.version`, recording `event`. */
     readonly change: (
       expected: KeyOperation,
-      next: Omit<KeyOperation, "id" | "card" | "purpose" | "version">,
+      next: Omit<KeyOperation, "id" | "card" | "purpose" | "version" | "changedAt">,
       event: KeyOperationEvent,
       actor: Actor.Actor,
     ) => Effect.Effect<KeyOperation, Change.ConcurrentModification>;

@@ -25,6 +25,7 @@ interface Row {
   readonly certificates: Record<Card.KeyUsage, { ref: Card.CertificateRef; der: string; publicKey: string }> | null;
   readonly to_sign: string | null;
   readonly version: number;
+  readonly updated_at: Date | string;
 }
 
 const base64 = (bytes: Uint8Array) => Buffer.from(bytes).toString("base64");
@@ -51,6 +52,7 @@ const decode = (row: Row): Operation => ({
   startedBy: row.started_by,
   reason: row.reason,
   version: row.version,
+  changedAt: new Date(row.updated_at),
   ...(row.hand_over === null ? {} : { handOver: row.hand_over }),
   ...(row.to_sign === null ? {} : { toSign: row.to_sign }),
   ...(row.certificates === null
@@ -106,7 +108,7 @@ export const keyOperationsLayer = Layer.effect(
                 WHERE id = ${operation.id}::uuid AND version = ${expectedVersion} RETURNING id`;
       return Effect.as(
         appendGuarded(db, statement, { stream: stream(operation.id), expectedVersion, events: [{ type: event, payload: payloadOf(operation) }], actor }),
-        { ...operation, version: expectedVersion + 1 },
+        { ...operation, version: expectedVersion + 1, changedAt: new Date() },
       );
     };
 

@@ -24,7 +24,10 @@ import * as Personalisation from "./Personalisation.js";
 import type { CardView } from "./Platform.js";
 import * as Publication from "./Publication.js";
 import * as Reach from "./Reach.js";
-import { newId } from "./Writes.js";
+import { newId, now } from "./Writes.js";
+
+/** How long a hand-over just started is left to use its code before another hand-over may replace it. */
+export const settleMillis = 60_000;
 
 /** What the agent's tickets of a hand-over need: the card, the operation, the PUK to seal, the subjects of the CSRs. */
 export interface HandOverTickets {
@@ -71,10 +74,13 @@ export const handOver = Effect.fn("AgentPublication.handOver")(function* (
   const secrets = yield* CardSecrets;
   const open = yield* operations.open(id);
   if (open !== undefined) {
-    if ((yield* secrets.code(id))?.used === true) {
+    // A hand-over whose code was used is resumed, never started again; so is one that may still be
+    // on its way to using it (another operator's, this very second).
+    const recent = open.changedAt !== undefined && (yield* now).getTime() - open.changedAt.getTime() < settleMillis;
+    if ((yield* secrets.code(id))?.used === true || (open.purpose === "hand-over" && recent)) {
       return yield* new KeyOperations.KeyOperationUnderWay({ card: id, operation: open.id, purpose: open.purpose });
     }
-    // An operation whose code was never used: the process stopped between the two, or a renewal left open. It gives way.
+    // An operation whose code was never used (the process stopped between the two), or a renewal left open: it gives way.
     yield* AgentKeys.abandon(open, actor);
   }
   yield* ActivationCodes.check(id, input.activationCode, actor);
