@@ -9,11 +9,15 @@ import { offline } from "./offline.js";
 export default defineConfig({
   base: "/console/",
   plugins: [react(), offline()],
+  // The build's list of its thousand icon files says nothing useful in turbo's output.
+  logLevel: "warn",
   build: {
     outDir: "dist",
     emptyOutDir: true,
     assetsInlineLimit: 0,
     sourcemap: false,
     chunkSizeWarningLimit: 2048,
+    reportCompressedSize: false,
+    rolldownOptions: { checks: { pluginTimings: false } },
   },
 });

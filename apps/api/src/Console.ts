@@ -27,12 +27,17 @@ const types: Readonly<Record<string, string>> = {
 };
 
 /**
+ * The one `<style>` react-dsfr writes into the page (the `color-scheme` hint of the light or dark
+ * theme), allowed by its hash: nothing else inline.
+ */
+const colorSchemeStyles = ["'sha256-HzhUjVBe6Oi2wcxUM7bmy2Rp9VdLMHYDdYr9MalNmOY='", "'sha256-xVQ4mcypV0CvOtZpQgVcKpcoNvdUkR9BrwZBrtBbU+w='"];
+
+/**
  * Only the platform itself, and the card agent on the loopback (`connect-src`: it listens on
- * 127.0.0.1, on a port the person may change). Styles from files only: the DSFR's one injected
- * `<style>` (its color-scheme hint) is refused, and the page is light-themed anyway.
+ * 127.0.0.1, on a port the person may change). Styles from files, but for the theme's hint.
  */
 export const contentSecurityPolicy =
-  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; " +
+  `default-src 'self'; script-src 'self'; style-src 'self' ${colorSchemeStyles.join(" ")}; img-src 'self' data:; font-src 'self'; ` +
   "connect-src 'self' http://127.0.0.1:* http://localhost:*; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
 
 const security = {

@@ -26,6 +26,9 @@ describe("the web console at /console", () => {
     expect(response.headers.get("content-security-policy")).toBe(Console.contentSecurityPolicy);
     expect(Console.contentSecurityPolicy).toContain("default-src 'self'");
     expect(Console.contentSecurityPolicy).not.toMatch(/unsafe-inline|unsafe-eval|https:/);
+    // The theme's color-scheme hint, the one inline style, by the hash of exactly what react-dsfr writes.
+    const { createHash } = await import("node:crypto");
+    expect(Console.contentSecurityPolicy).toContain(`'sha256-${createHash("sha256").update(":root { color-scheme: light; }").digest("base64")}'`);
     const page = await response.text();
     expect(page).toContain('lang="fr"');
     const references = [...page.matchAll(/(?:src|href)="([^"]+)"/g)].map((match) => match[1] as string);

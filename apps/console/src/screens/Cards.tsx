@@ -247,6 +247,8 @@ const CardPanel = ({
   const [revocationReason, setRevocationReason] = useState<Card.RevocationReason>("unspecified");
   const [error, setError] = useState<string | undefined>(undefined);
   const label = `Carte ${card.serial ?? card.id}`;
+  // The same, inside a sentence: the serial keeps its capitals.
+  const inSentence = `carte ${card.serial ?? card.id}`;
   const run = async (outcome: Promise<Outcome<unknown>>, message: string) => {
     const settled = await outcome;
     if (!settled.ok) return onRefused(settled);
@@ -296,7 +298,7 @@ const CardPanel = ({
                 if (why === undefined) return;
                 void run(
                   call(Contract.Cards.approvePersonalisation, { params: { id: card.id }, body: { reason: why } }),
-                  `La personnalisation de la ${label.toLowerCase()} est approuvée.`,
+                  `La personnalisation de la ${inSentence} est approuvée.`,
                 );
               }}
             >
@@ -314,19 +316,19 @@ const CardPanel = ({
           <>
             <ConfirmButton
               label="Renouveler la carte"
-              question={`Commander une nouvelle carte pour remplacer la ${label.toLowerCase()} ?`}
+              question={`Commander une nouvelle carte pour remplacer la ${inSentence} ?`}
               onConfirm={() => {
                 const why = reasonChecked();
                 if (why === undefined) return;
                 return run(
                   call(Contract.Cards.renew, { params: { id: card.id }, body: { reason: why } }),
-                  `Le renouvellement de la ${label.toLowerCase()} est commandé.`,
+                  `Le renouvellement de la ${inSentence} est commandé.`,
                 );
               }}
             />
             <ConfirmButton
               label="Révoquer"
-              question={`Révoquer la ${label.toLowerCase()} ? Ses certificats seront publiés sur la liste de révocation : c'est irréversible.`}
+              question={`Révoquer la ${inSentence} ? Ses certificats seront publiés sur la liste de révocation : c'est irréversible.`}
               confirmLabel="Révoquer définitivement"
               onConfirm={() => {
                 const why = reasonChecked();
@@ -335,7 +337,7 @@ const CardPanel = ({
                 if (!checked.ok) return;
                 return run(
                   call(Contract.Cards.revoke, { params: { id: card.id }, body: checked.value }),
-                  `La ${label.toLowerCase()} est révoquée (ou la révocation attend la seconde personne).`,
+                  `La ${inSentence} est révoquée (ou la révocation attend la seconde personne).`,
                 );
               }}
             >

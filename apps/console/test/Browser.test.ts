@@ -1,0 +1,221 @@
+/**
+ * The console in a real browser: Debian's Chromium (`/usr/bin/chromium`, installed by `.ci/run`)
+ * driven by playwright-core — no browser downloaded — against the built API and a card agent on
+ * the embedded demo's virtual cards, each a separate process. The responsable carte signs in with
+ * her card through the agent (a wrong PIN first, refused in French with the tries left), registers
+ * an agent (the form refused in the page first, by the Schemas of the API), orders their card;
+ * ANTS makes and ships it; she records its receipt; the délégué, in his own session, sees the
+ * personalisation waiting for him and approves it; she sees her own card and its certificates,
+ * and signs out. axe finds no serious or critical violation (WCAG 2.1 AA, which RGAA follows) on
+ * any screen; each screen's screenshot is kept in test-artifacts/. The token is never in storage.
+ */
+import AxeBuilder from "@axe-core/playwright";
+import { existsSync, mkdirSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import * as Platform from "./Platform.js";
+
+const chromiumPath = "/usr/bin/chromium";
+const artifacts = fileURLToPath(new URL("../test-artifacts/", import.meta.url));
+const present = existsSync(chromiumPath);
+if (!present) console.warn(`browser suite skipped: ${chromiumPath} is absent (apt-get install chromium; .ci/run installs it)`);
+
+/** The flags that work on these machines as root, with a fresh profile per context. */
+const launchFlags = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+/** No serious or critical violation of WCAG 2.1 A and AA on the page as it stands. */
+const expectAccessible = async (page: Page, screen: string) => {
+  const { violations } = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
+  const grave = violations
+    .filter((violation) => violation.impact === "serious" || violation.impact === "critical")
+    .map((violation) => ({ screen, id: violation.id, impact: violation.impact, nodes: violation.nodes.map((node) => node.target.join(" ")) }));
+  expect(grave).toEqual([]);
+};
+
+const shoot = (page: Page, name: string) => page.screenshot({ path: `${artifacts}${name}.png`, fullPage: true });
+
+/** The result of the last action. */
+const feedback = (page: Page) => page.getByTestId("feedback");
+
+describe.skipIf(!present)("the console in Chromium, with the API and a card agent", () => {
+  let platform: Platform.Running;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  let newAgent = "";
+  let cardId = "";
+  const foreign: Array<string> = [];
+
+  beforeAll(async () => {
+    mkdirSync(artifacts, { recursive: true });
+    platform = await Platform.start();
+    browser = await chromium.launch({ executablePath: chromiumPath, args: launchFlags });
+    context = await browser.newContext({ locale: "fr-FR", viewport: { width: 1280, height: 900 } });
+    page = await context.newPage();
+    // Whatever the console asks for must be the platform's or the agent's: checked at the end.
+    context.on("request", (request) => {
+      const origin = new URL(request.url()).origin;
+      if (origin !== platform.base && origin !== platform.agentUrl && !request.url().startsWith("data:")) foreign.push(request.url());
+    });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await platform?.stop();
+  });
+
+  it("shows the sign-in page, accessible, its assets from the platform only", async () => {
+    const requested: Array<string> = [];
+    page.on("request", (request) => requested.push(request.url()));
+    await page.goto(`${platform.base}/console`);
+    await expect.poll(() => page.locator("main h1").textContent()).toBe("Connexion avec votre carte");
+    expect(requested.filter((url) => !url.startsWith(`${platform.base}/`))).toEqual([]);
+    await expectAccessible(page, "connexion");
+    await shoot(page, "01-connexion");
+  });
+
+  it("refuses a wrong PIN in French with the tries left, then signs the responsable carte in with her card through the agent", async () => {
+    await page.getByLabel("Adresse de l'agent de carte").fill(platform.agentUrl);
+    await page.getByLabel("Code PIN de la carte").fill("000000");
+    await page.getByRole("button", { name: "Se connecter avec la carte" }).click();
+    await expect.poll(() => feedback(page).textContent()).toMatch(/Code PIN erroné\. Essais restants : \d\. \(pin-incorrect\)/);
+    await expect.poll(() => page.getByLabel("Code PIN de la carte").inputValue()).toBe("");
+    await page.getByLabel("Code PIN de la carte").fill(platform.demo.pin);
+    await page.getByRole("button", { name: "Se connecter avec la carte" }).click();
+    await expect.poll(() => page.getByTestId("session").textContent(), { timeout: 20_000 }).toContain(`avec la carte ${platform.demo.serial}`);
+    const session = (await page.getByTestId("session").textContent()) ?? "";
+    expect(session).toContain("commune 69123");
+    expect(session).toMatch(/La session expire à \d\d:\d\d\. Déconnexion automatique après 15 minutes d'inactivité/);
+    // The token is in the page's memory only: no storage, no cookie holds it.
+    const stored = await page.evaluate(() => JSON.stringify({ local: { ...localStorage }, session: { ...sessionStorage }, cookie: document.cookie }));
+    expect(stored).not.toMatch(/cmdcs?_/);
+    expect(await page.evaluate(() => document.cookie)).toBe("");
+  });
+
+  it("lists the site's agents and registers one, the form checked in the page by the API's Schemas", async () => {
+    await expect.poll(() => page.locator("main h1").textContent()).toBe("Agents du site");
+    await expect.poll(() => page.locator("tbody tr").count()).toBe(1);
+    await expectAccessible(page, "agents");
+    await shoot(page, "02-agents");
+    await page.getByRole("button", { name: "Enregistrer un agent" }).click();
+    await page.getByRole("button", { name: "Enregistrer", exact: true }).click();
+    await expect.poll(() => page.getByRole("alert").first().textContent()).toMatch(/Le formulaire comporte \d+ erreur/);
+    await expect.poll(() => page.getByText("Nom de naissance : valeur non valide").count()).toBeGreaterThan(0);
+    await expectAccessible(page, "enregistrement (erreurs)");
+    await page.getByLabel("Nom de naissance").fill("Martin");
+    await page.getByLabel("Prénoms").fill("Paul Henri");
+    await page.getByLabel("Date de naissance").fill("1990-05-06");
+    await page.getByLabel("Commune de naissance (code INSEE)").fill("69123");
+    await page.getByLabel("Numéro de la pièce").fill("PM1234567");
+    await page.getByLabel("Autorité de délivrance").fill("Préfecture du Rhône");
+    await page.getByLabel("Date d'expiration de la pièce").fill("2032-01-01");
+    // The DSFR draws the box on the label: a person clicks the label (or presses Space on the box).
+    await page.getByText(/J'ai vu la pièce et la personne en face à face/).click();
+    expect(await page.getByLabel(/J'ai vu la pièce et la personne en face à face/).isChecked()).toBe(true);
+    await page.getByLabel("Adresse électronique").fill("paul.martin@mairie-69123.example");
+    await page.getByRole("button", { name: "Enregistrer", exact: true }).click();
+    await expect.poll(() => feedback(page).textContent()).toContain("Paul Henri Martin est enregistré(e).");
+    await expect.poll(() => page.locator("tbody tr").count()).toBe(2);
+    await shoot(page, "03-agent-enregistre");
+    const search = await platform.api(platform.adminToken, "GET", "/agents?commune=69123&name=Martin");
+    newAgent = ((search.body as { items: Array<{ id: string }> }).items[0] as { id: string }).id;
+    expect(newAgent).not.toBe("");
+  });
+
+  it("asks for confirmation before deactivating, and cancels without a change", async () => {
+    await page
+      .getByRole("row", { name: /Paul Henri Martin/ })
+      .getByRole("button", { name: "Ouvrir" })
+      .click();
+    await page.getByRole("button", { name: "Désactiver" }).click();
+    await expect.poll(() => page.getByText("Désactiver Paul Henri Martin ? Ses cartes seront suspendues").count()).toBe(1);
+    await expectAccessible(page, "confirmation");
+    await page.getByRole("button", { name: "Annuler" }).click();
+    const record = await platform.api(platform.adminToken, "GET", `/agents/${newAgent}`);
+    expect((record.body as { status: string }).status).toBe("active");
+  });
+
+  it("orders the new agent's card, and records its receipt once ANTS shipped it", async () => {
+    await page.getByRole("link", { name: "Cartes et demandes" }).click();
+    await expect.poll(() => page.locator("main h1").textContent()).toBe("Cartes et demandes du site");
+    await expectAccessible(page, "cartes");
+    await page.getByLabel(/Motif de l'opération/).fill("première carte de Paul Martin");
+    await page.getByLabel("Agent titulaire").selectOption({ label: "Paul Henri Martin" });
+    await page.getByRole("button", { name: "Commander la carte" }).click();
+    await expect.poll(() => feedback(page).textContent()).toContain("Carte commandée pour Paul Henri Martin : elle est « commandée ».");
+    await shoot(page, "04-carte-commandee");
+
+    // ANTS makes and ships it (its own console is another issue): the platform's routes.
+    const cards = await platform.api(platform.adminToken, "GET", "/cards?commune=69123");
+    cardId = ((cards.body as { items: Array<{ id: string; holder: string }> }).items.find((card) => card.holder === newAgent) as { id: string }).id;
+    const made = await platform.api(platform.adminToken, "POST", `/cards/${cardId}/production`, { reason: "fabrication" });
+    expect(made.status).toBe(200);
+    const serial = (made.body as { serial: string }).serial;
+    expect((await platform.api(platform.adminToken, "POST", `/cards/${cardId}/shipment`, { reason: "envoi" })).status).toBe(200);
+
+    await page.getByRole("link", { name: "Agents du site" }).click();
+    await page.getByRole("link", { name: "Cartes et demandes" }).click();
+    await page.getByLabel(/Motif de l'opération/).fill("carte reçue en mairie");
+    await page.getByLabel("Numéro de série imprimé sur la carte reçue").fill("bad serial!");
+    await page.getByRole("button", { name: "Enregistrer la réception" }).click();
+    await expect.poll(() => page.getByText(/Numéro de série : 4 à 32 lettres/).count()).toBe(1);
+    await page.getByLabel("Numéro de série imprimé sur la carte reçue").fill(serial);
+    await page.getByRole("button", { name: "Enregistrer la réception" }).click();
+    await expect.poll(() => feedback(page).textContent()).toContain(`Carte ${serial} est reçue.`);
+    // She ordered it: the second person of its publication must be someone else.
+    await expect.poll(() => page.getByTestId("approval-waiting").count()).toBe(1);
+    await shoot(page, "05-carte-recue");
+  });
+
+  it("shows the délégué, in his own session, the personalisation waiting for him, and records his approval", async () => {
+    const token = platform.issue("commune-operator", "commune:69123", "Bruno Faure");
+    const other = await browser.newContext({ locale: "fr-FR", viewport: { width: 1280, height: 900 } });
+    try {
+      const delegue = await other.newPage();
+      await delegue.goto(`${platform.base}/console#cartes`);
+      await delegue.getByLabel("Jeton d'amorçage").fill(token);
+      await delegue.getByRole("button", { name: "Se connecter avec le jeton" }).click();
+      await expect.poll(() => delegue.getByTestId("session").textContent()).toContain("Bruno Faure");
+      await expect.poll(() => delegue.locator("main h1").textContent()).toBe("Cartes et demandes du site");
+      await delegue.getByLabel(/Motif de l'opération/).fill("second contrôle du délégué");
+      await delegue.getByRole("button", { name: "Approuver la personnalisation (second contrôle)" }).click();
+      await expect.poll(() => feedback(delegue).textContent()).toContain("La personnalisation de la carte");
+      await expect.poll(() => delegue.getByTestId("publication-pending").count()).toBe(1);
+      await expectAccessible(delegue, "approbation du délégué");
+      await shoot(delegue, "06-approbation-delegue");
+    } finally {
+      await other.close();
+    }
+    const card = await platform.api(platform.adminToken, "GET", `/cards/${cardId}`);
+    expect((card.body as { personalisationApprovedBy?: string }).personalisationApprovedBy).toBeDefined();
+  });
+
+  it("shows the holder her own card with its certificates' expiry", async () => {
+    await page.getByRole("link", { name: "Mes cartes" }).click();
+    await expect.poll(() => page.locator("main h1").textContent()).toBe("Mes cartes");
+    const own = page.locator("[data-testid^=own-card-]");
+    await expect.poll(() => own.count()).toBe(1);
+    expect(await own.textContent()).toMatch(
+      new RegExp(`Carte ${platform.demo.serial} — active\\. authentification jusqu'au \\d+ \\S+ \\d{4}, signature jusqu'au`),
+    );
+    await expectAccessible(page, "mes cartes");
+    await shoot(page, "07-mes-cartes");
+  });
+
+  it("signs out: the card session is closed on the platform and the page forgets it", async () => {
+    await page.getByRole("button", { name: "Se déconnecter" }).click();
+    await expect.poll(() => page.locator("main h1").textContent()).toBe("Connexion avec votre carte");
+    await expect.poll(() => page.getByText("Vous êtes déconnecté.").count()).toBe(1);
+    expect(foreign).toEqual([]);
+  });
+});
