@@ -435,11 +435,17 @@ export const make = (options: Options) =>
           if (!state.initialised) throw new PinRejected({ serial, reason: "the PIN is not set: the card must be activated first" });
           if (state.locked) throw new PinLocked({ serial, secret: "pin" });
           if (state.finalTry && !(loginOptions?.evenIfFinalTry ?? false)) throw new PinFinalTry({ serial });
+          const session = sessionOf(serial);
+          // A token already logged in would answer CKR_USER_ALREADY_LOGGED_IN without checking this PIN:
+          // log out first, so every login checks the PIN it is given (RGS pin.before-use).
           try {
-            module.C_Login(sessionOf(serial), pkcs11js.CKU_USER, pin);
+            module.C_Logout(session);
           } catch (error) {
-            if (codeOf(error) !== CKR.userAlreadyLoggedIn) throw error;
+            if (codeOf(error) !== CKR.userNotLoggedIn) throw error;
           }
+          loggedIn.delete(serial);
+          for (const usage of ["authentication", "signature"]) signingKeys.delete(`${serial}/${usage}`);
+          module.C_Login(session, pkcs11js.CKU_USER, pin);
           loggedIn.add(serial);
         }),
       logout: (serial) =>
