@@ -12,7 +12,7 @@
  * platform; no request body of these endpoints in /openapi.json has a PIN or PUK field.
  */
 import { Actor } from "@comedec/actor";
-import { Card, CardSecrets, CardStore, CertificateRegistry } from "@comedec/card";
+import { CardSecrets, CertificateRegistry } from "@comedec/card";
 import { Commune, type InseeCode } from "@comedec/commune";
 import { Directory } from "@comedec/deployment";
 import { Contract } from "@comedec/http-contract";
@@ -21,7 +21,7 @@ import * as Platform from "@comedec/platform";
 import { Access, Tokens } from "@comedec/rgs";
 import { Simulator } from "@comedec/smartcard-simulator";
 import { serve } from "@hono/node-server";
-import { Effect, ManagedRuntime, Result } from "effect";
+import { Effect, ManagedRuntime } from "effect";
 import { type ChildProcess, spawn } from "node:child_process";
 import { X509Certificate } from "node:crypto";
 import { mkdtempSync } from "node:fs";
@@ -536,10 +536,6 @@ for (const adapter of adapters) {
       }, 120_000);
 
       it("unblocks the délégué's PIN-blocked card at the agent on his secret answers, the new PIN typed there", async () => {
-        if (driver === "softhsm") {
-          // SoftHSM never locks a PIN (ARCHITECTURE.md): the block is recorded by the platform's own check, on the simulator only.
-          return;
-        }
         await ok("alice", "PUT", `/holders/${ids.bruno}/secret-questions`, {
           questions: [
             { question: "Nom de votre première école ?", answer: "École Jean-Jaurès" },
@@ -548,33 +544,31 @@ for (const adapter of adapters) {
             { question: "Marque de votre première voiture ?", answer: "Renault" },
           ],
         });
-        // Three wrong PINs typed at the workstation block the card; the platform records it when it next checks a PIN (the card says it is locked).
         const page = await paired("alice");
-        for (let attempt = 0; attempt < 3; attempt++) {
-          const { ticket } = await ok("alice", "POST", "/card-agent/tickets", { operation: "change-pin", card: serials.bruno });
-          await toAgent("/v1/pin", page.pairing, { ticket, pin: "000000", newPin: "135792" });
+        // Three wrong PINs typed at the workstation block the card there (SoftHSM never locks a PIN, ARCHITECTURE.md: the simulator only).
+        if (driver === "simulator") {
+          for (let attempt = 0; attempt < 3; attempt++) {
+            const { ticket } = await ok("alice", "POST", "/card-agent/tickets", { operation: "change-pin", card: serials.bruno });
+            await toAgent("/v1/pin", page.pairing, { ticket, pin: "000000", newPin: "135792" });
+          }
+          const locked = await toAgent("/v1/pin", page.pairing, {
+            ticket: (await ok("alice", "POST", "/card-agent/tickets", { operation: "change-pin", card: serials.bruno })).ticket,
+            pin: pins.bruno,
+            newPin: "135792",
+          });
+          expect(locked.body.code).toBe("pin-locked");
         }
-        const locked = await toAgent("/v1/pin", page.pairing, {
-          ticket: (await ok("alice", "POST", "/card-agent/tickets", { operation: "change-pin", card: serials.bruno })).ticket,
-          pin: pins.bruno,
-          newPin: "135792",
-        });
-        expect(locked.body.code).toBe("pin-locked");
-        // The platform records the block as its own PIN check does when the card answers locked (no route takes it from the agent yet).
-        await runtime.runPromise(
-          Effect.gen(function* () {
-            const store = yield* CardStore;
-            const view = yield* store.load(ids.brunoCard);
-            const decided = Card.decide(
-              view.state,
-              { _tag: "BlockPin", reason: "code PIN bloqué après trois erreurs" },
-              { actor: Actor.platform, today: today as never },
-            );
-            if (Result.isFailure(decided)) return yield* Effect.die(decided.failure);
-            const state = decided.success.reduce<Card.State>(Card.evolve, view.state);
-            yield* store.commit({ cards: [{ expectedVersion: view.version, state, events: decided.success }], requests: [], actor: Actor.platform });
-          }),
+        // An unblock of a card the platform does not know blocked is refused.
+        await problem(
+          "alice",
+          "POST",
+          `/cards/${ids.brunoCard}/unblock-ticket`,
+          { holderAuthentication: "face-to-face", agentKey: page.agentKey, reason: "appel du porteur" },
+          409,
+          "card-illegal-transition",
         );
+        // The page reports what the card said at the workstation; the platform records the block.
+        expect((await ok("alice", "POST", `/cards/${ids.brunoCard}/pin-block`, { reason: "code PIN bloqué au poste" })).status).toBe("pin-blocked");
         const unblocked = await ok("alice", "POST", `/cards/${ids.brunoCard}/unblock-ticket`, {
           holderAuthentication: "secret-answers",
           answers: [

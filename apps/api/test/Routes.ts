@@ -359,6 +359,11 @@ export const routes: ReadonlyArray<Route> = [
   }),
   route({
     method: "POST",
+    path: "/cards/{id}/pin-block",
+    request: (s) => ({ path: `/cards/${s.card}/pin-block`, body: { reason: "code PIN bloqué au poste" } }),
+  }),
+  route({
+    method: "POST",
     path: "/cards/{id}/unblock-ticket",
     request: (s) => ({
       path: `/cards/${s.card}/unblock-ticket`,

@@ -88,3 +88,16 @@ export const authoriseAtAgent = Effect.fn("Unblocking.authoriseAtAgent")(functio
   const card = yield* commitUnblock(grant, view, input);
   return { card, serial: view.state.serial as string, puk };
 });
+
+/**
+ * Records that a card locked its PIN, as whoever saw it reports it — the card agent's page at the
+ * workstation, where the card answered `pin-locked`: the card blocks itself, and the platform
+ * learns it from the holder or an operator of the site now that PINs are checked there.
+ */
+export const recordBlock = Effect.fn("Unblocking.recordBlock")(function* (grant: Access.Grant<"card.operate">, id: string, reason: string) {
+  yield* Access.require(grant, "card.operate");
+  const view = yield* Reach.loadCard(grant, id);
+  const write = yield* Writes.card(view, { _tag: "BlockPin", reason }, grant.actor);
+  yield* Writes.commit(grant.actor, [write]);
+  return Writes.viewOf(write);
+});

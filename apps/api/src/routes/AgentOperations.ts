@@ -123,6 +123,8 @@ const renewalCertificates = Handler.handle(AgentOperations.renewalCertificates, 
 
 const confirmRenewal = Handler.handle(AgentOperations.confirmRenewal, ({ grant, params, body }) => AgentRenewal.confirm(grant, params.id, proofOf(body)));
 
+const pinBlocked = Handler.handle(AgentOperations.pinBlocked, ({ grant, params, body }) => Unblocking.recordBlock(grant, params.id, body.reason));
+
 const unblockTicket = Handler.handle(AgentOperations.unblockTicket, ({ grant, params, body, token }) =>
   Effect.gen(function* () {
     const agentKey = yield* checkedAgentKey(body.agentKey);
@@ -143,5 +145,6 @@ export const handlers: ReadonlyArray<Handler.Handler<CardAgentKey.CardAgentKey |
   renewCertificates,
   renewalCertificates,
   confirmRenewal,
+  pinBlocked,
   unblockTicket,
 ];

@@ -2,7 +2,8 @@
  * The card operations the platform drives through the card agent on the workstation (ADR 0016):
  * the hand-over of a received card (started with the activation code and the document, resumed by
  * an operator of the site, certified from the two CSRs the card signed, confirmed by the card's
- * proof), the renewal of an active card's certificates, and the unblock of a PIN-blocked card.
+ * proof), the renewal of an active card's certificates, a PIN the card locked at the agent, and
+ * the unblock of a PIN-blocked card.
  * Each answers the single-use tickets the console page relays to the agent on `127.0.0.1`; the
  * PUK travels only sealed for the agent's key inside the `unblock` ticket, and **no body here
  * carries a PIN or a PUK**: the holder types them at the workstation.
@@ -37,7 +38,7 @@ import { Access, Rules } from "@comedec/rgs";
 import { Schema } from "effect";
 import * as Endpoint from "../Endpoint.js";
 import { Statement } from "./CardAgent.js";
-import { IdParams, onRecord } from "./Cards.js";
+import { IdParams, onRecord, ReasonBody } from "./Cards.js";
 
 /** The agent's sealing key is not an X25519 public key: nothing was done. */
 export class AgentKeyInvalid extends Schema.TaggedError<AgentKeyInvalid>()(
@@ -237,6 +238,21 @@ export const unblockTicket = Endpoint.make({
   rateLimit: "code-entry",
 });
 
+/** Record a PIN the card locked at the agent. */
+export const pinBlocked = Endpoint.make({
+  operationId: "recordCardPinBlocked",
+  method: "post",
+  path: "/cards/{id}/pin-block",
+  tag: "card-agent",
+  summary:
+    "Record that the card locked its PIN, as the card agent at the workstation saw it (the card answered pin-locked there): the card is PIN-blocked until unblocked",
+  params: IdParams,
+  body: ReasonBody,
+  success: CardView,
+  errors: writeRefusals,
+  authorization: onCard("card.operate"),
+});
+
 /** Every endpoint of the group. */
 export const endpoints = [
   handOver,
@@ -246,5 +262,6 @@ export const endpoints = [
   renewCertificates,
   renewalCertificates,
   confirmRenewal,
+  pinBlocked,
   unblockTicket,
 ] as const;
