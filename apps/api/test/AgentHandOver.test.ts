@@ -297,9 +297,6 @@ for (const adapter of adapters) {
           await ok("prefecture", "POST", `/cards/${card}/receipt`, { serial: serials[who], reason: "colis reçu" });
           puks.push((await runtime.runPromise(CardSecrets.use((secrets) => secrets.puk(card)))) as string);
         }
-        await ok("ants", "POST", "/communes/69266/onboarding/milestones", {
-          evidence: { milestone: "handOverAppointment", reference: "rdv", appointmentOn: today, venue: "Préfecture du Rhône" },
-        });
         // The workstation's agent starts once the cards are in its readers.
         await startAgent();
       }, 240_000);
@@ -325,6 +322,10 @@ for (const adapter of adapters) {
         // The publication's refusals, in its order: the second person first, then the document, then the code.
         expect((await problem("prefecture", "POST", path, start(), 403, "dual-control-required")).rule).toBe("roles.dual-control");
         await ok("prefectureBis", "POST", `/cards/${ids.aliceCard}/personalisation-approval`, { reason: "second contrôle" });
+        expect((await problem("prefecture", "POST", path, start(), 409, "milestone-prerequisite-missing")).missing).toEqual(["handOverAppointment"]);
+        await ok("ants", "POST", "/communes/69266/onboarding/milestones", {
+          evidence: { milestone: "handOverAppointment", reference: "rdv", appointmentOn: today, venue: "Préfecture du Rhône" },
+        });
         await problem(
           "prefecture",
           "POST",
