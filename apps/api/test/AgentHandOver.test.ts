@@ -12,18 +12,19 @@
  * platform; no request body of these endpoints in /openapi.json has a PIN or PUK field.
  */
 import { Actor } from "@comedec/actor";
-import { CardSecrets, CertificateRegistry } from "@comedec/card";
+import { CardSecrets, CertificateAuthority, CertificateRegistry } from "@comedec/card";
 import { Commune, type InseeCode } from "@comedec/commune";
 import { Directory } from "@comedec/deployment";
 import { Contract } from "@comedec/http-contract";
 import { adapters } from "@comedec/persistence/testing";
 import * as Platform from "@comedec/platform";
+import { Authority, Csr } from "@comedec/pki";
 import { Access, Tokens } from "@comedec/rgs";
 import { Simulator } from "@comedec/smartcard-simulator";
 import { serve } from "@hono/node-server";
 import { Effect, ManagedRuntime } from "effect";
 import { type ChildProcess, spawn } from "node:child_process";
-import { X509Certificate } from "node:crypto";
+import { generateKeyPairSync, sign, X509Certificate } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import { createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -412,6 +413,24 @@ for (const adapter of adapters) {
         tickets = (await resume()).tickets;
         const retried = await certify(await agentOk("/v1/keys", page.pairing, { ticket: tickets.prepareKeys, pin: pins.alice }));
         expect(retried.certificates).toEqual(first.certificates);
+        // An attempt the process stopped in after the CA issued, before the operation recorded it, leaves a certificate registered for the card.
+        const stray = await runtime.runPromise(
+          Effect.gen(function* () {
+            const subject = {
+              holder: ids.alice,
+              givenName: "Alice",
+              surname: "Roux",
+              site: { _tag: "commune", commune: "69266" } as never,
+              card: ids.aliceCard,
+            };
+            const key = generateKeyPairSync("ec", { namedCurve: "P-256" });
+            const spki = new Uint8Array(key.publicKey.export({ format: "der", type: "spki" }));
+            const csr = yield* Csr.create(Authority.subjectName(subject, "authentication"), spki, (data) =>
+              Effect.sync(() => new Uint8Array(sign("sha256", data, key.privateKey))),
+            );
+            return yield* (yield* CertificateAuthority).issueFromCsr({ csr, subject, usage: "authentication", algorithm: "P-256" });
+          }),
+        );
         // A card that lost its keys (a new workstation, its journal gone): new keys, and the previous certificates revoked (superseded).
         await stopAgent();
         stateDirectory = mkdtempSync(join(tmpdir(), "comedec-walk-state-"));
@@ -423,6 +442,7 @@ for (const adapter of adapters) {
         const certified = await certify(renewedKeys);
         expect(certified.certificates.authentication).not.toBe(first.certificates.authentication);
         for (const serial of firstSerials) expect((await registered(serial.toLowerCase().replace(/^(00)+/, "")))?.revoked?.reason).toBe("superseded");
+        expect((await registered(stray.ref.serial))?.revoked?.reason).toBe("superseded");
         await agentOk("/v1/certificates", page.pairing, { ticket: certified.tickets.writeCertificates, pin: pins.alice });
         // 4. Pulled out before the proof: the card, taken up again, proves it holds the certified keys; a forged proof is refused.
         await stopAgent();

@@ -402,6 +402,12 @@ export class CertificateRegistry extends Context.Service<
     /** The certificates of revoked cards and deleted holders not revoked themselves, oldest first. */
     readonly withdrawn: Effect.Effect<ReadonlyArray<WithdrawnCertificate>>;
     /**
+     * The serials of a card's certificates not revoked (on hold included): what a key operation
+     * checks before it issues new ones, so that none issued for keys the card no longer holds (an
+     * attempt the process stopped in) stays valid. A register without it lists none.
+     */
+    readonly unrevokedOf?: (card: string) => Effect.Effect<ReadonlyArray<string>>;
+    /**
      * Whether a certificate was revoked after the latest CRL was numbered (its publication did not
      * run, or has not finished): the next read publishes a new CRL rather than serve the latest.
      * A register without it is taken as always published.

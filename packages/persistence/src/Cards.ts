@@ -602,6 +602,14 @@ export const certificateRegistryLayer = Layer.effect(
           ).rows;
           return rows.map((row) => ({ serial: row.serial, revokedAt: new Date(row.revoked_at as Date), reason: row.revocation_reason ?? "unspecified" }));
         }),
+      unrevokedOf: (card) =>
+        Effect.promise(async () => {
+          if (!uuidPattern.test(card)) return [];
+          const rows = await sql<{ serial: string }>`SELECT serial FROM certificate WHERE card = ${card}::uuid AND revoked_at IS NULL ORDER BY serial`.execute(
+            db,
+          );
+          return rows.rows.map((row) => row.serial);
+        }),
       withdrawn: Effect.promise(async () => {
         const rows = (
           await sql<{ serial: string; card: string; holder: string; cause: WithdrawnCertificate["cause"]; since: Date; reason: Card.RevocationReason }>`

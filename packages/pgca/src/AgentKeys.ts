@@ -8,7 +8,7 @@
 // biome-ignore lint/correctness/noUnusedImports: the emitted declarations name this type (TS2742 otherwise)
 import type { Change } from "@comedec/actor";
 import type { Actor } from "@comedec/actor";
-import { type Card, CertificateAuthority, KeyOperations } from "@comedec/card";
+import { type Card, CertificateAuthority, CertificateRegistry, KeyOperations } from "@comedec/card";
 import { Rules } from "@comedec/rgs";
 import { Effect } from "effect";
 import { createPublicKey, randomBytes, verify } from "node:crypto";
@@ -34,16 +34,23 @@ export const refsOf = (certificates: Readonly<Record<Card.KeyUsage, KeyOperation
   signature: certificates.signature.ref,
 });
 
-/** Revokes an operation's certificates (superseded) in the register and publishes the CRL; nothing when it has none. */
-const revokeIssued = Effect.fnUntraced(function* (operation: KeyOperations.KeyOperation) {
-  if (operation.certificates === undefined) return;
-  const serials = usages.map((usage) => (operation.certificates as Readonly<Record<Card.KeyUsage, KeyOperations.IssuedKey>>)[usage].ref.serial);
-  yield* (yield* CertificateAuthority).revoke(serials, "superseded", yield* now);
+/**
+ * Revokes (superseded) every certificate of the card the register holds unrevoked but the card does
+ * not carry: an operation's earlier certificates, and any issued in an attempt the process stopped
+ * in before recording it — so none stays valid for keys no card holds. The CRL is published after.
+ */
+const revokeStrays = Effect.fnUntraced(function* (card: Card.State, operation: KeyOperations.KeyOperation) {
+  const registry = yield* CertificateRegistry;
+  const carried = card.certificates === undefined ? [] : [card.certificates.authentication.serial, card.certificates.signature.serial];
+  const recorded = operation.certificates === undefined ? [] : usages.map((usage) => operation.certificates?.[usage].ref.serial as string);
+  const registered = registry.unrevokedOf === undefined ? recorded : [...new Set([...recorded, ...(yield* registry.unrevokedOf(card.id))])];
+  const strays = registered.filter((serial) => !carried.includes(serial));
+  if (strays.length > 0) yield* (yield* CertificateAuthority).revoke(strays, "superseded", yield* now);
 });
 
 /** Abandons an operation a new start replaces: its certificates are revoked first, so none outlives it. */
-export const abandon = Effect.fnUntraced(function* (operation: KeyOperations.KeyOperation, actor: Actor.Actor) {
-  yield* revokeIssued(operation);
+export const abandon = Effect.fnUntraced(function* (card: Card.State, operation: KeyOperations.KeyOperation, actor: Actor.Actor) {
+  yield* revokeStrays(card, operation);
   const { id: _id, card: _card, purpose: _purpose, version: _version, ...content } = operation;
   yield* (yield* KeyOperations.KeyOperations).change(operation, { ...content, status: "abandoned" }, "KeyOperationAbandoned", actor);
 });
@@ -83,7 +90,7 @@ export const certify = Effect.fnUntraced(function* (
     signature: Buffer.from(keys.signature).toString("hex"),
   });
   if (operation.toSign !== undefined && (yield* stillFor(operation, keys))) return operation;
-  yield* revokeIssued(operation);
+  yield* revokeStrays(card, operation);
   const authority = yield* CertificateAuthority;
   const subject = yield* Personalisation.subjectOf(card);
   const issued = yield* Effect.forEach(usages, (usage) => authority.issueFromCsr({ csr: csrs[usage], subject, usage, algorithm: operation.algorithm }));
@@ -103,24 +110,41 @@ export const certify = Effect.fnUntraced(function* (
 
 /**
  * Checks the card's proof: the authentication certificate it read back from the card is the one
- * issued (so it was written there), and the operation's text is signed by the key it certifies.
+ * issued (so it was written there), the operation's text is signed by the key it certifies, and
+ * the operation's certificates are still good (a retry with other keys revoked them).
  */
-export const checkProof = (operation: KeyOperations.KeyOperation, proof: { readonly signature: Uint8Array; readonly certificate: Uint8Array }) => {
+export const checkProof = Effect.fnUntraced(function* (
+  operation: KeyOperations.KeyOperation,
+  proof: { readonly signature: Uint8Array; readonly certificate: Uint8Array },
+) {
   const refused = new KeyOperations.KeyOperationProofRefused({ card: operation.card, operation: operation.id });
   const certificates = operation.certificates;
   if (operation.status !== "certified" || certificates === undefined || operation.toSign === undefined) {
-    return Effect.fail(
-      new KeyOperations.KeyOperationOutOfStep({ card: operation.card, operation: operation.id, reason: "no certificates were issued for the card's keys yet" }),
-    );
+    return yield* new KeyOperations.KeyOperationOutOfStep({
+      card: operation.card,
+      operation: operation.id,
+      reason: "no certificates were issued for the card's keys yet",
+    });
   }
-  if (!Buffer.from(proof.certificate).equals(Buffer.from(certificates.authentication.der))) return Effect.fail(refused);
-  try {
-    const key = createPublicKey({ key: Buffer.from(certificates.authentication.publicKey), format: "der", type: "spki" });
-    return verify("sha256", Buffer.from(operation.toSign, "utf8"), key, proof.signature) ? Effect.void : Effect.fail(refused);
-  } catch {
-    return Effect.fail(refused);
+  if (!Buffer.from(proof.certificate).equals(Buffer.from(certificates.authentication.der))) return yield* refused;
+  const toSign = operation.toSign;
+  const signed = yield* Effect.sync(() => {
+    try {
+      const key = createPublicKey({ key: Buffer.from(certificates.authentication.publicKey), format: "der", type: "spki" });
+      return verify("sha256", Buffer.from(toSign, "utf8"), key, proof.signature);
+    } catch {
+      return false;
+    }
+  });
+  if (!signed) return yield* refused;
+  if (!(yield* stillFor(operation, { authentication: certificates.authentication.publicKey, signature: certificates.signature.publicKey }))) {
+    return yield* new KeyOperations.KeyOperationOutOfStep({
+      card: operation.card,
+      operation: operation.id,
+      reason: "its certificates were revoked since: have the card's keys certified again",
+    });
   }
-};
+});
 
 /** Marks an operation completed once its card is published or renewed. */
 export const complete = Effect.fnUntraced(function* (operation: KeyOperations.KeyOperation, actor: Actor.Actor) {

@@ -81,7 +81,7 @@ export const handOver = Effect.fn("AgentPublication.handOver")(function* (
       return yield* new KeyOperations.KeyOperationUnderWay({ card: id, operation: open.id, purpose: open.purpose });
     }
     // An operation whose code was never used (the process stopped between the two), or a renewal left open: it gives way.
-    yield* AgentKeys.abandon(open, actor);
+    yield* AgentKeys.abandon(view.state, open, actor);
   }
   yield* ActivationCodes.check(id, input.activationCode, actor);
   const operation = yield* operations.start(
@@ -90,7 +90,7 @@ export const handOver = Effect.fn("AgentPublication.handOver")(function* (
   );
   // One use wins: a second operator handing over the same card at the same time stops here.
   if (!(yield* secrets.codeUsed(id, actor))) {
-    yield* AgentKeys.abandon(operation, actor);
+    yield* AgentKeys.abandon(view.state, operation, actor);
     return yield* new Change.ConcurrentModification({ stream: `card:${id}`, expectedVersion: view.version });
   }
   return yield* ticketsOf(view, operation);

@@ -5,7 +5,7 @@
  * clear), the subjects the CA expects as DER names, the certificates to write back, and the text
  * the card's authentication key signs to prove it holds the certified keys.
  */
-import type { KeyOperations, Subject } from "@comedec/card";
+import type { CertificateRegistry, KeyOperations, Subject } from "@comedec/card";
 import { Contract } from "@comedec/http-contract";
 import { AgentPublication, AgentRenewal, type CardView, type Local, Unblocking } from "@comedec/pgca";
 import { Authority, type CardAgentKey, Der } from "@comedec/pki";
@@ -137,7 +137,7 @@ const unblockTicket = Handler.handle(AgentOperations.unblockTicket, ({ grant, pa
 );
 
 /** The handlers of the group. */
-export const handlers: ReadonlyArray<Handler.Handler<CardAgentKey.CardAgentKey | KeyOperations.KeyOperations | Local.Requirements>> = [
+export const handlers: ReadonlyArray<Handler.Handler<CardAgentKey.CardAgentKey | KeyOperations.KeyOperations | CertificateRegistry | Local.Requirements>> = [
   handOver,
   resumeHandOver,
   handOverCertificates,
