@@ -16,6 +16,7 @@ import { CardSecrets, CertificateAuthority, CertificateRegistry } from "@comedec
 import { Commune, type InseeCode } from "@comedec/commune";
 import { Directory } from "@comedec/deployment";
 import { Contract } from "@comedec/http-contract";
+import { RawSql } from "@comedec/persistence";
 import { adapters } from "@comedec/persistence/testing";
 import * as Platform from "@comedec/platform";
 import { Authority, Csr } from "@comedec/pki";
@@ -493,6 +494,22 @@ for (const adapter of adapters) {
         );
         const onboarding = await ok("ants", "GET", "/communes/69266/onboarding");
         expect((onboarding.status.done as ReadonlyArray<{ milestone: string }>).map((entry) => entry.milestone)).toContain("firstCards");
+        // Every step of the operation is in the audit trail, without the document's number.
+        const audited = await runtime.runPromise(
+          RawSql.use((raw) =>
+            Effect.promise(() =>
+              raw.query<{ event_type: string; payload: unknown }>("SELECT event_type, payload FROM event_log WHERE stream = $1 ORDER BY stream_version", [
+                `key-operation:${started.keyOperation}`,
+              ]),
+            ),
+          ),
+        );
+        const types = audited.map((row) => row.event_type);
+        expect(types[0]).toBe("KeyOperationStarted");
+        expect(types).toContain("KeyOperationResumed");
+        expect(types.filter((type) => type === "KeyOperationCertified")).toHaveLength(2);
+        expect(types.at(-1)).toBe("KeyOperationCompleted");
+        expect(JSON.stringify(audited)).not.toContain("AR1234567");
       }, 300_000);
 
       it("signs the responsable carte in with her new card through the agent, and she activates the délégué's card at the mairie", async () => {
