@@ -2,8 +2,8 @@
  * A commune's first two cards walk end to end through the card agent, a separate process spawned
  * from its built command, on virtual cards and on SoftHSM2 tokens, with the real API on a socket,
  * on every persistence adapter. The prefecture hands the responsable carte's card over at its desk
- * (another prefecture operator approved first); the card is pulled out — the agent stopped — at
- * each step of the hand-over, and the next attempt completes it (a resumption without the code;
+ * (another prefecture operator approved first); the card is pulled out — the agent stopped, the
+ * card out of its reader — at each step of the hand-over, and the next attempt completes it (a resumption without the code;
  * the same keys get the same certificates, new keys revoke the previous ones). The responsable
  * carte then signs in with her new card through the agent, and activates the délégué's card at
  * the mairie; the délégué's certificates are renewed at the agent, and his card, blocked after
@@ -26,7 +26,7 @@ import { serve } from "@hono/node-server";
 import { Effect, ManagedRuntime } from "effect";
 import { type ChildProcess, spawn } from "node:child_process";
 import { generateKeyPairSync, sign, X509Certificate } from "node:crypto";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -447,6 +447,18 @@ for (const adapter of adapters) {
         await agentOk("/v1/certificates", page.pairing, { ticket: certified.tickets.writeCertificates, pin: pins.alice });
         // 4. Pulled out before the proof: the card, taken up again, proves it holds the certified keys; a forged proof is refused.
         await stopAgent();
+        if (driver === "simulator") {
+          // The card out of its reader: the agent answers that it is absent, and the platform's operation waits for it.
+          const file = join(cardsDirectory, `${serials.alice}.json`);
+          const present = (value: boolean) => writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(file, "utf8")), present: value }));
+          present(false);
+          await startAgent();
+          page = await paired("prefecture");
+          const absent = await toAgent("/v1/keys", page.pairing, { ticket: (await resume()).tickets.prepareKeys, pin: pins.alice });
+          expect([absent.status, absent.body.code]).toEqual([409, "card-absent"]);
+          await stopAgent();
+          present(true);
+        }
         await startAgent();
         page = await paired("prefecture");
         tickets = (await resume()).tickets;
