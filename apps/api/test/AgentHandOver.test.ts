@@ -566,6 +566,18 @@ for (const adapter of adapters) {
         const page = await paired("alice");
         const started = await ok("alice", "POST", `/cards/${ids.brunoCard}/new-certificates`, { reason: "expiration proche" });
         expect(started.tickets.unblock).toBeUndefined();
+        // Asked again (the card pulled out, the page reloaded): the same operation, a fresh ticket; the hand-over steps find no hand-over under way.
+        const again = await ok("alice", "POST", `/cards/${ids.brunoCard}/new-certificates`, { reason: "expiration proche" });
+        expect(again.keyOperation).toBe(started.keyOperation);
+        expect(again.tickets.prepareKeys).not.toBe(started.tickets.prepareKeys);
+        await problem(
+          "alice",
+          "POST",
+          `/cards/${ids.brunoCard}/hand-over/confirmation`,
+          { proof: "MAA=", certificate: "MAA=" },
+          404,
+          "key-operation-not-found",
+        );
         const keys = await agentOk("/v1/keys", page.pairing, { ticket: started.tickets.prepareKeys, pin: pins.bruno });
         const certified = await ok("alice", "POST", `/cards/${ids.brunoCard}/new-certificates/certificate-requests`, {
           csrs: { authentication: keys.authentication.csr, signature: keys.signature.csr },
