@@ -49,7 +49,8 @@ export interface LoginAnswer {
 }
 
 /** Signs the login challenge its ticket carries with the card's authentication key, under `pin`. */
-export const login = (agentUrl: string, pairing: string, ticket: string, pin: string) => post<LoginAnswer>(agentUrl, "/v1/login", pairing, { ticket, pin });
+export const login = (agentUrl: string, pairing: string, ticket: string, pin: string, card?: string) =>
+  post<LoginAnswer>(agentUrl, "/v1/login", pairing, { ticket, pin, ...(card === undefined || card === "" ? {} : { card }) });
 
 /** A card in a reader of this workstation. */
 export interface PresentCard {

@@ -77,6 +77,12 @@ export const messages: Readonly<Record<string, string>> = {
   "already-answered": "Cette demande a déjà reçu une réponse.",
   "secret-answers-refused": "Les réponses aux questions secrètes ne permettent pas d'authentifier le titulaire.",
   "login-refused": "La connexion par carte a été refusée.",
+  // The card operations through the card agent (hand-over, renewal of the certificates, unblock).
+  "card-agent-key-invalid": "La clé de l'agent de carte n'est pas valide : relancez l'agent et recommencez.",
+  "key-operation-not-found": "Aucune opération de l'agent de carte n'est en cours sur cette carte.",
+  "key-operation-under-way": "Une opération de l'agent de carte est déjà en cours sur cette carte : reprenez-la.",
+  "key-operation-out-of-step": "Cette étape ne suit pas l'état de l'opération en cours : reprenez-la.",
+  "key-operation-proof-refused": "La carte n'a pas prouvé qu'elle détient les clés certifiées.",
   // The card, through its reader.
   "pin-incorrect": "Code PIN erroné.",
   "pin-locked": "Le code PIN est bloqué : la carte doit être débloquée par le responsable carte.",

@@ -115,8 +115,11 @@ export const SessionProvider = ({ children }: { readonly children: ReactNode }) 
 /** A time of day in French (14 h 05). */
 export const timeOfDay = (date: Date): string => date.toLocaleTimeString("fr-FR", { hour: "2-digit", minute: "2-digit" });
 
-/** Any refusal that says the session is gone signs out; the others are the screen's to show. */
-export const useCall = (): (<E extends Endpoint.Any>(endpoint: E, input: Caller.CallInput<E>) => Promise<Api.Outcome<Endpoint.SuccessOf<E>>>) => {
+/** A call of the platform as the signed-in session. */
+export type Call = <E extends Endpoint.Any>(endpoint: E, input: Caller.CallInput<E>) => Promise<Api.Outcome<Endpoint.SuccessOf<E>>>;
+
+/** Calls as the session: any refusal that says the session is gone signs out; the others are the screen's to show. */
+export const useCall = (): Call => {
   const { session, signOut } = useSession();
   return useCallback(
     async <E extends Endpoint.Any>(endpoint: E, input: Caller.CallInput<E>) => {

@@ -5,11 +5,16 @@
  * her card through the agent (a wrong PIN first, refused in French with the tries left), registers
  * an agent (the form refused in the page first, by the Schemas of the API), orders their card;
  * ANTS makes and ships it; she records its receipt; the délégué, in his own session, sees the
- * personalisation waiting for him and approves it; she sees her own card and its certificates,
- * and signs out. axe finds no serious or critical violation (WCAG 2.1 AA, which RGAA follows) on
- * any screen; each screen's screenshot is kept in test-artifacts/. The token is never in storage.
+ * personalisation waiting for him and approves it; she hands the card over at the desk through the
+ * agent (code and document checked, the holder's first PIN typed there); the holder signs in with
+ * it and sees his card; wrong PINs bring the agent's warning before the final try; the card locked,
+ * she unblocks it at the desk and he signs in with his new PIN; she renews its certificates; she
+ * sees her own card, and signs out. axe finds no serious or critical violation (WCAG 2.1 AA, which
+ * RGAA follows) on any screen; each screen's screenshot is kept in test-artifacts/. The token is
+ * never in storage, and the pages request nothing but the platform and the agent.
  */
 import AxeBuilder from "@axe-core/playwright";
+import { ActivationLetters } from "@comedec/pgca";
 import { existsSync, mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
@@ -162,6 +167,8 @@ describe.skipIf(!present)("the console in Chromium, with the API and a card agen
     expect(made.status).toBe(200);
     const serial = (made.body as { serial: string }).serial;
     expect((await platform.api(platform.adminToken, "POST", `/cards/${cardId}/shipment`, { reason: "envoi" })).status).toBe(200);
+    // The card reaches the mairie and goes into the workstation's reader.
+    await platform.restartAgent();
 
     await page.getByRole("link", { name: "Agents du site" }).click();
     await page.getByRole("link", { name: "Cartes et demandes" }).click();
@@ -198,6 +205,130 @@ describe.skipIf(!present)("the console in Chromium, with the API and a card agen
     }
     const card = await platform.api(platform.adminToken, "GET", `/cards/${cardId}`);
     expect((card.body as { personalisationApprovedBy?: string }).personalisationApprovedBy).toBeDefined();
+  });
+
+  /** Signs a holder in with their card in a context of their own, naming the card when several are in the readers. */
+  const holderSignIn = async (holder: Page, serial: string, pin: string) => {
+    await holder.goto(`${platform.base}/console`);
+    await holder.getByLabel("Adresse de l'agent de carte").fill(platform.agentUrl);
+    await holder.getByLabel("Code PIN de la carte").fill(pin);
+    await holder.getByRole("button", { name: "Se connecter avec la carte" }).click();
+    await expect.poll(() => feedback(holder).textContent()).toContain("(agent-card-not-chosen)");
+    await holder.getByLabel("Numéro de série de votre carte").fill(serial);
+    await holder.getByLabel("Code PIN de la carte").fill(pin);
+    await holder.getByLabel("Code PIN de la carte").press("Enter");
+  };
+
+  it("hands the card over at the desk through the agent: code and document checked, the holder's first PIN typed there only", async () => {
+    const letter = await fetch(`${platform.base}/cards/${cardId}/activation-letter`, { headers: { authorization: `Bearer ${platform.adminToken}` } });
+    const code = ActivationLetters.codeOf(new Uint8Array(await letter.arrayBuffer())) as string;
+    expect(code).toBeDefined();
+    await page.getByRole("link", { name: "Agents du site" }).click();
+    await page.getByRole("link", { name: "Cartes et demandes" }).click();
+    await page.getByLabel(/Motif de l'opération/).fill("remise en main propre à Paul Martin");
+    await page.getByTestId(`card-${cardId}`).getByRole("button", { name: "Remettre la carte au titulaire" }).click();
+    const form = page.getByRole("form", { name: /Remise de la carte/ });
+    await form.getByLabel("Code d'activation", { exact: true }).fill(code);
+    await form.getByLabel("Numéro de la pièce présentée").fill("PM1234567");
+    await form.getByLabel("Code PIN choisi par le titulaire").fill("246810");
+    await form.getByLabel("Confirmation du code PIN").fill("246811");
+    await form.getByRole("button", { name: "Remettre la carte" }).click();
+    await expect.poll(() => form.getByText("Les deux saisies du code PIN diffèrent.").count()).toBe(1);
+    await expectAccessible(page, "remise");
+    await shoot(page, "07-remise");
+    await form.getByLabel("Code PIN choisi par le titulaire").fill("246810");
+    await form.getByLabel("Confirmation du code PIN").fill("246810");
+    await form.getByRole("button", { name: "Remettre la carte" }).click();
+    await expect.poll(() => feedback(page).textContent(), { timeout: 30_000 }).toContain("est remise et publiée");
+    const card = await platform.api(platform.adminToken, "GET", `/cards/${cardId}`);
+    expect((card.body as { status: string }).status).toBe("active");
+  });
+
+  it("signs the new holder in with the PIN he chose: his card and its certificates, nothing of the site's agents", async () => {
+    const card = (await platform.api(platform.adminToken, "GET", `/cards/${cardId}`)).body as { serial: string };
+    const other = await browser.newContext({ locale: "fr-FR", viewport: { width: 1280, height: 900 } });
+    try {
+      const holder = await other.newPage();
+      await holderSignIn(holder, card.serial, "246810");
+      await expect.poll(() => holder.getByTestId("session").textContent(), { timeout: 20_000 }).toContain("Paul Martin (titulaire de carte");
+      await expect.poll(() => holder.locator("main h1").textContent()).toBe("Mes cartes");
+      expect(await holder.getByRole("link", { name: "Agents du site" }).count()).toBe(0);
+      const own = holder.locator("[data-testid^=own-card-]");
+      await expect.poll(() => own.count()).toBe(1);
+      expect(await own.textContent()).toMatch(/— active\. authentification jusqu'au/);
+      await expectAccessible(holder, "titulaire");
+      await shoot(holder, "08-titulaire");
+      // Editing the URL shows nothing more: the agents' screen is not his.
+      await holder.goto(`${platform.base}/console#agents`);
+      await expect.poll(() => holder.locator("main h1").textContent()).toBe("Mes cartes");
+      expect(await holder.locator("table").count()).toBe(0);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it("warns the holder before a PIN's final try, and the responsable carte unblocks a locked card at the desk", async () => {
+    const card = (await platform.api(platform.adminToken, "GET", `/cards/${cardId}`)).body as { serial: string };
+    const other = await browser.newContext({ locale: "fr-FR", viewport: { width: 1280, height: 900 } });
+    try {
+      const holder = await other.newPage();
+      await holderSignIn(holder, card.serial, "999999");
+      await expect.poll(() => feedback(holder).textContent()).toContain("(pin-incorrect)");
+      await holder.getByLabel("Code PIN de la carte").fill("999998");
+      await holder.getByRole("button", { name: "Se connecter avec la carte" }).click();
+      await expect.poll(() => feedback(holder).textContent()).toContain("Essais restants : 1.");
+      // The agent never makes the final try: it warns instead, and the card keeps its last try.
+      await holder.getByLabel("Code PIN de la carte").fill("999997");
+      await holder.getByRole("button", { name: "Se connecter avec la carte" }).click();
+      await expect.poll(() => feedback(holder).textContent()).toContain("un nouveau code PIN erroné bloquerait la carte. (pin-final-try)");
+      // The card locked elsewhere (its kit's own PIN dialog): the console says so at the next sign-in.
+      await platform.lockPin(card.serial);
+      await holder.getByLabel("Code PIN de la carte").fill("246810");
+      await holder.getByRole("button", { name: "Se connecter avec la carte" }).click();
+      await expect.poll(() => feedback(holder).textContent()).toContain("Le code PIN est bloqué");
+      await shoot(holder, "09-pin-bloque");
+
+      await page.getByRole("link", { name: "Agents du site" }).click();
+      await page.getByRole("link", { name: "Cartes et demandes" }).click();
+      await page.getByLabel(/Motif de l'opération/).fill("code PIN bloqué, titulaire présent");
+      await page.getByTestId(`card-${cardId}`).getByRole("button", { name: "Débloquer le code PIN" }).click();
+      const form = page.getByRole("form", { name: new RegExp(`Déblocage de la carte ${card.serial}`) });
+      await form.getByText(/J'ai vérifié l'identité du titulaire en face à face/).click();
+      await form.getByLabel("Nouveau code PIN choisi par le titulaire").fill("135790");
+      await form.getByLabel("Confirmation du code PIN").fill("135790");
+      await expectAccessible(page, "déblocage");
+      await form.getByRole("button", { name: "Débloquer la carte" }).click();
+      await expect.poll(() => feedback(page).textContent(), { timeout: 30_000 }).toContain("est débloquée");
+      await shoot(page, "10-debloquee");
+
+      await holder.reload();
+      await holderSignIn(holder, card.serial, "135790");
+      await expect.poll(() => holder.getByTestId("session").textContent(), { timeout: 20_000 }).toContain("Paul Martin");
+    } finally {
+      await other.close();
+    }
+  });
+
+  it("renews the certificates of the holder's card at the desk, the holder typing his PIN", async () => {
+    const before = (await platform.api(platform.adminToken, "GET", `/cards/${cardId}`)).body as { certificates: { authentication: { serial: string } } };
+    await page.getByTestId(`card-${cardId}`).getByRole("button", { name: "Renouveler les certificats" }).click();
+    // Without a reason nothing is sent, and the person is told where to write it.
+    await page
+      .getByRole("form", { name: /Renouvellement des certificats/ })
+      .getByLabel("Code PIN actuel du titulaire")
+      .fill("135790");
+    await page
+      .getByRole("form", { name: /Renouvellement des certificats/ })
+      .getByRole("button", { name: "Renouveler les certificats" })
+      .click();
+    await expect.poll(() => feedback(page).textContent()).toContain("Indiquez le motif de l'opération");
+    await page.getByLabel(/Motif de l'opération/).fill("certificats renouvelés avant leur fin");
+    const form = page.getByRole("form", { name: /Renouvellement des certificats/ });
+    await form.getByLabel("Code PIN actuel du titulaire").fill("135790");
+    await form.getByRole("button", { name: "Renouveler les certificats" }).click();
+    await expect.poll(() => feedback(page).textContent(), { timeout: 30_000 }).toContain("sont renouvelés");
+    const after = (await platform.api(platform.adminToken, "GET", `/cards/${cardId}`)).body as { certificates: { authentication: { serial: string } } };
+    expect(after.certificates.authentication.serial).not.toBe(before.certificates.authentication.serial);
   });
 
   it("shows the holder her own card with its certificates' expiry", async () => {

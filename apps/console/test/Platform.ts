@@ -6,7 +6,7 @@
  * console's origin on 127.0.0.1.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -51,6 +51,17 @@ export interface Running {
   readonly adminToken: string;
   /** A bootstrap token from the operator's command line. */
   readonly issue: (role: string, site: string, name: string) => string;
+  /**
+   * Restarts the card agent on the same port: the simulator reads its directory of virtual cards
+   * when it starts, so a card the platform made since is "inserted" this way.
+   */
+  readonly restartAgent: () => Promise<void>;
+  /**
+   * Locks a virtual card's PIN as the card itself would after its last wrong try, the agent
+   * stopped meanwhile: the agent refuses to make a PIN's final try (`pin-final-try`), so no page
+   * can lock a card through it.
+   */
+  readonly lockPin: (serial: string) => Promise<void>;
   /** A JSON call of the API with a bearer token. */
   readonly api: (token: string, method: string, path: string, body?: unknown) => Promise<{ readonly status: number; readonly body: unknown }>;
   readonly stop: () => Promise<void>;
@@ -91,28 +102,44 @@ export const start = async (): Promise<Running> => {
     const demo = JSON.parse(run(["demo", "prepare", "--commune", "69123", "--json"])) as Demo;
     const agentPort = await freePort();
     const agentUrl = `http://127.0.0.1:${agentPort}`;
-    const agent = spawn(
-      process.execPath,
-      [agentMain, "--platform", base, "--console-origin", base, "--simulator", demo.cards, "--port", String(agentPort), "--state", join(dataDir, "agent")],
-      { env: environment, stdio: ["ignore", "pipe", "pipe"] },
-    );
-    children.push(agent);
-    let agentOutput = "";
-    for (const stream of [agent.stdout, agent.stderr])
-      stream?.on("data", (chunk: Buffer) => {
-        agentOutput += chunk.toString("utf8");
-      });
-    await waitUntil(
-      "the card agent",
-      async () => agentOutput.includes("listening on"),
-      () => agentOutput,
-      30_000,
-    );
+    const startAgent = async () => {
+      const started = spawn(
+        process.execPath,
+        [agentMain, "--platform", base, "--console-origin", base, "--simulator", demo.cards, "--port", String(agentPort), "--state", join(dataDir, "agent")],
+        { env: environment, stdio: ["ignore", "pipe", "pipe"] },
+      );
+      children.push(started);
+      let agentOutput = "";
+      for (const stream of [started.stdout, started.stderr])
+        stream?.on("data", (chunk: Buffer) => {
+          agentOutput += chunk.toString("utf8");
+        });
+      await waitUntil(
+        "the card agent",
+        async () => agentOutput.includes("listening on"),
+        () => agentOutput,
+        30_000,
+      );
+      return started;
+    };
+    let agent = await startAgent();
     return {
       base,
       agentUrl,
       demo,
       adminToken: readFileSync(join(dataDir, "admin-token"), "utf8").trim(),
+      restartAgent: async () => {
+        await stopped(agent);
+        children.splice(children.indexOf(agent), 1);
+        agent = await startAgent();
+      },
+      lockPin: async (serial) => {
+        await stopped(agent);
+        children.splice(children.indexOf(agent), 1);
+        const file = join(demo.cards, `${serial}.json`);
+        writeFileSync(file, JSON.stringify({ ...(JSON.parse(readFileSync(file, "utf8")) as object), pinTriesLeft: 0 }));
+        agent = await startAgent();
+      },
       issue: (role, site, name) => run(["token", "issue", "--purpose", "bootstrap", "--days", "1", "--role", role, "--site", site, "--name", name]).trim(),
       api: async (token, method, path, body) => {
         const response = await fetch(`${base}${path}`, {

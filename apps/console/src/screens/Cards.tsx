@@ -3,9 +3,8 @@
  * card for an active agent, follow the holders and their cards (certificates with their expiry),
  * receive a shipped card, approve a card's personalisation — the second person of its publication,
  * shown the pending approval in their own session —, revoke with an RFC 5280 reason, renew a
- * card, set a holder's secret questions, and validate or reject the requests waiting. Publication,
- * unblock and certificate renewal type the PIN at the card agent (ADR 0016): their screens come
- * with the platform's routes that issue the agent's tickets.
+ * card, set a holder's secret questions, and validate or reject the requests waiting; and at the
+ * desk, through the card agent (`CardAtDesk`): hand a card over, renew its certificates, unblock it.
  */
 import { Button } from "@codegouvfr/react-dsfr/Button";
 import { Input } from "@codegouvfr/react-dsfr/Input";
@@ -19,6 +18,7 @@ import { type Feedback, FeedbackAlert } from "../Feedback.js";
 import { useCall, useSignedIn } from "../Session.js";
 import { type FieldErrors, frenchDate, validate } from "../Validation.js";
 import { fullName, siteQueryOf } from "./Agents.js";
+import { HandOverForm, offers, RenewalForm, UnblockForm } from "./CardAtDesk.js";
 
 type CardView = (typeof Card.State)["Type"] & { readonly version: number };
 type AgentRecord = Contract.Agents.AgentRecord;
@@ -118,6 +118,8 @@ export const Cards = () => {
     const checked = validate(Card.Reason, reason.trim(), { "": "Motif" });
     if (checked.ok) return checked.value;
     setErrors({ reason: "Motif : 3 à 500 caractères." });
+    // Said where the person is looking too: the field is at the top of the screen.
+    setFeedback({ ok: false, refusal: { code: "invalid-request", message: "Indiquez le motif de l'opération (3 à 500 caractères) en haut de l'écran." } });
     return undefined;
   };
 
@@ -246,6 +248,7 @@ const CardPanel = ({
   const [serial, setSerial] = useState("");
   const [revocationReason, setRevocationReason] = useState<Card.RevocationReason>("unspecified");
   const [error, setError] = useState<string | undefined>(undefined);
+  const [desk, setDesk] = useState<"hand-over" | "renewal" | "unblock" | undefined>(undefined);
   const label = `Carte ${card.serial ?? card.id}`;
   // The same, inside a sentence: the serial keeps its capitals.
   const inSentence = `carte ${card.serial ?? card.id}`;
@@ -254,6 +257,17 @@ const CardPanel = ({
     if (!settled.ok) return onRefused(settled);
     await onDone(message);
   };
+  const props = { card, reasonChecked, onDone, onRefused };
+  const deskButton = (which: "hand-over" | "renewal" | "unblock", text: string) => (
+    <Button
+      size="small"
+      priority={desk === which ? "primary" : "secondary"}
+      nativeButtonProps={{ "aria-expanded": desk === which }}
+      onClick={() => setDesk(desk === which ? undefined : which)}
+    >
+      {text}
+    </Button>
+  );
   return (
     <div className="fr-card fr-card--no-arrow fr-p-2w fr-mb-2w" data-testid={`card-${card.id}`}>
       <p className="fr-mb-1w">
@@ -308,8 +322,7 @@ const CardPanel = ({
         ) : null}
         {card.status === "received" && card.personalisationApprovedBy !== undefined ? (
           <p className="fr-text--sm" data-testid="publication-pending">
-            Personnalisation approuvée. La remise (contrôle de la pièce, code d'activation, puis choix du code PIN par le titulaire à l'agent de carte) se fait
-            au guichet avec l'agent de carte.
+            Personnalisation approuvée : la carte peut être remise à son titulaire, au guichet, avec l'agent de carte.
           </p>
         ) : null}
         {["active", "pin-blocked", "suspended"].includes(card.status) ? (
@@ -361,7 +374,15 @@ const CardPanel = ({
             </ConfirmButton>
           </>
         ) : null}
+        {offers.handOver(card) && (card.personalisationApprovedBy !== undefined || card.orderedBy !== actorId)
+          ? deskButton("hand-over", "Remettre la carte au titulaire")
+          : null}
+        {offers.renewal(card) ? deskButton("renewal", "Renouveler les certificats") : null}
+        {offers.unblock(card) ? deskButton("unblock", "Débloquer le code PIN") : null}
       </div>
+      {desk === "hand-over" ? <HandOverForm {...props} /> : null}
+      {desk === "renewal" ? <RenewalForm {...props} /> : null}
+      {desk === "unblock" ? <UnblockForm {...props} /> : null}
     </div>
   );
 };

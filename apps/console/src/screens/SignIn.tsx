@@ -22,6 +22,8 @@ export const SignIn = () => {
   const [pin, setPin] = useState("");
   const [agentField, setAgentField] = useState(agentUrl);
   const [token, setToken] = useState("");
+  // Asked for only when several cards are in this workstation's readers.
+  const [card, setCard] = useState<string | undefined>(undefined);
   const [busy, setBusy] = useState(false);
   const [feedback, setFeedback] = useState<Feedback>(undefined);
   const [bootstrapFeedback, setBootstrapFeedback] = useState<Feedback>(undefined);
@@ -42,8 +44,11 @@ export const SignIn = () => {
     try {
       const login = await Api.call(Contract.CardAgent.login, { body: { origin: window.location.origin } });
       if (!login.ok) return setFeedback(login);
-      const signed = await CardAgent.login(agent, login.value.pairing, login.value.ticket, pin);
-      if (!signed.ok) return setFeedback(signed);
+      const signed = await CardAgent.login(agent, login.value.pairing, login.value.ticket, pin, card?.trim());
+      if (!signed.ok) {
+        if (signed.refusal.code === "agent-card-not-chosen" && card === undefined) setCard("");
+        return setFeedback(signed);
+      }
       const opened = await Api.call(Contract.Sessions.open, {
         body: { challenge: login.value.challenge.id, certificate: signed.value.certificate, signature: signed.value.signature },
       });
@@ -100,6 +105,13 @@ export const SignIn = () => {
               required: true,
             }}
           />
+          {card === undefined ? null : (
+            <Input
+              label="Numéro de série de votre carte"
+              hintText="Imprimé sur la carte (plusieurs cartes sont insérées dans les lecteurs de ce poste)"
+              nativeInputProps={{ value: card, onChange: (event) => setCard(event.target.value), name: "card" }}
+            />
+          )}
           <Input
             label="Adresse de l'agent de carte"
             hintText="Sur ce poste, par défaut http://127.0.0.1:7300"
