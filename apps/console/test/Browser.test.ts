@@ -8,8 +8,10 @@
  * personalisation waiting for him and approves it; she hands the card over at the desk through the
  * agent (code and document checked, the holder's first PIN typed there); the holder signs in with
  * it and sees his card; wrong PINs bring the agent's warning before the final try; the card locked,
- * she unblocks it at the desk and he signs in with his new PIN; she renews its certificates; she
- * sees her own card, and signs out. axe finds no serious or critical violation (WCAG 2.1 AA, which
+ * she unblocks it at the desk and he signs in with his new PIN; she renews its certificates; he asks
+ * for a renewal and she validates it; the agents are paged by ten, one deactivated with a reason,
+ * one deleted after an explicit confirmation; another commune's operator sees nothing of this one;
+ * she sees her own card, and signs out. axe finds no serious or critical violation (WCAG 2.1 AA, which
  * RGAA follows) on any screen; each screen's screenshot is kept in test-artifacts/. The token is
  * never in storage, and the pages request nothing but the platform and the agent.
  */
@@ -329,6 +331,109 @@ describe.skipIf(!present)("the console in Chromium, with the API and a card agen
     await expect.poll(() => feedback(page).textContent(), { timeout: 30_000 }).toContain("sont renouvelés");
     const after = (await platform.api(platform.adminToken, "GET", `/cards/${cardId}`)).body as { certificates: { authentication: { serial: string } } };
     expect(after.certificates.authentication.serial).not.toBe(before.certificates.authentication.serial);
+  });
+
+  it("asks the holder's requests in his own session, and shows them to the responsable carte to validate", async () => {
+    const card = (await platform.api(platform.adminToken, "GET", `/cards/${cardId}`)).body as { serial: string };
+    const other = await browser.newContext({ locale: "fr-FR", viewport: { width: 1280, height: 900 } });
+    try {
+      const holder = await other.newPage();
+      await holderSignIn(holder, card.serial, "135790");
+      await expect.poll(() => holder.locator("main h1").textContent(), { timeout: 20_000 }).toBe("Mes cartes");
+      await expect.poll(() => holder.getByTestId("no-own-requests").count()).toBe(1);
+      await holder.getByLabel(/Motif de la demande/).fill("ma carte est abîmée");
+      await holder.getByRole("button", { name: "Demander le renouvellement" }).click();
+      await expect.poll(() => feedback(holder).textContent()).toContain("Votre demande de renouvellement est déposée.");
+      await expect.poll(() => holder.getByText(/card-renewal du .* : en attente de validation/).count()).toBe(1);
+      await expectAccessible(holder, "demandes du titulaire");
+    } finally {
+      await other.close();
+    }
+    await page.getByRole("link", { name: "Agents du site" }).click();
+    await page.getByRole("link", { name: "Cartes et demandes" }).click();
+    await expect.poll(() => page.getByText(/renouvellement de carte pour Paul Henri Martin/).count()).toBe(1);
+    await page.getByLabel(/Motif de l'opération/).fill("renouvellement accordé");
+    await page.getByRole("button", { name: "Valider" }).click();
+    await expect.poll(() => feedback(page).textContent()).toContain("La demande est validée.");
+    await expect.poll(() => page.getByTestId("no-requests").count()).toBe(1);
+  });
+
+  it("pages the site's agents by ten, deactivates one with a reason and deletes one after an explicit confirmation", async () => {
+    // Eleven more agents of the site, registered through the platform as the responsable carte's colleague would.
+    const rc = platform.issue("commune-operator", "commune:69123", "Bruno Faure");
+    for (let index = 0; index < 11; index++) {
+      const name = `Agent${String.fromCharCode(65 + index)}`;
+      const registered = await platform.api(rc, "POST", "/agents", {
+        identity: { birthName: name, givenNames: ["Test"], sex: "M", birthDate: "1985-01-01", placeOfBirth: { _tag: "commune", commune: "69123" } },
+        document: {
+          type: "passeport",
+          number: `PP${String(index).padStart(7, "0")}`,
+          issuingAuthority: "Préfecture du Rhône",
+          expiresOn: "2033-01-01",
+          holder: { birthName: name.toUpperCase(), givenNames: ["Test"], birthDate: "1985-01-01" },
+          check: { by: "bruno", on: new Date().toISOString().slice(0, 10), faceToFace: true },
+        },
+        contact: { email: `${name.toLowerCase()}@mairie-69123.example` },
+        site: { _tag: "commune", commune: "69123" },
+        profile: { _tag: "agent" },
+        rights: ["receive-requests"],
+      });
+      expect(registered.status).toBe(201);
+    }
+    await page.getByRole("link", { name: "Cartes et demandes" }).click();
+    await page.getByRole("link", { name: "Agents du site" }).click();
+    await expect.poll(() => page.locator("tbody tr").count()).toBe(10);
+    await page.getByRole("button", { name: "Page suivante" }).click();
+    await expect.poll(() => page.getByText("Page 2").count()).toBe(1);
+    await expect.poll(() => page.locator("tbody tr").count()).toBe(3);
+    await shoot(page, "11-agents-page-2");
+    await page.getByRole("button", { name: "Page précédente" }).click();
+    await expect.poll(() => page.locator("tbody tr").count()).toBe(10);
+
+    await page.getByLabel("Nom", { exact: true }).fill("AgentA");
+    await page.getByRole("button", { name: "Rechercher" }).click();
+    await expect.poll(() => page.locator("tbody tr").count()).toBe(1);
+    await page
+      .getByRole("row", { name: /AgentA/ })
+      .getByRole("button", { name: "Ouvrir" })
+      .click();
+    const record = page.getByTestId("agent-record");
+    await record.getByLabel(/^Motif/).fill("départ de la commune");
+    await record.getByRole("button", { name: "Désactiver" }).click();
+    await record.getByRole("button", { name: "Confirmer la désactivation" }).click();
+    await expect.poll(() => feedback(page).textContent()).toContain("Test AgentA est désactivé(e).");
+
+    await page.getByLabel("Nom", { exact: true }).fill("AgentB");
+    await page.getByRole("button", { name: "Rechercher" }).click();
+    await page
+      .getByRole("row", { name: /AgentB/ })
+      .getByRole("button", { name: "Ouvrir" })
+      .click();
+    await record.getByLabel(/^Motif/).fill("enregistrée par erreur");
+    await record.getByRole("button", { name: "Supprimer" }).click();
+    await expect.poll(() => record.getByText(/Supprimer définitivement la fiche de Test AgentB \? .*irréversible/).count()).toBe(1);
+    await record.getByRole("button", { name: "Supprimer définitivement" }).click();
+    await expect.poll(() => feedback(page).textContent()).toContain("La fiche de Test AgentB est supprimée.");
+    await expect.poll(() => page.getByTestId("empty").count()).toBe(1);
+    await expectAccessible(page, "agents (vide)");
+  });
+
+  it("shows the operator of another commune nothing of this one", async () => {
+    const token = platform.issue("commune-operator", "commune:69266", "Claire Petit");
+    const other = await browser.newContext({ locale: "fr-FR", viewport: { width: 1280, height: 900 } });
+    try {
+      const elsewhere = await other.newPage();
+      await elsewhere.goto(`${platform.base}/console`);
+      await elsewhere.getByLabel("Jeton d'amorçage").fill(token);
+      await elsewhere.getByLabel("Jeton d'amorçage").press("Enter");
+      await expect.poll(() => elsewhere.getByTestId("session").textContent()).toContain("commune 69266");
+      await expect.poll(() => elsewhere.getByTestId("empty").count()).toBe(1);
+      await elsewhere.goto(`${platform.base}/console#cartes`);
+      await expect.poll(() => elsewhere.getByTestId("no-cards").count()).toBe(1);
+      expect(await elsewhere.locator("main").textContent()).not.toMatch(/Martin|Roux/);
+    } finally {
+      await other.close();
+    }
   });
 
   it("shows the holder her own card with its certificates' expiry", async () => {
