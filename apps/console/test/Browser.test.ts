@@ -8,7 +8,8 @@
  * personalisation waiting for him and approves it; she hands the card over at the desk through the
  * agent (code and document checked, the holder's first PIN typed there); the holder signs in with
  * it and sees his card; wrong PINs bring the agent's warning before the final try; the card locked,
- * she unblocks it at the desk and he signs in with his new PIN; she renews its certificates; he asks
+ * she unblocks it at the desk and he signs in with his new PIN; she renews its certificates; she sets
+ * his secret questions and, his card locked again, unblocks it by his answers; he asks
  * for a renewal and she validates it; the agents are paged by ten, one deactivated with a reason,
  * one deleted after an explicit confirmation; another commune's operator sees nothing of this one;
  * she sees her own card, and signs out. axe finds no serious or critical violation (WCAG 2.1 AA, which
@@ -333,12 +334,45 @@ describe.skipIf(!present)("the console in Chromium, with the API and a card agen
     expect(after.certificates.authentication.serial).not.toBe(before.certificates.authentication.serial);
   });
 
+  it("sets the holder's secret questions, and unblocks his locked card by his answers to them", async () => {
+    const card = (await platform.api(platform.adminToken, "GET", `/cards/${cardId}`)).body as { serial: string };
+    await page.getByRole("button", { name: "Définir les questions secrètes de Paul Henri Martin" }).click();
+    const questions = [
+      "Nom de votre première école ?",
+      "Ville de naissance de votre mère ?",
+      "Nom de votre premier animal ?",
+      "Marque de votre première voiture ?",
+    ];
+    const answers = ["Jules Ferry", "Valence", "Pilou", "Renault"];
+    for (const [index, question] of questions.entries()) {
+      await page.getByLabel(`Question ${index + 1}`, { exact: true }).fill(question);
+      await page.getByLabel(`Réponse ${index + 1}`, { exact: true }).fill(answers[index] as string);
+    }
+    await page.getByRole("button", { name: "Enregistrer les questions" }).click();
+    await expect.poll(() => feedback(page).textContent()).toContain("Les questions secrètes de Paul Henri Martin sont enregistrées.");
+
+    await platform.lockPin(card.serial);
+    await page.getByLabel(/Motif de l'opération/).fill("déblocage sur réponses aux questions secrètes");
+    await page.getByTestId(`card-${cardId}`).getByRole("button", { name: "Débloquer le code PIN" }).click();
+    const form = page.getByRole("form", { name: new RegExp(`Déblocage de la carte ${card.serial}`) });
+    await form.getByText("Par ses réponses à ses questions secrètes").click();
+    await form.getByLabel(questions[0] as string).fill(answers[0] as string);
+    await form.getByLabel(questions[2] as string).fill(answers[2] as string);
+    await form.getByLabel("Nouveau code PIN choisi par le titulaire").fill("864200");
+    await form.getByLabel("Confirmation du code PIN").fill("864200");
+    await expectAccessible(page, "déblocage par questions secrètes");
+    await form.getByRole("button", { name: "Débloquer la carte" }).click();
+    await expect.poll(() => feedback(page).textContent(), { timeout: 30_000 }).toContain("est débloquée");
+    const unblocked = (await platform.api(platform.adminToken, "GET", `/cards/${cardId}`)).body as { status: string };
+    expect(unblocked.status).toBe("active");
+  });
+
   it("asks the holder's requests in his own session, and shows them to the responsable carte to validate", async () => {
     const card = (await platform.api(platform.adminToken, "GET", `/cards/${cardId}`)).body as { serial: string };
     const other = await browser.newContext({ locale: "fr-FR", viewport: { width: 1280, height: 900 } });
     try {
       const holder = await other.newPage();
-      await holderSignIn(holder, card.serial, "135790");
+      await holderSignIn(holder, card.serial, "864200");
       await expect.poll(() => holder.locator("main h1").textContent(), { timeout: 20_000 }).toBe("Mes cartes");
       await expect.poll(() => holder.getByTestId("no-own-requests").count()).toBe(1);
       await holder.getByLabel(/Motif de la demande/).fill("ma carte est abîmée");

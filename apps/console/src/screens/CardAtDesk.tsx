@@ -9,6 +9,7 @@
 import { Button } from "@codegouvfr/react-dsfr/Button";
 import { Input } from "@codegouvfr/react-dsfr/Input";
 import { type Card, Secrets } from "@comedec/card";
+import { Contract } from "@comedec/http-contract";
 import { useState } from "react";
 import * as CardWork from "../CardWork.js";
 import type { Feedback } from "../Feedback.js";
@@ -259,18 +260,39 @@ export const RenewalForm = ({ card, reasonChecked, onDone, onRefused }: Props) =
   );
 };
 
-/** The unblock of a PIN-blocked card: the holder authenticated face to face, then typing a new PIN. */
+/**
+ * The unblock of a PIN-blocked card: the holder authenticated face to face, or by the answers to
+ * their secret questions (the platform checks them), then typing a new PIN.
+ */
 export const UnblockForm = ({ card, reasonChecked, onDone, onRefused }: Props) => {
   const call = useCall();
   const { agentUrl } = useSession();
   const [pin, setPin] = useState("");
   const [again, setAgain] = useState("");
   const [seen, setSeen] = useState(false);
+  const [how, setHow] = useState<"face-to-face" | "secret-answers">("face-to-face");
+  const [questions, setQuestions] = useState<ReadonlyArray<string> | undefined>(undefined);
+  const [answers, setAnswers] = useState<Readonly<Record<number, string>>>({});
+  const choose = async (chosen: "face-to-face" | "secret-answers") => {
+    setHow(chosen);
+    if (chosen !== "secret-answers" || questions !== undefined) return;
+    const asked = await call(Contract.Cards.getSecretQuestions, { params: { id: card.holder } });
+    if (!asked.ok) return onRefused(asked);
+    setQuestions(asked.value.questions);
+  };
   const [error, setError] = useState<string | undefined>(undefined);
   const [step, setStep] = useState<string | undefined>(undefined);
   const [busy, setBusy] = useState(false);
   const submit = async () => {
-    const wrong = !seen ? "Vérifiez l'identité du titulaire en face à face avant le déblocage." : pinError(pin, again);
+    const given = Object.entries(answers)
+      .filter(([, answer]) => answer.trim() !== "")
+      .map(([question, answer]) => ({ question: Number(question), answer: answer.trim() }));
+    const wrong =
+      how === "face-to-face" && !seen
+        ? "Vérifiez l'identité du titulaire en face à face avant le déblocage."
+        : how === "secret-answers" && given.length < Secrets.questionsAsked
+          ? `Saisissez les réponses du titulaire à au moins ${Secrets.questionsAsked} questions.`
+          : pinError(pin, again);
     setError(wrong);
     const reason = reasonChecked();
     if (wrong !== undefined || reason === undefined) return;
@@ -279,7 +301,15 @@ export const UnblockForm = ({ card, reasonChecked, onDone, onRefused }: Props) =
       const result = await CardWork.unblock(
         call,
         agentUrl,
-        { card: card.id, serial: card.serial, status: card.status, holderAuthentication: "face-to-face", reason, newPin: pin },
+        {
+          card: card.id,
+          serial: card.serial,
+          status: card.status,
+          holderAuthentication: how,
+          ...(how === "secret-answers" ? { answers: given } : {}),
+          reason,
+          newPin: pin,
+        },
         setStep,
       );
       setStep(undefined);
@@ -301,12 +331,57 @@ export const UnblockForm = ({ card, reasonChecked, onDone, onRefused }: Props) =
         void submit();
       }}
     >
-      <div className="fr-checkbox-group fr-mb-2w">
-        <input type="checkbox" id={`unblock-seen-${card.id}`} checked={seen} onChange={(event) => setSeen(event.target.checked)} />
-        <label className="fr-label" htmlFor={`unblock-seen-${card.id}`}>
-          J'ai vérifié l'identité du titulaire en face à face, sa carte dans le lecteur de ce poste
-        </label>
-      </div>
+      <fieldset className="fr-fieldset">
+        <legend className="fr-fieldset__legend fr-text--regular">Authentification du titulaire</legend>
+        {(
+          [
+            ["face-to-face", "En face à face, pièce d'identité vue"],
+            ["secret-answers", "Par ses réponses à ses questions secrètes"],
+          ] as const
+        ).map(([value, text]) => (
+          <div className="fr-fieldset__element" key={value}>
+            <div className="fr-radio-group">
+              <input
+                type="radio"
+                id={`unblock-${value}-${card.id}`}
+                name={`unblock-how-${card.id}`}
+                checked={how === value}
+                onChange={() => void choose(value)}
+              />
+              <label className="fr-label" htmlFor={`unblock-${value}-${card.id}`}>
+                {text}
+              </label>
+            </div>
+          </div>
+        ))}
+      </fieldset>
+      {how === "face-to-face" ? (
+        <div className="fr-checkbox-group fr-mb-2w">
+          <input type="checkbox" id={`unblock-seen-${card.id}`} checked={seen} onChange={(event) => setSeen(event.target.checked)} />
+          <label className="fr-label" htmlFor={`unblock-seen-${card.id}`}>
+            J'ai vérifié l'identité du titulaire en face à face, sa carte dans le lecteur de ce poste
+          </label>
+        </div>
+      ) : questions === undefined ? (
+        <p className="fr-text--sm">Chargement des questions…</p>
+      ) : questions.length === 0 ? (
+        <p className="fr-text--sm">Ce titulaire n'a pas défini de questions secrètes : authentifiez-le en face à face.</p>
+      ) : (
+        questions.map((question, index) => (
+          <Input
+            // biome-ignore lint/suspicious/noArrayIndexKey: the questions' order is the platform's numbering
+            key={index}
+            label={question}
+            hintText="Réponse donnée par le titulaire"
+            nativeInputProps={{
+              type: "password",
+              autoComplete: "off",
+              value: answers[index] ?? "",
+              onChange: (event) => setAnswers({ ...answers, [index]: event.target.value }),
+            }}
+          />
+        ))
+      )}
       <PinFields
         id={`unblock-${card.id}`}
         pin={pin}
