@@ -9,7 +9,7 @@
 import { CertificateAuthority, KeyTokens } from "@comedec/card";
 import type { InseeCode } from "@comedec/commune";
 import { adapters } from "@comedec/persistence/testing";
-import { Authority, Der, SigningKey } from "@comedec/pki";
+import { Authority, CardAgentKey, Der, SigningKey } from "@comedec/pki";
 import { Audit } from "@comedec/rgs";
 import { Pkcs11 } from "@comedec/smartcard-pkcs11";
 import { Simulator } from "@comedec/smartcard-simulator";
@@ -187,7 +187,9 @@ if (installed) {
       module.C_FindObjectsInit(session, [{ type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PRIVATE_KEY }]);
       const keys = module.C_FindObjects(session, 10);
       module.C_FindObjectsFinal(session);
-      expect(keys.length).toBe(3);
+      // The root, issuing and audit keys, and the key that signs the card agents' pairings and tickets.
+      const labels = [...Object.values(Authority.tokenLabels), CardAgentKey.tokenLabel];
+      expect(keys.length).toBe(labels.length);
       for (const key of keys) {
         const [labelled, sensitive, extractable, neverExtractable] = module.C_GetAttributeValue(session, key, [
           { type: pkcs11js.CKA_LABEL },
@@ -195,7 +197,7 @@ if (installed) {
           { type: pkcs11js.CKA_EXTRACTABLE },
           { type: pkcs11js.CKA_NEVER_EXTRACTABLE },
         ]);
-        expect(Object.values(Authority.tokenLabels)).toContain(String(labelled?.value));
+        expect(labels).toContain(String(labelled?.value));
         expect([sensitive?.value[0], extractable?.value[0], neverExtractable?.value[0]]).toEqual([1, 0, 1]);
         expect(() => module.C_GetAttributeValue(session, key, [{ type: pkcs11js.CKA_VALUE }])).toThrow(/CKR_ATTRIBUTE_SENSITIVE/);
       }

@@ -169,12 +169,19 @@ const winAnsiPunctuation: Readonly<Record<string, string>> = {
 export const textOf = (pdf: Uint8Array): ReadonlyArray<string> => {
   const raw = Buffer.from(pdf).toString("latin1");
   const lines: Array<string> = [];
-  for (const match of raw.matchAll(/stream\r?\n([\s\S]*?)\r?\nendstream/g)) {
-    let content: string;
-    try {
-      content = inflateSync(Buffer.from(match[1] ?? "", "latin1")).toString("latin1");
-    } catch {
-      content = match[1] ?? "";
+  for (const match of raw.matchAll(/stream\r?\n([\s\S]*?)(\r?)\nendstream/g)) {
+    // A compressed stream may itself end with a CR byte, which the end-of-line before `endstream`
+    // then seems to take: try the data with it too before reading the stream as plain text.
+    const data = match[1] ?? "";
+    const candidates = match[2] === "\r" ? [data, `${data}\r`] : [data];
+    let content = data;
+    for (const candidate of candidates) {
+      try {
+        content = inflateSync(Buffer.from(candidate, "latin1")).toString("latin1");
+        break;
+      } catch {
+        // not this one
+      }
     }
     for (const text of content.matchAll(/<([0-9A-Fa-f]*)>\s*Tj/g)) {
       lines.push(
