@@ -1,18 +1,19 @@
 /**
  * The console's frame: the State's header and footer, who is signed in with the session's expiry
  * and the inactivity deadline, sign-out, and the screens of the signed-in role, chosen by the
- * URL's fragment (`#agents`, `#cartes`, `#mes-cartes`) so the server serves one page.
+ * URL's fragment (`#agents`, `#cartes`, `#dossier`, `#mes-cartes`) so the server serves one page.
  */
 import { Header } from "@codegouvfr/react-dsfr/Header";
 import { useEffect, useState } from "react";
 import { Agents } from "./screens/Agents.js";
 import { Cards } from "./screens/Cards.js";
 import { Holder } from "./screens/Holder.js";
+import { OnboardingFile } from "./screens/Onboarding.js";
 import { SignIn } from "./screens/SignIn.js";
 import { idleMinutes, type Session, timeOfDay, useSession } from "./Session.js";
 
 /** The screens, by fragment. */
-type Screen = "agents" | "cartes" | "mes-cartes";
+type Screen = "agents" | "cartes" | "dossier" | "mes-cartes";
 
 const roleNames: Readonly<Record<string, string>> = {
   "national-administrator": "administrateur national",
@@ -29,6 +30,7 @@ const screensOf = (session: Session): ReadonlyArray<{ readonly id: Screen; reado
     ? [
         { id: "agents", label: "Agents du site" },
         { id: "cartes", label: "Cartes et demandes" },
+        ...(session.actor.site._tag === "commune" ? [{ id: "dossier" as const, label: "Dossier de la commune" }] : []),
         { id: "mes-cartes", label: "Mes cartes" },
       ]
     : [{ id: "mes-cartes", label: "Mes cartes" }];
@@ -111,7 +113,7 @@ export const App = () => {
                 </>
               )}
             </p>
-            {screen === "agents" ? <Agents /> : screen === "cartes" ? <Cards /> : <Holder />}
+            {screen === "agents" ? <Agents /> : screen === "cartes" ? <Cards /> : screen === "dossier" ? <OnboardingFile /> : <Holder />}
           </>
         )}
       </main>

@@ -12,6 +12,7 @@
  * his secret questions and, his card locked again, unblocks it by his answers; he asks
  * for a renewal and she validates it; the agents are paged by ten, one deactivated with a reason,
  * one deleted after an explicit confirmation; another commune's operator sees nothing of this one;
+ * the commune's onboarding file shows its milestones, who acts next, its conventions and its test;
  * she sees her own card, and signs out. axe finds no serious or critical violation (WCAG 2.1 AA, which
  * RGAA follows) on any screen; each screen's screenshot is kept in test-artifacts/. The token is
  * never in storage, and the pages request nothing but the platform and the agent.
@@ -468,6 +469,18 @@ describe.skipIf(!present)("the console in Chromium, with the API and a card agen
     } finally {
       await other.close();
     }
+  });
+
+  it("shows the commune's onboarding file: milestones done, who acts next, conventions and the connection test", async () => {
+    await page.getByRole("link", { name: "Dossier de la commune" }).click();
+    await expect.poll(() => page.locator("main h1").textContent()).toBe("Dossier de raccordement de la commune 69123");
+    await expect.poll(() => page.getByTestId("file-summary").count()).toBe(1);
+    const text = (await page.locator("main").textContent()) ?? "";
+    expect(text).toContain("Adhésion en ligne");
+    expect(text).toMatch(/Convention (CARTES|COMEDEC) signée le .* : validée/);
+    expect(text).toMatch(/demandes de spécimen/);
+    await expectAccessible(page, "dossier de la commune");
+    await shoot(page, "12-dossier");
   });
 
   it("shows the holder her own card with its certificates' expiry", async () => {

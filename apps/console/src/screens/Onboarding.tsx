@@ -1,0 +1,168 @@
+/**
+ * The commune's onboarding file, for its responsable carte and délégué: the milestones done (when,
+ * by whom), the next ones and who acts, what blocks, the deadlines missed, its two conventions and
+ * the connection test's standing. Read only: milestones are recorded by the operations that make
+ * them, or by the party the graph names.
+ */
+import { Onboarding as Graph } from "@comedec/commune";
+import { Contract } from "@comedec/http-contract";
+import { useEffect, useState } from "react";
+import { type Feedback, FeedbackAlert } from "../Feedback.js";
+import { useCall, useSignedIn } from "../Session.js";
+import { frenchDate } from "../Validation.js";
+
+const parties: Readonly<Record<string, string>> = {
+  commune: "la commune",
+  "ministry-of-justice": "le ministère de la Justice",
+  "national-operator": "l'opérateur national (ANTS)",
+  prefecture: "la préfecture",
+  editor: "l'éditeur du logiciel d'état civil",
+};
+
+const overdueNames: Readonly<Record<string, string>> = {
+  "connection-deadline-missed": "échéance de raccordement dépassée",
+  "connection-date-passed": "date de raccordement passée",
+  "specimen-file-overdue": "fichier de spécimens en retard",
+};
+
+const conventionStatus: Readonly<Record<string, string>> = { incomplete: "incomplète", received: "reçue", validated: "validée", rejected: "rejetée" };
+
+/** The French title of a milestone, from the onboarding graph. */
+const title = (milestone: Graph.Milestone): string => Graph.definitionOf(milestone).title;
+
+/** The onboarding file screen. */
+export const OnboardingFile = () => {
+  const session = useSignedIn();
+  const call = useCall();
+  const [feedback, setFeedback] = useState<Feedback>(undefined);
+  const [file, setFile] = useState<
+    | {
+        readonly status: (typeof Contract.Onboarding.OnboardingStatus)["Type"];
+        readonly conventions: ReadonlyArray<Contract.Conventions.ConventionRecord>;
+        readonly test: Contract.Exchange.TestStanding | undefined;
+      }
+    | undefined
+  >(undefined);
+  const commune = session.actor.site._tag === "commune" ? session.actor.site.commune : undefined;
+
+  useEffect(() => {
+    if (commune === undefined) return;
+    const params = { params: { code: commune as never } };
+    void (async () => {
+      const [status, conventions, test] = await Promise.all([
+        call(Contract.Onboarding.status, params),
+        call(Contract.Conventions.ofCommune, params),
+        call(Contract.Exchange.connectionTest, params),
+      ]);
+      if (!status.ok) return setFeedback(status);
+      setFile({ status: status.value.status, conventions: conventions.ok ? conventions.value.items : [], test: test.ok ? test.value : undefined });
+    })();
+  }, [call, commune]);
+
+  if (commune === undefined)
+    return (
+      <section aria-labelledby="file-title">
+        <h1 id="file-title">Dossier de la commune</h1>
+        <p className="fr-callout">Le dossier de raccordement concerne les communes : votre site n'en a pas.</p>
+      </section>
+    );
+  return (
+    <section aria-labelledby="file-title">
+      <h1 id="file-title">Dossier de raccordement de la commune {commune}</h1>
+      <FeedbackAlert feedback={feedback} />
+      {file === undefined ? (
+        <p>Chargement…</p>
+      ) : (
+        <>
+          <p data-testid="file-summary">
+            {file.status.connected ? "La commune est raccordée." : "La commune n'est pas encore raccordée."}{" "}
+            {file.status.underObligation ? "Elle est soumise à l'obligation de raccordement." : ""}{" "}
+            {file.status.late ? "Le dossier est en retard." : "Le dossier est dans les délais."}
+            {file.status.trainingOn === undefined ? "" : ` Formation prévue le ${frenchDate(file.status.trainingOn)}.`}
+          </p>
+          {file.status.overdue.length === 0 ? null : (
+            <ul>
+              {file.status.overdue.map((entry) => (
+                <li key={entry.reason}>
+                  {overdueNames[entry.reason] ?? entry.reason} (échéance du {frenchDate(entry.dueOn)})
+                </li>
+              ))}
+            </ul>
+          )}
+          <h2>Prochaines étapes</h2>
+          {file.status.next.length === 0 ? (
+            <p>Aucune étape n'attend.</p>
+          ) : (
+            <ul data-testid="file-next">
+              {file.status.next.map((entry) => (
+                <li key={entry.milestone}>
+                  {title(entry.milestone)} — à faire par {parties[entry.party] ?? entry.party}
+                </li>
+              ))}
+            </ul>
+          )}
+          {file.status.blocked.length === 0 ? null : (
+            <>
+              <h2>Ce qui bloque</h2>
+              <ul>
+                {file.status.blocked.map((entry) => (
+                  <li key={entry.milestone}>
+                    {title(entry.milestone)} attend : {entry.missing.map(title).join(", ")}
+                  </li>
+                ))}
+              </ul>
+            </>
+          )}
+          <h2>Étapes franchies</h2>
+          {file.status.done.length === 0 ? (
+            <p>Aucune étape n'est encore franchie.</p>
+          ) : (
+            <div className="fr-table fr-table--no-caption">
+              <table>
+                <caption>Étapes franchies</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">Étape</th>
+                    <th scope="col">Date</th>
+                    <th scope="col">Par</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {file.status.done.map((entry) => (
+                    <tr key={entry.milestone}>
+                      <td>{title(entry.milestone)}</td>
+                      <td>{frenchDate(entry.at)}</td>
+                      <td>{entry.by.name}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
+          <h2>Conventions</h2>
+          {file.conventions.length === 0 ? (
+            <p>Aucune convention n'est déposée.</p>
+          ) : (
+            <ul>
+              {file.conventions.map((convention) => (
+                <li key={convention.id}>
+                  Convention {convention.terms.kind} signée le {frenchDate(convention.terms.signedOn)} :{" "}
+                  {conventionStatus[convention.status] ?? convention.status}
+                </li>
+              ))}
+            </ul>
+          )}
+          <h2>Test de raccordement</h2>
+          {file.test === undefined || file.test.total === 0 ? (
+            <p>Aucune demande de spécimen n'est encore faite.</p>
+          ) : (
+            <p data-testid="file-test">
+              {file.test.answered} réponse(s) sur {file.test.total} demandes de spécimen, dont {file.test.correct} exacte(s) :{" "}
+              {file.test.passed ? "test réussi." : "test en cours."}
+            </p>
+          )}
+        </>
+      )}
+    </section>
+  );
+};
