@@ -403,6 +403,33 @@ for (const adapter of adapters) {
           "rgs-rule-broken",
         );
         expect(same.rule).toBe("certificate.separate-keys");
+        // RGS crypto.key and crypto.hash: a key too weak, or a request signed with SHA-1, is refused before anything is issued.
+        const weakCsr = (bits: number, hash: "sha256" | "sha1") => {
+          const key = generateKeyPairSync("rsa", { modulusLength: bits });
+          const spki = new Uint8Array(key.publicKey.export({ format: "der", type: "spki" }));
+          const subject = { holder: ids.alice, givenName: "Alice", surname: "Roux", site: { _tag: "commune", commune: "69266" } as never, card: ids.aliceCard };
+          const der = Effect.runSync(
+            Csr.create(Authority.subjectName(subject, "authentication"), spki, (data) => Effect.sync(() => new Uint8Array(sign(hash, data, key.privateKey)))),
+          );
+          // sha256WithRSAEncryption (1.2.840.113549.1.1.11) named as sha1WithRSAEncryption (…1.1.5): the same length, so the DER stays whole.
+          const named =
+            hash === "sha1" ? Buffer.from(Buffer.from(der).toString("hex").replace("2a864886f70d01010b", "2a864886f70d010105"), "hex") : Buffer.from(der);
+          return named.toString("base64url");
+        };
+        for (const [csr, rule] of [
+          [weakCsr(1024, "sha256"), "crypto.key"],
+          [weakCsr(3072, "sha1"), "crypto.hash"],
+        ] as const) {
+          const weak = await problem(
+            "prefecture",
+            "POST",
+            `/cards/${ids.aliceCard}/hand-over/certificate-requests`,
+            { csrs: { authentication: csr, signature: again.signature.csr } },
+            422,
+            "certificate-refused",
+          );
+          expect(weak.rule).toBe(rule);
+        }
         const first = await certify(again);
         const firstSerials = ["authentication", "signature"].map(
           (usage) => new X509Certificate(Buffer.from(first.certificates[usage], "base64url")).serialNumber,

@@ -192,7 +192,11 @@ export interface Subject {
 /** The certificate request was refused (proof of possession, weak key, subject). */
 export class CertificateRefused extends Schema.TaggedError<CertificateRefused>()(
   "CertificateRefused",
-  { reason: Schema.String },
+  {
+    reason: Schema.String,
+    /** The RGS rule the request breaks, when one does (`crypto.key`, `crypto.hash`). */
+    rule: Schema.optionalKey(Schema.String),
+  },
   Problem.annotation(422, "certificate-refused", "The certificate request was refused"),
 ) {}
 

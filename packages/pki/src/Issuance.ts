@@ -90,7 +90,9 @@ const curveOf = (publicKeyInfo: Uint8Array): string | undefined => {
   return curvesByOid.get(Buffer.from(publicKeyInfo.subarray(parameters.start, parameters.end)).toString("hex")) ?? "unnamed";
 };
 
-const refusal = (rule: Cryptography.Rule) => new CertificateRefused({ reason: `${rule.id} (${rule.source}): ${rule.text}` });
+/** A refusal naming the policy's rule (`Rules.ts`: crypto.key or crypto.hash), with the annex's own finer rule in the reason. */
+const refusal = (policyRule: "crypto.key" | "crypto.hash", rule: Cryptography.Rule) =>
+  new CertificateRefused({ rule: policyRule, reason: `${rule.id} (${rule.source}): ${rule.text}` });
 
 /** A request that passed every check. */
 export interface CheckedCsr extends CsrParts {
@@ -108,11 +110,11 @@ export const checkCsr = (parts: CsrParts, on: Date): CheckedCsr | CertificateRef
   const curve = curveOf(parts.publicKeyInfo);
   const key: Cryptography.KeyDescription = curve === undefined ? describeKey(publicKey) : { type: "ec", curve };
   const weak = Cryptography.keyViolation(key, on);
-  if (weak !== undefined) return refusal(weak);
+  if (weak !== undefined) return refusal("crypto.key", weak);
   const hash = hashOfAlgorithm.get(Buffer.from(parts.algorithm).toString("hex"));
   if (hash === undefined) return new CertificateRefused({ reason: "unknown signature algorithm" });
   const badHash = Cryptography.hashViolation(hash);
-  if (badHash !== undefined) return refusal(badHash);
+  if (badHash !== undefined) return refusal("crypto.hash", badHash);
   if (!verify(hash, parts.info, publicKey, parts.signature)) {
     return new CertificateRefused({ reason: "the request's signature does not verify: no proof of possession of the key" });
   }
