@@ -368,6 +368,9 @@ export const make = (hierarchy: Hierarchy, baseUrl: string) =>
         const profile = forUsage(usage);
         // Never past the issuing CA: a relying party would reject the tail of the validity anyway.
         const notAfter = new Date(Math.min(now.getTime() + profile.maximumValidityDays * day, hierarchy.issuing.notAfter.getTime()));
+        // RGS certificate.validity holds by construction here; checked all the same, so a change of profile cannot slip past it.
+        const tooLong = Rules.rules.certificateValidity.check({ notBefore: now, notAfter, issuerNotAfter: hierarchy.issuing.notAfter });
+        if (tooLong !== undefined) return yield* new CertificateRefused({ rule: tooLong.rule, reason: tooLong.detail });
         const serial = newSerial();
         const der = Issuance.certificate(templates[usage], {
           serial: Encoding.positiveInteger(serial),
