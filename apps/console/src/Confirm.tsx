@@ -28,12 +28,17 @@ export const ConfirmButton = ({
   const [busy, setBusy] = useState(false);
   const box = useRef<HTMLFieldSetElement>(null);
   const opener = useRef<HTMLButtonElement>(null);
+  // The focus goes into the box when it opens, and back to its button when it closes.
+  const [wasOpen, setWasOpen] = useState(false);
   useEffect(() => {
-    if (open) box.current?.focus();
-  }, [open]);
+    if (open) {
+      box.current?.focus();
+      setWasOpen(true);
+    } else if (wasOpen) opener.current?.focus();
+  }, [open, wasOpen]);
   if (!open)
     return (
-      <Button priority="secondary" size="small" disabled={disabled ?? false} onClick={() => setOpen(true)} nativeButtonProps={{ ref: opener }}>
+      <Button priority="secondary" size="small" disabled={disabled ?? false} onClick={() => setOpen(true)} ref={opener}>
         {label}
       </Button>
     );
@@ -57,14 +62,7 @@ export const ConfirmButton = ({
         >
           {confirmLabel ?? "Confirmer"}
         </Button>
-        <Button
-          size="small"
-          priority="secondary"
-          onClick={() => {
-            setOpen(false);
-            window.setTimeout(() => opener.current?.focus(), 0);
-          }}
-        >
+        <Button size="small" priority="secondary" onClick={() => setOpen(false)}>
           Annuler
         </Button>
       </div>

@@ -146,10 +146,17 @@ describe.skipIf(!present)("the console in Chromium, with the API and a card agen
       .getByRole("row", { name: /Paul Henri Martin/ })
       .getByRole("button", { name: "Ouvrir" })
       .click();
-    await page.getByRole("button", { name: "Désactiver" }).click();
+    // With the keyboard alone: the box takes the focus, and cancelling gives it back to the button.
+    await page.getByRole("button", { name: "Désactiver" }).focus();
+    await page.keyboard.press("Enter");
     await expect.poll(() => page.getByText("Désactiver Paul Henri Martin ? Ses cartes seront suspendues").count()).toBe(1);
+    await expect.poll(() => page.evaluate(() => document.activeElement?.tagName)).toBe("FIELDSET");
     await expectAccessible(page, "confirmation");
-    await page.getByRole("button", { name: "Annuler" }).click();
+    await page.keyboard.press("Tab");
+    await page.keyboard.press("Tab");
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe("Annuler");
+    await page.keyboard.press("Enter");
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe("Désactiver");
     const record = await platform.api(platform.adminToken, "GET", `/agents/${newAgent}`);
     expect((record.body as { status: string }).status).toBe("active");
   });
@@ -481,6 +488,9 @@ describe.skipIf(!present)("the console in Chromium, with the API and a card agen
     expect(text).toMatch(/demandes de spécimen/);
     await expectAccessible(page, "dossier de la commune");
     await shoot(page, "12-dossier");
+    await page.getByLabel(/Fichier de spécimens/).setInputFiles(fileURLToPath(new URL("../../../docs/examples/specimen-file.json", import.meta.url)));
+    await page.getByRole("button", { name: "Envoyer le fichier de spécimens" }).click();
+    await expect.poll(() => feedback(page).textContent()).toMatch(/Fichier de spécimens reçu : \d+ demandes de spécimen faites/);
   });
 
   it("shows the holder her own card with its certificates' expiry", async () => {

@@ -2,14 +2,17 @@
  * The commune's onboarding file, for its responsable carte and délégué: the milestones done (when,
  * by whom), the next ones and who acts, what blocks, the deadlines missed, its two conventions and
  * the connection test's standing. Read only: milestones are recorded by the operations that make
- * them, or by the party the graph names.
+ * them, or by the party the graph names. The specimen file is sent from here, checked in the page
+ * by the contract's Schema first.
  */
+import { Button } from "@codegouvfr/react-dsfr/Button";
 import { Onboarding as Graph } from "@comedec/commune";
+import { Specimen } from "@comedec/exchange";
 import { Contract } from "@comedec/http-contract";
 import { useEffect, useState } from "react";
 import { type Feedback, FeedbackAlert } from "../Feedback.js";
 import { useCall, useSignedIn } from "../Session.js";
-import { frenchDate } from "../Validation.js";
+import { frenchDate, validate } from "../Validation.js";
 
 const parties: Readonly<Record<string, string>> = {
   commune: "la commune",
@@ -44,7 +47,30 @@ export const OnboardingFile = () => {
     | undefined
   >(undefined);
   const commune = session.actor.site._tag === "commune" ? session.actor.site.commune : undefined;
+  const [loaded, setLoaded] = useState(0);
+  const [specimens, setSpecimens] = useState<File | undefined>(undefined);
 
+  /** The specimen file chosen, checked in the page by the contract's Schema, then sent. */
+  const send = async () => {
+    if (commune === undefined || specimens === undefined) return;
+    let json: unknown;
+    try {
+      json = JSON.parse(await specimens.text());
+    } catch {
+      return setFeedback({ ok: false, refusal: { code: "malformed-json", message: "Le fichier choisi n'est pas un fichier JSON." } });
+    }
+    const checked = validate(Specimen.SpecimenFile, json, { acts: "Actes du fichier", trainedBy: "Formation", "": "Fichier" });
+    if (!checked.ok) return setFeedback({ ok: false, refusal: { code: "invalid-request", message: Object.values(checked.errors).join(" ") } });
+    const sent = await call(Contract.Exchange.uploadSpecimenFile, { params: { code: commune as never }, body: checked.value });
+    if (!sent.ok) return setFeedback(sent);
+    setFeedback({
+      ok: true,
+      message: `Fichier de spécimens reçu : ${sent.value.requests} demandes de spécimen faites, à traiter avant la formation du ${frenchDate(sent.value.trainingOn)}.`,
+    });
+    setLoaded(loaded + 1);
+  };
+
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `loaded` counts the changes, each read again
   useEffect(() => {
     if (commune === undefined) return;
     const params = { params: { code: commune as never } };
@@ -57,7 +83,7 @@ export const OnboardingFile = () => {
       if (!status.ok) return setFeedback(status);
       setFile({ status: status.value.status, conventions: conventions.ok ? conventions.value.items : [], test: test.ok ? test.value : undefined });
     })();
-  }, [call, commune]);
+  }, [call, commune, loaded]);
 
   if (commune === undefined)
     return (
@@ -161,6 +187,30 @@ export const OnboardingFile = () => {
               {file.test.passed ? "test réussi." : "test en cours."}
             </p>
           )}
+          <form
+            className="fr-mt-2w"
+            onSubmit={(event) => {
+              event.preventDefault();
+              void send();
+            }}
+          >
+            <div className="fr-upload-group fr-mb-2w">
+              <label className="fr-label" htmlFor="specimen-file">
+                Fichier de spécimens (actes fictifs de la mairie)
+                <span className="fr-hint-text">Format JSON, 2 à 50 actes ; au moins 7 jours avant la formation</span>
+              </label>
+              <input
+                className="fr-upload"
+                type="file"
+                id="specimen-file"
+                accept="application/json,.json"
+                onChange={(event) => setSpecimens(event.target.files?.[0])}
+              />
+            </div>
+            <Button type="submit" priority="secondary" disabled={specimens === undefined}>
+              Envoyer le fichier de spécimens
+            </Button>
+          </form>
         </>
       )}
     </section>
