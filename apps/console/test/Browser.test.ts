@@ -386,7 +386,7 @@ describe.skipIf(!present)("the console in Chromium, with the API and a card agen
       await holder.getByLabel(/Motif de la demande/).fill("ma carte est abîmée");
       await holder.getByRole("button", { name: "Demander le renouvellement" }).click();
       await expect.poll(() => feedback(holder).textContent()).toContain("Votre demande de renouvellement est déposée.");
-      await expect.poll(() => holder.getByText(/card-renewal du .* : en attente de validation/).count()).toBe(1);
+      await expect.poll(() => holder.getByText(/renouvellement de carte du .* : en attente de validation/).count()).toBe(1);
       await expectAccessible(holder, "demandes du titulaire");
     } finally {
       await other.close();

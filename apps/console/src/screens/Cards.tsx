@@ -47,7 +47,8 @@ export const revocationNames: Readonly<Record<Card.RevocationReason, string>> = 
   privilegeWithdrawn: "retrait des droits (privilegeWithdrawn)",
 };
 
-const requestKinds: Readonly<Record<string, string>> = {
+/** What a request asks, in French. */
+export const requestKinds: Readonly<Record<string, string>> = {
   "new-card": "nouvelle carte",
   "card-renewal": "renouvellement de carte",
   "certificate-renewal": "renouvellement des certificats",

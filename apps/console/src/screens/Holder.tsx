@@ -13,7 +13,7 @@ import { type Feedback, FeedbackAlert } from "../Feedback.js";
 import { useCall, useSignedIn } from "../Session.js";
 import { type FieldErrors, frenchDate, validate } from "../Validation.js";
 import { siteQueryOf } from "./Agents.js";
-import { certificatesText, revocationNames, statusNames } from "./Cards.js";
+import { certificatesText, requestKinds, revocationNames, statusNames } from "./Cards.js";
 
 type CardView = Card.State & { readonly version: number };
 
@@ -139,7 +139,7 @@ export const Holder = () => {
         <ul>
           {requests.map((request) => (
             <li key={request.id}>
-              {request.kind} du {frenchDate(request.submittedOn)} : {requestStatus[request.status] ?? request.status}
+              {requestKinds[request.kind] ?? request.kind} du {frenchDate(request.submittedOn)} : {requestStatus[request.status] ?? request.status}
             </li>
           ))}
         </ul>
