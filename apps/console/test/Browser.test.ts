@@ -13,6 +13,7 @@
  * for a renewal and she validates it; the agents are paged by ten, one deactivated with a reason,
  * one deleted after an explicit confirmation; another commune's operator sees nothing of this one;
  * the commune's onboarding file shows its milestones, who acts next, its conventions and its test;
+ * a session left alone 15 minutes ends by itself (the page's clock fast-forwarded);
  * she sees her own card, and signs out. axe finds no serious or critical violation (WCAG 2.1 AA, which
  * RGAA follows) on any screen; each screen's screenshot is kept in test-artifacts/. The token is
  * never in storage, and the pages request nothing but the platform and the agent.
@@ -491,6 +492,26 @@ describe.skipIf(!present)("the console in Chromium, with the API and a card agen
     await page.getByLabel(/Fichier de spécimens/).setInputFiles(fileURLToPath(new URL("../../../docs/examples/specimen-file.json", import.meta.url)));
     await page.getByRole("button", { name: "Envoyer le fichier de spécimens" }).click();
     await expect.poll(() => feedback(page).textContent()).toMatch(/Fichier de spécimens reçu : \d+ demandes de spécimen faites/);
+  });
+
+  it("signs out by itself after 15 minutes without a key or a click, saying why", async () => {
+    const token = platform.issue("commune-operator", "commune:69123", "Bruno Faure");
+    const other = await browser.newContext({ locale: "fr-FR", viewport: { width: 1280, height: 900 } });
+    try {
+      const idle = await other.newPage();
+      await idle.clock.install();
+      await idle.goto(`${platform.base}/console`);
+      await idle.getByLabel("Jeton d'amorçage").fill(token);
+      await idle.getByLabel("Jeton d'amorçage").press("Enter");
+      await expect.poll(() => idle.getByTestId("session").textContent()).toContain("Déconnexion automatique après 15 minutes d'inactivité");
+      await idle.clock.fastForward("14:00");
+      expect(await idle.getByTestId("session").count()).toBe(1);
+      await idle.clock.fastForward("01:30");
+      await expect.poll(() => idle.getByText("Vous avez été déconnecté après 15 minutes d'inactivité.").count()).toBe(1);
+      expect(await idle.locator("main h1").textContent()).toBe("Connexion avec votre carte");
+    } finally {
+      await other.close();
+    }
   });
 
   it("shows the holder her own card with its certificates' expiry", async () => {
