@@ -49,8 +49,14 @@ export interface LoginAnswer {
 }
 
 /** Signs the login challenge its ticket carries with the card's authentication key, under `pin`. */
-export const login = (agentUrl: string, pairing: string, ticket: string, pin: string, card?: string) =>
-  post<LoginAnswer>(agentUrl, "/v1/login", pairing, { ticket, pin, ...(card === undefined || card === "" ? {} : { card }) });
+export const login = (agentUrl: string, pairing: string, ticket: string, pin: string, card?: string, finalTry = false) =>
+  post<LoginAnswer>(agentUrl, "/v1/login", pairing, {
+    ticket,
+    pin,
+    ...(card === undefined || card === "" ? {} : { card }),
+    // The holder confirmed the card's last try: a wrong PIN then blocks it.
+    ...(finalTry ? { finalTry: true } : {}),
+  });
 
 /** A card in a reader of this workstation. */
 export interface PresentCard {

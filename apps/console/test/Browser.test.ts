@@ -289,12 +289,16 @@ describe.skipIf(!present)("the console in Chromium, with the API and a card agen
       await holder.getByLabel("Code PIN de la carte").fill("999998");
       await holder.getByRole("button", { name: "Se connecter avec la carte" }).click();
       await expect.poll(() => feedback(holder).textContent()).toContain("Essais restants : 1.");
-      // The agent never makes the final try: it warns instead, and the card keeps its last try.
+      // The agent never spends the last try unasked: it warns, and the card keeps it.
       await holder.getByLabel("Code PIN de la carte").fill("999997");
       await holder.getByRole("button", { name: "Se connecter avec la carte" }).click();
       await expect.poll(() => feedback(holder).textContent()).toContain("un nouveau code PIN erroné bloquerait la carte. (pin-final-try)");
-      // The card locked elsewhere (its kit's own PIN dialog): the console says so at the next sign-in.
-      await platform.lockPin(card.serial);
+      // The holder chooses to spend it, and a third wrong PIN blocks the card.
+      await holder.getByText(/J'utilise le dernier essai de ma carte/).click();
+      await holder.getByLabel("Code PIN de la carte").fill("999996");
+      await holder.getByRole("button", { name: "Se connecter avec la carte" }).click();
+      await expect.poll(() => feedback(holder).textContent()).toContain("Le code PIN est bloqué");
+      // Blocked: even the right PIN opens nothing now.
       await holder.getByLabel("Code PIN de la carte").fill("246810");
       await holder.getByRole("button", { name: "Se connecter avec la carte" }).click();
       await expect.poll(() => feedback(holder).textContent()).toContain("Le code PIN est bloqué");

@@ -58,8 +58,8 @@ export interface Running {
   readonly restartAgent: () => Promise<void>;
   /**
    * Locks a virtual card's PIN as the card itself would after its last wrong try, the agent
-   * stopped meanwhile: the agent refuses to make a PIN's final try (`pin-final-try`), so no page
-   * can lock a card through it.
+   * stopped meanwhile: a shortcut for the walks that need a locked card (the console's own way,
+   * three wrong PINs with the last try confirmed, is walked once).
    */
   readonly lockPin: (serial: string) => Promise<void>;
   /** A JSON call of the API with a bearer token. */

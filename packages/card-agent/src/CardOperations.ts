@@ -30,14 +30,16 @@ export const chooseCard = Effect.fn("CardAgent.chooseCard")(function* (serial: s
 });
 
 /** Runs `use` in the holder's session on the card, closed whatever happens. */
-const loggedIn = <A, E, R>(serial: string, pin: string, use: Effect.Effect<A, E, R>) =>
-  SmartCards.use((cards) => Effect.andThen(cards.login(serial, pin), use).pipe(Effect.ensuring(Effect.ignore(cards.logout(serial)))));
+const loggedIn = <A, E, R>(serial: string, pin: string, use: Effect.Effect<A, E, R>, options?: { readonly evenIfFinalTry?: boolean }) =>
+  SmartCards.use((cards) => Effect.andThen(cards.login(serial, pin, options), use).pipe(Effect.ensuring(Effect.ignore(cards.logout(serial)))));
 
 /** A login: the challenge's text signed with the authentication key, and that key's certificate (both DER). */
 export const signChallenge = Effect.fn("CardAgent.signChallenge")(function* (request: {
   readonly serial: string;
   readonly pin: string;
   readonly text: string;
+  /** The holder confirmed the last try the card allows (otherwise refused with `PinFinalTry` before it is spent). */
+  readonly finalTry?: boolean;
 }) {
   const cards = yield* SmartCards;
   return yield* loggedIn(
@@ -47,6 +49,7 @@ export const signChallenge = Effect.fn("CardAgent.signChallenge")(function* (req
       signature: cards.sign(request.serial, "authentication", new TextEncoder().encode(request.text)),
       certificate: cards.readCertificate(request.serial, "authentication"),
     }),
+    { evenIfFinalTry: request.finalTry === true },
   );
 });
 

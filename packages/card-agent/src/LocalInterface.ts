@@ -75,7 +75,8 @@ const base64 = (bytes: Uint8Array) => Buffer.from(bytes).toString("base64");
 /** The bodies of the card operations. */
 const bodies = {
   cards: Schema.Struct({ ticket: Schema.String }),
-  login: Schema.Struct({ ticket: Schema.String, pin: Pin, card: Schema.optionalKey(Serial) }),
+  /** `finalTry`: the holder, warned that one try is left (`pin-final-try`), confirms it: a wrong PIN then blocks the card. */
+  login: Schema.Struct({ ticket: Schema.String, pin: Pin, card: Schema.optionalKey(Serial), finalTry: Schema.optionalKey(Schema.Boolean) }),
   sign: Schema.Struct({ ticket: Schema.String, data: Base64, pin: Schema.optionalKey(Pin) }),
   pin: Schema.Struct({ ticket: Schema.String, pin: Pin, newPin: Pin }),
   keys: Schema.Struct({ ticket: Schema.String, pin: Pin }),
@@ -174,7 +175,7 @@ export const make = (options: Options): Hono => {
       if (ticket.card !== undefined && body.card !== undefined && ticket.card !== body.card)
         return yield* new TicketInvalid({ reason: "a ticket for another card" });
       const serial = yield* CardOperations.chooseCard(ticket.card ?? body.card);
-      const signed = yield* CardOperations.signChallenge({ serial, pin: body.pin, text: ticket.toSign });
+      const signed = yield* CardOperations.signChallenge({ serial, pin: body.pin, text: ticket.toSign, finalTry: body.finalTry === true });
       return { card: serial, signature: base64(signed.signature), certificate: base64(signed.certificate) };
     }),
   );

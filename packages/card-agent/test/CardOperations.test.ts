@@ -124,6 +124,22 @@ for (const driver of drivers) {
       expect(verify("sha256", data, spki(keys.signature.publicKey), Buffer.from(signature))).toBe(true);
     });
 
+    it.skipIf(driver.name !== "the simulator")("spends the card's last PIN try only when the holder confirms it, which then blocks the card", async () => {
+      const card = (await run(CardManufacturer.use((maker) => maker.manufacture({ card: "33333333-0000-4000-8000-000000000009", puk, label: "Paul" })))).serial;
+      await run(CardOperations.unblock({ serial: card, secret: puk, newPin: pin }));
+      for (const left of [2, 1])
+        expect(failureOf(await exit(CardOperations.signChallenge({ serial: card, pin: "000000", text: "x" })))).toMatchObject({
+          _tag: "PinIncorrect",
+          triesLeft: left,
+        });
+      // One try left: refused before it is spent, unless the holder confirms it.
+      expect(failureOf(await exit(CardOperations.signChallenge({ serial: card, pin: "000000", text: "x" })))).toMatchObject({ _tag: "PinFinalTry" });
+      expect(failureOf(await exit(CardOperations.signChallenge({ serial: card, pin: "000000", text: "x", finalTry: true })))).toMatchObject({
+        _tag: "PinLocked",
+      });
+      expect(failureOf(await exit(CardOperations.signChallenge({ serial: card, pin, text: "x", finalTry: true })))).toMatchObject({ _tag: "PinLocked" });
+    });
+
     it("changes the PIN: the old one no longer opens the card", async () => {
       await run(CardOperations.changePin({ serial, pin, newPin: "731864" }));
       const old = await exit(CardOperations.signChallenge({ serial, pin, text: "x" }));

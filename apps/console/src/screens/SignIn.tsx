@@ -25,6 +25,9 @@ export const SignIn = () => {
   // Asked for only when several cards are in this workstation's readers.
   const [card, setCard] = useState<string | undefined>(undefined);
   const [busy, setBusy] = useState(false);
+  // Offered once the agent warned that one try is left: the holder chooses to spend it.
+  const [finalTryOffered, setFinalTryOffered] = useState(false);
+  const [finalTry, setFinalTry] = useState(false);
   const [feedback, setFeedback] = useState<Feedback>(undefined);
   const [bootstrapFeedback, setBootstrapFeedback] = useState<Feedback>(undefined);
 
@@ -44,9 +47,12 @@ export const SignIn = () => {
     try {
       const login = await Api.call(Contract.CardAgent.login, { body: { origin: window.location.origin } });
       if (!login.ok) return setFeedback(login);
-      const signed = await CardAgent.login(agent, login.value.pairing, login.value.ticket, pin, card?.trim());
+      const signed = await CardAgent.login(agent, login.value.pairing, login.value.ticket, pin, card?.trim(), finalTryOffered && finalTry);
+      setFinalTry(false);
       if (!signed.ok) {
         if (signed.refusal.code === "agent-card-not-chosen" && card === undefined) setCard("");
+        if (signed.refusal.code === "pin-final-try") setFinalTryOffered(true);
+        if (signed.refusal.code === "pin-locked") setFinalTryOffered(false);
         return setFeedback(signed);
       }
       const opened = await Api.call(Contract.Sessions.open, {
@@ -112,6 +118,14 @@ export const SignIn = () => {
               nativeInputProps={{ value: card, onChange: (event) => setCard(event.target.value), name: "card" }}
             />
           )}
+          {finalTryOffered ? (
+            <div className="fr-checkbox-group fr-mb-2w">
+              <input type="checkbox" id="final-try" name="finalTry" checked={finalTry} onChange={(event) => setFinalTry(event.target.checked)} />
+              <label className="fr-label" htmlFor="final-try">
+                J'utilise le dernier essai de ma carte (un code PIN erroné la bloquera)
+              </label>
+            </div>
+          ) : null}
           <Input
             label="Adresse de l'agent de carte"
             hintText="Sur ce poste, par défaut http://127.0.0.1:7300"
