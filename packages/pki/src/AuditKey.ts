@@ -6,9 +6,7 @@
 import { type CardFailure, KeyTokens } from "@comedec/card";
 import { Audit } from "@comedec/rgs";
 import { Effect, Layer } from "effect";
-import { createHash, createPublicKey, generateKeyPairSync, type KeyObject, verify } from "node:crypto";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { createHash, createPublicKey, type KeyObject, verify } from "node:crypto";
 import { tokenLabels } from "./Authority.js";
 import * as Sealed from "./Sealed.js";
 import * as SigningKey from "./SigningKey.js";
@@ -19,24 +17,7 @@ export interface Options {
   readonly passphrase: string;
 }
 
-const loadOrCreate = async (options: Options): Promise<KeyObject> => {
-  const created = () => generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey;
-  if (options.directory === undefined) return created();
-  const file = join(options.directory, "audit-key.json");
-  const stored = await readFile(file, "utf8").then(
-    (text) => JSON.parse(text) as Sealed.SealedKey,
-    () => undefined,
-  );
-  if (stored !== undefined) return Sealed.unseal(stored, options.passphrase);
-  const key = created();
-  await mkdir(options.directory, { recursive: true, mode: 0o700 });
-  // `wx`: when two processes start together, one writes and the other reads what it wrote.
-  const written = await writeFile(file, JSON.stringify(Sealed.seal(key, options.passphrase)), { flag: "wx", mode: 0o600 }).then(
-    () => true,
-    () => false,
-  );
-  return written ? key : loadOrCreate(options);
-};
+const loadOrCreate = (options: Options): Promise<KeyObject> => Sealed.loadOrCreateP256(options, "audit-key.json");
 
 /** The signer of a key of the signing-key port, in this process or on a token. */
 export const signerOfKey = (key: SigningKey.SigningKey): Audit.CheckpointSigner["Service"] => {

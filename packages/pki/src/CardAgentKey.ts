@@ -7,9 +7,7 @@
  */
 import { type CardFailure, KeyTokens } from "@comedec/card";
 import { Context, Effect, Layer } from "effect";
-import { createHash, createPublicKey, generateKeyPairSync, type KeyObject } from "node:crypto";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { createHash, createPublicKey, type KeyObject } from "node:crypto";
 import * as Sealed from "./Sealed.js";
 import * as SigningKey from "./SigningKey.js";
 
@@ -35,24 +33,7 @@ export class CardAgentKey extends Context.Service<
   }
 >()("@comedec/pki/CardAgentKey") {}
 
-const loadOrCreate = async (options: Options): Promise<KeyObject> => {
-  const created = () => generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey;
-  if (options.directory === undefined) return created();
-  const file = join(options.directory, "card-agent-key.json");
-  const stored = await readFile(file, "utf8").then(
-    (text) => JSON.parse(text) as Sealed.SealedKey,
-    () => undefined,
-  );
-  if (stored !== undefined) return Sealed.unseal(stored, options.passphrase);
-  const key = created();
-  await mkdir(options.directory, { recursive: true, mode: 0o700 });
-  // `wx`: when two processes start together, one writes and the other reads what it wrote.
-  const written = await writeFile(file, JSON.stringify(Sealed.seal(key, options.passphrase)), { flag: "wx", mode: 0o600 }).then(
-    () => true,
-    () => false,
-  );
-  return written ? key : loadOrCreate(options);
-};
+const loadOrCreate = (options: Options): Promise<KeyObject> => Sealed.loadOrCreateP256(options, "card-agent-key.json");
 
 /** The service on a key of the signing-key port. */
 export const ofKey = (key: SigningKey.SigningKey): CardAgentKey["Service"] => ({

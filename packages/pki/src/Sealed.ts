@@ -2,7 +2,9 @@
  * CA private keys at rest: PKCS#8 encrypted with AES-256-GCM under a key derived from the
  * operator's passphrase by scrypt. A wrong passphrase or a modified file fails the GCM tag check.
  */
-import { createCipheriv, createDecipheriv, createPrivateKey, type KeyObject, randomBytes, scryptSync } from "node:crypto";
+import { createCipheriv, createDecipheriv, createPrivateKey, generateKeyPairSync, type KeyObject, randomBytes, scryptSync } from "node:crypto";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 
 /** A sealed private key, as stored. */
 export interface SealedKey {
@@ -30,4 +32,27 @@ export const unseal = (sealed: SealedKey, passphrase: string): KeyObject => {
   decipher.setAuthTag(Buffer.from(sealed.tag, "base64"));
   const der = Buffer.concat([decipher.update(Buffer.from(sealed.ciphertext, "base64")), decipher.final()]);
   return createPrivateKey({ key: der, format: "der", type: "pkcs8" });
+};
+
+/**
+ * A P-256 key of the platform kept sealed in `directory/file` under the passphrase: read, or made
+ * and written on first start (in memory only, new at each start, when there is no directory).
+ */
+export const loadOrCreateP256 = async (options: { readonly directory?: string; readonly passphrase: string }, file: string): Promise<KeyObject> => {
+  const created = () => generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey;
+  if (options.directory === undefined) return created();
+  const path = join(options.directory, file);
+  const stored = await readFile(path, "utf8").then(
+    (text) => JSON.parse(text) as SealedKey,
+    () => undefined,
+  );
+  if (stored !== undefined) return unseal(stored, options.passphrase);
+  const key = created();
+  await mkdir(options.directory, { recursive: true, mode: 0o700 });
+  // `wx`: when two processes start together, one writes and the other reads what it wrote.
+  const written = await writeFile(path, JSON.stringify(seal(key, options.passphrase)), { flag: "wx", mode: 0o600 }).then(
+    () => true,
+    () => false,
+  );
+  return written ? key : loadOrCreateP256(options, file);
 };
