@@ -18,12 +18,13 @@
  * A card pulled out after step 2: `POST /cards/{id}/hand-over/resumption {agentKey, reason}` gives fresh
  * tickets for the same operation (the agent reuses its key pairs; the same keys get the same certificates).
  */
-import { Change, Problem } from "@comedec/actor";
+// biome-ignore lint/correctness/noUnusedImports: the emitted declarations name these types (TS2742 otherwise)
+import { type Change, Problem } from "@comedec/actor";
 import { AgentNotFound } from "@comedec/agent";
 import {
   ActivationCodeInvalid,
-  Card,
-  CardNotFound,
+  // biome-ignore lint/correctness/noUnusedImports: the emitted declarations name this type (TS2742 otherwise)
+  type Card,
   CardView,
   CertificateRefused,
   DualControlRequired,
@@ -33,12 +34,14 @@ import {
   RequestNotFound,
   SecretAnswersRefused,
 } from "@comedec/card";
-import { CommuneNotFound, Onboarding } from "@comedec/commune";
-import { Access, Rules } from "@comedec/rgs";
+// biome-ignore lint/correctness/noUnusedImports: the emitted declarations name these types (TS2742 otherwise)
+import type { Onboarding } from "@comedec/commune";
+// biome-ignore lint/correctness/noUnusedImports: the emitted declarations name Access (TS2742 otherwise)
+import { type Access, Rules } from "@comedec/rgs";
 import { Schema } from "effect";
 import * as Endpoint from "../Endpoint.js";
 import { Statement } from "./CardAgent.js";
-import { IdParams, onRecord, ReasonBody } from "./Cards.js";
+import { IdParams, milestoneRefusals, onCard, ReasonBody, writeRefusals } from "./Cards.js";
 
 /** The agent's sealing key is not an X25519 public key: nothing was done. */
 export class AgentKeyInvalid extends Schema.TaggedError<AgentKeyInvalid>()(
@@ -47,35 +50,8 @@ export class AgentKeyInvalid extends Schema.TaggedError<AgentKeyInvalid>()(
   Problem.annotation(422, "card-agent-key-invalid", "The card agent's sealing key is not an X25519 public key"),
 ) {}
 
-const onCard = <P extends Access.Permission>(permission: P) => onRecord(permission, "card");
-
-// What any write to an existing card may answer: no such card, another site's, a stale version, its rules.
-const writeRefusals = [
-  CardNotFound,
-  Access.Forbidden,
-  Change.ConcurrentModification,
-  Card.CardIllegalTransition,
-  Card.CardPartyNotAllowed,
-  Card.SerialMismatch,
-] as const;
-
 // What a hand-over's checks may refuse besides the card's rules: the holder, the second person, the document.
 const handOverRefusals = [HolderNotActive, AgentNotFound, DualControlRequired, HandOverDocumentMismatch] as const;
-
-// What recording a commune's first-cards milestone may refuse (checked before the card is touched).
-const milestoneRefusals = [
-  Onboarding.PrerequisiteMissing,
-  Onboarding.MilestoneNotApplicable,
-  Onboarding.MilestoneRoleNotAllowed,
-  Onboarding.EditorNotContracted,
-  Onboarding.ObligationAlreadySettled,
-  Onboarding.TrainingNotSchedulable,
-  Onboarding.MilestoneRecordedByOperation,
-  Onboarding.MilestoneNotWithdrawable,
-  Onboarding.AppointmentNotMovable,
-  Onboarding.ConnectionDateAfterDeadline,
-  CommuneNotFound,
-] as const;
 
 // What the operation's own progress may refuse.
 const operationRefusals = [KeyOperations.KeyOperationNotFound, KeyOperations.KeyOperationOutOfStep] as const;

@@ -65,7 +65,7 @@ export const SiteQuery = {
 export const onRecord = <P extends Access.Permission, R extends "card" | "holder" | "card-request">(permission: P, resource: R) =>
   ({ _tag: "permission", permission, target: { _tag: "resource", resource } }) as const;
 
-const onCard = <P extends Access.Permission>(permission: P) => onRecord(permission, "card");
+export const onCard = <P extends Access.Permission>(permission: P) => onRecord(permission, "card");
 const onHolder = <P extends Access.Permission>(permission: P) => onRecord(permission, "holder");
 
 /** A listing, authorised on the commune it filters on (the nation otherwise: the grant's reach narrows it). */
@@ -76,13 +76,13 @@ export const onListedCommune = <P extends Access.Permission>(permission: P) =>
 const ruleRefusals = [Card.CardIllegalTransition, Card.CardPartyNotAllowed, Card.SerialMismatch] as const;
 
 // What any write to an existing card may answer: no such card, another site's, a stale version, its rules.
-const writeRefusals = [CardNotFound, Access.Forbidden, Change.ConcurrentModification, ...ruleRefusals] as const;
+export const writeRefusals = [CardNotFound, Access.Forbidden, Change.ConcurrentModification, ...ruleRefusals] as const;
 
 // What the card itself (through its reader) may answer.
 const cardFailures = [PinIncorrect, PinLocked, PinFinalTry, PinRequired, PinRejected, CardAbsent, KeyNotFound, DeviceFailure] as const;
 
 // What recording an onboarding milestone may refuse (the connection, a commune's first cards handed over).
-const milestoneRefusals = [
+export const milestoneRefusals = [
   Onboarding.PrerequisiteMissing,
   Onboarding.MilestoneNotApplicable,
   Onboarding.MilestoneRoleNotAllowed,
