@@ -12,6 +12,7 @@ import { SmartCards } from "@comedec/card";
 import { Commune, type InseeCode } from "@comedec/commune";
 import { Directory as Deployment } from "@comedec/deployment";
 import { Local, Login } from "@comedec/pgca";
+import { Desk } from "@comedec/platform";
 import { RawSql } from "@comedec/persistence";
 import { adapters } from "@comedec/persistence/testing";
 import { Authority } from "@comedec/pki";
@@ -67,7 +68,7 @@ for (const adapter of adapters) {
           const code = yield* Letters.codeFromLetterOf(ants, ordered.state.id);
           // The operator registered the holder and ordered the card: the délégué is the second person.
           yield* (yield* Local.make(deputy)).approvePersonalisation(ordered.state.id, "second contrôle");
-          yield* byOperator.publish(ordered.state.id, {
+          yield* Desk.publish(operator, ordered.state.id, {
             activationCode: code,
             pin,
             handOver: { document: { type: "passeport", number }, place: "mairie" },

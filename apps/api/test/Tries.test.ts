@@ -6,6 +6,7 @@
  */
 import { Actor } from "@comedec/actor";
 import { Secrets } from "@comedec/card";
+import { Sealing } from "@comedec/card-agent";
 import { Commune, type InseeCode } from "@comedec/commune";
 import { Directory } from "@comedec/deployment";
 import { RawSql } from "@comedec/persistence";
@@ -14,6 +15,7 @@ import { Access, Tokens } from "@comedec/rgs";
 import { Effect, ManagedRuntime } from "effect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as App from "../src/App.js";
+import * as AtTheDesk from "./AtTheDesk.js";
 import * as Services from "./Services.js";
 import * as Letters from "./Letters.js";
 
@@ -57,14 +59,15 @@ for (const adapter of adapters) {
       runtime.runPromise(Tokens.ActorTokens.use((store) => store.issue(who, 1, Actor.platform, "bootstrap"))).then(({ token }) => {
         tokens[name] = token;
       });
-    const call = async (who: string, method: string, path: string, body?: unknown) => {
+    const at = async (token: string | undefined, method: string, path: string, body?: unknown) => {
       const response = await app.request(path, {
         method,
-        headers: { authorization: `Bearer ${tokens[who]}`, "content-type": "application/json" },
+        headers: { ...(token === undefined ? {} : { authorization: `Bearer ${token}` }), "content-type": "application/json" },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
       return { status: response.status, body: (await response.json()) as any };
     };
+    const call = (who: string, method: string, path: string, body?: unknown) => at(tokens[who], method, path, body);
     const ok = async (who: string, method: string, path: string, body?: unknown) => {
       const response = await call(who, method, path, body);
       if (response.status >= 300) throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(response.body)}`);
@@ -78,10 +81,12 @@ for (const adapter of adapters) {
           ),
         )
         .then((rows) => rows[0]?.n);
-    const publication = (code: string) => ({
+    // The agent's sealing key each hand-over names; the code is judged before anything is sealed for it.
+    const agentKey = Sealing.make().publicKey;
+    const handOver = (code: string) => ({
       activationCode: code,
-      pin: "739164",
       handOver: { document: { type: "carte-nationale-identite", number: "BF7654321" }, place: "mairie" },
+      agentKey,
       reason: "remise à la mairie",
     });
 
@@ -126,24 +131,26 @@ for (const adapter of adapters) {
       await ok("ants", "POST", "/communes/69266/onboarding/milestones", {
         evidence: { milestone: "handOverAppointment", reference: "rdv", appointmentOn: today, venue: "Préfecture du Rhône" },
       });
-      await ok("prefecture", "POST", `/cards/${ids.aliceCard}/publication`, {
+      const desk = await AtTheDesk.make((token, method, path, body) => at(token, method, path, body), runtime);
+      const published = await desk.publish(tokens.prefecture as string, ids.aliceCard, {
         activationCode: aliceCode,
         pin: "482915",
         handOver: { document: { type: "carte-nationale-identite", number: "AR1234567" }, place: "prefecture" },
         reason: "remise en main propre",
       });
+      expect(published.body.status).toBe("active");
     }, 240_000);
     afterAll(() => runtime.dispose());
 
     it("counts exactly the tries an activation code allows, burns it, and refuses the right code after", async () => {
-      const path = `/cards/${ids.brunoCard}/publication`;
+      const path = `/cards/${ids.brunoCard}/hand-over`;
       const wrong = "0000-0000-0000-0000";
-      const tries = await Promise.all(Array.from({ length: parallel }, () => call("alice", "POST", path, publication(wrong))));
+      const tries = await Promise.all(Array.from({ length: parallel }, () => call("alice", "POST", path, handOver(wrong))));
       expect(tries.map((response) => `${response.status} ${response.body.code}`)).toEqual(Array(parallel).fill("422 activation-code-invalid"));
       const counted = tries.filter((response) => response.body.reason.startsWith("wrong code"));
       expect(counted.map((response) => response.body.attemptsLeft).sort()).toEqual([0, 1, 2, 3, 4].slice(0, Secrets.codeAttempts));
       expect(await audited(`activation-code:${ids.brunoCard}`, "ActivationCodeRejected")).toBe(Secrets.codeAttempts);
-      const right = await call("alice", "POST", path, publication(ids.brunoCode));
+      const right = await call("alice", "POST", path, handOver(ids.brunoCode));
       expect({ status: right.status, code: right.body.code, attemptsLeft: right.body.attemptsLeft }).toEqual({
         status: 422,
         code: "activation-code-invalid",
