@@ -15,7 +15,6 @@ import { type ManagedRuntime, Schema } from "effect";
 /** An answer: its status and JSON body. */
 export interface Answer {
   readonly status: number;
-  // biome-ignore lint/suspicious/noExplicitAny: the suites read problem fields and views alike
   readonly body: any;
 }
 
