@@ -19,7 +19,26 @@ export interface Api {
   readonly requestLog: "json" | "off";
   /** The OpenTelemetry traces (the `OTEL_*` variables); `undefined`, nothing traced, without an OTLP endpoint. */
   readonly tracing: Configuration.Tracing | undefined;
+  /**
+   * The card agent the embedded platform runs on its virtual cards, as a workstation would
+   * (`COMEDEC_CARD_AGENT_PORT`, 7300; `off` for none): never in production, where it runs on the
+   * agents' workstations.
+   */
+  readonly embeddedCardAgentPort: number | undefined;
 }
+
+/** The embedded card agent's port (`COMEDEC_CARD_AGENT_PORT`: 7300 by default, `off` for none). */
+export const embeddedCardAgentPort: Config.Config<number | undefined> = Config.schema(
+  Schema.String.check(
+    Schema.makeFilter((value: string) => value === "off" || (/^[0-9]+$/.test(value) && Number(value) >= 1 && Number(value) <= 65535), {
+      message: "a port number from 1 to 65535, or off, expected",
+    }),
+  ),
+  "COMEDEC_CARD_AGENT_PORT",
+).pipe(
+  Config.map((value) => (value === "off" ? undefined : Number(value))),
+  Config.withDefault(7300 as number | undefined),
+);
 
 /** The Prometheus port (`COMEDEC_METRICS_PORT`): unset, no metrics are served. */
 export const metricsPort: Config.Config<number | undefined> = Config.schema(
@@ -53,4 +72,5 @@ export const api: Config.Config<Api> = Config.all({
   metrics: Config.all({ port: metricsPort, host: metricsHost }),
   requestLog,
   tracing: Configuration.tracing("comedec-api"),
+  embeddedCardAgentPort,
 });

@@ -19,6 +19,7 @@ import * as Mailer from "@comedec/worker/mailer";
 import { Effect, Layer, ManagedRuntime, Redacted } from "effect";
 import * as App from "./App.js";
 import * as Configuration from "./Configuration.js";
+import * as EmbeddedCardAgent from "./EmbeddedCardAgent.js";
 import * as Metrics from "./Metrics.js";
 import * as RequestLog from "./RequestLog.js";
 import { RawSql } from "@comedec/persistence";
@@ -107,6 +108,7 @@ const stop = (signal: string) => {
       (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
     });
     metricsServer?.close();
+    await cardAgent?.close();
     await worker?.stop();
     await runtime.dispose();
     await tracing?.shutdown().catch(() => undefined);
@@ -114,5 +116,19 @@ const stop = (signal: string) => {
     process.exit(0);
   })();
 };
+// Embedded on virtual cards, this machine is also the workstation: its card agent runs here, on the API's own simulator.
+const cardAgent =
+  embedded !== undefined && config.pkcs11Library === undefined && settings.embeddedCardAgentPort !== undefined
+    ? await (server.listening ? Promise.resolve() : new Promise<void>((resolve) => server.once("listening", () => resolve()))).then(() =>
+        EmbeddedCardAgent.start(runtime, {
+          platformUrl: config.publicUrl,
+          consoleOrigin: new URL(config.publicUrl).origin,
+          port: settings.embeddedCardAgentPort as number,
+        }),
+      )
+    : undefined;
+if (cardAgent !== undefined)
+  console.error(`card agent on ${cardAgent.url} (virtual cards of ${config.dataDir}/cards), for the console at ${new URL(config.publicUrl).origin}`);
+
 process.on("SIGINT", () => stop("SIGINT"));
 process.on("SIGTERM", () => stop("SIGTERM"));
