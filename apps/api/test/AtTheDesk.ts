@@ -130,6 +130,13 @@ export const make = async (platform: PlatformCall, runtime: ManagedRuntime.Manag
       const done = await atAgent("/v1/unblock", pairing, { ticket: issued.body.ticket, newPin });
       return ok(done) ? issued : done;
     },
+    /** The cards in the agent's readers, as the page reads them before an unblock (each with its PIN's state: `pin.locked`, `pin.triesLeft`). */
+    cards: async (token: string): Promise<Answer> => {
+      const { pairing } = await paired(token);
+      const ticket = await platform(token, "POST", "/card-agent/tickets", { operation: "list-cards" });
+      if (!ok(ticket)) return ticket;
+      return atAgent("/v1/cards", pairing, { ticket: ticket.body.ticket });
+    },
     /**
      * Signs in with a card at the agent (the PIN typed there): the session's token on success,
      * the agent's or the platform's refusal otherwise (`pin-incorrect`, `pin-locked`, …).
