@@ -1,7 +1,8 @@
 /**
- * Rate limits on logging in and on typing codes, through the real app: a client over the limit
- * gets 429 problem+json with Retry-After, another client does not, and a client cannot dodge the
- * limit with a forged X-Forwarded-For unless the platform sits behind a proxy it trusts.
+ * Rate limits on logging in and on typing codes (an activation code at a hand-over, secret answers
+ * at an unblock), through the real app: a client over the limit gets 429 problem+json with
+ * Retry-After, another client does not, and a client cannot dodge the limit with a forged
+ * X-Forwarded-For unless the platform sits behind a proxy it trusts.
  */
 import { adapters } from "@comedec/persistence/testing";
 import { ManagedRuntime } from "effect";
@@ -33,9 +34,18 @@ describe("rate limits", () => {
 
   it("stops a client typing codes on many cards, whatever the card", async () => {
     const app = App.make(runtime, { rateLimits: { ...RateLimits.defaults, codeEntry: 2, trustProxy: true } });
-    const attempts = ["a", "b", "c"].map((card) => post(app, `/cards/${card}/pin-verification`, "203.0.113.9", { pin: "482915" }));
+    // An activation code at a hand-over and secret answers at an unblock draw on the same allowance.
+    const attempts = [
+      post(app, "/cards/a/hand-over", "203.0.113.9", { activationCode: "0000-0000-0000-0000" }),
+      post(app, "/cards/b/unblock-ticket", "203.0.113.9", { holderAuthentication: "secret-answers" }),
+      post(app, "/cards/c/hand-over", "203.0.113.9", { activationCode: "0000-0000-0000-0000" }),
+    ];
     expect((await Promise.all(attempts)).map((response) => response.status).sort()).toEqual([401, 401, 429]);
-    expect((await post(app, "/cards/d/publication", "203.0.113.9")).status).toBe(429);
+    const refused = await post(app, "/cards/d/unblock-ticket", "203.0.113.9");
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get("retry-after")).toBe("60");
+    // Another client types its codes.
+    expect((await post(app, "/cards/d/hand-over", "198.51.100.4")).status).toBe(401);
     // Reading a card is not typing a code.
     expect((await app.request("/cards/d", { headers: { "x-forwarded-for": "203.0.113.9" } })).status).toBe(401);
   });
