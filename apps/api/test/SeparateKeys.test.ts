@@ -1,7 +1,8 @@
 /**
  * RGS rule certificate.separate-keys through the API: a card (or its middleware) that answers the
- * same key pair for authentication and signature is refused at the hand-over, with the rule's id,
- * before any certificate is issued. The card stays received and uncertified.
+ * same key pair for authentication and signature — and signs both CSRs with it, so that each CSR
+ * proves its key — is refused at the hand-over's certificate requests, with the rule's id, before
+ * any certificate is issued. The card stays received and uncertified.
  */
 import { Actor } from "@comedec/actor";
 import { SmartCards } from "@comedec/card";
@@ -15,10 +16,15 @@ import { Effect, Layer, ManagedRuntime } from "effect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as App from "../src/App.js";
 import * as Platform from "@comedec/platform";
+import { createPublicKey, verify } from "node:crypto";
+import * as AtTheDesk from "./AtTheDesk.js";
 import * as Letters from "./Letters.js";
 import * as Services from "./Services.js";
 
-/** Virtual cards whose signature key pair is answered as the authentication one: one key for both uses. */
+/**
+ * Virtual cards with one key pair for both uses: the signature key pair is answered as the
+ * authentication one, and signing with the signature key signs with the authentication key.
+ */
 const oneKeyForBoth = Layer.effect(
   SmartCards,
   Effect.map(SmartCards.use(Effect.succeed), (cards) => {
@@ -30,9 +36,37 @@ const oneKeyForBoth = Layer.effect(
           if (usage === "authentication") authentication.set(serial, key.publicKey);
           return usage === "signature" ? { ...key, publicKey: authentication.get(serial) ?? key.publicKey } : key;
         }),
+      sign: (serial, usage, data, pin) => (usage === "signature" ? cards.sign(serial, "authentication", data) : cards.sign(serial, usage, data, pin)),
     });
   }),
 ).pipe(Layer.provideMerge(Simulator.layer({ seed: "separate-keys" })));
+
+/** A DER element's content and end, at `offset`. */
+const element = (der: Buffer, offset: number) => {
+  const first = der[offset + 1] as number;
+  const octets = first & 0x80 ? first & 0x7f : 0;
+  const length = octets === 0 ? first : der.readUIntBE(offset + 2, octets);
+  const content = offset + 2 + octets;
+  return { start: offset, content, end: content + length };
+};
+
+/** A PKCS#10 request's key (SubjectPublicKeyInfo) and whether its signature verifies with that key. */
+const requestOf = (base64: string) => {
+  const der = Buffer.from(base64, "base64");
+  const info = element(der, element(der, 0).content);
+  const subject = element(der, element(der, info.content).end);
+  const key = element(der, subject.end);
+  const signature = element(der, element(der, info.end).end);
+  const publicKey = der.subarray(key.start, key.end);
+  // The BIT STRING's first octet counts its unused bits (none).
+  const signedByItsKey = verify(
+    "sha256",
+    der.subarray(info.start, info.end),
+    createPublicKey({ key: publicKey, format: "der", type: "spki" }),
+    der.subarray(signature.content + 1, signature.end),
+  );
+  return { publicKey, signedByItsKey };
+};
 
 const reference = [Commune.Commune.make({ code: "69123" as InseeCode.InseeCode, name: "Lyon", departement: "69" as never, region: "84", population: 520_000 })];
 const today = new Date().toISOString().slice(0, 10);
@@ -49,14 +83,15 @@ for (const adapter of adapters) {
       runtime.runPromise(Tokens.ActorTokens.use((store) => store.issue(who, 1, Actor.platform, "bootstrap"))).then(({ token }) => {
         tokens[name] = token;
       });
-    const call = async (who: string, method: string, path: string, body?: unknown) => {
+    const at = async (token: string | undefined, method: string, path: string, body?: unknown) => {
       const response = await app.request(path, {
         method,
-        headers: { authorization: `Bearer ${tokens[who]}`, "content-type": "application/json" },
+        headers: { ...(token === undefined ? {} : { authorization: `Bearer ${token}` }), "content-type": "application/json" },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
       return { status: response.status, body: (await response.json()) as any };
     };
+    const call = (who: string, method: string, path: string, body?: unknown) => at(tokens[who], method, path, body);
     const ok = async (who: string, method: string, path: string, body?: unknown) => {
       const response = await call(who, method, path, body);
       if (response.status >= 300) throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(response.body)}`);
@@ -73,7 +108,7 @@ for (const adapter of adapters) {
     }, 120_000);
     afterAll(() => runtime.dispose());
 
-    it("refuses the hand-over with certificate.separate-keys and issues no certificate", async () => {
+    it("refuses the hand-over's certificate requests with certificate.separate-keys and issues no certificate", async () => {
       const holder = await ok("prefectureBis", "POST", "/agents", {
         identity: { birthName: "Sauvage", givenNames: ["Sophie"], sex: "F", birthDate: "1984-04-04", placeOfBirth: { _tag: "commune", commune: "69123" } },
         document: {
@@ -95,13 +130,25 @@ for (const adapter of adapters) {
       await ok("prefecture", "POST", `/cards/${card}/receipt`, { serial, reason: "colis reçu" });
       await ok("prefectureBis", "POST", `/cards/${card}/personalisation-approval`, { reason: "second contrôle" });
       const code = await Letters.codeFromLetter((path, init) => app.request(path, init), tokens.ants as string, card);
-      const refused = await call("prefecture", "POST", `/cards/${card}/publication`, {
+      // The console's walk at the desk, the CSRs the agent had the card sign kept as they reach the platform.
+      const sent: Array<Record<"authentication" | "signature", string>> = [];
+      const desk = await AtTheDesk.make((token, method, path, body) => {
+        if (path.endsWith("/hand-over/certificate-requests")) sent.push((body as { csrs: Record<"authentication" | "signature", string> }).csrs);
+        return at(token, method, path, body);
+      }, runtime);
+      const refused = await desk.publish(tokens.prefecture as string, card, {
         activationCode: code,
         pin: "739164",
         handOver: { document: { type: "carte-nationale-identite", number: "SK4000001" }, place: "prefecture" },
         reason: "remise",
       });
       expect(`${refused.status} ${refused.body.code} ${refused.body.rule}`).toBe("403 rgs-rule-broken certificate.separate-keys");
+      // The rule refused it, nothing else: one key in both requests, each signed by that key.
+      const [csrs] = sent;
+      expect(sent).toHaveLength(1);
+      const requests = [csrs?.authentication, csrs?.signature].map((csr) => requestOf(csr as string));
+      expect(requests[0]?.publicKey.equals(requests[1]?.publicKey as Buffer)).toBe(true);
+      for (const request of requests) expect(request.signedByItsKey).toBe(true);
       const after = await ok("prefecture", "GET", `/cards/${card}`);
       expect(after.status).toBe("received");
       expect(after.certificates).toBeUndefined();
