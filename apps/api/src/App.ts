@@ -47,6 +47,7 @@ import * as PlanningRoutes from "./routes/Planning.js";
 import * as SessionRoutes from "./routes/Sessions.js";
 import * as CardAgentRoutes from "./routes/CardAgent.js";
 import * as AgentOperationRoutes from "./routes/AgentOperations.js";
+import * as SelfUnblockRoutes from "./routes/SelfUnblock.js";
 
 /** The rate limits on logging in and typing codes, for who builds the app. */
 export { RateLimits };
@@ -98,6 +99,7 @@ export const handlers: ReadonlyArray<Handler.Handler<Services>> = [
   ...ExchangeRoutes.handlers,
   ...CardAgentRoutes.handlers,
   ...AgentOperationRoutes.handlers,
+  ...SelfUnblockRoutes.handlers,
 ];
 
 /** Refuses to start when an endpoint of the contract has neither a handler nor a PKI route: the contract would promise a 404. */

@@ -244,7 +244,7 @@ const usable = ["active", "pin-blocked", "suspended"] as const;
 /** The card state machine, versioned: a change of table is a new version. */
 export const machine = {
   name: "pgca-card",
-  version: 3,
+  version: 4,
   states: Status.literals,
   terminal,
   transitions: [
@@ -323,10 +323,10 @@ export const machine = {
       event: "CardUnblocked",
       from: ["pin-blocked"],
       to: "active",
-      by: ["site-operator"],
+      by: ["site-operator", "holder"],
       evidence: ["holderAuthentication", "reason"],
-      rule: "Only a PIN-blocked card is unblocked, by an operator who authenticated the holder and is not the holder.",
-      why: "The PUK stays with the operators: the holder proves who they are (face to face or secret answers) to someone else.",
+      rule: "Only a PIN-blocked card is unblocked, by an operator who authenticated the holder and is not the holder, or by the holder at a distance with the answers to secret questions they set themselves.",
+      why: "The PUK never reaches a person: the holder proves who they are to an operator (face to face or secret answers), or to the platform by answers no operator could give, and the PUK goes sealed to the card agent (ADR 0018).",
     },
     {
       command: "RenewCertificates",
@@ -486,6 +486,11 @@ export const decide = (state: State | undefined, command: Command, { actor, toda
   }
   if (command._tag === "Order" && command.orderedBy !== undefined && command.orderedBy !== actor.id) {
     return Result.fail(new CardPartyNotAllowed({ command: command._tag, party, allowed: transition.by, rule: "an order is the orderer's own" }));
+  }
+  if (command._tag === "Unblock" && party === "holder" && command.holderAuthentication !== "secret-answers") {
+    return Result.fail(
+      new CardPartyNotAllowed({ command: command._tag, party, allowed: transition.by, rule: "a holder unblocks their own card by their secret answers only" }),
+    );
   }
   if (command._tag === "Receive" && state?.serial !== undefined && state.serial !== command.serial) {
     return Result.fail(new SerialMismatch({ expected: state.serial, presented: command.serial }));

@@ -135,7 +135,22 @@ export const UnblockTicketInput = Schema.Struct({
 /** Unblock a PIN-blocked card at the agent. */
 export type UnblockTicketInput = typeof UnblockTicketInput.Type;
 
+/** A holder's own unblock at a distance (ADR 0018): the answers to their own secret questions, and the agent's sealing key. */
+export const SelfUnblockAnswers = Schema.Struct({ answers: Secrets.GivenAnswers, agentKey: AgentSealingKey });
+
 // --- refusals ----------------------------------------------------------------------------------
+
+/**
+ * A holder's unblock at a distance is not open for this card (ADR 0018): unknown serial, a card
+ * not in force, a holder not active, no secret questions, questions set by someone else than the
+ * holder, or a binding forged, expired or made for another card. One refusal whose `reason` says
+ * which; it never names the holder, so a serial typed at random tells nobody whose card it is.
+ */
+export class SelfUnblockRefused extends Schema.TaggedError<SelfUnblockRefused>()(
+  "SelfUnblockRefused",
+  { reason: Schema.String },
+  Problem.annotation(403, "self-unblock-refused", "This card cannot be unblocked at a distance by its holder"),
+) {}
 
 /** No open operation of that purpose on the card: start one. */
 export class KeyOperationNotFound extends Schema.TaggedError<KeyOperationNotFound>()(

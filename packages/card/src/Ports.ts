@@ -81,6 +81,8 @@ export class CardStore extends Context.Service<
   {
     readonly load: (id: string) => Effect.Effect<Versioned<Card.State>, CardNotFound>;
     readonly loadRequest: (id: string) => Effect.Effect<Versioned<Request.State>, RequestNotFound>;
+    /** The card in force (active or PIN-blocked) that bears this serial, if any: what a holder's self-unblock starts from. */
+    readonly inForceBySerial: (serial: string) => Effect.Effect<Versioned<Card.State> | undefined>;
     /** Writes every record of the commit, or none (`ConcurrentModification` names the first stale one). */
     readonly commit: (commit: Commit) => Effect.Effect<void, Change.ConcurrentModification>;
     /** Cards of a scope, with any status filter, ordered by holder then card id. */

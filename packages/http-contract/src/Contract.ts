@@ -19,6 +19,7 @@ import * as Exchange from "./endpoints/Exchange.js";
 import * as Pki from "./endpoints/Pki.js";
 import * as CardAgent from "./endpoints/CardAgent.js";
 import * as AgentOperations from "./endpoints/AgentOperations.js";
+import * as SelfUnblock from "./endpoints/SelfUnblock.js";
 
 export {
   Agents,
@@ -37,6 +38,7 @@ export {
   Pki,
   CardAgent,
   AgentOperations,
+  SelfUnblock,
 };
 
 // Typed by the groups' own lists, so that the declaration names their errors through the groups.
@@ -58,6 +60,7 @@ export const endpoints: readonly [
   ...typeof Pki.endpoints,
   ...typeof CardAgent.endpoints,
   ...typeof AgentOperations.endpoints,
+  ...typeof SelfUnblock.endpoints,
 ] = [
   ...Communes.endpoints,
   ...Agents.endpoints,
@@ -75,4 +78,5 @@ export const endpoints: readonly [
   ...Pki.endpoints,
   ...CardAgent.endpoints,
   ...AgentOperations.endpoints,
+  ...SelfUnblock.endpoints,
 ];

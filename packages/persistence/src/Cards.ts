@@ -222,7 +222,16 @@ export const cardStoreLayer = Layer.effect(
         return result.rows.map((row) => ({ request: row.state, submittedAt: new Date(row.recorded_at) }));
       });
 
-    return CardStore.of({ load, loadRequest, commit, cards, requests, expiring, ended, waitingRevocations });
+    // A serial is printed on one card; a renewal card has its own. The index (migration 0014) keeps the lookup off a scan.
+    const inForceBySerial = (serial: string) =>
+      Effect.promise(async () => {
+        const result = await sql<{ state: unknown; version: number }>`
+          SELECT state, version FROM card WHERE state->>'serial' = ${serial} AND status IN ('active', 'pin-blocked') ORDER BY id LIMIT 1`.execute(db);
+        const row = result.rows[0];
+        return row === undefined ? undefined : { state: decodeCard(row.state), version: row.version };
+      });
+
+    return CardStore.of({ load, loadRequest, inForceBySerial, commit, cards, requests, expiring, ended, waitingRevocations });
   }),
 );
 

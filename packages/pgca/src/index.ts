@@ -12,17 +12,19 @@ export * as Ordering from "./Ordering.js";
 export * as Production from "./Production.js";
 /** Use case: ANTS's mail room produces, once, the letter that carries a card's activation code to its holder. */
 export * as ActivationLetters from "./ActivationLetters.js";
-/** Use cases: the hand-over and activation of a card, and the prefecture's approval of it. */
+/** Use case and decisions of a hand-over: the second person's approval, the checks and the commit of a publication. */
 export * as Publication from "./Publication.js";
 /** Use cases: the hand-over through the card agent at the desk — started, resumed, certified from the card's CSRs, confirmed by the card's proof. */
 export * as AgentPublication from "./AgentPublication.js";
 /** Use cases: new key pairs and certificates on an active card through the card agent. */
 export * as AgentRenewal from "./AgentRenewal.js";
-/** Use cases: a PIN checked on the card, a PIN-blocked card unblocked (on the server, or authorised for the card agent). */
+/** Use cases: a PIN block the card agent saw, recorded; an unblock authorised, its PUK given to seal for the agent. */
 export * as Unblocking from "./Unblocking.js";
+/** Use cases: a holder unblocks their own card at a distance, by the answers to the secret questions they set themselves (ADR 0018). */
+export * as SelfUnblocking from "./SelfUnblocking.js";
 /** Use case: a card revoked, under dual control for an operator's card. */
 export * as Revocation from "./Revocation.js";
-/** Use cases: a card replaced by a new one, or its certificates renewed. */
+/** Use cases: a card replaced by a new one, and the record of a card's new certificates. */
 export * as Renewal from "./Renewal.js";
 /** Use cases: a holder's requests, validated, rejected or withdrawn. */
 export * as Requests from "./Requests.js";

@@ -20,7 +20,7 @@ const base64url = (bytes: Uint8Array) => Buffer.from(bytes).toString("base64url"
 const fromBase64 = (text: string) => new Uint8Array(Buffer.from(text, /[-_]/.test(text) ? "base64url" : "base64"));
 
 /** Checks the agent's sealing key before anything is done: an X25519 SubjectPublicKeyInfo. */
-const checkedAgentKey = (agentKey: string) =>
+export const checkedAgentKey = (agentKey: string) =>
   Effect.suspend(() => {
     try {
       const key = createPublicKey({ key: Buffer.from(agentKey, "base64url"), format: "der", type: "spki" });

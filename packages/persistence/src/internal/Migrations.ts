@@ -623,6 +623,14 @@ const keyOperationStatements: ReadonlyArray<string> = [
 
 const keyOperations = fromStatements(keyOperationStatements);
 
+// A holder unblocks their own card at a distance from its serial, read at the card agent (ADR 0018):
+// the card in force that bears it is found through this index, not by a scan of every card.
+const cardBySerialStatements: ReadonlyArray<string> = [
+  "CREATE INDEX card_in_force_by_serial ON card ((state->>'serial')) WHERE status IN ('active', 'pin-blocked')",
+];
+
+const cardBySerial = fromStatements(cardBySerialStatements);
+
 /** Every migration, by name; names sort in application order. */
 export const provider: MigrationProvider = {
   getMigrations: async () => ({
@@ -639,5 +647,6 @@ export const provider: MigrationProvider = {
     "0011-activation-letters": activationLetters,
     "0012-questions-set-by": questionsSetBy,
     "0013-key-operations": keyOperations,
+    "0014-card-by-serial": cardBySerial,
   }),
 };
