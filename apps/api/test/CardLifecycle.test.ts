@@ -14,6 +14,7 @@ import { Card, SmartCards } from "@comedec/card";
 import { Commune, type InseeCode } from "@comedec/commune";
 import { Directory as Deployment } from "@comedec/deployment";
 import { Expiry, Local, Renewals } from "@comedec/pgca";
+import { Desk } from "@comedec/platform";
 import { adapters } from "@comedec/persistence/testing";
 import { Der } from "@comedec/pki";
 import { Access, Tokens } from "@comedec/rgs";
@@ -99,7 +100,7 @@ for (const adapter of adapters) {
           const code = yield* Letters.codeFromLetterOf(ants, ordered.state.id);
           // The operator registered the holder and ordered the card: the délégué is the second person.
           yield* (yield* Local.make(deputy)).approvePersonalisation(ordered.state.id, "second contrôle");
-          const published = yield* byOperator.publish(ordered.state.id, {
+          const published = yield* Desk.publish(operator, ordered.state.id, {
             activationCode: code,
             pin,
             handOver: { document: { type: "passeport", number }, place: "mairie" },
@@ -244,9 +245,8 @@ for (const adapter of adapters) {
       const card = await publishedCard("Perrin", "PP1234567");
       await runtime.runPromise(
         Effect.gen(function* () {
-          // Three wrong PINs on the card, reported to the platform.
-          const platform = yield* Local.make(operator);
-          for (const wrong of ["111111", "222222", "333333"]) yield* Effect.result(platform.verifyPin(card.id, wrong));
+          // Three wrong PINs typed at the card, the one that locks it reported to the platform.
+          for (const wrong of ["111111", "222222", "333333"]) yield* Effect.result(Desk.checkPin(operator, card.id, card.serial, wrong));
         }),
       );
       expect(await status(card.id)).toBe("pin-blocked");

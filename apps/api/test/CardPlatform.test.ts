@@ -4,7 +4,9 @@
  * each on PGlite and, when DATABASE_URL is set, on PostgreSQL: a card's life at the port, the
  * refusals as typed errors, and two operators racing on the same card or request. The operator who
  * registered the holder and ordered their card never publishes it alone: the délégué approves its
- * personalisation first, from their own session.
+ * personalisation first, from their own session. No port carries a PIN: a card is handed over at a
+ * desk of the suite's process (`Desk`: the card agent's operations on the suite's cards under the
+ * platform's use cases, on the same database the port serves), and read back through the port.
  */
 import { Actor } from "@comedec/actor";
 import { Local as Directory } from "@comedec/agaec";
@@ -14,6 +16,7 @@ import { Commune, type InseeCode } from "@comedec/commune";
 import { Directory as Deployment } from "@comedec/deployment";
 import { type CardPlatformShape, Local } from "@comedec/pgca";
 import { PgcaClient } from "@comedec/pgca-client";
+import { Desk } from "@comedec/platform";
 import type { Persistence } from "@comedec/persistence";
 import { adapters } from "@comedec/persistence/testing";
 import { Access, Tokens } from "@comedec/rgs";
@@ -122,6 +125,10 @@ for (const { adapter, driver, over } of combinations) {
       expect((await run(deputy.approvePersonalisation(card.id, "second contrôle"))).state.personalisationApprovedBy).toBe(actors.deputy.id);
       return card;
     };
+    /** The hand-over at a desk of the suite's process, by `actor`. */
+    const publish = (actor: Actor.Actor, card: string, input: ReturnType<typeof publication>) => harness.runtime.runPromise(Desk.publish(actor, card, input));
+    const publishRefused = (actor: Actor.Actor, card: string, input: ReturnType<typeof publication>) =>
+      harness.runtime.runPromise(Effect.flip(Desk.publish(actor, card, input)));
     const publication = (code: string, pin = "482915") => ({
       activationCode: code,
       pin,
@@ -134,17 +141,23 @@ for (const { adapter, driver, over } of combinations) {
       const operator = await as(actors.operator);
       const code = await codeOf(card.id);
       // The operator registered the holder and ordered the card: alone, or approving it themselves, they may not publish it.
-      expect(await refusal(operator.publish(card.id, publication(code)))).toMatchObject({ _tag: "DualControlRequired", rule: "roles.dual-control" });
+      expect(await publishRefused(actors.operator, card.id, publication(code))).toMatchObject({ _tag: "DualControlRequired", rule: "roles.dual-control" });
       await run(operator.approvePersonalisation(card.id, "moi-même"));
-      expect(await refusal(operator.publish(card.id, publication(code)))).toMatchObject({ _tag: "DualControlRequired", rule: "roles.dual-control" });
+      expect(await publishRefused(actors.operator, card.id, publication(code))).toMatchObject({ _tag: "DualControlRequired", rule: "roles.dual-control" });
       await run((await as(actors.deputy)).approvePersonalisation(card.id, "second contrôle"));
-      const published = await run(operator.publish(card.id, publication(code)));
+      const published = await publish(actors.operator, card.id, publication(code));
       expect(published).toMatchObject({ version: 7, state: { status: "active", serial: card.serial } });
+      expect(await run(operator.card(card.id))).toEqual(published);
       expect(published.state.certificates?.authentication.algorithm).toBe("prime256v1");
       // The certificates are on the card itself, bound to the keys generated there.
       const onCard = await harness.runtime.runPromise(SmartCards.use((cards) => cards.readCertificate(card.serial, "signature")));
       expect(Buffer.from(onCard).toString("hex")).toContain(published.state.certificates?.signature.serial as string);
-      expect(await run(operator.verifyPin(card.id, "482915"))).toEqual({ verified: true });
+      // The holder's PIN opens the card; another is refused there.
+      expect(await harness.runtime.runPromise(Effect.flip(Desk.checkPin(actors.operator, card.id, card.serial, "000000")))).toMatchObject({
+        _tag: "PinIncorrect",
+      });
+      await harness.runtime.runPromise(Desk.checkPin(actors.operator, card.id, card.serial, "482915"));
+      expect((await run(operator.card(card.id))).state.status).toBe("active");
       expect((await run(operator.holders({}))).find((entry) => entry.holder === holder)?.cards.map((view) => view.state.id)).toContain(card.id);
     });
 
@@ -160,31 +173,32 @@ for (const { adapter, driver, over } of combinations) {
       expect(await refusal((await as(actors.operator)).order({ holder: "00000000-0000-4000-8000-000000000000", reason: "inconnu" }))).toMatchObject({
         _tag: "AgentNotFound",
       });
-      expect(await refusal((await as(actors.operator)).publish(card.id, publication("0000-0000-0000-0000")))).toMatchObject({
+      expect(await publishRefused(actors.operator, card.id, publication("0000-0000-0000-0000"))).toMatchObject({
         _tag: "ActivationCodeInvalid",
         attemptsLeft: 4,
       });
       expect((await run((await as(actors.operator)).card(card.id))).state.status).toBe("received");
     });
 
-    it("lets exactly one of two operators publishing the same card win", async () => {
+    it("lets exactly one of two operators publishing the same card at two desks win", async () => {
       const card = await approved();
       const code = await codeOf(card.id);
-      const [first, second] = await Promise.all([as(actors.operator), as(actors.deputy)]);
-      const outcomes = await Promise.all([
-        Effect.runPromise(Effect.result(first.publish(card.id, publication(code)))),
-        Effect.runPromise(Effect.result(second.publish(card.id, publication(code)))),
-      ]);
+      const first = await as(actors.operator);
+      const outcomes = await Promise.all(
+        [actors.operator, actors.deputy].map((actor) => harness.runtime.runPromise(Effect.result(Desk.publish(actor, card.id, publication(code))))),
+      );
       expect(outcomes.filter(Result.isSuccess)).toHaveLength(1);
       const loser = outcomes.find(Result.isFailure);
-      expect(loser !== undefined && Result.isFailure(loser) && loser.failure._tag).toMatch(/ConcurrentModification|ActivationCodeInvalid/);
+      // The loser raced the code's use (stale), found it used, or found the winner's hand-over just begun.
+      expect(loser !== undefined && Result.isFailure(loser) && loser.failure._tag).toMatch(/ConcurrentModification|ActivationCodeInvalid|KeyOperationUnderWay/);
       expect((await run(first.card(card.id))).version).toBe(6);
+      expect((await run(first.card(card.id))).state.status).toBe("active");
     });
 
     it("lets exactly one of two operators validating the same request win, and orders one card", async () => {
       const card = await approved();
       const operator = await as(actors.operator);
-      await run(operator.publish(card.id, publication(await codeOf(card.id))));
+      await publish(actors.operator, card.id, publication(await codeOf(card.id)));
       const holderActor = Actor.Actor.make({ id: holder, name: "Camille Perrin", role: "agent", site: lyon });
       const holderPlatform = await as(holderActor);
       const submitted = await run(holderPlatform.submitRequest({ kind: "card-renewal", card: card.id, reason: "puce abîmée" }));

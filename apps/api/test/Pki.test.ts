@@ -11,6 +11,7 @@ import { SmartCards } from "@comedec/card";
 import { Commune, type InseeCode } from "@comedec/commune";
 import { Directory as Deployment } from "@comedec/deployment";
 import { Local } from "@comedec/pgca";
+import { Desk } from "@comedec/platform";
 import { adapters } from "@comedec/persistence/testing";
 import { Der } from "@comedec/pki";
 import { Access } from "@comedec/rgs";
@@ -95,7 +96,7 @@ describe(`the PKI endpoints on ${adapter.name}`, () => {
         const code = yield* Letters.codeFromLetterOf(ants, ordered.state.id);
         // The operator registered the holder and ordered the card: the délégué is the second person.
         yield* (yield* Local.make(deputy)).approvePersonalisation(ordered.state.id, "second contrôle");
-        yield* byOperator.publish(ordered.state.id, {
+        yield* Desk.publish(operator, ordered.state.id, {
           activationCode: code,
           pin: "482915",
           handOver: { document: { type: "passeport", number: "PL9876543" }, place: "mairie" },

@@ -16,6 +16,7 @@ import { Directory as Deployment } from "@comedec/deployment";
 import { Persistence, RawSql } from "@comedec/persistence";
 import { adapters } from "@comedec/persistence/testing";
 import { Local, Monitoring } from "@comedec/pgca";
+import { Desk } from "@comedec/platform";
 import { Der } from "@comedec/pki";
 import { Access } from "@comedec/rgs";
 import { serve } from "@hono/node-server";
@@ -89,7 +90,7 @@ const publishedCard = (number: string, givenName: string, pem: string) =>
     const code = yield* Letters.codeFromLetterOf(ants, ordered.state.id);
     // The operator registered the holder and ordered the card: the délégué is the second person.
     yield* (yield* Local.make(deputy)).approvePersonalisation(ordered.state.id, "second contrôle");
-    const published = yield* byOperator.publish(ordered.state.id, {
+    const published = yield* Desk.publish(operator, ordered.state.id, {
       activationCode: code,
       pin: "482915",
       handOver: { document: { type: "passeport", number }, place: "mairie" },

@@ -132,7 +132,7 @@ describe(`the worker's card-expiry job on ${url === undefined ? "the embedded Po
           Effect.flatMap(Access.authorize(ants, "card.produce", Access.nation), (produce) => ActivationLetters.produce(produce, id)),
         );
         yield* (yield* Local.make(deputy)).approvePersonalisation(id, "second contrôle");
-        return yield* byOperator.publish(id, {
+        return yield* Platform.Desk.publish(operator, id, {
           activationCode: ActivationLetters.codeOf(letter) as string,
           pin: "482915",
           handOver: { document: { type: "carte-nationale-identite", number: "EX1234567" }, place: "mairie" },

@@ -239,7 +239,7 @@ describe.each(url === undefined ? [embedded] : [postgres, embedded])("the worker
         const code = ActivationLetters.codeOf(letter) as string;
         // The operator ordered the card: the délégué is the second person of its publication.
         yield* (yield* Local.make(deputy)).approvePersonalisation(holderCard, "second contrôle");
-        yield* byOperator.publish(holderCard, {
+        yield* Platform.Desk.publish(operator, holderCard, {
           activationCode: code,
           pin: "482915",
           handOver: { document: { type: "carte-nationale-identite", number: "PO2222222" }, place: "mairie" },
