@@ -2,12 +2,16 @@
  * An officer of Lyon with a card handed over, as the benches that sign with a card need one:
  * registered face to face, the card ordered, made, shipped, received, its personalisation approved
  * by a second operator of the mairie (the one who registered and ordered never publishes alone) and
- * published with its activation code through the card platform's use cases.
+ * handed over with its activation code at a desk of this process (`Desk`: the card agent's
+ * operations under the card platform's use cases, as the console and the agent do it).
  */
 import { Actor } from "@comedec/actor";
 import { Local as Directory } from "@comedec/agaec";
 import type { Agent } from "@comedec/agent";
+// biome-ignore lint/correctness/noUnusedImports: the emitted declarations name KeyOperations (TS2742 otherwise)
+import type { KeyOperations } from "@comedec/card";
 import { ActivationLetters, Local } from "@comedec/pgca";
+import { Desk } from "@comedec/platform";
 import { Access } from "@comedec/rgs";
 import { Effect } from "effect";
 
@@ -56,7 +60,7 @@ export const officerCard = (
     const grant = yield* Access.authorize(administrator, "card.produce", Access.nation);
     const code = ActivationLetters.codeOf(yield* ActivationLetters.produce(grant, ordered.state.id)) as string;
     yield* (yield* Local.make(deputy)).approvePersonalisation(ordered.state.id, "second contrôle");
-    yield* byOperator.publish(ordered.state.id, {
+    yield* Desk.publish(operator, ordered.state.id, {
       activationCode: code,
       pin,
       handOver: { document: { type: "passeport", number: officer.passport }, place: "mairie" },
