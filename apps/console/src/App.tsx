@@ -9,6 +9,7 @@ import { Agents } from "./screens/Agents.js";
 import { Cards } from "./screens/Cards.js";
 import { Holder } from "./screens/Holder.js";
 import { OnboardingFile } from "./screens/Onboarding.js";
+import { SelfUnblockScreen } from "./screens/SelfUnblock.js";
 import { SignIn } from "./screens/SignIn.js";
 import { idleMinutes, type Session, timeOfDay, useSession } from "./Session.js";
 
@@ -49,6 +50,9 @@ const siteName = (session: Session): string => {
   }
 };
 
+/** The fragment of the self-unblock page, linked from the sign-in page. */
+export const selfUnblockFragment = "debloquer-ma-carte";
+
 const fragment = (): string => window.location.hash.replace(/^#\/?/, "");
 
 /** The console. */
@@ -63,10 +67,13 @@ export const App = () => {
   const screens = session === undefined ? [] : screensOf(session);
   const screen = screens.find((entry) => entry.id === hash)?.id ?? screens[0]?.id;
 
+  // Without a session, the one other page is a holder's own unblock at a distance (their card is locked).
+  const unblocking = session === undefined && hash === selfUnblockFragment;
+
   useEffect(() => {
     const label = screens.find((entry) => entry.id === screen)?.label;
-    document.title = `${label === undefined ? "Connexion" : label} — COMEDEC`;
-  }, [screen, screens]);
+    document.title = `${label === undefined ? (unblocking ? "Débloquer ma carte" : "Connexion") : label} — COMEDEC`;
+  }, [screen, screens, unblocking]);
 
   return (
     <>
@@ -100,7 +107,11 @@ export const App = () => {
       />
       <main id="contenu" className="fr-container fr-py-4w" tabIndex={-1}>
         {session === undefined ? (
-          <SignIn />
+          unblocking ? (
+            <SelfUnblockScreen />
+          ) : (
+            <SignIn />
+          )
         ) : (
           <>
             <p className="comedec-session fr-mb-3w" data-testid="session">

@@ -83,6 +83,8 @@ export const messages: Readonly<Record<string, string>> = {
   "key-operation-under-way": "Une opération de l'agent de carte est déjà en cours sur cette carte : reprenez-la.",
   "key-operation-out-of-step": "Cette étape ne suit pas l'état de l'opération en cours : reprenez-la.",
   "key-operation-proof-refused": "La carte n'a pas prouvé qu'elle détient les clés certifiées.",
+  "self-unblock-refused":
+    "Le déblocage à distance n'est pas possible pour cette carte (carte inconnue ou hors service, ou questions secrètes absentes ou saisies par un opérateur, ou délai dépassé) : recommencez, ou faites-la débloquer par le responsable carte de votre mairie.",
   // The card, through its reader.
   "pin-incorrect": "Code PIN erroné.",
   "pin-locked": "Le code PIN est bloqué : la carte doit être débloquée par le responsable carte.",

@@ -10,7 +10,8 @@
  * it and sees his card; wrong PINs bring the agent's warning before the final try; the card locked,
  * she unblocks it at the desk and he signs in with his new PIN; she renews its certificates; she sets
  * his secret questions and, his card locked again, unblocks it by his answers; he asks
- * for a renewal and she validates it; the agents are paged by ten, one deactivated with a reason,
+ * for a renewal and she validates it; he sets his own secret questions and, his card locked once more,
+ * unblocks it himself from the sign-in page with his answers, without a session; the agents are paged by ten, one deactivated with a reason,
  * one deleted after an explicit confirmation; another commune's operator sees nothing of this one;
  * the commune's onboarding file shows its milestones, who acts next, its conventions and its test;
  * a session left alone 15 minutes ends by itself (the page's clock fast-forwarded);
@@ -403,6 +404,69 @@ describe.skipIf(!present)("the console in Chromium, with the API and a card agen
     await page.getByRole("button", { name: "Valider" }).click();
     await expect.poll(() => feedback(page).textContent()).toContain("La demande est validée.");
     await expect.poll(() => page.getByTestId("no-requests").count()).toBe(1);
+  });
+
+  it("lets the holder set his own secret questions, then unblock his locked card alone from the sign-in page, without a session", async () => {
+    const card = (await platform.api(platform.adminToken, "GET", `/cards/${cardId}`)).body as { serial: string };
+    const other = await browser.newContext({ locale: "fr-FR", viewport: { width: 1280, height: 900 } });
+    try {
+      const holder = await other.newPage();
+      await holderSignIn(holder, card.serial, "864200");
+      await expect.poll(() => holder.locator("main h1").textContent(), { timeout: 20_000 }).toBe("Mes cartes");
+      await holder.getByRole("button", { name: "Définir mes questions secrètes" }).click();
+      const own = [
+        ["Nom de mon instituteur de CP ?", "Monsieur Girard"],
+        ["Rue de mon premier appartement ?", "rue des Capucins"],
+        ["Sport pratiqué au lycée ?", "Handball"],
+        ["Destination de mon premier voyage ?", "Lisbonne"],
+      ] as const;
+      for (const [index, [question, answer]] of own.entries()) {
+        await holder.getByLabel(`Question ${index + 1}`, { exact: true }).fill(question);
+        await holder.getByLabel(`Réponse ${index + 1}`, { exact: true }).fill(answer);
+      }
+      await expectAccessible(holder, "mes questions secrètes");
+      await holder.getByRole("button", { name: "Enregistrer les questions" }).click();
+      await expect.poll(() => feedback(holder).textContent()).toContain("Vos questions secrètes sont enregistrées.");
+
+      // His card locks (three wrong PINs elsewhere): he cannot sign in, and unblocks it from the sign-in page.
+      await platform.lockPin(card.serial);
+      await holder.goto(`${platform.base}/console`);
+      await holder.getByRole("link", { name: "Débloquer ma carte" }).click();
+      await expect.poll(() => holder.locator("main h1").textContent()).toBe("Débloquer ma carte");
+      expect(await holder.title()).toBe("Débloquer ma carte — COMEDEC");
+      await holder.getByLabel("Adresse de l'agent de carte").fill(platform.agentUrl);
+      await holder.getByRole("button", { name: "Lire ma carte" }).click();
+      // Only his card is locked among the cards in the readers: it is the one offered, chosen already.
+      await expect.poll(() => holder.getByLabel(`Carte ${card.serial}`).isChecked()).toBe(true);
+      expect(await holder.getByLabel(`Carte ${platform.demo.serial}`).count()).toBe(0);
+      await holder.getByRole("button", { name: "Afficher mes questions secrètes" }).click();
+      const form = holder.getByRole("form", { name: `Déblocage de ma carte ${card.serial}` });
+      await expect.poll(() => form.getByLabel(own[1][0]).count()).toBe(1);
+      // A wrong set of answers is refused, in French, and counted.
+      await form.getByLabel(own[1][0]).fill("rue de la Paix");
+      await form.getByLabel(own[3][0]).fill("Rome");
+      await form.getByLabel(/^Nouveau code PIN/).fill("975310");
+      await form.getByLabel("Confirmation du nouveau code PIN").fill("975310");
+      await form.getByRole("button", { name: "Débloquer ma carte" }).click();
+      await expect.poll(() => feedback(holder).textContent()).toContain("ne permettent pas d'authentifier le titulaire. (secret-answers-refused)");
+      expect(await form.getByLabel(/^Nouveau code PIN/).inputValue()).toBe("");
+      await form.getByLabel(own[1][0]).fill("Rue des capucins");
+      await form.getByLabel(own[3][0]).fill("lisbonne");
+      await form.getByLabel(/^Nouveau code PIN/).fill("975310");
+      await form.getByLabel("Confirmation du nouveau code PIN").fill("975310");
+      await expectAccessible(holder, "déblocage à distance");
+      await shoot(holder, "13-deblocage-a-distance");
+      await form.getByRole("button", { name: "Débloquer ma carte" }).click();
+      await expect.poll(() => feedback(holder).textContent(), { timeout: 30_000 }).toContain(`Votre carte ${card.serial} est débloquée`);
+      await expectAccessible(holder, "carte débloquée");
+      const unblocked = (await platform.api(platform.adminToken, "GET", `/cards/${cardId}`)).body as { status: string };
+      expect(unblocked.status).toBe("active");
+
+      await holderSignIn(holder, card.serial, "975310");
+      await expect.poll(() => holder.getByTestId("session").textContent(), { timeout: 20_000 }).toContain("Paul Martin");
+    } finally {
+      await other.close();
+    }
   });
 
   it("pages the site's agents by ten, deactivates one with a reason and deletes one after an explicit confirmation", async () => {

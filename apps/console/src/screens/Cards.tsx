@@ -388,17 +388,24 @@ const CardPanel = ({
   );
 };
 
-/** A holder's secret questions, for the unblock or revocation at a distance. */
-const SecretQuestionsForm = ({
+/**
+ * A holder's secret questions, for the unblock or revocation at a distance: set by an operator with
+ * the holder at the desk, or by the holder themselves from their own session — only the holder's
+ * own let them unblock their card alone (ADR 0018).
+ */
+export const SecretQuestionsForm = ({
   holder,
   name,
   onDone,
   onRefused,
+  own = false,
 }: {
   readonly holder: string;
   readonly name: string;
   readonly onDone: (message: string) => Promise<void>;
   readonly onRefused: (feedback: Feedback) => void;
+  /** The holder sets their own. */
+  readonly own?: boolean;
 }) => {
   const call = useCall();
   const [open, setOpen] = useState(false);
@@ -409,7 +416,7 @@ const SecretQuestionsForm = ({
   if (!open)
     return (
       <Button size="small" priority="tertiary" onClick={() => setOpen(true)}>
-        Définir les questions secrètes de {name}
+        {own ? "Définir mes questions secrètes" : `Définir les questions secrètes de ${name}`}
       </Button>
     );
   return (
@@ -424,11 +431,13 @@ const SecretQuestionsForm = ({
         const outcome = await call(Contract.Cards.setSecretQuestions, { params: { id: holder }, body: checked.value });
         if (!outcome.ok) return onRefused(outcome);
         setOpen(false);
-        await onDone(`Les questions secrètes de ${name} sont enregistrées.`);
+        await onDone(own ? "Vos questions secrètes sont enregistrées." : `Les questions secrètes de ${name} sont enregistrées.`);
       }}
     >
       <fieldset className="fr-fieldset">
-        <legend className="fr-fieldset__legend">Questions secrètes de {name} (saisies par le titulaire)</legend>
+        <legend className="fr-fieldset__legend">
+          {own ? "Mes questions secrètes (elles remplacent les précédentes)" : `Questions secrètes de ${name} (saisies par le titulaire)`}
+        </legend>
         {error === undefined ? null : (
           <p className="fr-error-text" role="alert">
             {error}

@@ -13,7 +13,7 @@ import { type Feedback, FeedbackAlert } from "../Feedback.js";
 import { useCall, useSignedIn } from "../Session.js";
 import { type FieldErrors, frenchDate, validate } from "../Validation.js";
 import { siteQueryOf } from "./Agents.js";
-import { certificatesText, requestKinds, revocationNames, statusNames } from "./Cards.js";
+import { certificatesText, requestKinds, revocationNames, SecretQuestionsForm, statusNames } from "./Cards.js";
 
 type CardView = Card.State & { readonly version: number };
 
@@ -132,6 +132,18 @@ export const Holder = () => {
       <Button priority="secondary" onClick={() => void ask({ kind: "new-card" }, "Votre demande de nouvelle carte est déposée.")}>
         Demander une nouvelle carte
       </Button>
+      <h2 className="fr-mt-4w">Mes questions secrètes</h2>
+      <p className="fr-text--sm">
+        Définies par vous-même, elles vous permettent de débloquer seul votre carte si son code PIN se bloque (« Débloquer ma carte » sur la page de connexion).
+        Celles qu'un opérateur a saisies pour vous ne le permettent pas.
+      </p>
+      <SecretQuestionsForm
+        holder={session.actor.id}
+        name={session.actor.name}
+        own
+        onDone={async (message) => setFeedback({ ok: true, message })}
+        onRefused={setFeedback}
+      />
       <h2 className="fr-mt-4w">Mes demandes</h2>
       {requests.length === 0 ? (
         <p data-testid="no-own-requests">Aucune demande.</p>

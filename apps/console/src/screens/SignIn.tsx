@@ -139,6 +139,13 @@ export const SignIn = () => {
           L'agent de carte (comedec-card-agent) doit être lancé sur ce poste pour la console servie à {window.location.origin}.
         </p>
         <FeedbackAlert feedback={feedback} />
+        <p className="fr-mt-2w">
+          Code PIN bloqué ?{" "}
+          <a className="fr-link" href="#debloquer-ma-carte">
+            Débloquer ma carte
+          </a>{" "}
+          avec mes questions secrètes.
+        </p>
       </div>
       <div className="fr-col-12 fr-col-md-5">
         <h2 className="fr-h4">Première connexion de la plateforme</h2>
