@@ -6,26 +6,28 @@
  * ten days), an officier d'état civil registered face to face with the right to sign and a
  * delegation of the mayor, a virtual card ordered for them by the responsable carte, made, shipped,
  * received, its personalisation approved by the délégué (the one who orders a card never publishes
- * it alone) and published by the responsable carte with a known PIN, and the specimen file
- * (re)sent, so specimen requests are pending. Running it again on the same commune reuses what is
- * there and sends the specimen file again.
+ * it alone) and handed over by the responsable carte with a known PIN at a desk of this process
+ * (the card agent's operations under the platform's use cases: no PIN reaches the platform), and
+ * the specimen file (re)sent, so specimen requests are pending. Running it again on the same
+ * commune reuses what is there and sends the specimen file again.
  */
 // biome-ignore lint/correctness/noUnusedImports: the emitted declarations name these types (TS2742 otherwise)
 import type { Change } from "@comedec/actor";
 // biome-ignore lint/correctness/noUnusedImports: as above
-import type { Card } from "@comedec/card";
+import type { Card, KeyOperations } from "@comedec/card";
 // biome-ignore lint/correctness/noUnusedImports: as above
 import type { Rules } from "@comedec/rgs";
 import { Actor } from "@comedec/actor";
 import { Lookup, Registration } from "@comedec/agaec";
 import { Agent } from "@comedec/agent";
-import { OrderInput, PublishInput } from "@comedec/card";
+import { OrderInput } from "@comedec/card";
 import { CalendarDate, Editor, InseeCode, Onboarding } from "@comedec/commune";
 import { Convention } from "@comedec/convention";
 import { Conventions, Directory, Onboarding as OnboardingUseCases } from "@comedec/deployment";
 import { Specimen } from "@comedec/exchange";
 import { Specimens } from "@comedec/exchange-platform";
 import { ActivationLetters, Ordering, Production, Publication, Tracking } from "@comedec/pgca";
+import { Desk } from "@comedec/platform";
 import { Access } from "@comedec/rgs";
 import { Clock, Effect, Schema } from "effect";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -207,18 +209,19 @@ export const prepare = (options: { readonly commune: string; readonly pin: strin
         yield* Production.ship(producing, ordered.state.id, "démo : envoi");
         const operating = yield* Access.authorize(mairie, "card.operate", target);
         yield* Production.receive(operating, ordered.state.id, serial, "démo : reçue");
-        const input = yield* Schema.decodeUnknownEffect(PublishInput)({
-          activationCode: yield* activationCode(ants, ordered.state.id, directory),
-          pin: options.pin,
-          handOver: { document: { type: "carte-nationale-identite", number: "AR1234567" }, place: "mairie" },
-          reason: "démo : remise en main propre",
-        });
+        const code = yield* activationCode(ants, ordered.state.id, directory);
         yield* Publication.approvePersonalisation(
           yield* Access.authorize(delegue, "card.operate", target),
           ordered.state.id,
           "démo : second contrôle du délégué",
         );
-        yield* Publication.publish(operating, ordered.state.id, input);
+        // Handed over as at a desk: the agent's card operations set the PIN (the card judges it) and make the keys.
+        yield* Desk.publish(mairie, ordered.state.id, {
+          activationCode: code,
+          pin: options.pin,
+          handOver: { document: { type: "carte-nationale-identite", number: "AR1234567" }, place: "mairie" },
+          reason: "démo : remise en main propre",
+        });
         return serial;
       }));
 
