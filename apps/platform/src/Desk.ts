@@ -39,7 +39,7 @@ const operating = (actor: Actor.Actor) => Access.authorize(actor, "card.operate"
 const usages: ReadonlyArray<Card.KeyUsage> = ["authentication", "signature"];
 
 /** Both key pairs on the card, certified by the platform, written back and proved: the end of a hand-over and of a renewal. */
-const certifyAndProve = <E1, R1, E2, R2>(
+const certifyAndProve = <E1, R1, A, E2, R2>(
   started: {
     readonly serial: string;
     readonly operation: { readonly id: string; readonly algorithm: KeyAlgorithm };
@@ -49,7 +49,7 @@ const certifyAndProve = <E1, R1, E2, R2>(
   certify: (
     csrs: Readonly<Record<Card.KeyUsage, Uint8Array>>,
   ) => Effect.Effect<{ readonly operation: { readonly certificates?: unknown; readonly toSign?: string } }, E1, R1>,
-  confirm: (proof: { readonly signature: Uint8Array; readonly certificate: Uint8Array }) => Effect.Effect<unknown, E2, R2>,
+  confirm: (proof: { readonly signature: Uint8Array; readonly certificate: Uint8Array }) => Effect.Effect<A, E2, R2>,
 ) =>
   Effect.gen(function* () {
     const { serial } = started;
