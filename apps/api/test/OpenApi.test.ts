@@ -85,6 +85,31 @@ describe("the OpenAPI document", () => {
     }
   });
 
+  it("takes no PIN and no PUK in any request body: they are typed at the card agent on the workstation (ADR 0016)", () => {
+    const components = (document as { components?: { schemas?: Record<string, unknown> } }).components?.schemas ?? {};
+    // Every property name a schema reaches, through $ref, nesting, unions and arrays.
+    const names = (schema: unknown, seen: Set<unknown>): Array<string> => {
+      if (typeof schema !== "object" || schema === null || seen.has(schema)) return [];
+      seen.add(schema);
+      const ref = (schema as { $ref?: unknown }).$ref;
+      const referenced = typeof ref === "string" ? names(components[ref.replace("#/components/schemas/", "")], seen) : [];
+      const properties = (schema as { properties?: Record<string, unknown> }).properties ?? {};
+      return [...referenced, ...Object.keys(properties), ...Object.values(schema).flatMap((value) => names(value, seen))];
+    };
+    // A word of the camelCase name is "pin" or "puk" (pin, newPin, oldPin, puk, unblockPuk — not "shipping").
+    const carriesPinOrPuk = (name: string) => name.split(/(?=[A-Z])|[-_]/).some((word) => /^(pin|puk|pins|puks)$/i.test(word));
+    const bodies = operations().flatMap(({ path, method, operation }) => {
+      const content = (operation as { requestBody?: { content?: Record<string, { schema?: unknown }> } }).requestBody?.content ?? {};
+      return Object.values(content).map((media) => ({ path, method, fields: names(media.schema, new Set()) }));
+    });
+    // The scan reaches nested and referenced fields: the hand-over's code, document number and agent key.
+    const handOver = bodies.find(({ path, method }) => path === "/cards/{id}/hand-over" && method === "post");
+    expect(handOver?.fields).toEqual(expect.arrayContaining(["activationCode", "handOver", "document", "number", "agentKey"]));
+    expect(bodies.flatMap(({ path, method, fields }) => fields.filter(carriesPinOrPuk).map((field) => `${method} ${path}: ${field}`))).toEqual([]);
+    // The check does see a PIN field where one is (the card agent's own local interface takes them).
+    expect(["pin", "newPin", "puk", "shipping", "pinned"].filter(carriesPinOrPuk)).toEqual(["pin", "newPin", "puk"]);
+  });
+
   it("passes Redocly's recommended rules with no error and no warning", () => {
     mkdirSync(generated, { recursive: true });
     const file = join(generated, "openapi.json");

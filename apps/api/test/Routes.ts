@@ -282,34 +282,6 @@ export const routes: ReadonlyArray<Route> = [
   }),
   route({
     method: "POST",
-    path: "/cards/{id}/publication",
-    request: (s) => ({
-      path: `/cards/${s.card}/publication`,
-      body: {
-        activationCode: "0000-0000-0000-0000",
-        pin: "482915",
-        handOver: { document: { type: "carte-nationale-identite", number: "AR1234567" }, place: "mairie" },
-        reason: "remise",
-      },
-    }),
-  }),
-  route({
-    method: "POST",
-    path: "/cards/{id}/pin-verification",
-    request: (s) => ({ path: `/cards/${s.card}/pin-verification`, body: { pin: "482915" } }),
-  }),
-  route({
-    method: "POST",
-    path: "/cards/{id}/unblock",
-    request: (s) => ({ path: `/cards/${s.card}/unblock`, body: { holderAuthentication: "face-to-face", newPin: "591736", reason: "oubli" } }),
-  }),
-  route({
-    method: "POST",
-    path: "/cards/{id}/certificate-renewal",
-    request: (s) => ({ path: `/cards/${s.card}/certificate-renewal`, body: { pin: "482915", reason: "expiration" } }),
-  }),
-  route({
-    method: "POST",
     path: "/cards/{id}/renewal",
     request: (s) => ({ path: `/cards/${s.card}/renewal`, body: reason }),
   }),

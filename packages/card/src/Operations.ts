@@ -1,7 +1,7 @@
 /**
  * What the card platform's operations take, answer and refuse, as Schemas of the domain: the
- * inputs of an order, a publication, an unblock, a revocation, a certificate renewal and a
- * holder's request; the refusals the use cases add to the card's own rules; and a card or request
+ * inputs of an order, a revocation and a holder's request (those of the operations driven through
+ * the card agent are in `KeyOperations`; none takes a PIN or a PUK); the refusals the use cases add to the card's own rules; and a card or request
  * with its version as the API shows it. They live here, not with the use cases, so that the HTTP
  * contract and the typed clients read the same Schemas as the platform without depending on it.
  */
@@ -10,12 +10,8 @@ import { Schema, SchemaTransformation } from "effect";
 import * as Card from "./Card.js";
 import * as Request from "./Request.js";
 import * as Secrets from "./Secrets.js";
-import { KeyAlgorithm } from "./SmartCard.js";
 
 // --- inputs ------------------------------------------------------------------------------------
-
-/** A PIN as typed (the PIN rules are checked by the use case, so the refusal names the rule). */
-export const Pin = Schema.String.check(Schema.isMinLength(1), Schema.isMaxLength(16));
 
 /** Order a card for a holder of the directory. */
 export const OrderInput = Schema.Struct({
@@ -26,36 +22,10 @@ export const OrderInput = Schema.Struct({
 /** Order a card. */
 export type OrderInput = typeof OrderInput.Type;
 
-/** Hand over and activate a received card. */
-export const PublishInput = Schema.Struct({
-  activationCode: Secrets.TypedCode,
-  pin: Pin,
-  handOver: Schema.Struct({ document: Card.HandOver.fields.document, place: Card.HandOver.fields.place }),
-  algorithm: Schema.optionalKey(KeyAlgorithm),
-  reason: Card.Reason,
-});
-/** Hand over and activate a received card. */
-export type PublishInput = typeof PublishInput.Type;
-
-/** Unblock a PIN-blocked card: the holder is authenticated face to face or by their secret answers. */
-export const UnblockInput = Schema.Struct({
-  holderAuthentication: Card.HolderAuthentication,
-  answers: Schema.optionalKey(Secrets.GivenAnswers),
-  newPin: Pin,
-  reason: Card.Reason,
-});
-/** Unblock a PIN-blocked card. */
-export type UnblockInput = typeof UnblockInput.Type;
-
 /** Revoke a card; `answers` when an operator acts on the holder's call. */
 export const RevokeInput = Schema.Struct({ revocationReason: Card.RevocationReason, answers: Schema.optionalKey(Secrets.GivenAnswers), reason: Card.Reason });
 /** Revoke a card. */
 export type RevokeInput = typeof RevokeInput.Type;
-
-/** New key pairs and certificates on an active card (the holder types the PIN). */
-export const RenewCertificatesInput = Schema.Struct({ pin: Pin, algorithm: Schema.optionalKey(KeyAlgorithm), reason: Card.Reason });
-/** Renew a card's certificates. */
-export type RenewCertificatesInput = typeof RenewCertificatesInput.Type;
 
 /** A holder's request. */
 export const RequestInput = Schema.Struct({

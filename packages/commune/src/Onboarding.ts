@@ -133,7 +133,7 @@ export const machine = {
       party: "prefecture",
       recordedBy: [ants, "prefecture-operator"],
       recordedThrough: "operation",
-      operation: "the publication of the responsable carte's first card (POST /cards/{id}/publication)",
+      operation: "the publication of the responsable carte's first card (POST /cards/{id}/hand-over, through the card agent)",
     },
     {
       step: 7,
@@ -145,7 +145,7 @@ export const machine = {
       party: "commune",
       recordedBy: [ants, "commune-operator"],
       recordedThrough: "operation",
-      operation: "the activation of the délégué's first card (POST /cards/{id}/publication)",
+      operation: "the activation of the délégué's first card (POST /cards/{id}/hand-over, through the card agent)",
     },
     {
       step: 8,

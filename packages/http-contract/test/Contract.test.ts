@@ -96,7 +96,7 @@ describe("the HTTP contract", () => {
     };
     const takingSecrets = endpoints.filter((endpoint) => fieldNames((endpoint.body as { ast?: unknown }).ast).some((name) => secretFields.has(name)));
     expect(takingSecrets.map((endpoint) => endpoint.operationId)).toEqual(
-      expect.arrayContaining(["publishCard", "verifyCardPin", "unblockCard", "renewCardCertificates", "revokeCard", "setSecretQuestions"]),
+      expect.arrayContaining(["startCardHandOver", "createCardUnblockTicket", "revokeCard", "setSecretQuestions"]),
     );
     expect(takingSecrets.filter((endpoint) => endpoint.rateLimit !== "code-entry").map((endpoint) => endpoint.operationId)).toEqual([]);
   });

@@ -20,6 +20,7 @@ import { Access, type Rules } from "@comedec/rgs";
 import { Effect } from "effect";
 import * as ActivationCodes from "./ActivationCodes.js";
 import * as AgentKeys from "./AgentKeys.js";
+import * as Approval from "./Approval.js";
 import * as Personalisation from "./Personalisation.js";
 import type { CardView } from "./Platform.js";
 import * as Publication from "./Publication.js";
@@ -68,6 +69,7 @@ export const handOver = Effect.fn("AgentPublication.handOver")(function* (
   yield* Access.require(grant, "card.operate");
   const actor = grant.actor;
   const view = yield* Reach.loadCard(grant, id);
+  yield* Approval.checkBootstrapHandOver(actor, view.state);
   yield* Publication.checkHandOver(actor, view, input.handOver, input.reason);
   yield* Publication.milestoneOf(view.state, actor);
   const operations = yield* KeyOperations.KeyOperations;
@@ -107,6 +109,7 @@ export const resume = Effect.fn("AgentPublication.resume")(function* (grant: Acc
   const view = yield* Reach.loadCard(grant, id);
   const operation = yield* AgentKeys.openOf(id, "hand-over");
   const presented = operation.handOver as Publication.PresentedHandOver;
+  yield* Approval.checkBootstrapHandOver(actor, view.state);
   yield* Publication.checkHandOver(actor, view, presented, reason);
   yield* Publication.milestoneOf(view.state, actor);
   if ((yield* (yield* CardSecrets).code(id))?.used !== true) {

@@ -7,7 +7,8 @@
  * their new one from their own card session (signed in with their current card): they are then the
  * second authenticated person, which a fictitious holder never is.
  */
-import type { Card } from "@comedec/card";
+import type { Actor } from "@comedec/actor";
+import { type Card, CardStore, DualControlRequired } from "@comedec/card";
 import { type Access, Rules } from "@comedec/rgs";
 import { Effect } from "effect";
 
@@ -38,3 +39,26 @@ export const checkApprover = (grant: Access.Grant<"card.operate">, card: Card.St
     }),
   );
 };
+
+/**
+ * The national administrator of a bootstrap token: the one issued at the platform's first start
+ * (or by the operator's command line), who has no card yet and no other person to work with.
+ */
+export const isBootstrapAdministrator = (actor: Actor.Actor): boolean => actor.role === "national-administrator" && actor.credential === "bootstrap-token";
+
+/**
+ * The bootstrap session counts once (ADR 0018): it hands over the platform's first card — the
+ * holder at the desk, with their document, activation code and PIN, the second person — and no
+ * other: once any card is in force, cards are handed over by the operators of their site.
+ */
+export const checkBootstrapHandOver = Effect.fnUntraced(function* (actor: Actor.Actor, card: Card.State) {
+  if (!isBootstrapAdministrator(actor)) return;
+  const inForce = yield* (yield* CardStore).cards({}, { status: ["active", "pin-blocked", "suspended"], limit: 2 });
+  if (inForce.some((other) => other.state.id !== card.id)) {
+    return yield* new DualControlRequired({
+      card: card.id,
+      rule: Rules.rules.dualControl.id,
+      reason: "a bootstrap session hands over the platform's first card only: the operators of the card's site hand over the others",
+    });
+  }
+});

@@ -20,7 +20,6 @@ import * as Requests from "./Requests.js";
 import * as Revocation from "./Revocation.js";
 import * as SecretQuestions from "./SecretQuestions.js";
 import * as Tracking from "./Tracking.js";
-import * as Unblocking from "./Unblocking.js";
 
 /** The services the card platform runs on. */
 export type Requirements = CardStore | CardSecrets | CertificateAuthority | CardNotifications | SmartCards | CardManufacturer | AgentStore | OnboardingStore;
@@ -41,12 +40,8 @@ export const make = (actor: Actor.Actor) =>
       ship: (id, reason) => onCards("card.produce")((grant) => Production.ship(grant, id, reason)),
       receive: (id, serial, reason) => onCards("card.operate")((grant) => Production.receive(grant, id, serial, reason)),
       triggerConnection: (commune, reason) => granted("card.produce", Access.communeTarget(commune))((grant) => Production.triggerConnection(grant, reason)),
-      publish: (id, input) => onCards("card.operate")((grant) => Publication.publish(grant, id, input)),
-      verifyPin: (id, pin) => onCards("card.operate")((grant) => Unblocking.verifyPin(grant, id, pin, true)),
-      unblock: (id, input) => onCards("card.operate")((grant) => Unblocking.unblock(grant, id, input)),
       setSecretQuestions: (holder, questions) => onCards("card.operate")((grant) => SecretQuestions.set(grant, holder, questions)),
       secretQuestions: (holder) => onCards("card.operate")((grant) => SecretQuestions.questions(grant, holder)),
-      renewCertificates: (id, input) => onCards("card.operate")((grant) => Renewal.renewCertificates(grant, id, input)),
       approvePersonalisation: (id, reason) => onCards("card.operate")((grant) => Publication.approvePersonalisation(grant, id, reason)),
       revoke: (id, input) => onCards("card.operate")((grant) => Revocation.revoke(grant, id, input)),
       renew: (id, reason) => onCards("card.order")((grant) => Renewal.renew(grant, id, reason)),

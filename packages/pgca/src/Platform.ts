@@ -17,15 +17,12 @@ import type {
   HandOverDocumentMismatch,
   HolderNotActive,
   OrderInput,
-  PublishInput,
-  RenewCertificatesInput,
   Request,
   RequestInput,
   RequestNotFound,
   RevokeInput,
   SecretAnswersRefused,
   Secrets,
-  UnblockInput,
 } from "@comedec/card";
 import type { CommuneNotFound, Onboarding } from "@comedec/commune";
 import type { Access, Rules } from "@comedec/rgs";
@@ -39,13 +36,9 @@ export {
   HandOverDocumentMismatch,
   HolderNotActive,
   OrderInput,
-  Pin,
-  PublishInput,
-  RenewCertificatesInput,
   RequestInput,
   RevokeInput,
   SecretAnswersRefused,
-  UnblockInput,
 } from "@comedec/card";
 
 /** The card platform could not be reached or answered something unexpected (remote clients only). */
@@ -103,16 +96,10 @@ export interface CardPlatformShape {
   readonly receive: (card: string, serial: string, reason: string) => Effect.Effect<CardView, PlatformError>;
   /** ANTS: card readers shipped, then the first two cards' activation codes sent to the mairie; records the milestone. */
   readonly triggerConnection: (commune: string, reason: string) => Effect.Effect<{ readonly codesSent: number }, PlatformError>;
-  /** Hand-over face to face and activation: activation code, PIN chosen, two key pairs, two certificates. */
-  readonly publish: (card: string, input: PublishInput) => Effect.Effect<CardView, PlatformError>;
-  /** Checks a PIN on the (virtual) card; the third wrong PIN blocks it. */
-  readonly verifyPin: (card: string, pin: string) => Effect.Effect<{ readonly verified: true }, PlatformError>;
-  readonly unblock: (card: string, input: UnblockInput) => Effect.Effect<CardView, PlatformError>;
   /** Sets (replaces) a holder's secret questions and answers; at least four. */
   readonly setSecretQuestions: (holder: string, questions: Secrets.SecretQuestions) => Effect.Effect<{ readonly questions: number }, PlatformError>;
   /** The questions to ask a holder at a distance (never the answers). */
   readonly secretQuestions: (holder: string) => Effect.Effect<ReadonlyArray<string>, PlatformError>;
-  readonly renewCertificates: (card: string, input: RenewCertificatesInput) => Effect.Effect<CardView, PlatformError>;
   readonly revoke: (card: string, input: RevokeInput) => Effect.Effect<CardView, PlatformError>;
   /** At the prefecture, a second operator approves the personalisation of a received card before another publishes it. */
   readonly approvePersonalisation: (card: string, reason: string) => Effect.Effect<CardView, PlatformError>;

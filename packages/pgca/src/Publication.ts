@@ -1,22 +1,24 @@
 /**
- * The hand-over: the holder, face to face with the document checked at registration, types the
- * activation code and chooses a PIN; both key pairs are made on the card and certified. At the
- * prefecture a second operator approves the personalisation first (dual control). A renewal card
- * retires the card it replaces; a commune's first two cards advance its onboarding.
+ * The hand-over's decisions: the holder, face to face with the document checked at registration,
+ * gives the activation code; a second person approved the personalisation first (dual control);
+ * the publication commits the card with its certificates, a renewal card retiring the card it
+ * replaces, a commune's first two cards advancing its onboarding. The card's side — the first
+ * PIN, both key pairs, the certificates written back — happens at the card agent on the desk
+ * (`AgentPublication`, ADR 0016): nothing here takes a PIN.
  */
 // biome-ignore lint/correctness/noUnusedImports: the emitted declarations name this type (TS2742 otherwise)
 import type { Onboarding, OnboardingStore } from "@comedec/commune";
-import { type Actor, Change } from "@comedec/actor";
+// biome-ignore lint/correctness/noUnusedImports: the emitted declarations name Change (TS2742 otherwise)
+import type { Actor, Change } from "@comedec/actor";
 import type { Agent } from "@comedec/agent";
-import { Card, CardSecrets, CardStore, SmartCards } from "@comedec/card";
+import { Card, CardStore, type KeyOperations } from "@comedec/card";
 import { Access, Rules } from "@comedec/rgs";
 import { Effect } from "effect";
-import * as ActivationCodes from "./ActivationCodes.js";
 import * as Approval from "./Approval.js";
 import * as Milestones from "./Milestones.js";
 import * as OperatorCards from "./OperatorCards.js";
 import * as Personalisation from "./Personalisation.js";
-import { type CardView, DualControlRequired, HandOverDocumentMismatch, type PublishInput } from "./Platform.js";
+import { type CardView, DualControlRequired, HandOverDocumentMismatch } from "./Platform.js";
 import * as Reach from "./Reach.js";
 import * as Writes from "./Writes.js";
 
@@ -30,6 +32,8 @@ import * as Writes from "./Writes.js";
  */
 export const checkSecondPerson = (actor: Actor.Actor, card: Card.State, holder: Agent.State): Effect.Effect<void, DualControlRequired> => {
   const firstPersons = [holder.registeredBy, card.orderedBy].filter((id): id is string => id !== undefined);
+  // The bootstrap session counts once, for the platform's first card (ADR 0018, `Approval.checkBootstrapHandOver`): the holder at the desk is the second person.
+  if (Approval.isBootstrapAdministrator(actor) && card.holder !== actor.id) return Effect.void;
   if (actor.role !== "prefecture-operator" && !firstPersons.includes(actor.id)) return Effect.void;
   const approvedBy = card.personalisationApprovedBy;
   const violation = Rules.rules.dualControl.check({
@@ -64,7 +68,7 @@ export const approvePersonalisation = Effect.fn("Publication.approvePersonalisat
 });
 
 /** The document presented at a hand-over and where it happens. */
-export type PresentedHandOver = PublishInput["handOver"];
+export type PresentedHandOver = KeyOperations.HandOverInput["handOver"];
 
 /** The placeholder certificates a publication is decided with before the card makes the real ones. */
 const placeholders = { authentication: Personalisation.placeholder, signature: Personalisation.placeholder };
@@ -141,24 +145,4 @@ export const completePublication = Effect.fnUntraced(function* (
   yield* Personalisation.publishRevocations(revocations);
   yield* record;
   return Writes.viewOf(write);
-});
-
-/** Hands a received card over and activates it: activation code, PIN chosen, two key pairs, two certificates. */
-export const publish = Effect.fn("Publication.publish")(function* (grant: Access.Grant<"card.operate">, id: string, input: PublishInput) {
-  yield* Access.require(grant, "card.operate");
-  const actor = grant.actor;
-  const view = yield* Reach.loadCard(grant, id);
-  const card = view.state;
-  // Every refusal that needs no secret comes first: the state, the party, the holder, the document, the PIN rules, the milestone.
-  const { holder, handOver } = yield* checkHandOver(actor, view, input.handOver, input.reason);
-  yield* Personalisation.checkNewPin(card.serial as string, input.pin);
-  const record = yield* milestoneOf(card, actor);
-  yield* ActivationCodes.check(id, input.activationCode, actor);
-  const secrets = yield* CardSecrets;
-  // One use wins: a second operator publishing the same card at the same time stops here.
-  if (!(yield* secrets.codeUsed(id, actor))) return yield* new Change.ConcurrentModification({ stream: `card:${id}`, expectedVersion: view.version });
-  const puk = yield* secrets.puk(id);
-  yield* (yield* SmartCards).unblock(card.serial as string, puk ?? "", input.pin);
-  const certificates = yield* Personalisation.personalise(card, input.pin, input.algorithm ?? "P-256");
-  return yield* completePublication(actor, view, holder, handOver, certificates, input.reason, record);
 });

@@ -1,6 +1,7 @@
 /**
  * Renewals: a new card ordered to replace one in use (the old card is retired once the new one is
- * active), or new key pairs and certificates on the same card, the holder typing the PIN.
+ * active), and the record of new certificates on the same card once the card agent wrote them
+ * (`AgentRenewal`).
  */
 // biome-ignore lint/correctness/noUnusedImports: the emitted declarations name this type (TS2742 otherwise)
 import type { Actor, Change } from "@comedec/actor";
@@ -10,7 +11,7 @@ import { Access, type Rules } from "@comedec/rgs";
 import { Effect } from "effect";
 import * as Ordering from "./Ordering.js";
 import * as Personalisation from "./Personalisation.js";
-import type { CardView, RenewCertificatesInput } from "./Platform.js";
+import type { CardView } from "./Platform.js";
 import * as Reach from "./Reach.js";
 import * as Fulfilment from "./Fulfilment.js";
 import * as Writes from "./Writes.js";
@@ -39,20 +40,6 @@ export const renew = Effect.fn("Renewal.renew")(function* (grant: Access.Grant<"
   const write = yield* renewalWrite(grant, view, { reason });
   yield* Writes.commit(grant.actor, [write]);
   return Writes.viewOf(write);
-});
-
-/** New key pairs and certificates on an active card; the old certificates are revoked as superseded. */
-export const renewCertificates = Effect.fn("Renewal.renewCertificates")(function* (
-  grant: Access.Grant<"card.operate">,
-  id: string,
-  input: RenewCertificatesInput,
-) {
-  yield* Access.require(grant, "card.operate");
-  const view = yield* Reach.loadCard(grant, id);
-  const placeholders = { authentication: Personalisation.placeholder, signature: Personalisation.placeholder };
-  yield* Writes.card(view, { _tag: "RenewCertificates", certificates: placeholders, reason: input.reason }, grant.actor);
-  const certificates = yield* Personalisation.personalise(view.state, input.pin, input.algorithm ?? "P-256");
-  return yield* completeRenewal(grant.actor, view, certificates, input.reason);
 });
 
 /**

@@ -4,7 +4,8 @@
  * created inside it and only public keys, certificates and signatures come out; the signature key
  * asks for the PIN at every use. With a seed, serials and P-256 keys are derived from it, so a
  * test run is reproducible. Cards are persisted one JSON file each in a directory (written whole
- * and renamed, so a crash never leaves half a card); without a directory they live in memory.
+ * and renamed, so a crash never leaves half a card), read again when another process changed one
+ * (a reader shared by two programs on one workstation); without a directory they live in memory.
  */
 import {
   CardAbsent,
@@ -37,7 +38,7 @@ import {
   sign,
   timingSafeEqual,
 } from "node:crypto";
-import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 interface Secret {
@@ -121,25 +122,50 @@ export const make = (options: Options = {}): Effect.Effect<Simulator> =>
     const loggedIn = new Set<string>();
     const listeners = new Set<(event: ReaderEvent) => void>();
     const lock = yield* Semaphore.make(1);
+    // The modification time of each card's file as this process last read or wrote it: a card another
+    // process changed since (the CLI's `demo prepare` beside the embedded platform's agent) is read again.
+    const known = new Map<string, number>();
+    const fileOf = (directory: string, serial: string) => join(directory, `${serial}.json`);
+    const mtimeOf = (file: string) => statSync(file, { throwIfNoEntry: false })?.mtimeMs;
+    const readCard = (file: string) => {
+      const card = JSON.parse(readFileSync(file, "utf8")) as VirtualCard;
+      cards.set(card.serial, card);
+      known.set(card.serial, mtimeOf(file) ?? 0);
+    };
+    /** Reads again the cards of the directory that another process wrote since (all, or one). */
+    const refresh = (serial?: string) => {
+      if (options.directory === undefined) return;
+      const directory = options.directory;
+      const serials =
+        serial !== undefined
+          ? [serial]
+          : readdirSync(directory)
+              .filter((name) => name.endsWith(".json"))
+              .map((name) => name.slice(0, -".json".length));
+      for (const each of serials) {
+        const file = fileOf(directory, each);
+        const mtime = mtimeOf(file);
+        if (mtime !== undefined && mtime !== known.get(each)) readCard(file);
+      }
+    };
     if (options.directory !== undefined) {
       mkdirSync(options.directory, { recursive: true, mode: 0o700 });
-      for (const file of readdirSync(options.directory).filter((name) => name.endsWith(".json"))) {
-        const card = JSON.parse(readFileSync(join(options.directory, file), "utf8")) as VirtualCard;
-        cards.set(card.serial, card);
-      }
+      refresh();
     }
 
     const save = (card: VirtualCard) => {
       if (options.directory === undefined) return;
-      const file = join(options.directory, `${card.serial}.json`);
+      const file = fileOf(options.directory, card.serial);
       writeFileSync(`${file}.tmp`, JSON.stringify(card), { mode: 0o600 });
       renameSync(`${file}.tmp`, file);
+      known.set(card.serial, mtimeOf(file) ?? 0);
     };
 
     /** Runs an operation on a present card, one operation at a time, and persists what it changed. */
     const withCard = <A>(serial: string, operation: (card: VirtualCard) => Effect.Effect<A, CardFailure>): Effect.Effect<A, CardFailure> =>
       lock.withPermits(1)(
         Effect.suspend((): Effect.Effect<A, CardFailure> => {
+          refresh(serial);
           const card = cards.get(serial);
           if (card === undefined || !card.present) return Effect.fail(new CardAbsent({ serial }));
           return operation(card).pipe(Effect.ensuring(Effect.sync(() => save(card))));
@@ -179,9 +205,12 @@ export const make = (options: Options = {}): Effect.Effect<Simulator> =>
     };
 
     const simulator: Simulator = {
-      list: Effect.sync(() =>
-        [...cards.values()].filter((card) => card.present).map((card, slot) => ({ slot, serial: card.serial, label: card.label, pin: pinStateOf(card) })),
-      ),
+      list: Effect.sync(() => {
+        refresh();
+        return [...cards.values()]
+          .filter((card) => card.present)
+          .map((card, slot) => ({ slot, serial: card.serial, label: card.label, pin: pinStateOf(card) }));
+      }),
       pinState: (serial) => withCard(serial, (card) => Effect.succeed(pinStateOf(card))),
       login: (serial, pin, loginOptions) =>
         withCard(serial, (card) => Effect.tap(checkPin(card, pin, loginOptions?.evenIfFinalTry ?? false), () => Effect.sync(() => loggedIn.add(serial)))),

@@ -75,4 +75,18 @@ describe("Simulator, beyond the contract", () => {
     await ok(twin.simulator.login(serial, pin));
     expect(Buffer.from((await ok(twin.simulator.generateKeyPair(serial, "authentication", "P-256"))).publicKey).equals(Buffer.from(key.publicKey))).toBe(true);
   });
+
+  it("sees a card another process on the same directory made or changed since it opened it", async () => {
+    const directory = mkdtempSync(join(tmpdir(), "cards-"));
+    const agent = await Effect.runPromise(Simulator.make({ directory }));
+    expect(await ok(agent.list)).toEqual([]);
+    // Another program of the workstation (the CLI's `demo prepare`) makes and activates a card there.
+    const { simulator: other, serial } = await activated({ directory });
+    expect((await ok(agent.list)).map((card) => card.serial)).toEqual([serial]);
+    await ok(agent.login(serial, pin));
+    // A wrong PIN at the other program counts at the agent too.
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await failure(other.login(serial, "000000"));
+    expect(await ok(agent.pinState(serial))).toMatchObject({ triesLeft: 2 });
+  });
 });

@@ -19,7 +19,6 @@ import {
   SecretQuestions,
   type SiteFilter,
   Tracking,
-  Unblocking,
 } from "@comedec/pgca";
 import { Access } from "@comedec/rgs";
 import { Effect } from "effect";
@@ -56,15 +55,6 @@ const ship = Handler.handle(Cards.ship, ({ grant, params, body }) => Production.
 const activationLetter = Handler.handle(Cards.activationLetter, ({ grant, params }) => ActivationLetters.produce(grant, params.id));
 
 const receive = Handler.handle(Cards.receive, ({ grant, params, body }) => Production.receive(grant, params.id, body.serial, body.reason));
-
-const publish = Handler.handle(Cards.publish, ({ grant, params, body }) => Publication.publish(grant, params.id, body));
-
-// The API's check may take the final try: the card itself counts them, and the third wrong PIN blocks it.
-const verifyPin = Handler.handle(Cards.verifyPin, ({ grant, params, body }) => Unblocking.verifyPin(grant, params.id, body.pin, true));
-
-const unblock = Handler.handle(Cards.unblock, ({ grant, params, body }) => Unblocking.unblock(grant, params.id, body));
-
-const renewCertificates = Handler.handle(Cards.renewCertificates, ({ grant, params, body }) => Renewal.renewCertificates(grant, params.id, body));
 
 const revoke = Handler.handle(Cards.revoke, ({ grant, params, body }) => Revocation.revoke(grant, params.id, body));
 
@@ -138,10 +128,6 @@ export const handlers = [
   ship,
   activationLetter,
   receive,
-  publish,
-  verifyPin,
-  unblock,
-  renewCertificates,
   revoke,
   approvePersonalisation,
   renew,

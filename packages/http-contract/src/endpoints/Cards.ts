@@ -1,43 +1,37 @@
 /**
  * The cards of the card platform (PGCA), from order to revocation: ordering, production and
- * shipping by ANTS, receipt, hand-over and activation, PIN checks, unblock, certificate renewal,
- * renewal and revocation; the holders and their secret questions; the connection of a commune;
+ * shipping by ANTS, receipt, the second person's approval, renewal and revocation (the hand-over,
+ * the unblock and new certificates, which touch the card, are driven through the card agent:
+ * `AgentOperations`); the holders and their secret questions; the connection of a commune;
  * the state machines. The endpoints on a card or a holder are authorised on the nation first (role
  * and credential), then the use case checks the site of the record; listings on the commune their
- * query names. The routes where a code, a PIN or secret answers are typed are rate-limited.
+ * query names. The routes where a code or secret answers are typed are rate-limited; no body here carries a PIN or
+ * a PUK.
  */
 import { Change, Site } from "@comedec/actor";
 import { AgentNotFound } from "@comedec/agent";
 import {
-  ActivationCodeInvalid,
   ActivationLetterUnavailable,
   Card,
   CardAbsent,
   CardNotFound,
   CardView,
-  CertificateRefused,
   DeviceFailure,
   DualControlRequired,
   FirstCardsMissing,
-  HandOverDocumentMismatch,
   HolderCards,
   HolderNotActive,
   KeyNotFound,
   OrderInput,
-  Pin,
   PinFinalTry,
   PinIncorrect,
   PinLocked,
   PinRejected,
   PinRequired,
-  PublishInput,
-  RenewCertificatesInput,
   Request,
-  RequestNotFound,
   RevokeInput,
   SecretAnswersRefused,
   Secrets,
-  UnblockInput,
 } from "@comedec/card";
 import { CommuneNotFound, InseeCode, Onboarding } from "@comedec/commune";
 import { Access, Rules } from "@comedec/rgs";
@@ -198,79 +192,6 @@ export const receive = Endpoint.make({
   authorization: onCard("card.operate"),
 });
 
-/** Hand-over and activation. */
-export const publish = Endpoint.make({
-  operationId: "publishCard",
-  method: "post",
-  path: "/cards/{id}/publication",
-  tag: "cards",
-  summary: "Hand-over face to face and activation: activation code, PIN, two key pairs and two certificates on the card",
-  params: IdParams,
-  body: PublishInput,
-  success: CardView,
-  errors: [
-    ...writeRefusals,
-    ActivationCodeInvalid,
-    HandOverDocumentMismatch,
-    HolderNotActive,
-    DualControlRequired,
-    RequestNotFound,
-    AgentNotFound,
-    CertificateRefused,
-    Rules.RuleBroken,
-    ...cardFailures,
-    ...milestoneRefusals,
-  ],
-  authorization: onCard("card.operate"),
-  rateLimit: "code-entry",
-});
-
-/** Check a PIN. */
-export const verifyPin = Endpoint.make({
-  operationId: "verifyCardPin",
-  method: "post",
-  path: "/cards/{id}/pin-verification",
-  tag: "cards",
-  summary: "Check a PIN on the (virtual) card; the third wrong PIN blocks the card",
-  params: IdParams,
-  body: Schema.Struct({ pin: Pin }),
-  success: Schema.Struct({ verified: Schema.Literal(true) }),
-  errors: [CardNotFound, Access.Forbidden, ...ruleRefusals, ...cardFailures],
-  authorization: onCard("card.operate"),
-  rateLimit: "code-entry",
-});
-
-/** Unblock a PIN-blocked card. */
-export const unblock = Endpoint.make({
-  operationId: "unblockCard",
-  method: "post",
-  path: "/cards/{id}/unblock",
-  tag: "cards",
-  summary: "Unblock a PIN-blocked card, the holder authenticated face to face or by secret answers",
-  params: IdParams,
-  body: UnblockInput,
-  success: CardView,
-  errors: [...writeRefusals, SecretAnswersRefused, ...cardFailures],
-  authorization: onCard("card.operate"),
-  rateLimit: "code-entry",
-});
-
-/** New certificates on an active card. */
-export const renewCertificates = Endpoint.make({
-  operationId: "renewCardCertificates",
-  method: "post",
-  path: "/cards/{id}/certificate-renewal",
-  tag: "cards",
-  summary: "New key pairs and certificates on an active card; the old certificates are revoked (superseded)",
-  params: IdParams,
-  body: RenewCertificatesInput,
-  success: CardView,
-  errors: [...writeRefusals, AgentNotFound, CertificateRefused, Rules.RuleBroken, ...cardFailures],
-  authorization: onCard("card.operate"),
-  // The holder types the PIN.
-  rateLimit: "code-entry",
-});
-
 /** Revoke a card. */
 export const revoke = Endpoint.make({
   operationId: "revokeCard",
@@ -426,10 +347,6 @@ export const endpoints = [
   ship,
   activationLetter,
   receive,
-  publish,
-  verifyPin,
-  unblock,
-  renewCertificates,
   revoke,
   approvePersonalisation,
   renew,
