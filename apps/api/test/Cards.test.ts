@@ -1,12 +1,15 @@
 /**
  * The whole life of a commune's first two cards and of a later card, over HTTP through the real
  * app, on every persistence adapter: connection triggered, order, production, shipping, receipt,
- * hand-over and activation (with its refusals and a race), PIN blocked after three wrong PINs,
- * unblock on secret answers, certificate renewal, a holder's renewal request validated by an
- * operator, revocation, tracking views, and the onboarding milestones these events advance.
+ * hand-over and activation at the desk through the card agent (with its refusals, a race and a
+ * resumption), PIN locked at the agent after three wrong PINs and recorded, unblock on secret
+ * answers, certificate renewal, a holder's renewal request validated by an operator, revocation,
+ * tracking views, and the onboarding milestones these events advance. PINs are typed at the agent
+ * only (AtTheDesk): no request to the platform carries one.
  */
 import { Actor } from "@comedec/actor";
-import { CardNotifications, CertificateRegistry, SmartCards } from "@comedec/card";
+import { CardNotifications, CertificateRegistry } from "@comedec/card";
+import { Sealing } from "@comedec/card-agent";
 import { Commune, type InseeCode } from "@comedec/commune";
 import { Directory } from "@comedec/deployment";
 import { RawSql } from "@comedec/persistence";
@@ -16,6 +19,7 @@ import { Access, Audit, Tokens } from "@comedec/rgs";
 import { Effect, ManagedRuntime } from "effect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as App from "../src/App.js";
+import * as AtTheDesk from "./AtTheDesk.js";
 import * as Letters from "./Letters.js";
 import * as Services from "./Services.js";
 
@@ -60,14 +64,15 @@ for (const adapter of adapters) {
       runtime.runPromise(Tokens.ActorTokens.use((store) => store.issue(who, 1, system, "bootstrap"))).then(({ token }) => {
         tokens[name] = token;
       });
-    const call = async (who: string, method: string, path: string, body?: unknown) => {
+    const at = async (token: string | undefined, method: string, path: string, body?: unknown) => {
       const response = await app.request(path, {
         method,
-        headers: { authorization: `Bearer ${tokens[who]}`, "content-type": "application/json" },
+        headers: { ...(token === undefined ? {} : { authorization: `Bearer ${token}` }), "content-type": "application/json" },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
       return { status: response.status, type: response.headers.get("content-type"), body: (await response.json()) as any };
     };
+    const call = (who: string, method: string, path: string, body?: unknown) => at(tokens[who], method, path, body);
     const ok = async (who: string, method: string, path: string, body?: unknown) => {
       const response = await call(who, method, path, body);
       if (response.status >= 300) throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(response.body)}`);
@@ -79,30 +84,12 @@ for (const adapter of adapters) {
       expect({ status: response.status, code: response.body.code }).toEqual({ status, code });
       return response.body;
     };
-    /** A card session, the way the holder's software opens one: the PIN entered, the challenge signed with the card's authentication key. */
-    const cardSession = async (serial: string, pin: string): Promise<string> => {
-      const post = (path: string, body?: unknown) =>
-        app.request(path, { method: "POST", headers: { "content-type": "application/json" }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-      const challenge = (await (await post("/sessions/challenges")).json()) as { id: string; toSign: string };
-      const { certificate, signature } = await runtime.runPromise(
-        SmartCards.use((cards) =>
-          Effect.gen(function* () {
-            yield* cards.login(serial, pin);
-            const certificate = yield* cards.readCertificate(serial, "authentication");
-            const signature = yield* cards.sign(serial, "authentication", new TextEncoder().encode(challenge.toSign));
-            yield* cards.logout(serial);
-            return { certificate, signature };
-          }),
-        ),
-      );
-      const opened = await post("/sessions", {
-        challenge: challenge.id,
-        certificate: Buffer.from(certificate).toString("base64"),
-        signature: Buffer.from(signature).toString("base64"),
-      });
-      if (opened.status !== 201) throw new Error(`card session: ${opened.status} ${await opened.text()}`);
-      return ((await opened.json()) as { token: string }).token;
-    };
+    // The desk's walk with the card agent on the suite's cards, made once the platform is up.
+    let desk: AtTheDesk.Desk;
+    // An agent's sealing key, for the requests a suite sends the platform itself: their refusals come before anything is sealed for it.
+    const agentKey = Sealing.make().publicKey;
+    /** An answer of the desk, as `status code` (the first refusal's, or the platform's last answer's status). */
+    const outcome = (answer: AtTheDesk.Answer) => `${answer.status} ${answer.body.code}`;
     const milestones = async () =>
       ((await ok("ants", "GET", "/communes/69266/onboarding")).status.done as ReadonlyArray<{ milestone: string }>).map((entry) => entry.milestone);
     const letterCode = (card: string) => Letters.codeFromLetter((path, init) => app.request(path, init), tokens.ants as string, card);
@@ -141,6 +128,7 @@ for (const adapter of adapters) {
       ids.bruno = (await ok("prefecture", "POST", "/agents", registration("Faure", "Bruno", "BF7654321"))).id;
       await issue("alice", actor(ids.alice, "commune-operator", { _tag: "commune", commune: "69266" }));
       await issue("bruno", actor(ids.bruno, "agent", { _tag: "commune", commune: "69266" }));
+      desk = await AtTheDesk.make(at, runtime);
     }, 180_000);
     afterAll(() => runtime.dispose());
 
@@ -199,20 +187,20 @@ for (const adapter of adapters) {
       await ok("prefecture", "POST", `/cards/${ids.aliceCard}/receipt`, { serial: serials.alice, reason: "colis reçu à la préfecture" });
       await ok("prefecture", "POST", `/cards/${ids.brunoCard}/receipt`, { serial: serials.bruno, reason: "colis reçu à la préfecture" });
 
-      const publication = (overrides: Record<string, unknown> = {}) => ({
+      const handOverBody = (overrides: Record<string, unknown> = {}) => ({
         activationCode: aliceCode,
-        pin: "482915",
         handOver: { document: { type: "carte-nationale-identite", number: "AR1234567" }, place: "prefecture" },
+        agentKey,
         reason: "remise en main propre",
         ...overrides,
       });
-      const path = `/cards/${ids.aliceCard}/publication`;
+      const path = `/cards/${ids.aliceCard}/hand-over`;
       // The prefecture personalises the responsable carte's card under dual control: a second
       // operator approves, another publishes — never the same person.
       const approval = `/cards/${ids.aliceCard}/personalisation-approval`;
-      expect((await problem("prefecture", "POST", path, publication(), 403, "dual-control-required")).rule).toBe("roles.dual-control");
+      expect((await problem("prefecture", "POST", path, handOverBody(), 403, "dual-control-required")).rule).toBe("roles.dual-control");
       expect((await ok("prefecture", "POST", approval, { reason: "vérification du dossier" })).personalisationApprovedBy).toBe("pref-69");
-      await problem("prefecture", "POST", path, publication(), 403, "dual-control-required");
+      await problem("prefecture", "POST", path, handOverBody(), 403, "dual-control-required");
       // A commune's first cards are approved by the prefecture alone: neither a commune operator nor ANTS, and never their holder.
       expect((await problem("alice", "POST", approval, { reason: "sa propre carte" }, 403, "rgs-rule-broken")).rule).toBe("roles.dual-control");
       expect(
@@ -220,79 +208,106 @@ for (const adapter of adapters) {
       ).toBe("roles.dual-control");
       expect((await problem("ants", "POST", approval, { reason: "approbation nationale" }, 403, "rgs-rule-broken")).rule).toBe("roles.dual-control");
       expect((await ok("prefectureBis", "POST", approval, { reason: "second contrôle" })).personalisationApprovedBy).toBe("pref-69-bis");
-      const early = await problem("prefecture", "POST", path, publication(), 409, "milestone-prerequisite-missing");
+      const early = await problem("prefecture", "POST", path, handOverBody(), 409, "milestone-prerequisite-missing");
       expect(early.missing).toEqual(["handOverAppointment"]);
       await ok("ants", "POST", "/communes/69266/onboarding/milestones", {
         evidence: { milestone: "handOverAppointment", reference: "rdv", appointmentOn: today, venue: "Préfecture du Rhône" },
       });
-      await problem("alice", "POST", path, publication(), 403, "card-party-not-allowed");
+      await problem("alice", "POST", path, handOverBody(), 403, "card-party-not-allowed");
       await problem(
         "prefecture",
         "POST",
         path,
-        publication({ handOver: { document: { type: "passeport", number: "AR1234567" }, place: "prefecture" } }),
+        handOverBody({ handOver: { document: { type: "passeport", number: "AR1234567" }, place: "prefecture" } }),
         422,
         "hand-over-document-mismatch",
       );
-      expect((await problem("prefecture", "POST", path, publication({ pin: "123456" }), 422, "pin-rejected")).rule).toBe("pin.format");
-      const wrong = await problem("prefecture", "POST", path, publication({ activationCode: "0000-0000-0000-0000" }), 422, "activation-code-invalid");
+      const wrong = await problem("prefecture", "POST", path, handOverBody({ activationCode: "0000-0000-0000-0000" }), 422, "activation-code-invalid");
       expect(wrong.attemptsLeft).toBe(4);
 
-      // Two operators publish the same card at once: exactly one wins, nothing is issued twice.
-      const race = await Promise.all([call("prefecture", "POST", path, publication()), call("prefecture", "POST", path, publication())]);
-      // The loser stops at the card's version, or, arriving once the winner used the code, at the code itself.
-      const [loser, ...others] = race.filter((response) => response.status !== 200);
-      expect(others).toEqual([]);
-      expect(["409 stale-version", "422 activation-code-invalid"]).toContain(`${loser?.status} ${loser?.body.code}`);
+      // Two operators hand the same card over at once: exactly one uses the code, the other stops.
+      const race = await Promise.all([call("prefecture", "POST", path, handOverBody()), call("prefecture", "POST", path, handOverBody())]);
+      // The loser stops at the card's version, at the hand-over the winner started, or, arriving once the winner used the code, at the code itself.
+      const [winner, ...winners] = race.filter((response) => response.status === 201);
+      const [loser, ...others] = race.filter((response) => response.status !== 201);
+      expect({ winners: winners.length, others: others.length }).toEqual({ winners: 0, others: 0 });
+      expect(["409 stale-version", "409 key-operation-under-way", "422 activation-code-invalid"]).toContain(`${loser?.status} ${loser?.body.code}`);
+      expect(winner?.body.tickets).toEqual({ unblock: expect.any(String), prepareKeys: expect.any(String) });
+      // Nothing is published before the card proves it holds certified keys; the used code is not taken again.
+      expect((await ok("prefecture", "GET", `/cards/${ids.aliceCard}`)).status).toBe("received");
+      await problem("prefecture", "POST", path, handOverBody(), 409, "key-operation-under-way");
+      // The holder types the first PIN at the agent, under the card's PIN rules: a weak one is refused there, and the hand-over is taken up again.
+      const weak = await desk.resume(tokens.prefecture as string, ids.aliceCard, { pin: "123456", reason: "remise en main propre" });
+      expect({ outcome: outcome(weak), rule: weak.body.rule }).toEqual({ outcome: "422 pin-rejected", rule: "pin.format" });
+      expect((await ok("prefecture", "GET", `/cards/${ids.aliceCard}`)).status).toBe("received");
+      const resumed = await desk.resume(tokens.prefecture as string, ids.aliceCard, { pin: "482915", reason: "remise en main propre" });
+      expect({ status: resumed.status, card: resumed.body.status }).toEqual({ status: 200, card: "active" });
       const published = await ok("prefecture", "GET", `/cards/${ids.aliceCard}`);
       expect(published).toMatchObject({ status: "active", handOver: { place: "prefecture", activationCodePresented: true } });
       expect(published.certificates.authentication.serial).not.toBe(published.certificates.signature.serial);
+      // Nothing was issued twice: the card's two certificates, and no other.
+      const issued = await runtime.runPromise(
+        RawSql.use((raw) => Effect.promise(() => raw.query<{ n: number }>("SELECT count(*)::int AS n FROM certificate WHERE card = $1", [ids.aliceCard]))),
+      );
+      expect(issued[0]?.n).toBe(2);
       expect(await milestones()).toContain("firstCards");
 
-      await ok("alice", "POST", `/cards/${ids.brunoCard}/publication`, {
+      const activated = await desk.publish(tokens.alice as string, ids.brunoCard, {
         activationCode: brunoCode.toLowerCase(),
         pin: "739164",
         handOver: { document: { type: "carte-nationale-identite", number: "BF7654321" }, place: "mairie" },
         reason: "activée à la mairie par la responsable carte",
       });
+      expect({ status: activated.status, card: activated.body.status }).toEqual({ status: 200, card: "active" });
       expect(await milestones()).toContain("autonomy");
     });
 
-    it("blocks the PIN after three wrong PINs, and unblocks it on the holder's secret answers", async () => {
+    it("locks the PIN at the agent after three wrong PINs, records the block, and unblocks it on the holder's secret answers", async () => {
       expect(await ok("alice", "PUT", `/holders/${ids.bruno}/secret-questions`, { questions })).toEqual({ questions: 4 });
       await problem("alice", "PUT", `/holders/${ids.bruno}/secret-questions`, { questions: questions.slice(0, 3) }, 400, "invalid-request");
       expect((await ok("alice", "GET", `/holders/${ids.bruno}/secret-questions`)).questions).toHaveLength(4);
 
-      const pin = `/cards/${ids.brunoCard}/pin-verification`;
-      expect(await ok("bruno", "POST", pin, { pin: "739164" })).toEqual({ verified: true });
-      expect((await problem("bruno", "POST", pin, { pin: "000000" }, 422, "pin-incorrect")).triesLeft).toBe(2);
-      expect((await problem("bruno", "POST", pin, { pin: "000000" }, 422, "pin-incorrect")).triesLeft).toBe(1);
-      await problem("bruno", "POST", pin, { pin: "000000" }, 423, "pin-locked");
+      // Bruno signs in with his card at the agent, the PIN typed there: the card counts the wrong ones.
+      const serial = (await ok("bruno", "GET", `/cards/${ids.brunoCard}`)).serial as string;
+      expect((await desk.signIn(serial, "739164")).token).toEqual(expect.any(String));
+      const tries = [await desk.signIn(serial, "000000"), await desk.signIn(serial, "000000")];
+      expect(tries.map((answer) => `${outcome(answer)} ${answer.body.triesLeft}`)).toEqual(["422 pin-incorrect 2", "422 pin-incorrect 1"]);
+      // The last try is spent only once the holder confirms it; then the card locks its PIN.
+      expect(outcome(await desk.signIn(serial, "000000"))).toBe("409 pin-final-try");
+      expect(outcome(await desk.signIn(serial, "000000", { finalTry: true }))).toBe("423 pin-locked");
+      expect(outcome(await desk.signIn(serial, "739164"))).toBe("423 pin-locked");
+      // The page reads the lock at the agent, and the platform records it.
+      const present = ((await desk.cards(tokens.bruno as string)).body.cards as ReadonlyArray<{ serial: string; pin: { locked: boolean } }>).find(
+        (card) => card.serial === serial,
+      );
+      expect(present?.pin.locked).toBe(true);
+      expect((await ok("bruno", "GET", `/cards/${ids.brunoCard}`)).status).toBe("active");
+      const recorded = await ok("bruno", "POST", `/cards/${ids.brunoCard}/pin-block`, { reason: "code PIN bloqué, constaté à l'agent de carte" });
+      expect(recorded.status).toBe("pin-blocked");
       expect((await ok("bruno", "GET", `/cards/${ids.brunoCard}`)).status).toBe("pin-blocked");
-      await problem("bruno", "POST", pin, { pin: "739164" }, 423, "pin-locked");
 
       const unblock = (answers: ReadonlyArray<{ question: number; answer: string }>) => ({
         holderAuthentication: "secret-answers",
         answers,
-        newPin: "264813",
+        agentKey,
         reason: "appel du porteur",
       });
-      await problem("bruno", "POST", `/cards/${ids.brunoCard}/unblock`, unblock([]), 400, "invalid-request");
-      await problem(
+      const ticket = `/cards/${ids.brunoCard}/unblock-ticket`;
+      await problem("bruno", "POST", ticket, unblock([]), 400, "invalid-request");
+      // The holder unblocks his own card by his secret answers only, never face to face with himself.
+      const himself = await problem(
         "bruno",
         "POST",
-        `/cards/${ids.brunoCard}/unblock`,
-        unblock([
-          { question: 0, answer: "x" },
-          { question: 1, answer: "y" },
-        ]),
+        ticket,
+        { holderAuthentication: "face-to-face", agentKey, reason: "moi-même" },
         403,
         "card-party-not-allowed",
       );
+      expect(himself.rule).toBe("a holder unblocks their own card by their secret answers only");
       const refused = await problem(
         "alice",
         "POST",
-        `/cards/${ids.brunoCard}/unblock`,
+        ticket,
         unblock([
           { question: 0, answer: "autre école" },
           { question: 1, answer: "Lyon" },
@@ -301,17 +316,20 @@ for (const adapter of adapters) {
         "secret-answers-refused",
       );
       expect(refused.locked).toBe(false);
-      const unblocked = await ok(
-        "alice",
-        "POST",
-        `/cards/${ids.brunoCard}/unblock`,
-        unblock([
+      expect((await ok("bruno", "GET", `/cards/${ids.brunoCard}`)).status).toBe("pin-blocked");
+      // The right answers: the platform seals the PUK for the agent, and Bruno types his new PIN there.
+      const unblocked = await desk.unblock(tokens.alice as string, ids.brunoCard, {
+        holderAuthentication: "secret-answers",
+        answers: [
           { question: 1, answer: "saint etienne" },
           { question: 3, answer: "RENAULT" },
-        ]),
-      );
-      expect(unblocked.status).toBe("active");
-      expect(await ok("bruno", "POST", pin, { pin: "264813" })).toEqual({ verified: true });
+        ],
+        newPin: "264813",
+        reason: "appel du porteur",
+      });
+      expect({ status: unblocked.status, card: unblocked.body.card?.status }).toEqual({ status: 201, card: "active" });
+      expect(outcome(await desk.signIn(serial, "739164"))).toBe("422 pin-incorrect");
+      expect((await desk.signIn(serial, "264813")).token).toEqual(expect.any(String));
     });
 
     it("locks the secret questions after three wrong answer sets, and audits each", async () => {
@@ -360,11 +378,15 @@ for (const adapter of adapters) {
 
     it("renews a card's certificates with new keys and revokes the old ones", async () => {
       const before = await ok("alice", "GET", `/cards/${ids.brunoCard}`);
-      const renewed = await ok("alice", "POST", `/cards/${ids.brunoCard}/certificate-renewal`, { pin: "264813", reason: "changement de clés" });
-      expect(renewed.certificates.signature.serial).not.toBe(before.certificates.signature.serial);
+      const renewed = await desk.renewCertificates(tokens.alice as string, ids.brunoCard, { pin: "264813", reason: "changement de clés" });
+      expect(renewed.status).toBe(200);
+      expect(renewed.body.certificates.signature.serial).not.toBe(before.certificates.signature.serial);
+      expect(renewed.body.certificates.authentication.serial).not.toBe(before.certificates.authentication.serial);
       const old = await runtime.runPromise(CertificateRegistry.use((registry) => registry.find(before.certificates.signature.serial)));
       expect(old?.revoked?.reason).toBe("superseded");
-      await problem("alice", "POST", `/cards/${ids.brunoCard}/certificate-renewal`, { pin: "000000", reason: "essai" }, 422, "pin-incorrect");
+      // A wrong PIN typed at the agent: the card makes no keys, and the card keeps its certificates.
+      expect(outcome(await desk.renewCertificates(tokens.alice as string, ids.brunoCard, { pin: "000000", reason: "essai" }))).toBe("422 pin-incorrect");
+      expect((await ok("alice", "GET", `/cards/${ids.brunoCard}`)).certificates).toEqual(renewed.body.certificates);
     });
 
     it("renews a card on the holder's request, validated by another, and retires the old card once the new one is active", async () => {
@@ -382,26 +404,27 @@ for (const adapter of adapters) {
       const code = await letterCode(newCard);
       const handOver = {
         activationCode: code,
-        pin: "591736",
         handOver: { document: { type: "carte-nationale-identite", number: "BF7654321" }, place: "mairie" },
         reason: "remise de la nouvelle carte",
-      };
+      } as const;
       // Alice validated the request that ordered the card: she never publishes it alone. Bruno, its
       // holder, signed in with his current card, is the second person (the prefecture no longer handles
       // the commune's cards after its first two).
-      const alone = await problem("alice", "POST", `/cards/${newCard}/publication`, handOver, 403, "dual-control-required");
+      const alone = await problem("alice", "POST", `/cards/${newCard}/hand-over`, { ...handOver, agentKey }, 403, "dual-control-required");
       expect(alone.rule).toBe("roles.dual-control");
       // Approving it herself first changes nothing: the approver and the publisher are one person.
       await ok("alice", "POST", `/cards/${newCard}/personalisation-approval`, { reason: "moi-même" });
-      await problem("alice", "POST", `/cards/${newCard}/publication`, handOver, 403, "dual-control-required");
+      await problem("alice", "POST", `/cards/${newCard}/hand-over`, { ...handOver, agentKey }, 403, "dual-control-required");
       await problem("prefecture", "POST", `/cards/${newCard}/personalisation-approval`, { reason: "second contrôle" }, 403, "forbidden");
       // A token in Bruno's name proves no person: he approves signed in with his current card.
       expect((await problem("bruno", "POST", `/cards/${newCard}/personalisation-approval`, { reason: "ma carte" }, 403, "rgs-rule-broken")).rule).toBe(
         "roles.dual-control",
       );
-      tokens.brunoCard = await cardSession((await ok("alice", "GET", `/cards/${ids.brunoCard}`)).serial, "264813");
+      const signedIn = await desk.signIn((await ok("alice", "GET", `/cards/${ids.brunoCard}`)).serial, "264813");
+      tokens.brunoCard = signedIn.token as string;
       await ok("brunoCard", "POST", `/cards/${newCard}/personalisation-approval`, { reason: "ma nouvelle carte" });
-      await ok("alice", "POST", `/cards/${newCard}/publication`, handOver);
+      const published = await desk.publish(tokens.alice as string, newCard, { ...handOver, pin: "591736" });
+      expect({ status: published.status, card: published.body.status }).toEqual({ status: 200, card: "active" });
       expect((await ok("alice", "GET", `/cards/${ids.brunoCard}`)).status).toBe("replaced");
       expect((await ok("alice", "GET", `/card-requests/${request.id}`)).status).toBe("fulfilled");
       ids.brunoNewCard = newCard;
@@ -413,21 +436,14 @@ for (const adapter of adapters) {
       const refused = await problem(
         "alice",
         "POST",
-        `/cards/${ids.brunoNewCard}/unblock`,
-        { holderAuthentication: "face-to-face", newPin: "591736", reason: "essai" },
+        `/cards/${ids.brunoNewCard}/unblock-ticket`,
+        { holderAuthentication: "face-to-face", agentKey, reason: "essai" },
         409,
         "card-illegal-transition",
       );
       expect(refused.detail).toMatch(/Unblock is not allowed in state revoked: Only a PIN-blocked card/);
       // No certificate is issued for a revoked card.
-      const renewal = await problem(
-        "alice",
-        "POST",
-        `/cards/${ids.brunoNewCard}/certificate-renewal`,
-        { pin: "591736", reason: "essai" },
-        409,
-        "card-illegal-transition",
-      );
+      const renewal = await problem("alice", "POST", `/cards/${ids.brunoNewCard}/new-certificates`, { reason: "essai" }, 409, "card-illegal-transition");
       expect(renewal).toMatchObject({ state: "revoked", command: "RenewCertificates" });
       await problem("bruno", "GET", `/cards/${ids.aliceCard}`, undefined, 403, "forbidden");
 
