@@ -49,12 +49,30 @@ export const make = async (platform: PlatformCall, runtime: ManagedRuntime.Manag
     journal: Journal.make(),
     runtime,
   });
+  return {
+    agent,
+    ...on(platform, consoleOrigin, async (path, init) => agent.request(path, { ...init, headers: { ...init.headers, host: `127.0.0.1:${port}` } })),
+  };
+};
 
+/**
+ * A desk whose agent runs elsewhere and listens at `url` (a spawned `comedec-card-agent`, or the
+ * one the embedded platform runs): the page's requests go to it over HTTP, from `origin`.
+ */
+export const remote = (platform: PlatformCall, agent: { readonly url: string; readonly origin: string }) =>
+  on(platform, agent.origin, (path, init) => fetch(new URL(path, agent.url), init));
+
+/** The console's walk, the agent reached through `toAgent`. */
+const on = (
+  platform: PlatformCall,
+  consoleOrigin: string,
+  toAgent: (path: string, init: { readonly method: string; readonly headers: Record<string, string>; readonly body: string }) => Promise<Response>,
+) => {
   /** The agent's answer to the page. */
   const atAgent = async (path: string, pairing: string, body: unknown): Promise<Answer> => {
-    const response = await agent.request(path, {
+    const response = await toAgent(path, {
       method: "POST",
-      headers: { host: `127.0.0.1:${port}`, origin: consoleOrigin, "content-type": "application/json", [LocalInterface.pairingHeader]: pairing },
+      headers: { origin: consoleOrigin, "content-type": "application/json", [LocalInterface.pairingHeader]: pairing },
       body: JSON.stringify(body),
     });
     return { status: response.status, body: await response.json() };
@@ -82,8 +100,6 @@ export const make = async (platform: PlatformCall, runtime: ManagedRuntime.Manag
   };
 
   return {
-    /** The agent's interface itself, for a suite that tries it directly. */
-    agent,
     /** Hands a received card over, to its publication: the code and the document checked, the first PIN set with the sealed PUK, keys, certificates, proof. */
     publish: async (token: string, card: string, input: HandOver): Promise<Answer> => {
       const { pairing, agentKey } = await paired(token);
@@ -163,3 +179,5 @@ export const make = async (platform: PlatformCall, runtime: ManagedRuntime.Manag
 
 /** A desk of a suite. */
 export type Desk = Awaited<ReturnType<typeof make>>;
+/** A desk whose agent runs in its own process. */
+export type RemoteDesk = ReturnType<typeof remote>;
