@@ -4,20 +4,46 @@
  * HTTP and through its command line, with no manual step between an operator's act and the
  * notifications it calls for:
  * - hand-over sessions planned and confirmed: the mairie finds its invitation in its mailbox;
- * - a card revoked: the CRL served next lists its certificates, and the mairie is told.
+ * - a card revoked: the CRL served next lists its certificates, and the mairie is told;
+ * - the card handed over at the desk through the card agent the embedded platform runs on its
+ *   virtual cards, as a workstation would: the PIN goes to that agent only.
  */
 import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import * as AtTheDesk from "./AtTheDesk.js";
 import { registration, type Side, today, triggerConnection } from "./Routes.js";
 import { type Started, start, waitFor } from "./Started.js";
 import * as Letters from "./Letters.js";
+
+/** A port nobody listens on, for the embedded card agent (its default, 7300, may be another suite's). */
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const probe = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+
+/** The platform as the console page calls it, with a token or none. */
+const platformAt =
+  (base: string): AtTheDesk.PlatformCall =>
+  async (token, method, path, body) => {
+    const response = await fetch(`${base}${path}`, {
+      method,
+      headers: { ...(token === undefined ? {} : { authorization: `Bearer ${token}` }), "content-type": "application/json" },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    return { status: response.status, body: (await response.json()) as any };
+  };
 
 describe("the platform started on its embedded defaults", () => {
   let platform: Started;
   let base = "";
   let dataDir = "";
+  let desk: AtTheDesk.RemoteDesk;
   const ok: Started["ok"] = (...args) => platform.ok(...args);
   const tokens = { ants: "", prefecture: "", lyon: "", lyonDelegue: "" };
   const lyon: Side = { commune: "69123", departement: "69", agent: "", card: "", request: "", convention: "" };
@@ -28,8 +54,11 @@ describe("the platform started on its embedded defaults", () => {
     );
 
   beforeAll(async () => {
-    platform = await start();
+    const agentPort = await freePort();
+    platform = await start({ COMEDEC_CARD_AGENT_PORT: String(agentPort) });
     ({ base, dataDir } = platform);
+    // The console's origin is the platform's own; the agent runs in its process, on its virtual cards.
+    desk = AtTheDesk.remote(platformAt(base), { url: `http://127.0.0.1:${agentPort}`, origin: base });
     tokens.ants = platform.issue("national-administrator", "national", "ANTS");
     tokens.prefecture = platform.issue("prefecture-operator", "prefecture:69", "Préfecture du Rhône");
     tokens.lyon = platform.issue("commune-operator", "commune:69123", "Responsable carte de Lyon");
@@ -75,12 +104,15 @@ describe("the platform started on its embedded defaults", () => {
     const code = await Letters.codeFromLetter((path, init) => fetch(`${base}${path}`, init), tokens.ants, card);
     // The responsable carte ordered the card: the délégué approves it first, from their own session.
     await ok(tokens.lyonDelegue, "POST", `/cards/${card}/personalisation-approval`, { reason: "second contrôle" });
-    const published = await ok(tokens.lyon, "POST", `/cards/${card}/publication`, {
+    const handedOver = await desk.publish(tokens.lyon, card, {
       activationCode: code,
       pin: "482915",
       handOver: { document: { type: "carte-nationale-identite", number: "EM1234567" }, place: "mairie" },
       reason: "remise",
     });
+    expect(handedOver.status, JSON.stringify(handedOver.body)).toBe(200);
+    const published = handedOver.body;
+    expect(published.status).toBe("active");
     const certificateSerial = (published.certificates.authentication.serial as string).toUpperCase();
 
     await ok(tokens.lyon, "POST", `/cards/${card}/revocation`, { revocationReason: "keyCompromise", reason: "carte perdue" });

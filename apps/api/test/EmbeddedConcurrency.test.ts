@@ -2,15 +2,18 @@
  * The embedded mode under concurrency (issue 24): the built process as `npm start` runs it, its
  * worker in the same process, sent many requests at once of every kind — registrations, reads
  * of what was written, listings, card orders and whole card walks (production, shipment, receipt,
- * the activation code mailed by the worker, the délégué's approval, publication on the virtual card) — and every answer
+ * the activation code mailed by the worker, the délégué's approval, the hand-over at the desk through the card agent the
+ * embedded platform runs on its virtual cards) — and every answer
  * checked against what was written. Afterwards the chain verifies, each card's activation code
  * was mailed exactly once, and the process is still up with nothing unhandled in its output.
  * PGlite shared through `pglite-socket` failed this (wrong 404s, 500s, "activation code already
  * used", the process dying); ADR 0013.
  */
 import { execFileSync } from "node:child_process";
+import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import * as AtTheDesk from "./AtTheDesk.js";
 import { registration, type Side } from "./Routes.js";
 import { type Started, start } from "./Started.js";
 import * as Letters from "./Letters.js";
@@ -19,16 +22,26 @@ const cli = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
 const agents = 24;
 const cards = 12;
 
+/** A port nobody listens on, for the embedded card agent (its default, 7300, may be another suite's). */
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const probe = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+
 describe("the embedded platform under concurrent requests of every kind", () => {
   let platform: Started;
+  let agentPort = 0;
   const tokens = { ants: "", prefecture: "", lyon: "", lyonDelegue: "" };
   const lyon: Side = { commune: "69123", departement: "69", agent: "", card: "", request: "", convention: "" };
 
   /** A request from its own client address (rate limits count by address, and each card walk is one counter's worth). */
-  const send = async (token: string, method: string, path: string, body?: unknown, from = "198.51.100.1") => {
+  const send = async (token: string, method: string, path: string, body?: unknown, from = "198.51.100.1", bearer = true) => {
     const response = await fetch(`${platform.base}${path}`, {
       method,
-      headers: { authorization: `Bearer ${token}`, "content-type": "application/json", "x-forwarded-for": from },
+      headers: { ...(bearer ? { authorization: `Bearer ${token}` } : {}), "content-type": "application/json", "x-forwarded-for": from },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     const text = await response.text();
@@ -39,11 +52,18 @@ describe("the embedded platform under concurrent requests of every kind", () => 
     if (answer.status >= 300) throw new Error(`${method} ${path}: ${answer.status} ${answer.text}`);
     return answer.body;
   };
+  /** A desk of its own client address, on the agent the embedded platform runs (the console's origin is the platform's). */
+  const deskFrom = (from: string) =>
+    AtTheDesk.remote((token, method, path, body) => send(token ?? "", method, path, body, from, token !== undefined), {
+      url: `http://127.0.0.1:${agentPort}`,
+      origin: platform.base,
+    });
   const mailbox = async () =>
     (await ok(tokens.lyon, "GET", "/mailbox?commune=69123")).items as ReadonlyArray<{ kind: string; body: string; sentAt: string | null }>;
 
   beforeAll(async () => {
-    platform = await start({ COMEDEC_TRUST_PROXY: "1" });
+    agentPort = await freePort();
+    platform = await start({ COMEDEC_TRUST_PROXY: "1", COMEDEC_CARD_AGENT_PORT: String(agentPort) });
     tokens.ants = platform.issue("national-administrator", "national", "ANTS");
     tokens.prefecture = platform.issue("prefecture-operator", "prefecture:69", "Préfecture du Rhône");
     tokens.lyon = platform.issue("commune-operator", "commune:69123", "Responsable carte de Lyon");
@@ -86,7 +106,7 @@ describe("the embedded platform under concurrent requests of every kind", () => 
     await Promise.all(reads);
     expect(ordered.size).toBe(cards);
 
-    // Every card walked to publication at once, while the worker mails the activation codes.
+    // Every card walked to its hand-over at once, while the worker mails the activation codes.
     const walk = async (holder: string, card: string, index: number) => {
       const from = `198.51.100.${10 + index}`;
       const produced = await ok(tokens.ants, "POST", `/cards/${card}/production`, { reason: "fabrication" }, from);
@@ -97,18 +117,14 @@ describe("the embedded platform under concurrent requests of every kind", () => 
       const code = await Letters.codeFromLetter((path, init) => fetch(`${platform.base}${path}`, init), tokens.ants, card);
       // The responsable carte registered the holder and ordered the card: the délégué approves it first, from their own session.
       await ok(tokens.lyonDelegue, "POST", `/cards/${card}/personalisation-approval`, { reason: "second contrôle" }, from);
-      const published = await ok(
-        tokens.lyon,
-        "POST",
-        `/cards/${card}/publication`,
-        {
-          activationCode: code,
-          pin: "482915",
-          handOver: { document: { type: "carte-nationale-identite", number: numbers[index] }, place: "mairie" },
-          reason: "remise",
-        },
-        from,
-      );
+      const handedOver = await deskFrom(from).publish(tokens.lyon, card, {
+        activationCode: code,
+        pin: "482915",
+        handOver: { document: { type: "carte-nationale-identite", number: numbers[index] as string }, place: "mairie" },
+        reason: "remise",
+      });
+      expect(handedOver.status, JSON.stringify(handedOver.body)).toBe(200);
+      const published = handedOver.body;
       expect(published.id).toBe(card);
       expect(published.holder).toBe(holder);
       expect(published.status).toBe("active");

@@ -17,6 +17,7 @@ import { Cades } from "@comedec/signed-message";
 import { Effect, ManagedRuntime } from "effect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as App from "../src/App.js";
+import * as AtTheDesk from "./AtTheDesk.js";
 import { client, today, triggerConnection } from "./Routes.js";
 import * as Services from "./Services.js";
 import * as Letters from "./Letters.js";
@@ -59,6 +60,16 @@ for (const adapter of adapters) {
     const runtime = ManagedRuntime.make(Services.on(adapter.layer()));
     const app = App.make(runtime, Services.suiteRateLimits);
     const { call, ok } = client(app);
+    /** The platform as the console page calls it, with a token or none (the desk's sign-in). */
+    const at: AtTheDesk.PlatformCall = async (token, method, path, body) => {
+      const response = await app.request(path, {
+        method,
+        headers: { ...(token === undefined ? {} : { authorization: `Bearer ${token}` }), "content-type": "application/json" },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      return { status: response.status, body: (await response.json()) as any };
+    };
+    let desk: AtTheDesk.Desk;
     const tokens: Record<string, string> = {};
     const serials: Record<string, string> = {};
     const cards: Record<string, string> = {};
@@ -76,12 +87,14 @@ for (const adapter of adapters) {
       const code = await Letters.codeFromLetter((path, init) => app.request(path, init), tokens.ants as string, card);
       // The responsable carte ordered the card: the délégué approves it first, from their own session.
       await ok(tokens[`delegue-${commune}`] as string, "POST", `/cards/${card}/personalisation-approval`, { reason: "second contrôle" });
-      await ok(tokens[operator] as string, "POST", `/cards/${card}/publication`, {
+      // Handed over at the mairie's desk through the card agent: the holder types the PIN there.
+      const published = await desk.publish(tokens[operator] as string, card, {
         activationCode: code,
         pin,
         handOver: { document: { type: "carte-nationale-identite", number }, place: "mairie" },
         reason: "remise",
       });
+      expect(published.body.status, JSON.stringify(published.body)).toBe("active");
       serials[name] = serial;
       cards[name] = card;
     };
@@ -118,6 +131,7 @@ for (const adapter of adapters) {
         tokens[actor.id] = (await runtime.runPromise(Tokens.ActorTokens.use((store) => store.issue(actor, 1, ants, "bootstrap")))).token;
       }
       tokens.ants = tokens[ants.id] as string;
+      desk = await AtTheDesk.make(at, runtime);
       await cardFor("officer", lyon, "OF1111111", officer, ["receive-requests", "sign-responses"]);
       await cardFor("agent", lyon, "AG2222222", { _tag: "agent" }, ["receive-requests"]);
       await cardFor("neighbour", villeurbanne, "NE3333333", officer, ["receive-requests", "sign-responses"]);
