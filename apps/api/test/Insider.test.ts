@@ -7,13 +7,14 @@
  * still not revoked at the end. A second person, from their own session, then does it.
  *
  * Each also tries to issue a card to a fictitious officer they registered and ordered for (refused
- * by roles.dual-control at the publication, even with a self-approval and with the code in hand),
+ * by roles.dual-control at the hand-over, even with a self-approval and with the code in hand),
  * to read an activation code (only ANTS's mail room gets the letter, once; no mailbox or stored
  * notification carries it), and to exceed an activation code's tries with twenty wrong codes fired
  * in parallel (exactly the allowed number counted, the code burnt, the right code refused after).
  */
 import { Actor } from "@comedec/actor";
 import { CardNotifications, Secrets } from "@comedec/card";
+import { Sealing } from "@comedec/card-agent";
 import { Commune, type InseeCode } from "@comedec/commune";
 import { Directory } from "@comedec/deployment";
 import { RawSql } from "@comedec/persistence";
@@ -113,10 +114,13 @@ for (const adapter of adapters) {
       await ok("nationalBis", "POST", `/cards/${card}/shipment`, { reason: "envoi" });
       await ok(receiver, "POST", `/cards/${card}/receipt`, { serial, reason: "colis reçu" });
     };
-    const publication = (code: string, number: string, place: "mairie" | "prefecture") => ({
+    // The agent's sealing key each hand-over names: nothing is sealed for it before the rules and the code pass.
+    const agentKey = Sealing.make().publicKey;
+    /** The start of a hand-over at the desk (the card agent's flow: no PIN crosses to the platform). */
+    const handOver = (code: string, number: string, place: "mairie" | "prefecture") => ({
       activationCode: code,
-      pin: "739164",
       handOver: { document: { type: "carte-nationale-identite", number }, place },
+      agentKey,
       reason: "remise",
     });
     /** The code of a card is nowhere a site's operators or the prefecture read: not in a mailbox, not in a stored notification. */
@@ -235,7 +239,7 @@ for (const adapter of adapters) {
 
       // Publishing alone, even with the code in hand: refused, and the code keeps all its tries.
       const place = insider === "prefecture" ? "prefecture" : "mairie";
-      const alone = await call(insider, "POST", `/cards/${card}/publication`, publication(code, number, place));
+      const alone = await call(insider, "POST", `/cards/${card}/hand-over`, handOver(code, number, place));
       if (insider === "national") {
         expect(`${alone.status} ${alone.body.code}`).toBe("403 card-party-not-allowed");
       } else {
@@ -243,7 +247,7 @@ for (const adapter of adapters) {
         // Approving it oneself first changes nothing (or is refused outright for a commune's first card).
         const approval = await call(insider, "POST", `/cards/${card}/personalisation-approval`, { reason: "moi-même" });
         if (approval.status === 200) {
-          const still = await call(insider, "POST", `/cards/${card}/publication`, publication(code, number, place));
+          const still = await call(insider, "POST", `/cards/${card}/hand-over`, handOver(code, number, place));
           expect(`${still.status} ${still.body.rule}`).toBe("403 roles.dual-control");
         } else {
           expect(`${approval.status} ${approval.body.rule}`).toBe("403 roles.dual-control");
@@ -285,8 +289,8 @@ for (const adapter of adapters) {
       if (insider === "prefecture") await ok(other, "POST", `/cards/${card}/personalisation-approval`, { reason: "second contrôle" });
       const code = await Letters.codeFromLetter((path, init) => app.request(path, init), tokens.nationalBis as string, card);
       const place = insider === "prefecture" ? "prefecture" : "mairie";
-      const path = `/cards/${card}/publication`;
-      const tries = await Promise.all(Array.from({ length: parallel }, () => call(insider, "POST", path, publication("0000-0000-0000-0000", number, place))));
+      const path = `/cards/${card}/hand-over`;
+      const tries = await Promise.all(Array.from({ length: parallel }, () => call(insider, "POST", path, handOver("0000-0000-0000-0000", number, place))));
       if (insider === "national") {
         expect(tries.map((response) => `${response.status} ${response.body.code}`)).toEqual(Array(parallel).fill("403 card-party-not-allowed"));
         expect(await audited(`activation-code:${card}`, "ActivationCodeRejected")).toBe(0);
@@ -295,7 +299,7 @@ for (const adapter of adapters) {
       expect(tries.map((response) => `${response.status} ${response.body.code}`)).toEqual(Array(parallel).fill("422 activation-code-invalid"));
       expect(tries.filter((response) => String(response.body.reason).startsWith("wrong code"))).toHaveLength(Secrets.codeAttempts);
       expect(await audited(`activation-code:${card}`, "ActivationCodeRejected")).toBe(Secrets.codeAttempts);
-      const right = await call(insider, "POST", path, publication(code, number, place));
+      const right = await call(insider, "POST", path, handOver(code, number, place));
       expect(`${right.status} ${right.body.code} ${right.body.attemptsLeft}`).toBe("422 activation-code-invalid 0");
       expect((await ok(insider, "GET", `/cards/${card}`)).status).toBe("received");
     };
