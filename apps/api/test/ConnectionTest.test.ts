@@ -2,23 +2,28 @@
  * The connection test end to end, as a mairie runs it: the platform started as `npm start` starts
  * it (with virtual cards, and again with SoftHSM2 tokens through PKCS#11 where installed), the
  * commune taken through its onboarding over HTTP up to its specimen file, its responsable carte's
- * first card issued and handed over at the prefecture (which records the first cards), then `comedec-connection-test` run on that card: it logs in with the
+ * first card issued and handed over at the prefecture's desk through the card agent (the one the
+ * embedded platform runs on its virtual cards; a `comedec-card-agent --pkcs11` of its own on SoftHSM2)
+ * — which records the first cards —, then `comedec-connection-test` run on that card: it logs in with the
  * authentication key, answers every specimen request from the file, signs each with the signature
  * key, and the platform verifies them and records the test passed. OpenSSL, which nobody here
  * wrote, verifies a response as the card signed it against the platform's CA.
  */
-import { execFileSync, spawnSync } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import * as AtTheDesk from "./AtTheDesk.js";
 import { today, triggerConnection } from "./Routes.js";
 import { softHsmLibrary } from "./Services.js";
 import { type Started, start } from "./Started.js";
 import * as Letters from "./Letters.js";
 
 const connectionTest = fileURLToPath(new URL("../../../packages/connection-test/dist/main.js", import.meta.url));
+const agentMain = fileURLToPath(new URL("../../../packages/card-agent/dist/main.js", import.meta.url));
 const commune = "69123";
 const pin = "482915";
 const inTenDays = new Date(Date.now() + 10 * 86_400_000).toISOString().slice(0, 10);
@@ -58,15 +63,50 @@ const softHsmEnvironment = (): NodeJS.ProcessEnv => {
   return { SOFTHSM2_CONF: join(directory, "softhsm2.conf"), COMEDEC_PKCS11_LIBRARY: softHsmLibrary };
 };
 
+/** A port nobody listens on, for the embedded card agent (its default, 7300, may be another suite's). */
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const probe = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+
+/** A card agent of its own, as a workstation runs it on its PKCS#11 middleware: its local interface's URL once it listens. */
+const spawnAgent = (platform: Started, library: string): Promise<{ readonly process: ChildProcess; readonly url: string }> => {
+  const started = spawn(process.execPath, [agentMain, "--platform", platform.base, "--console-origin", platform.base, "--pkcs11", library, "--port", "0"], {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: platform.environment,
+  });
+  let output = "";
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the agent did not start: ${output}`)), 30_000);
+    const read = (chunk: Buffer) => {
+      output += chunk.toString("utf8");
+      const listening = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+      if (listening !== null) {
+        clearTimeout(timer);
+        resolve({ process: started, url: listening[1] as string });
+      }
+    };
+    started.stdout?.on("data", read);
+    started.stderr?.on("data", read);
+    started.once("exit", (code) => reject(new Error(`the agent exited with ${code}: ${output}`)));
+  });
+};
+
 const drivers = existsSync(softHsmLibrary) ? (["simulator", "softhsm"] as const) : (["simulator"] as const);
 
 describe.each(drivers)("the connection test from the command line, with %s cards", (driver) => {
   let platform: Started;
   let serial = "";
   const tokens = { ants: "", prefecture: "", prefectureBis: "", lyon: "" };
+  let agentPort = 0;
+  let spawned: ChildProcess | undefined;
 
   beforeAll(async () => {
-    platform = await start(driver === "softhsm" ? softHsmEnvironment() : {});
+    agentPort = await freePort();
+    platform = await start({ ...(driver === "softhsm" ? softHsmEnvironment() : {}), COMEDEC_CARD_AGENT_PORT: String(agentPort) });
     const { ok } = platform;
     tokens.ants = platform.issue("national-administrator", "national", "ANTS");
     tokens.prefecture = platform.issue("prefecture-operator", "prefecture:69", "Préfecture du Rhône", "pref-69");
@@ -95,17 +135,41 @@ describe.each(drivers)("the connection test from the command line, with %s cards
     await ok(tokens.prefecture, "POST", `/cards/${card}/receipt`, { serial, reason: "reçue" });
     const code = await Letters.codeFromLetter((path, init) => fetch(`${platform.base}${path}`, init), tokens.ants, card);
     await ok(tokens.prefectureBis, "POST", `/cards/${card}/personalisation-approval`, { reason: "second contrôle" });
-    await ok(tokens.prefecture, "POST", `/cards/${card}/publication`, {
+    // The desk's agent: on virtual cards, the one the embedded platform runs; on PKCS#11, one of its own, as at a workstation.
+    const agent =
+      driver === "simulator"
+        ? { url: `http://127.0.0.1:${agentPort}`, origin: platform.base }
+        : await spawnAgent(platform, softHsmLibrary).then((running) => {
+            spawned = running.process;
+            return { url: running.url, origin: platform.base };
+          });
+    const desk = AtTheDesk.remote(async (token, method, path, body) => {
+      const response = await fetch(`${platform.base}${path}`, {
+        method,
+        headers: { ...(token === undefined ? {} : { authorization: `Bearer ${token}` }), "content-type": "application/json" },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      return { status: response.status, body: (await response.json()) as any };
+    }, agent);
+    const published = await desk.publish(tokens.prefecture, card, {
       activationCode: code,
       pin,
       handOver: { document: { type: "carte-nationale-identite", number: "AR1234567" }, place: "prefecture" },
       reason: "remise en main propre",
     });
+    expect(published.body.status, JSON.stringify(published.body)).toBe("active");
     const status = await ok(tokens.ants, "GET", `/communes/${commune}/onboarding`);
     expect(status.status.done.map((entry: { milestone: string }) => entry.milestone)).toContain("firstCards");
   }, 240_000);
 
-  afterAll(() => platform?.stop());
+  afterAll(async () => {
+    if (spawned !== undefined && spawned.exitCode === null) {
+      const exited = new Promise((resolve) => spawned?.once("exit", resolve));
+      spawned.kill("SIGTERM");
+      await exited;
+    }
+    await platform?.stop();
+  });
 
   it("refuses a specimen file sent too late, then takes it on time and makes its requests", async () => {
     const late = await platform.call(tokens.lyon, "POST", `/communes/${commune}/onboarding/training`, { trainingOn: today });
