@@ -6,7 +6,7 @@
  * console's origin on 127.0.0.1.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -75,8 +75,11 @@ const stopped = (child: ChildProcess) =>
         child.kill("SIGTERM");
       });
 
-/** Starts the API, prepares the demo and starts an agent on its virtual cards. */
-export const start = async (): Promise<Running> => {
+/**
+ * Starts the API, prepares the demo (unless `demo` is false: a new platform, its bootstrap token
+ * its only way in) and starts an agent on its virtual cards.
+ */
+export const start = async (options: { readonly demo?: boolean } = {}): Promise<Running> => {
   const dataDir = mkdtempSync(join(tmpdir(), "comedec-console-"));
   const environment: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: "", COMEDEC_SMTP_URL: "", COMEDEC_DATA_DIR: dataDir };
   const port = await freePort();
@@ -99,7 +102,11 @@ export const start = async (): Promise<Running> => {
     );
     const run = (args: ReadonlyArray<string>) =>
       execFileSync(process.execPath, [apiCli, ...args], { env: environment, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
-    const demo = JSON.parse(run(["demo", "prepare", "--commune", "69123", "--json"])) as Demo;
+    const demo: Demo =
+      options.demo === false
+        ? { commune: "", cards: join(dataDir, "cards"), serial: "", pin: "", officer: "" }
+        : (JSON.parse(run(["demo", "prepare", "--commune", "69123", "--json"])) as Demo);
+    mkdirSync(demo.cards, { recursive: true });
     const agentPort = await freePort();
     const agentUrl = `http://127.0.0.1:${agentPort}`;
     const startAgent = async () => {

@@ -202,7 +202,7 @@ export const ensureAdministratorToken = (config: Configuration) =>
     const file = join(config.dataDir, "admin-token");
     if (issuedBefore) return file;
     const administrator = Actor.Actor.make({
-      id: "bootstrap-admin",
+      id: Actor.bootstrapAdministratorId,
       name: "Administrateur national (amorçage)",
       role: "national-administrator",
       site: { _tag: "national" },

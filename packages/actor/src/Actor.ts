@@ -60,3 +60,14 @@ export const platformAt = (site: Site): Actor => Actor.make({ ...platform, site 
 
 /** Whether the actor is the platform itself. */
 export const isPlatform = (actor: Actor): boolean => actor.credential === "platform";
+
+/** The id of the national administrator whom the platform's first start issues its bootstrap token for (ADR 0017). */
+export const bootstrapAdministratorId = "bootstrap-admin";
+
+/**
+ * Whether the actor is that administrator, signed in with the bootstrap token: the one person a
+ * new platform has, whose session hands over the platform's first card (ADR 0018). Another
+ * token, even a national administrator's bootstrap token, is not them.
+ */
+export const isBootstrapAdministrator = (actor: Actor): boolean =>
+  actor.id === bootstrapAdministratorId && actor.role === "national-administrator" && actor.credential === "bootstrap-token";

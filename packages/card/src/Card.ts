@@ -305,7 +305,7 @@ export const machine = {
       to: "active",
       by: ["site-operator"],
       evidence: ["handOver", "certificates", "reason"],
-      rule: "Only a received card is published, face to face, with its activation code, by an operator who is not its holder.",
+      rule: "Only a received card is published, face to face, with its activation code, by an operator who is not its holder (the bootstrap session of a new platform, for its first card only).",
       why: "The hand-over is face to face at the site, identity document in hand: only an operator there can do it, and never ANTS from afar.",
     },
     {
@@ -478,8 +478,11 @@ export const decide = (state: State | undefined, command: Command, { actor, toda
   }
   const holder = state?.holder ?? (command._tag === "Order" ? command.holder : "");
   const party = partyOf(actor, holder);
-  // ANTS may act for any site; the platform acts for everyone.
-  const allowed = transition.by.includes(party) || (party === "national-operator" && transition.by.includes("site-operator") && command._tag !== "Publish");
+  // ANTS may act for any site, but hands over no card from afar — save its bootstrap session, for the
+  // platform's first card (the use case checks it is the first; ADR 0018); the platform acts for everyone.
+  const allowed =
+    transition.by.includes(party) ||
+    (party === "national-operator" && transition.by.includes("site-operator") && (command._tag !== "Publish" || Actor.isBootstrapAdministrator(actor)));
   if (!allowed) return Result.fail(new CardPartyNotAllowed({ command: command._tag, party, allowed: transition.by, rule: transition.rule }));
   if (command._tag === "ApprovePersonalisation" && command.approver !== actor.id) {
     return Result.fail(new CardPartyNotAllowed({ command: command._tag, party, allowed: transition.by, rule: "an approval is the approver's own" }));

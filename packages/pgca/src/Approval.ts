@@ -7,7 +7,7 @@
  * their new one from their own card session (signed in with their current card): they are then the
  * second authenticated person, which a fictitious holder never is.
  */
-import type { Actor } from "@comedec/actor";
+import { Actor } from "@comedec/actor";
 import { type Card, CardStore, DualControlRequired } from "@comedec/card";
 import { type Access, Rules } from "@comedec/rgs";
 import { Effect } from "effect";
@@ -40,11 +40,8 @@ export const checkApprover = (grant: Access.Grant<"card.operate">, card: Card.St
   );
 };
 
-/**
- * The national administrator of a bootstrap token: the one issued at the platform's first start
- * (or by the operator's command line), who has no card yet and no other person to work with.
- */
-export const isBootstrapAdministrator = (actor: Actor.Actor): boolean => actor.role === "national-administrator" && actor.credential === "bootstrap-token";
+/** The national administrator of the platform's first start, signed in with its bootstrap token: no card yet, and no other person to work with. */
+export const isBootstrapAdministrator = (actor: Actor.Actor): boolean => Actor.isBootstrapAdministrator(actor);
 
 /**
  * The bootstrap session counts once (ADR 0018): it hands over the platform's first card — the

@@ -497,12 +497,21 @@ const Registration = ({
   const [phone, setPhone] = useState("");
   const [rights, setRights] = useState<ReadonlyArray<Agent.Right>>(["receive-requests"]);
   const [errors, setErrors] = useState<FieldErrors>({});
+  // ANTS has no agents of its own site: its administrator registers an agent at a commune or a prefecture.
+  const national = session.actor.site._tag === "national";
+  const [siteKind, setSiteKind] = useState<"prefecture" | "commune">("prefecture");
+  const [siteCode, setSiteCode] = useState("");
 
   const submit = async () => {
+    const site = !national
+      ? session.actor.site
+      : siteKind === "commune"
+        ? { _tag: "commune", commune: siteCode.trim() }
+        : { _tag: "prefecture", departement: siteCode.trim().toUpperCase() };
     const registration = {
       ...identityAndDocument(fields, session.actor.id),
       contact: { email: email.trim(), ...(phone.trim() === "" ? {} : { phone: phone.trim() }) },
-      site: session.actor.site,
+      site,
       profile: { _tag: "agent" },
       rights,
     };
@@ -540,6 +549,36 @@ const Registration = ({
           <Field label="Téléphone (facultatif)" name="contact.phone" value={phone} onChange={setPhone} errors={errors} />
         </div>
       </fieldset>
+      {national ? (
+        <fieldset className="fr-fieldset">
+          <legend className="fr-fieldset__legend">Site de l'agent</legend>
+          <div className="fr-fieldset__element">
+            <div className="fr-select-group">
+              <label className="fr-label" htmlFor="registration-site-kind">
+                Type de site
+              </label>
+              <select
+                id="registration-site-kind"
+                className="fr-select"
+                value={siteKind}
+                onChange={(event) => setSiteKind(event.target.value as typeof siteKind)}
+              >
+                <option value="prefecture">préfecture</option>
+                <option value="commune">commune</option>
+              </select>
+            </div>
+          </div>
+          <div className="fr-fieldset__element">
+            <Field
+              label={siteKind === "commune" ? "Code INSEE de la commune" : "Numéro du département de la préfecture"}
+              name="site"
+              value={siteCode}
+              onChange={setSiteCode}
+              errors={errors}
+            />
+          </div>
+        </fieldset>
+      ) : null}
       <RightsFieldset rights={rights} set={setRights} />
       <Button type="submit">Enregistrer</Button>{" "}
       <Button priority="secondary" onClick={onCancel}>

@@ -7,6 +7,7 @@
  * desk, through the card agent (`CardAtDesk`): hand a card over, renew its certificates, unblock it.
  */
 import { Button } from "@codegouvfr/react-dsfr/Button";
+import { Actor } from "@comedec/actor";
 import { Input } from "@codegouvfr/react-dsfr/Input";
 import { Card, OrderInput, type Request, RevokeInput, Secrets } from "@comedec/card";
 import { Contract } from "@comedec/http-contract";
@@ -246,6 +247,11 @@ const CardPanel = ({
   readonly actorId: string;
 }) => {
   const call = useCall();
+  const session = useSignedIn();
+  // ANTS's steps: the order sent to the manufacturer, the card shipped to its site.
+  const ants = session.actor.role === "national-administrator";
+  // The bootstrap session of a new platform hands over its first card once, the holder the second person (ADR 0018).
+  const bootstrap = session.kind === "bootstrap" && Actor.isBootstrapAdministrator(session.actor);
   const [serial, setSerial] = useState("");
   const [revocationReason, setRevocationReason] = useState<Card.RevocationReason>("unspecified");
   const [error, setError] = useState<string | undefined>(undefined);
@@ -276,6 +282,30 @@ const CardPanel = ({
         {card.revocation === undefined ? "" : ` Révoquée le ${frenchDate(card.revocation.on)} (${revocationNames[card.revocation.reason]}).`}
       </p>
       <div className="fr-btns-group fr-btns-group--inline-sm fr-btns-group--sm">
+        {ants && card.status === "ordered" ? (
+          <Button
+            size="small"
+            onClick={() => {
+              const why = reasonChecked();
+              if (why === undefined) return;
+              void run(call(Contract.Cards.startProduction, { params: { id: card.id }, body: { reason: why } }), `La ${inSentence} est en fabrication.`);
+            }}
+          >
+            Lancer la fabrication
+          </Button>
+        ) : null}
+        {ants && card.status === "in-production" ? (
+          <Button
+            size="small"
+            onClick={() => {
+              const why = reasonChecked();
+              if (why === undefined) return;
+              void run(call(Contract.Cards.ship, { params: { id: card.id }, body: { reason: why } }), `${label} est expédiée.`);
+            }}
+          >
+            Enregistrer l'expédition
+          </Button>
+        ) : null}
         {card.status === "shipped" ? (
           <form
             noValidate
@@ -301,7 +331,12 @@ const CardPanel = ({
           </form>
         ) : null}
         {card.status === "received" && card.personalisationApprovedBy === undefined ? (
-          card.orderedBy === actorId ? (
+          bootstrap ? (
+            <p className="fr-text--sm" data-testid="bootstrap-hand-over">
+              Session d'amorçage : elle remet une seule carte, la première de la plateforme, au guichet ; le titulaire présent, avec sa pièce d'identité, son
+              code d'activation et son code PIN, en est la seconde personne.
+            </p>
+          ) : card.orderedBy === actorId ? (
             <p className="fr-text--sm" data-testid="approval-waiting">
               Vous avez commandé cette carte : une seconde personne du site doit approuver sa personnalisation depuis sa propre session.
             </p>
@@ -375,7 +410,7 @@ const CardPanel = ({
             </ConfirmButton>
           </>
         ) : null}
-        {offers.handOver(card) && (card.personalisationApprovedBy !== undefined || card.orderedBy !== actorId)
+        {offers.handOver(card) && (bootstrap || card.personalisationApprovedBy !== undefined || card.orderedBy !== actorId)
           ? deskButton("hand-over", "Remettre la carte au titulaire")
           : null}
         {offers.renewal(card) ? deskButton("renewal", "Renouveler les certificats") : null}

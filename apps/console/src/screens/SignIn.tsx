@@ -79,6 +79,9 @@ export const SignIn = () => {
     if (typed.length === 0) return;
     const current = await Api.call(Contract.Sessions.current, {}, typed);
     if (!current.ok) return setBootstrapFeedback(current);
+    // The agent's address typed beside the card's form serves the desk operations of this session too.
+    const agent = CardAgent.loopbackUrl(agentField);
+    if (agent !== undefined) setAgentUrl(agent);
     signIn({ token: typed, actor: current.value.actor, kind: "bootstrap" });
   };
 
