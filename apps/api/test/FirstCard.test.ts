@@ -1,0 +1,117 @@
+/**
+ * The platform's first card (ADR 0018), over HTTP through the real app and the card agent's local
+ * interface: the bootstrap session of the platform's first start counts once — it hands over the
+ * first card, the holder at the desk the second person — and no other national administrator's
+ * token does; once a card is in force, the bootstrap session hands over no other.
+ */
+import { Actor } from "@comedec/actor";
+import { Commune, type InseeCode } from "@comedec/commune";
+import { Directory } from "@comedec/deployment";
+import { adapters } from "@comedec/persistence/testing";
+import { Access, Tokens } from "@comedec/rgs";
+import { Effect, ManagedRuntime } from "effect";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import * as App from "../src/App.js";
+import * as AtTheDesk from "./AtTheDesk.js";
+import * as Letters from "./Letters.js";
+import * as Services from "./Services.js";
+
+const reference = [Commune.Commune.make({ code: "69123" as InseeCode.InseeCode, name: "Lyon", departement: "69" as never, region: "84", population: 520_000 })];
+const today = new Date().toISOString().slice(0, 10);
+const registration = (birthName: string, givenName: string, number: string) => ({
+  identity: { birthName, givenNames: [givenName], sex: "F", birthDate: "1978-09-12", placeOfBirth: { _tag: "commune", commune: "69123" } },
+  document: {
+    type: "carte-nationale-identite",
+    number,
+    issuingAuthority: "Préfecture du Rhône",
+    expiresOn: "2033-01-01",
+    holder: { birthName: birthName.toUpperCase(), givenNames: [givenName], birthDate: "1978-09-12" },
+    check: { by: Actor.bootstrapAdministratorId, on: today, faceToFace: true },
+  },
+  contact: { email: `${givenName.toLowerCase()}@rhone.gouv.example` },
+  site: { _tag: "prefecture", departement: "69" },
+  profile: { _tag: "agent" },
+  rights: ["operate-cards"],
+});
+
+for (const adapter of adapters) {
+  describe(`the platform's first card over HTTP on ${adapter.name}`, () => {
+    const runtime = ManagedRuntime.make(Services.on(adapter.layer()));
+    const app = App.make(runtime, Services.suiteRateLimits);
+    const tokens: Record<string, string> = {};
+    const cards: Record<string, { id: string; code: string; document: string }> = {};
+    let desk: AtTheDesk.Desk;
+
+    const issue = (name: string, who: Actor.Actor) =>
+      runtime.runPromise(Tokens.ActorTokens.use((store) => store.issue(who, 1, Actor.platform, "bootstrap"))).then(({ token }) => {
+        tokens[name] = token;
+      });
+    const at = async (token: string | undefined, method: string, path: string, body?: unknown) => {
+      const response = await app.request(path, {
+        method,
+        headers: { ...(token === undefined ? {} : { authorization: `Bearer ${token}` }), "content-type": "application/json" },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      return { status: response.status, body: (await response.json()) as any };
+    };
+    const ok = async (who: string, method: string, path: string, body?: unknown) => {
+      const response = await at(tokens[who], method, path, body);
+      if (response.status >= 300) throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(response.body)}`);
+      return response.body;
+    };
+    /** A prefecture operator's card, received at the prefecture, with the code of its letter. */
+    const received = async (name: string, givenName: string, document: string) => {
+      const holder = (await ok("bootstrap", "POST", "/agents", registration(name, givenName, document))).id;
+      const id = (await ok("bootstrap", "POST", "/cards", { holder, reason: "carte d'opérateur de préfecture" })).id;
+      const { serial } = await ok("bootstrap", "POST", `/cards/${id}/production`, { reason: "commande au fabricant" });
+      await ok("bootstrap", "POST", `/cards/${id}/shipment`, { reason: "envoi à la préfecture" });
+      await ok("bootstrap", "POST", `/cards/${id}/receipt`, { serial, reason: "reçue" });
+      const code = await Letters.codeFromLetter((path, init) => app.request(path, init), tokens.bootstrap as string, id);
+      cards[givenName] = { id, code, document };
+    };
+    const handOver = (who: string, givenName: string) => {
+      const card = cards[givenName] as { id: string; code: string; document: string };
+      return desk.publish(tokens[who] as string, card.id, {
+        activationCode: card.code,
+        pin: "314159",
+        handOver: { document: { type: "carte-nationale-identite", number: card.document }, place: "prefecture" },
+        reason: "remise en main propre",
+      });
+    };
+
+    beforeAll(async () => {
+      await runtime.runPromise(
+        Effect.flatMap(Access.authorize(Actor.platform, "commune.import", Access.nation), (grant) => Directory.importReference(grant, reference)),
+      );
+      const national = { role: "national-administrator", site: { _tag: "national" } } as const;
+      await issue("bootstrap", Actor.Actor.make({ id: Actor.bootstrapAdministratorId, name: "Administrateur national (amorçage)", ...national }));
+      await issue("ants", Actor.Actor.make({ id: "ants-admin", name: "ANTS", ...national }));
+      await received("Lefèvre", "Claire", "CL7788990");
+      await received("Roux", "Marc", "MR1122334");
+      desk = await AtTheDesk.make((token, method, path, body) => at(token, method, path, body), runtime);
+    }, 240_000);
+    afterAll(() => runtime.dispose());
+
+    it("refuses the first card's hand-over to another national administrator's bootstrap token: ANTS hands over no card from afar", async () => {
+      const refused = await handOver("ants", "Claire");
+      expect({ status: refused.status, code: refused.body.code }).toEqual({ status: 403, code: "card-party-not-allowed" });
+    });
+
+    it("lets the platform's bootstrap session hand over its first card, the holder at the desk the second person", async () => {
+      const published = await handOver("bootstrap", "Claire");
+      expect(published.status).toBe(200);
+      expect(published.body.status).toBe("active");
+      expect(published.body.personalisationApprovedBy).toBeUndefined();
+    });
+
+    it("refuses the bootstrap session any other hand-over once a card is in force", async () => {
+      const refused = await handOver("bootstrap", "Marc");
+      expect({ status: refused.status, code: refused.body.code, reason: refused.body.reason }).toEqual({
+        status: 403,
+        code: "dual-control-required",
+        reason: "a bootstrap session hands over the platform's first card only: the operators of the card's site hand over the others",
+      });
+      expect((await ok("bootstrap", "GET", `/cards/${cards.Marc?.id}`)).status).toBe("received");
+    });
+  });
+}
