@@ -8,7 +8,7 @@
  */
 import { ExchangeClient } from "@comedec/exchange-client";
 import { Simulator } from "@comedec/smartcard-simulator";
-import { Effect } from "effect";
+import { Effect, ManagedRuntime } from "effect";
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -18,6 +18,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as RateLimits from "../src/RateLimits.js";
+import * as AtTheDesk from "./AtTheDesk.js";
 import { registration, type Side } from "./Routes.js";
 import * as Letters from "./Letters.js";
 import { waitFor } from "./Started.js";
@@ -207,12 +208,28 @@ describe.skipIf(databaseUrl === undefined || databaseUrl === "")("two API proces
     // The responsable carte registered the holder and ordered the card: the délégué is the second person.
     await ok(deputy, second, "POST", `/cards/${card}/personalisation-approval`, { reason: "second contrôle" });
     const pin = "482915";
-    await ok(token, first, "POST", `/cards/${card}/publication`, {
-      activationCode: code,
-      pin,
-      handOver: { document: { type: "carte-nationale-identite", number }, place: "mairie" },
-      reason: "remise",
-    });
+    // Handed over at the desk through the card agent, on the virtual cards of the shared directory
+    // (opened once the card is made there): each platform call on either API, the PIN at the agent only.
+    const cards = ManagedRuntime.make(Simulator.layer({ directory: join(root, "data", "cards") }));
+    let calls = 0;
+    const desk = await AtTheDesk.make(async (as, method, path, body) => {
+      calls += 1;
+      const response = await fetch(`${calls % 2 === 0 ? second : first}${path}`, {
+        method,
+        headers: { ...(as === undefined ? {} : { authorization: `Bearer ${as}` }), "content-type": "application/json", connection: "close" },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      return { status: response.status, body: (await response.json()) as any };
+    }, cards);
+    const published = await desk
+      .publish(token, card, {
+        activationCode: code,
+        pin,
+        handOver: { document: { type: "carte-nationale-identite", number }, place: "mairie" },
+        reason: "remise",
+      })
+      .finally(() => cards.dispose());
+    expect(published.body.status, JSON.stringify(published.body)).toBe("active");
     // The challenge asked of the first API, signed by the card, the session opened there.
     const session = await Effect.runPromise(
       ExchangeClient.login({ baseUrl: first }, { serial, pin }).pipe(Effect.provide(Simulator.layer({ directory: join(root, "data", "cards") }))),
