@@ -12,7 +12,7 @@
  * the usage and exits 0. `@comedec/smartcard-pkcs11` (and its native `pkcs11js` build) is an optional
  * peer, loaded only for --pkcs11: simulator users never install it.
  */
-import { SmartCards } from "@comedec/card";
+import { CardOperations } from "@comedec/card-agent";
 import { Specimen } from "@comedec/exchange";
 import { Simulator } from "@comedec/smartcard-simulator";
 import { Effect, Layer, Schema } from "effect";
@@ -93,7 +93,7 @@ const cards = values.pkcs11 !== undefined ? await pkcs11Layer(values.pkcs11) : S
 
 const program = Effect.gen(function* () {
   const file = yield* Schema.decodeUnknownEffect(Schema.fromJsonString(Specimen.SpecimenFile))(fileText);
-  const present = yield* SmartCards.use((driver) => driver.list);
+  const present = yield* CardOperations.listCards;
   const serial = values.card ?? (present.length === 1 ? present[0]?.serial : undefined);
   if (serial === undefined) {
     return yield* Effect.fail({
