@@ -8,18 +8,7 @@
 import { Card, CardNotifications, Request } from "@comedec/card";
 import type { InseeCode } from "@comedec/commune";
 import { Contract } from "@comedec/http-contract";
-import {
-  ActivationLetters,
-  Ordering,
-  Production,
-  Publication,
-  Renewal,
-  Requests,
-  Revocation,
-  SecretQuestions,
-  type SiteFilter,
-  Tracking,
-} from "@comedec/pgca";
+import { ActivationLetters, Ordering, Production, Publication, Renewal, Requests, Revocation, SecretQuestions, type SiteFilter, Tracking } from "@comedec/pgca";
 import { Access } from "@comedec/rgs";
 import { Effect } from "effect";
 import * as Handler from "../Handler.js";
