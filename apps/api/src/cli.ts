@@ -8,6 +8,7 @@
  * before any database is opened.
  */
 import { Actor } from "@comedec/actor";
+import { AgentStore } from "@comedec/agent";
 import { Audit, Retention, Tokens } from "@comedec/rgs";
 import { Effect, ManagedRuntime, Redacted, Schema } from "effect";
 import { parseArgs } from "node:util";
@@ -102,6 +103,14 @@ if (!commands.includes(positionals.slice(0, 2).join(" "))) wrongUsage(`unknown c
 const program = Effect.gen(function* () {
   const [group, action, argument] = positionals;
   if (group === "token" && action === "issue") {
+    // A token never names a person of the directory, nor the platform's first administrator: a
+    // holder acts in their own name with their card only, and the bootstrap session is the first
+    // start's, once (ADR 0018) — the command line is no way to borrow either.
+    if (values.id === Actor.bootstrapAdministratorId) wrongUsage(`--id ${values.id} is reserved to the token of the platform's first start`);
+    if (values.id !== undefined) {
+      const known = yield* Effect.exit(AgentStore.use((agents) => agents.load(values.id as string)));
+      if (known._tag === "Success") wrongUsage(`--id ${values.id} names an agent of the directory: they sign in with their card`);
+    }
     const actor = yield* Schema.decodeUnknownEffect(Actor.Actor)({
       id: values.id ?? `${values.role}-${Date.now().toString(36)}`,
       name: values.name,

@@ -304,6 +304,19 @@ for (const adapter of adapters) {
         "card-party-not-allowed",
       );
       expect(himself.rule).toBe("a holder unblocks their own card by their secret answers only");
+      // Nor by his answers at a desk: his own way is the unblock at a distance, which gets the PUK sealed only for questions he set himself.
+      const atDesk = await problem(
+        "bruno",
+        "POST",
+        ticket,
+        unblock([
+          { question: 1, answer: "saint etienne" },
+          { question: 3, answer: "RENAULT" },
+        ]),
+        403,
+        "card-party-not-allowed",
+      );
+      expect(atDesk.rule).toBe("a holder unblocks their own card at a distance only, with the secret questions they set themselves");
       const refused = await problem(
         "alice",
         "POST",

@@ -133,6 +133,8 @@ export const certificateRequests = Effect.fn("AgentPublication.certificateReques
   yield* Access.require(grant, "card.operate");
   const view = yield* Reach.loadCard(grant, id);
   const operation = yield* AgentKeys.openOf(id, "hand-over");
+  // Still the platform's first card, for a bootstrap session: hand-overs it started on other cards meanwhile get nothing issued.
+  yield* Approval.checkBootstrapHandOver(grant.actor, view.state);
   // Still a card to hand over, to this party: the publication's own decision, before anything is issued.
   yield* Publication.checkHandOver(grant.actor, view, operation.handOver as Publication.PresentedHandOver, operation.reason);
   const certified = yield* AgentKeys.certify(view.state, operation, csrs, grant.actor);
@@ -155,6 +157,8 @@ export const confirm = Effect.fn("AgentPublication.confirm")(function* (
   const view = yield* Reach.loadCard(grant, id);
   const operation = yield* AgentKeys.openOf(id, "hand-over");
   yield* AgentKeys.checkProof(operation, proof);
+  // The bootstrap session publishes one card: of the hand-overs it started, the second to confirm is refused here.
+  yield* Approval.checkBootstrapHandOver(actor, view.state);
   if (AgentKeys.carries(view.state, operation)) {
     yield* AgentKeys.complete(operation, actor);
     return view;

@@ -6,7 +6,7 @@
  */
 // biome-ignore lint/correctness/noUnusedImports: the emitted declarations name this type (TS2742 otherwise)
 import type { Actor, Change } from "@comedec/actor";
-import { type Card, CardSecrets, type KeyOperations } from "@comedec/card";
+import { Card, CardSecrets, type KeyOperations } from "@comedec/card";
 import { Access } from "@comedec/rgs";
 import { Effect } from "effect";
 import type { CardView } from "./Platform.js";
@@ -45,6 +45,16 @@ export const authoriseAtAgent = Effect.fn("Unblocking.authoriseAtAgent")(functio
   yield* Access.require(grant, "card.operate");
   const view = yield* Reach.loadCard(grant, id);
   yield* Writes.card(view, unblockCommand(input), grant.actor);
+  // The holder's own way is the unblock at a distance (`SelfUnblocking`), with questions they set
+  // themselves: here, at an operator's desk, a session in the holder's name gets no PUK sealed.
+  if (grant.actor.id === view.state.holder) {
+    return yield* new Card.CardPartyNotAllowed({
+      command: "Unblock",
+      party: "holder",
+      allowed: ["site-operator"],
+      rule: "a holder unblocks their own card at a distance only, with the secret questions they set themselves",
+    });
+  }
   if (input.holderAuthentication === "secret-answers") yield* SecretAnswers.check(view.state.holder, input.answers, grant.actor);
   const puk = (yield* (yield* CardSecrets).puk(id)) ?? "";
   const card = yield* commitUnblock(grant, view, input);

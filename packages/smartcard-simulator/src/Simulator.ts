@@ -5,7 +5,9 @@
  * asks for the PIN at every use. With a seed, serials and P-256 keys are derived from it, so a
  * test run is reproducible. Cards are persisted one JSON file each in a directory (written whole
  * and renamed, so a crash never leaves half a card), read again when another process changed one
- * (a reader shared by two programs on one workstation); without a directory they live in memory.
+ * (a reader shared by two programs on one workstation: one at a time — there is no lock between
+ * processes, so two programs trying the same card at the same instant may lose one write); without
+ * a directory they live in memory.
  */
 import {
   CardAbsent,
@@ -205,12 +207,15 @@ export const make = (options: Options = {}): Effect.Effect<Simulator> =>
     };
 
     const simulator: Simulator = {
-      list: Effect.sync(() => {
-        refresh();
-        return [...cards.values()]
-          .filter((card) => card.present)
-          .map((card, slot) => ({ slot, serial: card.serial, label: card.label, pin: pinStateOf(card) }));
-      }),
+      // Under the lock: a card read again never replaces one an operation of this process holds.
+      list: lock.withPermits(1)(
+        Effect.sync(() => {
+          refresh();
+          return [...cards.values()]
+            .filter((card) => card.present)
+            .map((card, slot) => ({ slot, serial: card.serial, label: card.label, pin: pinStateOf(card) }));
+        }),
+      ),
       pinState: (serial) => withCard(serial, (card) => Effect.succeed(pinStateOf(card))),
       login: (serial, pin, loginOptions) =>
         withCard(serial, (card) => Effect.tap(checkPin(card, pin, loginOptions?.evenIfFinalTry ?? false), () => Effect.sync(() => loggedIn.add(serial)))),
