@@ -40,6 +40,22 @@ describe("comedec demo prepare", () => {
     const pending = await platform.ok(token, "GET", "/communes/13055/requests");
     expect(pending.items).toHaveLength(4);
 
+    // The command line lends nobody's name: not an agent of the directory (they sign in with their
+    // card), not the first start's administrator (the bootstrap session counts once, ADR 0018).
+    const issueAs = (id: string) =>
+      spawnSync(
+        process.execPath,
+        [cli, "token", "issue", "--role", "national-administrator", "--site", "national", "--name", "Emprunt", "--purpose", "bootstrap", "--id", id],
+        { env: platform.environment, encoding: "utf8", timeout: 60_000 },
+      );
+    for (const id of [first.officer as string, "bootstrap-admin"]) {
+      const borrowed = issueAs(id);
+      expect({ id, status: borrowed.status, token: borrowed.stdout.trim() }).toEqual({ id, status: 64, token: "" });
+      expect(borrowed.stderr).toContain(`--id ${id}`);
+    }
+    // Any other name is issued as before.
+    expect(issueAs("ants-astreinte").status).toBe(0);
+
     const again = prepare("--commune", "13055");
     expect(again).toContain(`card ${first.serial}, PIN 482915`);
     expect(again).toContain("4 specimen requests pending");
