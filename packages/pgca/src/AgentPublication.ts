@@ -20,7 +20,6 @@ import { Access, type Rules } from "@comedec/rgs";
 import { Effect } from "effect";
 import * as ActivationCodes from "./ActivationCodes.js";
 import * as AgentKeys from "./AgentKeys.js";
-import * as Approval from "./Approval.js";
 import * as Personalisation from "./Personalisation.js";
 import type { CardView } from "./Platform.js";
 import * as Publication from "./Publication.js";
@@ -69,7 +68,6 @@ export const handOver = Effect.fn("AgentPublication.handOver")(function* (
   yield* Access.require(grant, "card.operate");
   const actor = grant.actor;
   const view = yield* Reach.loadCard(grant, id);
-  yield* Approval.checkBootstrapHandOver(actor, view.state);
   yield* Publication.checkHandOver(actor, view, input.handOver, input.reason);
   yield* Publication.milestoneOf(view.state, actor);
   const operations = yield* KeyOperations.KeyOperations;
@@ -109,7 +107,6 @@ export const resume = Effect.fn("AgentPublication.resume")(function* (grant: Acc
   const view = yield* Reach.loadCard(grant, id);
   const operation = yield* AgentKeys.openOf(id, "hand-over");
   const presented = operation.handOver as Publication.PresentedHandOver;
-  yield* Approval.checkBootstrapHandOver(actor, view.state);
   yield* Publication.checkHandOver(actor, view, presented, reason);
   yield* Publication.milestoneOf(view.state, actor);
   if ((yield* (yield* CardSecrets).code(id))?.used !== true) {
@@ -133,8 +130,6 @@ export const certificateRequests = Effect.fn("AgentPublication.certificateReques
   yield* Access.require(grant, "card.operate");
   const view = yield* Reach.loadCard(grant, id);
   const operation = yield* AgentKeys.openOf(id, "hand-over");
-  // Still the platform's first card, for a bootstrap session: hand-overs it started on other cards meanwhile get nothing issued.
-  yield* Approval.checkBootstrapHandOver(grant.actor, view.state);
   // Still a card to hand over, to this party: the publication's own decision, before anything is issued.
   yield* Publication.checkHandOver(grant.actor, view, operation.handOver as Publication.PresentedHandOver, operation.reason);
   const certified = yield* AgentKeys.certify(view.state, operation, csrs, grant.actor);
@@ -157,8 +152,6 @@ export const confirm = Effect.fn("AgentPublication.confirm")(function* (
   const view = yield* Reach.loadCard(grant, id);
   const operation = yield* AgentKeys.openOf(id, "hand-over");
   yield* AgentKeys.checkProof(operation, proof);
-  // The bootstrap session publishes one card: of the hand-overs it started, the second to confirm is refused here.
-  yield* Approval.checkBootstrapHandOver(actor, view.state);
   if (AgentKeys.carries(view.state, operation)) {
     yield* AgentKeys.complete(operation, actor);
     return view;

@@ -40,16 +40,13 @@ export const checkApprover = (grant: Access.Grant<"card.operate">, card: Card.St
   );
 };
 
-/** The national administrator of the platform's first start, signed in with its bootstrap token: no card yet, and no other person to work with. */
-export const isBootstrapAdministrator = (actor: Actor.Actor): boolean => Actor.isBootstrapAdministrator(actor);
-
 /**
  * The bootstrap session counts once (ADR 0018): it hands over the platform's first card — the
  * holder at the desk, with their document, activation code and PIN, the second person — and no
  * other: once any card is in force, cards are handed over by the operators of their site.
  */
 export const checkBootstrapHandOver = Effect.fnUntraced(function* (actor: Actor.Actor, card: Card.State) {
-  if (!isBootstrapAdministrator(actor)) return;
+  if (!Actor.isBootstrapAdministrator(actor)) return;
   const inForce = yield* (yield* CardStore).cards({}, { status: ["active", "pin-blocked", "suspended"], limit: 2 });
   if (inForce.some((other) => other.state.id !== card.id)) {
     return yield* new DualControlRequired({

@@ -9,7 +9,7 @@
 // biome-ignore lint/correctness/noUnusedImports: the emitted declarations name this type (TS2742 otherwise)
 import type { Onboarding, OnboardingStore } from "@comedec/commune";
 // biome-ignore lint/correctness/noUnusedImports: the emitted declarations name Change (TS2742 otherwise)
-import type { Actor, Change } from "@comedec/actor";
+import { Actor, type Change } from "@comedec/actor";
 import type { Agent } from "@comedec/agent";
 import { Card, CardStore, type KeyOperations } from "@comedec/card";
 import { Access, Rules } from "@comedec/rgs";
@@ -33,7 +33,7 @@ import * as Writes from "./Writes.js";
 export const checkSecondPerson = (actor: Actor.Actor, card: Card.State, holder: Agent.State): Effect.Effect<void, DualControlRequired> => {
   const firstPersons = [holder.registeredBy, card.orderedBy].filter((id): id is string => id !== undefined);
   // The bootstrap session counts once, for the platform's first card (ADR 0018, `Approval.checkBootstrapHandOver`): the holder at the desk is the second person.
-  if (Approval.isBootstrapAdministrator(actor) && card.holder !== actor.id) return Effect.void;
+  if (Actor.isBootstrapAdministrator(actor) && card.holder !== actor.id) return Effect.void;
   if (actor.role !== "prefecture-operator" && !firstPersons.includes(actor.id)) return Effect.void;
   const approvedBy = card.personalisationApprovedBy;
   const violation = Rules.rules.dualControl.check({
@@ -75,7 +75,7 @@ const placeholders = { authentication: Personalisation.placeholder, signature: P
 
 /**
  * The checks of a hand-over that need no secret, in the order a publication makes them: the card's
- * state and the actor's party (the `Publish` decision), the holder active, the second person, the
+ * state and the actor's party (the `Publish` decision), a bootstrap session's first card only, the holder active, the second person, the
  * document presented; gives the holder and the hand-over's evidence. The publication through the
  * agent makes them again when the card proves it holds its keys, with the certificates issued.
  */
@@ -89,6 +89,9 @@ export const checkHandOver = Effect.fnUntraced(function* (
   const card = view.state;
   const handOver = { ...presented, activationCodePresented: true as const };
   yield* Writes.card(view, { _tag: "Publish", handOver, certificates, reason }, actor);
+  // At every step of a hand-over (start, resumption, certification, confirmation): of the cards a
+  // bootstrap session started, one is published.
+  yield* Approval.checkBootstrapHandOver(actor, card);
   const holder = yield* Reach.activeHolder(card.holder);
   yield* checkSecondPerson(actor, card, holder);
   if (holder.document?.type !== presented.document.type || holder.document?.number !== presented.document.number) {

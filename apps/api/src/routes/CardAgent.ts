@@ -34,12 +34,16 @@ const encodeTicket = Schema.encodeSync(CardAgent.TicketPayload);
 /** A ticket's content, without what `issue` adds (version, kind, key, instants, nonce). */
 export type TicketRequest = Omit<typeof CardAgent.TicketPayload.Type, "v" | "kind" | "keyId" | "issuedAt" | "expiresAt" | "nonce">;
 
-/** Signs a payload with the card-agent key: `base64url(JSON) "." base64url(DER signature)`. */
-const signed = (payload: unknown) =>
+/**
+ * Signs a payload with the card-agent key: `base64url(JSON) "." base64url(DER signature)`, over
+ * the payload part behind a prefix that says what kind of statement it is (an agent's pairing or
+ * ticket by default), so that one kind is never taken for another.
+ */
+export const signed = (payload: unknown, signedBytes: (part: string) => Uint8Array = CardAgent.signedBytes) =>
   Effect.gen(function* () {
     const key = yield* CardAgentKey.CardAgentKey;
     const part = Buffer.from(JSON.stringify(payload), "utf8").toString("base64url");
-    return `${part}.${base64url(yield* key.sign(CardAgent.signedBytes(part)))}`;
+    return `${part}.${base64url(yield* key.sign(signedBytes(part)))}`;
   });
 
 /** A pairing for a session and an origin. */

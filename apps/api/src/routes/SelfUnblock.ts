@@ -17,7 +17,7 @@ import { Clock, Effect, Schema } from "effect";
 import { createPublicKey, randomBytes, verify } from "node:crypto";
 import * as Handler from "../Handler.js";
 import { checkedAgentKey } from "./AgentOperations.js";
-import { issue, pair, sealFor } from "./CardAgent.js";
+import { issue, pair, sealFor, signed } from "./CardAgent.js";
 
 const { SelfUnblock } = Contract;
 
@@ -30,13 +30,8 @@ const decodeBinding = Schema.decodeUnknownOption(SelfUnblock.BindingPayload);
 
 const refuse = (reason: string) => new KeyOperations.SelfUnblockRefused({ reason });
 
-/** Signs a binding with the card-agent key. */
-const signBinding = (payload: Binding) =>
-  Effect.gen(function* () {
-    const key = yield* CardAgentKey.CardAgentKey;
-    const part = Buffer.from(JSON.stringify(encodeBinding(payload)), "utf8").toString("base64url");
-    return `${part}.${base64url(yield* key.sign(signedBytes(part)))}`;
-  });
+/** Signs a binding with the card-agent key, under the binding's own prefix. */
+const signBinding = (payload: Binding) => signed(encodeBinding(payload), signedBytes);
 
 /** The binding a statement holds, if the platform signed it with its current key and it has not expired. */
 const checkedBinding = (statement: string) =>
