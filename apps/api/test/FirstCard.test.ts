@@ -5,6 +5,7 @@
  * token does; once a card is in force, the bootstrap session hands over no other.
  */
 import { Actor } from "@comedec/actor";
+import { Sealing } from "@comedec/card-agent";
 import { Commune, type InseeCode } from "@comedec/commune";
 import { Directory } from "@comedec/deployment";
 import { adapters } from "@comedec/persistence/testing";
@@ -97,11 +98,24 @@ for (const adapter of adapters) {
       expect({ status: refused.status, code: refused.body.code }).toEqual({ status: 403, code: "card-party-not-allowed" });
     });
 
-    it("lets the platform's bootstrap session hand over its first card, the holder at the desk the second person", async () => {
+    it("lets the platform's bootstrap session hand over its first card, the holder at the desk the second person, and one only of those it started", async () => {
+      // A second hand-over started while no card is in force yet: its code is used, its tickets issued.
+      const marc = cards.Marc as { id: string; code: string; document: string };
+      const agentKey = Sealing.make().publicKey;
+      const started = await at(tokens.bootstrap, "POST", `/cards/${marc.id}/hand-over`, {
+        activationCode: marc.code,
+        handOver: { document: { type: "carte-nationale-identite", number: marc.document }, place: "prefecture" },
+        agentKey,
+        reason: "remise en main propre",
+      });
+      expect(started.status).toBe(201);
       const published = await handOver("bootstrap", "Claire");
       expect(published.status).toBe(200);
       expect(published.body.status).toBe("active");
       expect(published.body.personalisationApprovedBy).toBeUndefined();
+      // Claire's card in force, the hand-over started on Marc's goes no further.
+      const resumed = await at(tokens.bootstrap, "POST", `/cards/${marc.id}/hand-over/resumption`, { agentKey, reason: "reprise" });
+      expect({ status: resumed.status, code: resumed.body.code }).toEqual({ status: 403, code: "dual-control-required" });
     });
 
     it("refuses the bootstrap session any other hand-over once a card is in force", async () => {
