@@ -21,6 +21,18 @@ export interface Answer {
 /** How the suite calls the platform: with a bearer token, or none. */
 export type PlatformCall = (token: string | undefined, method: string, path: string, body?: unknown) => Promise<Answer>;
 
+/** The platform call of a suite's app in its own process: the bearer token when given, JSON both ways. */
+export const onApp =
+  (app: { readonly request: (path: string, init: RequestInit) => Response | Promise<Response> }): PlatformCall =>
+  async (token, method, path, body) => {
+    const response = await app.request(path, {
+      method,
+      headers: { ...(token === undefined ? {} : { authorization: `Bearer ${token}` }), "content-type": "application/json" },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    return { status: response.status, body: await response.json() };
+  };
+
 /** The console's origin the desk's agent accepts. */
 export const consoleOrigin = "https://console.comedec.test";
 const port = 7300;

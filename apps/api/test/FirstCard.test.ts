@@ -47,14 +47,7 @@ for (const adapter of adapters) {
       runtime.runPromise(Tokens.ActorTokens.use((store) => store.issue(who, 1, Actor.platform, "bootstrap"))).then(({ token }) => {
         tokens[name] = token;
       });
-    const at = async (token: string | undefined, method: string, path: string, body?: unknown) => {
-      const response = await app.request(path, {
-        method,
-        headers: { ...(token === undefined ? {} : { authorization: `Bearer ${token}` }), "content-type": "application/json" },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-      return { status: response.status, body: (await response.json()) as any };
-    };
+    const at = AtTheDesk.onApp(app);
     const ok = async (who: string, method: string, path: string, body?: unknown) => {
       const response = await at(tokens[who], method, path, body);
       if (response.status >= 300) throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(response.body)}`);
@@ -89,7 +82,7 @@ for (const adapter of adapters) {
       await issue("ants", Actor.Actor.make({ id: "ants-admin", name: "ANTS", ...national }));
       await received("Lefèvre", "Claire", "CL7788990");
       await received("Roux", "Marc", "MR1122334");
-      desk = await AtTheDesk.make((token, method, path, body) => at(token, method, path, body), runtime);
+      desk = await AtTheDesk.make(at, runtime);
     }, 240_000);
     afterAll(() => runtime.dispose());
 

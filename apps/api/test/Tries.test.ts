@@ -59,14 +59,7 @@ for (const adapter of adapters) {
       runtime.runPromise(Tokens.ActorTokens.use((store) => store.issue(who, 1, Actor.platform, "bootstrap"))).then(({ token }) => {
         tokens[name] = token;
       });
-    const at = async (token: string | undefined, method: string, path: string, body?: unknown) => {
-      const response = await app.request(path, {
-        method,
-        headers: { ...(token === undefined ? {} : { authorization: `Bearer ${token}` }), "content-type": "application/json" },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-      return { status: response.status, body: (await response.json()) as any };
-    };
+    const at = AtTheDesk.onApp(app);
     const call = (who: string, method: string, path: string, body?: unknown) => at(tokens[who], method, path, body);
     const ok = async (who: string, method: string, path: string, body?: unknown) => {
       const response = await call(who, method, path, body);
@@ -131,7 +124,7 @@ for (const adapter of adapters) {
       await ok("ants", "POST", "/communes/69266/onboarding/milestones", {
         evidence: { milestone: "handOverAppointment", reference: "rdv", appointmentOn: today, venue: "Préfecture du Rhône" },
       });
-      const desk = await AtTheDesk.make((token, method, path, body) => at(token, method, path, body), runtime);
+      const desk = await AtTheDesk.make(at, runtime);
       const published = await desk.publish(tokens.prefecture as string, ids.aliceCard, {
         activationCode: aliceCode,
         pin: "482915",
