@@ -14,7 +14,7 @@ import type { Actor, Change } from "@comedec/actor";
 import { type Card, type KeyAlgorithm, type KeyOperations, SmartCards } from "@comedec/card";
 import { CardOperations, Journal } from "@comedec/card-agent";
 import { AgentPublication, AgentRenewal, type Publication, Unblocking } from "@comedec/pgca";
-import { Authority, Der } from "@comedec/pki";
+import { Authority } from "@comedec/pki";
 // biome-ignore lint/correctness/noUnusedImports: the emitted declarations name Onboarding (TS2742 otherwise)
 import type { Onboarding } from "@comedec/commune";
 // biome-ignore lint/correctness/noUnusedImports: the emitted declarations name Rules (TS2742 otherwise)
@@ -36,8 +36,6 @@ const journal = Journal.make();
 
 const operating = (actor: Actor.Actor) => Access.authorize(actor, "card.operate", Access.nation);
 
-const usages: ReadonlyArray<Card.KeyUsage> = ["authentication", "signature"];
-
 /** Both key pairs on the card, certified by the platform, written back and proved: the end of a hand-over and of a renewal. */
 const certifyAndProve = <E1, R1, A, E2, R2>(
   started: {
@@ -53,10 +51,7 @@ const certifyAndProve = <E1, R1, A, E2, R2>(
 ) =>
   Effect.gen(function* () {
     const { serial } = started;
-    const subjects = Object.fromEntries(usages.map((usage) => [usage, new Uint8Array(Der.nameDer(Authority.subjectParts(started.subject, usage)))])) as Record<
-      Card.KeyUsage,
-      Uint8Array
-    >;
+    const subjects = Authority.subjectNamesDer(started.subject);
     const prepared = yield* CardOperations.prepareKeys(
       { serial, pin, operation: started.operation.id, algorithm: started.operation.algorithm, subjects },
       journal,

@@ -313,6 +313,12 @@ export const subjectParts = (subject: Subject, usage: Card.KeyUsage): Der.NamePa
   ["serialNumber", subject.holder],
 ];
 
+/** The subject each of a card's two CSRs must name, as DER `Name`s: what the card agent signs the requests with. */
+export const subjectNamesDer = (subject: Subject): Readonly<Record<Card.KeyUsage, Uint8Array>> => ({
+  authentication: new Uint8Array(Der.nameDer(subjectParts(subject, "authentication"))),
+  signature: new Uint8Array(Der.nameDer(subjectParts(subject, "signature"))),
+});
+
 /** The subject name of a card holder's certificate. */
 export const subjectName = (subject: Subject, usage: Card.KeyUsage): Name => Der.name(subjectParts(subject, usage));
 

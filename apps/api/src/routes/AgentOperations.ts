@@ -8,7 +8,7 @@
 import type { CertificateRegistry, KeyOperations, Subject } from "@comedec/card";
 import { Contract } from "@comedec/http-contract";
 import { AgentPublication, AgentRenewal, type CardView, type Local, Unblocking } from "@comedec/pgca";
-import { Authority, type CardAgentKey, Der } from "@comedec/pki";
+import { Authority, type CardAgentKey } from "@comedec/pki";
 import { Effect } from "effect";
 import { createPublicKey } from "node:crypto";
 import * as Handler from "../Handler.js";
@@ -32,10 +32,10 @@ export const checkedAgentKey = (agentKey: string) =>
   });
 
 /** The subjects the CA expects in each CSR, as DER names (base64url) for the prepare-keys ticket. */
-const subjectsOf = (subject: Subject) => ({
-  authentication: base64url(Der.nameDer(Authority.subjectParts(subject, "authentication"))),
-  signature: base64url(Der.nameDer(Authority.subjectParts(subject, "signature"))),
-});
+const subjectsOf = (subject: Subject) => {
+  const names = Authority.subjectNamesDer(subject);
+  return { authentication: base64url(names.authentication), signature: base64url(names.signature) };
+};
 
 /** The tickets that start (or resume) a key operation at the agent: the first PIN with the sealed PUK when there is one, then both key pairs. */
 const startAnswer = Effect.fnUntraced(function* (
