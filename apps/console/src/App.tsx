@@ -1,20 +1,14 @@
 /**
  * The console's frame: the State's header and footer, who is signed in with the session's expiry
  * and the inactivity deadline, sign-out, and the screens of the signed-in role, chosen by the
- * URL's fragment (`#agents`, `#cartes`, `#dossier`, `#mes-cartes`) so the server serves one page.
+ * URL's fragment (`#agents`, `#cartes`…, listed in `Menu`) so the server serves one page.
  */
 import { Header } from "@codegouvfr/react-dsfr/Header";
 import { useEffect, useState } from "react";
-import { Agents } from "./screens/Agents.js";
-import { Cards } from "./screens/Cards.js";
-import { Holder } from "./screens/Holder.js";
-import { OnboardingFile } from "./screens/Onboarding.js";
+import { screensOf } from "./Menu.js";
 import { SelfUnblockScreen } from "./screens/SelfUnblock.js";
 import { SignIn } from "./screens/SignIn.js";
 import { idleMinutes, type Session, timeOfDay, useSession } from "./Session.js";
-
-/** The screens, by fragment. */
-type Screen = "agents" | "cartes" | "dossier" | "mes-cartes";
 
 const roleNames: Readonly<Record<string, string>> = {
   "national-administrator": "administrateur national",
@@ -24,17 +18,6 @@ const roleNames: Readonly<Record<string, string>> = {
   editor: "éditeur",
   auditor: "auditeur",
 };
-
-/** The screens a role sees: the operators of a site manage it; a holder sees their own cards. */
-const screensOf = (session: Session): ReadonlyArray<{ readonly id: Screen; readonly label: string }> =>
-  session.actor.role === "commune-operator" || session.actor.role === "prefecture-operator" || session.actor.role === "national-administrator"
-    ? [
-        { id: "agents", label: "Agents du site" },
-        { id: "cartes", label: "Cartes et demandes" },
-        ...(session.actor.site._tag === "commune" ? [{ id: "dossier" as const, label: "Dossier de la commune" }] : []),
-        { id: "mes-cartes", label: "Mes cartes" },
-      ]
-    : [{ id: "mes-cartes", label: "Mes cartes" }];
 
 const siteName = (session: Session): string => {
   const site = session.actor.site;
@@ -64,8 +47,9 @@ export const App = () => {
     window.addEventListener("hashchange", changed);
     return () => window.removeEventListener("hashchange", changed);
   }, []);
-  const screens = session === undefined ? [] : screensOf(session);
-  const screen = screens.find((entry) => entry.id === hash)?.id ?? screens[0]?.id;
+  const screens = session === undefined ? [] : screensOf(session.actor);
+  const current = screens.find((entry) => entry.id === hash) ?? screens[0];
+  const screen = current?.id;
 
   // Without a session, the one other page is a holder's own unblock at a distance (their card is locked).
   const unblocking = session === undefined && hash === selfUnblockFragment;
@@ -124,7 +108,11 @@ export const App = () => {
                 </>
               )}
             </p>
-            {screen === "agents" ? <Agents /> : screen === "cartes" ? <Cards /> : screen === "dossier" ? <OnboardingFile /> : <Holder />}
+            {current === undefined ? (
+              <p>Aucun écran de la console n'est ouvert à votre rôle : la politique ne lui accorde aucune de ces opérations.</p>
+            ) : (
+              current.render()
+            )}
           </>
         )}
       </main>

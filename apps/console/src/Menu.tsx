@@ -1,0 +1,57 @@
+/**
+ * The console's menu, built from the actor's grants as the contract declares them: each screen
+ * names the endpoints it needs to open, and it is offered only when the actor's role holds the
+ * permission of every one of them in the policy's matrix (`Access.matrix`, the very table the API
+ * enforces). So the console never offers an action the policy would refuse, and a new role or a
+ * changed grant changes the menu with no edit here. Screens are chosen by the URL's fragment.
+ */
+import type { Actor } from "@comedec/actor";
+import { Contract, type Endpoint } from "@comedec/http-contract";
+import { Access } from "@comedec/rgs";
+import type { ReactNode } from "react";
+import { Agents } from "./screens/Agents.js";
+import { Cards } from "./screens/Cards.js";
+import { Holder } from "./screens/Holder.js";
+import { OnboardingFile } from "./screens/Onboarding.js";
+
+/** One screen of the menu. */
+export interface ScreenEntry {
+  /** Its fragment (`#agents`), in French as the URL is read by people. */
+  readonly id: string;
+  readonly label: string;
+  /** The endpoints it cannot open without: the actor must hold each one's permission. */
+  readonly needs: ReadonlyArray<Endpoint.Any>;
+  /** A narrower condition than the grants, where the screen is about one kind of site. */
+  readonly when?: (actor: Actor.Actor) => boolean;
+  readonly render: () => ReactNode;
+}
+
+/** Whether the policy lets the actor's role call the endpoint at all (the site is checked by the API). */
+export const mayCall = (actor: Actor.Actor, endpoint: Endpoint.Any): boolean => {
+  const authorization = endpoint.authorization;
+  if (authorization._tag !== "permission") return true;
+  return Access.matrix[authorization.permission][actor.role] !== undefined;
+};
+
+const isOperator = (actor: Actor.Actor) => actor.role !== "agent";
+
+/**
+ * Every screen, in the menu's order. A screen of an operator's site (agents, cards) is not shown to
+ * a holder, whose `card.read` reaches their own cards only: they have `Mes cartes`.
+ */
+export const screens: ReadonlyArray<ScreenEntry> = [
+  { id: "agents", label: "Agents du site", needs: [Contract.Agents.search, Contract.Agents.register], render: () => <Agents /> },
+  { id: "cartes", label: "Cartes et demandes", needs: [Contract.Cards.list, Contract.Cards.order], when: isOperator, render: () => <Cards /> },
+  {
+    id: "dossier",
+    label: "Dossier de la commune",
+    needs: [Contract.Onboarding.status, Contract.Conventions.ofCommune],
+    when: (actor) => actor.site._tag === "commune" && isOperator(actor),
+    render: () => <OnboardingFile />,
+  },
+  { id: "mes-cartes", label: "Mes cartes", needs: [Contract.Cards.list], render: () => <Holder /> },
+];
+
+/** The screens the actor may open, in the menu's order. */
+export const screensOf = (actor: Actor.Actor): ReadonlyArray<ScreenEntry> =>
+  screens.filter((screen) => screen.needs.every((endpoint) => mayCall(actor, endpoint)) && (screen.when?.(actor) ?? true));
