@@ -14,3 +14,5 @@ export * as Deadlines from "./Deadlines.js";
 export * as Planning from "./Planning.js";
 /** Hand-over appointments: confirmed sessions recorded as each mairie's milestone (and invitation). */
 export * as Appointments from "./Appointments.js";
+/** The hand-over appointments of a département, as recorded, for the prefecture's desk and ANTS. */
+export * as HandOverAppointments from "./HandOverAppointments.js";

@@ -23,13 +23,23 @@ export interface Breach {
   readonly since: string;
 }
 
-/** What the monitor found at a moment. */
+/** The CRL relying parties fetch now: its number and dates (ISO 8601), its revoked entries. */
+export interface CrlState {
+  readonly number: string;
+  readonly thisUpdate: string;
+  readonly nextUpdate: string;
+  readonly entries: number;
+}
+
+/** What the monitor found at a moment: the breaches, and where each deadline stands even when met. */
 export interface Report {
   readonly checkedAt: string;
   readonly breaches: ReadonlyArray<Breach>;
+  /** Revocation requests waiting for validation now, late or not (at most 1,000 counted). */
+  readonly revocationsWaiting: number;
+  /** The latest CRL published, `null` when none ever was. */
+  readonly crl: CrlState | null;
 }
-
-const day = 86_400_000;
 
 /** The breaches of the RGS deadlines now, for the national operator (or its auditor). */
 export const breaches = (_grant: Access.Grant<"monitoring.read">): Effect.Effect<Report, never, CardStore | CertificateRegistry> =>
@@ -37,7 +47,8 @@ export const breaches = (_grant: Access.Grant<"monitoring.read">): Effect.Effect
     const now = new Date(yield* Clock.currentTimeMillis);
     const found: Array<Breach> = [];
     const { revocationDelay, crlAge } = Rules.rules;
-    const waiting = yield* CardStore.use((store) => store.waitingRevocations(new Date(now.getTime() - day).toISOString(), 1_000));
+    // Every request waiting is counted (an auditor reads the deadline met too); those past 24 hours are breaches.
+    const waiting = yield* CardStore.use((store) => store.waitingRevocations(now.toISOString(), 1_000));
     for (const { request, submittedAt } of waiting) {
       const violation = revocationDelay.check({ requestedAt: submittedAt, publishedAt: undefined, now });
       if (violation === undefined) continue;
@@ -78,5 +89,13 @@ export const breaches = (_grant: Access.Grant<"monitoring.read">): Effect.Effect
         since: (crl?.thisUpdate ?? now).toISOString(),
       });
     }
-    return { checkedAt: now.toISOString(), breaches: found };
+    return {
+      checkedAt: now.toISOString(),
+      breaches: found,
+      revocationsWaiting: waiting.length,
+      crl:
+        crl === undefined
+          ? null
+          : { number: crl.number.toString(), thisUpdate: crl.thisUpdate.toISOString(), nextUpdate: crl.nextUpdate.toISOString(), entries: crl.entries },
+    };
   });

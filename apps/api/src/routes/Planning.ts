@@ -2,11 +2,12 @@
  * Handlers of hand-over appointment planning: the sessions of a département's mairies waiting for
  * their first cards, computed afresh at each call (re-plan after changes by calling again), with
  * the plan as CSV for export; and the sessions an operator confirms, recorded as each mairie's
- * hand-over appointment (the worker then sends the invitations). The contract authorises on the
- * nation; each handler then authorises on the département the body names.
+ * hand-over appointment (the worker then sends the invitations); and the appointments recorded.
+ * The contract authorises on the nation; each handler then authorises on the département the body
+ * (or the query) names.
  */
 import type { Actor } from "@comedec/actor";
-import { Appointments, Planning } from "@comedec/deployment";
+import { Appointments, HandOverAppointments, Planning } from "@comedec/deployment";
 import { Contract } from "@comedec/http-contract";
 import { Access } from "@comedec/rgs";
 import { Effect } from "effect";
@@ -42,5 +43,12 @@ const confirm = Handler.handle(Endpoints.confirm, ({ actor, body }) =>
   Effect.flatMap(onDepartement(actor, body.departement), (grant) => Appointments.confirm(grant, body)),
 );
 
+const appointments = Handler.handle(Endpoints.appointments, ({ actor, query }) =>
+  Effect.map(
+    Effect.flatMap(onDepartement(actor, query.departement), (grant) => HandOverAppointments.ofDepartement(grant, query.departement)),
+    (items) => ({ items }),
+  ),
+);
+
 /** The handlers of the group. */
-export const handlers = [plan, confirm];
+export const handlers = [plan, confirm, appointments];

@@ -21,8 +21,24 @@ export const Breach = Schema.Struct({
   since: Schema.String,
 }).annotate({ identifier: "DeadlineBreach" });
 
-/** What the monitor found at a moment. */
-export const BreachReport = Schema.Struct({ checkedAt: Schema.String, breaches: Schema.Array(Breach) }).annotate({ identifier: "DeadlineReport" });
+/** The CRL relying parties fetch now. */
+export const CrlState = Schema.Struct({
+  /** The CRL number (decimal). */
+  number: Schema.String,
+  thisUpdate: Schema.String,
+  nextUpdate: Schema.String,
+  entries: Schema.Int,
+}).annotate({ identifier: "CrlState" });
+
+/** What the monitor found at a moment: the breaches, and where each deadline stands even when met. */
+export const BreachReport = Schema.Struct({
+  checkedAt: Schema.String,
+  breaches: Schema.Array(Breach),
+  /** Revocation requests waiting for validation now, late or not. */
+  revocationsWaiting: Schema.Int,
+  /** The latest CRL published (`null`: none ever was), for its age. */
+  crl: Schema.NullOr(CrlState),
+}).annotate({ identifier: "DeadlineReport" });
 
 /** How many records of each kind a purge deleted. */
 export const PurgeReport = Schema.Struct({

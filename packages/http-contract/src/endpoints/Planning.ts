@@ -1,13 +1,14 @@
 /**
  * Hand-over appointment planning: the sessions of a département's mairies waiting for their first
  * cards, computed afresh at each call, with the plan as CSV; and the sessions an operator confirms,
- * recorded as each mairie's appointment. Both are authorised on the nation first (role and
- * credential), then on the département the body names.
+ * recorded as each mairie's appointment; and the appointments recorded. All are authorised on the
+ * nation first (role and credential), then on the département the body or the query names.
  */
 import { CommuneNotFound, HandOver } from "@comedec/commune";
 import { Access } from "@comedec/rgs";
 import { Schema } from "effect";
 import * as Endpoint from "../Endpoint.js";
+import { Departement } from "./Shared.js";
 
 // The département is a target the contract does not name: the handler checks it.
 const onDepartement = { _tag: "permission", permission: "appointment.plan", target: { _tag: "resource", resource: "departement" } } as const;
@@ -62,5 +63,29 @@ export const confirm = Endpoint.make({
   authorization: onDepartement,
 });
 
+/** A mairie's hand-over appointment as recorded (its `handOverAppointment` milestone). */
+export const RecordedAppointment = Schema.Struct({
+  commune: Schema.String,
+  name: Schema.String,
+  appointmentOn: Schema.String,
+  venue: Schema.String,
+  reference: Schema.String,
+  /** The first cards were handed over since: the appointment took place. */
+  handedOver: Schema.Boolean,
+}).annotate({ identifier: "RecordedAppointment" });
+
+/** The hand-over appointments of a département. */
+export const appointments = Endpoint.make({
+  operationId: "listHandOverAppointments",
+  method: "get",
+  path: "/planning/appointments",
+  tag: "planning",
+  summary: "The hand-over appointments recorded for a département's mairies, by date, each with whether its first cards were handed over since",
+  query: Schema.Struct({ departement: Departement }),
+  success: Schema.Struct({ items: Schema.Array(RecordedAppointment) }),
+  errors: [Access.Forbidden],
+  authorization: onDepartement,
+});
+
 /** Every endpoint of the group. */
-export const endpoints = [plan, confirm] as const;
+export const endpoints = [plan, confirm, appointments] as const;
