@@ -109,6 +109,8 @@ export const routes: ReadonlyArray<Route> = [
   route({ method: "GET", path: "/communes", request: () => ({ path: "/communes" }) }),
   route({ method: "GET", path: "/communes/{code}", request: (s) => ({ path: `/communes/${s.commune}` }) }),
   route({ method: "GET", path: "/dashboard", request: () => ({ path: "/dashboard" }) }),
+  route({ method: "GET", path: "/dashboard/map", request: () => ({ path: "/dashboard/map" }) }),
+  route({ method: "GET", path: "/dashboard/trend", request: () => ({ path: "/dashboard/trend" }) }),
   route({
     method: "GET",
     path: "/communes/{code}/onboarding",
@@ -162,6 +164,7 @@ export const routes: ReadonlyArray<Route> = [
     path: "/communes/{code}/conventions",
     request: (s) => ({ path: `/communes/${s.commune}/conventions`, body: terms("CARTES") }),
   }),
+  route({ method: "GET", path: "/conventions", request: (s) => ({ path: `/conventions?status=pending&commune=${s.commune}` }) }),
   route({ method: "GET", path: "/conventions/{id}", request: (s) => ({ path: `/conventions/${s.convention}` }) }),
   route({
     method: "POST",

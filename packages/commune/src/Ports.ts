@@ -65,6 +65,34 @@ export interface AreaCounts {
   readonly reached: Readonly<Partial<Record<Onboarding.Milestone, number>>>;
 }
 
+/** One commune as the deployment map draws it: where it is (if known) and how far it went. */
+export interface MapPoint {
+  readonly code: InseeCode;
+  readonly name: string;
+  readonly departement: string;
+  readonly region: string;
+  /** Degrees; absent when the gazetteer has no coordinates for it (about three communes in four). */
+  readonly coordinates: { readonly latitude: number; readonly longitude: number } | undefined;
+  readonly underObligation: boolean;
+  readonly reached: ReadonlyArray<Onboarding.Milestone>;
+  readonly lateFrom: CalendarDate | undefined;
+}
+
+/** How many communes of a département reached a milestone in a month (the dashboard's trend). */
+export interface MilestonesInMonth {
+  /** YYYY-MM, in UTC. */
+  readonly month: string;
+  readonly departement: string;
+  readonly milestone: Onboarding.Milestone;
+  readonly count: number;
+}
+
+/** Which communes a dashboard reading covers: all, a département's, or one. */
+export interface DashboardScope {
+  readonly departement?: string;
+  readonly code?: string;
+}
+
 /** The directory of communes. */
 export class CommuneDirectory extends Context.Service<
   CommuneDirectory,
@@ -79,6 +107,10 @@ export class CommuneDirectory extends Context.Service<
      * this département only, when given), with the day of its first milestone.
      */
     readonly progress: (scope: { readonly departement?: string }) => Effect.Effect<ReadonlyArray<Forecast.Progress>>;
+    /** Every commune of the scope with its place and progress, in code order (the deployment map). */
+    readonly mapPoints: (scope: DashboardScope) => Effect.Effect<ReadonlyArray<MapPoint>>;
+    /** The milestones reached per month and département in the scope, oldest month first. */
+    readonly milestonesByMonth: (scope: DashboardScope) => Effect.Effect<ReadonlyArray<MilestonesInMonth>>;
     /** Which of these codes the reference list holds or held (a place of birth may be a commune since merged). */
     readonly known: (codes: ReadonlyArray<string>) => Effect.Effect<ReadonlySet<string>>;
   }

@@ -4,7 +4,7 @@
  * serves ANTS (everything), a prefecture (its département) and a mairie (itself).
  */
 import type { Actor } from "@comedec/actor";
-import { type CalendarDate, Commune, CommuneDirectory, type CommuneQuery, type Editor, EditorRegistry, Forecast } from "@comedec/commune";
+import { type CalendarDate, Commune, CommuneDirectory, type CommuneQuery, type DashboardScope, type Editor, EditorRegistry, Forecast } from "@comedec/commune";
 import { Access } from "@comedec/rgs";
 import { Effect } from "effect";
 
@@ -37,6 +37,29 @@ export const dashboard = Effect.fnUntraced(function* (grant: Access.Grant<"dashb
   const atRisk = yield* directory.search(narrow(grant, { underObligation: true, late: { on: today, value: true }, limit: 200 }));
   return { by, today, areas: visible, atRisk };
 });
+
+/** What a dashboard grant covers: ANTS and the auditors everything, a prefecture its département, a mairie itself. */
+const dashboardScope = (grant: Access.Grant<"dashboard.read">): DashboardScope => {
+  if (grant.reach === "everywhere") return {};
+  const site = grant.actor.site;
+  if (site._tag === "prefecture") return { departement: site.departement };
+  if (site._tag === "commune") return { code: site.commune };
+  return { code: "none" };
+};
+
+/** Every commune within the grant's reach, with its place and progress: what the deployment map draws. */
+export const mapPoints = (grant: Access.Grant<"dashboard.read">) =>
+  Effect.andThen(
+    Access.require(grant, "dashboard.read"),
+    CommuneDirectory.use((directory) => directory.mapPoints(dashboardScope(grant))),
+  );
+
+/** The milestones reached per month and département within the grant's reach: the dashboard's trend. */
+export const trend = (grant: Access.Grant<"dashboard.read">) =>
+  Effect.andThen(
+    Access.require(grant, "dashboard.read"),
+    CommuneDirectory.use((directory) => directory.milestonesByMonth(dashboardScope(grant))),
+  );
 
 /** Replaces the reference list of communes. */
 export const importReference = (grant: Access.Grant<"commune.import">, communes: ReadonlyArray<Commune.Commune>) =>

@@ -412,6 +412,8 @@ export const lowerBound = (problem: Problem, upper: number, iterations = 300): n
 export interface Placed {
   readonly plan: Plan;
   readonly names: Readonly<Record<string, string>>;
+  /** Where each mairie planned and the prefecture are (`prefecture` for the latter), for the map. */
+  readonly places: Readonly<Record<string, Point>>;
   readonly withoutCoordinates: ReadonlyArray<string>;
 }
 
@@ -463,6 +465,10 @@ export const forDepartement = (
     return {
       plan: plan_,
       names: Object.fromEntries([...waiting.map((summary) => [summary.commune.code, summary.commune.name]), ["prefecture", `Préfecture (${seat.name})`]]),
+      places: Object.fromEntries([
+        ...located.map((summary) => [summary.commune.code, summary.commune.coordinates as Point]),
+        ["prefecture", { latitude: seat.coordinates.latitude, longitude: seat.coordinates.longitude }],
+      ]),
       withoutCoordinates: waiting.filter((summary) => summary.commune.coordinates === undefined).map((summary) => summary.commune.code),
     } satisfies Placed;
   });

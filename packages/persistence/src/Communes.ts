@@ -11,6 +11,7 @@ import {
   CommuneNotFound,
   type CommuneQuery,
   type CommuneSummary,
+  type DashboardScope,
   type InseeCode,
   Onboarding,
   OnboardingStore,
@@ -207,7 +208,49 @@ export const communeDirectoryLayer = Layer.effect(
         }));
       });
 
-    return CommuneDirectory.of({ find, search, importReference, countsBy, progress, known });
+    const scoped = (scope: DashboardScope) =>
+      sql`${scope.departement === undefined ? sql`` : sql`AND departement = ${scope.departement}`} ${scope.code === undefined ? sql`` : sql`AND code = ${scope.code}`}`;
+
+    // One row per commune, no more than the map draws: 35,000 rows read in one statement.
+    const mapPoints = (scope: DashboardScope) =>
+      Effect.promise(async () => {
+        const rows = await sql<{
+          code: string;
+          name: string;
+          departement: string;
+          region: string;
+          latitude: number | null;
+          longitude: number | null;
+          under_obligation: boolean;
+          reached: Array<string>;
+          late_from: string | null;
+        }>`
+          SELECT code, name, departement, region, latitude, longitude, under_obligation, reached, late_from::text AS late_from
+          FROM commune WHERE removed_at IS NULL ${scoped(scope)} ORDER BY code`.execute(db);
+        return rows.rows.map((row) => ({
+          code: row.code as InseeCode.InseeCode,
+          name: row.name,
+          departement: row.departement,
+          region: row.region,
+          coordinates: row.latitude === null || row.longitude === null ? undefined : { latitude: row.latitude, longitude: row.longitude },
+          underObligation: row.under_obligation,
+          reached: row.reached as ReadonlyArray<Onboarding.Milestone>,
+          lateFrom: row.late_from ?? undefined,
+        }));
+      });
+
+    // The milestones' days are read from the streams' states, where each record keeps its instant.
+    const milestonesByMonth = (scope: DashboardScope) =>
+      Effect.promise(async () => {
+        const rows = await sql<{ month: string; departement: string; milestone: string; count: number }>`
+          SELECT left(record.value->>'at', 7) AS month, departement, record.key AS milestone, count(*)::int AS count
+          FROM commune, jsonb_each(onboarding_state->'milestones') AS record
+          WHERE removed_at IS NULL AND onboarding_state IS NOT NULL ${scoped(scope)}
+          GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`.execute(db);
+        return rows.rows.map((row) => ({ ...row, milestone: row.milestone as Onboarding.Milestone }));
+      });
+
+    return CommuneDirectory.of({ find, search, importReference, countsBy, progress, known, mapPoints, milestonesByMonth });
   }),
 );
 

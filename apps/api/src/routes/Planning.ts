@@ -24,13 +24,16 @@ const plan = Handler.handle(Endpoints.plan, ({ actor, body }) =>
   Effect.gen(function* () {
     const grant = yield* onDepartement(actor, body.departement);
     const placed = yield* Planning.forDepartement(grant, body);
-    const name = (code: string) => placed.names[code] ?? code;
+    const named = (code: string) => {
+      const place = placed.places[code];
+      return { code, name: placed.names[code] ?? code, ...(place === undefined ? {} : { latitude: place.latitude, longitude: place.longitude }) };
+    };
     return {
       totalKm: km(placed.plan.totalKm),
       sessions: placed.plan.sessions.map((session) => ({
         date: session.date,
-        venue: { code: session.venue, name: name(session.venue) },
-        mairies: session.mairies.map((code) => ({ code, name: name(code) })),
+        venue: named(session.venue),
+        mairies: session.mairies.map(named),
         distanceKm: km(session.distanceKm),
       })),
       withoutCoordinates: placed.withoutCoordinates,

@@ -105,5 +105,62 @@ export const dashboard = Endpoint.make({
   authorization: { _tag: "permission", permission: "dashboard.read", target: { _tag: "nation" } },
 });
 
+/**
+ * Bits of a commune's `flags` on the deployment map: bit i (0 to 12) set when the i-th milestone of
+ * `Onboarding.Milestone` (the guide's order) is reached, then the obligation and lateness today.
+ */
+export const MapFlag = { underObligation: 1 << 13, late: 1 << 14 } as const;
+
+/** The bit of a milestone in a commune's `flags`. */
+export const milestoneFlag = (milestone: Onboarding.Milestone): number => 1 << Onboarding.Milestone.literals.indexOf(milestone);
+
+/**
+ * Every commune within the reader's reach, as parallel arrays (one entry per commune, in code
+ * order) so that 35,000 communes travel and decode fast: the map draws the located ones, the
+ * drill-down counts all of them.
+ */
+export const DeploymentMap = Schema.Struct({
+  today: CalendarDate.CalendarDate,
+  codes: Schema.Array(Schema.String),
+  names: Schema.Array(Schema.String),
+  departements: Schema.Array(Schema.String),
+  regions: Schema.Array(Schema.String),
+  /** Degrees to four decimals, `null` where the gazetteer has no coordinates for the commune. */
+  latitudes: Schema.Array(Schema.NullOr(Schema.Number)),
+  longitudes: Schema.Array(Schema.NullOr(Schema.Number)),
+  /** Milestones reached, obligation and lateness, as the bits of `MapFlag` and `milestoneFlag`. */
+  flags: Schema.Array(Schema.Int),
+}).annotate({ identifier: "DeploymentMap" });
+
+/** The deployment map's communes. */
+export const dashboardMap = Endpoint.make({
+  operationId: "getDeploymentMap",
+  method: "get",
+  path: "/dashboard/map",
+  tag: "dashboard",
+  summary:
+    "Every commune within the reader's reach (a prefecture: its département) with its coordinates when known, the milestones it reached, its obligation and lateness, as compact parallel arrays",
+  success: DeploymentMap,
+  errors: [],
+  authorization: { _tag: "permission", permission: "dashboard.read", target: { _tag: "nation" } },
+});
+
+/** The milestones reached per month (UTC) and département, within the reader's reach. */
+export const DeploymentTrend = Schema.Struct({
+  months: Schema.Array(Schema.Struct({ month: Schema.String, departement: Schema.String, milestone: Onboarding.Milestone, count: Schema.Int })),
+}).annotate({ identifier: "DeploymentTrend" });
+
+/** The deployment's trend over time. */
+export const dashboardTrend = Endpoint.make({
+  operationId: "getDeploymentTrend",
+  method: "get",
+  path: "/dashboard/trend",
+  tag: "dashboard",
+  summary: "The milestones the communes reached, per month and département, within the reader's reach (a prefecture: its département)",
+  success: DeploymentTrend,
+  errors: [],
+  authorization: { _tag: "permission", permission: "dashboard.read", target: { _tag: "nation" } },
+});
+
 /** Every endpoint of the group. */
-export const endpoints = [list, get, dashboard] as const;
+export const endpoints = [list, get, dashboard, dashboardMap, dashboardTrend] as const;

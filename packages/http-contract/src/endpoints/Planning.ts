@@ -13,8 +13,16 @@ import { Departement } from "./Shared.js";
 // The département is a target the contract does not name: the handler checks it.
 const onDepartement = { _tag: "permission", permission: "appointment.plan", target: { _tag: "resource", resource: "departement" } } as const;
 
-/** A commune of a plan by its code and name (the venue `prefecture` is named after the prefecture's seat). */
-const Named = Schema.Struct({ code: Schema.String, name: Schema.String });
+/**
+ * A commune of a plan by its code and name (the venue `prefecture` is named after the prefecture's
+ * seat), and where it is, for the map.
+ */
+const Named = Schema.Struct({
+  code: Schema.String,
+  name: Schema.String,
+  latitude: Schema.optionalKey(Schema.Number),
+  longitude: Schema.optionalKey(Schema.Number),
+});
 
 /** A planned hand-over session. */
 export const PlannedSession = Schema.Struct({
