@@ -20,12 +20,32 @@ export interface ConventionSnapshot {
   readonly version: number;
 }
 
+/** What ANTS's queue asks for: statuses, an area, from after a position, so many at most. */
+export interface QueueQuery {
+  /** Every status when absent. */
+  readonly statuses?: ReadonlyArray<Convention.Status>;
+  readonly departement?: string;
+  readonly commune?: string;
+  /** The position after which the page starts (the previous page's last). */
+  readonly after?: number;
+  readonly limit: number;
+}
+
+/** A convention of the queue: its snapshot, its position in order of submission, when and for which commune. */
+export interface QueuedSnapshot extends ConventionSnapshot {
+  readonly position: number;
+  readonly submittedAt: string;
+  readonly communeName: string;
+}
+
 /** Where conventions live. */
 export class ConventionStore extends Context.Service<
   ConventionStore,
   {
     readonly load: (id: string) => Effect.Effect<ConventionSnapshot, ConventionNotFound>;
     readonly listByCommune: (commune: string) => Effect.Effect<ReadonlyArray<ConventionSnapshot>>;
+    /** The conventions matching the query, oldest submission first; `next` is the position to start the next page after. */
+    readonly queue: (query: QueueQuery) => Effect.Effect<{ readonly items: ReadonlyArray<QueuedSnapshot>; readonly next: number | undefined }>;
     /** Appends events decided against `expectedVersion` (0 for a new convention) with the new state. */
     readonly append: (change: {
       readonly expectedVersion: number;

@@ -1,9 +1,10 @@
 /**
  * Conventions on SQL: one row per convention with its state and version; each append writes the
- * row and the events in one statement.
+ * row and the events in one statement. ANTS's queue reads them in order of submission (`position`),
+ * keyset-paged on it, with the commune's name and département from the directory.
  */
 import type { Actor } from "@comedec/actor";
-import { Convention, ConventionNotFound, ConventionStore } from "@comedec/convention";
+import { Convention, ConventionNotFound, ConventionStore, type QueueQuery } from "@comedec/convention";
 import { Effect, Layer, Schema } from "effect";
 import { sql } from "kysely";
 import { Database } from "./internal/Database.js";
@@ -36,6 +37,31 @@ export const conventionStoreLayer = Layer.effect(
         return rows.map((row) => ({ state: decodeState(row.state), version: row.version }));
       });
 
+    const queue = (query: QueueQuery) =>
+      Effect.promise(async () => {
+        let select = db
+          .selectFrom("convention")
+          .innerJoin("commune", "commune.code", "convention.commune")
+          .select(["convention.state", "convention.version", "convention.position", "convention.submitted_at", "commune.name"]);
+        if (query.statuses !== undefined) select = select.where("convention.status", "in", [...query.statuses]);
+        if (query.departement !== undefined) select = select.where("commune.departement", "=", query.departement);
+        if (query.commune !== undefined) select = select.where("convention.commune", "=", query.commune);
+        if (query.after !== undefined) select = select.where("convention.position", ">", query.after);
+        // One more than asked: whether a next page exists, without counting.
+        const rows = await select
+          .orderBy("convention.position")
+          .limit(query.limit + 1)
+          .execute();
+        const page = rows.slice(0, query.limit).map((row) => ({
+          state: decodeState(row.state),
+          version: row.version,
+          position: Number(row.position),
+          submittedAt: new Date(row.submitted_at).toISOString(),
+          communeName: row.name,
+        }));
+        return { items: page, next: rows.length > query.limit ? page.at(-1)?.position : undefined };
+      });
+
     const append = (change: {
       readonly expectedVersion: number;
       readonly state: Convention.State;
@@ -57,6 +83,6 @@ export const conventionStoreLayer = Layer.effect(
       return Effect.as(appendGuarded(db, write, { stream, expectedVersion, events: pending, actor }), { state, version });
     };
 
-    return ConventionStore.of({ load, listByCommune, append });
+    return ConventionStore.of({ load, listByCommune, queue, append });
   }),
 );

@@ -1,6 +1,6 @@
 /**
  * Handlers of the conventions: a commune submits its signed CARTES and COMEDEC conventions; ANTS
- * records receipt, validates or rejects them. Each runs one use case of `@comedec/deployment`;
+ * records receipt, validates or rejects them, and lists its queue across communes. Each runs one use case of `@comedec/deployment`;
  * reading one convention checks the actor's site against the convention's commune once read.
  */
 import { Convention } from "@comedec/convention";
@@ -20,6 +20,23 @@ const json = (snapshot: { readonly state: Convention.State; readonly version: nu
 
 const ofCommune = Handler.handle(Endpoints.ofCommune, ({ params }) =>
   Effect.map(Conventions.ofCommune(params.code), (snapshots) => ({ items: snapshots.map(json) })),
+);
+
+// The queue's cursor is the position of the previous page's last convention.
+const queue = Handler.handle(Endpoints.queue, ({ grant, query }) =>
+  Effect.map(
+    Conventions.queue(grant, {
+      ...(query.status === undefined ? {} : { status: query.status }),
+      ...(query.departement === undefined ? {} : { departement: query.departement }),
+      ...(query.commune === undefined ? {} : { commune: query.commune }),
+      ...(query.cursor === undefined ? {} : { after: Number(query.cursor) }),
+      ...(query.limit === undefined ? {} : { limit: query.limit }),
+    }),
+    (page) => ({
+      items: page.items.map((snapshot) => ({ ...json(snapshot), communeName: snapshot.communeName, submittedAt: snapshot.submittedAt })),
+      nextCursor: page.next === undefined ? null : String(page.next),
+    }),
+  ),
 );
 
 const submit = Handler.handle(Endpoints.submit, ({ grant, params, body }) => Effect.map(Conventions.submit(grant, { ...body, commune: params.code }), json));
@@ -45,4 +62,4 @@ const reject = Handler.handle(Endpoints.reject, ({ grant, params, body }) =>
 );
 
 /** The handlers of the group. */
-export const handlers = [ofCommune, submit, one, recordReceipt, validate, reject];
+export const handlers = [ofCommune, queue, submit, one, recordReceipt, validate, reject];

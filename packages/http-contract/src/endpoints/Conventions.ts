@@ -2,14 +2,16 @@
  * The conventions: a commune submits its signed CARTES and COMEDEC conventions; ANTS records their
  * receipt, validates or rejects them. A commune's listing and submission are authorised on the
  * commune of the path; reading one convention on the nation first, then on its commune once read;
- * ANTS's processing on the nation.
+ * ANTS's processing on the nation. ANTS's queue lists them across communes, oldest submission
+ * first, narrowed to the actor's site when `convention.read` reaches only its own.
  */
 import { Change } from "@comedec/actor";
+import { InseeCode } from "@comedec/commune";
 import { Convention, ConventionNotFound } from "@comedec/convention";
 import { Access } from "@comedec/rgs";
 import { Schema } from "effect";
 import * as Endpoint from "../Endpoint.js";
-import { CommuneParams, ExpectedVersion, IdParams, Items } from "./Shared.js";
+import { CommuneParams, Departement, ExpectedVersion, IdParams, Items } from "./Shared.js";
 
 /** A convention as the API shows it: its state and its version (for `expectedVersion`). */
 export const ConventionRecord = Schema.Struct({ ...Convention.State.fields, version: Schema.Int }).annotate({ identifier: "ConventionRecord" });
@@ -35,6 +37,41 @@ export const ofCommune = Endpoint.make({
   success: Items(ConventionRecord),
   errors: [],
   authorization: onCommune("convention.read"),
+});
+
+/** Which conventions the queue lists: one status, or `pending` — those ANTS must still act on (incomplete or received). */
+export const QueueStatus = Schema.Literals(["pending", ...Convention.Status.literals]);
+
+/** A convention of the queue: its record, its commune's name and when it was submitted. */
+export const QueuedConvention = Schema.Struct({
+  ...ConventionRecord.fields,
+  communeName: Schema.String,
+  submittedAt: Schema.String,
+}).annotate({ identifier: "QueuedConvention" });
+/** A convention of the queue. */
+export type QueuedConvention = typeof QueuedConvention.Type;
+
+/** A page of the queue, with the cursor of the next one (`null` on the last page). */
+export const ConventionPage = Schema.Struct({ items: Schema.Array(QueuedConvention), nextCursor: Schema.NullOr(Schema.String) });
+
+/** ANTS's queue of conventions, across communes. */
+export const queue = Endpoint.make({
+  operationId: "listConventions",
+  method: "get",
+  path: "/conventions",
+  tag: "conventions",
+  summary:
+    "The conventions across communes, oldest submission first, by pages (status `pending`: incomplete or received); narrowed to the actor's site where its grant reaches only its own",
+  query: Schema.Struct({
+    status: Schema.optionalKey(QueueStatus),
+    departement: Schema.optionalKey(Departement),
+    commune: Schema.optionalKey(InseeCode.InseeCode),
+    cursor: Schema.optionalKey(Schema.String.check(Schema.isPattern(/^\d{1,18}$/))),
+    limit: Schema.optionalKey(Schema.FiniteFromString.check(Schema.isInt(), Schema.isBetween({ minimum: 1, maximum: 200 }))),
+  }),
+  success: ConventionPage,
+  errors: [],
+  authorization: { _tag: "permission", permission: "convention.read", target: { _tag: "nation" } },
 });
 
 /** Submit a convention. */
@@ -110,4 +147,4 @@ export const reject = Endpoint.make({
 });
 
 /** Every endpoint of the group. */
-export const endpoints = [ofCommune, submit, get, recordReceipt, validate, reject] as const;
+export const endpoints = [ofCommune, queue, submit, get, recordReceipt, validate, reject] as const;

@@ -631,6 +631,21 @@ const cardBySerialStatements: ReadonlyArray<string> = [
 
 const cardBySerial = fromStatements(cardBySerialStatements);
 
+// ANTS's queue of conventions across communes, oldest submission first: each convention keeps
+// when it was submitted (taken from its first event for those already there) and its position in
+// the order of submission, the queue's cursor (a timestamp's precision differs between the database
+// and a client, an integer's does not).
+const conventionQueueStatements: ReadonlyArray<string> = [
+  "ALTER TABLE convention ADD COLUMN submitted_at timestamptz NOT NULL DEFAULT now()",
+  `UPDATE convention c SET submitted_at = e.recorded_at FROM event_log e
+      WHERE e.stream = 'convention:' || c.id::text AND e.stream_version = 1`,
+  "ALTER TABLE convention ADD COLUMN position bigint GENERATED ALWAYS AS IDENTITY",
+  "CREATE UNIQUE INDEX convention_position ON convention (position)",
+  "CREATE INDEX convention_queue ON convention (status, position)",
+];
+
+const conventionQueue = fromStatements(conventionQueueStatements);
+
 /** Every migration, by name; names sort in application order. */
 export const provider: MigrationProvider = {
   getMigrations: async () => ({
@@ -648,5 +663,6 @@ export const provider: MigrationProvider = {
     "0012-questions-set-by": questionsSetBy,
     "0013-key-operations": keyOperations,
     "0014-card-by-serial": cardBySerial,
+    "0016-convention-queue": conventionQueue,
   }),
 };

@@ -52,6 +52,8 @@ export interface ConventionTable {
   status: string;
   version: number;
   state: ColumnType<unknown, string, string>;
+  submitted_at: ColumnType<Date, never, never>;
+  position: ColumnType<string | number | bigint, never, never>;
 }
 
 export interface SoftwareEditorTable {
