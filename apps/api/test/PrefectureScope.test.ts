@@ -9,7 +9,7 @@ import { Actor } from "@comedec/actor";
 import { Commune, type InseeCode } from "@comedec/commune";
 import { Directory } from "@comedec/deployment";
 import { adapters } from "@comedec/persistence/testing";
-import { Access, Tokens } from "@comedec/rgs";
+import { Access, Audit, Tokens } from "@comedec/rgs";
 import { Effect, ManagedRuntime } from "effect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as App from "../src/App.js";
@@ -109,6 +109,15 @@ describe(`a prefecture's and an auditor's scope over HTTP on ${adapter.name}`, (
     expect(verified.events).toBeGreaterThan(0);
     expect((await ok(tokens.auditor as string, "GET", "/audit/trail?site=national")).items.length).toBeGreaterThan(0);
     expect((await ok(tokens.auditor as string, "GET", "/audit/trail?site=commune:13055")).items).toEqual([]);
+    // With its proofs: nothing proven before a checkpoint is published, then each entry of the site against it.
+    expect(await ok(tokens.auditor as string, "GET", "/audit/trail/proven?site=national")).toMatchObject({ checkpoint: null, entries: [] });
+    await runtime.runPromise(Audit.checkpoint);
+    const proven = await ok(tokens.auditor as string, "GET", "/audit/trail/proven?site=national");
+    expect(proven.publicKey).toContain("BEGIN PUBLIC KEY");
+    expect(proven.entries.length).toBeGreaterThan(0);
+    expect(proven.entries[0]).toMatchObject({ site: "national", leafInput: expect.any(String), proof: { treeSize: proven.checkpoint.position } });
+    expect((await call(tokens.prefecture as string, "GET", "/audit/trail/proven?site=prefecture:13")).status).toBe(403);
+    expect((await ok(tokens.prefecture as string, "GET", "/audit/trail/proven?site=prefecture:69")).checkpoint.position).toBe(proven.checkpoint.position);
     // The auditor records no milestone, registers no agent, orders no card, purges nothing.
     const refusals = [
       await call(tokens.auditor as string, "POST", "/communes/69123/onboarding/milestones", { evidence: { milestone: "adhesion", reference: "x" } }),

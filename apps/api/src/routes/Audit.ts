@@ -1,9 +1,11 @@
 /**
  * Handlers of the audit trail: ANTS's auditor verifies the whole hash chain (any modified, deleted
  * or reordered row is found) through the signed checkpoints, and a site's operators export what
- * actors of their site recorded, with each entry's links so an auditor can check them offline.
+ * actors of their site recorded, with each entry's links (or its inclusion proof against the latest
+ * published checkpoint) so an auditor can check them offline.
  * An export is authorised on the nation by the contract, then here on the site it names.
  */
+import type { Actor } from "@comedec/actor";
 import { Contract } from "@comedec/http-contract";
 import { Access, Audit } from "@comedec/rgs";
 import { Effect } from "effect";
@@ -38,16 +40,31 @@ const published = Handler.handle(Endpoints.published, () =>
 
 const checkpoint = Handler.handle(Endpoints.checkpoint, () => Effect.map(Audit.checkpoint, (signed) => ({ checkpoint: signed ?? null })));
 
+/** The export grant on the site a query names: own-site holders export their own site only, even when asking for the nation. */
+const exportGrant = (actor: Actor.Actor, site: string) =>
+  Effect.gen(function* () {
+    const grant = yield* Access.authorize(actor, "audit.export", targetOf(site));
+    if (grant.reach === "own-site" && site === "national")
+      return yield* new Access.Forbidden({ permission: "audit.export", role: actor.role, site, reason: "outside the actor's site" });
+    return grant;
+  });
+
 const trail = Handler.handle(Endpoints.trail, ({ actor, query }) =>
   Effect.gen(function* () {
-    const grant = yield* Access.authorize(actor, "audit.export", targetOf(query.site));
-    // Own-site holders export their own site only, even when asking for the nation.
-    if (grant.reach === "own-site" && query.site === "national")
-      return yield* new Access.Forbidden({ permission: "audit.export", role: actor.role, site: query.site, reason: "outside the actor's site" });
+    yield* exportGrant(actor, query.site);
     const entries = yield* Audit.AuditTrail.use((audit) => audit.export(query.site, query.after ?? 0, query.limit ?? 1000));
     return { items: entries, next: entries.at(-1)?.position ?? null };
   }),
 );
 
+const provenTrail = Handler.handle(Endpoints.provenTrail, ({ actor, query }) =>
+  Effect.gen(function* () {
+    yield* exportGrant(actor, query.site);
+    const signer = yield* Audit.CheckpointSigner;
+    const proven = yield* Audit.exportProven(query.site);
+    return { publicKey: signer.publicKey, checkpoint: proven?.checkpoint ?? null, entries: proven?.entries ?? [] };
+  }),
+);
+
 /** The handlers of the group. */
-export const handlers = [verification, trail, checkpoints, checkpoint, published];
+export const handlers = [verification, trail, provenTrail, checkpoints, checkpoint, published];

@@ -1,7 +1,8 @@
 /**
  * The audit trail: ANTS's auditor verifies the whole hash chain through the signed checkpoints,
  * reads and signs checkpoints; a site's operators export what actors of their site recorded, with
- * each entry's links so an auditor can check them offline. The auditor's tasks are authorised on
+ * each entry's links — or with its inclusion proof against the latest published checkpoint — so an
+ * auditor can check them offline. The auditor's tasks are authorised on
  * the nation; an export on the nation first, then on the site it names.
  */
 import { Access } from "@comedec/rgs";
@@ -137,5 +138,36 @@ export const trail = Endpoint.make({
   authorization: { _tag: "permission", permission: "audit.export", target: { _tag: "resource", resource: "site" } },
 });
 
+/** An exported entry with what proves it is in the signed tree (RFC 9162). */
+export const ProvenEntry = Schema.Struct({
+  ...Entry.fields,
+  /** The leaf's bytes (UTF-8): the entry's content as canonical JSON, keys sorted; its leaf hash is SHA-256(0x00 ‖ these bytes). */
+  leafInput: Schema.String,
+  proof: Schema.Struct({
+    /** The entry's index in the tree: its position minus one. */
+    leafIndex: Schema.Int,
+    treeSize: Schema.Int,
+    /** The audit path (RFC 9162 §2.1.3.1), hex, nearest sibling first. */
+    auditPath: Schema.Array(Schema.String),
+  }),
+}).annotate({ identifier: "AuditProvenEntry" });
+
+/** Export a site's entries with their inclusion proofs. */
+export const provenTrail = Endpoint.make({
+  operationId: "exportProvenAuditTrail",
+  method: "get",
+  path: "/audit/trail/proven",
+  tag: "audit",
+  summary:
+    "The entries recorded by actors of one site up to the latest published checkpoint, each with its RFC 9162 inclusion proof against that signed checkpoint, and the audit key: a verifier checks them alone, without the other sites' entries",
+  query: Schema.Struct({ site: SiteKey }),
+  // `checkpoint` is `null` (and `entries` empty) while no checkpoint is published.
+  success: Schema.Struct({ publicKey: Schema.String, checkpoint: Schema.NullOr(Checkpoint), entries: Schema.Array(ProvenEntry) }).annotate({
+    identifier: "AuditProvenExport",
+  }),
+  errors: [Access.Forbidden],
+  authorization: { _tag: "permission", permission: "audit.export", target: { _tag: "resource", resource: "site" } },
+});
+
 /** Every endpoint of the group. */
-export const endpoints = [verification, trail, checkpoints, checkpoint, published] as const;
+export const endpoints = [verification, trail, provenTrail, checkpoints, checkpoint, published] as const;
