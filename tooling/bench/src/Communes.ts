@@ -16,7 +16,7 @@ import { Readable } from "node:stream";
 import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import { load } from "./Load.js";
-import type { Figure } from "./Report.js";
+import { type Figure, httpRatioGoal } from "./Report.js";
 
 const rounds = 3;
 const median = (values: ReadonlyArray<number>) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
@@ -82,22 +82,22 @@ export const lookupFigure = async (options: {
   readonly seconds: number;
   readonly connections: number;
 }): Promise<Figure> => {
-  const cycle = (prefix: string) => {
-    let index = 0;
-    return () => ({ method: "GET" as const, path: `${prefix}/${options.codes[index++ % options.codes.length]}` });
-  };
-  const common = { port: options.port, token: options.token, connections: options.connections, seconds: options.seconds };
-  await load({ ...common, seconds: 2, next: cycle("/communes") });
-  const raw = await load({ ...common, next: cycle("/raw/communes") });
-  const platform = await load({ ...common, next: cycle("/communes") });
+  const lookups = (prefix: string) => options.codes.map((code) => ({ method: "GET" as const, path: `${prefix}/${code}` }));
+  const common = { port: options.port, token: options.token, connections: options.connections, seconds: options.seconds, cycle: true };
+  await load({ ...common, seconds: 2, requests: lookups("/communes"), label: "warm-up /communes" });
+  await load({ ...common, seconds: 1, requests: lookups("/raw/communes"), label: "warm-up /raw/communes" });
+  const raw = await load({ ...common, requests: lookups("/raw/communes"), label: "/raw/communes" });
+  const platform = await load({ ...common, requests: lookups("/communes"), label: "/communes" });
   if (raw.failures + platform.failures > 0) throw new Error(`lookups failed: ${platform.failures} through the API, ${raw.failures} raw`);
   return {
-    name: `commune lookups by code through the API (${options.connections} connections, ${options.seconds} s; p99 ${platform.p99Ms} ms vs ${raw.p99Ms} ms)`,
+    name: `commune lookups by code through the API (${options.connections} connections, ${options.seconds} s; p99 ${platform.p99Ms.toFixed(1)} ms vs ${raw.p99Ms.toFixed(1)} ms)`,
     unit: "req/s",
     platform: platform.perSecond,
     raw: raw.perSecond,
     rawName: "Hono route doing one raw SELECT on the same pool",
     goal: { value: 5000, better: "higher" },
+    ratioGoal: httpRatioGoal,
+    cpu: { platform: platform.serverCpuUs, raw: raw.serverCpuUs },
   };
 };
 
@@ -109,25 +109,33 @@ export const writeFigure = async (options: {
   readonly seconds: number;
   readonly connections: number;
 }): Promise<Figure> => {
-  let next = 0;
-  const milestone = () => {
-    const code = options.codes[next++];
-    if (code === undefined) throw new Error("ran out of communes to write milestones for: shorten the run");
-    return { method: "POST" as const, path: `/communes/${code}/onboarding/milestones`, body: { evidence: { milestone: "adhesion", reference: "bench" } } };
-  };
-  let stream = 0;
-  const rawWrite = () => ({ method: "POST" as const, path: "/raw/writes", body: { stream: `bench:${stream++}`, milestone: "adhesion" } });
+  // Each commune gets its milestone once: the warm-up and the measure take communes of their own.
+  const milestones = (codes: ReadonlyArray<string>) =>
+    codes.map((code) => ({
+      method: "POST" as const,
+      path: `/communes/${code}/onboarding/milestones`,
+      body: { evidence: { milestone: "adhesion", reference: "bench" } },
+    }));
+  const warmUp = Math.min(4_000, Math.floor(options.codes.length / 4));
+  const rawWrites = Array.from({ length: 5_000 }, (_, stream) => ({
+    method: "POST" as const,
+    path: "/raw/writes",
+    body: { stream: `bench:${stream}`, milestone: "adhesion" },
+  }));
   const common = { port: options.port, token: options.token, connections: options.connections, seconds: options.seconds };
-  await load({ ...common, seconds: 1, next: milestone });
-  const rawResult = await load({ ...common, next: rawWrite });
-  const platform = await load({ ...common, next: milestone });
+  await load({ ...common, seconds: 1, requests: milestones(options.codes.slice(0, warmUp)), cycle: false, label: "warm-up milestones" });
+  await load({ ...common, seconds: 1, requests: rawWrites, cycle: true, label: "warm-up /raw/writes" });
+  const rawResult = await load({ ...common, requests: rawWrites, cycle: true });
+  const platform = await load({ ...common, requests: milestones(options.codes.slice(warmUp)), cycle: false, label: "milestones" });
   if (rawResult.failures + platform.failures > 0) throw new Error(`writes failed: ${platform.failures} through the API, ${rawResult.failures} raw`);
   return {
-    name: `milestone writes through the API, each in the hash-chained log (${options.connections} connections, ${options.seconds} s; p99 ${platform.p99Ms} ms vs ${rawResult.p99Ms} ms)`,
+    name: `milestone writes through the API, each in the hash-chained log (${options.connections} connections, ${options.seconds} s; p99 ${platform.p99Ms.toFixed(1)} ms vs ${rawResult.p99Ms.toFixed(1)} ms)`,
     unit: "req/s",
     platform: platform.perSecond,
     raw: rawResult.perSecond,
     rawName: "Hono route doing a raw 3-INSERT transaction on the same pool",
     goal: { value: 1500, better: "higher" },
+    ratioGoal: httpRatioGoal,
+    cpu: { platform: platform.serverCpuUs, raw: rawResult.serverCpuUs },
   };
 };

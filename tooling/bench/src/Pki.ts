@@ -1,6 +1,6 @@
 /**
  * Issue 5's figures: certificates issued per second by the PKI package on every core, against
- * raw ECDSA signing with the same key on every core; a CRL of 100,000 entries, against `openssl
+ * raw ECDSA signing with the same key on every core; a CRL of 400,000 entries, against `openssl
  * ca -gencrl` on the same entries; PKCS#11 signatures through the driver, against a raw pkcs11js
  * loop on the same SoftHSM2 token (when SoftHSM2 is installed).
  */
@@ -47,9 +47,12 @@ export const issuanceFigure = async (seconds: number): Promise<Figure> => {
   };
 };
 
-/** A CRL of 100,000 entries (median of 3), against `openssl ca -gencrl` listing the same entries. */
-export const crlFigure = (): Figure => {
-  const entries = 100_000;
+/**
+ * A CRL at national scale (median of 3): by default 400,000 entries, both certificates of each of
+ * 200,000 cards revoked (BENCH_CRL_ENTRIES to change), against `openssl ca -gencrl` listing the
+ * same entries.
+ */
+export const crlFigure = (entries = Number(process.env.BENCH_CRL_ENTRIES ?? 400_000)): Figure => {
   const hierarchy = Authority.createHierarchy(new Date());
   const now = new Date();
   const revoked = Array.from({ length: entries }, (_, index) => ({
@@ -122,12 +125,12 @@ export const crlFigure = (): Figure => {
     }),
   );
   return {
-    name: `CRL of ${entries.toLocaleString("en-US")} entries built and signed (median of 3)`,
+    name: `CRL of ${entries.toLocaleString("en-US")} entries built and signed (both certificates of ${(entries / 2).toLocaleString("en-US")} cards; median of 3)`,
     unit: "s",
     platform,
     raw,
     rawName: "`openssl ca -gencrl` on the same entries (process included)",
-    goal: { value: 0.3, better: "lower" },
+    goal: { value: 0.5, better: "lower" },
   };
 };
 

@@ -10,6 +10,7 @@ import * as App from "@comedec/api";
 import { Persistence, RawSql } from "@comedec/persistence";
 import { serve } from "@hono/node-server";
 import { Effect, ManagedRuntime } from "effect";
+import type { Context } from "hono";
 import { type KeyObject, verify, X509Certificate } from "node:crypto";
 
 const pkiDirectory = process.env.BENCH_PKI_DIRECTORY;
@@ -32,8 +33,10 @@ const raw = await runtime.runPromise(
     return yield* RawSql;
   }),
 );
-// The load comes from one address: the per-client limits would stop it, not measure the platform.
-const app = App.make(runtime, { rateLimits: { ...App.RateLimits.defaults, login: 10_000_000, codeEntry: 10_000_000 } });
+// The platform's own limits, behind a reverse proxy on this machine as a deployment is: the load
+// sends each login from a client address of its own (X-Forwarded-For), as the town halls' many
+// workstations would, so the limits are counted for each, and never reached.
+const app = App.make(runtime, { rateLimits: { ...App.RateLimits.defaults, trustProxy: ["127.0.0.1"] } });
 
 // One raw SELECT of the row a commune lookup reads.
 app.get("/raw/communes/:code", async (context) => {
@@ -93,8 +96,9 @@ app.post("/raw/writes", async (context) => {
 
 // The raw baseline of a signed response: one ECDSA P-256 verification with the signer's key (its
 // key object kept, as the platform keeps its own), then one INSERT.
+// The login's raw route is the same: one verification of the answer, one INSERT.
 const signerKeys = new Map<string, KeyObject>();
-app.post("/raw/responses", async (context) => {
+const rawSigned = (stream: string) => async (context: Context) => {
   const body = await context.req.json<{ data: string; signature: string; certificate: string }>();
   let key = signerKeys.get(body.certificate);
   if (key === undefined) {
@@ -102,9 +106,11 @@ app.post("/raw/responses", async (context) => {
     signerKeys.set(body.certificate, key);
   }
   if (!verify("sha256", Buffer.from(body.data, "base64"), key, Buffer.from(body.signature, "base64"))) return context.json({ title: "bad signature" }, 422);
-  await raw.query("INSERT INTO bench_raw_write (stream, payload) VALUES ($1, $2)", ["response", JSON.stringify({ data: body.data })]);
+  await raw.query("INSERT INTO bench_raw_write (stream, payload) VALUES ($1, $2)", [stream, JSON.stringify({ data: body.data })]);
   return context.json({ ok: true }, 201);
-});
+};
+app.post("/raw/responses", rawSigned("response"));
+app.post("/raw/sessions", rawSigned("session"));
 
 const server = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, (info) => process.send?.({ port: info.port }));
 // Requests still in flight when the load stops finish before the pool closes.

@@ -25,6 +25,7 @@ import * as Planning from "./Planning.js";
 import * as Responses from "./Responses.js";
 import * as Pki from "./Pki.js";
 import * as Database from "./Database.js";
+import { ensureWrk } from "./Load.js";
 import { type Figure, table } from "./Report.js";
 
 const pkiDirectory = mkdtempSync(join(tmpdir(), "bench-pki-"));
@@ -40,6 +41,9 @@ const seconds = Number(process.env.BENCH_SECONDS ?? 8);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const figures: Array<Figure> = [];
 const only = new Set((process.env.BENCH_ONLY ?? "pki,communes,agents,cards,login,responses,planning,notifications").split(","));
+
+// The HTTP loads come from wrk, in a process of its own.
+if (["communes", "agents", "cards", "login", "responses"].some((group) => only.has(group))) ensureWrk();
 
 const database = await Database.fresh();
 const runtime = ManagedRuntime.make(Platform.services(Persistence.postgres({ connectionString: database.url }), benchCards));
@@ -72,7 +76,7 @@ try {
   if (only.has("pki")) {
     console.error("bench: certificate issuance…");
     figures.push(await Pki.issuanceFigure(Math.min(seconds, 5)));
-    console.error("bench: a CRL of 100,000 entries…");
+    console.error("bench: a CRL at national scale…");
     figures.push(Pki.crlFigure());
     console.error("bench: PKCS#11 signatures…");
     const pkcs11 = await Pki.pkcs11Figure(Math.min(seconds, 5));
