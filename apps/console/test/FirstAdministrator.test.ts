@@ -1,10 +1,10 @@
 /**
  * A new platform in Chromium, its bootstrap token the only way in (ADR 0017, 0018): the first
- * national administrator signs in once with it, registers herself as an operator of the Rhône
- * prefecture, orders her card, sends it to the manufacturer, ships it, receives it, and hands it
- * over to herself at the desk through the card agent — the bootstrap session counting once, the
- * holder at the desk the second person — then signs in with that card. A second hand-over by the
- * bootstrap session is refused. axe finds no serious or critical violation on any screen.
+ * national administrator signs in once with it, registers herself as an agent of the national site
+ * (ANTS), orders her card, sends it to the manufacturer, ships it, receives it, and hands it over
+ * to herself at the desk through the card agent — the bootstrap session counting once, the holder
+ * at the desk the second person — then signs in with that card as a national administrator of the
+ * national level. A second hand-over by the bootstrap session is refused. axe finds no serious or critical violation on any screen.
  */
 import AxeBuilder from "@axe-core/playwright";
 import { ActivationLetters } from "@comedec/pgca";
@@ -48,7 +48,7 @@ describe.skipIf(!present)("the first national administrator of a new platform, i
     await platform?.stop();
   });
 
-  it("signs in once with the bootstrap token and registers herself as an operator of a prefecture", async () => {
+  it("signs in once with the bootstrap token and registers herself as an agent of the national site", async () => {
     await page.goto(`${platform.base}/console`);
     // The card agent of this workstation, for the hand-over to come.
     await page.getByLabel("Adresse de l'agent de carte").fill(platform.agentUrl);
@@ -66,8 +66,9 @@ describe.skipIf(!present)("the first national administrator of a new platform, i
     await page.getByLabel("Date d'expiration de la pièce").fill("2033-03-01");
     await page.getByText(/J'ai vu la pièce et la personne en face à face/).click();
     await page.getByLabel("Adresse électronique").fill("claire.lefevre@rhone.gouv.example");
-    await page.getByLabel("Type de site").selectOption("prefecture");
-    await page.getByLabel("Numéro du département de la préfecture").fill("69");
+    await page.getByLabel("Type de site").selectOption("national");
+    // The national site names no département or commune.
+    expect(await page.getByLabel("Numéro du département de la préfecture").count()).toBe(0);
     await page.getByText("gérer les cartes").click();
     await expectAccessible(page, "enregistrement par l'administrateur");
     await page.getByRole("button", { name: "Enregistrer", exact: true }).click();
@@ -122,7 +123,8 @@ describe.skipIf(!present)("the first national administrator of a new platform, i
     await page.getByRole("button", { name: "Se connecter avec la carte" }).click();
     await expect.poll(() => page.getByTestId("session").textContent(), { timeout: 20_000 }).toContain(`avec la carte ${serial}`);
     const session = (await page.getByTestId("session").textContent()) ?? "";
-    expect(session).toContain("Claire Lefèvre (opérateur de préfecture, préfecture 69)");
+    expect(session).toContain("Claire Lefèvre (administrateur national, niveau national)");
+    expect(session).not.toContain("jeton d'amorçage");
     await expectAccessible(page, "première connexion par carte");
     await page.screenshot({ path: `${artifacts}21-amorcage-connexion-par-carte.png`, fullPage: true });
   });
@@ -139,7 +141,7 @@ describe.skipIf(!present)("the first national administrator of a new platform, i
         check: { by: "bootstrap-admin", on: new Date().toISOString().slice(0, 10), faceToFace: true },
       },
       contact: { email: "marc.roux@rhone.gouv.example" },
-      site: { _tag: "prefecture", departement: "69" },
+      site: { _tag: "national" },
       profile: { _tag: "agent" },
       rights: ["operate-cards"],
     });

@@ -1,7 +1,7 @@
 /**
  * Registering agents, one by one or a whole CSV file for one site (all rows or none). The
  * registration authority of a site is its commune operators, its prefecture for its own agents
- * and for a commune's first two, and ANTS; a place of birth must be a commune of the reference
+ * and for a commune's first two, and ANTS — alone for the national site, its own administrators; a place of birth must be a commune of the reference
  * list, and a person is registered once per site.
  */
 // biome-ignore lint/correctness/noUnusedImports: the emitted declarations name Change (TS2742 otherwise)
@@ -62,26 +62,31 @@ export const register = Effect.fn("Registration.register")(function* (grant: Acc
   return yield* store.append({ expectedVersion: 0, state, events, actor: grant.actor }).pipe(Effect.catchTag("ConcurrentModification", Effect.die));
 });
 
-/** The site of the directory a grant on a commune or a département names: the commune, or the prefecture. */
-export const siteOf = (target: Access.TargetOf<"commune" | "departement">): Agent.AgentSite =>
+/** The site of the directory a grant on a commune, a département or ANTS's site names: the commune, the prefecture, the national site. */
+export const siteOf = (target: Access.TargetOf<"commune" | "departement" | "national-site">): Agent.AgentSite =>
   target._tag === "commune"
     ? { _tag: "commune", commune: target.commune as InseeCode.InseeCode }
-    : { _tag: "prefecture", departement: target.departement as Site.DepartementCode };
+    : target._tag === "departement"
+      ? { _tag: "prefecture", departement: target.departement as Site.DepartementCode }
+      : { _tag: "national" };
 
 const detailOf = (error: Agent.AgentError): string =>
   "reason" in error ? error.reason : "field" in error ? `${error.field} differs from the identity document` : problems[error._tag].title;
 
 /** Registers every row of a CSV file for the granted site, or none: the rejected rows say why. */
-export const importCsv = Effect.fn("Registration.importCsv")(function* (grant: Access.Grant<"agent.register", "commune" | "departement">, csv: string) {
+export const importCsv = Effect.fn("Registration.importCsv")(function* (
+  grant: Access.Grant<"agent.register", "commune" | "departement" | "national-site">,
+  csv: string,
+) {
   const granted = yield* Access.require(grant, "agent.register");
-  // The type says a commune or a département; a grant cast from a wider one is refused here.
+  // The type says one site; a grant cast from a wider one (the nation) is refused here.
   const kind = (granted.target as Access.Target)._tag;
-  if (kind !== "commune" && kind !== "departement") {
+  if (kind === "nation") {
     return yield* new Access.Forbidden({
       permission: "agent.register",
       role: granted.actor.role,
       site: kind,
-      reason: `the grant is on a ${kind} target, an import is for one site: a commune or a prefecture`,
+      reason: `the grant is on a ${kind} target, an import is for one site: a commune, a prefecture or the national site`,
     });
   }
   const site = siteOf(granted.target);

@@ -1,6 +1,6 @@
 /**
- * An agent of the civil-status directory (AGAEC, DOMAIN.md §4): a person of a site (a commune or a
- * prefecture) with a profile — *agent d'état civil* who prepares, or *officier d'état civil* who
+ * An agent of the civil-status directory (AGAEC, DOMAIN.md §4): a person of a site (a commune, a
+ * prefecture, or the national operator ANTS, whose administrators hold cards too) with a profile — *agent d'état civil* who prepares, or *officier d'état civil* who
  * signs, by law (mayor, deputy) or by delegation (an arrêté of the mayor, bounded by the mayor's
  * term) — and the rights the platform grants. Registration authorities create and maintain the
  * records; `decide` enforces the rules, `machine` is the state table they read.
@@ -15,19 +15,22 @@ import { Problem } from "@comedec/actor";
 export const CommuneSite = Site.CommuneSite.mapFields(Struct.assign({ commune: InseeCode.InseeCode }));
 
 /**
- * Where an agent works: a commune, or the prefecture of a département — the actor's own site
- * members (one site model: the same `DepartementCode`, so no département `00`), and a subtype of
- * `Site.Site`, so an agent's site is an actor's site as it is.
+ * Where an agent works: a commune, the prefecture of a département, or the national site (ANTS,
+ * whose administrators sign in with a card like any operator) — the actor's own site members (one
+ * site model: the same `DepartementCode`, so no département `00`), and a subtype of `Site.Site`,
+ * so an agent's site is an actor's site as it is. The national site is appended last: the
+ * members' positions are part of what other modules read (`members[1]` is the prefecture).
  */
-export const AgentSite = Schema.Union([CommuneSite, Site.PrefectureSite]);
+export const AgentSite = Schema.Union([CommuneSite, Site.PrefectureSite, Site.NationalSite]);
 /** Where an agent works. */
 export type AgentSite = typeof AgentSite.Type;
 
-/** The département a site belongs to (prefecture scope). */
-export const departementOf = (site: AgentSite): Site.DepartementCode => (site._tag === "commune" ? InseeCode.departementOf(site.commune) : site.departement);
+/** The département a site belongs to (prefecture scope); none for the national site, which no prefecture reaches. */
+export const departementOf = (site: AgentSite): Site.DepartementCode | undefined =>
+  site._tag === "commune" ? InseeCode.departementOf(site.commune) : site._tag === "prefecture" ? site.departement : undefined;
 
-/** A stable key for a site: `commune:69123`, `prefecture:69`. */
-export const siteKey = (site: AgentSite): string => (site._tag === "commune" ? `commune:${site.commune}` : `prefecture:${site.departement}`);
+/** A stable key for a site: `commune:69123`, `prefecture:69`, `national` (the same as `Site.siteKey`). */
+export const siteKey = (site: AgentSite): string => Site.siteKey(site);
 
 /** An officer's delegation: the mayor's arrêté, with its period, within the mayor's term. */
 export const Delegation = Schema.TaggedStruct("delegation", {

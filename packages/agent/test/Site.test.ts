@@ -13,4 +13,14 @@ describe("an agent's site", () => {
     const site: Site.Site = Schema.decodeUnknownSync(Agent.AgentSite)({ _tag: "prefecture", departement: "69" });
     assert.strictEqual(Site.siteKey(site), Agent.siteKey(site as Agent.AgentSite));
   });
+
+  it("may be the national site (ANTS), which lies in no département", () => {
+    const site: Site.Site = Schema.decodeUnknownSync(Agent.AgentSite)({ _tag: "national" });
+    assert.strictEqual(Agent.siteKey(site as Agent.AgentSite), "national");
+    assert.strictEqual(Site.siteKey(site), "national");
+    assert.isUndefined(Agent.departementOf(site as Agent.AgentSite));
+    assert.strictEqual(Agent.departementOf({ _tag: "commune", commune: "2A004" as never }), "2A");
+    // An editor is an actor's site, never an agent's.
+    assert.strictEqual(Schema.decodeUnknownExit(Agent.AgentSite)({ _tag: "editor", editor: "e-1" })._tag, "Failure");
+  });
 });

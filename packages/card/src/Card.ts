@@ -244,7 +244,7 @@ const usable = ["active", "pin-blocked", "suspended"] as const;
 /** The card state machine, versioned: a change of table is a new version. */
 export const machine = {
   name: "pgca-card",
-  version: 4,
+  version: 5,
   states: Status.literals,
   terminal,
   transitions: [
@@ -305,8 +305,8 @@ export const machine = {
       to: "active",
       by: ["site-operator"],
       evidence: ["handOver", "certificates", "reason"],
-      rule: "Only a received card is published, face to face, with its activation code, by an operator who is not its holder (the bootstrap session of a new platform, for its first card only).",
-      why: "The hand-over is face to face at the site, identity document in hand: only an operator there can do it, and never ANTS from afar.",
+      rule: "Only a received card is published, face to face, with its activation code, by an operator who is not its holder (the bootstrap session of a new platform, for its first card only; a national administrator signed in with their card, for a card of the national site).",
+      why: "The hand-over is face to face at the site, identity document in hand: only an operator there can do it, and never ANTS from afar — save at its own, national, site.",
     },
     {
       command: "BlockPin",
@@ -478,11 +478,16 @@ export const decide = (state: State | undefined, command: Command, { actor, toda
   }
   const holder = state?.holder ?? (command._tag === "Order" ? command.holder : "");
   const party = partyOf(actor, holder);
-  // ANTS may act for any site, but hands over no card from afar — save its bootstrap session, for the
+  // ANTS may act for any site, but hands over no card from afar — save its own holders' cards, at the
+  // national site where it is the site's operator, signed in with its own card as every site's
+  // operators are (a token proves no person at the desk), and its bootstrap session, for the
   // platform's first card (the use case checks it is the first; ADR 0018); the platform acts for everyone.
+  const atOwnSite = state?.site._tag === "national" && actor.credential === "card";
   const allowed =
     transition.by.includes(party) ||
-    (party === "national-operator" && transition.by.includes("site-operator") && (command._tag !== "Publish" || Actor.isBootstrapAdministrator(actor)));
+    (party === "national-operator" &&
+      transition.by.includes("site-operator") &&
+      (command._tag !== "Publish" || atOwnSite || Actor.isBootstrapAdministrator(actor)));
   if (!allowed) return Result.fail(new CardPartyNotAllowed({ command: command._tag, party, allowed: transition.by, rule: transition.rule }));
   if (command._tag === "ApprovePersonalisation" && command.approver !== actor.id) {
     return Result.fail(new CardPartyNotAllowed({ command: command._tag, party, allowed: transition.by, rule: "an approval is the approver's own" }));

@@ -118,6 +118,24 @@ describe("Card", () => {
     expect(run(shipped, { _tag: "Receive", serial: "SN-9999", reason: "colis" }, operator)).toMatchObject({ _tag: "SerialMismatch", expected: "SN-0001" });
   });
 
+  it("lets a national administrator signed in with their card hand over a card of the national site, and no card of another site", () => {
+    const national = { _tag: "national" } as const;
+    const colleague = Actor.Actor.make({ id: "ants-2", name: "Claire", role: "national-administrator", site: national, credential: "card" });
+    const card = { ...received(), site: national } as Card.State;
+    const publish: Card.Command = { _tag: "Publish", handOver, certificates: { authentication: certificate, signature: certificate }, reason: "remise" };
+    expect(run(card, publish, colleague)).toMatchObject({ status: "active" });
+    // A token proves no person at the desk: ANTS signed in otherwise hands over none.
+    expect(run(card, publish, Actor.Actor.make({ ...colleague, credential: "bootstrap-token" }))).toMatchObject({
+      _tag: "CardPartyNotAllowed",
+      party: "national-operator",
+    });
+    expect(run(card, publish, ants)).toMatchObject({ _tag: "CardPartyNotAllowed", party: "national-operator" });
+    // A commune's card is its own operators', never ANTS's from afar, even signed in with a card.
+    expect(run(received(), publish, colleague)).toMatchObject({ _tag: "CardPartyNotAllowed", party: "national-operator" });
+    // Nor does a national administrator hand over their own card.
+    expect(run({ ...card, holder: "ants-2" }, publish, colleague)).toMatchObject({ _tag: "CardPartyNotAllowed", party: "holder" });
+  });
+
   it("has every state reachable and the terminal states without exit", () => {
     const targets = new Set(Card.machine.transitions.map((transition) => transition.to));
     for (const state of Card.machine.states) expect(targets.has(state)).toBe(true);

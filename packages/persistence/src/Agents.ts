@@ -23,7 +23,8 @@ const encodeEvent = Schema.encodeSync(Agent.Event);
 /** The columns derived from a state. */
 const columns = (state: Agent.State) => ({
   site_key: Agent.siteKey(state.site),
-  departement: Agent.departementOf(state.site),
+  // None for the national site, which lies in no département.
+  departement: Agent.departementOf(state.site) ?? null,
   status: state.status,
   profile: state.profile?._tag ?? null,
   person_key: state.identity === undefined ? null : Identity.personKey(state.identity),

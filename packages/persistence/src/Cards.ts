@@ -60,7 +60,7 @@ const cardWrite = ({ expectedVersion, state, events }: Write<Card.State, Card.Ev
   const expires = expiryOf(state);
   return expectedVersion === 0
     ? sql`INSERT INTO card (id, holder, site_key, departement, status, first_card, expires_at, version, state)
-          VALUES (${state.id}::uuid, ${state.holder}::uuid, ${Agent.siteKey(state.site)}, ${Agent.departementOf(state.site)}, ${state.status},
+          VALUES (${state.id}::uuid, ${state.holder}::uuid, ${Agent.siteKey(state.site)}, ${Agent.departementOf(state.site) ?? null}, ${state.status},
                   ${state.firstCard ?? null}, ${expires}::timestamptz, ${version}, ${json}::jsonb)
           ON CONFLICT (id) DO NOTHING RETURNING id`
     : sql`UPDATE card SET status = ${state.status}, expires_at = ${expires}::timestamptz, version = ${version}, state = ${json}::jsonb
@@ -72,7 +72,7 @@ const requestWrite = ({ expectedVersion, state, events }: Write<Request.State, R
   const json = JSON.stringify(state);
   return expectedVersion === 0
     ? sql`INSERT INTO card_request (id, holder, site_key, departement, status, version, state)
-          VALUES (${state.id}::uuid, ${state.holder}::uuid, ${Agent.siteKey(state.site)}, ${Agent.departementOf(state.site)}, ${state.status}, ${version}, ${json}::jsonb)
+          VALUES (${state.id}::uuid, ${state.holder}::uuid, ${Agent.siteKey(state.site)}, ${Agent.departementOf(state.site) ?? null}, ${state.status}, ${version}, ${json}::jsonb)
           ON CONFLICT (id) DO NOTHING RETURNING id`
     : sql`UPDATE card_request SET status = ${state.status}, version = ${version}, state = ${json}::jsonb
           WHERE id = ${state.id}::uuid AND version = ${expectedVersion} RETURNING id`;

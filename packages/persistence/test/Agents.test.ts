@@ -7,7 +7,7 @@ import { adapters } from "../src/Testing.js";
 const registrar = Actor.Actor.make({ id: "rc-lyon", name: "RC", role: "commune-operator", site: { _tag: "commune", commune: "69123" } });
 const site: Agent.AgentSite = { _tag: "commune", commune: "69123" as never };
 
-const registered = (id: string, birthName: string, givenName: string) => {
+const registered = (id: string, birthName: string, givenName: string, at: Agent.AgentSite = site) => {
   const identity: Identity.Identity = {
     birthName,
     givenNames: [givenName],
@@ -26,7 +26,7 @@ const registered = (id: string, birthName: string, givenName: string) => {
       check: { by: "rc-lyon", on: "2026-01-05", faceToFace: true },
     },
     contact: { email: "x@mairie-lyon.fr" },
-    site,
+    site: at,
     profile: { _tag: "agent" },
     rights: [],
   };
@@ -64,6 +64,21 @@ for (const adapter of adapters) {
           assert.strictEqual(failures.length, 1);
           assert.instanceOf(failures[0], Change.ConcurrentModification);
           assert.strictEqual((yield* store.load(saved.state.id)).version, 2);
+        }),
+      );
+
+      it.effect("keeps a holder of the national site in no département: found at their site, in no prefecture's listing", () =>
+        Effect.gen(function* () {
+          const store = yield* AgentStore;
+          const national: Agent.AgentSite = { _tag: "national" };
+          const saved = yield* store.append(registered("00000000-0000-4000-8000-000000000010", "Vasseur", "Inès", national));
+          assert.deepStrictEqual((yield* store.load(saved.state.id)).state.site, national);
+          assert.deepStrictEqual(
+            (yield* store.search({ site: national, limit: 10 })).items.map((item) => item.state.id),
+            [saved.state.id],
+          );
+          assert.strictEqual((yield* store.search({ name: "vasseur", departement: "69", limit: 10 })).items.length, 0);
+          assert.strictEqual(yield* store.countAt(national), 1);
         }),
       );
 

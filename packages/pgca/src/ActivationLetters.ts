@@ -87,6 +87,10 @@ const addressOf = Effect.fnUntraced(function* (card: Card.State) {
   const name =
     identity === undefined ? card.holder : `${civility}${identity.givenNames[0] ?? ""} ${(identity.usedName ?? identity.birthName).toUpperCase()}`.trim();
   const salutation = identity === undefined ? "Madame, Monsieur," : identity.sex === "F" ? "Madame," : "Monsieur,";
+  // ANTS's own administrators receive theirs at the agency (DOMAIN.md §3, its address for the conventions).
+  if (card.site._tag === "national") {
+    return { salutation, address: [name, "ANTS — niveau national", "À remettre en main propre", "101-103 rue de Tolbiac, 75013 Paris"] };
+  }
   if (card.site._tag === "prefecture") {
     return { salutation, address: [name, `Préfecture du département ${card.site.departement}`, "Service en charge de l'état civil"] };
   }

@@ -22,11 +22,21 @@ export interface Answer {
   readonly signature: Uint8Array;
 }
 
-/** The role an agent plays on the platform, from their rights at their site; undefined when none lets them log in. */
+/**
+ * The role an agent plays on the platform, from their rights at their site; undefined when none
+ * lets them log in. An operator of the national site (ANTS) is a national administrator: the one
+ * role whose site is national (`Actor.siteKindOfRole`), as the platform's first card is.
+ */
 export const roleOf = (agent: Agent.State): Actor.Role | undefined => {
   const operates = agent.rights.includes("operate-cards") || agent.rights.includes("register-agents");
-  if (agent.site._tag === "prefecture") return operates ? "prefecture-operator" : undefined;
-  return operates ? "commune-operator" : "agent";
+  switch (agent.site._tag) {
+    case "national":
+      return operates ? "national-administrator" : undefined;
+    case "prefecture":
+      return operates ? "prefecture-operator" : undefined;
+    case "commune":
+      return operates ? "commune-operator" : "agent";
+  }
 };
 
 // A key object per certificate, not per login: building one from its DER costs more than the verification.
@@ -70,10 +80,8 @@ export const open = (answer: Answer) =>
         [holder.state.identity?.givenNames[0], holder.state.identity?.usedName ?? holder.state.identity?.birthName].filter(Boolean).join(" ") ||
         holder.state.id,
       role,
-      site:
-        holder.state.site._tag === "commune"
-          ? { _tag: "commune", commune: holder.state.site.commune }
-          : { _tag: "prefecture", departement: holder.state.site.departement as never },
+      // An agent's site is an actor's site as it is (`Agent.AgentSite`).
+      site: holder.state.site,
       credential: "card",
     });
     // The challenge is used up with the session's opening: a replay of an accepted answer finds it used.

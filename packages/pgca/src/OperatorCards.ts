@@ -1,7 +1,7 @@
 /**
  * Which cards are operators' cards, whose revocation takes two trusted people (RGS rule
  * roles.dual-control, `card.revoke-operator` and `agent.delete-operator` in `Duties.separated`):
- * a prefecture's cards, and the cards of a holder who registers agents or operates cards. The
+ * a prefecture's cards, the national site's (ANTS's administrators), and the cards of a holder who registers agents or operates cards. The
  * holder's status is recorded on the card at its publication and on a revocation request when it
  * is filed, so stripping the holder's rights afterwards hides nothing: the card stays an
  * operator's card whatever the rights say now.
@@ -15,4 +15,4 @@ export const operatorRights = (holder: Pick<Agent.State, "rights">): boolean =>
 
 /** Whether a card is an operator's card: as recorded at publication, its site, or its holder's rights now. */
 export const isOperatorCard = (card: Card.State, holder: Pick<Agent.State, "rights"> | undefined): boolean =>
-  card.site._tag === "prefecture" || card.operatorCard === true || (holder !== undefined && operatorRights(holder));
+  card.site._tag === "prefecture" || card.site._tag === "national" || card.operatorCard === true || (holder !== undefined && operatorRights(holder));

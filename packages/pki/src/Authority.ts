@@ -300,7 +300,8 @@ export const loadOrCreateOnToken = (token: SigningKey.Token, now: Date): Effect.
     return { root: yield* open(found.root), issuing: yield* open(found.issuing) };
   });
 
-const organisationOf = (site: Agent.AgentSite) => (site._tag === "commune" ? `Mairie ${site.commune}` : `Prefecture ${site.departement}`);
+const organisationOf = (site: Agent.AgentSite) =>
+  site._tag === "commune" ? `Mairie ${site.commune}` : site._tag === "prefecture" ? `Prefecture ${site.departement}` : "ANTS";
 
 /** The subject of a card holder's certificate, attribute by attribute: identity and site from the directory. */
 export const subjectParts = (subject: Subject, usage: Card.KeyUsage): Der.NameParts => [

@@ -8,7 +8,7 @@
  * lies within the grant's target: an API authorises on its route, the use case on what it found.
  *
  * Model (DOMAIN.md §2): permissions come from a role *and* a site. ANTS (national administrator)
- * acts everywhere; a prefecture operator on the communes of its département; a commune operator and
+ * acts everywhere, and its own site (its agents and their cards) is reached by no one else; a prefecture operator on the communes of its département; a commune operator and
  * an agent on their own commune; an editor reads every commune (progress is public) and records
  * only on its client communes, which the onboarding domain checks against the contract.
  */
@@ -146,6 +146,14 @@ export interface DepartementTarget {
   readonly _tag: "departement";
   readonly departement: string;
 }
+/**
+ * The national operator's own site (ANTS): its own agents and cards. It lies within the nation
+ * only, so no prefecture or commune reaches it, and a listing's nation-wide shortcut for an
+ * own-site holder never applies to it.
+ */
+export interface NationalSiteTarget {
+  readonly _tag: "national-site";
+}
 /** A commune, in its département. */
 export interface CommuneTarget {
   readonly _tag: "commune";
@@ -154,13 +162,14 @@ export interface CommuneTarget {
 }
 
 /** What a permission is exercised on. */
-export type Target = NationTarget | DepartementTarget | CommuneTarget;
+export type Target = NationTarget | NationalSiteTarget | DepartementTarget | CommuneTarget;
 
-/** The kinds of target: `nation`, `departement`, `commune`. */
+/** The kinds of target: `nation`, `national-site`, `departement`, `commune`. */
 export type TargetKind = Target["_tag"];
 
 interface TargetsByKind {
   readonly nation: NationTarget;
+  readonly "national-site": NationalSiteTarget;
   readonly departement: DepartementTarget;
   readonly commune: CommuneTarget;
 }
@@ -168,11 +177,18 @@ interface TargetsByKind {
 /** The target of one kind: `Extract<Target, { _tag: K }>`, written so a grant is covariant in its kind. */
 export type TargetOf<K extends TargetKind> = TargetsByKind[K];
 
-/** A site of the directory: a commune, or the prefecture of a département. */
-export type DirectorySite = { readonly _tag: "commune"; readonly commune: string } | { readonly _tag: "prefecture"; readonly departement: string };
+/** A site of the directory: a commune, the prefecture of a département, or the national operator's own. */
+export type DirectorySite =
+  | { readonly _tag: "commune"; readonly commune: string }
+  | { readonly _tag: "prefecture"; readonly departement: string }
+  | { readonly _tag: "national" };
 
-/** The target kind of a site of the directory: a commune's is `commune`, a prefecture's `departement`. */
-export type SiteTargetKind<S extends DirectorySite> = S extends { readonly _tag: "commune" } ? "commune" : "departement";
+/** The target kind of a site of the directory: a commune's is `commune`, a prefecture's `departement`, ANTS's `national-site`. */
+export type SiteTargetKind<S extends DirectorySite> = S extends { readonly _tag: "commune" }
+  ? "commune"
+  : S extends { readonly _tag: "prefecture" }
+    ? "departement"
+    : "national-site";
 
 /** The target of a commune, in its département. */
 export const communeTarget = (commune: string): CommuneTarget => ({
@@ -184,20 +200,27 @@ export const communeTarget = (commune: string): CommuneTarget => ({
 /** The target of a département. */
 export const departementTarget = (departement: string): DepartementTarget => ({ _tag: "departement", departement });
 
-/** The target of a site of the directory: a commune (in its département), or a prefecture's département. */
+/** The national operator's own site. */
+export const nationalSite: NationalSiteTarget = { _tag: "national-site" };
+
+/** The target of a site of the directory: a commune (in its département), a prefecture's département, or ANTS's own site. */
 export const siteTarget = <S extends DirectorySite>(site: S): TargetOf<SiteTargetKind<S>> =>
-  (site._tag === "commune" ? communeTarget(site.commune) : departementTarget(site.departement)) as TargetOf<SiteTargetKind<S>>;
+  (site._tag === "commune" ? communeTarget(site.commune) : site._tag === "prefecture" ? departementTarget(site.departement) : nationalSite) as TargetOf<
+    SiteTargetKind<S>
+  >;
 
 /** The whole country (listings, the editors list, imports). */
 export const nation: NationTarget = { _tag: "nation" };
 
-/** Whether `inner` lies within `outer`: a commune within itself, its département and the nation. */
+/** Whether `inner` lies within `outer`: a commune within itself, its département and the nation; ANTS's site within itself and the nation. */
 export const within = (inner: Target, outer: Target): boolean => {
   switch (outer._tag) {
     case "nation":
       return true;
+    case "national-site":
+      return inner._tag === "national-site";
     case "departement":
-      return inner._tag !== "nation" && inner.departement === outer.departement;
+      return (inner._tag === "departement" || inner._tag === "commune") && inner.departement === outer.departement;
     case "commune":
       return inner._tag === "commune" && inner.commune === outer.commune;
   }
@@ -261,7 +284,7 @@ const siteCovers = (site: Site.Site, target: Target): boolean => {
     case "national":
       return true;
     case "prefecture":
-      return target._tag !== "nation" && target.departement === site.departement;
+      return (target._tag === "departement" || target._tag === "commune") && target.departement === site.departement;
     case "commune":
       return target._tag === "commune" && target.commune === site.commune;
     case "editor":

@@ -73,6 +73,26 @@ describe("grants", () => {
     }),
   );
 
+  it.effect("reach the national site (ANTS's own holders and cards) from the national level only", () =>
+    Effect.gen(function* () {
+      const nationalSite = Access.siteTarget({ _tag: "national" });
+      assert.deepStrictEqual(nationalSite, Access.nationalSite);
+      yield* Access.authorize(ants, "agent.register", nationalSite);
+      yield* Access.covers(yield* Access.authorize(ants, "card.operate", Access.nation), nationalSite);
+      // A prefecture or a commune is refused it, on the site itself or through a listing's nation-wide grant.
+      for (const actor of [prefecture, mairie]) {
+        assert.include(reasonOf(yield* Effect.exit(Access.authorize(actor, "agent.register", nationalSite))), "outside the actor's site");
+        const listing = yield* Access.authorize(actor, "card.read", Access.nation);
+        assert.include(reasonOf(yield* Effect.exit(Access.covers(listing, nationalSite))), "outside the actor's site");
+      }
+      // Within the nation only: no département or commune holds it, and it holds none of them.
+      assert.isTrue(Access.within(nationalSite, Access.nation));
+      assert.isFalse(Access.within(nationalSite, Access.departementTarget("69")));
+      assert.isFalse(Access.within(lyon, nationalSite));
+      assert.isFalse(Exit.isSuccess(yield* Effect.exit(Access.covers(yield* Access.authorize(ants, "card.operate", nationalSite), lyon))));
+    }),
+  );
+
   it("keep the platform a typed actor of its own credential", () => {
     assert.isTrue(Access.isPlatform(Access.platform));
     assert.strictEqual(Access.platform.id, Actor.platformId);

@@ -497,17 +497,19 @@ const Registration = ({
   const [phone, setPhone] = useState("");
   const [rights, setRights] = useState<ReadonlyArray<Agent.Right>>(["receive-requests"]);
   const [errors, setErrors] = useState<FieldErrors>({});
-  // ANTS has no agents of its own site: its administrator registers an agent at a commune or a prefecture.
+  // A national administrator registers an agent at any site: ANTS's own (its administrators, the first of them included), a prefecture or a commune.
   const national = session.actor.site._tag === "national";
-  const [siteKind, setSiteKind] = useState<"prefecture" | "commune">("prefecture");
+  const [siteKind, setSiteKind] = useState<"national" | "prefecture" | "commune">("national");
   const [siteCode, setSiteCode] = useState("");
 
   const submit = async () => {
     const site = !national
       ? session.actor.site
-      : siteKind === "commune"
-        ? { _tag: "commune", commune: siteCode.trim() }
-        : { _tag: "prefecture", departement: siteCode.trim().toUpperCase() };
+      : siteKind === "national"
+        ? { _tag: "national" }
+        : siteKind === "commune"
+          ? { _tag: "commune", commune: siteCode.trim() }
+          : { _tag: "prefecture", departement: siteCode.trim().toUpperCase() };
     const registration = {
       ...identityAndDocument(fields, session.actor.id),
       contact: { email: email.trim(), ...(phone.trim() === "" ? {} : { phone: phone.trim() }) },
@@ -563,20 +565,23 @@ const Registration = ({
                 value={siteKind}
                 onChange={(event) => setSiteKind(event.target.value as typeof siteKind)}
               >
+                <option value="national">niveau national (ANTS)</option>
                 <option value="prefecture">préfecture</option>
                 <option value="commune">commune</option>
               </select>
             </div>
           </div>
-          <div className="fr-fieldset__element">
-            <Field
-              label={siteKind === "commune" ? "Code INSEE de la commune" : "Numéro du département de la préfecture"}
-              name="site"
-              value={siteCode}
-              onChange={setSiteCode}
-              errors={errors}
-            />
-          </div>
+          {siteKind === "national" ? null : (
+            <div className="fr-fieldset__element">
+              <Field
+                label={siteKind === "commune" ? "Code INSEE de la commune" : "Numéro du département de la préfecture"}
+                name="site"
+                value={siteCode}
+                onChange={setSiteCode}
+                errors={errors}
+              />
+            </div>
+          )}
         </fieldset>
       ) : null}
       <RightsFieldset rights={rights} set={setRights} />

@@ -631,6 +631,16 @@ const cardBySerialStatements: ReadonlyArray<string> = [
 
 const cardBySerial = fromStatements(cardBySerialStatements);
 
+// Holders at the national site (ANTS's own administrators, ADR 0018): their agents, cards and
+// requests belong to no département, so no prefecture's listing finds them; the column is empty
+// for that site and for it only.
+const nationalSiteStatements: ReadonlyArray<string> = ["agent", "agent_name", "card", "card_request"].flatMap((table) => [
+  `ALTER TABLE ${table} ALTER COLUMN departement DROP NOT NULL`,
+  `ALTER TABLE ${table} ADD CONSTRAINT ${table}_departement_of_site CHECK ((departement IS NULL) = (site_key = 'national'))`,
+]);
+
+const nationalSite = fromStatements(nationalSiteStatements);
+
 // ANTS's queue of conventions across communes, oldest submission first: each convention keeps
 // when it was submitted (taken from its first event for those already there) and its position in
 // the order of submission, the queue's cursor (a timestamp's precision differs between the database
@@ -663,6 +673,7 @@ export const provider: MigrationProvider = {
     "0012-questions-set-by": questionsSetBy,
     "0013-key-operations": keyOperations,
     "0014-card-by-serial": cardBySerial,
+    "0015-national-site": nationalSite,
     "0016-convention-queue": conventionQueue,
   }),
 };

@@ -23,7 +23,7 @@ export interface CommuneTable {
 export interface AgentTable {
   id: string;
   site_key: string;
-  departement: string;
+  departement: string | null;
   status: string;
   profile: string | null;
   person_key: string | null;
@@ -38,7 +38,7 @@ export interface AgentNameTable {
   word: string;
   agent_id: string;
   site_key: string;
-  departement: string;
+  departement: string | null;
   status: string;
   profile: string | null;
   sort_name: string;
