@@ -22,7 +22,13 @@ import * as Services from "./Services.js";
 
 const reference = [Commune.Commune.make({ code: "69123" as InseeCode.InseeCode, name: "Lyon", departement: "69" as never, region: "84", population: 520_000 })];
 const today = new Date().toISOString().slice(0, 10);
-const registration = (birthName: string, givenName: string, number: string, checkedBy: string = Actor.bootstrapAdministratorId) => ({
+const registration = (
+  birthName: string,
+  givenName: string,
+  number: string,
+  checkedBy: string = Actor.bootstrapAdministratorId,
+  rights: ReadonlyArray<string> = ["operate-cards"],
+) => ({
   identity: { birthName, givenNames: [givenName], sex: "F", birthDate: "1978-09-12", placeOfBirth: { _tag: "commune", commune: "69123" } },
   document: {
     type: "carte-nationale-identite",
@@ -35,7 +41,7 @@ const registration = (birthName: string, givenName: string, number: string, chec
   contact: { email: `${givenName.toLowerCase()}@ants.gouv.example` },
   site: { _tag: "national" },
   profile: { _tag: "agent" },
-  rights: ["operate-cards"],
+  rights,
 });
 
 for (const adapter of adapters) {
@@ -58,8 +64,8 @@ for (const adapter of adapters) {
     };
     const serials: Record<string, string> = {};
     /** A national administrator's card, registered and ordered by `who`, received at the national site, with the code of its letter. */
-    const received = async (name: string, givenName: string, document: string, who = "bootstrap", checkedBy?: string) => {
-      const holder = (await ok(who, "POST", "/agents", registration(name, givenName, document, checkedBy))).id;
+    const received = async (name: string, givenName: string, document: string, who = "bootstrap", checkedBy?: string, rights?: ReadonlyArray<string>) => {
+      const holder = (await ok(who, "POST", "/agents", registration(name, givenName, document, checkedBy, rights))).id;
       const id = (await ok(who, "POST", "/cards", { holder, reason: "carte d'administrateur national" })).id;
       const { serial } = await ok(who, "POST", `/cards/${id}/production`, { reason: "commande au fabricant" });
       await ok(who, "POST", `/cards/${id}/shipment`, { reason: "envoi à l'ANTS" });
@@ -183,6 +189,19 @@ for (const adapter of adapters) {
       expect({ status: approved.status, approvedBy: approved.body.personalisationApprovedBy }).toEqual({ status: 200, approvedBy: marc.id });
       const published = await handOver("Claire", "Paul");
       expect({ status: published.status, card: published.body.status }).toEqual({ status: 200, card: "active" });
+    });
+
+    it("signs ANTS's auditor in with her card as the auditor: she verifies the trail and administers nothing", async () => {
+      const claire = (await ok("Claire", "GET", "/sessions/current")).actor;
+      await received("Garnier", "Sophie", "SG3344556", "Claire", claire.id, ["audit-trail"]);
+      await ok("Marc", "POST", `/cards/${cards.Sophie?.id}/personalisation-approval`, { reason: "second contrôle à l'ANTS" });
+      expect((await handOver("Claire", "Sophie")).status).toBe(200);
+      const sophie = await signIn("Sophie");
+      expect({ role: sophie.role, site: sophie.site }).toEqual({ role: "auditor", site: { _tag: "national" } });
+      expect((await at(tokens.Sophie, "GET", "/audit/verification")).body.valid).toBe(true);
+      expect((await at(tokens.Claire, "GET", "/audit/verification")).status).toBe(403);
+      const registering = await at(tokens.Sophie, "POST", "/agents", registration("Durand", "Luc", "LD9988776", sophie.id));
+      expect({ status: registering.status, code: registering.body.code }).toEqual({ status: 403, code: "forbidden" });
     });
   });
 }

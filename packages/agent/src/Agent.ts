@@ -50,8 +50,12 @@ export const Profile = Schema.Union([
 /** The application profile. */
 export type Profile = typeof Profile.Type;
 
-/** What the platform lets the agent do. */
-export const Right = Schema.Literals(["receive-requests", "sign-responses", "operate-cards", "register-agents"]);
+/**
+ * What the platform lets the agent do. `audit-trail` is ANTS's auditor's: verifying the whole
+ * audit trail, at the national site only and with no other right (RGS role separation: whoever
+ * verifies the trail changes nothing).
+ */
+export const Right = Schema.Literals(["receive-requests", "sign-responses", "operate-cards", "register-agents", "audit-trail"]);
 /** What the platform lets the agent do. */
 export type Right = typeof Right.Type;
 
@@ -75,7 +79,7 @@ export const Registration = Schema.Struct({
   contact: Contact,
   site: AgentSite,
   profile: Profile,
-  rights: Schema.Array(Right).check(Schema.isMaxLength(4)),
+  rights: Schema.Array(Right).check(Schema.isMaxLength(Right.literals.length)),
 });
 /** Everything a registration records about an agent. */
 export type Registration = typeof Registration.Type;
@@ -128,7 +132,7 @@ export const Modification = Schema.Struct({
   identity: Schema.optionalKey(Identity),
   document: Schema.optionalKey(IdentityDocument),
   profile: Schema.optionalKey(Profile),
-  rights: Schema.optionalKey(Schema.Array(Right).check(Schema.isMaxLength(4))),
+  rights: Schema.optionalKey(Schema.Array(Right).check(Schema.isMaxLength(Right.literals.length))),
 });
 /** The changes a modification carries. */
 export type Modification = typeof Modification.Type;
@@ -291,8 +295,14 @@ const checkIdentity = (identity: Identity, document: IdentityDocument, today: Ca
   return undefined;
 };
 
-const checkProfile = (profile: Profile, rights: ReadonlyArray<Right>, today: CalendarDate.CalendarDate): AgentError | undefined => {
+const checkProfile = (profile: Profile, rights: ReadonlyArray<Right>, site: AgentSite, today: CalendarDate.CalendarDate): AgentError | undefined => {
   if (new Set(rights).size !== rights.length) return new ProfileNotAllowed({ reason: "a right is listed twice" });
+  if (rights.includes("audit-trail")) {
+    if (site._tag !== "national") return new ProfileNotAllowed({ reason: "the audit trail is verified by ANTS's auditor, an agent of the national site" });
+    if (rights.length > 1) {
+      return new ProfileNotAllowed({ reason: "an auditor holds no other right: whoever verifies the audit trail changes nothing (RGS role separation)" });
+    }
+  }
   if (profile._tag === "agent" && rights.includes("sign-responses")) return new ProfileNotAllowed({ reason: "an agent d'état civil cannot sign responses" });
   if (profile._tag === "officer" && profile.basis._tag === "delegation") {
     const { from, until, mayorTermEndsOn } = profile.basis;
@@ -318,7 +328,8 @@ export const decide = (state: State | undefined, command: Command, { actor, toda
   switch (command._tag) {
     case "Register": {
       const { registration } = command;
-      const refused = checkIdentity(registration.identity, registration.document, today) ?? checkProfile(registration.profile, registration.rights, today);
+      const refused =
+        checkIdentity(registration.identity, registration.document, today) ?? checkProfile(registration.profile, registration.rights, registration.site, today);
       if (refused !== undefined) return Result.fail(refused);
       return Result.succeed([{ _tag: "AgentRegistered", id: command.id, registration, registeredBy: actor.id }]);
     }
@@ -360,7 +371,8 @@ export const decide = (state: State | undefined, command: Command, { actor, toda
       if (command.rights !== undefined && !sameRights(command.rights, current.rights) && actor.id === current.id) {
         return Result.fail(new OwnRightsChange({ agent: current.id }));
       }
-      const refused = (command.document === undefined ? undefined : checkIdentity(identity, document, today)) ?? checkProfile(profile, rights, today);
+      const refused =
+        (command.document === undefined ? undefined : checkIdentity(identity, document, today)) ?? checkProfile(profile, rights, current.site, today);
       if (refused !== undefined) return Result.fail(refused);
       return Result.succeed([
         {

@@ -74,6 +74,28 @@ describe("registering an agent", () => {
     expect(Result.isSuccess(mayor)).toBe(true);
   });
 
+  it("gives the right to verify the audit trail to an agent of the national site alone, who holds no other (RGS role separation)", () => {
+    const national = { _tag: "national" } as const;
+    expect(Result.isSuccess(register({ site: national, rights: ["audit-trail"] }))).toBe(true);
+    expect(Result.isSuccess(register({ site: national, rights: ["operate-cards", "register-agents"] }))).toBe(true);
+    expect(failure(register({ rights: ["audit-trail"] }))).toMatchObject({ _tag: "ProfileNotAllowed", reason: expect.stringMatching(/national site/) });
+    expect(failure(register({ site: { _tag: "prefecture", departement: "69" as never }, rights: ["audit-trail"] }))).toMatchObject({
+      _tag: "ProfileNotAllowed",
+    });
+    expect(failure(register({ site: national, rights: ["audit-trail", "operate-cards"] }))).toMatchObject({
+      _tag: "ProfileNotAllowed",
+      reason: expect.stringMatching(/no other right/),
+    });
+    // Nor does a modification give it to an administrator.
+    const events = register({ site: national, rights: ["operate-cards"] });
+    if (Result.isFailure(events)) throw new Error(events.failure._tag);
+    const administrator = events.success.reduce<Agent.State | undefined>(Agent.evolve, undefined) as Agent.State;
+    expect(failure(Agent.decide(administrator, { _tag: "Modify", rights: ["operate-cards", "audit-trail"] }, context))).toMatchObject({
+      _tag: "ProfileNotAllowed",
+    });
+    expect(Result.isSuccess(Agent.decide(administrator, { _tag: "Modify", rights: ["audit-trail"] }, context))).toBe(true);
+  });
+
   it("accepts an officer by delegation only while the arrêté is valid and within the mayor's term", () => {
     const delegation = (from: string, until: string, mayorTermEndsOn = "2032-03-31") =>
       register({ profile: { _tag: "officer", basis: { _tag: "delegation", arrete: "A-2026-12", from, until, mayorTermEndsOn } }, rights: ["sign-responses"] });

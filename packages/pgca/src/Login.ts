@@ -24,18 +24,20 @@ export interface Answer {
 
 /**
  * The role an agent plays on the platform, from their rights at their site; undefined when none
- * lets them log in. An operator of the national site (ANTS) is a national administrator: the one
- * role whose site is national (`Actor.siteKindOfRole`), as the platform's first card is.
+ * lets them log in. An operator of the national site (ANTS) is a national administrator, as the
+ * platform's first card is; its auditor (`audit-trail`) is the auditor, who administers nothing —
+ * a holder with both (which the directory refuses) opens no session rather than the wider one.
  */
 export const roleOf = (agent: Agent.State): Actor.Role | undefined => {
   const operates = agent.rights.includes("operate-cards") || agent.rights.includes("register-agents");
+  const audits = agent.rights.includes("audit-trail");
   switch (agent.site._tag) {
     case "national":
-      return operates ? "national-administrator" : undefined;
+      return operates ? (audits ? undefined : "national-administrator") : audits ? "auditor" : undefined;
     case "prefecture":
-      return operates ? "prefecture-operator" : undefined;
+      return operates && !audits ? "prefecture-operator" : undefined;
     case "commune":
-      return operates ? "commune-operator" : "agent";
+      return audits ? undefined : operates ? "commune-operator" : "agent";
   }
 };
 

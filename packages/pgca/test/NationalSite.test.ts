@@ -19,10 +19,14 @@ const rhone = Actor.Actor.make({ id: "pref-69", name: "Préfecture", role: "pref
 const card: Card.State = { id: "c-1", holder: "h-1", site: national, status: "received", lastReason: "", orderedBy: "claire" };
 
 describe("the national site", () => {
-  it("signs an operator of the national site in as a national administrator, and no one there without a right that opens a session", () => {
+  it("signs an operator of the national site in as a national administrator, its auditor as the auditor, and no one there without a right that opens a session", () => {
     assert.strictEqual(Login.roleOf(holder(national, ["operate-cards"])), "national-administrator");
     assert.strictEqual(Login.roleOf(holder(national, ["register-agents"])), "national-administrator");
     assert.isUndefined(Login.roleOf(holder(national, ["receive-requests"])));
+    // ANTS's auditor has a card too, and administers nothing; rights that would make both open no session.
+    assert.strictEqual(Login.roleOf(holder(national, ["audit-trail"])), "auditor");
+    assert.isUndefined(Login.roleOf(holder(national, ["audit-trail", "operate-cards"])));
+    assert.isUndefined(Login.roleOf(holder({ _tag: "commune", commune: "69123" as never }, ["audit-trail"])));
     assert.strictEqual(Login.roleOf(holder({ _tag: "prefecture", departement: "69" as never }, ["operate-cards"])), "prefecture-operator");
     assert.strictEqual(Login.roleOf(holder({ _tag: "commune", commune: "69123" as never }, [])), "agent");
   });

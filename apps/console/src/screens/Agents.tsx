@@ -24,6 +24,7 @@ export const rightNames: Readonly<Record<Agent.Right, string>> = {
   "sign-responses": "signer les réponses",
   "operate-cards": "gérer les cartes",
   "register-agents": "enregistrer les agents",
+  "audit-trail": "vérifier le journal d'audit (auditeur de l'ANTS, sans autre droit)",
 };
 
 const statusNames: Readonly<Record<Agent.Status, string>> = { active: "actif", deactivated: "désactivé", deleted: "supprimé" };
@@ -458,25 +459,35 @@ const IdentityFieldset = ({
   </>
 );
 
-/** The rights, as checkboxes. */
-const RightsFieldset = ({ rights, set }: { readonly rights: ReadonlyArray<Agent.Right>; readonly set: (rights: ReadonlyArray<Agent.Right>) => void }) => (
+/** The rights, as checkboxes; the audit trail's only for an agent of the national site (ANTS's auditor). */
+const RightsFieldset = ({
+  rights,
+  set,
+  national,
+}: {
+  readonly rights: ReadonlyArray<Agent.Right>;
+  readonly set: (rights: ReadonlyArray<Agent.Right>) => void;
+  readonly national: boolean;
+}) => (
   <fieldset className="fr-fieldset">
     <legend className="fr-fieldset__legend">Droits sur la plateforme</legend>
-    {Agent.Right.literals.map((right) => (
-      <div className="fr-fieldset__element" key={right}>
-        <div className="fr-checkbox-group">
-          <input
-            type="checkbox"
-            id={`right-${right}`}
-            checked={rights.includes(right)}
-            onChange={(event) => set(event.target.checked ? [...rights, right] : rights.filter((kept) => kept !== right))}
-          />
-          <label className="fr-label" htmlFor={`right-${right}`}>
-            {rightNames[right]}
-          </label>
+    {Agent.Right.literals
+      .filter((right) => national || right !== "audit-trail")
+      .map((right) => (
+        <div className="fr-fieldset__element" key={right}>
+          <div className="fr-checkbox-group">
+            <input
+              type="checkbox"
+              id={`right-${right}`}
+              checked={rights.includes(right)}
+              onChange={(event) => set(event.target.checked ? [...rights, right] : rights.filter((kept) => kept !== right))}
+            />
+            <label className="fr-label" htmlFor={`right-${right}`}>
+              {rightNames[right]}
+            </label>
+          </div>
         </div>
-      </div>
-    ))}
+      ))}
   </fieldset>
 );
 
@@ -584,7 +595,7 @@ const Registration = ({
           )}
         </fieldset>
       ) : null}
-      <RightsFieldset rights={rights} set={setRights} />
+      <RightsFieldset rights={rights} set={setRights} national={national && siteKind === "national"} />
       <Button type="submit">Enregistrer</Button>{" "}
       <Button priority="secondary" onClick={onCancel}>
         Annuler
@@ -688,7 +699,7 @@ const AgentRecordPanel = ({
           }}
         >
           <h3 className="fr-h5">Droits et identité</h3>
-          <RightsFieldset rights={rights} set={setRights} />
+          <RightsFieldset rights={rights} set={setRights} national={record.site._tag === "national"} />
           <div className="fr-checkbox-group fr-mb-2w">
             <input type="checkbox" id="change-identity" checked={changeIdentity} onChange={(event) => setChangeIdentity(event.target.checked)} />
             <label className="fr-label" htmlFor="change-identity">
