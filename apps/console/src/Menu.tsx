@@ -10,9 +10,11 @@ import { Contract, type Endpoint } from "@comedec/http-contract";
 import { Access } from "@comedec/rgs";
 import type { ReactNode } from "react";
 import { Agents } from "./screens/Agents.js";
+import { AuditExport, AuditVerification, Deadlines } from "./screens/Audit.js";
 import { Cards } from "./screens/Cards.js";
 import { Holder } from "./screens/Holder.js";
 import { OnboardingFile } from "./screens/Onboarding.js";
+import { PrefectureAppointments, PrefectureCommunes } from "./screens/Prefecture.js";
 
 /** One screen of the menu. */
 export interface ScreenEntry {
@@ -35,11 +37,25 @@ export const mayCall = (actor: Actor.Actor, endpoint: Endpoint.Any): boolean => 
 
 const isOperator = (actor: Actor.Actor) => actor.role !== "agent";
 
+const atPrefecture = (actor: Actor.Actor) => actor.site._tag === "prefecture";
+
+/** Whether the actor's grant of the permission reaches every site (the auditor's export, not a site's own). */
+const reachesEverywhere = (actor: Actor.Actor, permission: Access.Permission) => Access.matrix[permission][actor.role] === "everywhere";
+
 /**
  * Every screen, in the menu's order. A screen of an operator's site (agents, cards) is not shown to
  * a holder, whose `card.read` reaches their own cards only: they have `Mes cartes`.
  */
 export const screens: ReadonlyArray<ScreenEntry> = [
+  // The prefecture's own work first: its communes' first two cards, its département's appointments.
+  {
+    id: "communes",
+    label: "Communes du département",
+    needs: [Contract.Communes.list, Contract.Agents.register, Contract.Cards.order, Contract.Cards.approvePersonalisation],
+    when: atPrefecture,
+    render: () => <PrefectureCommunes />,
+  },
+  { id: "rendez-vous", label: "Rendez-vous de remise", needs: [Contract.Planning.appointments], when: atPrefecture, render: () => <PrefectureAppointments /> },
   { id: "agents", label: "Agents du site", needs: [Contract.Agents.search, Contract.Agents.register], render: () => <Agents /> },
   { id: "cartes", label: "Cartes et demandes", needs: [Contract.Cards.list, Contract.Cards.order], when: isOperator, render: () => <Cards /> },
   {
@@ -50,6 +66,16 @@ export const screens: ReadonlyArray<ScreenEntry> = [
     render: () => <OnboardingFile />,
   },
   { id: "mes-cartes", label: "Mes cartes", needs: [Contract.Cards.list], render: () => <Holder /> },
+  // The auditor's, read only: nothing in them writes.
+  { id: "verification", label: "Vérification du journal", needs: [Contract.Audit.verification, Contract.Audit.published], render: () => <AuditVerification /> },
+  {
+    id: "export-journal",
+    label: "Export du journal",
+    needs: [Contract.Audit.provenTrail],
+    when: (actor) => reachesEverywhere(actor, "audit.export"),
+    render: () => <AuditExport />,
+  },
+  { id: "delais-rgs", label: "Délais RGS", needs: [Contract.Monitoring.deadlines], render: () => <Deadlines /> },
 ];
 
 /** The screens the actor may open, in the menu's order. */

@@ -2,8 +2,9 @@
  * The site's agents (AGAEC), for the mairie's responsable carte and délégué: search and a list
  * paginated by the platform's cursor, the registration with the identity document check, and on
  * a record: contact details, rights and identity (an identity change carries a new document
- * check), deactivation with a reason, deletion after an explicit confirmation. The screen always
- * asks for the signed-in actor's own site; the platform refuses any other.
+ * check), deactivation with a reason, deletion after an explicit confirmation. The screen asks
+ * for the signed-in actor's own site — or, for a prefecture, the commune whose first two holders
+ * it registers (`commune`); the platform refuses any other.
  */
 import { Button } from "@codegouvfr/react-dsfr/Button";
 import { Input } from "@codegouvfr/react-dsfr/Input";
@@ -53,8 +54,18 @@ export const fullName = (agent: { readonly identity?: Agent.State["identity"] })
 
 const pageSize = 10;
 
-/** The agents screen. */
-export const Agents = () => {
+/** A commune a prefecture acts for (its first two cards' holders), chosen in its own screen. */
+export interface ChosenCommune {
+  readonly code: string;
+  readonly name: string;
+}
+
+/** The site query of the screen: the chosen commune, else the actor's own site. */
+export const siteQueryFor = (session: Session, commune: ChosenCommune | undefined): { readonly commune?: never; readonly prefecture?: never } =>
+  commune === undefined ? siteQueryOf(session) : { commune: commune.code as never };
+
+/** The agents screen, of the actor's site or of the commune a prefecture chose (then under its own page's title). */
+export const Agents = ({ commune }: { readonly commune?: ChosenCommune } = {}) => {
   const session = useSignedIn();
   const call = useCall();
   const [name, setName] = useState("");
@@ -67,12 +78,10 @@ export const Agents = () => {
 
   const load = useCallback(
     async (cursor: string | undefined) => {
-      const site = ownSite(session);
       const outcome = await call(Contract.Agents.search, {
         query: {
           limit: pageSize,
-          ...(site.commune === undefined ? {} : { commune: site.commune as never }),
-          ...(site.prefecture === undefined ? {} : { prefecture: site.prefecture as never }),
+          ...siteQueryFor(session, commune),
           ...(name.trim() === "" ? {} : { name: name.trim() }),
           ...(status === "" ? {} : { status }),
           ...(cursor === undefined ? {} : { cursor }),
@@ -81,7 +90,7 @@ export const Agents = () => {
       if (!outcome.ok) return setFeedback(outcome);
       setPage({ items: outcome.value.items, next: outcome.value.nextCursor });
     },
-    [call, session, name, status],
+    [call, session, commune, name, status],
   );
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: the first page is loaded once; a search reloads it on submit
@@ -95,9 +104,10 @@ export const Agents = () => {
     await load(cursors[cursors.length - 1]);
   };
 
+  const Title = commune === undefined ? "h1" : "h2";
   return (
     <section aria-labelledby="agents-title">
-      <h1 id="agents-title">Agents du site</h1>
+      <Title id="agents-title">{commune === undefined ? "Agents du site" : `Agents de ${commune.name}`}</Title>
       <FeedbackAlert feedback={feedback} />
       <search>
         <form
@@ -136,6 +146,7 @@ export const Agents = () => {
 
       {creating ? (
         <Registration
+          {...(commune === undefined ? {} : { commune })}
           onDone={async (record) => {
             setCreating(false);
             await changed(record, `${fullName(record)} est enregistré(e).`);
@@ -493,10 +504,13 @@ const RightsFieldset = ({
 
 /** Registering an agent of the site, with the document check. */
 const Registration = ({
+  commune,
   onDone,
   onCancel,
   onRefused,
 }: {
+  /** The commune a prefecture registers the holder at; the actor's own site otherwise. */
+  readonly commune?: ChosenCommune;
   readonly onDone: (record: AgentRecord) => Promise<void>;
   readonly onCancel: () => void;
   readonly onRefused: (feedback: Feedback) => void;
@@ -514,13 +528,16 @@ const Registration = ({
   const [siteCode, setSiteCode] = useState("");
 
   const submit = async () => {
-    const site = !national
-      ? session.actor.site
-      : siteKind === "national"
-        ? { _tag: "national" }
-        : siteKind === "commune"
-          ? { _tag: "commune", commune: siteCode.trim() }
-          : { _tag: "prefecture", departement: siteCode.trim().toUpperCase() };
+    const site =
+      commune !== undefined
+        ? { _tag: "commune", commune: commune.code }
+        : !national
+          ? session.actor.site
+          : siteKind === "national"
+            ? { _tag: "national" }
+            : siteKind === "commune"
+              ? { _tag: "commune", commune: siteCode.trim() }
+              : { _tag: "prefecture", departement: siteCode.trim().toUpperCase() };
     const registration = {
       ...identityAndDocument(fields, session.actor.id),
       contact: { email: email.trim(), ...(phone.trim() === "" ? {} : { phone: phone.trim() }) },
@@ -546,7 +563,7 @@ const Registration = ({
         void submit();
       }}
     >
-      <h2 id="registration-title">Enregistrer un agent</h2>
+      <h2 id="registration-title">{commune === undefined ? "Enregistrer un agent" : `Enregistrer un agent de ${commune.name}`}</h2>
       {Object.keys(errors).length === 0 ? null : (
         <p className="fr-error-text" role="alert">
           Le formulaire comporte {Object.keys(errors).length} erreur(s) : corrigez les champs signalés.
@@ -595,7 +612,7 @@ const Registration = ({
           )}
         </fieldset>
       ) : null}
-      <RightsFieldset rights={rights} set={setRights} national={national && siteKind === "national"} />
+      <RightsFieldset rights={rights} set={setRights} national={national && commune === undefined && siteKind === "national"} />
       <Button type="submit">Enregistrer</Button>{" "}
       <Button priority="secondary" onClick={onCancel}>
         Annuler

@@ -91,11 +91,12 @@ interface Props {
 /** The hand-over of a received card, at the desk. */
 export const HandOverForm = ({ card, reasonChecked, onDone, onRefused }: Props) => {
   const call = useCall();
-  const { agentUrl } = useSession();
+  const { agentUrl, session } = useSession();
   const [code, setCode] = useState("");
   const [documentType, setDocumentType] = useState<"carte-nationale-identite" | "passeport" | "titre-de-sejour">("carte-nationale-identite");
   const [documentNumber, setDocumentNumber] = useState("");
-  const [place, setPlace] = useState<"mairie" | "prefecture">("mairie");
+  // At a prefecture's desk, the hand-over is at the prefecture (a commune's first cards).
+  const [place, setPlace] = useState<"mairie" | "prefecture">(session?.actor.site._tag === "prefecture" ? "prefecture" : "mairie");
   const [resume, setResume] = useState(false);
   const [pin, setPin] = useState("");
   const [again, setAgain] = useState("");

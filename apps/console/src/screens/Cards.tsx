@@ -5,6 +5,9 @@
  * shown the pending approval in their own session —, revoke with an RFC 5280 reason, renew a
  * card, set a holder's secret questions, and validate or reject the requests waiting; and at the
  * desk, through the card agent (`CardAtDesk`): hand a card over, renew its certificates, unblock it.
+ * A prefecture works here on a commune's first two cards (`commune`): it orders them as the
+ * responsable carte's or the délégué's, receives them, approves them — the prefecture's alone —
+ * and hands them over at its desk.
  */
 import { Button } from "@codegouvfr/react-dsfr/Button";
 import { Actor } from "@comedec/actor";
@@ -18,7 +21,7 @@ import { ConfirmButton } from "../Confirm.js";
 import { type Feedback, FeedbackAlert } from "../Feedback.js";
 import { useCall, useSignedIn } from "../Session.js";
 import { type FieldErrors, frenchDate, validate } from "../Validation.js";
-import { fullName, siteQueryOf } from "./Agents.js";
+import { type ChosenCommune, fullName, siteQueryFor } from "./Agents.js";
 import { HandOverForm, offers, RenewalForm, UnblockForm } from "./CardAtDesk.js";
 
 type CardView = (typeof Card.State)["Type"] & { readonly version: number };
@@ -29,7 +32,7 @@ export const statusNames: Readonly<Record<Card.Status, string>> = {
   ordered: "commandée",
   "in-production": "en fabrication",
   shipped: "expédiée",
-  received: "reçue en mairie",
+  received: "reçue sur le site",
   active: "active",
   "pin-blocked": "PIN bloqué",
   suspended: "suspendue",
@@ -63,10 +66,22 @@ export const certificatesText = (card: CardView): string =>
     ? "aucun certificat"
     : `authentification jusqu'au ${frenchDate(card.certificates.authentication.notAfter)}, signature jusqu'au ${frenchDate(card.certificates.signature.notAfter)}`;
 
-const reasonLabels = { reason: "Motif", holder: "Agent", revocationReason: "Raison de la révocation", serial: "Numéro de série" };
+const reasonLabels = {
+  reason: "Motif",
+  holder: "Agent",
+  revocationReason: "Raison de la révocation",
+  serial: "Numéro de série",
+  firstCard: "Carte de la commune",
+};
 
-/** The cards screen. */
-export const Cards = () => {
+/** Which of a commune's first two cards, in French. */
+export const firstCardNames: Readonly<Record<Card.FirstCard, string>> = {
+  "responsable-carte": "carte du responsable carte",
+  delegue: "carte du délégué",
+};
+
+/** The cards screen, of the actor's site or of the commune a prefecture chose (its first two cards). */
+export const Cards = ({ commune }: { readonly commune?: ChosenCommune } = {}) => {
   const session = useSignedIn();
   const call = useCall();
   const [agents, setAgents] = useState<ReadonlyArray<AgentRecord>>([]);
@@ -74,9 +89,11 @@ export const Cards = () => {
   const [requests, setRequests] = useState<ReadonlyArray<Request.State> | undefined>(undefined);
   const [feedback, setFeedback] = useState<Feedback>(undefined);
   const [holder, setHolder] = useState("");
+  // A prefecture orders a commune's first two cards only: which one this order is.
+  const [firstCard, setFirstCard] = useState<"" | Card.FirstCard>("");
   const [reason, setReason] = useState("");
   const [errors, setErrors] = useState<FieldErrors>({});
-  const siteQuery = useMemo(() => siteQueryOf(session), [session]);
+  const siteQuery = useMemo(() => siteQueryFor(session, commune), [session, commune]);
 
   const load = useCallback(async () => {
     const [listed, held, waiting] = await Promise.all([
@@ -108,7 +125,11 @@ export const Cards = () => {
   };
 
   const order = async () => {
-    const checked = validate(OrderInput, { holder, reason: reason.trim() }, reasonLabels);
+    const checked = validate(
+      commune === undefined ? OrderInput : Schema.Struct({ ...OrderInput.fields, firstCard: Card.FirstCard }),
+      { holder, reason: reason.trim(), ...(commune === undefined || firstCard === "" ? {} : { firstCard }) },
+      reasonLabels,
+    );
     if (!checked.ok) return setErrors(checked.errors);
     const outcome = await call(Contract.Cards.order, { body: checked.value });
     if (!outcome.ok) return setFeedback(outcome);
@@ -125,9 +146,10 @@ export const Cards = () => {
     return undefined;
   };
 
+  const Title = commune === undefined ? "h1" : "h2";
   return (
     <section aria-labelledby="cards-title">
-      <h1 id="cards-title">Cartes et demandes du site</h1>
+      <Title id="cards-title">{commune === undefined ? "Cartes et demandes du site" : `Premières cartes de ${commune.name}`}</Title>
       <FeedbackAlert feedback={feedback} />
       <Input
         label="Motif de l'opération"
@@ -160,6 +182,23 @@ export const Cards = () => {
           </select>
           {errors.holder === undefined ? null : <p className="fr-error-text">{errors.holder}</p>}
         </div>
+        {commune === undefined ? null : (
+          <div className={`fr-select-group${errors.firstCard === undefined ? "" : " fr-select-group--error"}`}>
+            <label className="fr-label" htmlFor="order-first-card">
+              Carte de la commune
+              <span className="fr-hint-text">La préfecture commande les deux premières cartes : celle du responsable carte et celle du délégué</span>
+            </label>
+            <select id="order-first-card" className="fr-select" value={firstCard} onChange={(event) => setFirstCard(event.target.value as typeof firstCard)}>
+              <option value="">— choisir —</option>
+              {Card.FirstCard.literals.map((kind) => (
+                <option key={kind} value={kind}>
+                  {firstCardNames[kind]}
+                </option>
+              ))}
+            </select>
+            {errors.firstCard === undefined ? null : <p className="fr-error-text">{errors.firstCard}</p>}
+          </div>
+        )}
         <Button type="submit">Commander la carte</Button>
       </form>
 
@@ -252,6 +291,10 @@ const CardPanel = ({
   const ants = session.actor.role === "national-administrator";
   // The bootstrap session of a new platform hands over its first card once, the holder the second person (ADR 0018).
   const bootstrap = session.kind === "bootstrap" && Actor.isBootstrapAdministrator(session.actor);
+  // The prefecture never personalises a card alone: another of its operators approved it first.
+  const prefecture = session.actor.role === "prefecture-operator";
+  // A commune's first two cards are approved by the prefecture alone.
+  const approves = card.firstCard === undefined || prefecture;
   const [serial, setSerial] = useState("");
   const [revocationReason, setRevocationReason] = useState<Card.RevocationReason>("unspecified");
   const [error, setError] = useState<string | undefined>(undefined);
@@ -278,7 +321,8 @@ const CardPanel = ({
   return (
     <div className="fr-card fr-card--no-arrow fr-p-2w fr-mb-2w" data-testid={`card-${card.id}`}>
       <p className="fr-mb-1w">
-        <strong>{label}</strong> — {statusNames[card.status]}. {certificatesText(card)}.
+        <strong>{label}</strong>
+        {card.firstCard === undefined ? "" : ` (${firstCardNames[card.firstCard]})`} — {statusNames[card.status]}. {certificatesText(card)}.
         {card.revocation === undefined ? "" : ` Révoquée le ${frenchDate(card.revocation.on)} (${revocationNames[card.revocation.reason]}).`}
       </p>
       <div className="fr-btns-group fr-btns-group--inline-sm fr-btns-group--sm">
@@ -335,6 +379,10 @@ const CardPanel = ({
             <p className="fr-text--sm" data-testid="bootstrap-hand-over">
               Session d'amorçage : elle remet une seule carte, la première de la plateforme, au guichet ; le titulaire présent, avec sa pièce d'identité, son
               code d'activation et son code PIN, en est la seconde personne.
+            </p>
+          ) : !approves ? (
+            <p className="fr-text--sm" data-testid="approval-prefecture">
+              L'une des deux premières cartes de la commune : la préfecture approuve sa personnalisation.
             </p>
           ) : card.orderedBy === actorId ? (
             <p className="fr-text--sm" data-testid="approval-waiting">
@@ -410,7 +458,10 @@ const CardPanel = ({
             </ConfirmButton>
           </>
         ) : null}
-        {offers.handOver(card) && (bootstrap || card.personalisationApprovedBy !== undefined || card.orderedBy !== actorId)
+        {offers.handOver(card) &&
+        (prefecture
+          ? card.personalisationApprovedBy !== undefined && card.personalisationApprovedBy !== actorId
+          : bootstrap || card.personalisationApprovedBy !== undefined || card.orderedBy !== actorId)
           ? deskButton("hand-over", "Remettre la carte au titulaire")
           : null}
         {offers.renewal(card) ? deskButton("renewal", "Renouveler les certificats") : null}
