@@ -1,8 +1,8 @@
 /**
  * Rate-limit counters on SQL: one row per key and fixed window, counted by one atomic upsert, so
  * every API instance on the database shares the count. The windows follow the database's clock,
- * not the instances'; a fresh window also sweeps the windows that have ended (a row lives one
- * window, and holds only the kind of limit and the client address).
+ * not the instances'; a fresh window also sweeps the windows that have ended, once per window
+ * and instance (a row lives one window, and holds only the kind of limit and the client address).
  */
 import { RateLimits } from "@comedec/rgs";
 import { Effect, Layer } from "effect";
@@ -14,6 +14,8 @@ export const rateLimitCountersLayer = Layer.effect(
   RateLimits.RateLimitCounters,
   Effect.gen(function* () {
     const { db } = yield* Database;
+    // For each window length, the end of the window whose first row swept the ended ones.
+    const swept = new Map<number, number>();
     return RateLimits.RateLimitCounters.of({
       hit: (key, windowSeconds) =>
         Effect.promise(async () => {
@@ -25,8 +27,14 @@ export const rateLimitCountersLayer = Layer.effect(
             ON CONFLICT (key, window_start) DO UPDATE SET hits = rate_limit_counter.hits + 1
             RETURNING hits, resets_at`.execute(db);
           const row = result.rows[0] as { hits: number; resets_at: Date };
-          if (row.hits === 1) await sql`DELETE FROM rate_limit_counter WHERE resets_at <= now()`.execute(db);
-          return { hits: row.hits, resetsAt: new Date(row.resets_at) };
+          const resetsAt = new Date(row.resets_at);
+          // Windows are aligned on the clock, so every row of a window ends at the same instant: one
+          // sweep at the first fresh row of each window clears them all (not one per new client).
+          if (row.hits === 1 && swept.get(seconds) !== resetsAt.getTime()) {
+            swept.set(seconds, resetsAt.getTime());
+            await sql`DELETE FROM rate_limit_counter WHERE resets_at <= now()`.execute(db);
+          }
+          return { hits: row.hits, resetsAt };
         }),
       reset: (key) => Effect.promise(() => sql`DELETE FROM rate_limit_counter WHERE key = ${key}`.execute(db)).pipe(Effect.asVoid),
     });

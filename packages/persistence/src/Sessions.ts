@@ -78,9 +78,12 @@ export const cardSessionsLayer = Layer.effect(
           SELECT * FROM jsonb_to_recordset(${input}::jsonb)
             AS i(challenge uuid, id uuid, secret_hash text, actor jsonb, serial text, expires_at timestamptz, entry jsonb)),
         chosen AS (SELECT DISTINCT ON (challenge) * FROM input ORDER BY challenge, id),
+        -- The batch's challenges looked up by key (= ANY of an array), never joined: a join with the
+        -- recordset, whose size the planner cannot know, was planned as a scan of every pending
+        -- challenge through the expiry index (25,000 of them under load: 16 ms a batch instead of 1).
         used AS (
-          UPDATE login_challenge c SET used_at = now() FROM chosen i
-          WHERE c.id = i.challenge AND c.used_at IS NULL AND c.expires_at > now() RETURNING c.id),
+          UPDATE login_challenge c SET used_at = now()
+          WHERE c.id = ANY (ARRAY(SELECT challenge FROM chosen)) AND c.used_at IS NULL AND c.expires_at > now() RETURNING c.id),
         opened AS (
           INSERT INTO card_session (id, secret_hash, actor, certificate_serial, expires_at)
           SELECT i.id, decode(i.secret_hash, 'hex'), i.actor, i.serial, i.expires_at FROM chosen i JOIN used u ON u.id = i.challenge

@@ -6,6 +6,7 @@
 import { Availability } from "@comedec/actor";
 import { PGlite } from "@electric-sql/pglite";
 import { Context, Effect, Layer } from "effect";
+import { hash } from "node:crypto";
 import { mkdir } from "node:fs/promises";
 import { type Dialect, Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient } from "kysely";
 import { Migrator } from "kysely/migration";
@@ -96,12 +97,33 @@ const rethrow = (error: unknown): never => {
   throw classify(error);
 };
 
-/** A pooled client whose failures are classified: what Kysely's driver calls, nothing more. */
+/**
+ * The statements sent as named prepared statements: planning a small statement costs the server
+ * more than running it (a login's certificate lookup, through the view of withdrawn certificates,
+ * took 4 ms to plan and 0.3 ms to run), and a prepared one is planned once per connection. Only
+ * statements with parameters (the rest go through the simple protocol, which also carries the
+ * migrations' multi-statement scripts), and at most this many distinct texts a process, as each
+ * stays prepared on every connection that ran it.
+ */
+const preparedLimit = 1_000;
+const preparedNames = new Map<string, string>();
+const preparedName = (text: string): string | undefined => {
+  const known = preparedNames.get(text);
+  if (known !== undefined || preparedNames.size >= preparedLimit) return known;
+  const name = `comedec_${hash("sha256", text, "hex").slice(0, 24)}`;
+  preparedNames.set(text, name);
+  return name;
+};
+
+/** A pooled client whose failures are classified, its statements with parameters prepared: what Kysely's driver calls, nothing more. */
 const classified = (client: pg.PoolClient): PostgresPoolClient => ({
-  query: ((query: unknown, parameters?: ReadonlyArray<unknown>) =>
-    typeof query === "string"
-      ? client.query(query, parameters as Array<unknown>).catch(rethrow)
-      : client.query(query as never)) as unknown as PostgresPoolClient["query"],
+  query: ((query: unknown, parameters?: ReadonlyArray<unknown>) => {
+    if (typeof query !== "string") return client.query(query as never);
+    const name = parameters !== undefined && parameters.length > 0 ? preparedName(query) : undefined;
+    return (
+      name === undefined ? client.query(query, parameters as Array<unknown>) : client.query({ name, text: query, values: parameters as Array<unknown> })
+    ).catch(rethrow);
+  }) as unknown as PostgresPoolClient["query"],
   release: (destroy?: boolean) => client.release(destroy),
 });
 
