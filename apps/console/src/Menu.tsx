@@ -12,6 +12,9 @@ import type { ReactNode } from "react";
 import { Agents } from "./screens/Agents.js";
 import { AuditExport, AuditVerification, Deadlines } from "./screens/Audit.js";
 import { Cards } from "./screens/Cards.js";
+import { CommuneFile } from "./screens/CommuneFile.js";
+import { ConventionsQueue } from "./screens/Conventions.js";
+import { Editors } from "./screens/Editors.js";
 import { Holder } from "./screens/Holder.js";
 import { OnboardingFile } from "./screens/Onboarding.js";
 import { PrefectureAppointments, PrefectureCommunes } from "./screens/Prefecture.js";
@@ -65,6 +68,26 @@ export const screens: ReadonlyArray<ScreenEntry> = [
     when: (actor) => actor.site._tag === "commune" && isOperator(actor),
     render: () => <OnboardingFile />,
   },
+  // ANTS's: the queue of conventions it processes, any commune's file and its milestones, the editors list it keeps.
+  {
+    id: "conventions",
+    label: "Conventions",
+    needs: [Contract.Conventions.queue, Contract.Conventions.recordReceipt, Contract.Conventions.validate, Contract.Conventions.reject],
+    render: () => <ConventionsQueue />,
+  },
+  {
+    id: "dossiers-communes",
+    label: "Dossiers des communes",
+    needs: [
+      Contract.Communes.list,
+      Contract.Onboarding.status,
+      Contract.Onboarding.timeline,
+      Contract.Onboarding.recordMilestone,
+      Contract.Cards.triggerConnection,
+    ],
+    render: () => <CommuneFile />,
+  },
+  { id: "editeurs", label: "Éditeurs compatibles", needs: [Contract.Editors.list, Contract.Editors.save], render: () => <Editors /> },
   { id: "mes-cartes", label: "Mes cartes", needs: [Contract.Cards.list], render: () => <Holder /> },
   // The auditor's, read only: nothing in them writes.
   { id: "verification", label: "Vérification du journal", needs: [Contract.Audit.verification, Contract.Audit.published], render: () => <AuditVerification /> },

@@ -1,37 +1,19 @@
 /**
  * The commune's onboarding file, for its responsable carte and délégué: the milestones done (when,
- * by whom), the next ones and who acts, what blocks, the deadlines missed, its two conventions and
- * the connection test's standing. Read only: milestones are recorded by the operations that make
- * them, or by the party the graph names. The specimen file is sent from here, checked in the page
+ * by whom), the next ones and who acts, what blocks, the deadlines missed (drawn by
+ * `OnboardingProgress`, as ANTS's file of any commune is), its two conventions and the connection
+ * test's standing. Read only: milestones are recorded by the operations that make them, or by the
+ * party the graph names. The specimen file is sent from here, checked in the page
  * by the contract's Schema first.
  */
 import { Button } from "@codegouvfr/react-dsfr/Button";
-import { Onboarding as Graph } from "@comedec/commune";
 import { Specimen } from "@comedec/exchange";
 import { Contract } from "@comedec/http-contract";
 import { useEffect, useState } from "react";
 import { type Feedback, FeedbackAlert } from "../Feedback.js";
+import { conventionStatusNames, StatusView } from "../OnboardingProgress.js";
 import { useCall, useSignedIn } from "../Session.js";
 import { frenchDate, validate } from "../Validation.js";
-
-const parties: Readonly<Record<string, string>> = {
-  commune: "la commune",
-  "ministry-of-justice": "le ministère de la Justice",
-  "national-operator": "l'opérateur national (ANTS)",
-  prefecture: "la préfecture",
-  editor: "l'éditeur du logiciel d'état civil",
-};
-
-const overdueNames: Readonly<Record<string, string>> = {
-  "connection-deadline-missed": "échéance de raccordement dépassée",
-  "connection-date-passed": "date de raccordement passée",
-  "specimen-file-overdue": "fichier de spécimens en retard",
-};
-
-const conventionStatus: Readonly<Record<string, string>> = { incomplete: "incomplète", received: "reçue", validated: "validée", rejected: "rejetée" };
-
-/** The French title of a milestone, from the onboarding graph. */
-const title = (milestone: Graph.Milestone): string => Graph.definitionOf(milestone).title;
 
 /** The onboarding file screen. */
 export const OnboardingFile = () => {
@@ -100,71 +82,7 @@ export const OnboardingFile = () => {
         <p>Chargement…</p>
       ) : (
         <>
-          <p data-testid="file-summary">
-            {file.status.connected ? "La commune est raccordée." : "La commune n'est pas encore raccordée."}{" "}
-            {file.status.underObligation ? "Elle est soumise à l'obligation de raccordement." : ""}{" "}
-            {file.status.late ? "Le dossier est en retard." : "Le dossier est dans les délais."}
-            {file.status.trainingOn === undefined ? "" : ` Formation prévue le ${frenchDate(file.status.trainingOn)}.`}
-          </p>
-          {file.status.overdue.length === 0 ? null : (
-            <ul>
-              {file.status.overdue.map((entry) => (
-                <li key={entry.reason}>
-                  {overdueNames[entry.reason] ?? entry.reason} (échéance du {frenchDate(entry.dueOn)})
-                </li>
-              ))}
-            </ul>
-          )}
-          <h2>Prochaines étapes</h2>
-          {file.status.next.length === 0 ? (
-            <p>Aucune étape n'attend.</p>
-          ) : (
-            <ul data-testid="file-next">
-              {file.status.next.map((entry) => (
-                <li key={entry.milestone}>
-                  {title(entry.milestone)} — à faire par {parties[entry.party] ?? entry.party}
-                </li>
-              ))}
-            </ul>
-          )}
-          {file.status.blocked.length === 0 ? null : (
-            <>
-              <h2>Ce qui bloque</h2>
-              <ul>
-                {file.status.blocked.map((entry) => (
-                  <li key={entry.milestone}>
-                    {title(entry.milestone)} attend : {entry.missing.map(title).join(", ")}
-                  </li>
-                ))}
-              </ul>
-            </>
-          )}
-          <h2>Étapes franchies</h2>
-          {file.status.done.length === 0 ? (
-            <p>Aucune étape n'est encore franchie.</p>
-          ) : (
-            <div className="fr-table fr-table--no-caption">
-              <table>
-                <caption>Étapes franchies</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Étape</th>
-                    <th scope="col">Date</th>
-                    <th scope="col">Par</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {file.status.done.map((entry) => (
-                    <tr key={entry.milestone}>
-                      <td>{title(entry.milestone)}</td>
-                      <td>{frenchDate(entry.at)}</td>
-                      <td>{entry.by.name}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          )}
+          <StatusView status={file.status} />
           <h2>Conventions</h2>
           {file.conventions.length === 0 ? (
             <p>Aucune convention n'est déposée.</p>
@@ -173,7 +91,7 @@ export const OnboardingFile = () => {
               {file.conventions.map((convention) => (
                 <li key={convention.id}>
                   Convention {convention.terms.kind} signée le {frenchDate(convention.terms.signedOn)} :{" "}
-                  {conventionStatus[convention.status] ?? convention.status}
+                  {conventionStatusNames[convention.status] ?? convention.status}
                 </li>
               ))}
             </ul>
