@@ -182,6 +182,9 @@ describe.skipIf(!present)("the prefecture's and the auditor's consoles in Chromi
       await expect.poll(() => feedback(page).textContent()).toContain(`${person.givenNames} ${person.birthName} est enregistré(e).`);
     }
     await expect.poll(() => page.locator("tbody tr").count()).toBe(2);
+    // Two made: the commune registers its other agents, so the console offers no third.
+    await expect.poll(() => page.getByTestId("registrations-done").count()).toBe(1);
+    expect(await page.getByRole("button", { name: "Enregistrer un agent", exact: true }).count()).toBe(0);
     // The agents are the commune's: registered at Villeurbanne, not at the prefecture.
     const listed = await platform.api(platform.adminToken, "GET", `/agents?commune=${commune.code}`);
     expect((listed.body as { items: Array<unknown> }).items).toHaveLength(2);
@@ -206,6 +209,9 @@ describe.skipIf(!present)("the prefecture's and the auditor's consoles in Chromi
     await expect.poll(() => feedback(page).textContent()).toContain("Carte commandée pour Karim Benali");
     await expect.poll(() => page.getByText("(carte du responsable carte)").count()).toBe(1);
     await expect.poll(() => page.getByText("(carte du délégué)").count()).toBe(1);
+    // Both ordered: the commune orders the next ones, so the console offers no third.
+    await expect.poll(() => page.getByTestId("first-cards-ordered").count()).toBe(1);
+    expect(await page.getByRole("button", { name: "Commander la carte" }).count()).toBe(0);
     const cards = (await platform.api(platform.adminToken, "GET", `/cards?commune=${commune.code}`)).body as {
       items: Array<{ id: string; firstCard?: string }>;
     };

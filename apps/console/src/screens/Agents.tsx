@@ -54,6 +54,9 @@ export const fullName = (agent: { readonly identity?: Agent.State["identity"] })
 
 const pageSize = 10;
 
+/** How many agents of a commune its prefecture registers: the holders of its first two cards (`Registration.prefectureRegistrationsPerCommune`). */
+const prefectureRegistrations = 2;
+
 /** A commune a prefecture acts for (its first two cards' holders), chosen in its own screen. */
 export interface ChosenCommune {
   readonly code: string;
@@ -75,6 +78,8 @@ export const Agents = ({ commune }: { readonly commune?: ChosenCommune } = {}) =
   const [selected, setSelected] = useState<AgentRecord | undefined>(undefined);
   const [creating, setCreating] = useState(false);
   const [feedback, setFeedback] = useState<Feedback>(undefined);
+  // For a prefecture at a commune: whether its two registrations are made (the commune registers the others).
+  const [full, setFull] = useState(false);
 
   const load = useCallback(
     async (cursor: string | undefined) => {
@@ -89,6 +94,9 @@ export const Agents = ({ commune }: { readonly commune?: ChosenCommune } = {}) =
       });
       if (!outcome.ok) return setFeedback(outcome);
       setPage({ items: outcome.value.items, next: outcome.value.nextCursor });
+      if (commune === undefined) return;
+      const every = await call(Contract.Agents.search, { query: { ...siteQueryFor(session, commune), limit: 50 } });
+      if (every.ok) setFull(every.value.items.filter((record) => record.status !== "deleted").length >= prefectureRegistrations);
     },
     [call, session, commune, name, status],
   );
@@ -137,12 +145,19 @@ export const Agents = ({ commune }: { readonly commune?: ChosenCommune } = {}) =
             <Button type="submit" iconId="fr-icon-search-line">
               Rechercher
             </Button>{" "}
-            <Button priority="secondary" onClick={() => setCreating(true)}>
-              Enregistrer un agent
-            </Button>
+            {full ? null : (
+              <Button priority="secondary" onClick={() => setCreating(true)}>
+                Enregistrer un agent
+              </Button>
+            )}
           </div>
         </form>
       </search>
+      {full ? (
+        <p className="fr-text--sm" data-testid="registrations-done">
+          Les deux titulaires des premières cartes sont enregistrés : la commune enregistre elle-même ses autres agents.
+        </p>
+      ) : null}
 
       {creating ? (
         <Registration

@@ -124,6 +124,12 @@ export const Cards = ({ commune }: { readonly commune?: ChosenCommune } = {}) =>
     await load();
   };
 
+  // A prefecture at a commune orders its first two cards only: the kinds not yet ordered (a card ended frees its kind).
+  const ended: ReadonlyArray<Card.Status> = ["revoked", "expired", "replaced"];
+  const firstCardsLeft = Card.FirstCard.literals.filter(
+    (kind) => !(holders ?? []).some((entry) => entry.cards.some((card) => card.firstCard === kind && !ended.includes(card.status))),
+  );
+
   const order = async () => {
     const checked = validate(
       commune === undefined ? OrderInput : Schema.Struct({ ...OrderInput.fields, firstCard: Card.FirstCard }),
@@ -160,47 +166,53 @@ export const Cards = ({ commune }: { readonly commune?: ChosenCommune } = {}) =>
       />
 
       <h2>Commander une carte</h2>
-      <form
-        noValidate
-        className="fr-mb-4w"
-        onSubmit={(event) => {
-          event.preventDefault();
-          void order();
-        }}
-      >
-        <div className={`fr-select-group${errors.holder === undefined ? "" : " fr-select-group--error"}`}>
-          <label className="fr-label" htmlFor="order-holder">
-            Agent titulaire
-          </label>
-          <select id="order-holder" className="fr-select" value={holder} onChange={(event) => setHolder(event.target.value)}>
-            <option value="">— choisir un agent actif —</option>
-            {agents.map((agent) => (
-              <option key={agent.id} value={agent.id}>
-                {fullName(agent)}
-              </option>
-            ))}
-          </select>
-          {errors.holder === undefined ? null : <p className="fr-error-text">{errors.holder}</p>}
-        </div>
-        {commune === undefined ? null : (
-          <div className={`fr-select-group${errors.firstCard === undefined ? "" : " fr-select-group--error"}`}>
-            <label className="fr-label" htmlFor="order-first-card">
-              Carte de la commune
-              <span className="fr-hint-text">La préfecture commande les deux premières cartes : celle du responsable carte et celle du délégué</span>
+      {commune !== undefined && holders !== undefined && firstCardsLeft.length === 0 ? (
+        <p className="fr-mb-4w" data-testid="first-cards-ordered">
+          Les deux premières cartes de la commune sont commandées : la commune commande elle-même les suivantes.
+        </p>
+      ) : (
+        <form
+          noValidate
+          className="fr-mb-4w"
+          onSubmit={(event) => {
+            event.preventDefault();
+            void order();
+          }}
+        >
+          <div className={`fr-select-group${errors.holder === undefined ? "" : " fr-select-group--error"}`}>
+            <label className="fr-label" htmlFor="order-holder">
+              Agent titulaire
             </label>
-            <select id="order-first-card" className="fr-select" value={firstCard} onChange={(event) => setFirstCard(event.target.value as typeof firstCard)}>
-              <option value="">— choisir —</option>
-              {Card.FirstCard.literals.map((kind) => (
-                <option key={kind} value={kind}>
-                  {firstCardNames[kind]}
+            <select id="order-holder" className="fr-select" value={holder} onChange={(event) => setHolder(event.target.value)}>
+              <option value="">— choisir un agent actif —</option>
+              {agents.map((agent) => (
+                <option key={agent.id} value={agent.id}>
+                  {fullName(agent)}
                 </option>
               ))}
             </select>
-            {errors.firstCard === undefined ? null : <p className="fr-error-text">{errors.firstCard}</p>}
+            {errors.holder === undefined ? null : <p className="fr-error-text">{errors.holder}</p>}
           </div>
-        )}
-        <Button type="submit">Commander la carte</Button>
-      </form>
+          {commune === undefined ? null : (
+            <div className={`fr-select-group${errors.firstCard === undefined ? "" : " fr-select-group--error"}`}>
+              <label className="fr-label" htmlFor="order-first-card">
+                Carte de la commune
+                <span className="fr-hint-text">La préfecture commande les deux premières cartes : celle du responsable carte et celle du délégué</span>
+              </label>
+              <select id="order-first-card" className="fr-select" value={firstCard} onChange={(event) => setFirstCard(event.target.value as typeof firstCard)}>
+                <option value="">— choisir —</option>
+                {firstCardsLeft.map((kind) => (
+                  <option key={kind} value={kind}>
+                    {firstCardNames[kind]}
+                  </option>
+                ))}
+              </select>
+              {errors.firstCard === undefined ? null : <p className="fr-error-text">{errors.firstCard}</p>}
+            </div>
+          )}
+          <Button type="submit">Commander la carte</Button>
+        </form>
+      )}
 
       <h2>Demandes en attente de validation</h2>
       {requests === undefined ? (
