@@ -3,7 +3,8 @@
  * appointments of the prefecture's own département only (another département's refused, ANTS any);
  * the commune listing narrowed to its département whatever the query names; the trail of its own
  * site only; and the RGS deadlines report, read by the auditor with where each deadline stands
- * (revocations waiting, the CRL's age) — the auditor changing nothing.
+ * (revocations waiting, the CRL's age) — the auditor changing nothing. On PGlite, and on PostgreSQL
+ * with DATABASE_URL.
  */
 import { Actor } from "@comedec/actor";
 import { Commune, type InseeCode } from "@comedec/commune";
@@ -16,7 +17,6 @@ import * as App from "../src/App.js";
 import { client, triggerConnection } from "./Routes.js";
 import * as Services from "./Services.js";
 
-const adapter = adapters[0] as (typeof adapters)[number];
 const ants = Actor.Actor.make({ id: "ants-scope", name: "ANTS", role: "national-administrator", site: { _tag: "national" } });
 const prefecture = Actor.Actor.make({
   id: "pref-69-scope",
@@ -29,7 +29,7 @@ const auditor = Actor.Actor.make({ id: "auditor-scope", name: "Auditeur", role: 
 const commune = (code: string, name: string, departement: string) =>
   Commune.Commune.make({ code: code as InseeCode.InseeCode, name, departement: departement as never, region: "84", population: 1 });
 
-describe(`a prefecture's and an auditor's scope over HTTP on ${adapter.name}`, () => {
+describe.each(adapters)("a prefecture's and an auditor's scope over HTTP on $name", (adapter) => {
   const runtime = ManagedRuntime.make(Services.on(adapter.layer()));
   const app = App.make(runtime, Services.suiteRateLimits);
   const { call, ok } = client(app);
