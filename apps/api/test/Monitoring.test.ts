@@ -40,8 +40,13 @@ for (const adapter of adapters) {
     it("reports a CRL never published, then nothing once it is, until it is 24 hours old", async () => {
       const before = await ok(antsToken, "GET", "/monitoring/deadlines");
       expect(before.breaches).toEqual([expect.objectContaining({ rule: "crl.24-hours", detail: "no CRL was ever published", site: "national" })]);
+      expect(before.crl).toBeNull();
       expect((await app.request("/pki/crl")).status).toBe(200);
-      expect((await ok(antsToken, "GET", "/monitoring/deadlines")).breaches).toEqual([]);
+      const published = await ok(antsToken, "GET", "/monitoring/deadlines");
+      expect(published.breaches).toEqual([]);
+      // Where the deadline stands even when it is met: the CRL now current, for its age.
+      expect(published.crl).toMatchObject({ number: expect.stringMatching(/^\d+$/), thisUpdate: expect.any(String), nextUpdate: expect.any(String) });
+      expect(Date.parse(published.checkedAt) - Date.parse(published.crl.thisUpdate)).toBeLessThan(60_000);
       const tomorrow = await runtime.runPromise(later(25));
       expect(tomorrow.breaches.filter((breach) => breach.rule === "crl.24-hours")).toEqual([
         expect.objectContaining({ source: expect.stringMatching(/^RGS v2\.0 annexe A2, §4\.9\.7/), subject: expect.stringMatching(/^crl:\d+$/) }),
@@ -49,10 +54,15 @@ for (const adapter of adapters) {
     });
 
     it("reports the revocation requests left waiting more than 24 hours, and not those validated", async () => {
-      expect((await runtime.runPromise(later(23))).breaches.filter((breach) => breach.rule === "revocation.24-hours")).toEqual([]);
+      const inTime = await runtime.runPromise(later(23));
+      expect(inTime.breaches.filter((breach) => breach.rule === "revocation.24-hours")).toEqual([]);
+      // Both requests wait, neither late yet: counted all the same.
+      expect(inTime.revocationsWaiting).toBe(2);
       // One of the two waiting requests is validated in time (by ANTS, who neither made it nor is concerned).
       await ok(antsToken, "POST", `/card-requests/${sides.other.request}/validation`, { reason: "révocation traitée" });
-      const late = (await runtime.runPromise(later(25))).breaches.filter((breach) => breach.rule === "revocation.24-hours");
+      const after = await runtime.runPromise(later(25));
+      expect(after.revocationsWaiting).toBe(1);
+      const late = after.breaches.filter((breach) => breach.rule === "revocation.24-hours");
       expect(late).toEqual([
         expect.objectContaining({
           subject: `card-request:${sides.own.request}`,
