@@ -71,8 +71,27 @@ export const evidenceText = (evidence: Graph.Evidence): string => {
   return facts.join(" — ");
 };
 
+const roleNames: Readonly<Record<string, string>> = {
+  "national-administrator": "administrateur national",
+  "prefecture-operator": "opérateur de préfecture",
+  "commune-operator": "responsable carte ou délégué",
+  editor: "éditeur",
+  agent: "titulaire de carte",
+  auditor: "auditeur",
+};
+
+/** Who appended an event with no record of its own (a maternity declared, a training scheduled): their role and site. */
+const appendedBy = (by: TimelineEntry["by"]): string => {
+  // The platform's own actor (the event log's `system`), acting on its own.
+  if (by.id === "system") return "la plateforme COMEDEC";
+  const [kind, code] = by.site.split(":");
+  const site = kind === "national" ? "ANTS" : kind === "prefecture" ? `préfecture ${code}` : kind === "commune" ? `mairie ${code}` : by.site;
+  return `${roleNames[by.role] ?? by.role} (${site})`;
+};
+
 /** One event of the timeline: what happened, by whom, on what evidence. */
-const describe = (event: TimelineEntry["event"]): { readonly what: string; readonly by: string; readonly evidence: string } => {
+const describe = (entry: TimelineEntry): { readonly what: string; readonly by: string; readonly evidence: string } => {
+  const { event } = entry;
   const person = (by: { readonly name: string; readonly role: string }) => by.name;
   switch (event._tag) {
     case "MilestoneRecorded":
@@ -98,13 +117,13 @@ const describe = (event: TimelineEntry["event"]): { readonly what: string; reado
     case "MaternityDeclared":
       return {
         what: event.hasMaternity ? "Maternité déclarée : commune soumise à l'obligation" : "Absence de maternité déclarée",
-        by: "—",
+        by: appendedBy(entry.by),
         evidence: `Référence : ${event.reference}`,
       };
     case "TrainingScheduled":
-      return { what: `Formation programmée le ${frenchDate(event.trainingOn)}`, by: "—", evidence: "—" };
+      return { what: `Formation programmée le ${frenchDate(event.trainingOn)}`, by: appendedBy(entry.by), evidence: "—" };
     case "ConnectionTestReset":
-      return { what: "Test de raccordement repris (nouveau fichier de spécimens)", by: "—", evidence: "—" };
+      return { what: "Test de raccordement repris (nouveau fichier de spécimens)", by: appendedBy(entry.by), evidence: "—" };
   }
 };
 
@@ -204,7 +223,7 @@ export const Timeline = ({ events, heading = "h2" }: { readonly events: Readonly
             </thead>
             <tbody>
               {[...events].reverse().map((entry) => {
-                const described = describe(entry.event);
+                const described = describe(entry);
                 return (
                   <tr key={entry.version}>
                     <td>{frenchInstant(entry.at)}</td>

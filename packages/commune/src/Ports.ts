@@ -122,6 +122,14 @@ export interface OnboardingSnapshot {
   readonly version: number;
 }
 
+/** One event of a commune's onboarding, when, and who appended it: the actor's id, role and site key. */
+export interface TimelineEntry {
+  readonly version: number;
+  readonly at: string;
+  readonly event: Onboarding.Event;
+  readonly by: { readonly id: string; readonly role: string; readonly site: string };
+}
+
 /** Where onboarding streams live. */
 export class OnboardingStore extends Context.Service<
   OnboardingStore,
@@ -134,7 +142,8 @@ export class OnboardingStore extends Context.Service<
       readonly events: ReadonlyArray<Onboarding.Event>;
       readonly actor: Actor.Actor;
     }) => Effect.Effect<OnboardingSnapshot, Change.ConcurrentModification>;
-    readonly history: (code: InseeCode) => Effect.Effect<ReadonlyArray<{ readonly version: number; readonly at: string; readonly event: Onboarding.Event }>>;
+    /** Every event of the stream, oldest first, with who appended it (as the event log keeps it). */
+    readonly history: (code: InseeCode) => Effect.Effect<ReadonlyArray<TimelineEntry>>;
   }
 >()("@comedec/commune/OnboardingStore") {}
 

@@ -300,11 +300,16 @@ export const onboardingStoreLayer = Layer.effect(
       Effect.promise(async () => {
         const rows = await db
           .selectFrom("event_log")
-          .select(["stream_version", "recorded_at", "payload"])
+          .select(["stream_version", "recorded_at", "payload", "actor_id", "actor_role", "site"])
           .where("stream", "=", `onboarding:${code}`)
           .orderBy("stream_version")
           .execute();
-        return rows.map((row) => ({ version: row.stream_version, at: new Date(row.recorded_at).toISOString(), event: row.payload as Onboarding.Event }));
+        return rows.map((row) => ({
+          version: row.stream_version,
+          at: new Date(row.recorded_at).toISOString(),
+          event: row.payload as Onboarding.Event,
+          by: { id: row.actor_id, role: row.actor_role, site: row.site },
+        }));
       });
 
     return OnboardingStore.of({ load, append, history });

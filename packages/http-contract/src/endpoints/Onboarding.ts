@@ -35,6 +35,14 @@ export const OnboardingStatus = Schema.Struct({
 /** A commune's onboarding status with the version of its stream (for `expectedVersion`). */
 export const VersionedStatus = Schema.Struct({ version: Schema.Int, status: OnboardingStatus }).annotate({ identifier: "VersionedOnboardingStatus" });
 
+/** One event of a commune's timeline: when, what, and who appended it (every event, not only the milestones' records). */
+export const TimelineEntry = Schema.Struct({
+  version: Schema.Int,
+  at: Schema.String,
+  event: Onboarding.Event,
+  by: Schema.Struct({ id: Schema.String, role: Schema.String, site: Schema.String }),
+}).annotate({ identifier: "OnboardingTimelineEntry" });
+
 /** One node of the prerequisite graph. */
 export const MilestoneDefinition = Schema.Struct({
   step: Schema.Int,
@@ -93,9 +101,9 @@ export const timeline = Endpoint.make({
   method: "get",
   path: "/communes/{code}/onboarding/timeline",
   tag: "onboarding",
-  summary: "Every onboarding event of the commune, oldest first",
+  summary: "Every onboarding event of the commune, oldest first, with who appended it (the actor's id, role and site key)",
   params: CommuneParams,
-  success: Schema.Struct({ events: Schema.Array(Schema.Struct({ version: Schema.Int, at: Schema.String, event: Onboarding.Event })) }),
+  success: Schema.Struct({ events: Schema.Array(TimelineEntry) }),
   errors: [CommuneNotFound],
   authorization: onCommune("onboarding.read"),
 });
