@@ -401,14 +401,20 @@ describe.skipIf(!present)("the prefecture's and the auditor's consoles in Chromi
       await expect.poll(() => feedback(auditor).textContent()).toContain(`Fichier journal-prefecture-69.json téléchargé : ${exported.entries.length} entrées`);
     });
 
-    it("shows the RGS deadlines, each with its state said plainly", async () => {
+    it("shows the RGS deadlines, each with its state said plainly: a CRL missing is late, then current once published", async () => {
       await auditor.getByRole("link", { name: "Délais RGS" }).click();
+      // No revocation yet on this platform: no CRL was ever published, and the page says it is late.
+      await expect.poll(() => auditor.getByTestId("deadline-crl").textContent()).toContain("En retardAucune LCR n'a encore été publiée.");
+      await expect.poll(() => auditor.getByTestId("breaches").textContent()).toContain("Liste de révocation absente ou publiée il y a plus de 24 heures");
+      // A relying party fetches the CRL: the platform publishes it, and the deadline is met.
+      expect((await fetch(`${platform.base}/pki/crl`)).status).toBe(200);
+      await auditor.getByRole("button", { name: "Actualiser" }).click();
       await expect.poll(() => heading(auditor).textContent()).toBe("Délais RGS");
       const revocations = auditor.getByTestId("deadline-revocations");
       await expect.poll(() => revocations.textContent()).toContain("Dans le délai");
       expect(await revocations.textContent()).toContain("Aucune demande de révocation n'attend.");
-      const crl = await auditor.getByTestId("deadline-crl").textContent();
-      expect(crl).toMatch(/Dans le délai.*LCR n° \d+ publiée le .*, il y a \d+ heure\(s\)|En retard.*Aucune LCR n'a encore été publiée\./);
+      await expect.poll(() => auditor.getByTestId("deadline-crl").textContent()).toMatch(/^.*Dans le délaiLCR n° \d+ publiée le .*, il y a 0 heure\(s\)/);
+      await expect.poll(() => auditor.getByTestId("no-breaches").count()).toBe(1);
       await expectAccessible(auditor, "délais RGS");
       await shoot(auditor, "audit-delais");
     });
