@@ -199,7 +199,11 @@ describe.skipIf(!present)("the national operator (ANTS) in Chromium: conventions
     await expect.poll(() => heading(page)).toBe("Dossiers des communes");
     await page.getByLabel("Nom ou code INSEE de la commune").fill("Villeurbanne");
     await page.getByRole("button", { name: "Rechercher" }).click();
-    await page.getByTestId("communes").getByRole("row", { name: /Villeurbanne \(69266\)/ }).getByRole("button", { name: "Ouvrir le dossier" }).click();
+    await page
+      .getByTestId("communes")
+      .getByRole("row", { name: /Villeurbanne \(69266\)/ })
+      .getByRole("button", { name: "Ouvrir le dossier" })
+      .click();
     const file = page.getByTestId("commune-file");
     await expect.poll(() => file.locator("h2").first().textContent()).toBe("Dossier de raccordement de Villeurbanne (69266)");
     await expect
@@ -247,6 +251,10 @@ describe.skipIf(!present)("the national operator (ANTS) in Chromium: conventions
 
     // The connection confirmed before its date is chosen: refused, in French, and nothing recorded.
     await page.getByRole("form", { name: "Enregistrement d'une étape de l'ANTS" }).getByLabel("Étape").selectOption("connected");
+    // The page says what it waits for; the platform refuses it all the same if sent.
+    await expect
+      .poll(() => page.getByTestId("milestone-waiting").textContent())
+      .toBe("Cette étape attend encore : Date de raccordement choisie et communiquée.");
     await page
       .getByRole("form", { name: "Enregistrement d'une étape de l'ANTS" })
       .getByLabel("Référence de la pièce justificative")

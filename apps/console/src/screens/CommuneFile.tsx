@@ -296,6 +296,9 @@ const RecordMilestone = ({
     return open.length === 0 ? <p>Les étapes de l'ANTS sont toutes enregistrées.</p> : null;
   }
 
+  // What the graph still waits for before this milestone: said before anything is sent.
+  const waiting = status.blocked.find((entry) => entry.milestone === milestone)?.missing ?? [];
+
   const record = async () => {
     const evidence = {
       milestone,
@@ -337,13 +340,24 @@ const RecordMilestone = ({
         <label className="fr-label" htmlFor="ants-milestone">
           Étape
         </label>
-        <select id="ants-milestone" className="fr-select" value={milestone} onChange={(event) => setMilestone(event.target.value as Recordable)}>
+        <select
+          id="ants-milestone"
+          className="fr-select"
+          value={milestone}
+          aria-describedby={waiting.length === 0 ? undefined : "ants-milestone-waiting"}
+          onChange={(event) => setMilestone(event.target.value as Recordable)}
+        >
           {open.map((candidate) => (
             <option key={candidate} value={candidate}>
               {milestoneTitle(candidate)}
             </option>
           ))}
         </select>
+        {waiting.length === 0 ? null : (
+          <p id="ants-milestone-waiting" className="fr-hint-text fr-mt-1w" data-testid="milestone-waiting">
+            Cette étape attend encore : {waiting.map(milestoneTitle).join(", ")}.
+          </p>
+        )}
       </div>
       {milestone !== "conventionsReceived" ? null : validated.length === 0 ? (
         <p className="fr-callout">Aucune convention de la commune n'est encore validée : validez-les d'abord dans l'écran des conventions.</p>
