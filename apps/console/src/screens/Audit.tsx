@@ -97,7 +97,7 @@ export const AuditVerification = () => {
           <Alert
             severity="success"
             title="Journal intègre"
-            description={`Journal intègre : ${report.events} événements, la chaîne passant par ${report.checkpoints} points de contrôle signés${
+            description={`Journal intègre : ${report.events} événements, la chaîne passant par ${report.checkpoints} ${report.checkpoints > 1 ? "points de contrôle signés" : "point de contrôle signé"}${
               latest === undefined
                 ? " (aucun point de contrôle n'est encore publié)"
                 : ` ; dernier point de contrôle publié à la position ${latest.position}, signé le ${frenchInstant(latest.signedAt)}`
