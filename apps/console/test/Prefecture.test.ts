@@ -8,7 +8,8 @@
  * records its receipt, a second operator of the prefecture approves it from his own session (the
  * prefecture never personalises a card alone), and the first hands it over at the desk through the
  * card agent, the holder typing her PIN there; the appointments of the département show it done;
- * the new card signs in as Villeurbanne's responsable carte. Editing the URL shows the prefecture
+ * the new card signs in as Villeurbanne's responsable carte, who then activates the délégué's
+ * first card (approved by the prefecture) at the mairie, the commune then autonomous. Editing the URL shows the prefecture
  * nothing outside its screens. Then the auditor signs in: the trail verified and said intact, a
  * kept copy of the published checkpoints compared (a tampered one refused at its position), a
  * site's trail exported with its proofs, the RGS deadlines each with its state; its menu is the
@@ -71,6 +72,9 @@ describe.skipIf(!present)("the prefecture's and the auditor's consoles in Chromi
   let page: Page;
   let cardId = "";
   let serial = "";
+  // The prefecture's two operators, and the responsable carte's session once she holds her card.
+  const prefectureTokens = { first: "", second: "" };
+  let mairie: BrowserContext | undefined;
 
   /** Signs in with a bootstrap token in a page of its own context, the workstation's agent named first. */
   const signInWithToken = async (target: Page, token: string, fragment = "") => {
@@ -131,7 +135,8 @@ describe.skipIf(!present)("the prefecture's and the auditor's consoles in Chromi
   });
 
   it("signs the prefecture operator in and shows the communes of its département only, paged and searched, each with its stage", async () => {
-    await signInWithToken(page, platform.issue("prefecture-operator", "prefecture:69", "Claire Lefèvre"));
+    prefectureTokens.first = platform.issue("prefecture-operator", "prefecture:69", "Claire Lefèvre");
+    await signInWithToken(page, prefectureTokens.first);
     expect(await page.getByTestId("session").textContent()).toContain("Claire Lefèvre (opérateur de préfecture, préfecture 69)");
     await expect.poll(() => heading(page).textContent()).toBe("Communes du département 69");
     const rows = page.getByTestId("communes").locator("tbody tr");
@@ -249,7 +254,8 @@ describe.skipIf(!present)("the prefecture's and the auditor's consoles in Chromi
     const other = await browser.newContext({ locale: "fr-FR", viewport: { width: 1280, height: 900 } });
     try {
       const second = await other.newPage();
-      await signInWithToken(second, platform.issue("prefecture-operator", "prefecture:69", "Marc Roux"));
+      prefectureTokens.second = platform.issue("prefecture-operator", "prefecture:69", "Marc Roux");
+      await signInWithToken(second, prefectureTokens.second);
       await openCommune(second, "Les deux premières cartes");
       const panel = second.getByTestId(`card-${cardId}`);
       await second.getByLabel(/Motif de l'opération/).fill("second contrôle de la préfecture");
@@ -313,9 +319,9 @@ describe.skipIf(!present)("the prefecture's and the auditor's consoles in Chromi
   });
 
   it("signs the new card in as Villeurbanne's responsable carte, with the PIN she chose", async () => {
-    const other = await browser.newContext({ locale: "fr-FR", viewport: { width: 1280, height: 900 } });
-    try {
-      const holder = await other.newPage();
+    mairie = await browser.newContext({ locale: "fr-FR", viewport: { width: 1280, height: 900 } });
+    {
+      const holder = await mairie.newPage();
       await holder.goto(`${platform.base}/console`);
       await holder.getByLabel("Adresse de l'agent de carte").fill(platform.agentUrl);
       await holder.getByLabel("Code PIN de la carte").fill("271828");
@@ -328,9 +334,49 @@ describe.skipIf(!present)("the prefecture's and the auditor's consoles in Chromi
       await expect.poll(() => holder.getByTestId("session").textContent(), { timeout: 20_000 }).toContain(`avec la carte ${serial}`);
       expect(await holder.getByTestId("session").textContent()).toContain("Sophie Garnier (responsable carte ou délégué, commune 69266)");
       await expectAccessible(holder, "responsable carte connectée");
-    } finally {
-      await other.close();
     }
+  });
+
+  it("has the délégué's first card, approved by the prefecture, activated at the mairie by the responsable carte: the commune is autonomous", async () => {
+    const holder = (mairie as BrowserContext).pages()[0] as Page;
+    const cards = (await platform.api(platform.adminToken, "GET", `/cards?commune=${commune.code}`)).body as {
+      items: Array<{ id: string; firstCard?: string }>;
+    };
+    const delegueCard = (cards.items.find((card) => card.firstCard === "delegue") as { id: string }).id;
+    // ANTS makes and ships it to the prefecture, which receives it, and its second operator approves it (the walk did both in the page for hers).
+    const made = (await platform.api(platform.adminToken, "POST", `/cards/${delegueCard}/production`, { reason: "fabrication" })).body as { serial: string };
+    expect((await platform.api(platform.adminToken, "POST", `/cards/${delegueCard}/shipment`, { reason: "envoi à la préfecture" })).status).toBe(200);
+    const received = await platform.api(prefectureTokens.first, "POST", `/cards/${delegueCard}/receipt`, {
+      serial: made.serial,
+      reason: "reçue à la préfecture",
+    });
+    expect(received.status).toBe(200);
+    const approved = await platform.api(prefectureTokens.second, "POST", `/cards/${delegueCard}/personalisation-approval`, { reason: "second contrôle" });
+    expect(approved.status).toBe(200);
+    // Passed on to the mairie, the card goes into its reader.
+    await platform.restartAgent();
+    const letter = await fetch(`${platform.base}/cards/${delegueCard}/activation-letter`, { headers: { authorization: `Bearer ${platform.adminToken}` } });
+    const code = ActivationLetters.codeOf(new Uint8Array(await letter.arrayBuffer())) as string;
+
+    await holder.getByRole("link", { name: "Cartes et demandes" }).click();
+    await expect.poll(() => heading(holder).textContent()).toBe("Cartes et demandes du site");
+    const panel = holder.getByTestId(`card-${delegueCard}`);
+    // Hers to hand over, not to approve: a first card's approval is the prefecture's.
+    await expect.poll(() => panel.textContent()).toContain("(carte du délégué)");
+    expect(await panel.getByRole("button", { name: "Approuver la personnalisation (second contrôle)" }).count()).toBe(0);
+    await holder.getByLabel(/Motif de l'opération/).fill("activation de la carte du délégué en mairie");
+    await panel.getByRole("button", { name: "Remettre la carte au titulaire" }).click();
+    const form = holder.getByRole("form", { name: /Remise de la carte/ });
+    expect(await form.getByLabel("Lieu de la remise").inputValue()).toBe("mairie");
+    await form.getByLabel("Code d'activation", { exact: true }).fill(code);
+    await form.getByLabel("Numéro de la pièce présentée").fill(delegue.document);
+    await form.getByLabel("Code PIN choisi par le titulaire").fill("161803");
+    await form.getByLabel("Confirmation du code PIN").fill("161803");
+    await form.getByRole("button", { name: "Remettre la carte" }).click();
+    await expect.poll(() => feedback(holder).textContent(), { timeout: 30_000 }).toContain("est remise et publiée");
+    const status = await platform.api(platform.adminToken, "GET", `/communes/${commune.code}/onboarding`);
+    expect((status.body as { status: { done: Array<{ milestone: string }> } }).status.done.map((entry) => entry.milestone)).toContain("autonomy");
+    await mairie?.close();
   });
 
   describe("the auditor", () => {
