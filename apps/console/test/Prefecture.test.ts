@@ -9,8 +9,8 @@
  * prefecture never personalises a card alone), and the first hands it over at the desk through the
  * card agent, the holder typing her PIN there; the appointments of the département show it done;
  * the new card signs in as Villeurbanne's responsable carte, who then activates the délégué's
- * first card (approved by the prefecture) at the mairie, the commune then autonomous. Editing the URL shows the prefecture
- * nothing outside its screens. Then the auditor signs in: the trail verified and said intact, a
+ * first card (approved by the prefecture) at the mairie, the commune then autonomous. Editing the
+ * URL shows the prefecture nothing outside its screens. Then the auditor signs in: the trail verified and said intact, a
  * kept copy of the published checkpoints compared (a tampered one refused at its position), a
  * site's trail exported with its proofs, the RGS deadlines each with its state; its menu is the
  * three read-only screens, and editing the URL to another role's screen shows nothing of it. axe
