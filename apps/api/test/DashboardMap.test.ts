@@ -17,7 +17,7 @@ import * as App from "../src/App.js";
 import { client, today, triggerConnection } from "./Routes.js";
 import * as Services from "./Services.js";
 
-const { MapFlag, milestoneFlag } = Contract.Communes;
+const { MapFlag, milestoneFlag, unpackMap } = Contract.Communes;
 const ants = Actor.Actor.make({ id: "ants-map", name: "ANTS", role: "national-administrator", site: { _tag: "national" } });
 const prefecture = Actor.Actor.make({
   id: "pref-13",
@@ -64,8 +64,11 @@ for (const adapter of adapters) {
     }, 120_000);
     afterAll(() => runtime.dispose());
 
-    it("gives ANTS every commune, located or not, with the milestones it reached as bits", async () => {
-      const map = await ok(tokens.ants as string, "GET", "/dashboard/map");
+    it("gives ANTS every commune, located or not, with the milestones it reached as bits, in packed columns", async () => {
+      const packed = await ok(tokens.ants as string, "GET", "/dashboard/map");
+      expect(packed.count).toBe(6);
+      expect(packed.codes).toBe("13001,13002,13004,13055,69123,75056");
+      const map = unpackMap(packed);
       expect(map.today).toBe(today);
       expect(map.codes).toEqual(["13001", "13002", "13004", "13055", "69123", "75056"]);
       expect(map.names[3]).toBe("Marseille");
@@ -82,8 +85,16 @@ for (const adapter of adapters) {
       expect(MapFlag.underObligation & expected).toBe(0);
     });
 
+    it("marks the communes under the obligation and late", async () => {
+      // A maternity declared: under the obligation, whose deadline passed in 2018.
+      await ok(tokens.ants as string, "POST", "/communes/75056/onboarding/maternity", { hasMaternity: true, reference: "recensement", expectedVersion: 0 });
+      const map = unpackMap(await ok(tokens.ants as string, "GET", "/dashboard/map"));
+      expect(map.flags[5]).toBe(MapFlag.underObligation | MapFlag.late);
+      expect((map.flags[0] as number) & MapFlag.late).toBe(0);
+    });
+
     it("narrows a prefecture operator's map and trend to its département, and a mairie's to itself", async () => {
-      const map = await ok(tokens.prefecture as string, "GET", "/dashboard/map");
+      const map = unpackMap(await ok(tokens.prefecture as string, "GET", "/dashboard/map"));
       expect(map.codes).toEqual(["13001", "13002", "13004", "13055"]);
       expect(new Set(map.departements)).toEqual(new Set(["13"]));
       const trend = await ok(tokens.prefecture as string, "GET", "/dashboard/trend");

@@ -70,7 +70,7 @@ export const App = () => {
           </>
         }
         serviceTitle="COMEDEC"
-        serviceTagline="Console des mairies : agents, cartes et demandes"
+        serviceTagline="Raccordement des communes, agents et cartes : mairies, préfectures, ANTS et auditeurs"
         homeLinkProps={{ href: "#", title: "Accueil — COMEDEC" }}
         quickAccessItems={
           session === undefined

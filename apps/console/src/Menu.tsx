@@ -14,9 +14,11 @@ import { AuditExport, AuditVerification, Deadlines } from "./screens/Audit.js";
 import { Cards } from "./screens/Cards.js";
 import { CommuneFile } from "./screens/CommuneFile.js";
 import { ConventionsQueue } from "./screens/Conventions.js";
+import { Dashboard } from "./screens/Dashboard.js";
 import { Editors } from "./screens/Editors.js";
 import { Holder } from "./screens/Holder.js";
 import { OnboardingFile } from "./screens/Onboarding.js";
+import { Planning } from "./screens/Planning.js";
 import { PrefectureAppointments, PrefectureCommunes } from "./screens/Prefecture.js";
 
 /** One screen of the menu. */
@@ -88,6 +90,19 @@ export const screens: ReadonlyArray<ScreenEntry> = [
     render: () => <CommuneFile />,
   },
   { id: "editeurs", label: "Éditeurs compatibles", needs: [Contract.Editors.list, Contract.Editors.save], render: () => <Editors /> },
+  // The deployment at a glance and the hand-over planning: ANTS, and a prefecture on its département.
+  {
+    id: "tableau-de-bord",
+    label: "Tableau de bord",
+    needs: [Contract.Communes.dashboard, Contract.Communes.dashboardMap, Contract.Communes.dashboardTrend],
+    render: () => <Dashboard />,
+  },
+  {
+    id: "planification",
+    label: "Planification des remises",
+    needs: [Contract.Planning.plan, Contract.Planning.confirm, Contract.Communes.dashboardMap],
+    render: () => <Planning />,
+  },
   { id: "mes-cartes", label: "Mes cartes", needs: [Contract.Cards.list], render: () => <Holder /> },
   // The auditor's, read only: nothing in them writes.
   { id: "verification", label: "Vérification du journal", needs: [Contract.Audit.verification, Contract.Audit.published], render: () => <AuditVerification /> },

@@ -65,17 +65,24 @@ export interface AreaCounts {
   readonly reached: Readonly<Partial<Record<Onboarding.Milestone, number>>>;
 }
 
-/** One commune as the deployment map draws it: where it is (if known) and how far it went. */
-export interface MapPoint {
-  readonly code: InseeCode;
-  readonly name: string;
-  readonly departement: string;
-  readonly region: string;
-  /** Degrees; absent when the gazetteer has no coordinates for it (about three communes in four). */
-  readonly coordinates: { readonly latitude: number; readonly longitude: number } | undefined;
-  readonly underObligation: boolean;
-  readonly reached: ReadonlyArray<Onboarding.Milestone>;
-  readonly lateFrom: CalendarDate | undefined;
+/**
+ * Every commune of a scope as the deployment map reads it, in parallel columns (entry i of each
+ * is the i-th commune, in code order): 35,000 communes read as a handful of arrays, not 35,000
+ * objects.
+ */
+export interface MapColumns {
+  readonly codes: ReadonlyArray<string>;
+  readonly names: ReadonlyArray<string>;
+  readonly departements: ReadonlyArray<string>;
+  readonly regions: ReadonlyArray<string>;
+  /** Degrees; `undefined` where the gazetteer has no coordinates (about three communes in four). */
+  readonly latitudes: ReadonlyArray<number | undefined>;
+  readonly longitudes: ReadonlyArray<number | undefined>;
+  /** The milestones reached: bit i set when the i-th of `Onboarding.Milestone` (the guide's order) is. */
+  readonly milestones: ReadonlyArray<number>;
+  readonly underObligation: ReadonlyArray<boolean>;
+  /** Late on the day asked. */
+  readonly late: ReadonlyArray<boolean>;
 }
 
 /** How many communes of a département reached a milestone in a month (the dashboard's trend). */
@@ -108,7 +115,7 @@ export class CommuneDirectory extends Context.Service<
      */
     readonly progress: (scope: { readonly departement?: string }) => Effect.Effect<ReadonlyArray<Forecast.Progress>>;
     /** Every commune of the scope with its place and progress, in code order (the deployment map). */
-    readonly mapPoints: (scope: DashboardScope) => Effect.Effect<ReadonlyArray<MapPoint>>;
+    readonly mapColumns: (scope: DashboardScope, today: CalendarDate) => Effect.Effect<MapColumns>;
     /** The milestones reached per month and département in the scope, oldest month first. */
     readonly milestonesByMonth: (scope: DashboardScope) => Effect.Effect<ReadonlyArray<MilestonesInMonth>>;
     /** Which of these codes the reference list holds or held (a place of birth may be a commune since merged). */

@@ -47,11 +47,11 @@ const dashboardScope = (grant: Access.Grant<"dashboard.read">): DashboardScope =
   return { code: "none" };
 };
 
-/** Every commune within the grant's reach, with its place and progress: what the deployment map draws. */
-export const mapPoints = (grant: Access.Grant<"dashboard.read">) =>
+/** Every commune within the grant's reach, with its place and progress on the day: what the deployment map draws. */
+export const mapColumns = (grant: Access.Grant<"dashboard.read">, today: CalendarDate.CalendarDate) =>
   Effect.andThen(
     Access.require(grant, "dashboard.read"),
-    CommuneDirectory.use((directory) => directory.mapPoints(dashboardScope(grant))),
+    CommuneDirectory.use((directory) => directory.mapColumns(dashboardScope(grant), today)),
   );
 
 /** The milestones reached per month and département within the grant's reach: the dashboard's trend. */

@@ -60,6 +60,9 @@ const toSummary = (row: CommuneRow): CommuneSummary => ({
 });
 
 const decodeState = Schema.decodeUnknownSync(Onboarding.State);
+
+/** Each milestone's bit in the map's columns: the i-th of the guide's order, bit i. */
+const milestoneBits = new Map(Onboarding.Milestone.literals.map((milestone, index) => [milestone as string, 1 << index]));
 const encodeEvent = Schema.encodeSync(Onboarding.Event);
 
 /** The commune directory on the database. */
@@ -211,32 +214,53 @@ export const communeDirectoryLayer = Layer.effect(
     const scoped = (scope: DashboardScope) =>
       sql`${scope.departement === undefined ? sql`` : sql`AND departement = ${scope.departement}`} ${scope.code === undefined ? sql`` : sql`AND code = ${scope.code}`}`;
 
-    // One row per commune, no more than the map draws: 35,000 rows read in one statement.
-    const mapPoints = (scope: DashboardScope) =>
+    // One row of a few long strings rather than 35,000 rows: the driver builds no object per
+    // commune, and the page's map asks for all of them at once. Coordinates to four decimals
+    // (about ten metres) are enough for a map. The milestones' bits are set here rather than in
+    // SQL: a subquery per commune costs more on PGlite than the split.
+    const mapColumns = (scope: DashboardScope, today: CalendarDate.CalendarDate) =>
       Effect.promise(async () => {
         const rows = await sql<{
-          code: string;
-          name: string;
-          departement: string;
-          region: string;
-          latitude: number | null;
-          longitude: number | null;
-          under_obligation: boolean;
-          reached: Array<string>;
-          late_from: string | null;
+          codes: string | null;
+          names: string | null;
+          departements: string | null;
+          regions: string | null;
+          latitudes: string | null;
+          longitudes: string | null;
+          milestones: string | null;
+          obliged: string | null;
+          late: string | null;
         }>`
-          SELECT code, name, departement, region, latitude, longitude, under_obligation, reached, late_from::text AS late_from
-          FROM commune WHERE removed_at IS NULL ${scoped(scope)} ORDER BY code`.execute(db);
-        return rows.rows.map((row) => ({
-          code: row.code as InseeCode.InseeCode,
-          name: row.name,
-          departement: row.departement,
-          region: row.region,
-          coordinates: row.latitude === null || row.longitude === null ? undefined : { latitude: row.latitude, longitude: row.longitude },
-          underObligation: row.under_obligation,
-          reached: row.reached as ReadonlyArray<Onboarding.Milestone>,
-          lateFrom: row.late_from ?? undefined,
-        }));
+          SELECT string_agg(code, ',' ORDER BY code) AS codes,
+                 string_agg(name, E'\n' ORDER BY code) AS names,
+                 string_agg(departement, ',' ORDER BY code) AS departements,
+                 string_agg(region, ',' ORDER BY code) AS regions,
+                 string_agg(coalesce(round(latitude::numeric, 4)::text, ''), ',' ORDER BY code) AS latitudes,
+                 string_agg(coalesce(round(longitude::numeric, 4)::text, ''), ',' ORDER BY code) AS longitudes,
+                 string_agg(array_to_string(reached, ' '), ',' ORDER BY code) AS milestones,
+                 string_agg(CASE WHEN under_obligation THEN '1' ELSE '0' END, '' ORDER BY code) AS obliged,
+                 string_agg(CASE WHEN late_from <= ${today}::date THEN '1' ELSE '0' END, '' ORDER BY code) AS late
+          FROM commune WHERE removed_at IS NULL ${scoped(scope)}`.execute(db);
+        const row = rows.rows[0];
+        if (row === undefined || row.codes === null) {
+          return { codes: [], names: [], departements: [], regions: [], latitudes: [], longitudes: [], milestones: [], underObligation: [], late: [] };
+        }
+        const degrees = (text: string | null) => (text ?? "").split(",").map((value) => (value === "" ? undefined : Number(value)));
+        return {
+          codes: row.codes.split(","),
+          names: (row.names ?? "").split("\n"),
+          departements: (row.departements ?? "").split(","),
+          regions: (row.regions ?? "").split(","),
+          latitudes: degrees(row.latitudes),
+          longitudes: degrees(row.longitudes),
+          milestones: (row.milestones ?? "").split(",").map((reached) => {
+            let bits = 0;
+            if (reached !== "") for (const milestone of reached.split(" ")) bits |= milestoneBits.get(milestone) ?? 0;
+            return bits;
+          }),
+          underObligation: [...(row.obliged ?? "")].map((flag) => flag === "1"),
+          late: [...(row.late ?? "")].map((flag) => flag === "1"),
+        };
       });
 
     // The milestones' days are read from the streams' states, where each record keeps its instant.
@@ -250,7 +274,7 @@ export const communeDirectoryLayer = Layer.effect(
         return rows.rows.map((row) => ({ ...row, milestone: row.milestone as Onboarding.Milestone }));
       });
 
-    return CommuneDirectory.of({ find, search, importReference, countsBy, progress, known, mapPoints, milestonesByMonth });
+    return CommuneDirectory.of({ find, search, importReference, countsBy, progress, known, mapColumns, milestonesByMonth });
   }),
 );
 

@@ -52,27 +52,24 @@ const dashboard = Handler.handle(Communes.dashboard, ({ grant, query }) =>
   }),
 );
 
-/** Degrees to four decimals (about ten metres): enough for a map, a third shorter on the wire. */
-const degrees = (value: number) => Math.round(value * 10_000) / 10_000;
-
 const dashboardMap = Handler.handle(Communes.dashboardMap, ({ grant }) =>
   Effect.gen(function* () {
     const on = yield* today;
-    const points = yield* Directory.mapPoints(grant);
-    const flagOf = (point: (typeof points)[number]) =>
-      point.reached.reduce(
-        (flags, milestone) => flags | Communes.milestoneFlag(milestone),
-        (point.underObligation ? Communes.MapFlag.underObligation : 0) | (point.lateFrom !== undefined && point.lateFrom <= on ? Communes.MapFlag.late : 0),
-      );
+    const columns = yield* Directory.mapColumns(grant, on);
+    const flags = columns.milestones.map(
+      (milestones, i) => milestones | (columns.underObligation[i] ? Communes.MapFlag.underObligation : 0) | (columns.late[i] ? Communes.MapFlag.late : 0),
+    );
+    const degrees = (values: ReadonlyArray<number | undefined>) => values.map((value) => (value === undefined ? "" : String(value))).join(",");
     return {
       today: on,
-      codes: points.map((point) => point.code),
-      names: points.map((point) => point.name),
-      departements: points.map((point) => point.departement),
-      regions: points.map((point) => point.region),
-      latitudes: points.map((point) => (point.coordinates === undefined ? null : degrees(point.coordinates.latitude))),
-      longitudes: points.map((point) => (point.coordinates === undefined ? null : degrees(point.coordinates.longitude))),
-      flags: points.map(flagOf),
+      count: columns.codes.length,
+      codes: columns.codes.join(","),
+      names: columns.names.join("\n"),
+      departements: columns.departements.join(","),
+      regions: columns.regions.join(","),
+      latitudes: degrees(columns.latitudes),
+      longitudes: degrees(columns.longitudes),
+      flags: flags.join(","),
     };
   }),
 );
