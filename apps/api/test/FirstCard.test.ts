@@ -156,6 +156,12 @@ for (const adapter of adapters) {
         site: { _tag: "national" },
         credential: "card",
       });
+      // The national site's agents, listed by their site.
+      const national = (await ok("Claire", "GET", "/agents?site=national")).items as ReadonlyArray<{ site: unknown }>;
+      expect({ count: national.length, sites: [...new Set(national.map((agent) => JSON.stringify(agent.site)))] }).toEqual({
+        count: 2,
+        sites: [JSON.stringify({ _tag: "national" })],
+      });
       // The RGS deadlines are ANTS's to watch: a prefecture's operator is refused them.
       expect((await at(tokens.Claire, "GET", "/monitoring/deadlines")).status).toBe(200);
       expect((await at(tokens.rhone, "GET", "/monitoring/deadlines")).status).toBe(403);
@@ -164,6 +170,9 @@ for (const adapter of adapters) {
     it("keeps the national site's holders and cards from a prefecture: it neither registers there nor reaches their cards", async () => {
       const refused = await at(tokens.rhone, "POST", "/agents", registration("Durand", "Paul", "PD5566778", "rhone-operator"));
       expect({ status: refused.status, code: refused.body.code }).toEqual({ status: 403, code: "forbidden" });
+      const listing = await at(tokens.rhone, "GET", "/agents?site=national");
+      expect({ status: listing.status, code: listing.body.code }).toEqual({ status: 403, code: "forbidden" });
+      expect((await ok("rhone", "GET", "/agents")).items).toEqual([]);
       const card = await at(tokens.rhone, "GET", `/cards/${cards.Marc?.id}`);
       expect({ status: card.status, code: card.body.code }).toEqual({ status: 403, code: "forbidden" });
       const approval = await at(tokens.rhone, "POST", `/cards/${cards.Marc?.id}/personalisation-approval`, { reason: "approbation" });

@@ -50,6 +50,7 @@ export const make = (options: ClientOptions): AgentDirectoryShape => {
           ...(query.name === undefined ? {} : { name: query.name }),
           ...(query.site?._tag === "commune" ? { commune: query.site.commune } : {}),
           ...(query.site?._tag === "prefecture" ? { prefecture: query.site.departement } : {}),
+          ...(query.site?._tag === "national" ? { site: "national" as const } : {}),
           ...(query.departement === undefined ? {} : { departement: query.departement as Site.DepartementCode }),
           ...(query.profile === undefined ? {} : { profile: query.profile }),
           ...(query.status === undefined ? {} : { status: query.status }),

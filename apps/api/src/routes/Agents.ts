@@ -30,7 +30,9 @@ const search = Handler.handle(Agents.search, ({ grant, query }) =>
         ? { site: { _tag: "commune", commune: query.commune } }
         : query.prefecture !== undefined
           ? { site: { _tag: "prefecture", departement: query.prefecture } }
-          : {}),
+          : query.site === "national"
+            ? { site: { _tag: "national" } }
+            : {}),
       ...(query.departement === undefined ? {} : { departement: query.departement }),
       ...(query.profile === undefined ? {} : { profile: query.profile }),
       ...(query.status === undefined ? {} : { status: query.status }),

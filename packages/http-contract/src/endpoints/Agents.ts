@@ -60,6 +60,8 @@ export const search = Endpoint.make({
     name: Schema.optionalKey(Schema.String.check(Schema.isMinLength(1), Schema.isMaxLength(100))),
     commune: Schema.optionalKey(InseeCode.InseeCode),
     prefecture: Schema.optionalKey(Departement),
+    /** `national`: the agents of the national site (ANTS's own), which only a national administrator reads. */
+    site: Schema.optionalKey(Schema.Literal("national")),
     departement: Schema.optionalKey(Departement),
     profile: Schema.optionalKey(Schema.Literals(["agent", "officer"])),
     status: Schema.optionalKey(Agent.Status),
