@@ -44,6 +44,22 @@ app.get("/raw/communes/:code", async (context) => {
   return rows.length === 0 ? context.json({ title: "not found" }, 404) : context.json(rows[0]);
 });
 
+// The national dashboard's counting, by hand: per département, the communes, those under the
+// obligation, connected and late, then the milestones reached.
+app.get("/raw/dashboard", async (context) => {
+  const today = new Date().toISOString().slice(0, 10);
+  const areas = await raw.query(
+    `SELECT departement AS area, count(*)::int AS communes, count(*) FILTER (WHERE under_obligation)::int AS under_obligation,
+            count(*) FILTER (WHERE 'connected' = ANY (reached))::int AS connected, count(*) FILTER (WHERE late_from <= $1::date)::int AS late
+     FROM commune WHERE removed_at IS NULL GROUP BY 1 ORDER BY 1`,
+    [today],
+  );
+  const reached = await raw.query(
+    "SELECT departement AS area, milestone, count(*)::int AS count FROM commune, unnest(reached) AS milestone WHERE removed_at IS NULL GROUP BY 1, 2",
+  );
+  return context.json({ areas, reached });
+});
+
 // The agent search of the directory, written by hand as one SELECT on the same tables.
 app.get("/raw/agents", async (context) => {
   const [first = "", ...others] = (context.req.query("name") ?? "")

@@ -2,8 +2,10 @@
  * `pnpm bench`: every figure of the platform beside its goal and the raw PostgreSQL figure measured
  * in the same run, on a fresh database of the server at BENCH_DATABASE_URL (or DATABASE_URL, or
  * the local one). Prints a Markdown table to paste into docs/benchmarks.md. BENCH_SECONDS sets the
- * length of each HTTP load (8 s by default); BENCH_KEEP=1 keeps the database; BENCH_ONLY=cards (a comma
- * list of pki, communes, agents, cards, login) runs only those groups.
+ * length of each HTTP load (8 s by default; the loads come from wrk); BENCH_KEEP=1 keeps the
+ * database; BENCH_ONLY=cards (a comma list of pki, communes, dashboard, agents, cards, login,
+ * responses, planning, notifications, audit) runs only those groups; BENCH_AUDIT_EVENTS sets the
+ * size of the log `audit verify` reads (10,000,000 by default), BENCH_CRL_ENTRIES the CRL's.
  */
 import { Actor } from "@comedec/actor";
 import * as Platform from "@comedec/platform";
@@ -24,6 +26,8 @@ import * as Notifications from "./Notifications.js";
 import * as Planning from "./Planning.js";
 import * as Responses from "./Responses.js";
 import * as Pki from "./Pki.js";
+import * as AuditTrail from "./AuditTrail.js";
+import * as Dashboard from "./Dashboard.js";
 import * as Database from "./Database.js";
 import { ensureWrk } from "./Load.js";
 import { type Figure, table } from "./Report.js";
@@ -40,10 +44,17 @@ const benchCards = {
 const seconds = Number(process.env.BENCH_SECONDS ?? 8);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const figures: Array<Figure> = [];
-const only = new Set((process.env.BENCH_ONLY ?? "pki,communes,agents,cards,login,responses,planning,notifications").split(","));
+const only = new Set((process.env.BENCH_ONLY ?? "pki,communes,dashboard,agents,cards,login,responses,planning,notifications,audit").split(","));
+
+/** Makes the platform's tables on a fresh database (the persistence layer migrates it when built). */
+const migrate = async (url: string) => {
+  const migrating = ManagedRuntime.make(Persistence.postgres({ connectionString: url }));
+  await migrating.runPromise(Communes.rawSql);
+  await migrating.dispose();
+};
 
 // The HTTP loads come from wrk, in a process of its own.
-if (["communes", "agents", "cards", "login", "responses"].some((group) => only.has(group))) ensureWrk();
+if (["communes", "dashboard", "agents", "cards", "login", "responses"].some((group) => only.has(group))) ensureWrk();
 
 const database = await Database.fresh();
 const runtime = ManagedRuntime.make(Platform.services(Persistence.postgres({ connectionString: database.url }), benchCards));
@@ -84,7 +95,14 @@ try {
     else figures.push(pkcs11);
   }
 
-  if (only.has("communes")) {
+  if (only.has("audit")) {
+    console.error("bench: audit verify at national scale…");
+    figures.push(...(await AuditTrail.verifyFigures(migrate, pkiDirectory)));
+    console.error("bench: a site's audit export with its proofs…");
+    figures.push(await AuditTrail.exportFigure(migrate, pkiDirectory));
+  }
+
+  if (only.has("communes") || only.has("dashboard")) {
     console.error("bench: importing the communes…");
     figures.push(await Communes.importFigure(runtime, database.url));
   }
@@ -103,6 +121,11 @@ try {
     figures.push(await Communes.lookupFigure({ port, token, codes, seconds, connections }));
     console.error("bench: milestone writes…");
     figures.push(await Communes.writeFigure({ port, token, codes, seconds, connections }));
+  }
+
+  if (only.has("dashboard")) {
+    console.error("bench: the national dashboard…");
+    figures.push(await Dashboard.dashboardFigure({ port, token, seconds, communes: codes.length }));
   }
 
   if (only.has("agents")) {
