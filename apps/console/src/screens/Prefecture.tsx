@@ -11,7 +11,7 @@ import { Button } from "@codegouvfr/react-dsfr/Button";
 import { Input } from "@codegouvfr/react-dsfr/Input";
 import { Onboarding as Graph } from "@comedec/commune";
 import { Contract } from "@comedec/http-contract";
-import { useCallback, useEffect, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import { type Feedback, FeedbackAlert } from "../Feedback.js";
 import { useCall, useSignedIn } from "../Session.js";
 import { frenchDate, today } from "../Validation.js";
@@ -79,16 +79,22 @@ export const PrefectureCommunes = () => {
     void load(undefined);
   }, []);
 
-  if (chosen !== undefined)
-    return (
-      <CommuneWork
-        summary={chosen}
-        onBack={() => {
-          setChosen(undefined);
-          void load(cursors[cursors.length - 1]);
-        }}
-      />
-    );
+  const backToList = () => {
+    setChosen(undefined);
+    void load(cursors[cursors.length - 1]);
+  };
+  const back = useRef(backToList);
+  back.current = backToList;
+  // The menu's link to this screen, followed from a commune's page, brings the list back: the fragment does not change, so nothing else would.
+  useEffect(() => {
+    const followed = (event: MouseEvent) => {
+      if (event.target instanceof Element && event.target.closest('a[href="#communes"]') !== null) back.current();
+    };
+    document.addEventListener("click", followed);
+    return () => document.removeEventListener("click", followed);
+  }, []);
+
+  if (chosen !== undefined) return <CommuneWork summary={chosen} onBack={backToList} />;
 
   return (
     <section aria-labelledby="communes-title">
