@@ -198,6 +198,13 @@ describe.skipIf(!present)("the deployment dashboard and the hand-over planning, 
     await poll(() => page.getByTestId("dashboard-map").getAttribute("data-points")).toBe(String(located("13").length));
     await poll(() => page.getByTestId("dashboard-areas").locator("tbody tr").count()).toBe(map.departements.filter((code) => code === "13").length);
     await poll(() => page.getByTestId("dashboard-figures").textContent()).toContain("12 raccordements déclenchés");
+    // Down to the communes: each with the stage it reached.
+    await poll(() =>
+      page
+        .getByTestId("dashboard-areas")
+        .getByRole("row", { name: /Raccordement déclenché/ })
+        .count(),
+    ).toBe(12);
     await expectAccessible(page, "tableau de bord d'un département");
     await page.screenshot({ path: `${artifacts}tableau-de-bord-13.png` });
     // Back up by the trail.

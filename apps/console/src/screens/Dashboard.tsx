@@ -214,45 +214,69 @@ export const Dashboard = () => {
 
           <h2 className="fr-mt-4w">{level._tag === "departement" ? "Communes du département" : level._tag === "region" ? "Départements" : "Régions"}</h2>
           <div className="fr-table fr-table--sm">
-            <table data-testid="dashboard-areas">
-              <caption>
-                {level._tag === "departement" ? `Communes : ${name}` : `Avancement par ${level._tag === "region" ? "département" : "région"} : ${name}`}
-              </caption>
-              <thead>
-                <tr>
-                  <th scope="col">{level._tag === "departement" ? "Commune" : level._tag === "region" ? "Département" : "Région"}</th>
-                  <th scope="col">Communes</th>
-                  <th scope="col">Sous obligation</th>
-                  <th scope="col">Engagées</th>
-                  <th scope="col">Déclenchées</th>
-                  <th scope="col">Cartes remises</th>
-                  <th scope="col">Raccordées</th>
-                  <th scope="col">En retard</th>
-                </tr>
-              </thead>
-              <tbody>
-                {view.rows.map((row) => (
-                  <tr key={row.key}>
-                    <th scope="row">
-                      {row.level === undefined ? (
-                        row.label
-                      ) : (
+            {level._tag === "departement" ? (
+              <table data-testid="dashboard-areas">
+                <caption>Communes : {name}</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">Commune</th>
+                    <th scope="col">Étape atteinte</th>
+                    <th scope="col">Étapes franchies</th>
+                    <th scope="col">Sous obligation</th>
+                    <th scope="col">En retard</th>
+                    <th scope="col">Sur la carte</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {view.rows.map((row) => (
+                    <tr key={row.key}>
+                      <th scope="row">{row.label}</th>
+                      <td>{Deployment.stages[row.tally.stages.findIndex((members) => members > 0)]?.label}</td>
+                      <td>{row.tally.reached.filter((members) => members > 0).length}</td>
+                      <td>{row.tally.underObligation > 0 ? "oui" : "non"}</td>
+                      <td>{row.tally.late > 0 ? "oui" : "non"}</td>
+                      <td>{row.tally.located > 0 ? "oui" : "non (sans coordonnées)"}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            ) : (
+              <table data-testid="dashboard-areas">
+                <caption>
+                  Avancement par {level._tag === "region" ? "département" : "région"} : {name}
+                </caption>
+                <thead>
+                  <tr>
+                    <th scope="col">{level._tag === "region" ? "Département" : "Région"}</th>
+                    <th scope="col">Communes</th>
+                    <th scope="col">Sous obligation</th>
+                    <th scope="col">Engagées</th>
+                    <th scope="col">Déclenchées</th>
+                    <th scope="col">Cartes remises</th>
+                    <th scope="col">Raccordées</th>
+                    <th scope="col">En retard</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {view.rows.map((row) => (
+                    <tr key={row.key}>
+                      <th scope="row">
                         <button type="button" className="comedec-link-button" onClick={() => row.level !== undefined && setLevel(row.level)}>
                           {row.label}
                         </button>
-                      )}
-                    </th>
-                    <td>{count(row.tally.communes)}</td>
-                    <td>{count(row.tally.underObligation)}</td>
-                    <td>{count(row.tally.stages[1] ?? 0)}</td>
-                    <td>{count(row.tally.stages[2] ?? 0)}</td>
-                    <td>{count(row.tally.stages[3] ?? 0)}</td>
-                    <td>{count(row.tally.stages[4] ?? 0)}</td>
-                    <td>{count(row.tally.late)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+                      </th>
+                      <td>{count(row.tally.communes)}</td>
+                      <td>{count(row.tally.underObligation)}</td>
+                      <td>{count(row.tally.stages[1] ?? 0)}</td>
+                      <td>{count(row.tally.stages[2] ?? 0)}</td>
+                      <td>{count(row.tally.stages[3] ?? 0)}</td>
+                      <td>{count(row.tally.stages[4] ?? 0)}</td>
+                      <td>{count(row.tally.late)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )}
           </div>
 
           <div className="fr-grid-row fr-grid-row--gutters fr-mt-2w">
