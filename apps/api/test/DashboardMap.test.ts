@@ -25,6 +25,7 @@ const prefecture = Actor.Actor.make({
   role: "prefecture-operator",
   site: { _tag: "prefecture", departement: "13" as never },
 });
+const corsica = Actor.Actor.make({ id: "pref-2a", name: "Préfecture", role: "prefecture-operator", site: { _tag: "prefecture", departement: "2A" as never } });
 const mairie = Actor.Actor.make({ id: "mairie-13055", name: "Mairie", role: "commune-operator", site: { _tag: "commune", commune: "13055" as never } });
 
 const commune = (code: string, name: string, departement: string, region: string, coordinates?: { latitude: number; longitude: number }) =>
@@ -57,7 +58,7 @@ for (const adapter of adapters) {
           ]),
         ),
       );
-      for (const [name, actor] of Object.entries({ ants, prefecture, mairie })) {
+      for (const [name, actor] of Object.entries({ ants, prefecture, mairie, corsica })) {
         tokens[name] = (await runtime.runPromise(Tokens.ActorTokens.use((store) => store.issue(actor, 1, ants, "bootstrap")))).token;
       }
       for (const code of ["13001", "13004", "69123"]) await triggerConnection(ok, tokens.ants as string, code);
@@ -99,6 +100,10 @@ for (const adapter of adapters) {
       expect(new Set(map.departements)).toEqual(new Set(["13"]));
       const trend = await ok(tokens.prefecture as string, "GET", "/dashboard/trend");
       expect(new Set(trend.months.map((row: { departement: string }) => row.departement))).toEqual(new Set(["13"]));
+      // A département with no commune in the reference list: an empty map, read back as no commune.
+      const empty = await ok(tokens.corsica as string, "GET", "/dashboard/map");
+      expect(empty).toMatchObject({ count: 0, codes: "", names: "" });
+      expect(unpackMap(empty).codes).toEqual([]);
       // A commune operator holds no dashboard permission at all.
       expect((await call(tokens.mairie as string, "GET", "/dashboard/map")).status).toBe(403);
     });
