@@ -243,6 +243,12 @@ describe.skipIf(!present)("the deployment dashboard and the hand-over planning, 
       new RegExp(`confirmée : ${mairies} rendez-vous enregistrés, les invitations sont envoyées aux mairies\\.`),
     );
     await poll(() => first.textContent()).toContain("Confirmée");
+    // The invitation of the session's first mairie (the plan's first line), in its mailbox.
+    const invited = (csv[1] ?? "").split(";").at(-1) as string;
+    await poll(async () => {
+      const mailbox = (await platform.api(platform.adminToken, "GET", `/mailbox?commune=${invited}`)).body as { items?: ReadonlyArray<{ kind: string }> };
+      return (mailbox.items ?? []).map((item) => item.kind);
+    }).toContain("appointment-invitation");
     await expectAccessible(page, "session confirmée");
     // Planned again, the mairies of the confirmed session no longer wait.
     await page.getByRole("button", { name: "Proposer les sessions" }).click();
