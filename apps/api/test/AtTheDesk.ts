@@ -40,7 +40,7 @@ const port = 7300;
 /** What the hand-over desk checked, and the first PIN the holder types at the agent. */
 export interface HandOver {
   readonly activationCode: string;
-  readonly handOver: { readonly document: { readonly type: string; readonly number: string }; readonly place: "mairie" | "prefecture" };
+  readonly handOver: { readonly document: { readonly type: string; readonly number: string }; readonly place: "mairie" | "prefecture" | "ants" };
   readonly pin: string;
   readonly reason: string;
   readonly algorithm?: string;

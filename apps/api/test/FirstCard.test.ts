@@ -79,7 +79,7 @@ for (const adapter of adapters) {
       return desk.publish(tokens[who] as string, card.id, {
         activationCode: card.code,
         pin: "314159",
-        handOver: { document: { type: "carte-nationale-identite", number: card.document }, place: "prefecture" },
+        handOver: { document: { type: "carte-nationale-identite", number: card.document }, place: "ants" },
         reason: "remise en main propre",
       });
     };
@@ -125,7 +125,7 @@ for (const adapter of adapters) {
       const agentKey = Sealing.make().publicKey;
       const started = await at(tokens.bootstrap, "POST", `/cards/${marc.id}/hand-over`, {
         activationCode: marc.code,
-        handOver: { document: { type: "carte-nationale-identite", number: marc.document }, place: "prefecture" },
+        handOver: { document: { type: "carte-nationale-identite", number: marc.document }, place: "ants" },
         agentKey,
         reason: "remise en main propre",
       });

@@ -69,7 +69,7 @@ export interface HandOver {
   readonly card: string;
   readonly activationCode: string;
   readonly document: { readonly type: "carte-nationale-identite" | "passeport" | "titre-de-sejour"; readonly number: string };
-  readonly place: "mairie" | "prefecture";
+  readonly place: "mairie" | "prefecture" | "ants";
   readonly reason: string;
   /** The first PIN, typed by the holder: it goes to the agent only. */
   readonly newPin: string;

@@ -110,7 +110,8 @@ describe.skipIf(!present)("the first national administrator of a new platform, i
     const form = page.getByRole("form", { name: /Remise de la carte/ });
     await form.getByLabel("Code d'activation", { exact: true }).fill(code);
     await form.getByLabel("Numéro de la pièce présentée").fill("CL7788990");
-    await form.getByLabel("Lieu de la remise").selectOption("prefecture");
+    // A card of the national site is handed over at ANTS's own desk.
+    expect(await form.getByLabel("Lieu de la remise").inputValue()).toBe("ants");
     await form.getByLabel("Code PIN choisi par le titulaire").fill("314159");
     await form.getByLabel("Confirmation du code PIN").fill("314159");
     await expectAccessible(page, "remise (amorçage)");
@@ -153,7 +154,7 @@ describe.skipIf(!present)("the first national administrator of a new platform, i
     await platform.api(platform.adminToken, "POST", `/cards/${second}/receipt`, { serial: made.serial, reason: "reçue" });
     const refused = await platform.api(platform.adminToken, "POST", `/cards/${second}/hand-over`, {
       activationCode: "0000-0000-0000-0000",
-      handOver: { document: { type: "passeport", number: "MR1122334" }, place: "prefecture" },
+      handOver: { document: { type: "passeport", number: "MR1122334" }, place: "ants" },
       agentKey: generateKeyPairSync("x25519").publicKey.export({ format: "der", type: "spki" }).toString("base64url"),
       reason: "seconde remise",
     });

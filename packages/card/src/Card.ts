@@ -93,10 +93,10 @@ export const Reason = Schema.String.check(Schema.isMinLength(3), Schema.isMaxLen
 /** How the holder proved who they are before an unblock. */
 export const HolderAuthentication = Schema.Literals(["face-to-face", "secret-answers"]);
 
-/** The face-to-face hand-over: the document checked and where. */
+/** The face-to-face hand-over: the document checked and where (`ants`: the agency's own desk, for a card of the national site). */
 export const HandOver = Schema.Struct({
   document: Schema.Struct({ type: Identity.IdentityDocument.fields.type, number: Identity.IdentityDocument.fields.number }),
-  place: Schema.Literals(["prefecture", "mairie"]),
+  place: Schema.Literals(["prefecture", "mairie", "ants"]),
   activationCodePresented: Schema.Literal(true),
 });
 /** The face-to-face hand-over. */

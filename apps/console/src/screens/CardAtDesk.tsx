@@ -95,8 +95,10 @@ export const HandOverForm = ({ card, reasonChecked, onDone, onRefused }: Props) 
   const [code, setCode] = useState("");
   const [documentType, setDocumentType] = useState<"carte-nationale-identite" | "passeport" | "titre-de-sejour">("carte-nationale-identite");
   const [documentNumber, setDocumentNumber] = useState("");
-  // At a prefecture's desk, the hand-over is at the prefecture (a commune's first cards).
-  const [place, setPlace] = useState<"mairie" | "prefecture">(session?.actor.site._tag === "prefecture" ? "prefecture" : "mairie");
+  // At a prefecture's desk, the hand-over is at the prefecture (a commune's first cards); a card of the national site's, at ANTS.
+  const [place, setPlace] = useState<"mairie" | "prefecture" | "ants">(
+    card.site._tag === "national" ? "ants" : session?.actor.site._tag === "prefecture" ? "prefecture" : "mairie",
+  );
   const [resume, setResume] = useState(false);
   const [pin, setPin] = useState("");
   const [again, setAgain] = useState("");
@@ -187,6 +189,7 @@ export const HandOverForm = ({ card, reasonChecked, onDone, onRefused }: Props) 
             <select id={`place-${card.id}`} className="fr-select" value={place} onChange={(event) => setPlace(event.target.value as typeof place)}>
               <option value="mairie">mairie</option>
               <option value="prefecture">préfecture</option>
+              <option value="ants">ANTS (niveau national)</option>
             </select>
           </div>
         </>
