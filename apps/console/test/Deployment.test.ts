@@ -206,6 +206,7 @@ describe.skipIf(!present)("the deployment dashboard and the hand-over planning, 
         .count(),
     ).toBe(12);
     await expectAccessible(page, "tableau de bord d'un département");
+    await page.getByTestId("dashboard-level").evaluate((heading) => heading.scrollIntoView({ block: "start" }));
     await page.screenshot({ path: `${artifacts}tableau-de-bord-13.png` });
     // Back up by the trail.
     await page.getByRole("navigation", { name: "Niveau du tableau de bord" }).getByRole("button", { name: "France entière" }).click();
