@@ -359,6 +359,12 @@ export const routes: ReadonlyArray<Route> = [
     listing: true,
     request: (s) => ({ path: `/audit/trail?site=commune:${s.commune}` }),
   }),
+  route({
+    method: "GET",
+    path: "/audit/trail/proven",
+    listing: true,
+    request: (s) => ({ path: `/audit/trail/proven?site=commune:${s.commune}` }),
+  }),
   route({ method: "GET", path: "/audit/verification", request: () => ({ path: "/audit/verification" }) }),
   route({
     method: "POST",
@@ -375,6 +381,11 @@ export const routes: ReadonlyArray<Route> = [
       path: "/planning/hand-over-sessions/confirmation",
       body: { departement: s.departement, reference: "plan", sessions: [{ date: today, venue: "Préfecture", mairies: [s.commune] }] },
     }),
+  }),
+  route({
+    method: "GET",
+    path: "/planning/appointments",
+    request: (s) => ({ path: `/planning/appointments?departement=${s.departement}` }),
   }),
   route({
     method: "POST",
