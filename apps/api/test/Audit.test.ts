@@ -74,12 +74,14 @@ for (const adapter of adapters) {
           ),
         );
       await runtime.runPromise(Tokens.ActorTokens.use((store) => store.issue(paris, 1, ants, "machine")));
-      const post = await app.request("/audit/checkpoints", { method: "POST", headers: { authorization: `Bearer ${tokens.auditor}` } });
+      // The auditor changes nothing, not even by signing a checkpoint: ANTS's administrators do.
+      expect((await app.request("/audit/checkpoints", { method: "POST", headers: { authorization: `Bearer ${tokens.auditor}` } })).status).toBe(403);
+      const post = await app.request("/audit/checkpoints", { method: "POST", headers: { authorization: `Bearer ${tokens.ants}` } });
       const { checkpoint } = (await post.json()) as { checkpoint: Audit.Checkpoint };
       expect(post.status).toBe(201);
       expect((await app.request("/audit/checkpoints", { method: "POST", headers: { authorization: `Bearer ${tokens.lyon}` } })).status).toBe(403);
       // Nothing happened since: nothing to sign.
-      const again = await app.request("/audit/checkpoints", { method: "POST", headers: { authorization: `Bearer ${tokens.auditor}` } });
+      const again = await app.request("/audit/checkpoints", { method: "POST", headers: { authorization: `Bearer ${tokens.ants}` } });
       expect(await again.json()).toEqual({ checkpoint: null });
       expect((await get("auditor", "/audit/verification")).body).toMatchObject({ valid: true, checkpoints: 1 });
 

@@ -398,8 +398,10 @@ describe.skipIf(!present)("the prefecture's and the auditor's consoles in Chromi
 
     beforeAll(async () => {
       auditorToken = platform.issue("auditor", "national", "Inès Moreau");
-      // The platform signs a checkpoint every hour: one now stands in for it, before the auditor looks.
-      expect((await platform.api(auditorToken, "POST", "/audit/checkpoints")).status).toBe(201);
+      // The platform signs a checkpoint every hour: ANTS signs one now in its stead, before the
+      // auditor looks; the auditor, who changes nothing, may not.
+      expect((await platform.api(auditorToken, "POST", "/audit/checkpoints")).status).toBe(403);
+      expect((await platform.api(platform.adminToken, "POST", "/audit/checkpoints")).status).toBe(201);
       auditor = await (await browser.newContext({ locale: "fr-FR", viewport: { width: 1280, height: 900 }, acceptDownloads: true })).newPage();
     });
 

@@ -38,6 +38,7 @@ export const Permission = Schema.Literals([
   "card.request",
   "card.validate",
   "audit.verify",
+  "audit.checkpoint",
   "audit.export",
   "monitoring.read",
   "retention.purge",
@@ -101,6 +102,10 @@ export const matrix: Readonly<Record<Permission, Readonly<Partial<Record<Actor.R
   // The audit trail: ANTS's auditor, who administers nothing (RGS role separation, rule
   // roles.separation), verifies the whole chain; a site's operators export what their site did.
   "audit.verify": { auditor: "everywhere" },
+  // Signing the chain's head on demand (the worker does it hourly) writes a checkpoint: a state
+  // change, so ANTS's administrators hold it and the auditor, who changes nothing, does not. A
+  // checkpoint only fixes what is already in the chain: it hides nothing from the auditor.
+  "audit.checkpoint": { "national-administrator": "everywhere" },
   "audit.export": { auditor: "everywhere", "prefecture-operator": "own-site", "commune-operator": "own-site" },
   // The RGS deadlines (revocations within 24 hours, CRL age): ANTS watches them, its auditor too.
   "monitoring.read": { "national-administrator": "everywhere", auditor: "everywhere" },

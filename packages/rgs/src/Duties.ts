@@ -59,7 +59,7 @@ export const duties: ReadonlyArray<DutyDefinition> = [
     duty: "administration",
     source: "RGS v2.0 annexe A2, §5.2.1 (administrateur système); DOMAIN.md §2 (ANTS)",
     text: "Running the platform: conventions, the reference of communes, editors, card production, the retention purge.",
-    permissions: ["convention.process", "commune.import", "editor.manage", "card.produce", "retention.purge"],
+    permissions: ["convention.process", "commune.import", "editor.manage", "card.produce", "retention.purge", "audit.checkpoint"],
   },
 ];
 

@@ -5,8 +5,8 @@
  * checkpoints they keep, that copy compared with what the platform publishes now —; a site's trail
  * exported with each entry's inclusion proof against the signed checkpoint, as a JSON file to check
  * offline; and the RGS deadlines (revocations within 24 hours, a CRL never older than 24 hours),
- * each with its state said plainly. Nothing here writes: signing a checkpoint, which the auditor's
- * grant allows, is left to the platform's hourly task.
+ * each with its state said plainly. Nothing here writes: the auditor's grants change nothing, and
+ * signing a checkpoint is the platform's hourly task (or ANTS's, on demand).
  */
 import { Alert } from "@codegouvfr/react-dsfr/Alert";
 import { Badge } from "@codegouvfr/react-dsfr/Badge";

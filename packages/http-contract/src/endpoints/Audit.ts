@@ -116,7 +116,7 @@ export const checkpoint = Endpoint.make({
   success: Schema.Struct({ checkpoint: Schema.NullOr(Checkpoint) }),
   status: 201,
   errors: [],
-  authorization: auditor,
+  authorization: { _tag: "permission", permission: "audit.checkpoint", target: { _tag: "nation" } },
 });
 
 /** Export a site's entries. */
