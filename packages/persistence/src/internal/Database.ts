@@ -8,7 +8,7 @@ import { PGlite } from "@electric-sql/pglite";
 import { Context, Effect, Layer } from "effect";
 import { hash } from "node:crypto";
 import { mkdir } from "node:fs/promises";
-import { type Dialect, Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient } from "kysely";
+import { type DatabaseIntrospector, type Dialect, Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient, sql } from "kysely";
 import { Migrator } from "kysely/migration";
 import { PGliteDialect } from "kysely-pglite-dialect";
 import pg from "pg";
@@ -19,9 +19,39 @@ import type { Tables } from "./Tables.js";
 /** The migrated database. */
 export class Database extends Context.Service<Database, { readonly db: Kysely<Tables> }>()("@comedec/persistence/Database") {}
 
+/**
+ * What the migrator asks of the catalog — whether its schema and its two tables exist — read from
+ * `information_schema` for those tables alone. Kysely's own introspector reads every column of
+ * every table (`pg_get_serial_sequence` on each), so another program altering its own schema at
+ * that moment (the job engine's migrations, at the worker's start) failed our start with
+ * "column … does not exist".
+ */
+const migrationIntrospector = (db: Kysely<Tables>): DatabaseIntrospector => ({
+  getSchemas: () => db.introspection.getSchemas(),
+  getTables: async () => {
+    const { rows } = await sql<{ readonly schema: string; readonly name: string }>`
+      SELECT table_schema AS schema, table_name AS name FROM information_schema.tables
+      WHERE table_schema = current_schema() AND table_name IN ('kysely_migration', 'kysely_migration_lock')`.execute(db);
+    return rows.map((row) => ({ ...row, isView: false, isForeign: false, columns: [] }));
+  },
+});
+
+// The database as the migrator sees it: the same instance, but with the narrow introspector above.
+// Methods are bound to the instance, whose private fields a proxy cannot reach.
+const forMigrator = (db: Kysely<Tables>): Kysely<Tables> => {
+  const introspection = migrationIntrospector(db);
+  return new Proxy(db, {
+    get: (target, property) => {
+      if (property === "introspection") return introspection;
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+};
+
 const migrate = (db: Kysely<Tables>) =>
   Effect.promise(async () => {
-    const { error } = await new Migrator({ db, provider }).migrateToLatest();
+    const { error } = await new Migrator({ db: forMigrator(db), provider }).migrateToLatest();
     if (error !== undefined) throw error;
   });
 
