@@ -8,12 +8,13 @@
  */
 import { Button } from "@codegouvfr/react-dsfr/Button";
 import { Input } from "@codegouvfr/react-dsfr/Input";
+import { Actor } from "@comedec/actor";
 import { type Card, Secrets } from "@comedec/card";
 import { Contract } from "@comedec/http-contract";
 import { useState } from "react";
 import * as CardWork from "../CardWork.js";
 import type { Feedback } from "../Feedback.js";
-import { useCall, useSession } from "../Session.js";
+import { type Session, useCall, useSession } from "../Session.js";
 import { validate } from "../Validation.js";
 
 const pinPattern = /^[0-9]{4,12}$/;
@@ -409,4 +410,12 @@ export const offers = {
   handOver: (card: Card.State) => card.status === "received",
   renewal: (card: Card.State) => card.status === "active",
   unblock: (card: Card.State) => card.status === "active" || card.status === "pin-blocked",
+  /**
+   * Whether the hand-over is this session's to make: ANTS hands over at its own desk only — a card
+   * of the national site, by a person there, signed in with their card, or the bootstrap session
+   * for the platform's first card (ADR 0018); a commune's or a prefecture's card is its site's.
+   */
+  handOverHere: (session: Pick<Session, "kind" | "actor">, card: Card.State) =>
+    session.actor.role !== "national-administrator" ||
+    (card.site._tag === "national" && (session.kind === "card" || Actor.isBootstrapAdministrator(session.actor))),
 };

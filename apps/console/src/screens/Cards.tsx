@@ -471,6 +471,7 @@ const CardPanel = ({
           </>
         ) : null}
         {offers.handOver(card) &&
+        offers.handOverHere(session, card) &&
         (prefecture
           ? card.personalisationApprovedBy !== undefined && card.personalisationApprovedBy !== actorId
           : bootstrap || card.personalisationApprovedBy !== undefined || card.orderedBy !== actorId)
