@@ -13,35 +13,12 @@
  * finds no serious or critical violation on any screen; the pages request nothing but the
  * platform and the agent.
  */
-import AxeBuilder from "@axe-core/playwright";
-import { existsSync, mkdirSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { mkdirSync } from "node:fs";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { artifacts, chromiumPath, expectAccessible, feedback, launchFlags, present } from "./Chromium.js";
 import * as Platform from "./Platform.js";
 
-const chromiumPath = "/usr/bin/chromium";
-const artifacts = fileURLToPath(new URL("../test-artifacts/", import.meta.url));
-const present = existsSync(chromiumPath);
-const launchFlags = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
-
-const expectAccessible = async (page: Page, screen: string) => {
-  const { violations } = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
-  const grave = violations
-    .filter((violation) => violation.impact === "serious" || violation.impact === "critical")
-    .map((violation) => ({ screen, id: violation.id, nodes: violation.nodes.map((node) => node.target.join(" ")) }));
-  expect(grave).toEqual([]);
-};
-const feedback = (page: Page) => page.getByTestId("feedback");
 const heading = (page: Page) => page.locator("main h1").textContent();
 const menu = (page: Page) => page.locator("header nav a").allTextContents();
 

@@ -19,44 +19,13 @@
  * RGAA follows) on any screen; each screen's screenshot is kept in test-artifacts/. The token is
  * never in storage, and the pages request nothing but the platform and the agent.
  */
-import AxeBuilder from "@axe-core/playwright";
 import { ActivationLetters } from "@comedec/pgca";
-import { existsSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { artifacts, chromiumPath, expectAccessible, feedback, launchFlags, present, shoot } from "./Chromium.js";
 import * as Platform from "./Platform.js";
-
-const chromiumPath = "/usr/bin/chromium";
-const artifacts = fileURLToPath(new URL("../test-artifacts/", import.meta.url));
-const present = existsSync(chromiumPath);
-if (!present) console.warn(`browser suite skipped: ${chromiumPath} is absent (apt-get install chromium; .ci/run installs it)`);
-
-/** The flags that work on these machines as root, with a fresh profile per context. */
-const launchFlags = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
-
-/** No serious or critical violation of WCAG 2.1 A and AA on the page as it stands. */
-const expectAccessible = async (page: Page, screen: string) => {
-  const { violations } = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
-  const grave = violations
-    .filter((violation) => violation.impact === "serious" || violation.impact === "critical")
-    .map((violation) => ({ screen, id: violation.id, impact: violation.impact, nodes: violation.nodes.map((node) => node.target.join(" ")) }));
-  expect(grave).toEqual([]);
-};
-
-const shoot = (page: Page, name: string) => page.screenshot({ path: `${artifacts}${name}.png`, fullPage: true });
-
-/** The result of the last action. */
-const feedback = (page: Page) => page.getByTestId("feedback");
 
 describe.skipIf(!present)("the console in Chromium, with the API and a card agent", () => {
   let platform: Platform.Running;

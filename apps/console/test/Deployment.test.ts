@@ -10,39 +10,17 @@
  * prefecture's operator sees its département only. axe finds no serious or critical violation;
  * the screenshots of the dashboard and the planning map are kept in test-artifacts/.
  */
-import AxeBuilder from "@axe-core/playwright";
 import { Contract } from "@comedec/http-contract";
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { mkdirSync, readFileSync } from "node:fs";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { artifacts, chromiumPath, expectAccessible, feedback, launchFlags, present } from "./Chromium.js";
 import * as Platform from "./Platform.js";
 
-const chromiumPath = "/usr/bin/chromium";
-const artifacts = fileURLToPath(new URL("../test-artifacts/", import.meta.url));
-const present = existsSync(chromiumPath);
-const launchFlags = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 const today = new Date().toISOString().slice(0, 10);
 /** A count as the console writes it (34 877, a narrow no-break space between the thousands). */
 const fr = (value: number) => value.toLocaleString("fr-FR");
 
-const expectAccessible = async (page: Page, screen: string) => {
-  const { violations } = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
-  const grave = violations
-    .filter((violation) => violation.impact === "serious" || violation.impact === "critical")
-    .map((violation) => ({ screen, id: violation.id, impact: violation.impact, nodes: violation.nodes.map((node) => node.target.join(" ")) }));
-  expect(grave).toEqual([]);
-};
-const feedback = (page: Page) => page.getByTestId("feedback");
 /** Polls with room for a machine under load (vitest's default is one second). */
 const poll = <T>(read: () => T | Promise<T>) => expect.poll(read, { timeout: 20_000 });
 

@@ -6,28 +6,13 @@
  * at the desk the second person — then signs in with that card as a national administrator of the
  * national level. A second hand-over by the bootstrap session is refused. axe finds no serious or critical violation on any screen.
  */
-import AxeBuilder from "@axe-core/playwright";
 import { ActivationLetters } from "@comedec/pgca";
 import { generateKeyPairSync } from "node:crypto";
-import { existsSync, mkdirSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { mkdirSync } from "node:fs";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { artifacts, chromiumPath, expectAccessible, feedback, launchFlags, present } from "./Chromium.js";
 import * as Platform from "./Platform.js";
-
-const chromiumPath = "/usr/bin/chromium";
-const artifacts = fileURLToPath(new URL("../test-artifacts/", import.meta.url));
-const present = existsSync(chromiumPath);
-const launchFlags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-sync"];
-
-const expectAccessible = async (page: Page, screen: string) => {
-  const { violations } = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
-  const grave = violations
-    .filter((violation) => violation.impact === "serious" || violation.impact === "critical")
-    .map((violation) => ({ screen, id: violation.id, nodes: violation.nodes.map((node) => node.target.join(" ")) }));
-  expect(grave).toEqual([]);
-};
-const feedback = (page: Page) => page.getByTestId("feedback");
 
 describe.skipIf(!present)("the first national administrator of a new platform, in Chromium", () => {
   let platform: Platform.Running;
