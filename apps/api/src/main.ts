@@ -64,6 +64,7 @@ const metricsServer =
     : serve({ fetch: metrics.app.fetch, port: metricsPort as number, hostname: settings.metrics.host }, (info) =>
         console.error(`metrics on http://${info.address}:${info.port}/metrics`),
       );
+const idleConnectionMillis = 65_000;
 const server = serve(
   {
     fetch: App.make(runtime, {
@@ -85,6 +86,12 @@ const server = serve(
     console.error(`Console: http://${info.address}:${info.port}/console (sign in with a card through comedec-card-agent, or once with the bootstrap token)`);
   },
 );
+
+// Clients and reverse proxies keep idle connections to reuse them. Node closes an idle one after
+// 5 s by default, and a request sent at that instant fails with "other side closed" (seen under
+// load, when a busy event loop makes both ends' timers coincide). Idle connections are kept
+// longer than the usual proxy pools (60 s), so it is always the client that closes first.
+(server as { keepAliveTimeout: number }).keepAliveTimeout = idleConnectionMillis;
 
 // graphile-worker completes and fails jobs in batches whose promise it does not always await: with
 // the database away, one may reject unhandled, which would end this process. The job stays locked

@@ -10,7 +10,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
-import { createServer } from "node:net";
+import { connect, createServer } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as AtTheDesk from "./AtTheDesk.js";
@@ -39,11 +39,30 @@ const platformAt =
     return { status: response.status, body: (await response.json()) as any };
   };
 
+/** Two requests on one connection, `idleMillis` apart: the second is answered only if the server kept the connection open. */
+const twoRequestsOnOneConnection = (url: string, path: string, idleMillis: number) =>
+  new Promise<ReadonlyArray<string>>((resolve, reject) => {
+    const { hostname, port } = new URL(url);
+    const socket = connect(Number(port), hostname);
+    const statusLines: Array<string> = [];
+    const request = `GET ${path} HTTP/1.1\r\nHost: ${hostname}:${port}\r\nConnection: keep-alive\r\n\r\n`;
+    socket.setEncoding("utf8");
+    socket.on("data", (chunk: string) => {
+      for (const line of chunk.match(/^HTTP\/1\.1 [0-9]{3}/gm) ?? []) statusLines.push(line);
+      if (statusLines.length === 1 && !socket.destroyed) setTimeout(() => socket.write(request), idleMillis);
+      if (statusLines.length === 2) socket.end();
+    });
+    socket.on("close", () => resolve(statusLines));
+    socket.on("error", reject);
+    socket.write(request);
+  });
+
 describe("the platform started on its embedded defaults", () => {
   let platform: Started;
   let base = "";
   let dataDir = "";
   let desk: AtTheDesk.RemoteDesk;
+  let agentPort = 0;
   const ok: Started["ok"] = (...args) => platform.ok(...args);
   const tokens = { ants: "", prefecture: "", lyon: "", lyonDelegue: "" };
   const lyon: Side = { commune: "69123", departement: "69", agent: "", card: "", request: "", convention: "" };
@@ -54,7 +73,7 @@ describe("the platform started on its embedded defaults", () => {
     );
 
   beforeAll(async () => {
-    const agentPort = await freePort();
+    agentPort = await freePort();
     platform = await start({ COMEDEC_CARD_AGENT_PORT: String(agentPort) });
     ({ base, dataDir } = platform);
     // The console's origin is the platform's own; the agent runs in its process, on its virtual cards.
@@ -66,6 +85,16 @@ describe("the platform started on its embedded defaults", () => {
   }, 120_000);
 
   afterAll(() => platform?.stop());
+
+  it("keeps an idle connection past Node's 5 s default, so a client reusing it never meets a closed socket", async () => {
+    // Both servers answer the second request on the same socket after 6 s of silence.
+    const [api, agent] = await Promise.all([
+      twoRequestsOnOneConnection(base, "/health", 6_000),
+      twoRequestsOnOneConnection(`http://127.0.0.1:${agentPort}`, "/v1/cards", 6_000),
+    ]);
+    expect(api).toEqual(["HTTP/1.1 200", "HTTP/1.1 200"]);
+    expect(agent).toHaveLength(2);
+  }, 20_000);
 
   it("says on start that its jobs run in its own process, on the embedded database", () => {
     expect(platform.output()).toContain(`embedded PostgreSQL in ${dataDir}; jobs in this process, mail kept in the mailbox`);

@@ -81,6 +81,9 @@ export const start = async (options: Options): Promise<Running> => {
     server.once("listening", () => resolve());
     server.once("error", reject);
   });
+  // The page's browser reuses its connection to the agent; Node's 5 s idle close could race a
+  // request sent at that instant (as the platform's server, which keeps them 65 s too).
+  (server as { keepAliveTimeout: number }).keepAliveTimeout = 65_000;
   const port = (server.address() as AddressInfo).port;
   app = LocalInterface.make({
     consoleOrigin: options.consoleOrigin,
