@@ -9,6 +9,8 @@ import { generateKeyPairSync, randomBytes, sign } from "node:crypto";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { AsnConvert, OctetString } from "@peculiar/asn1-schema";
+import * as X509 from "@peculiar/asn1-x509";
 import { describe, expect, it } from "vitest";
 import { Authority, Crl, Der } from "../src/index.js";
 import { memoryRegistry } from "./MemoryRegistry.js";
@@ -80,6 +82,82 @@ describe("Revocation", () => {
     expect(text.match(/Superseded/g)).toHaveLength(1_000);
     // A serial whose first bit is set gets a leading zero octet, so it stays positive.
     expect(text).toContain(`Serial Number: 80${(revoked[0] as { serial: string }).serial.slice(2, 6).toUpperCase()}`);
+  });
+
+  it("writes each entry of a CRL byte for byte as the ASN.1 library encodes it, and OpenSSL lists each with its date and reason", () => {
+    const at = new Date("2026-11-20T10:00:00.750Z");
+    const reasons = [
+      "unspecified",
+      "keyCompromise",
+      "affiliationChanged",
+      "superseded",
+      "cessationOfOperation",
+      "certificateHold",
+      "privilegeWithdrawn",
+    ] as const;
+    // The edges of the hand-written encoder: leading zero octets, a first bit set, capitals, 20 octets, a single octet, GeneralizedTime after 2049.
+    const serials = [
+      "0000ab12",
+      "00ff01",
+      `80${"11".repeat(15)}`,
+      `7F${"AB".repeat(19)}`,
+      "00",
+      "05",
+      ...Array.from({ length: 300 }, () => randomBytes(16).toString("hex")),
+    ];
+    const revoked = serials.map((serial, index) => ({
+      serial,
+      revokedAt: index === 3 ? new Date("2051-02-03T04:05:06Z") : new Date(at.getTime() - (index % 17) * 61_250),
+      reason: reasons[index % reasons.length] as (typeof reasons)[number],
+    }));
+    const der = Crl.build(hierarchy.issuing, { number: 9n, thisUpdate: at, nextUpdate: new Date(at.getTime() + 86_400_000), revoked });
+    const parsed = AsnConvert.parse(der, X509.CertificateList);
+    const reasonCode = (reason: string) =>
+      ({ keyCompromise: 1, affiliationChanged: 3, superseded: 4, cessationOfOperation: 5, certificateHold: 6, privilegeWithdrawn: 9 })[reason];
+    const expected = new X509.TBSCertList({
+      ...parsed.tbsCertList,
+      revokedCertificates: revoked.map((entry) => {
+        const bytes = Buffer.from(entry.serial.replace(/^(00)+(?=..)/, ""), "hex");
+        const code = reasonCode(entry.reason);
+        return new X509.RevokedCertificate({
+          userCertificate: new Uint8Array(bytes[0] !== undefined && bytes[0] >= 0x80 ? Buffer.concat([Buffer.from([0]), bytes]) : bytes).buffer,
+          revocationDate: new X509.Time(entry.revokedAt),
+          ...(code === undefined
+            ? {}
+            : {
+                crlEntryExtensions: [
+                  new X509.Extension({ extnID: X509.id_ce_cRLReasons, extnValue: new OctetString(AsnConvert.serialize(new X509.CRLReason(code))) }),
+                ],
+              }),
+        });
+      }),
+    });
+    expect(Buffer.from(AsnConvert.serialize(parsed.tbsCertList)).equals(Buffer.from(AsnConvert.serialize(expected)))).toBe(true);
+    writeFileSync(file("edges.der"), der);
+    const text = openssl(["crl", "-inform", "DER", "-in", file("edges.der"), "-noout", "-text", "-CAfile", file("issuing.pem")]);
+    expect(text).toContain("verify OK");
+    const listed = [
+      ...text.matchAll(/Serial Number: ([0-9A-F]+)\n\s+Revocation Date: ([^\n]+)(?:\n\s+CRL entry extensions:\n\s+X509v3 CRL Reason Code: ?\n\s+([^\n]+))?/g),
+    ].map((match) => [match[1], match[2], match[3] ?? ""]);
+    const openSslDate = (date: Date) => {
+      const [, day, month, year, clock] = date.toUTCString().split(" ");
+      return `${month} ${String(Number(day)).padStart(2, " ")} ${clock} ${year} GMT`;
+    };
+    const openSslReason: Record<string, string> = {
+      unspecified: "",
+      keyCompromise: "Key Compromise",
+      affiliationChanged: "Affiliation Changed",
+      superseded: "Superseded",
+      cessationOfOperation: "Cessation Of Operation",
+      certificateHold: "Certificate Hold",
+      privilegeWithdrawn: "Privilege Withdrawn",
+    };
+    expect(listed).toEqual(
+      revoked.map((entry) => {
+        // OpenSSL prints the INTEGER's value: without the zero octet that keeps it positive.
+        return [entry.serial.replace(/^(00)+(?=..)/, "").toUpperCase(), openSslDate(entry.revokedAt), openSslReason[entry.reason]];
+      }),
+    );
   });
 
   it("answers OCSP requests from `openssl ocsp`: good, then revoked with its reason, unknown for a stranger, malformed for garbage", async () => {
