@@ -60,7 +60,7 @@ export interface AtRisk {
 }
 
 /** The milestones that apply to a commune and are not reached. */
-export const remaining = (progress: Progress): number =>
+export const remaining = (progress: Pick<Progress, "underObligation" | "reached">): number =>
   Onboarding.machine.milestones.filter(
     (definition) => (progress.underObligation || !definition.onlyUnderObligation) && !progress.reached.includes(definition.milestone),
   ).length;
@@ -68,31 +68,74 @@ export const remaining = (progress: Progress): number =>
 const daysBetween = (from: CalendarDate.CalendarDate, to: CalendarDate.CalendarDate): number =>
   Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000);
 
-/** Each département's pace on a day, from its started communes. */
-export const paces = (communes: ReadonlyArray<Progress>, today: CalendarDate.CalendarDate): ReadonlyMap<string, Pace> => {
+/**
+ * The started communes of a département that took their first milestone on the same day, and the
+ * milestones they reached: what a pace pools, read as a few hundred groups rather than commune by
+ * commune.
+ */
+export interface Starts {
+  readonly departement: string;
+  readonly startedOn: CalendarDate.CalendarDate;
+  readonly communes: number;
+  readonly milestones: number;
+}
+
+/** Each département's pace on a day, from its started communes grouped by the day they started. */
+export const pacesOfStarts = (starts: ReadonlyArray<Starts>, today: CalendarDate.CalendarDate): ReadonlyMap<string, Pace> => {
   const sums = new Map<string, { milestones: number; days: number; communes: number }>();
-  for (const commune of communes) {
-    if (commune.startedOn === undefined || commune.reached.length === 0) continue;
-    const sum = sums.get(commune.departement) ?? { milestones: 0, days: 0, communes: 0 };
-    sum.milestones += commune.reached.length;
-    sum.days += Math.max(1, daysBetween(commune.startedOn, today));
-    sum.communes += 1;
-    sums.set(commune.departement, sum);
+  for (const group of starts) {
+    if (group.communes === 0) continue;
+    const sum = sums.get(group.departement) ?? { milestones: 0, days: 0, communes: 0 };
+    sum.milestones += group.milestones;
+    sum.days += group.communes * Math.max(1, daysBetween(group.startedOn, today));
+    sum.communes += group.communes;
+    sums.set(group.departement, sum);
   }
   return new Map(
     [...sums].map(([departement, sum]) => [departement, { departement, milestonesPerDay: sum.milestones / sum.days, startedCommunes: sum.communes }]),
   );
 };
 
+/** Each département's pace on a day, from its started communes. */
+export const paces = (communes: ReadonlyArray<Progress>, today: CalendarDate.CalendarDate): ReadonlyMap<string, Pace> =>
+  pacesOfStarts(
+    communes.flatMap((commune) =>
+      commune.startedOn === undefined || commune.reached.length === 0
+        ? []
+        : [{ departement: commune.departement, startedOn: commune.startedOn, communes: 1, milestones: commune.reached.length }],
+    ),
+    today,
+  );
+
 /** The communes under the obligation, not connected, that cannot make the deadline on this day, by département then code. */
-export const atRisk = (communes: ReadonlyArray<Progress>, today: CalendarDate.CalendarDate, deadline = connectionDeadline): ReadonlyArray<AtRisk> => {
-  const byDepartement = paces(communes, today);
+export const atRisk = (communes: ReadonlyArray<Progress>, today: CalendarDate.CalendarDate, deadline = connectionDeadline): ReadonlyArray<AtRisk> =>
+  atRiskAtPaces(communes, paces(communes, today), today, deadline);
+
+/**
+ * The same, at paces already known (`pacesOfStarts`): only the communes under the obligation not
+ * connected need to be read one by one.
+ */
+export const atRiskAtPaces = (
+  communes: ReadonlyArray<Pick<Progress, "code" | "name" | "departement" | "underObligation" | "reached">>,
+  byDepartement: ReadonlyMap<string, Pace>,
+  today: CalendarDate.CalendarDate,
+  deadline = connectionDeadline,
+): ReadonlyArray<AtRisk> => {
   const result: Array<AtRisk> = [];
+  // A thousand communes fall on a few hundred days at most: each day computed once.
+  const days = new Map<number, CalendarDate.CalendarDate>();
+  const inDays = (count: number) => {
+    const known = days.get(count);
+    if (known !== undefined) return known;
+    const day = CalendarDate.addDays(today, count);
+    days.set(count, day);
+    return day;
+  };
   for (const commune of communes) {
     if (!commune.underObligation || commune.reached.includes("connected")) continue;
     const left = remaining(commune);
     const pace = byDepartement.get(commune.departement)?.milestonesPerDay ?? 0;
-    const projectedOn = pace > 0 ? CalendarDate.addDays(today, Math.ceil(left / pace)) : undefined;
+    const projectedOn = pace > 0 ? inDays(Math.ceil(left / pace)) : undefined;
     const verdict: Verdict | undefined =
       today > deadline ? "deadline-passed" : projectedOn === undefined ? "no-progress-in-departement" : projectedOn > deadline ? "too-slow" : undefined;
     if (verdict === undefined) continue;

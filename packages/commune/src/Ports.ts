@@ -110,10 +110,15 @@ export class CommuneDirectory extends Context.Service<
     readonly importReference: (communes: ReadonlyArray<Commune>, actor: Actor.Actor) => Effect.Effect<ImportReport>;
     readonly countsBy: (area: "departement" | "region", today: CalendarDate) => Effect.Effect<ReadonlyArray<AreaCounts>>;
     /**
-     * What the forecast reads: every commune under the obligation or with a milestone reached (in
-     * this département only, when given), with the day of its first milestone.
+     * What the forecast's paces pool: the started communes (a milestone reached) grouped by
+     * département and the day of their first milestone (in this département only, when given).
      */
-    readonly progress: (scope: { readonly departement?: string }) => Effect.Effect<ReadonlyArray<Forecast.Progress>>;
+    readonly starts: (scope: { readonly departement?: string }) => Effect.Effect<ReadonlyArray<Forecast.Starts>>;
+    /**
+     * The communes the forecast may name: those under the obligation not connected yet (in this
+     * département only, when given), in code order.
+     */
+    readonly obligedNotConnected: (scope: { readonly departement?: string }) => Effect.Effect<ReadonlyArray<Omit<Forecast.Progress, "startedOn">>>;
     /** Every commune of the scope with its place and progress, in code order (the deployment map). */
     readonly mapColumns: (scope: DashboardScope, today: CalendarDate) => Effect.Effect<MapColumns>;
     /** The milestones reached per month and département in the scope, oldest month first. */

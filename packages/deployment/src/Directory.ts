@@ -31,10 +31,13 @@ export const dashboard = Effect.fnUntraced(function* (grant: Access.Grant<"dashb
   yield* Access.require(grant, "dashboard.read");
   const directory = yield* CommuneDirectory;
   const site = grant.actor.site;
-  const areas = yield* directory.countsBy(by, today);
+  // The counts and the late communes are independent readings: both at once, on two connections.
+  const [areas, atRisk] = yield* Effect.all(
+    [directory.countsBy(by, today), directory.search(narrow(grant, { underObligation: true, late: { on: today, value: true }, limit: 200 }))],
+    { concurrency: "unbounded" },
+  );
   const visible =
     grant.reach === "everywhere" || site._tag !== "prefecture" ? areas : by === "departement" ? areas.filter((area) => area.area === site.departement) : [];
-  const atRisk = yield* directory.search(narrow(grant, { underObligation: true, late: { on: today, value: true }, limit: 200 }));
   return { by, today, areas: visible, atRisk };
 });
 
@@ -91,12 +94,14 @@ export const forecast = Effect.fnUntraced(function* (grant: Access.Grant<"dashbo
   yield* Access.require(grant, "dashboard.read");
   const site = grant.actor.site;
   const scope = grant.reach === "own-site" && site._tag === "prefecture" ? { departement: site.departement } : {};
-  const communes = yield* CommuneDirectory.use((directory) => directory.progress(scope));
-  const paces = Forecast.paces(communes, today);
+  const directory = yield* CommuneDirectory;
+  // Two independent readings: the paces' groups and the communes that may be named.
+  const [starts, obliged] = yield* Effect.all([directory.starts(scope), directory.obligedNotConnected(scope)], { concurrency: "unbounded" });
+  const paces = Forecast.pacesOfStarts(starts, today);
   return {
     today,
     deadline: Commune.connectionDeadline,
-    atRisk: Forecast.atRisk(communes, today),
+    atRisk: Forecast.atRiskAtPaces(obliged, paces, today),
     paces: [...paces.values()].sort((a, b) => a.departement.localeCompare(b.departement)),
   };
 });

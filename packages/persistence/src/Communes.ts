@@ -151,20 +151,27 @@ export const communeDirectoryLayer = Layer.effect(
         }),
       );
 
+    // From the tallies the commune rows' triggers keep in each writer's transaction (migration
+    // 0017, ADR 0023): a few hundred rows, not every commune. A group whose communes all moved
+    // away keeps a row of zeros, which the sums leave out.
     const countsBy = (area: "departement" | "region", today: CalendarDate.CalendarDate) =>
       Effect.promise(async () => {
         const column = sql.ref(area);
-        const base = await sql<{ area: string; communes: number; under_obligation: number; connected: number; late: number }>`
-          SELECT ${column} AS area, count(*)::int AS communes,
-                 count(*) FILTER (WHERE under_obligation)::int AS under_obligation,
-                 count(*) FILTER (WHERE 'connected' = ANY (reached))::int AS connected,
-                 count(*) FILTER (WHERE late_from <= ${today}::date)::int AS late
-          FROM commune WHERE removed_at IS NULL GROUP BY 1 ORDER BY 1`.execute(db);
-        const reached = await sql<{ area: string; milestone: string; count: number }>`
-          SELECT ${column} AS area, milestone, count(*)::int AS count
-          FROM commune, unnest(reached) AS milestone WHERE removed_at IS NULL GROUP BY 1, 2`.execute(db);
+        const [base, reached] = await Promise.all([
+          sql<{ area: string; communes: number; under_obligation: number; connected: number; late: number }>`
+            SELECT ${column} AS area, sum(communes)::int AS communes, sum(under_obligation)::int AS under_obligation,
+                   sum(connected)::int AS connected, coalesce(sum(communes) FILTER (WHERE late_from <= ${today}::date), 0)::int AS late
+            FROM commune_tally GROUP BY 1 HAVING sum(communes) > 0 ORDER BY 1`.execute(db),
+          sql<{ area: string; milestone: string; count: number }>`
+            SELECT ${column} AS area, milestone, sum(communes)::int AS count
+            FROM commune_milestone_tally GROUP BY 1, 2 HAVING sum(communes) > 0 ORDER BY 1, 2`.execute(db),
+        ]);
         const byArea = new Map<string, Record<string, number>>();
-        for (const row of reached.rows) byArea.set(row.area, { ...byArea.get(row.area), [row.milestone]: row.count });
+        for (const row of reached.rows) {
+          const counts = byArea.get(row.area);
+          if (counts === undefined) byArea.set(row.area, { [row.milestone]: row.count });
+          else counts[row.milestone] = row.count;
+        }
         return base.rows.map((row) => ({
           area: row.area,
           communes: row.communes,
@@ -182,32 +189,32 @@ export const communeDirectoryLayer = Layer.effect(
         return new Set(rows.rows.map((row) => row.code));
       });
 
-    // The first milestone's day is read from the stream's state: the communes under way are a few
-    // thousand at most, and the obligation's about a thousand.
-    const progress = (scope: { readonly departement?: string }) =>
+    const inDepartement = (scope: { readonly departement?: string }) => (scope.departement === undefined ? sql`` : sql`AND departement = ${scope.departement}`);
+
+    // The started communes by the day of their first milestone, from the tally (its trigger reads
+    // that day from the stream's state: the first ten characters of its earliest instant, the UTC day).
+    const starts = (scope: { readonly departement?: string }) =>
       Effect.promise(async () => {
-        const rows = await sql<{
-          code: string;
-          name: string;
-          departement: string;
-          under_obligation: boolean;
-          reached: Array<string>;
-          started_on: string | null;
-        }>`
-          SELECT code, name, departement, under_obligation, reached,
-                 -- Instants are ISO 8601 in UTC: their first ten characters are the UTC day, and they sort as text.
-                 (SELECT left(min(value->>'at'), 10) FROM jsonb_each(onboarding_state->'milestones')) AS started_on
-          FROM commune
-          WHERE removed_at IS NULL AND (under_obligation OR cardinality(reached) > 0)
-                ${scope.departement === undefined ? sql`` : sql`AND departement = ${scope.departement}`}
+        const rows = await sql<{ departement: string; started_on: string; communes: number; milestones: number }>`
+          SELECT departement, started_on::text AS started_on, sum(communes)::int AS communes, sum(milestones)::int AS milestones
+          FROM commune_tally WHERE started_on <> 'infinity' ${inDepartement(scope)}
+          GROUP BY 1, 2 HAVING sum(communes) > 0`.execute(db);
+        return rows.rows.map((row) => ({ departement: row.departement, startedOn: row.started_on, communes: row.communes, milestones: row.milestones }));
+      });
+
+    // Through their partial index: the obligation's communes are about a thousand.
+    const obligedNotConnected = (scope: { readonly departement?: string }) =>
+      Effect.promise(async () => {
+        const rows = await sql<{ code: string; name: string; departement: string; reached: Array<string> }>`
+          SELECT code, name, departement, reached FROM commune
+          WHERE under_obligation AND removed_at IS NULL AND NOT ('connected' = ANY (reached)) ${inDepartement(scope)}
           ORDER BY code`.execute(db);
         return rows.rows.map((row) => ({
           code: row.code as InseeCode.InseeCode,
           name: row.name,
           departement: row.departement,
-          underObligation: row.under_obligation,
+          underObligation: true,
           reached: row.reached as ReadonlyArray<Onboarding.Milestone>,
-          startedOn: row.started_on ?? undefined,
         }));
       });
 
@@ -274,7 +281,7 @@ export const communeDirectoryLayer = Layer.effect(
         return rows.rows.map((row) => ({ ...row, milestone: row.milestone as Onboarding.Milestone }));
       });
 
-    return CommuneDirectory.of({ find, search, importReference, countsBy, progress, known, mapColumns, milestonesByMonth });
+    return CommuneDirectory.of({ find, search, importReference, countsBy, starts, obligedNotConnected, known, mapColumns, milestonesByMonth });
   }),
 );
 

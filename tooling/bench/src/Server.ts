@@ -44,20 +44,37 @@ app.get("/raw/communes/:code", async (context) => {
   return rows.length === 0 ? context.json({ title: "not found" }, 404) : context.json(rows[0]);
 });
 
-// The national dashboard's counting, by hand: per département, the communes, those under the
-// obligation, connected and late, then the milestones reached.
+// The national dashboard's readings, by hand, at once as the platform makes them: per département
+// the communes, those under the obligation, connected and late, then the milestones reached, from
+// the tallies the commune rows' triggers keep (ADR 0023); the late communes under the obligation;
+// the forecast's started communes by day and the communes it may name.
 app.get("/raw/dashboard", async (context) => {
   const today = new Date().toISOString().slice(0, 10);
-  const areas = await raw.query(
-    `SELECT departement AS area, count(*)::int AS communes, count(*) FILTER (WHERE under_obligation)::int AS under_obligation,
-            count(*) FILTER (WHERE 'connected' = ANY (reached))::int AS connected, count(*) FILTER (WHERE late_from <= $1::date)::int AS late
-     FROM commune WHERE removed_at IS NULL GROUP BY 1 ORDER BY 1`,
-    [today],
-  );
-  const reached = await raw.query(
-    "SELECT departement AS area, milestone, count(*)::int AS count FROM commune, unnest(reached) AS milestone WHERE removed_at IS NULL GROUP BY 1, 2",
-  );
-  return context.json({ areas, reached });
+  const [areas, reached, late, starts, obliged] = await Promise.all([
+    raw.query(
+      `SELECT departement AS area, sum(communes)::int AS communes, sum(under_obligation)::int AS under_obligation, sum(connected)::int AS connected,
+              coalesce(sum(communes) FILTER (WHERE late_from <= $1::date), 0)::int AS late
+       FROM commune_tally GROUP BY 1 HAVING sum(communes) > 0 ORDER BY 1`,
+      [today],
+    ),
+    raw.query(
+      "SELECT departement AS area, milestone, sum(communes)::int AS count FROM commune_milestone_tally GROUP BY 1, 2 HAVING sum(communes) > 0 ORDER BY 1, 2",
+    ),
+    raw.query(
+      `SELECT code, name, departement, region, population, latitude, longitude, under_obligation, reached, late_from::text AS late_from FROM commune
+       WHERE removed_at IS NULL AND under_obligation AND late_from <= $1::date ORDER BY code LIMIT 200`,
+      [today],
+    ),
+    raw.query(
+      `SELECT departement, started_on::text AS started_on, sum(communes)::int AS communes, sum(milestones)::int AS milestones
+       FROM commune_tally WHERE started_on <> 'infinity' GROUP BY 1, 2 HAVING sum(communes) > 0`,
+    ),
+    raw.query(
+      `SELECT code, name, departement, reached FROM commune
+       WHERE under_obligation AND removed_at IS NULL AND NOT ('connected' = ANY (reached)) ORDER BY code`,
+    ),
+  ]);
+  return context.json({ areas, reached, late, starts, obliged });
 });
 
 // The agent search of the directory, written by hand as one SELECT on the same tables.

@@ -656,6 +656,103 @@ const conventionQueueStatements: ReadonlyArray<string> = [
 
 const conventionQueue = fromStatements(conventionQueueStatements);
 
+// The dashboard's counts kept as tallies (ADR 0023): one row per département, region, first late
+// day and first milestone's day with its communes, those under the obligation, connected, and
+// the milestones they reached; one row per département, region and milestone with the communes
+// that reached it. Statement triggers on the commune table keep them in the writer's transaction, from
+// the rows the statement changed (a milestone write moves a row or two, an import a few hundred),
+// so a reading is never behind a write acknowledged. The dashboard reads a few hundred rows, not
+// 35,000 communes. 'infinity' stands for "never late" and "not started" (a key has no NULL).
+const tallyKey = (rows: string) => `
+      SELECT departement, region, coalesce(late_from, 'infinity') AS late_from,
+             CASE WHEN cardinality(reached) > 0
+                  -- The first milestone's UTC day, as the forecast reads it: instants are ISO 8601 and sort as text.
+                  THEN coalesce((SELECT left(min(value->>'at'), 10) FROM jsonb_each(onboarding_state->'milestones'))::date, 'infinity')
+                  ELSE 'infinity' END AS started_on,
+             under_obligation, reached
+      FROM ${rows} WHERE removed_at IS NULL`;
+
+/** The two tally upserts for the rows a statement left (`added`) and those it replaced (`taken`). */
+const tallyChange = (added: string | undefined, taken: string | undefined) => {
+  const signed = [
+    ...(added === undefined ? [] : [`SELECT 1 AS sign, * FROM (${tallyKey(added)}) AS a`]),
+    ...(taken === undefined ? [] : [`SELECT -1 AS sign, * FROM (${tallyKey(taken)}) AS t`]),
+  ].join(" UNION ALL ");
+  // Rows are locked in key order, so two statements never wait on each other crosswise.
+  return `
+        WITH change AS (${signed}),
+        delta AS (
+          SELECT departement, region, late_from, started_on, sum(sign)::int AS communes,
+                 sum(sign) FILTER (WHERE under_obligation)::int AS under_obligation,
+                 sum(sign) FILTER (WHERE 'connected' = ANY (reached))::int AS connected,
+                 sum(sign * cardinality(reached))::int AS milestones
+          FROM change GROUP BY 1, 2, 3, 4
+        )
+        INSERT INTO commune_tally (departement, region, late_from, started_on, communes, under_obligation, connected, milestones)
+          SELECT departement, region, late_from, started_on, communes, coalesce(under_obligation, 0), coalesce(connected, 0), milestones FROM delta
+          WHERE (communes, coalesce(under_obligation, 0), coalesce(connected, 0), milestones) <> (0, 0, 0, 0)
+          ORDER BY 1, 2, 3, 4
+        ON CONFLICT (departement, region, late_from, started_on) DO UPDATE SET
+          communes = commune_tally.communes + excluded.communes, under_obligation = commune_tally.under_obligation + excluded.under_obligation,
+          connected = commune_tally.connected + excluded.connected, milestones = commune_tally.milestones + excluded.milestones;
+        WITH change AS (${signed}),
+        delta AS (SELECT departement, region, milestone, sum(sign)::int AS communes FROM change, unnest(reached) AS milestone GROUP BY 1, 2, 3)
+        INSERT INTO commune_milestone_tally (departement, region, milestone, communes)
+          SELECT departement, region, milestone, communes FROM delta WHERE communes <> 0 ORDER BY 1, 2, 3
+        ON CONFLICT (departement, region, milestone) DO UPDATE SET communes = commune_milestone_tally.communes + excluded.communes;`;
+};
+
+const tallyTrigger = (name: string, body: string) => `CREATE FUNCTION ${name}() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN${body}
+        RETURN NULL;
+      END $$;`;
+
+const communeTallyStatements: ReadonlyArray<string> = [
+  `CREATE TABLE commune_tally (
+        departement text NOT NULL,
+        region text NOT NULL,
+        late_from date NOT NULL,
+        started_on date NOT NULL,
+        communes integer NOT NULL,
+        under_obligation integer NOT NULL,
+        connected integer NOT NULL,
+        milestones integer NOT NULL,
+        PRIMARY KEY (departement, region, late_from, started_on)
+      )`,
+  `CREATE TABLE commune_milestone_tally (
+        departement text NOT NULL,
+        region text NOT NULL,
+        milestone text NOT NULL,
+        communes integer NOT NULL,
+        PRIMARY KEY (departement, region, milestone)
+      )`,
+  tallyTrigger("commune_tally_on_insert", tallyChange("new_rows", undefined)),
+  tallyTrigger("commune_tally_on_update", tallyChange("new_rows", "old_rows")),
+  tallyTrigger("commune_tally_on_delete", tallyChange(undefined, "old_rows")),
+  tallyTrigger(
+    "commune_tally_on_truncate",
+    `
+        DELETE FROM commune_tally;
+        DELETE FROM commune_milestone_tally;`,
+  ),
+  "CREATE TRIGGER commune_tally_insert AFTER INSERT ON commune REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION commune_tally_on_insert()",
+  `CREATE TRIGGER commune_tally_update AFTER UPDATE ON commune REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+        FOR EACH STATEMENT EXECUTE FUNCTION commune_tally_on_update()`,
+  "CREATE TRIGGER commune_tally_delete AFTER DELETE ON commune REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION commune_tally_on_delete()",
+  "CREATE TRIGGER commune_tally_truncate AFTER TRUNCATE ON commune FOR EACH STATEMENT EXECUTE FUNCTION commune_tally_on_truncate()",
+  // The communes there are already.
+  `INSERT INTO commune_tally (departement, region, late_from, started_on, communes, under_obligation, connected, milestones)
+      SELECT departement, region, late_from, started_on, count(*)::int, count(*) FILTER (WHERE under_obligation)::int,
+             count(*) FILTER (WHERE 'connected' = ANY (reached))::int, sum(cardinality(reached))::int
+      FROM (${tallyKey("commune")}) AS keyed GROUP BY 1, 2, 3, 4`,
+  `INSERT INTO commune_milestone_tally (departement, region, milestone, communes)
+      SELECT departement, region, milestone, count(*)::int FROM commune, unnest(reached) AS milestone WHERE removed_at IS NULL GROUP BY 1, 2, 3`,
+  // The forecast's communes at risk are read one by one: those under the obligation not connected (a thousand at most).
+  "CREATE INDEX commune_obliged_not_connected ON commune (code) WHERE under_obligation AND removed_at IS NULL AND NOT ('connected' = ANY (reached))",
+];
+
+const communeTally = fromStatements(communeTallyStatements);
+
 /** Every migration, by name; names sort in application order. */
 export const provider: MigrationProvider = {
   getMigrations: async () => ({
@@ -675,5 +772,6 @@ export const provider: MigrationProvider = {
     "0014-card-by-serial": cardBySerial,
     "0015-national-site": nationalSite,
     "0016-convention-queue": conventionQueue,
+    "0017-commune-tally": communeTally,
   }),
 };
