@@ -56,7 +56,7 @@ export const transitionFigure = async (
     unit: "req/s",
     platform: platform.perSecond,
     raw: rawResult.perSecond,
-    rawName: "Hono route: raw transaction SELECT card, UPDATE card, INSERT event",
+    rawName: "Hono route doing the same two statements by hand (SELECT the card; UPDATE it guarded, its event chained by append_events)",
     goal: { value: 1000, better: "higher" },
     ratioGoal: httpRatioGoal,
     cpu: { platform: platform.serverCpuUs, raw: rawResult.serverCpuUs },

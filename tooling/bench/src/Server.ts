@@ -8,10 +8,34 @@ import * as Platform from "@comedec/platform";
 import { Simulator } from "@comedec/smartcard-simulator";
 import * as App from "@comedec/api";
 import { Persistence, RawSql } from "@comedec/persistence";
+import { Sessions } from "@comedec/rgs";
 import { serve } from "@hono/node-server";
 import { Effect, ManagedRuntime } from "effect";
 import type { Context } from "hono";
-import { type KeyObject, verify, X509Certificate } from "node:crypto";
+import { hash, type KeyObject, randomBytes, randomUUID, verify, X509Certificate } from "node:crypto";
+
+interface CommuneRow {
+  readonly code: string;
+  readonly name: string;
+  readonly departement: string;
+  readonly region: string;
+  readonly population: number;
+  readonly latitude: number | null;
+  readonly longitude: number | null;
+  readonly under_obligation: boolean;
+  readonly reached: ReadonlyArray<string>;
+  readonly late_from: string | null;
+}
+
+const benchActor = { id: "bench-raw", role: "commune-operator", site: "commune:69123" };
+
+/** The argument of `append_events` for one event, made by hand: its content and the SHA-256 of that content's JSON. */
+const events = (stream: string, version: number, type: string, payload: unknown): string => {
+  const recordedAt = new Date().toISOString();
+  const content = { stream, streamVersion: version, type, payload, actorId: benchActor.id, actorRole: benchActor.role, site: benchActor.site, recordedAt };
+  const digest = hash("sha256", JSON.stringify(content), "hex");
+  return JSON.stringify([{ type, payload, actorId: benchActor.id, actorRole: benchActor.role, site: benchActor.site, recordedAt, digest }]);
+};
 
 const pkiDirectory = process.env.BENCH_PKI_DIRECTORY;
 if (pkiDirectory === undefined) throw new Error("BENCH_PKI_DIRECTORY is required");
@@ -38,10 +62,28 @@ const raw = await runtime.runPromise(
 // workstations would, so the limits are counted for each, and never reached.
 const app = App.make(runtime, { rateLimits: { ...App.RateLimits.defaults, trustProxy: ["127.0.0.1"] } });
 
-// One raw SELECT of the row a commune lookup reads.
+// A commune lookup by hand: the platform's SELECT (the same columns, the removed ones left out)
+// and the same JSON answer, written without the platform's code.
 app.get("/raw/communes/:code", async (context) => {
-  const rows = await raw.query("SELECT code, name, departement, region, population FROM commune WHERE code = $1", [context.req.param("code")]);
-  return rows.length === 0 ? context.json({ title: "not found" }, 404) : context.json(rows[0]);
+  const rows = await raw.query<CommuneRow>(
+    "SELECT code, name, departement, region, population, latitude, longitude, under_obligation, reached, late_from::text AS late_from FROM commune WHERE code = $1 AND removed_at IS NULL",
+    [context.req.param("code")],
+  );
+  const row = rows[0];
+  if (row === undefined) return context.json({ title: "not found" }, 404);
+  const today = new Date().toISOString().slice(0, 10);
+  return context.json({
+    code: row.code,
+    name: row.name,
+    departement: row.departement,
+    region: row.region,
+    population: row.population,
+    coordinates: row.latitude === null || row.longitude === null ? null : { latitude: row.latitude, longitude: row.longitude },
+    underObligation: row.under_obligation,
+    reached: row.reached,
+    lateFrom: row.late_from,
+    late: row.late_from !== null && row.late_from <= today,
+  });
 });
 
 // The national dashboard's readings, by hand, at once as the platform makes them: per département
@@ -102,48 +144,138 @@ app.get("/raw/agents", async (context) => {
   return context.json({ items: rows.slice(0, 20) });
 });
 
-// The raw transaction a card transition is measured against: read the card, write it back with
-// its version checked, append one event row. (It leaves the status as it is, so cards are reused.)
+// A card receipt by hand: the platform's two statements — read the card, then write it back
+// guarded by its version with its event appended to the chain in the same statement
+// (`append_events`, the database's chain step) — with the new state and the event made by hand.
+// It leaves the status as it is, so the raw cards are reused; their events go to streams of their own.
 app.post("/raw/cards/:id/receipt", async (context) => {
   const body = await context.req.json<{ serial: string; reason: string }>();
   const id = context.req.param("id");
-  await raw.transaction(async (query) => {
-    const [card] = await query<{ state: { serial: string }; version: number }>("SELECT state, version FROM card WHERE id = $1", [id]);
-    if (card === undefined || card.state.serial !== body.serial) throw new Error("unknown card");
-    await query("UPDATE card SET version = version + 1, state = $2 WHERE id = $1 AND version = $3", [id, JSON.stringify(card.state), card.version]);
-    await query("INSERT INTO bench_raw_write (stream, payload) VALUES ($1, $2)", [`card:${id}`, JSON.stringify(body)]);
-  });
-  return context.json({ ok: true });
+  const [card] = await raw.query<{ state: { serial: string; status: string }; version: number }>("SELECT state, version FROM card WHERE id = $1::uuid", [id]);
+  if (card === undefined || card.state.serial !== body.serial) return context.json({ title: "unknown card" }, 404);
+  const state = { ...card.state, lastReason: body.reason };
+  const stream = `raw:card:${id}`;
+  const applied = await raw.query(
+    `WITH changed AS (UPDATE card SET status = $1, expires_at = $2::timestamptz, version = $3, state = $4::jsonb WHERE id = $5::uuid AND version = $6 RETURNING id)
+     SELECT append_events($7, $8, $9::jsonb) FROM changed`,
+    [
+      state.status,
+      null,
+      card.version + 1,
+      JSON.stringify(state),
+      id,
+      card.version,
+      stream,
+      card.version + 1,
+      events(stream, card.version + 1, "CardReceived", body),
+    ],
+  );
+  return applied.length === 0 ? context.json({ title: "conflict" }, 409) : context.json({ id, status: state.status });
 });
 
-// The raw 3-INSERT transaction a milestone write is measured against.
-app.post("/raw/writes", async (context) => {
-  const body = await context.req.json<{ stream: string }>();
-  await raw.transaction(async (query) => {
-    await query("INSERT INTO bench_raw_write (stream, payload) VALUES ($1, $2)", [body.stream, JSON.stringify(body)]);
-    await query("INSERT INTO bench_raw_write (stream, payload) VALUES ($1, $2)", [body.stream, JSON.stringify(body)]);
-    await query("INSERT INTO bench_raw_write (stream, payload) VALUES ($1, $2)", [body.stream, JSON.stringify(body)]);
-  });
-  return context.json({ ok: true }, 201);
+// A milestone write by hand: the platform's two statements — read the commune's onboarding
+// state, then write it back guarded by its version with the event appended to the chain in the
+// same statement — the state and the event made by hand (the state left as it is, so communes are reused).
+app.post("/raw/communes/:code/milestones", async (context) => {
+  const body = await context.req.json<{ evidence: { milestone: string; reference: string } }>();
+  const code = context.req.param("code");
+  const [row] = await raw.query<{ onboarding_state: unknown; onboarding_version: number }>(
+    "SELECT onboarding_state, onboarding_version FROM commune WHERE code = $1 AND removed_at IS NULL",
+    [code],
+  );
+  if (row === undefined) return context.json({ title: "not found" }, 404);
+  const stream = `raw:commune:${code}`;
+  const version = row.onboarding_version + 1;
+  const applied = await raw.query(
+    `WITH changed AS (UPDATE commune SET onboarding_state = $1::jsonb, onboarding_version = $2 WHERE code = $3 AND onboarding_version = $4 AND removed_at IS NULL RETURNING code)
+     SELECT append_events($5, $6, $7::jsonb) FROM changed`,
+    [JSON.stringify(row.onboarding_state), version, code, row.onboarding_version, stream, version, events(stream, version, "MilestoneReached", body.evidence)],
+  );
+  return applied.length === 0 ? context.json({ title: "conflict" }, 409) : context.json({ code, version }, 201);
 });
 
 // The raw baseline of a signed response: one ECDSA P-256 verification with the signer's key (its
 // key object kept, as the platform keeps its own), then one INSERT.
-// The login's raw route is the same: one verification of the answer, one INSERT.
 const signerKeys = new Map<string, KeyObject>();
-const rawSigned = (stream: string) => async (context: Context) => {
-  const body = await context.req.json<{ data: string; signature: string; certificate: string }>();
-  let key = signerKeys.get(body.certificate);
+const keyOf = (certificate: string) => {
+  let key = signerKeys.get(certificate);
   if (key === undefined) {
-    key = new X509Certificate(Buffer.from(body.certificate, "base64")).publicKey;
-    signerKeys.set(body.certificate, key);
+    key = new X509Certificate(Buffer.from(certificate, "base64")).publicKey;
+    signerKeys.set(certificate, key);
   }
-  if (!verify("sha256", Buffer.from(body.data, "base64"), key, Buffer.from(body.signature, "base64"))) return context.json({ title: "bad signature" }, 422);
-  await raw.query("INSERT INTO bench_raw_write (stream, payload) VALUES ($1, $2)", [stream, JSON.stringify({ data: body.data })]);
-  return context.json({ ok: true }, 201);
+  return key;
 };
-app.post("/raw/responses", rawSigned("response"));
-app.post("/raw/sessions", rawSigned("session"));
+app.post("/raw/responses", async (context: Context) => {
+  const body = await context.req.json<{ data: string; signature: string; certificate: string }>();
+  if (!verify("sha256", Buffer.from(body.data, "base64"), keyOf(body.certificate), Buffer.from(body.signature, "base64")))
+    return context.json({ title: "bad signature" }, 422);
+  await raw.query("INSERT INTO bench_raw_write (stream, payload) VALUES ($1, $2)", ["response", JSON.stringify({ data: body.data })]);
+  return context.json({ ok: true }, 201);
+});
+
+// A card login by hand, the platform's statements one after the other: the client's rate-limit
+// count, the pending challenge, the certificate with its revocation, the holder's row; the
+// answer's signature verified with the certificate's key (kept, as the platform keeps it); then
+// one statement using the challenge up, opening the session and chaining its event. (The
+// platform gathers the last statement of the logins of the moment into one; here each has its own.)
+const certificateSerials = new Map<string, string>();
+app.post("/raw/sessions", async (context: Context) => {
+  const body = await context.req.json<{ challenge: string; certificate: string; signature: string }>();
+  const client = context.req.header("x-forwarded-for") ?? "127.0.0.1";
+  const [counted] = await raw.query<{ hits: number }>(
+    `INSERT INTO rate_limit_counter (key, window_start, resets_at, hits)
+     SELECT $1, starts, starts + make_interval(secs => $2::int), 1
+       FROM (SELECT to_timestamp(floor(extract(epoch FROM now()) / $3::int) * $4::int) AS starts) AS bounds
+     ON CONFLICT (key, window_start) DO UPDATE SET hits = rate_limit_counter.hits + 1
+     RETURNING hits, resets_at`,
+    [`raw-login:${client}`, 60, 60, 60],
+  );
+  if (counted === undefined || counted.hits > 60) return context.json({ title: "too many" }, 429);
+  const [challenge] = await raw.query<{ nonce: string }>("SELECT nonce FROM login_challenge WHERE id = $1::uuid AND used_at IS NULL AND expires_at > now()", [
+    body.challenge,
+  ]);
+  if (challenge === undefined) return context.json({ title: "unknown challenge" }, 401);
+  let serial = certificateSerials.get(body.certificate);
+  if (serial === undefined) {
+    serial = new X509Certificate(Buffer.from(body.certificate, "base64")).serialNumber.toLowerCase();
+    certificateSerials.set(body.certificate, serial);
+  }
+  const [certificate] = await raw.query<{ holder: string; not_after: Date; revoked_at: Date | null }>(
+    `SELECT c.serial, c.card, c.holder, c.usage, c.not_after, c.der,
+       coalesce(c.revoked_at, (SELECT min(w.since) FROM certificate_withdrawn w WHERE w.serial = c.serial)) AS revoked_at,
+       coalesce(c.revocation_reason, (SELECT w.reason FROM certificate_withdrawn w WHERE w.serial = c.serial ORDER BY w.since LIMIT 1)) AS revocation_reason
+     FROM certificate c WHERE c.serial = $1`,
+    [serial],
+  );
+  if (certificate === undefined || certificate.revoked_at !== null || new Date(certificate.not_after).getTime() <= Date.now())
+    return context.json({ title: "certificate refused" }, 401);
+  const [holder] = await raw.query<{ state: { status: string; name?: unknown } }>("SELECT state, version FROM agent WHERE id = $1", [certificate.holder]);
+  if (holder === undefined) return context.json({ title: "unknown holder" }, 401);
+  const signed = Sessions.signedText({ id: body.challenge, nonce: challenge.nonce });
+  if (!verify("sha256", signed, keyOf(body.certificate), Buffer.from(body.signature, "base64"))) return context.json({ title: "bad signature" }, 401);
+  const id = randomUUID();
+  const secret = randomBytes(32).toString("base64url");
+  const expiresAt = new Date(Date.now() + Sessions.sessionMinutes * 60_000).toISOString();
+  const stream = `session:${id}`;
+  const opened = await raw.query(
+    `WITH used AS (UPDATE login_challenge SET used_at = now() WHERE id = $1::uuid AND used_at IS NULL AND expires_at > now() RETURNING id),
+     opened AS (INSERT INTO card_session (id, secret_hash, actor, certificate_serial, expires_at)
+                SELECT $2::uuid, $3, $4::jsonb, $5, $6::timestamptz FROM used RETURNING id)
+     SELECT append_events($7, 1, $8::jsonb) FROM opened`,
+    [
+      body.challenge,
+      id,
+      hash("sha256", secret, "buffer"),
+      JSON.stringify({ id: certificate.holder, name: "Bench", role: "commune-operator", site: { _tag: "commune", commune: "69123" } }),
+      serial,
+      expiresAt,
+      stream,
+      events(stream, 1, "SessionOpened", { id, certificate: serial, expiresAt }),
+    ],
+  );
+  if (opened.length === 0) return context.json({ title: "challenge already used" }, 401);
+  return context.json({ token: `${Sessions.tokenPrefix}${id}.${secret}`, expiresAt }, 201);
+});
 
 const server = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, (info) => process.send?.({ port: info.port }));
 // Requests still in flight when the load stops finish before the pool closes.
