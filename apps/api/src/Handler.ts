@@ -10,7 +10,7 @@ import { type Actor, Availability } from "@comedec/actor";
 import { InseeCode } from "@comedec/commune";
 import { Endpoint } from "@comedec/http-contract";
 import { Access, Sessions, Tokens } from "@comedec/rgs";
-import { Cause, Effect, Exit, type ManagedRuntime, Option, Schema } from "effect";
+import { Cause, Effect, Exit, type ManagedRuntime, Option, Schema, Stream } from "effect";
 import type { Context, Handler as HonoHandler, Hono, MiddlewareHandler } from "hono";
 import * as NodeRequest from "./NodeRequest.js";
 import * as Problem from "./Problem.js";
@@ -71,6 +71,50 @@ export const handle = <E extends Endpoint.Any, R>(endpoint: E, run: (input: Inpu
 });
 
 /**
+ * A success written as it is read: the fields of `head`, then `field` as the array of the stream's
+ * items, each encoded by `item` (the contract's Schema of one element), the head by the endpoint's
+ * success Schema. An answer too big to hold (a site's audit export, 100 MB) leaves as every other
+ * one does, field by field as its contract says, without ever being whole in memory.
+ */
+export class Streamed {
+  constructor(
+    readonly head: Readonly<Record<string, unknown>>,
+    readonly field: string,
+    readonly item: Schema.Top,
+    readonly items: Stream.Stream<unknown>,
+  ) {}
+}
+
+/** Registers the handler of an endpoint whose success `run` streams (`Streamed`): its Schema still encodes the head and each item. */
+export const handleStreamed = <E extends Endpoint.Any, R>(endpoint: E, run: (input: Input<E>) => Effect.Effect<Streamed, ErrorOf<E>, R>): Handler<R> => ({
+  endpoint,
+  run: run as unknown as Handler<R>["run"],
+});
+
+/** The JSON text of a streamed success, in pieces of some 64 kB: the head encoded, then each item encoded as it is read. */
+const streamedBody = (streamed: Streamed, encodedHead: unknown): ReadableStream<Uint8Array> => {
+  const encodeItem = Schema.encodeUnknownSync(streamed.item as Schema.Codec<unknown, unknown>);
+  const { [streamed.field]: _empty, ...head } = encodedHead as Record<string, unknown>;
+  const opening = JSON.stringify(head);
+  let pending = `${opening.slice(0, -1)}${opening === "{}" ? "" : ","}${JSON.stringify(streamed.field)}:[`;
+  let first = true;
+  const pieces = streamed.items.pipe(
+    Stream.mapArray((items) => {
+      for (const item of items) {
+        pending += `${first ? "" : ","}${JSON.stringify(encodeItem(item))}`;
+        first = false;
+      }
+      const piece = pending;
+      pending = "";
+      return [piece];
+    }),
+    Stream.concat(Stream.sync(() => `${pending}]}`)),
+    Stream.filter((piece) => piece.length > 0),
+  );
+  return Stream.toReadableStream(pieces).pipeThrough(new TextEncoderStream());
+};
+
+/**
  * The first string that PostgreSQL could not store as text, or that no one could have typed: a NUL
  * character, or half of a UTF-16 surrogate pair. Checked once for every input, before its Schema.
  */
@@ -87,14 +131,18 @@ const untypableText = (value: unknown): string | undefined => {
   return undefined;
 };
 
-const decode = (schema: Schema.Top, value: unknown) =>
-  schema === Endpoint.None
-    ? Effect.succeed({})
-    : untypableText(value) !== undefined
+/**
+ * The decoder of one input Schema, made once per endpoint (not per request): synchronous, as every
+ * input Schema of the contract is, so a request pays for the checks and not for building them.
+ */
+const decoder = (schema: Schema.Top) => {
+  if (schema === Endpoint.None) return (_value: unknown) => Effect.succeed({});
+  const decodeExit = Schema.decodeUnknownExit(schema as Schema.Codec<unknown, unknown>);
+  return (value: unknown) =>
+    untypableText(value) !== undefined
       ? Effect.fail(Problem.invalidRequest("text may not contain NUL characters or unpaired UTF-16 surrogates"))
-      : Effect.mapError(Schema.decodeUnknownEffect(schema as Schema.Codec<unknown, unknown>)(value, { onExcessProperty: "error" }), (error) =>
-          Problem.invalidRequest(error.message),
-        );
+      : Effect.mapError(decodeExit(value, { onExcessProperty: "error" }), (error) => Problem.invalidRequest(error.message));
+};
 
 const readBody = (context: Context) => Effect.tryPromise({ try: () => context.req.json() as Promise<unknown>, catch: () => Problem.malformedJson() });
 
@@ -136,25 +184,35 @@ export const register = <R>(
 ) => {
   for (const { endpoint, run } of handlers) {
     const honoPath = endpoint.path.replace(/\{(\w+)\}/g, ":$1");
-    const encode = Schema.encodeUnknownEffect(endpoint.success as Schema.Codec<unknown, unknown>);
+    const encode = Schema.encodeUnknownExit(endpoint.success as Schema.Codec<unknown, unknown>);
+    const decodeParams = decoder(endpoint.params);
+    const decodeQuery = decoder(endpoint.query);
+    const decodeBody = decoder(endpoint.body);
     const authorization = endpoint.authorization;
     const handler: HonoHandler = async (context) => {
       const program = Effect.gen(function* () {
         const token = bearer(context);
         const actor = authorization._tag === "public" ? undefined : yield* authenticate(token);
-        const params = yield* decode(endpoint.params, context.req.param());
-        const query = yield* decode(endpoint.query, context.req.query());
-        const body = Endpoint.hasBody(endpoint) ? yield* Effect.flatMap(readBody(context), (raw) => decode(endpoint.body, raw)) : {};
+        const params = yield* decodeParams(context.req.param());
+        const query = yield* decodeQuery(context.req.query());
+        const body = Endpoint.hasBody(endpoint) ? yield* Effect.flatMap(readBody(context), decodeBody) : {};
         const grant =
           authorization._tag === "permission"
             ? yield* Access.authorize(actor as Actor.Actor, authorization.permission, targetOf(authorization.target, { params, query, body }))
             : undefined;
         const value = yield* run({ actor, grant, params, query, body, token } as Input<Endpoint.Any>);
         // What leaves is what the contract says: encoded by the success Schema, excess fields dropped.
+        if (value instanceof Streamed) return { streamed: value, head: yield* Effect.orDie(encode({ ...value.head, [value.field]: [] })) };
         return yield* Effect.orDie(encode(value));
       });
       const exit = await runtime.runPromiseExit(Tracing.withinRequest(context, program));
       if (Exit.isSuccess(exit)) {
+        const answer = exit.value as { readonly streamed?: unknown; readonly head?: unknown };
+        if (answer !== null && typeof answer === "object" && answer.streamed instanceof Streamed)
+          return new Response(streamedBody(answer.streamed, answer.head), {
+            status: endpoint.status,
+            headers: { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" },
+          });
         if (endpoint.responseType === "application/json") return context.json(exit.value as object, endpoint.status);
         // A document made for one request (the activation letter): never kept by a cache.
         return new Response(Buffer.from(exit.value as Uint8Array), {

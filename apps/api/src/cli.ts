@@ -10,7 +10,7 @@
 import { Actor } from "@comedec/actor";
 import { AgentStore } from "@comedec/agent";
 import { Audit, Retention, Tokens } from "@comedec/rgs";
-import { Effect, ManagedRuntime, Redacted, Schema } from "effect";
+import { Effect, ManagedRuntime, Redacted, Schema, Stream } from "effect";
 import { parseArgs } from "node:util";
 import * as Platform from "@comedec/platform";
 import { AuditPublication } from "@comedec/pki";
@@ -100,6 +100,13 @@ if (values.help === true) {
 if (positionals.length === 0) wrongUsage("no command given");
 if (!commands.includes(positionals.slice(0, 2).join(" "))) wrongUsage(`unknown command: ${positionals.slice(0, 2).join(" ")}`);
 
+/** One line on standard output, once the output has room for it (a long export waits for a slow reader instead of piling up in memory). */
+const writeLine = (line: string) =>
+  Effect.callback<void>((resume) => {
+    if (process.stdout.write(`${line}\n`)) resume(Effect.void);
+    else process.stdout.once("drain", () => resume(Effect.void));
+  });
+
 const program = Effect.gen(function* () {
   const [group, action, argument] = positionals;
   if (group === "token" && action === "issue") {
@@ -159,14 +166,15 @@ const program = Effect.gen(function* () {
       return 64;
     }
     if (values.proofs === true) {
-      const proven = yield* Audit.exportProven(site);
+      const proven = yield* Audit.exportProvenStream(site);
       if (proven === undefined) {
         console.error("no published checkpoint yet: run audit checkpoint first");
         return 1;
       }
       const signer = yield* Audit.CheckpointSigner;
-      console.log(JSON.stringify({ checkpoint: proven.checkpoint, publicKey: signer.publicKey }));
-      for (const entry of proven.entries) console.log(JSON.stringify(entry));
+      // Written as it is read, waiting for the output to drain: an export of 100,000 entries is never held whole.
+      yield* writeLine(JSON.stringify({ checkpoint: proven.checkpoint, publicKey: signer.publicKey }));
+      yield* Stream.runForEach(proven.entries, (entry) => writeLine(JSON.stringify(entry)));
       return 0;
     }
     let after = 0;

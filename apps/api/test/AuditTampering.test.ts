@@ -13,7 +13,7 @@ import { Directory } from "@comedec/deployment";
 import { RawSql } from "@comedec/persistence";
 import { adapters } from "@comedec/persistence/testing";
 import { Access, Audit, Tokens } from "@comedec/rgs";
-import { Effect, ManagedRuntime } from "effect";
+import { Effect, ManagedRuntime, Stream } from "effect";
 import { createHash, randomUUID, verify } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import * as App from "../src/App.js";
@@ -21,6 +21,7 @@ import * as Services from "./Services.js";
 
 const ants = Actor.Actor.make({ id: "ants-tamper", name: "ANTS", role: "national-administrator", site: { _tag: "national" } });
 const lyon = Actor.Actor.make({ id: "rc-lyon-tamper", name: "RC Lyon", role: "commune-operator", site: { _tag: "commune", commune: "69123" } });
+const auditor = Actor.Actor.make({ id: "auditor-tamper", name: "Auditeur", role: "auditor", site: { _tag: "national" } });
 const paris = Actor.Actor.make({ id: "rc-paris-tamper", name: "RC Paris", role: "commune-operator", site: { _tag: "commune", commune: "75056" } });
 
 // ---- An RFC 9162 verifier, written from the RFC (§2.1.1, §2.1.3.2), not from the platform's code.
@@ -391,6 +392,45 @@ for (const adapter of adapters) {
           valid: false,
           firstBreak: { position: made.first.position },
         });
+      } finally {
+        await made.runtime.dispose();
+      }
+    }, 120_000);
+
+    it("streams a site's export (the national site's, the largest here) over HTTP and as the CLI's lines, each inclusion proof verifying against the signed checkpoint's root", async () => {
+      const made = await platform();
+      try {
+        const token = (await made.runtime.runPromise(Tokens.ActorTokens.use((store) => store.issue(auditor, 1, ants, "machine")))).token;
+        // The token's issuance is itself an entry after the checkpoint: the export stops at the checkpoint.
+        const response = await made.app.request("/audit/trail/proven?site=national", { headers: { authorization: `Bearer ${token}` } });
+        expect(response.status).toBe(200);
+        expect(response.headers.get("content-type")).toContain("application/json");
+        const streamed = (await response.json()) as { checkpoint: Audit.Checkpoint; publicKey: string; entries: Array<any> };
+        expect(streamed.checkpoint).toEqual(made.second);
+        const held = (await made.runtime.runPromise(Audit.exportProven("national"))) as Audit.ProvenExport;
+        // The same entries as the export held whole, every one of the site's up to the checkpoint, each proven.
+        expect(streamed.entries).toEqual(JSON.parse(JSON.stringify(held.entries)));
+        expect(streamed.entries.length).toBeGreaterThan(3);
+        expect(verifyExport(streamed)).toBe(true);
+        // A proof that is off by one node, or given for another position, does not verify.
+        const wrongNode = structuredClone(streamed);
+        wrongNode.entries[1].proof.auditPath[0] = wrongNode.entries[1].proof.auditPath[0].replace(/^./, (digit: string) => (digit === "0" ? "1" : "0"));
+        expect(verifyExport(wrongNode)).toBe(false);
+        const wrongIndex = structuredClone(streamed);
+        wrongIndex.entries[1].proof.auditPath = wrongIndex.entries[0].proof.auditPath;
+        expect(verifyExport(wrongIndex)).toBe(false);
+        // What `audit export --proofs` writes: the checkpoint, then one line an entry, read as they come.
+        const lines: Array<string> = [];
+        await made.runtime.runPromise(
+          Effect.gen(function* () {
+            const proven = yield* Audit.exportProvenStream("national");
+            if (proven === undefined) return;
+            lines.push(JSON.stringify({ checkpoint: proven.checkpoint }));
+            yield* Stream.runForEach(proven.entries, (entry) => Effect.sync(() => lines.push(JSON.stringify(entry))));
+          }),
+        );
+        const [head, ...entries] = lines.map((line) => JSON.parse(line));
+        expect(verifyExport({ checkpoint: head.checkpoint, publicKey: streamed.publicKey, entries })).toBe(true);
       } finally {
         await made.runtime.dispose();
       }

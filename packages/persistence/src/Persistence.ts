@@ -8,7 +8,7 @@ import type { CommuneDirectory, EditorRegistry, OnboardingStore } from "@comedec
 import type { ConventionStore } from "@comedec/convention";
 import type { ExchangeStore } from "@comedec/exchange";
 import { Audit, type RateLimits, Retention, Rules, type Sessions, type Tokens } from "@comedec/rgs";
-import { Effect, Layer } from "effect";
+import { Effect, Layer, Stream } from "effect";
 import { sql } from "kysely";
 import { agentStoreLayer } from "./Agents.js";
 import { cardNotificationsLayer, cardSecretsLayer, cardStoreLayer, certificateRegistryLayer } from "./Cards.js";
@@ -18,7 +18,8 @@ import { editorRegistryLayer } from "./Editors.js";
 import { exchangeStoreLayer } from "./Exchange.js";
 import { keyOperationsLayer } from "./KeyOperations.js";
 import { Database, layerPglite, layerPostgres, type PgliteOptions, type PostgresOptions } from "./internal/Database.js";
-import { appendStandalone, checkpoint, checkpoints, exportProven, exportSite, verify } from "./internal/EventLog.js";
+import { appendStandalone, checkpoint, checkpoints, exportSite, verify } from "./internal/EventLog.js";
+import { exportProven } from "./internal/ProvenExport.js";
 import { SealingKey } from "./internal/Sealing.js";
 import { randomBytes } from "node:crypto";
 import { type RawSql, rawSqlLayer } from "./RawSql.js";
@@ -34,7 +35,12 @@ const auditTrailLayer = Layer.effect(
       verify: Effect.promise(() => verify(db)),
       verifyPublished: (published) => Effect.promise(() => verify(db, 5_000, published)),
       export: (site, after, limit) => Effect.promise(() => exportSite(db, site, after, limit)),
-      exportProven: (site, published) => Effect.promise(() => exportProven(db, site, published)),
+      exportProven: (site, published) =>
+        Effect.map(Effect.promise(() => exportProven(db, site, published)), (proven) =>
+          proven === undefined
+            ? undefined
+            : { checkpoint: proven.checkpoint, entries: Stream.flattenIterable(Stream.orDie(Stream.fromAsyncIterable(proven.entries, (error) => error))) },
+        ),
       checkpoint: (sign, publication) =>
         Effect.promise(() =>
           checkpoint(db, (head) => Effect.runPromise(sign(head)), {

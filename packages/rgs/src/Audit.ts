@@ -6,7 +6,7 @@
  * position that does not match. Each checkpoint carries the Merkle root (RFC 9162) of the entries
  * it covers: a site checks its own export with inclusion proofs, without the other sites' entries.
  */
-import { Context, Effect } from "effect";
+import { Context, Effect, Stream } from "effect";
 
 /** What a verification of the trail found. */
 export interface VerifyReport {
@@ -120,6 +120,15 @@ export interface ProvenExport {
   readonly entries: ReadonlyArray<ProvenEntry>;
 }
 
+/**
+ * A site's export as it is read: the signed checkpoint, then each entry with its proof, streamed
+ * (an export of 100,000 entries is some 100 MB of JSON, never held whole). Read once.
+ */
+export interface ProvenStream {
+  readonly checkpoint: Checkpoint;
+  readonly entries: Stream.Stream<ProvenEntry>;
+}
+
 /** The platform's audit key (the PKI keeps it sealed with the CA's keys). */
 export class CheckpointSigner extends Context.Service<
   CheckpointSigner,
@@ -166,8 +175,13 @@ export class AuditTrail extends Context.Service<
      * leaf signed for its position, the log reaching the last one, revocations kept in the register.
      */
     readonly verifyPublished: (published: ReadonlyArray<PublishedCheckpoint>) => Effect.Effect<VerifyReport>;
-    /** A site's entries covered by the latest published checkpoint, each with its inclusion proof (undefined when nothing is published). */
-    readonly exportProven: (site: string, published: ReadonlyArray<PublishedCheckpoint>) => Effect.Effect<ProvenExport | undefined>;
+    /**
+     * A site's entries covered by the latest published checkpoint, each with its inclusion proof,
+     * streamed (undefined when nothing is published). The tree is made, and its root checked
+     * against the signed one, before the checkpoint is given; an entry that no longer matches it
+     * when it is read fails the stream (a defect) rather than leave with a proof that fails.
+     */
+    readonly exportProven: (site: string, published: ReadonlyArray<PublishedCheckpoint>) => Effect.Effect<ProvenStream | undefined>;
     /** The entries recorded by actors of one site (`commune:69123`, `prefecture:69`, `national`), oldest first, after a position. */
     readonly export: (site: string, after: number, limit: number) => Effect.Effect<ReadonlyArray<Entry>>;
     /**
@@ -243,8 +257,15 @@ export const verifyTrail = Effect.gen(function* () {
   return report;
 });
 
-/** A site's export with the inclusion proof of each entry against the latest published checkpoint. */
-export const exportProven = Effect.fnUntraced(function* (site: string) {
+/** A site's export with the inclusion proof of each entry against the latest published checkpoint, streamed: what the auditor's export writes as it goes. */
+export const exportProvenStream = Effect.fnUntraced(function* (site: string) {
   const published = yield* (yield* CheckpointPublication).read;
   return yield* (yield* AuditTrail).exportProven(site, published);
+});
+
+/** The same export held whole (a small site's, a test's). */
+export const exportProven = Effect.fnUntraced(function* (site: string) {
+  const proven = yield* exportProvenStream(site);
+  if (proven === undefined) return undefined;
+  return { checkpoint: proven.checkpoint, entries: yield* Stream.runCollect(proven.entries) } satisfies ProvenExport;
 });

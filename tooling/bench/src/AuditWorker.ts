@@ -1,16 +1,16 @@
 /**
  * The audit trail's work at scale, in a process of its own so that its time and peak memory are
  * the platform's alone: `verify` runs `Audit.verifyTrail`, what `comedec audit verify` runs;
- * `export` signs a checkpoint of the log, then times `Audit.exportProven` of one site, what the
- * auditor's export runs, and the JSON it is written as; `baseline` makes the runtime and reads
- * nothing. Started by `AuditTrail.ts`, which reads
- * the answer on the IPC channel.
+ * `export` signs a checkpoint of the log, then times `Audit.exportProvenStream` of one site, what
+ * the auditor's export runs, and the JSON it is written as (streamed, into a sink that counts),
+ * sampling the resident memory while it runs; `baseline` makes the runtime and reads nothing.
+ * Started by `AuditTrail.ts`, which reads the answer on the IPC channel.
  */
 import * as Platform from "@comedec/platform";
 import { Persistence } from "@comedec/persistence";
 import { Audit } from "@comedec/rgs";
 import { Simulator } from "@comedec/smartcard-simulator";
-import { Effect, ManagedRuntime } from "effect";
+import { Effect, ManagedRuntime, Stream } from "effect";
 import { performance } from "node:perf_hooks";
 
 const connectionString = process.env.BENCH_DATABASE_URL;
@@ -29,10 +29,32 @@ const answer = async () => {
   if (process.env.BENCH_AUDIT_TASK === "export") {
     const site = process.env.BENCH_AUDIT_SITE ?? "national";
     await runtime.runPromise(Audit.checkpoint);
+    // The process's peak counts the checkpoint's signing too: the export's own is sampled while it runs.
+    let exportRssMb = process.memoryUsage.rss() / 1048576;
+    const sampling = setInterval(() => {
+      exportRssMb = Math.max(exportRssMb, process.memoryUsage.rss() / 1048576);
+    }, 20);
     const started = performance.now();
-    const proven = await runtime.runPromise(Audit.exportProven(site));
-    const bytes = JSON.stringify(proven).length;
-    return { seconds: (performance.now() - started) / 1000, entries: proven?.entries.length ?? 0, bytes, valid: proven !== undefined };
+    // Written as the CLI writes it, one JSON line an entry, into a sink that only counts the bytes:
+    // the export streamed, its memory the tree's and one batch's.
+    const written = await runtime.runPromise(
+      Effect.gen(function* () {
+        const proven = yield* Audit.exportProvenStream(site);
+        if (proven === undefined) return undefined;
+        let bytes = JSON.stringify(proven.checkpoint).length + 1;
+        let entries = 0;
+        yield* Stream.runForEach(proven.entries, (entry) =>
+          Effect.sync(() => {
+            bytes += JSON.stringify(entry).length + 1;
+            entries += 1;
+          }),
+        );
+        return { bytes, entries };
+      }),
+    );
+    const seconds = (performance.now() - started) / 1000;
+    clearInterval(sampling);
+    return { seconds, entries: written?.entries ?? 0, bytes: written?.bytes ?? 0, valid: written !== undefined, exportRssMb };
   }
   // The runtime (migrations checked, keys opened) is made before the clock starts.
   await runtime.runPromise(Effect.void);

@@ -8,7 +8,7 @@
 import type { Actor } from "@comedec/actor";
 import { Contract } from "@comedec/http-contract";
 import { Access, Audit } from "@comedec/rgs";
-import { Effect } from "effect";
+import { Effect, Stream } from "effect";
 import * as Handler from "../Handler.js";
 
 const { Audit: Endpoints } = Contract;
@@ -57,12 +57,18 @@ const trail = Handler.handle(Endpoints.trail, ({ actor, query }) =>
   }),
 );
 
-const provenTrail = Handler.handle(Endpoints.provenTrail, ({ actor, query }) =>
+// Streamed: a site's export with its proofs is some 100 MB for 100,000 entries, written as it is read.
+const provenTrail = Handler.handleStreamed(Endpoints.provenTrail, ({ actor, query }) =>
   Effect.gen(function* () {
     yield* exportGrant(actor, query.site);
     const signer = yield* Audit.CheckpointSigner;
-    const proven = yield* Audit.exportProven(query.site);
-    return { publicKey: signer.publicKey, checkpoint: proven?.checkpoint ?? null, entries: proven?.entries ?? [] };
+    const proven = yield* Audit.exportProvenStream(query.site);
+    return new Handler.Streamed(
+      { publicKey: signer.publicKey, checkpoint: proven?.checkpoint ?? null },
+      "entries",
+      Endpoints.ProvenEntry,
+      proven?.entries ?? Stream.empty,
+    );
   }),
 );
 
