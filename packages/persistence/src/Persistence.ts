@@ -30,16 +30,19 @@ import { actorTokensLayer } from "./Tokens.js";
 const auditTrailLayer = Layer.effect(
   Audit.AuditTrail,
   Effect.gen(function* () {
-    const { db } = yield* Database;
+    const database = yield* Database;
+    const { db } = database;
     return Audit.AuditTrail.of({
-      verify: Effect.promise(() => verify(db)),
-      verifyPublished: (published) => Effect.promise(() => verify(db, 5_000, published)),
+      verify: Effect.promise(() => verify(database)),
+      verifyPublished: (published) => Effect.promise(() => verify(database, 5_000, published)),
       export: (site, after, limit) => Effect.promise(() => exportSite(db, site, after, limit)),
       exportProven: (site, published) =>
-        Effect.map(Effect.promise(() => exportProven(db, site, published)), (proven) =>
-          proven === undefined
-            ? undefined
-            : { checkpoint: proven.checkpoint, entries: Stream.flattenIterable(Stream.orDie(Stream.fromAsyncIterable(proven.entries, (error) => error))) },
+        Effect.map(
+          Effect.promise(() => exportProven(db, site, published)),
+          (proven) =>
+            proven === undefined
+              ? undefined
+              : { checkpoint: proven.checkpoint, entries: Stream.flattenIterable(Stream.orDie(Stream.fromAsyncIterable(proven.entries, (error) => error))) },
         ),
       checkpoint: (sign, publication) =>
         Effect.promise(() =>

@@ -12,12 +12,18 @@ import { type DatabaseIntrospector, type Dialect, Kysely, PostgresDialect, type 
 import { Migrator } from "kysely/migration";
 import { PGliteDialect } from "kysely-pglite-dialect";
 import pg from "pg";
+import { to as copyTo } from "pg-copy-streams";
 import { observeDialect, StatementSpans } from "../StatementSpans.js";
 import { provider } from "./Migrations.js";
 import type { Tables } from "./Tables.js";
 
-/** The migrated database. */
-export class Database extends Context.Service<Database, { readonly db: Kysely<Tables> }>()("@comedec/persistence/Database") {}
+/**
+ * The migrated database. On PostgreSQL, `copyOut` also streams the output of a `COPY … TO STDOUT`
+ * (for the audit verification, which reads the whole log); PGlite has no such stream.
+ */
+export class Database extends Context.Service<Database, { readonly db: Kysely<Tables>; readonly copyOut?: (statement: string) => AsyncIterable<Buffer> }>()(
+  "@comedec/persistence/Database",
+) {}
 
 /**
  * What the migrator asks of the catalog — whether its schema and its two tables exist — read from
@@ -56,7 +62,7 @@ const migrate = (db: Kysely<Tables>) =>
   });
 
 /** The Kysely instance on `dialect`, its statements observed when the platform traces them (`StatementSpans`), migrated. */
-const acquire = (dialect: () => Dialect) =>
+const acquire = (dialect: () => Dialect, copyOut?: (statement: string) => AsyncIterable<Buffer>) =>
   Effect.flatMap(Effect.service(StatementSpans), (observer) =>
     Effect.acquireRelease(
       Effect.sync(() => new Kysely<Tables>({ dialect: observeDialect(dialect(), observer) })),
@@ -64,7 +70,7 @@ const acquire = (dialect: () => Dialect) =>
     ),
   ).pipe(
     Effect.tap(migrate),
-    Effect.map((db) => Database.of({ db })),
+    Effect.map((db) => Database.of(copyOut === undefined ? { db } : { db, copyOut })),
   );
 
 /** Options of the embedded database. */
@@ -185,13 +191,37 @@ export const resilientPool = (options: PostgresOptions): pg.Pool => {
 export const layerPostgres = (options: PostgresOptions) =>
   Layer.effect(
     Database,
-    acquire(() => {
+    Effect.suspend(() => {
       const pool = resilientPool(options);
       const edge: PostgresPool = {
         connect: () => pool.connect().then(classified, rethrow),
         end: () => pool.end(),
         options: pool.options,
       };
-      return new PostgresDialect({ pool: edge });
+      return acquire(
+        () => new PostgresDialect({ pool: edge }),
+        (statement) => copyOutOf(pool, statement),
+      );
     }),
   );
+
+/** The bytes a `COPY … TO STDOUT` sends, chunk by chunk, on a connection of the pool held until the last (or until the reader stops). */
+async function* copyOutOf(pool: pg.Pool, statement: string): AsyncGenerator<Buffer> {
+  const client = await pool.connect().catch(rethrow);
+  let failed: unknown;
+  try {
+    const stream = client.query(copyTo(statement));
+    try {
+      for await (const chunk of stream) yield chunk as Buffer;
+    } catch (error) {
+      failed = error;
+      throw classify(error);
+    } finally {
+      // A reader that stops early leaves the COPY unfinished on this connection: it is not given back.
+      if (!stream.readableEnded) failed ??= new Error("COPY not read to its end");
+      stream.destroy();
+    }
+  } finally {
+    client.release(failed !== undefined);
+  }
+}

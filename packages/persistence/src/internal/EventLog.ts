@@ -8,43 +8,17 @@ import { Audit } from "@comedec/rgs";
 import { Effect } from "effect";
 import { hash } from "node:crypto";
 import { type Kysely, type RawBuilder, type Selectable, sql } from "kysely";
+import type { Database } from "./Database.js";
 import * as Merkle from "./Merkle.js";
+import { canonicalContent, canonicalJson, type EventContent } from "./RowDigests.js";
+import { checkedSegments } from "./SegmentChecks.js";
 import type { Tables } from "./Tables.js";
 
-/**
- * JSON with object keys sorted at every depth: the same value always gives the same bytes. Written
- * as one loop per level (it runs for every event appended): undefined fields are left out, as
- * `JSON.stringify` leaves them out (the digests already recorded depend on these exact bytes).
- */
-export const canonicalJson = (value: unknown): string => {
-  if (value === null || typeof value !== "object") return JSON.stringify(value);
-  if (Array.isArray(value)) {
-    let json = "[";
-    for (let index = 0; index < value.length; index++) json += `${index === 0 ? "" : ","}${canonicalJson(value[index]) ?? ""}`;
-    return `${json}]`;
-  }
-  const record = value as Record<string, unknown>;
-  const keys = Object.keys(record).sort();
-  let json = "{";
-  for (const key of keys) {
-    const field = record[key];
-    if (field === undefined) continue;
-    json += `${json.length === 1 ? "" : ","}${JSON.stringify(key)}:${canonicalJson(field)}`;
-  }
-  return `${json}}`;
-};
+// The canonical JSON lives with the worker threads that recompute it for the verification.
+export { canonicalContent, canonicalJson, type EventContent } from "./RowDigests.js";
 
-/** The fields of a row that its digest covers. */
-export interface EventContent {
-  readonly stream: string;
-  readonly streamVersion: number;
-  readonly type: string;
-  readonly payload: unknown;
-  readonly actorId: string;
-  readonly actorRole: string;
-  readonly site: string;
-  readonly recordedAt: string;
-}
+/** SHA-256 of an event's canonical JSON. */
+const digestOfCanonical = (canonical: string): Buffer => hash("sha256", canonical, "buffer");
 
 /** SHA-256 of the canonical JSON of an event's content. */
 export const digestOf = (content: EventContent): Buffer => hash("sha256", canonicalJson(content), "buffer");
@@ -316,14 +290,17 @@ const publicationBreak = (published: ReadonlyArray<Audit.PublishedCheckpoint>): 
   return undefined;
 };
 
-const isPurgeUpTo = (row: EventRow, upTo: bigint) =>
-  row.event_type === "RetentionPurged" && String((row.payload as { readonly eventLogUpTo?: unknown } | null)?.eventLogUpTo) === upTo.toString();
+const serialOf = (payload: unknown) => String((payload as { readonly serial?: unknown }).serial);
+
+const isPurgeUpTo = (type: string | undefined, payload: unknown, upTo: bigint) =>
+  type === "RetentionPurged" && String((payload as { readonly eventLogUpTo?: unknown } | null)?.eventLogUpTo) === upTo.toString();
 
 /**
  * Recomputes every digest and every link of the chain, in position order, and compares with the
  * head and with every checkpoint's hash (their signatures are the signer's to check: `Audit.verifyTrail`).
  */
-export const verify = async (db: Kysely<Tables>, batchSize = 5_000, published?: ReadonlyArray<Audit.PublishedCheckpoint>): Promise<VerifyReport> => {
+export const verify = async (database: Database["Service"], batchSize = 5_000, published?: ReadonlyArray<Audit.PublishedCheckpoint>): Promise<VerifyReport> => {
+  const { db } = database;
   const signed = new Map((await checkpoints(db)).map((entry) => [BigInt(entry.position), entry.hash]));
   const broken = published === undefined ? undefined : publicationBreak(published);
   if (broken !== undefined) return { events: 0, checkpoints: 0, valid: false, firstBreak: broken };
@@ -363,46 +340,90 @@ export const verify = async (db: Kysely<Tables>, batchSize = 5_000, published?: 
     purgeAnchor = start - 1n;
   }
   let count = 0;
-  const batchAfter = (from: bigint) =>
-    db.selectFrom("event_log").selectAll().where("position", ">", from.toString()).orderBy("position").limit(batchSize).execute();
-  for await (const rows of inBatches(batchAfter, expectedPosition - 1n, batchSize)) {
-    for (const row of rows) {
-      const position = BigInt(row.position);
-      if (position !== expectedPosition)
-        return { events: count, checkpoints: passed, valid: false, firstBreak: { position: Number(expectedPosition), reason: "missing or reordered row" } };
-      const digest = digestOf(contentOf(row));
-      if (!toBytes(row.previous_hash).equals(previous))
-        return { events: count, checkpoints: passed, valid: false, firstBreak: { position: Number(position), reason: "link to the previous row broken" } };
-      const hash = chainHash(previous, position, digest);
-      if (!toBytes(row.hash).equals(hash))
-        return { events: count, checkpoints: passed, valid: false, firstBreak: { position: Number(position), reason: "content does not match its hash" } };
-      const signedLeaf = publishedLeaves.get(position);
-      if (signedLeaf !== undefined && signedLeaf !== Merkle.leafHash(Buffer.from(leafInputOf(contentOf(row)))).toString("hex"))
-        return {
-          events: count,
-          checkpoints: passed,
-          valid: false,
-          firstBreak: { position: Number(position), reason: "the row is not the one the published checkpoint signed" },
-        };
-      if (purgeAnchor !== undefined && isPurgeUpTo(row, purgeAnchor)) purgeAnchor = undefined;
-      const certificateSerial = String((row.payload as { readonly serial?: unknown }).serial);
-      if (row.event_type === "CertificateRevoked") revocations.set(certificateSerial, Number(position));
-      else if (row.event_type === "CertificateHeld") holds.set(certificateSerial, Number(position));
-      else if (row.event_type === "CertificateReleased") holds.delete(certificateSerial);
-      const checkpointed = signed.get(position);
-      if (checkpointed !== undefined) {
-        if (checkpointed !== hash.toString("hex"))
-          return {
-            events: count,
-            checkpoints: passed,
-            valid: false,
-            firstBreak: { position: Number(position), reason: "the chain does not pass through the signed checkpoint" },
-          };
-        passed += 1;
+  const breakAt = (position: bigint, reason: string): VerifyReport => ({
+    events: count,
+    checkpoints: passed,
+    valid: false,
+    firstBreak: { position: Number(position), reason },
+  });
+  /**
+   * The checks of one row, in position order. `matches`: the row's hash is the link recomputed
+   * from its content and its own `previous_hash` — the chain's, once that equals the hash before.
+   * `leaf`: its leaf hash (hex) when a published checkpoint covers its position. `type` and
+   * `payload`: given at least for the `notableTypes`.
+   */
+  const step = (
+    position: bigint,
+    previousHash: Uint8Array,
+    rowHash: Uint8Array,
+    matches: boolean,
+    leaf: string | undefined,
+    type: string | undefined,
+    payload: unknown,
+  ) => {
+    if (position !== expectedPosition) return breakAt(expectedPosition, "missing or reordered row");
+    if (!previous.equals(previousHash)) return breakAt(position, "link to the previous row broken");
+    if (!matches) return breakAt(position, "content does not match its hash");
+    const signedLeaf = publishedLeaves.get(position);
+    if (signedLeaf !== undefined && signedLeaf !== leaf) return breakAt(position, "the row is not the one the published checkpoint signed");
+    if (purgeAnchor !== undefined && isPurgeUpTo(type, payload, purgeAnchor)) purgeAnchor = undefined;
+    if (type === "CertificateRevoked") revocations.set(serialOf(payload), Number(position));
+    else if (type === "CertificateHeld") holds.set(serialOf(payload), Number(position));
+    else if (type === "CertificateReleased") holds.delete(serialOf(payload));
+    const hash = Buffer.from(rowHash);
+    const checkpointed = signed.get(position);
+    if (checkpointed !== undefined) {
+      if (checkpointed !== hash.toString("hex")) return breakAt(position, "the chain does not pass through the signed checkpoint");
+      passed += 1;
+    }
+    previous = hash;
+    expectedPosition += 1n;
+    count += 1;
+    return undefined;
+  };
+  if (database.copyOut === undefined) {
+    // PGlite: the rows as objects, in batches, each checked here.
+    const batchAfter = (from: bigint) =>
+      db.selectFrom("event_log").selectAll().where("position", ">", from.toString()).orderBy("position").limit(batchSize).execute();
+    for await (const rows of inBatches(batchAfter, expectedPosition - 1n, batchSize)) {
+      for (const row of rows) {
+        const position = BigInt(row.position);
+        const canonical = canonicalContent(contentOf(row));
+        const matches = toBytes(row.hash).equals(chainHash(row.previous_hash, position, digestOfCanonical(canonical)));
+        const leaf = publishedLeaves.has(position) ? Merkle.leafHash(Buffer.from(canonical)).toString("hex") : undefined;
+        const stop = step(position, row.previous_hash, row.hash, matches, leaf, row.event_type, row.payload);
+        if (stop !== undefined) return stop;
       }
-      previous = hash;
-      expectedPosition += 1n;
-      count += 1;
+    }
+  } else {
+    // PostgreSQL: binary COPY, each row's own hash checked in worker threads.
+    for await (const { segment, check } of checkedSegments(database.copyOut, expectedPosition - 1n, 0, Number(lastPublished))) {
+      const bytes = Buffer.from(segment.bytes.buffer, segment.bytes.byteOffset, segment.bytes.byteLength);
+      const { starts, lengths } = segment;
+      let leafIndex = 0;
+      let notableIndex = 0;
+      for (let index = 0; index < segment.count; index++) {
+        const at = index * 11;
+        const position = bytes.readBigInt64BE(starts[at]);
+        const numbered = Number(position);
+        const leaf =
+          numbered > 0 && numbered <= Number(lastPublished)
+            ? Buffer.from(check.leaves.buffer, check.leaves.byteOffset + 32 * leafIndex++, 32).toString("hex")
+            : undefined;
+        const notable = check.notable[notableIndex]?.index === index ? check.notable[notableIndex++] : undefined;
+        const previousAt = starts[at + 9] as number;
+        const hashAt = starts[at + 10] as number;
+        const stop = step(
+          position,
+          bytes.subarray(previousAt, previousAt + (lengths[at + 9] as number)),
+          bytes.subarray(hashAt, hashAt + (lengths[at + 10] as number)),
+          index !== check.mismatch,
+          leaf,
+          notable?.type,
+          notable?.payload,
+        );
+        if (stop !== undefined) return stop;
+      }
     }
   }
   if (lastPublished >= expectedPosition)
