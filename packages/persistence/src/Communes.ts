@@ -20,6 +20,7 @@ import { Effect, Layer, Schema } from "effect";
 import { type Selectable, sql } from "kysely";
 import { Database } from "./internal/Database.js";
 import { appendGuarded, appendStandalone } from "./internal/EventLog.js";
+import { reusable } from "./internal/Reusable.js";
 import type { CommuneTable } from "./internal/Tables.js";
 
 type CommuneRow = Pick<
@@ -71,10 +72,11 @@ export const communeDirectoryLayer = Layer.effect(
   Effect.gen(function* () {
     const { db } = yield* Database;
 
+    const summaryOf = reusable(db, (code: string) => db.selectFrom("commune").select(summaryColumns).where("code", "=", code).where("removed_at", "is", null));
     const find = (code: InseeCode.InseeCode) =>
       Effect.flatMap(
-        Effect.promise(() => db.selectFrom("commune").select(summaryColumns).where("code", "=", code).where("removed_at", "is", null).executeTakeFirst()),
-        (row) => (row === undefined ? Effect.fail(new CommuneNotFound({ commune: code })) : Effect.succeed(toSummary(row))),
+        Effect.promise(() => summaryOf(code)),
+        ([row]) => (row === undefined ? Effect.fail(new CommuneNotFound({ commune: code })) : Effect.succeed(toSummary(row))),
       );
 
     const search = (query: CommuneQuery) =>
@@ -104,6 +106,9 @@ export const communeDirectoryLayer = Layer.effect(
     const importReference = (communes: ReadonlyArray<Commune.Commune>, actor: Actor.Actor) =>
       Effect.promise(() =>
         db.transaction().execute(async (trx) => {
+          // Every commune row first, as a milestone write takes its own before the tallies (ADR 0023):
+          // the tally rows a moved or removed commune takes are then never waited for crosswise.
+          await sql`SELECT count(*) FROM (SELECT 1 FROM commune FOR UPDATE) AS locked`.execute(trx);
           const column = <K extends keyof Commune.Commune>(key: K) => communes.map((commune) => commune[key]);
           const result = await sql<{ added: number; renamed: number; updated: number; removed: number }>`
             WITH incoming AS (
@@ -291,17 +296,13 @@ export const onboardingStoreLayer = Layer.effect(
   Effect.gen(function* () {
     const { db } = yield* Database;
 
+    const stateOf = reusable(db, (code: string) =>
+      db.selectFrom("commune").select(["onboarding_state", "onboarding_version"]).where("code", "=", code).where("removed_at", "is", null),
+    );
     const load = (code: InseeCode.InseeCode) =>
       Effect.flatMap(
-        Effect.promise(() =>
-          db
-            .selectFrom("commune")
-            .select(["onboarding_state", "onboarding_version"])
-            .where("code", "=", code)
-            .where("removed_at", "is", null)
-            .executeTakeFirst(),
-        ),
-        (row) =>
+        Effect.promise(() => stateOf(code)),
+        ([row]) =>
           row === undefined
             ? Effect.fail(new CommuneNotFound({ commune: code }))
             : Effect.succeed({

@@ -659,16 +659,16 @@ const conventionQueue = fromStatements(conventionQueueStatements);
 // The dashboard's counts kept as tallies (ADR 0023): one row per département, region, first late
 // day and first milestone's day with its communes, those under the obligation, connected, and
 // the milestones they reached; one row per département, region and milestone with the communes
-// that reached it. Statement triggers on the commune table keep them in the writer's transaction, from
-// the rows the statement changed (a milestone write moves a row or two, an import a few hundred),
-// so a reading is never behind a write acknowledged. The dashboard reads a few hundred rows, not
-// 35,000 communes. 'infinity' stands for "never late" and "not started" (a key has no NULL).
+// that reached it. Triggers on the commune table keep them in the writer's transaction, so a
+// reading is never behind a write acknowledged; the dashboard reads a few hundred rows, not 35,000
+// communes. An insert or a delete (an import) is tallied once for the statement, from its rows; an
+// update row by row, when it changes what is counted, and before the row is written: a milestone
+// write moves its counts before it takes the event log's head (append_events), which every
+// write waits for, so the tally adds nothing to that wait. 'infinity' stands for "never late" and
+// "not started" (a key has no NULL).
 const tallyKey = (rows: string) => `
       SELECT departement, region, coalesce(late_from, 'infinity') AS late_from,
-             CASE WHEN cardinality(reached) > 0
-                  -- The first milestone's UTC day, as the forecast reads it: instants are ISO 8601 and sort as text.
-                  THEN coalesce((SELECT left(min(value->>'at'), 10) FROM jsonb_each(onboarding_state->'milestones'))::date, 'infinity')
-                  ELSE 'infinity' END AS started_on,
+             commune_tally_start(reached, onboarding_state) AS started_on,
              under_obligation, reached
       FROM ${rows} WHERE removed_at IS NULL`;
 
@@ -726,8 +726,54 @@ const communeTallyStatements: ReadonlyArray<string> = [
         communes integer NOT NULL,
         PRIMARY KEY (departement, region, milestone)
       )`,
+  `-- The first milestone's UTC day, as the forecast reads it (instants are ISO 8601 and sort as text); 'infinity' when none.
+      CREATE FUNCTION commune_tally_start(p_reached text[], p_state jsonb) RETURNS date LANGUAGE sql STABLE AS $$
+        SELECT CASE WHEN cardinality(p_reached) > 0
+                    THEN coalesce((SELECT left(min(value->>'at'), 10) FROM jsonb_each(p_state->'milestones'))::date, 'infinity')
+                    ELSE 'infinity' END
+      $$;`,
   tallyTrigger("commune_tally_on_insert", tallyChange("new_rows", undefined)),
-  tallyTrigger("commune_tally_on_update", tallyChange("new_rows", "old_rows")),
+  `CREATE FUNCTION commune_tally_move(
+        p_old_departement text, p_old_region text, p_old_late date, p_old_start date, p_old_obliged boolean, p_old_reached text[],
+        p_new_departement text, p_new_region text, p_new_late date, p_new_start date, p_new_obliged boolean, p_new_reached text[]
+      ) RETURNS void LANGUAGE plpgsql AS $$
+      BEGIN
+        INSERT INTO commune_tally (departement, region, late_from, started_on, communes, under_obligation, connected, milestones)
+          SELECT departement, region, late_from, started_on, sum(sign)::int, sum(sign * obliged::int)::int,
+                 sum(sign * ('connected' = ANY (reached))::int)::int, sum(sign * cardinality(reached))::int
+          FROM (VALUES (p_old_departement, p_old_region, p_old_late, p_old_start, -1, p_old_obliged, p_old_reached),
+                       (p_new_departement, p_new_region, p_new_late, p_new_start, 1, p_new_obliged, p_new_reached))
+               AS change (departement, region, late_from, started_on, sign, obliged, reached)
+          WHERE departement IS NOT NULL
+          GROUP BY 1, 2, 3, 4
+          HAVING (sum(sign), sum(sign * obliged::int), sum(sign * ('connected' = ANY (reached))::int), sum(sign * cardinality(reached))) <> (0, 0, 0, 0)
+          ORDER BY 1, 2, 3, 4
+        ON CONFLICT (departement, region, late_from, started_on) DO UPDATE SET
+          communes = commune_tally.communes + excluded.communes, under_obligation = commune_tally.under_obligation + excluded.under_obligation,
+          connected = commune_tally.connected + excluded.connected, milestones = commune_tally.milestones + excluded.milestones;
+        INSERT INTO commune_milestone_tally (departement, region, milestone, communes)
+          SELECT departement, region, milestone, sum(sign)::int
+          FROM (SELECT p_old_departement, p_old_region, milestone, -1 FROM unnest(p_old_reached) AS milestone WHERE p_old_departement IS NOT NULL
+                UNION ALL
+                SELECT p_new_departement, p_new_region, milestone, 1 FROM unnest(p_new_reached) AS milestone WHERE p_new_departement IS NOT NULL)
+               AS change (departement, region, milestone, sign)
+          GROUP BY 1, 2, 3 HAVING sum(sign) <> 0 ORDER BY 1, 2, 3
+        ON CONFLICT (departement, region, milestone) DO UPDATE SET communes = commune_milestone_tally.communes + excluded.communes;
+      END $$;`,
+  `-- One commune row changed: its old group loses it, its new group gains it (the same group: only its
+      -- counts change), in key order. A removed commune counts nowhere (NULL keys are left out).
+      CREATE FUNCTION commune_tally_on_update() RETURNS trigger LANGUAGE plpgsql AS $$
+      DECLARE
+        was boolean := OLD.removed_at IS NULL;
+        is_now boolean := NEW.removed_at IS NULL;
+      BEGIN
+        PERFORM commune_tally_move(
+          CASE WHEN was THEN OLD.departement END, OLD.region, coalesce(OLD.late_from, 'infinity'), commune_tally_start(OLD.reached, OLD.onboarding_state),
+          OLD.under_obligation, CASE WHEN was THEN OLD.reached ELSE '{}' END,
+          CASE WHEN is_now THEN NEW.departement END, NEW.region, coalesce(NEW.late_from, 'infinity'), commune_tally_start(NEW.reached, NEW.onboarding_state),
+          NEW.under_obligation, CASE WHEN is_now THEN NEW.reached ELSE '{}' END);
+        RETURN NEW;
+      END $$;`,
   tallyTrigger("commune_tally_on_delete", tallyChange(undefined, "old_rows")),
   tallyTrigger(
     "commune_tally_on_truncate",
@@ -736,8 +782,10 @@ const communeTallyStatements: ReadonlyArray<string> = [
         DELETE FROM commune_milestone_tally;`,
   ),
   "CREATE TRIGGER commune_tally_insert AFTER INSERT ON commune REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION commune_tally_on_insert()",
-  `CREATE TRIGGER commune_tally_update AFTER UPDATE ON commune REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-        FOR EACH STATEMENT EXECUTE FUNCTION commune_tally_on_update()`,
+  `CREATE TRIGGER commune_tally_update BEFORE UPDATE ON commune FOR EACH ROW
+        WHEN ((OLD.departement, OLD.region, OLD.removed_at, OLD.under_obligation, OLD.reached, OLD.late_from, OLD.onboarding_state->'milestones')
+              IS DISTINCT FROM (NEW.departement, NEW.region, NEW.removed_at, NEW.under_obligation, NEW.reached, NEW.late_from, NEW.onboarding_state->'milestones'))
+        EXECUTE FUNCTION commune_tally_on_update()`,
   "CREATE TRIGGER commune_tally_delete AFTER DELETE ON commune REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION commune_tally_on_delete()",
   "CREATE TRIGGER commune_tally_truncate AFTER TRUNCATE ON commune FOR EACH STATEMENT EXECUTE FUNCTION commune_tally_on_truncate()",
   // The communes there are already.
