@@ -11,6 +11,7 @@ import fc from "fast-check";
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { copyBinarySegments } from "../src/internal/CopyBinary.js";
 import { Database, layerPostgres } from "../src/internal/Database.js";
 import { canonicalContent, canonicalJson, chainHash, digestOf, type EventContent, verify } from "../src/internal/EventLog.js";
 
@@ -124,6 +125,39 @@ describe.skipIf(url === undefined)("the verification of the log by binary COPY o
         expect(canonicalContent(row)).toBe(canonicalJson(row));
       }),
     );
+  });
+
+  it("cuts the same tuples from the COPY whatever the chunks it arrives in, down to one byte", async () => {
+    const received = await withDatabase(async (database) => {
+      const chunks: Array<Buffer> = [];
+      for await (const chunk of (database.copyOut as (statement: string) => AsyncIterable<Buffer>)(
+        "COPY (SELECT position, stream, payload FROM event_log WHERE position <= 400 ORDER BY position) TO STDOUT (FORMAT binary)",
+      ))
+        chunks.push(chunk);
+      return Buffer.concat(chunks);
+    });
+    /** Each tuple's fields as hex, from the segments cut out of `chunks`. */
+    const tuples = async (chunks: ReadonlyArray<Buffer>, segmentBytes: number) => {
+      const found: Array<string> = [];
+      async function* source() {
+        yield* chunks;
+      }
+      const room = (size: number) => new Uint8Array(new SharedArrayBuffer(size));
+      for await (const segment of copyBinarySegments(source(), 3, segmentBytes, room, () => undefined)) {
+        const bytes = Buffer.from(segment.bytes.buffer, segment.bytes.byteOffset, segment.bytes.byteLength);
+        for (let field = 0; field < segment.count * 3; field++)
+          found.push(bytes.toString("hex", segment.starts[field], (segment.starts[field] as number) + (segment.lengths[field] as number)));
+      }
+      return found;
+    };
+    const whole = await tuples([received], 1 << 20);
+    expect(whole.length).toBe(400 * 3);
+    const oneByOne = Array.from({ length: received.length }, (_, index) => received.subarray(index, index + 1));
+    expect(await tuples(oneByOne, 1)).toEqual(whole);
+    const uneven: Array<Buffer> = [];
+    for (let at = 0, size = 1; at < received.length; at += size, size = (size * 7) % 97) uneven.push(received.subarray(at, at + size));
+    expect(await tuples(uneven, 300)).toEqual(whole);
+    await expect(tuples([received.subarray(0, received.length - 1)], 1 << 20)).rejects.toThrow("without its trailer");
   });
 
   it("verifies a log of random contents, the digests the platform's, as the row objects' path does", async () => {

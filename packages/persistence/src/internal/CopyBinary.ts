@@ -12,25 +12,35 @@ const signature = Buffer.from("PGCOPY\n\xff\r\n\0", "latin1");
 
 /**
  * The tuples of a binary COPY in segments of about `segmentBytes`, each tuple of `width` fields,
- * their bytes copied where `place` says (shared memory); the stream must end with the trailer.
+ * their bytes copied once, from the chunks received, into the bytes `room` gives (shared memory;
+ * the partial tuple at its end copied on into the next; given back to `unused` when they hold no
+ * whole tuple); the stream must end with the trailer.
  */
 export async function* copyBinarySegments(
   chunks: AsyncIterable<Buffer>,
   width: number,
   segmentBytes: number,
-  place: (bytes: Buffer) => Uint8Array,
+  room: (size: number) => Uint8Array,
+  unused: (bytes: Uint8Array) => void,
 ): AsyncGenerator<Segment> {
   let pending: Array<Buffer> = [];
   let pendingBytes = 0;
   let headerRead = false;
   let ended = false;
   const cut = (final: boolean): Segment | undefined => {
-    const joined = pending.length === 1 ? (pending[0] as Buffer) : Buffer.concat(pending, pendingBytes);
+    const target = room(pendingBytes);
+    let filled = 0;
+    for (const chunk of pending) {
+      target.set(chunk, filled);
+      filled += chunk.length;
+    }
+    const joined = Buffer.from(target.buffer, target.byteOffset, pendingBytes);
     let offset = 0;
     if (!headerRead) {
       if (joined.length < signature.length + 8 || joined.length < signature.length + 8 + joined.readInt32BE(signature.length + 4)) {
         if (final) throw new Error("COPY binary: no header");
-        pending = [joined];
+        pending = [Buffer.from(joined)];
+        unused(target);
         return undefined;
       }
       if (!joined.subarray(0, signature.length).equals(signature)) throw new Error("COPY binary: not a binary COPY");
@@ -69,11 +79,15 @@ export async function* copyBinarySegments(
     const rest = joined.subarray(offset);
     if (ended && rest.length > 0) throw new Error("COPY binary: bytes after the trailer");
     if (final && !ended) throw new Error("COPY binary: the stream ends inside a tuple or without its trailer");
-    pending = rest.length === 0 ? [] : [rest];
+    // The partial tuple left is copied out: the shared bytes go with the segment.
+    pending = rest.length === 0 ? [] : [Buffer.from(rest)];
     pendingBytes = rest.length;
-    if (count === 0) return undefined;
+    if (count === 0) {
+      unused(target);
+      return undefined;
+    }
     return {
-      bytes: place(joined.subarray(first, offset)),
+      bytes: target.subarray(first, offset),
       count,
       starts: Int32Array.from(starts),
       lengths: Int32Array.from(lengths),

@@ -24,7 +24,7 @@ const workerPool = (threads: number) => {
   let failure: Error | undefined;
   const workers = Array.from({ length: threads }, () => {
     // A small heap: a worker holds one segment's strings at a time (the process's peak memory is a goal of its own).
-    const worker = new Worker(script, { workerData: workerMarker, resourceLimits: { maxYoungGenerationSizeMb: 24, maxOldGenerationSizeMb: 64 } });
+    const worker = new Worker(script, { workerData: workerMarker, resourceLimits: { maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: 48 } });
     worker.on("message", (answer: SegmentAnswer) => {
       const pending = waiting.get(answer.id);
       waiting.delete(answer.id);
@@ -70,11 +70,12 @@ export async function* checkedSegments(
   // reads, the one being cut.
   const free: Array<SharedArrayBuffer> = Array.from({ length: threads * 2 + 2 }, () => new SharedArrayBuffer(segmentBytes * 2));
   let lent: SharedArrayBuffer | undefined;
-  const place = (bytes: Buffer): Uint8Array => {
-    const buffer = bytes.length <= segmentBytes * 2 ? free.pop() : undefined;
-    const target = new Uint8Array(buffer ?? new SharedArrayBuffer(bytes.length), 0, bytes.length);
-    target.set(bytes);
-    return target;
+  const room = (size: number): Uint8Array => {
+    const buffer = size <= segmentBytes * 2 ? free.pop() : undefined;
+    return new Uint8Array(buffer ?? new SharedArrayBuffer(size), 0, size);
+  };
+  const unused = (bytes: Uint8Array) => {
+    if (bytes.buffer.byteLength === segmentBytes * 2) free.push(bytes.buffer as SharedArrayBuffer);
   };
   const handOver = async (head: (typeof inFlight)[number]) => {
     const check = await head.check;
@@ -90,7 +91,7 @@ export async function* checkedSegments(
     for (;;) {
       let read = 0;
       const statement = `COPY (SELECT ${segmentColumns} FROM event_log WHERE position > ${from.toString()} ORDER BY position LIMIT ${copyBatch}) TO STDOUT (FORMAT binary)`;
-      for await (const segment of copyBinarySegments(copyOut(statement), segmentWidth, segmentBytes, place)) {
+      for await (const segment of copyBinarySegments(copyOut(statement), segmentWidth, segmentBytes, room, unused)) {
         read += segment.count;
         const last = (segment.count - 1) * segmentWidth;
         if (segment.lengths[last] !== 8) throw new Error("event_log: unexpected binary COPY layout");
