@@ -174,7 +174,7 @@ const program = Effect.gen(function* () {
       const signer = yield* Audit.CheckpointSigner;
       // Written as it is read, waiting for the output to drain: an export of 100,000 entries is never held whole.
       yield* writeLine(JSON.stringify({ checkpoint: proven.checkpoint, publicKey: signer.publicKey }));
-      yield* Stream.runForEach(proven.entries, (entry) => writeLine(JSON.stringify(entry)));
+      yield* Stream.runForEachArray(proven.entries, (entries) => writeLine(entries.map((entry) => JSON.stringify(entry)).join("\n")));
       return 0;
     }
     let after = 0;

@@ -101,6 +101,8 @@ interface WorkerAnswer {
   readonly peakRssMb: number;
   /** The export's resident memory at most, sampled while it runs. */
   readonly exportRssMb?: number;
+  /** The same process's resident memory as the export starts (the checkpoint just signed). */
+  readonly startRssMb?: number;
   readonly reason?: string;
 }
 
@@ -169,7 +171,7 @@ export const exportFigure = async (migrate: (url: string) => Promise<void>, pkiD
     const exported = await inWorker(database.url, pkiDirectory, "export", site);
     if (!exported.valid || exported.entries !== entries) throw new Error(`the export gave ${exported.entries} entries instead of ${entries}`);
     return {
-      name: `a site's audit export with the inclusion proof of each of its ${entries.toLocaleString("en-US")} entries (a log of ${(entries * 2).toLocaleString("en-US")}, checkpoint signed), written as JSON as it is read (resident memory during the export at most ${Math.round(exported.exportRssMb ?? 0)} MB)`,
+      name: `a site's audit export with the inclusion proof of each of its ${entries.toLocaleString("en-US")} entries (a log of ${(entries * 2).toLocaleString("en-US")}, checkpoint signed), written as JSON as it is read (resident memory ${Math.round(exported.startRssMb ?? 0)} MB as it starts, at most ${Math.round(exported.exportRssMb ?? 0)} MB during it)`,
       unit: "s",
       platform: exported.seconds,
       raw: raw.seconds,
