@@ -12,6 +12,7 @@ import { Effect, Layer, Schema } from "effect";
 import { sql } from "kysely";
 import { createHmac, randomBytes } from "node:crypto";
 import { Database } from "./internal/Database.js";
+import { reusable } from "./internal/Reusable.js";
 import { appendArgument, appendGuarded, canonicalJson, type PendingEvent } from "./internal/EventLog.js";
 import { revokeHolder } from "./internal/Revocations.js";
 import { closeHolderSessions } from "./Sessions.js";
@@ -100,11 +101,12 @@ export const agentStoreLayer = Layer.effect(
   Effect.gen(function* () {
     const { db } = yield* Database;
 
+    const rowOf = reusable(db, (id: string) => db.selectFrom("agent").select(["state", "version"]).where("id", "=", id));
     const load = (id: string) =>
       uuidPattern.test(id)
         ? Effect.flatMap(
-            Effect.promise(() => db.selectFrom("agent").select(["state", "version"]).where("id", "=", id).executeTakeFirst()),
-            (row) =>
+            Effect.promise(() => rowOf(id)),
+            ([row]) =>
               row === undefined ? Effect.fail(new AgentNotFound({ agent: id })) : Effect.succeed({ state: decodeState(row.state), version: row.version }),
           )
         : Effect.fail(new AgentNotFound({ agent: id }));

@@ -194,23 +194,65 @@ app.post("/raw/communes/:code/milestones", async (context) => {
   return applied.length === 0 ? context.json({ title: "conflict" }, 409) : context.json({ code, version }, 201);
 });
 
-// The raw baseline of a signed response: one ECDSA P-256 verification with the signer's key (its
-// key object kept, as the platform keeps its own), then one INSERT.
-const signerKeys = new Map<string, KeyObject>();
-const keyOf = (certificate: string) => {
-  let key = signerKeys.get(certificate);
-  if (key === undefined) {
-    key = new X509Certificate(Buffer.from(certificate, "base64")).publicKey;
-    signerKeys.set(certificate, key);
+// The signer's key and serial from its certificate, kept as the platform keeps them.
+const signerKeys = new Map<string, { readonly key: KeyObject; readonly serial: string }>();
+const signerOf = (certificate: string) => {
+  let signer = signerKeys.get(certificate);
+  if (signer === undefined) {
+    const parsed = new X509Certificate(Buffer.from(certificate, "base64"));
+    signer = { key: parsed.publicKey, serial: parsed.serialNumber.toLowerCase().replace(/^(00)+(?=.)/, "") };
+    signerKeys.set(certificate, signer);
   }
-  return key;
+  return signer;
 };
+const keyOf = (certificate: string) => signerOf(certificate).key;
+
+// A signed response by hand, one statement for each of the platform's batched ones: the request
+// with its answer if any, the signing certificate's register entry and its holder read at once;
+// the ECDSA P-256 signature verified; then the request claimed, the response kept and its event
+// chained in one statement. (The platform parses the CAdES around the signature, and gathers the
+// reads and the writes of the responses of the moment into one statement each; here each has its own.)
 app.post("/raw/responses", async (context: Context) => {
-  const body = await context.req.json<{ data: string; signature: string; certificate: string }>();
-  if (!verify("sha256", Buffer.from(body.data, "base64"), keyOf(body.certificate), Buffer.from(body.signature, "base64")))
+  const body = await context.req.json<{ request: string; data: string; signature: string; certificate: string }>();
+  const signer = signerOf(body.certificate);
+  const [found] = await raw.query<{ request: unknown; outcome: unknown; holder: string | null; revoked_at: Date | null; status: string | null }>(
+    `SELECT q.request, s.outcome, c.holder, c.revoked_at, a.state->>'status' AS status
+     FROM exchange_request q LEFT JOIN exchange_response s ON s.request = q.id
+     LEFT JOIN certificate c ON c.serial = $2 LEFT JOIN agent a ON a.id = c.holder WHERE q.id = $1`,
+    [body.request, signer.serial],
+  );
+  if (found === undefined) return context.json({ title: "unknown request" }, 404);
+  if (found.outcome !== null) return context.json({ title: "already answered" }, 409);
+  if (found.holder === null || found.revoked_at !== null || found.status !== "active") return context.json({ title: "signer refused" }, 422);
+  if (!verify("sha256", Buffer.from(body.data, "base64"), signer.key, Buffer.from(body.signature, "base64")))
     return context.json({ title: "bad signature" }, 422);
-  await raw.query("INSERT INTO bench_raw_write (stream, payload) VALUES ($1, $2)", ["response", JSON.stringify({ data: body.data })]);
-  return context.json({ ok: true }, 201);
+  const stream = `exchange:${body.request}`;
+  const signedAt = new Date().toISOString();
+  const kept = await raw.query(
+    `WITH claimed AS (UPDATE exchange_request SET answered_at = now() WHERE id = $1 AND answered_at IS NULL RETURNING id),
+     kept AS (INSERT INTO exchange_response (request, commune, outcome, signed, signer, certificate_serial, signed_at, passed)
+              SELECT id, '69123', $2::jsonb, $3, $4, $5, $6::timestamptz, true FROM claimed RETURNING request)
+     SELECT append_events($7, 1, $8::jsonb) FROM kept`,
+    [
+      body.request,
+      JSON.stringify({ _tag: "verified" }),
+      Buffer.from(body.signature, "base64"),
+      found.holder,
+      signer.serial,
+      signedAt,
+      stream,
+      events(stream, 1, "ResponseAccepted", {
+        request: body.request,
+        commune: "69123",
+        outcome: "verified",
+        signer: found.holder,
+        certificate: signer.serial,
+        signedAt,
+        passed: true,
+      }),
+    ],
+  );
+  return kept.length === 0 ? context.json({ title: "already answered" }, 409) : context.json({ request: body.request, outcome: { _tag: "verified" } }, 201);
 });
 
 // A card login by hand, the platform's statements one after the other: the client's rate-limit
@@ -237,7 +279,7 @@ app.post("/raw/sessions", async (context: Context) => {
   if (challenge === undefined) return context.json({ title: "unknown challenge" }, 401);
   let serial = certificateSerials.get(body.certificate);
   if (serial === undefined) {
-    serial = new X509Certificate(Buffer.from(body.certificate, "base64")).serialNumber.toLowerCase();
+    serial = new X509Certificate(Buffer.from(body.certificate, "base64")).serialNumber.toLowerCase().replace(/^(00)+(?=.)/, "");
     certificateSerials.set(body.certificate, serial);
   }
   const [certificate] = await raw.query<{ holder: string; not_after: Date; revoked_at: Date | null }>(
