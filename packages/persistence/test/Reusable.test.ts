@@ -24,7 +24,12 @@ const recording = () => {
   const sent: Array<CompiledQuery> = [];
   return {
     sent,
-    db: { executeQuery: async <R>(query: CompiledQuery<R>) => (sent.push(query), { rows: [{ code: "x" } as R] }) },
+    db: {
+      executeQuery: async <R>(query: CompiledQuery<R>) => {
+        sent.push(query);
+        return { rows: [{ code: "x" } as R] };
+      },
+    },
   };
 };
 
