@@ -55,10 +55,14 @@ export const actorTokensLayer = Layer.effect(
     // another process takes effect there within `cacheMillis`; in this process, at once.
     const verified = new Map<string, { readonly secretHash: Buffer; readonly actor: Actor.Actor; readonly expiresAt: number; readonly until: number }>();
 
-    const lookup = async (id: string, secret: string, now: number) => {
+    /** The actor of a token verified lately, compared again in constant time; undefined when it must be read. */
+    const remembered = (id: string, secret: string, now: number): { readonly actor: Actor.Actor | undefined } | undefined => {
       const cached = verified.get(id);
-      if (cached !== undefined && cached.until > now && cached.expiresAt > now)
-        return timingSafeEqual(cached.secretHash, hashOf(secret)) ? cached.actor : undefined;
+      if (cached === undefined || cached.until <= now || cached.expiresAt <= now) return undefined;
+      return { actor: timingSafeEqual(cached.secretHash, hashOf(secret)) ? cached.actor : undefined };
+    };
+
+    const lookup = async (id: string, secret: string, now: number) => {
       const row = await db.selectFrom("actor_token").select(["secret_hash", "actor", "expires_at", "revoked_at"]).where("id", "=", id).executeTakeFirst();
       const expiresAt = row === undefined ? 0 : new Date(row.expires_at).getTime();
       if (row === undefined || row.revoked_at !== null || expiresAt <= now) return undefined;
@@ -70,16 +74,23 @@ export const actorTokensLayer = Layer.effect(
       return actor;
     };
 
-    const authenticate = (token: string) =>
-      Effect.flatMap(
-        Effect.promise(async () => {
-          const match = format.exec(token);
-          if (match === null) return undefined;
-          const [, id, secret] = match as unknown as [string, string, string];
-          return lookup(id, secret, Date.now());
-        }),
-        (actor) => (actor === undefined ? Effect.fail(new Tokens.Unauthenticated({ reason: "unknown, expired or revoked token" })) : Effect.succeed(actor)),
-      );
+    const refused = Effect.fail(new Tokens.Unauthenticated({ reason: "unknown, expired or revoked token" }));
+    const actorOrRefused = (actor: Actor.Actor | undefined) => (actor === undefined ? refused : Effect.succeed(actor));
+
+    // A token verified lately is answered without suspending the request (most requests: no round trip).
+    const authenticate = (token: string) => {
+      const match = format.exec(token);
+      if (match === null) return refused;
+      const [, id, secret] = match as unknown as [string, string, string];
+      const now = Date.now();
+      const known = remembered(id, secret, now);
+      return known === undefined
+        ? Effect.flatMap(
+            Effect.promise(() => lookup(id, secret, now)),
+            actorOrRefused,
+          )
+        : actorOrRefused(known.actor);
+    };
 
     const revoke = (id: string, revokedBy: Actor.Actor) =>
       Effect.promise(async () => {
