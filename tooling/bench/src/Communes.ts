@@ -101,6 +101,9 @@ export const lookupFigure = async (options: {
   };
 };
 
+/** The communes the raw milestone route writes on (their versions move, their state does not): no other figure takes them. */
+export const rawWriteCommunes = (codes: ReadonlyArray<string>): ReadonlyArray<string> => codes.slice(-5_000);
+
 /** Milestone writes through the API (one commune each), against the same statements by hand in a Hono route. */
 export const writeFigure = async (options: {
   readonly port: number;
@@ -118,8 +121,8 @@ export const writeFigure = async (options: {
     }));
   const warmUp = Math.min(4_000, Math.floor(options.codes.length / 4));
   // The raw route writes on communes of its own (it leaves their state as it is, so it cycles through them).
-  const rawCodes = options.codes.slice(-5_000);
-  const platformCodes = options.codes.slice(0, -5_000);
+  const rawCodes = rawWriteCommunes(options.codes);
+  const platformCodes = options.codes.slice(0, -rawCodes.length);
   const rawWrites = rawCodes.map((code) => ({
     method: "POST" as const,
     path: `/raw/communes/${code}/milestones`,

@@ -184,7 +184,8 @@ app.post("/raw/communes/:code/milestones", async (context) => {
     [code],
   );
   if (row === undefined) return context.json({ title: "not found" }, 404);
-  const stream = `raw:commune:${code}`;
+  // The commune's own stream, so its row's version and its stream's stay in step for the platform's later writes.
+  const stream = `onboarding:${code}`;
   const version = row.onboarding_version + 1;
   const applied = await raw.query(
     `WITH changed AS (UPDATE commune SET onboarding_state = $1::jsonb, onboarding_version = $2 WHERE code = $3 AND onboarding_version = $4 AND removed_at IS NULL RETURNING code)
