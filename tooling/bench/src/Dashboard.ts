@@ -15,7 +15,10 @@ const obliged = 1_000;
 const milestoneBits = (1 << 13) - 1;
 const underObligation = 1 << 13;
 
-/** Sends `requests` through `parallel` clients at a time; each must succeed. */
+/**
+ * Sends `requests` through `parallel` clients at a time; each must succeed, or find its commune
+ * changed since the map was read (409: a write of the load before, still in flight when it ended).
+ */
 const send = async (port: number, token: string, requests: ReadonlyArray<{ readonly path: string; readonly body: unknown }>, parallel = 16): Promise<void> => {
   let next = 0;
   const client = async () => {
@@ -26,40 +29,43 @@ const send = async (port: number, token: string, requests: ReadonlyArray<{ reado
         headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
         body: JSON.stringify(request.body),
       });
-      if (!response.ok) throw new Error(`${request.path}: ${response.status} ${await response.text()}`);
+      if (!response.ok && response.status !== 409) throw new Error(`${request.path}: ${response.status} ${await response.text()}`);
+      await response.arrayBuffer().catch(() => undefined);
     }
   };
   await Promise.all(Array.from({ length: parallel }, client));
 };
 
-/** Tops the communes up to `started` started and `obliged` under the obligation, through the API. */
+/** Tops the communes up to `started` started and `obliged` under the obligation, through the API, reading the map again until they are. */
 const seed = async (port: number, token: string, avoid: ReadonlySet<string>): Promise<{ readonly started: number; readonly obliged: number }> => {
-  const response = await fetch(`http://127.0.0.1:${port}/dashboard/map`, { headers: { Authorization: `Bearer ${token}` } });
-  const map = (await response.json()) as { readonly codes: string; readonly flags: string };
-  const codes = map.codes.split(",");
-  const flags = map.flags.split(",").map(Number);
-  const fresh = codes.filter((code, index) => (flags[index] as number) === 0 && !avoid.has(code));
-  const alreadyStarted = flags.filter((flag) => (flag & milestoneBits) !== 0).length;
-  const alreadyObliged = flags.filter((flag) => (flag & underObligation) !== 0).length;
-  // Spread over the country (codes in a fixed shuffled order): every département has some.
-  const shuffled = [...fresh].sort((a, b) => hash(a) - hash(b));
-  const maternities = shuffled.slice(0, Math.max(0, obliged - alreadyObliged));
-  const adhesions = shuffled.slice(maternities.length, maternities.length + Math.max(0, started - alreadyStarted));
-  if (maternities.length + adhesions.length > 0)
+  for (let round = 0; ; round++) {
+    const response = await fetch(`http://127.0.0.1:${port}/dashboard/map`, { headers: { Authorization: `Bearer ${token}` } });
+    const map = (await response.json()) as { readonly codes: string; readonly flags: string };
+    const codes = map.codes.split(",");
+    const flags = map.flags.split(",").map(Number);
+    const fresh = codes.filter((code, index) => (flags[index] as number) === 0 && !avoid.has(code));
+    const alreadyStarted = flags.filter((flag) => (flag & milestoneBits) !== 0).length;
+    const alreadyObliged = flags.filter((flag) => (flag & underObligation) !== 0).length;
+    // Spread over the country (codes in a fixed shuffled order): every département has some.
+    const shuffled = [...fresh].sort((a, b) => hash(a) - hash(b));
+    const maternities = shuffled.slice(0, Math.max(0, obliged - alreadyObliged));
+    const adhesions = shuffled.slice(maternities.length, maternities.length + Math.max(0, started - alreadyStarted));
+    if (maternities.length + adhesions.length === 0) return { started: alreadyStarted, obliged: alreadyObliged };
+    if (round === 3) throw new Error(`the dashboard's communes could not be topped up: ${alreadyStarted} started, ${alreadyObliged} obliged`);
     console.error(
       `bench:   writing ${adhesions.length.toLocaleString("en-US")} adhesions and ${maternities.length.toLocaleString("en-US")} maternities first…`,
     );
-  await send(
-    port,
-    token,
-    maternities.map((code) => ({ path: `/communes/${code}/onboarding/maternity`, body: { hasMaternity: true, reference: "bench", expectedVersion: 0 } })),
-  );
-  await send(
-    port,
-    token,
-    adhesions.map((code) => ({ path: `/communes/${code}/onboarding/milestones`, body: { evidence: { milestone: "adhesion", reference: "bench" } } })),
-  );
-  return { started: alreadyStarted + adhesions.length, obliged: alreadyObliged + maternities.length };
+    await send(
+      port,
+      token,
+      maternities.map((code) => ({ path: `/communes/${code}/onboarding/maternity`, body: { hasMaternity: true, reference: "bench", expectedVersion: 0 } })),
+    );
+    await send(
+      port,
+      token,
+      adhesions.map((code) => ({ path: `/communes/${code}/onboarding/milestones`, body: { evidence: { milestone: "adhesion", reference: "bench" } } })),
+    );
+  }
 };
 
 const hash = (code: string) => {
