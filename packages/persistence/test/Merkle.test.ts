@@ -6,8 +6,7 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import * as Merkle from "../src/internal/Merkle.js";
-import { canonicalJson, type EventContent } from "../src/internal/EventLog.js";
-import { leafInputOf } from "../src/internal/ProvenExport.js";
+import { canonicalContent, canonicalJson, type EventContent } from "../src/internal/EventLog.js";
 
 const sha256 = (...parts: ReadonlyArray<Uint8Array>) => parts.reduce((hash, part) => hash.update(part), createHash("sha256")).digest();
 const split = (n: number) => 2 ** Math.floor(Math.log2(n - 1));
@@ -97,6 +96,6 @@ describe("the export's Merkle tree", () => {
         recordedAt: "2026-01-01T00:00:00.001Z",
       },
     ];
-    for (const content of contents) expect(leafInputOf(content)).toBe(canonicalJson(content));
+    for (const content of contents) expect(canonicalContent(content)).toBe(canonicalJson(content));
   });
 });

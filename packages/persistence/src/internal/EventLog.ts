@@ -10,12 +10,16 @@ import { hash } from "node:crypto";
 import { type Kysely, type RawBuilder, type Selectable, sql } from "kysely";
 import type { Database } from "./Database.js";
 import * as Merkle from "./Merkle.js";
+import { prefetched } from "./Prefetched.js";
 import { canonicalContent, canonicalJson, type EventContent } from "./RowDigests.js";
 import { checkedSegments } from "./SegmentChecks.js";
 import type { Tables } from "./Tables.js";
 
 // The canonical JSON lives with the worker threads that recompute it for the verification.
 export { canonicalContent, canonicalJson, type EventContent } from "./RowDigests.js";
+
+/** Where the next batch of the log starts: after this row. */
+const lastPosition = (row: { readonly position: string | number | bigint }): bigint => BigInt(row.position);
 
 /** SHA-256 of an event's canonical JSON. */
 const digestOfCanonical = (canonical: string): Buffer => hash("sha256", canonical, "buffer");
@@ -172,25 +176,7 @@ async function* rowsBetween(db: Kysely<Tables>, after: bigint, upTo: bigint | un
     if (upTo !== undefined) query = query.where("position", "<=", upTo.toString());
     return query.orderBy("position").limit(batchSize).execute();
   };
-  for await (const rows of inBatches(batchAfter, after, batchSize)) for (const row of rows) yield row;
-}
-
-/**
- * The log's rows in batches after a position, the next batch asked for as soon as the current one
- * arrives: the database reads it while the caller hashes this one, on the other core.
- */
-async function* inBatches(batchAfter: (from: bigint) => Promise<Array<EventRow>>, after: bigint, batchSize: number) {
-  let next: Promise<Array<EventRow>> | undefined = batchAfter(after);
-  try {
-    while (next !== undefined) {
-      const rows: Array<EventRow> = await next;
-      next = rows.length < batchSize ? undefined : batchAfter(BigInt((rows.at(-1) as EventRow).position));
-      yield rows;
-    }
-  } finally {
-    // A caller that stops early (a break found) leaves the batch asked for unread, not unhandled.
-    next?.catch(() => undefined);
-  }
+  for await (const rows of prefetched(batchAfter, after, batchSize, lastPosition)) for (const row of rows) yield row;
 }
 
 /**
@@ -385,7 +371,7 @@ export const verify = async (database: Database["Service"], batchSize = 5_000, p
     // PGlite: the rows as objects, in batches, each checked here.
     const batchAfter = (from: bigint) =>
       db.selectFrom("event_log").selectAll().where("position", ">", from.toString()).orderBy("position").limit(batchSize).execute();
-    for await (const rows of inBatches(batchAfter, expectedPosition - 1n, batchSize)) {
+    for await (const rows of prefetched(batchAfter, expectedPosition - 1n, batchSize, lastPosition)) {
       for (const row of rows) {
         const position = BigInt(row.position);
         const canonical = canonicalContent(contentOf(row));

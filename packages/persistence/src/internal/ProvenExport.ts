@@ -8,8 +8,9 @@
  */
 import type { Audit } from "@comedec/rgs";
 import { type Kysely, type Selectable, sql } from "kysely";
-import { canonicalJson, type EventContent } from "./EventLog.js";
+import { canonicalContent, type EventContent } from "./EventLog.js";
 import * as Merkle from "./Merkle.js";
+import { prefetched } from "./Prefetched.js";
 import type { Tables } from "./Tables.js";
 
 type EventRow = Selectable<Tables["event_log"]>;
@@ -28,30 +29,11 @@ const contentOf = (row: Pick<EventRow, (typeof contentColumns)[number]>): EventC
   recordedAt: new Date(row.recorded_at).toISOString(),
 });
 
-/**
- * An entry's leaf input: the canonical JSON of its content (`canonicalJson`, keys sorted), its
- * eight keys written in their sorted order rather than sorted for each of the log's rows.
- */
-export const leafInputOf = (content: EventContent): string =>
-  `{"actorId":${JSON.stringify(content.actorId)},"actorRole":${JSON.stringify(content.actorRole)},"payload":${canonicalJson(content.payload)},"recordedAt":${JSON.stringify(content.recordedAt)},"site":${JSON.stringify(content.site)},"stream":${JSON.stringify(content.stream)},"streamVersion":${JSON.stringify(content.streamVersion)},"type":${JSON.stringify(content.type)}}`;
+/** Where the next batch starts: after this row. */
+const nextFrom = (row: { readonly position: string | number | bigint }): string => String(row.position);
 
 /** Rows per batch: the next is asked for as soon as one arrives, read by the database while this one is hashed. */
 const batchSize = 5_000;
-
-/** The batches `batchAfter` gives from `after` on, each asked for as the previous one arrives. */
-async function* prefetched<Row extends { readonly position: string | number | bigint }>(batchAfter: (from: string) => Promise<Array<Row>>, after: string) {
-  let next: Promise<Array<Row>> | undefined = batchAfter(after);
-  try {
-    while (next !== undefined) {
-      const rows: Array<Row> = await next;
-      next = rows.length < batchSize ? undefined : batchAfter(String((rows.at(-1) as Row).position));
-      yield rows;
-    }
-  } finally {
-    // A reader that stops early leaves the batch asked for unread, not unhandled.
-    next?.catch(() => undefined);
-  }
-}
 
 /** What the export gives: the signed checkpoint, then the site's entries in batches, read as they are asked for. */
 export interface ProvenBatches {
@@ -80,10 +62,10 @@ export const exportProven = async (
   let expected = start;
   const contentAfter = (from: string) =>
     db.selectFrom("event_log").select(contentColumns).where("position", ">", from).where("position", "<=", upTo).orderBy("position").limit(batchSize).execute();
-  for await (const rows of prefetched(contentAfter, String(start - 1))) {
+  for await (const rows of prefetched(contentAfter, String(start - 1), batchSize, nextFrom)) {
     for (const row of rows) {
       if (Number(row.position) !== expected) throw mismatch();
-      Merkle.leafHashOfText(leafInputOf(contentOf(row))).copy(leaves, (expected - start) * 32);
+      Merkle.leafHashOfText(canonicalContent(contentOf(row))).copy(leaves, (expected - start) * 32);
       if (row.site === site) positions.push(expected);
       expected += 1;
     }
@@ -106,11 +88,11 @@ export const exportProven = async (
       .execute();
   async function* entries(): AsyncGenerator<ReadonlyArray<Audit.ProvenEntry>> {
     let index = 0;
-    for await (const rows of prefetched(siteAfter, String(start - 1))) {
+    for await (const rows of prefetched(siteAfter, String(start - 1), batchSize, nextFrom)) {
       yield rows.map((row) => {
         const position = Number(row.position);
         const content = contentOf(row);
-        const leafInput = leafInputOf(content);
+        const leafInput = canonicalContent(content);
         const at = (position - start) * 32;
         if (positions[index] !== position || !Merkle.leafHashOfText(leafInput).equals(leaves.subarray(at, at + 32))) throw mismatch();
         index += 1;
